@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as tenancy from './2026_11_21_0001_tenancy';
+
+/**
+ * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
+ * from src/ under jest and from dist/ in production.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_21_0001_tenancy': tenancy,
+};

@@ -1,0 +1,73 @@
+import crypto from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Database, MembershipRole, MembershipStatus } from '../../src/db/schema';
+import { setTenant } from '../../src/db/database';
+import { hashPassword } from '../../src/auth/passwords';
+
+export const DEMO_PASSWORD = 'DemoPass123';
+
+/** The demo people of DESIGN.md, by email. */
+export const DEMO_USERS = {
+  alice: 'alice@acme.test',
+  bob: 'bob@globex.test',
+  carol: 'carol@acme.test',
+  dave: 'dave@acme.test',
+} as const;
+
+const organizations = [
+  { slug: 'acme', name: 'Acme Corporation', plan_tier: 'professional' as const, seats_total: 25 },
+  { slug: 'globex', name: 'Globex Inc.', plan_tier: 'starter' as const, seats_total: 10 },
+];
+
+const people = [
+  { key: 'alice', username: 'alice', first_name: 'Alice', last_name: 'Anderson' },
+  { key: 'bob', username: 'bob', first_name: 'Bob', last_name: 'Brown' },
+  { key: 'carol', username: 'carol', first_name: 'Carol', last_name: 'Clark' },
+  { key: 'dave', username: 'dave', first_name: 'Dave', last_name: 'Davis' },
+] as const;
+
+const memberships: { org: string; person: keyof typeof DEMO_USERS; role: MembershipRole; status: MembershipStatus }[] = [
+  { org: 'acme', person: 'alice', role: 'owner', status: 'active' },
+  { org: 'acme', person: 'carol', role: 'member', status: 'active' },
+  // Seed 000: a prospective member (pnm) exists but may not sign in.
+  { org: 'acme', person: 'dave', role: 'member', status: 'pnm' },
+  { org: 'globex', person: 'bob', role: 'owner', status: 'active' },
+  { org: 'globex', person: 'carol', role: 'viewer', status: 'active' },
+];
+
+/**
+ * Loads the demo organizations and users when the database has no organization yet.
+ * Runs as the owner role, which RLS binds too: each insert acts for its own tenant or user.
+ * Returns whether anything was loaded.
+ */
+export async function seedDemoData(db: Kysely<Database>): Promise<boolean> {
+  const { rows } = await sql<{ exists: boolean }>`select app.organizations_exist() as exists`.execute(db);
+  if (rows[0]?.exists) return false;
+
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  await db.transaction().execute(async (trx) => {
+    const orgIds = new Map<string, string>();
+    for (const org of organizations) {
+      const id = crypto.randomUUID();
+      orgIds.set(org.slug, id);
+      await setTenant(trx, { organizationId: id, userId: null });
+      await trx.insertInto('organizations').values({ id, ...org, email: `hello@${org.slug}.test` }).execute();
+    }
+    const userIds = new Map<string, string>();
+    for (const person of people) {
+      const id = crypto.randomUUID();
+      userIds.set(person.key, id);
+      await setTenant(trx, { organizationId: null, userId: id });
+      const { key, ...fields } = person;
+      await trx.insertInto('users').values({ id, ...fields, email: DEMO_USERS[key], password_hash: passwordHash }).execute();
+    }
+    for (const m of memberships) {
+      const organizationId = orgIds.get(m.org)!;
+      await setTenant(trx, { organizationId, userId: null });
+      await trx.insertInto('memberships')
+        .values({ organization_id: organizationId, user_id: userIds.get(m.person)!, role: m.role, status: m.status })
+        .execute();
+    }
+  });
+  return true;
+}

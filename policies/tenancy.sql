@@ -1,0 +1,67 @@
+-- Tenancy: who may see and change organizations, users and memberships.
+-- Re-applied after every migrate, in one transaction: every statement here is idempotent.
+
+grant usage on schema app to tenantql_app, tenantql_auth;
+grant execute on function app.current_org_id(), app.current_user_id(), app.membership_grants_access(text)
+  to tenantql_app, tenantql_auth;
+grant execute on function app.sign_in_candidates(text), app.record_sign_in() to tenantql_app;
+
+-- The app role reads the tenant's data and manages memberships; it never deletes them
+-- (a membership ends, it is not removed) and it changes organizations only through
+-- the owner-side lifecycle for now.
+grant select on organizations, users, memberships to tenantql_app;
+grant insert, update on memberships to tenantql_app;
+grant select on organizations, users, memberships to tenantql_auth;
+grant update (last_login_at) on users to tenantql_auth;
+
+-- organizations -------------------------------------------------------------
+alter table organizations enable row level security;
+alter table organizations force row level security;
+
+drop policy if exists tenant_isolation on organizations;
+create policy tenant_isolation on organizations
+  using (id = (select app.current_org_id()))
+  with check (id = (select app.current_org_id()));
+
+drop policy if exists "sign-in functions read organizations" on organizations;
+create policy "sign-in functions read organizations" on organizations
+  for select to tenantql_auth using (true);
+
+-- users (global: a person may belong to several organizations) ---------------
+alter table users enable row level security;
+alter table users force row level security;
+
+drop policy if exists "users see themselves" on users;
+create policy "users see themselves" on users
+  for select using (id = (select app.current_user_id()));
+
+drop policy if exists "members see the people of their organization" on users;
+create policy "members see the people of their organization" on users
+  for select using (exists (
+    select 1 from memberships m
+     where m.organization_id = (select app.current_org_id()) and m.user_id = users.id));
+
+drop policy if exists "users are created as themselves" on users;
+create policy "users are created as themselves" on users
+  for insert with check (id = (select app.current_user_id()));
+
+drop policy if exists "users update themselves" on users;
+create policy "users update themselves" on users
+  for update using (id = (select app.current_user_id())) with check (id = (select app.current_user_id()));
+
+drop policy if exists "sign-in functions read accounts" on users;
+create policy "sign-in functions read accounts" on users
+  for select to tenantql_auth using (true);
+
+-- memberships ---------------------------------------------------------------
+alter table memberships enable row level security;
+alter table memberships force row level security;
+
+drop policy if exists tenant_isolation on memberships;
+create policy tenant_isolation on memberships
+  using (organization_id = (select app.current_org_id()))
+  with check (organization_id = (select app.current_org_id()));
+
+drop policy if exists "sign-in functions read memberships" on memberships;
+create policy "sign-in functions read memberships" on memberships
+  for select to tenantql_auth using (true);

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '../src/config';
+import { createKysely, createPool } from '../src/db/database';
+import { migrateToLatest, rollback, MigrationFailedError } from '../src/db/migrate';
+import { provisionDatabase } from '../src/db/provision';
+import { seedDemoData } from '../db/seed/demo';
+
+/** `npm run db:migrate | db:rollback | db:seed`, against the embedded or the configured database. */
+async function main(command: string | undefined): Promise<void> {
+  if (!['migrate', 'rollback', 'seed'].includes(command ?? '')) {
+    throw new ConfigError('usage: db.js migrate | rollback [--all] | seed');
+  }
+  const config = loadConfig();
+  const database = await provisionDatabase(config);
+  try {
+    if (!database.ownerUrl) throw new ConfigError('DATABASE_OWNER_URL is required to change the schema');
+    const db = createKysely(createPool(database.ownerUrl, { max: 1, applicationName: 'tenantql-db' }));
+    try {
+      if (command === 'migrate') {
+        const ran = await migrateToLatest(db);
+        console.log(ran.length ? ran.join('\n') : 'Nothing to migrate.');
+        console.log('Policies applied.');
+      } else if (command === 'rollback') {
+        const ran = await rollback(db, { toZero: process.argv.includes('--all') });
+        console.log(ran.length ? ran.join('\n') : 'Nothing to roll back.');
+      } else {
+        if (config.env === 'production') throw new ConfigError('the demo data is never loaded in production');
+        console.log((await seedDemoData(db)) ? 'Demo data loaded.' : 'The database already has organizations; demo data not loaded.');
+      }
+    } finally {
+      await db.destroy();
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+main(process.argv[2]).catch((error) => {
+  if (error instanceof MigrationFailedError) {
+    console.error(`Migration failed: ${error.migrationName} (${error.direction.toLowerCase()}): ${error.reason instanceof Error ? error.reason.message : String(error.reason)}`);
+  } else {
+    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  }
+  process.exit(1);
+});

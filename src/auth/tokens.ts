@@ -1,0 +1,75 @@
+import type { JWTPayload } from 'jose' with { 'resolution-mode': 'import' };
+
+export interface AccessTokenClaims {
+  userId: string;
+  organizationId: string;
+}
+
+export interface TokenSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+}
+
+// jose is ESM-only: load it once with a real dynamic import.
+let joseModule: Promise<typeof import('jose', { with: { 'resolution-mode': 'import' } })> | undefined;
+const jose = () => (joseModule ??= import('jose'));
+
+/** The one algorithm we sign with and the only one we accept. */
+const ALGORITHM = 'HS256';
+
+export class InvalidTokenError extends Error {}
+
+/**
+ * Signs and verifies short-lived access tokens (JWT, HS256 pinned, issuer and audience checked).
+ *
+ * @example
+ * const tokens = new TokenService({ secret, issuer: 'tenantql', audience: 'tenantql-api', accessTokenTtlSeconds: 900 });
+ * const { token } = await tokens.issueAccessToken({ userId, organizationId });
+ * const claims = await tokens.verifyAccessToken(token); // throws InvalidTokenError
+ */
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(private readonly settings: TokenSettings) {
+    this.key = new TextEncoder().encode(settings.secret);
+    if (this.key.length < 32) throw new Error('the JWT secret must be at least 32 bytes');
+  }
+
+  async issueAccessToken(claims: AccessTokenClaims): Promise<{ token: string; expiresAt: Date }> {
+    const { SignJWT } = await jose();
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + this.settings.accessTokenTtlSeconds;
+    const token = await new SignJWT({ org: claims.organizationId })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setSubject(claims.userId)
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .setJti(crypto.randomUUID())
+      .sign(this.key);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+    const { jwtVerify } = await jose();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      }));
+    } catch {
+      throw new InvalidTokenError('invalid or expired access token');
+    }
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    if (typeof payload.sub !== 'string' || !uuid.test(payload.sub) || typeof payload.org !== 'string' || !uuid.test(payload.org)) {
+      throw new InvalidTokenError('invalid access token claims');
+    }
+    return { userId: payload.sub, organizationId: payload.org };
+  }
+}

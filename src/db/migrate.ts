@@ -1,0 +1,64 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Migrator, NO_MIGRATIONS, sql, type Kysely, type MigrationResultSet } from 'kysely';
+import { migrations } from '../../db/migrations';
+import { POLICIES_DIR } from '../paths';
+
+// Migrations run before the Database interface describes the tables they create.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+export class MigrationFailedError extends Error {
+  constructor(readonly migrationName: string, readonly direction: string, readonly reason: unknown) {
+    super(`migration ${migrationName} failed (${direction}): ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+}
+
+function migrator(db: AnyDb): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+function check(result: MigrationResultSet): string[] {
+  const failed = result.results?.find((r) => r.status === 'Error');
+  if (result.error) {
+    throw new MigrationFailedError(failed?.migrationName ?? '(none)', failed?.direction ?? 'Up', result.error);
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => `${r.direction.toLowerCase()} ${r.migrationName}`);
+}
+
+/** Runs every pending migration, then re-applies the policies. Returns what ran. */
+export async function migrateToLatest(db: AnyDb): Promise<string[]> {
+  const ran = check(await migrator(db).migrateToLatest());
+  await applyPolicies(db);
+  return ran;
+}
+
+/** Undoes the newest migration (or all of them with `toZero`). */
+export async function rollback(db: AnyDb, options: { toZero?: boolean } = {}): Promise<string[]> {
+  const m = migrator(db);
+  return check(options.toZero ? await m.migrateTo(NO_MIGRATIONS) : await m.migrateDown());
+}
+
+/** Names of migrations known to the code but not yet applied to the database. */
+export async function pendingMigrations(db: AnyDb): Promise<string[]> {
+  const all = await migrator(db).getMigrations();
+  return all.filter((m) => !m.executedAt).map((m) => m.name);
+}
+
+/**
+ * Re-applies every `policies/*.sql` file in one transaction: grants, ENABLE/FORCE RLS and the
+ * policies themselves. Each file is idempotent, so this runs after every migrate.
+ */
+export async function applyPolicies(db: AnyDb): Promise<void> {
+  const files = (await fs.readdir(POLICIES_DIR)).filter((f) => f.endsWith('.sql')).sort();
+  const texts = await Promise.all(files.map((f) => fs.readFile(path.join(POLICIES_DIR, f), 'utf8')));
+  await db.transaction().execute(async (trx) => {
+    for (const [i, text] of texts.entries()) {
+      try {
+        await sql.raw(text).execute(trx);
+      } catch (error) {
+        throw new Error(`policies/${files[i]} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  });
+}

@@ -1,0 +1,158 @@
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import type pg from 'pg';
+import type { Database } from './schema';
+
+/** Who the request acts for: read back in SQL by app.current_org_id() / app.current_user_id(). */
+export interface TenantContext {
+  organizationId: string | null;
+  userId: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Only validated UUIDs ever reach the simple-protocol BEGIN statement; anything else is refused. */
+function uuidLiteral(value: string | null): string {
+  if (value === null) return "''";
+  if (!UUID.test(value)) throw new Error('tenant context values must be UUIDs');
+  return `'${value.toLowerCase()}'`;
+}
+
+function setConfigSql(context: TenantContext): string {
+  return `select set_config('app.current_org_id', ${uuidLiteral(context.organizationId)}, true), ` +
+    `set_config('app.current_user_id', ${uuidLiteral(context.userId)}, true)`;
+}
+
+type State = 'idle' | 'open' | 'finished';
+
+/**
+ * The one transaction of a GraphQL request, opened lazily on first use and shared by every
+ * resolver and loader of the request.
+ *
+ * `BEGIN` and the tenant settings go to Postgres in one simple-protocol round trip; the settings
+ * are transaction-local (`set_config(..., true)`), so a pooled connection never carries one
+ * request's tenant into the next. `finish()` commits or rolls back and always gives the
+ * connection back without an open transaction (a connection in doubt is destroyed instead).
+ *
+ * @example
+ * const requestDb = new RequestTransaction(pool, { organizationId, userId });
+ * requestDb.readOnly = true;                       // a query: BEGIN READ ONLY
+ * const db = await requestDb.get();
+ * const rows = await db.selectFrom('memberships').selectAll().execute(); // RLS sees only the tenant
+ * await requestDb.finish('commit');
+ */
+export class RequestTransaction {
+  /** Statements sent for this request, BEGIN and COMMIT included (for tests and metrics). */
+  statementCount = 0;
+  /** Set once the operation is known; a query runs in a READ ONLY transaction. */
+  readOnly = false;
+
+  private state: State = 'idle';
+  private client: pg.PoolClient | undefined;
+  private db: Kysely<Database> | undefined;
+  private opening: Promise<Kysely<Database>> | undefined;
+  private broken = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private context: TenantContext,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** The request's Kysely instance, bound to its transaction; the first call opens it. */
+  get(): Promise<Kysely<Database>> {
+    if (this.state === 'finished') return Promise.reject(new Error('the request transaction has already finished'));
+    if (this.db) return Promise.resolve(this.db);
+    this.opening ??= this.open();
+    return this.opening;
+  }
+
+  /** Changes who the request acts for (sign-in): applied now if the transaction is open, else at BEGIN. */
+  async setContext(context: TenantContext): Promise<void> {
+    const statement = setConfigSql(context);
+    this.context = context;
+    if (this.state === 'open' || this.opening) {
+      await this.get();
+      await this.run(statement);
+    }
+  }
+
+  /** Commits (or rolls back) and releases the connection; a no-op when nothing was opened. */
+  async finish(outcome: 'commit' | 'rollback'): Promise<void> {
+    if (this.state === 'finished') return;
+    const opening = this.opening;
+    this.state = 'finished';
+    if (!opening) return;
+    try {
+      await opening;
+    } catch {
+      return; // opening failed: open() already released the connection
+    }
+    const client = this.client!;
+    this.client = undefined;
+    client.removeListener('error', this.onClientError);
+    try {
+      await this.send(client, outcome === 'commit' ? 'commit' : 'rollback');
+    } catch (error) {
+      await this.send(client, 'rollback').catch(() => undefined);
+      client.release(true); // in doubt: destroy the connection rather than pool it
+      throw error;
+    }
+    client.release(this.broken ? true : undefined);
+  }
+
+  private async open(): Promise<Kysely<Database>> {
+    const client = await this.pool.connect();
+    client.on('error', this.onClientError);
+    try {
+      await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context)}`);
+    } catch (error) {
+      this.state = 'finished';
+      client.removeListener('error', this.onClientError);
+      client.release(true);
+      throw error;
+    }
+    if (this.state === 'finished') {
+      // finish() ran while we were opening: nothing may use this transaction any more
+      await this.send(client, 'rollback').catch(() => undefined);
+      client.removeListener('error', this.onClientError);
+      client.release(true);
+      throw new Error('the request transaction has already finished');
+    }
+    this.client = client;
+    this.state = 'open';
+    this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.asPool(client) }) });
+    return this.db;
+  }
+
+  private readonly onClientError = (): void => {
+    this.broken = true;
+  };
+
+  private async run(statement: string): Promise<void> {
+    if (!this.client || this.state !== 'open') throw new Error('the request transaction is not open');
+    await this.send(this.client, statement);
+  }
+
+  private send(client: pg.PoolClient, statement: string): Promise<unknown> {
+    this.statementCount++;
+    return client.query(statement);
+  }
+
+  /** A one-connection pool for Kysely whose queries refuse to run once the request has finished. */
+  private asPool(client: pg.PoolClient): PostgresPool {
+    const guarded: PostgresPoolClient = {
+      query: ((sqlText: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<unknown>> => {
+        if (this.state !== 'open') {
+          return Promise.reject(new Error('the request transaction has already finished'));
+        }
+        this.statementCount++;
+        return client.query(sqlText, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<unknown>>;
+      }) as PostgresPoolClient['query'],
+      release: () => undefined,
+    };
+    return { connect: async () => guarded, end: async () => undefined };
+  }
+}

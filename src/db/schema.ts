@@ -1,0 +1,74 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Columns every table carries; the database fills them (defaults and the updated_at trigger). */
+interface Stamped {
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  created_by: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export const PLAN_TIERS = ['trial', 'starter', 'professional', 'enterprise'] as const;
+export type PlanTier = (typeof PLAN_TIERS)[number];
+
+export const USER_STATUSES = ['active', 'inactive', 'deleted'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+export const MEMBERSHIP_ROLES = ['owner', 'admin', 'officer', 'member', 'viewer'] as const;
+export type MembershipRole = (typeof MEMBERSHIP_ROLES)[number];
+
+/** Seed 000: the membership status decides whether a person may sign in to the organization. */
+export const MEMBERSHIP_STATUSES = [
+  'pledge', 'active', 'associate', 'alumni', 'alumni_active', 'alumni_lifetime',
+  'invited', 'pnm', 'inactive', 'disaffiliated', 'suspended',
+] as const;
+export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
+export const SIGN_IN_STATUSES: readonly MembershipStatus[] = [
+  'pledge', 'active', 'associate', 'alumni', 'alumni_active', 'alumni_lifetime',
+];
+
+export interface OrganizationsTable extends Stamped {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  email: string | null;
+  is_active: Generated<boolean>;
+  plan_tier: ColumnType<PlanTier, PlanTier | undefined, PlanTier>;
+  seats_total: Generated<number>;
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface UsersTable extends Stamped {
+  id: Generated<string>;
+  email: string;
+  username: string;
+  password_hash: string | null;
+  first_name: string;
+  last_name: string;
+  status: ColumnType<UserStatus, UserStatus | undefined, UserStatus>;
+  identity_provider: string | null;
+  identity_subject: string | null;
+  last_login_at: Date | null;
+}
+
+export interface MembershipsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  user_id: string;
+  role: MembershipRole;
+  status: MembershipStatus;
+  joined_at: Generated<Date>;
+  ended_at: Date | null;
+}
+
+/** The Kysely view of the database (schema `app`, on the search_path of every connection). */
+export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+}
+
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type MembershipRow = Selectable<MembershipsTable>;
+export type NewUser = Insertable<UsersTable>;

@@ -1,0 +1,138 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { ValidationError } from 'class-validator';
+import { ArgumentValidationError } from 'type-graphql';
+
+/** The `extensions.code` values clients rely on (DESIGN.md). */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONFLICT'
+  | 'INTERNAL_SERVER_ERROR';
+
+/**
+ * Base class of every error a service throws on purpose. Its message is shown to the client,
+ * so it must never contain SQL, secrets or another tenant's data.
+ *
+ * @example
+ * export class SlugTakenError extends DomainError {
+ *   constructor() { super('CONFLICT', 'That slug is already taken', { field: 'slug' }); }
+ * }
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: Exclude<ErrorCode, 'INTERNAL_SERVER_ERROR'>,
+    message: string,
+    readonly details: { field?: string } = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'You must be signed in to do this') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'You are not allowed to do this') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} was not found`);
+  }
+}
+
+export class BadUserInputError extends DomainError {
+  constructor(field: string, message: string) {
+    super('BAD_USER_INPUT', message, { field });
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, field?: string) {
+    super('CONFLICT', message, field ? { field } : {});
+  }
+}
+
+/** Postgres SQLSTATEs we turn into client errors; anything else is internal. */
+function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLFormattedError['extensions'] & { message: string } | undefined {
+  switch (error.code) {
+    case '23505':
+      return { code: 'CONFLICT', message: 'A record with these values already exists' };
+    case '23503':
+      return { code: 'BAD_USER_INPUT', message: 'A referenced record does not exist' };
+    case '23514':
+    case '23502':
+    case '22001':
+    case '22P02':
+      return { code: 'BAD_USER_INPUT', message: 'A value is not valid' };
+    case '23P01':
+      return { code: 'CONFLICT', message: 'This conflicts with an existing record' };
+    case '42501': // insufficient privilege, including "new row violates row-level security policy"
+      return { code: 'FORBIDDEN', message: 'You are not allowed to do this' };
+    default:
+      return undefined;
+  }
+}
+
+function isPostgresError(error: unknown): error is { code: string; severity: string } {
+  return typeof error === 'object' && error !== null && 'severity' in error && typeof (error as { code?: unknown }).code === 'string';
+}
+
+function validationFields(errors: ValidationError[], prefix = ''): { field: string; message: string }[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...validationFields(e.children ?? [], field)];
+  });
+}
+
+export type ErrorLogger = (error: unknown, formatted: GraphQLFormattedError) => void;
+
+/**
+ * The one mapping from thrown errors to what the client sees (Apollo's `formatError`).
+ * Domain errors keep their code and message; Postgres errors get a code and a generic message
+ * (no constraint names, no SQL); GraphQL's own errors (parse, validation, variables) pass
+ * through; everything else is logged and masked as INTERNAL_SERVER_ERROR.
+ */
+export function createFormatError(logInternal: ErrorLogger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { locations: formatted.locations, path: formatted.path };
+
+    if (original instanceof DomainError) {
+      return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const fields = validationFields(original.extensions.validationErrors);
+      const first = fields[0];
+      return {
+        ...base,
+        message: first ? `Invalid ${first.field}: ${first.message}` : 'Invalid input',
+        extensions: { code: 'BAD_USER_INPUT', field: first?.field, fields },
+      };
+    }
+    if (isPostgresError(original)) {
+      const mapped = fromPostgres(original);
+      if (mapped) {
+        const { message, ...extensions } = mapped;
+        return { ...base, message, extensions };
+      }
+    } else if (original instanceof GraphQLError && typeof original.extensions?.code === 'string' && !original.originalError) {
+      // graphql-js and Apollo errors about the request itself: safe to show, minus any stack.
+      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const masked: GraphQLFormattedError = { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    logInternal(original, masked);
+    return masked;
+  };
+}

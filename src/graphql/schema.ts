@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { authChecker } from './auth-checker';
+import { tenancyResolvers } from '../modules/tenancy';
+
+/** Every module's resolvers; a new module adds its list here. */
+const resolvers = [...tenancyResolvers] as const;
+
+/** Builds the executable schema from the type-graphql classes. */
+export function createSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    authChecker,
+    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+  });
+}
+
+/** The SDL committed as schema/schema.graphql (sorted, so it only changes when the API does). */
+export function printSchemaSdl(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

@@ -1,0 +1,35 @@
+import { byKey, defineLoader } from '../../graphql/loaders';
+import { defineParentConnection } from '../../graphql/connection';
+import type { MembershipRow } from '../../db/schema';
+import { findLiveMembershipsByUserIds, findOrganizationsByIds, findUsersByIds } from './tenancy.repository';
+import type { MemberFilter } from './membership.input';
+import { Organization } from './organization.type';
+import { User } from './user.type';
+import { Membership } from './membership.type';
+
+export const userById = defineLoader<string, User | null>('userById', async (db, ids) =>
+  byKey(ids, await findUsersByIds(db, ids), (row) => row.id, User.fromRow));
+
+export const organizationById = defineLoader<string, Organization | null>('organizationById', async (db, ids) =>
+  byKey(ids, await findOrganizationsByIds(db, ids), (row) => row.id, Organization.fromRow));
+
+/** A user's live membership in the organization the request acts for. */
+export const liveMembershipByUserId = defineLoader<string, Membership | null>('liveMembershipByUserId', async (db, ids) =>
+  byKey(ids, await findLiveMembershipsByUserIds(db, ids), (row) => row.user_id, Membership.fromRow));
+
+/** `organization.members(...)`: oldest members first, `id` breaking ties. */
+export const membersOfOrganization = defineParentConnection<MembershipRow, MemberFilter>({
+  name: 'membersOfOrganization',
+  table: 'memberships',
+  alias: 'm',
+  parentColumn: 'organization_id',
+  sort: { column: 'joined_at', direction: 'asc', type: 'timestamp' },
+  filter: (query, filter) => {
+    let q = query;
+    if (filter?.status?.length) q = q.where('m.status', 'in', filter.status);
+    if (filter?.role?.length) q = q.where('m.role', 'in', filter.role);
+    if (filter?.live === true) q = q.where('m.ended_at', 'is', null);
+    if (filter?.live === false) q = q.where('m.ended_at', 'is not', null);
+    return q;
+  },
+});

@@ -1,0 +1,49 @@
+import { Field, ObjectType } from 'type-graphql';
+import { DateTimeResolver, EmailAddressResolver, UUIDResolver } from 'graphql-scalars';
+import type { UserRow, UserStatus } from '../../db/schema';
+import { UserStatusEnum } from './tenancy.enums';
+
+@ObjectType({ description: 'A person. Visible to themselves and to the organizations they belong to.' })
+export class User {
+  @Field(() => UUIDResolver)
+  id!: string;
+
+  @Field(() => EmailAddressResolver)
+  email!: string;
+
+  @Field()
+  username!: string;
+
+  @Field()
+  firstName!: string;
+
+  @Field()
+  lastName!: string;
+
+  @Field(() => UserStatusEnum)
+  status!: UserStatus;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  lastLoginAt!: Date | null;
+
+  @Field(() => DateTimeResolver)
+  createdAt!: Date;
+
+  @Field({ description: 'First and last name, or the username when both are empty.' })
+  get name(): string {
+    return `${this.firstName} ${this.lastName}`.trim() || this.username;
+  }
+
+  static fromRow(row: UserRow): User {
+    return Object.assign(new User(), {
+      id: row.id,
+      email: row.email,
+      username: row.username,
+      firstName: row.first_name,
+      lastName: row.last_name,
+      status: row.status,
+      lastLoginAt: row.last_login_at,
+      createdAt: row.created_at,
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { createKysely, createPool } from './db/database';
+import { migrateToLatest } from './db/migrate';
+import { provisionDatabase } from './db/provision';
+import { createSchema } from './graphql/schema';
+import { createApp } from './http/app';
+import { TokenService } from './auth/tokens';
+import { seedDemoData } from '../db/seed/demo';
+
+export interface RunningServer {
+  url: string;
+  seeded: boolean;
+  /** Graceful stop: no new requests, in-flight ones finish, pool closed, embedded database stopped. */
+  close(): Promise<void>;
+}
+
+/** Brings the whole service up: database, migrations and policies, demo data, HTTP. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const database = await provisionDatabase(config);
+  const cleanups: (() => Promise<void>)[] = [() => database.stop()];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err) => logger.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    let seeded = false;
+    if (database.ownerUrl && (config.migrateOnStart || config.seedDemo)) {
+      const ownerDb = createKysely(createPool(database.ownerUrl, { max: 2, applicationName: 'tenantql-migrate' }));
+      try {
+        if (config.migrateOnStart) {
+          const ran = await migrateToLatest(ownerDb);
+          logger.info({ migrations: ran }, ran.length ? 'migrations applied' : 'database schema is current');
+        }
+        if (config.seedDemo) seeded = await seedDemoData(ownerDb);
+      } finally {
+        await ownerDb.destroy();
+      }
+    }
+
+    const appPool = createPool(database.appUrl, {
+      max: config.poolMax,
+      applicationName: 'tenantql',
+      onError: (err) => logger.warn({ err }, 'idle database connection failed'),
+    });
+    cleanups.push(() => appPool.end());
+
+    const app = await createApp({
+      schema: await createSchema(),
+      appPool,
+      logger,
+      production: config.env === 'production',
+      services: {
+        tokens: new TokenService({ secret: database.jwtSecret, ...config.auth }),
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      app.server.once('error', reject);
+      app.server.listen(config.port, config.host, resolve);
+    });
+    cleanups.push(() => app.stop());
+    const { port } = app.server.address() as AddressInfo;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    return { url: `http://${host}:${port}/graphql`, seeded, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,6 @@
+import type { TokenService } from './auth/tokens';
+
+/** Long-lived collaborators shared by every request (created once at start-up). */
+export interface Services {
+  tokens: TokenService;
+}
