@@ -61,11 +61,13 @@ export async function seedDemoData(db: Kysely<Database>): Promise<boolean> {
       const { key, ...fields } = person;
       await trx.insertInto('users').values({ id, ...fields, email: DEMO_USERS[key], password_hash: passwordHash }).execute();
     }
-    for (const m of memberships) {
+    for (const [index, m] of memberships.entries()) {
       const organizationId = orgIds.get(m.org)!;
       await setTenant(trx, { organizationId, userId: null });
+      // Joined a day apart, in list order: "first organization" and member order are stable.
+      const joinedAt = new Date(Date.now() - (memberships.length - index) * 86_400_000);
       await trx.insertInto('memberships')
-        .values({ organization_id: organizationId, user_id: userIds.get(m.person)!, role: m.role, status: m.status })
+        .values({ organization_id: organizationId, user_id: userIds.get(m.person)!, role: m.role, status: m.status, joined_at: joinedAt })
         .execute();
     }
   });

@@ -126,8 +126,13 @@ export function createFormatError(logInternal: ErrorLogger) {
         const { message, ...extensions } = mapped;
         return { ...base, message, extensions };
       }
-    } else if (original instanceof GraphQLError && typeof original.extensions?.code === 'string' && !original.originalError) {
-      // graphql-js and Apollo errors about the request itself: safe to show, minus any stack.
+    }
+    const code = formatted.extensions?.code;
+    const known = typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR';
+    // Errors about the request itself (parse, validation, variables, authentication) have no
+    // path; from a resolver, only GraphQL errors thrown with a code on purpose are shown.
+    const aboutTheRequest = formatted.path === undefined;
+    if (known && (aboutTheRequest || (original instanceof GraphQLError && original.extensions?.code === code))) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }

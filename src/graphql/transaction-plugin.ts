@@ -1,32 +1,56 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from './context';
 
+/** What a finished request reports (for metrics, logs and tests). */
+export interface RequestSummary {
+  requestId: string;
+  operationName: string | null;
+  operation: 'query' | 'mutation' | 'subscription' | null;
+  /** SQL statements sent, BEGIN and COMMIT included. */
+  statements: number;
+  outcome: 'success' | 'error';
+  durationMs: number;
+}
+
 /**
  * Ties the request transaction to the GraphQL operation: READ ONLY for queries, committed
  * before the response is sent, rolled back when a mutation reports an error. A failed commit
  * replaces the response with an error: the client never believes a lost write succeeded.
  */
-export const transactionPlugin: ApolloServerPlugin<Context> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ contextValue, operation }) {
-        contextValue.db.readOnly = operation?.operation === 'query';
-      },
-      async willSendResponse({ contextValue, response, errors, operation }) {
-        const failedMutation = operation?.operation !== 'query' && (errors?.length ?? 0) > 0;
-        try {
-          await contextValue.db.finish(failedMutation ? 'rollback' : 'commit');
-        } catch (error) {
-          contextValue.log.error({ err: error, requestId: contextValue.requestId }, 'transaction commit failed');
-          if (response.body.kind === 'single') {
-            response.body.singleResult.data = null;
-            response.body.singleResult.errors = [
-              { message: 'The request could not be completed; nothing was saved', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
-            ];
+export function createTransactionPlugin(onFinished?: (summary: RequestSummary) => void): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async didResolveOperation({ contextValue, operation }) {
+          contextValue.db.readOnly = operation?.operation === 'query';
+        },
+        async willSendResponse({ contextValue, response, errors, operation, operationName }) {
+          let failed = (errors?.length ?? 0) > 0;
+          const failedMutation = operation?.operation !== 'query' && failed;
+          try {
+            await contextValue.db.finish(failedMutation ? 'rollback' : 'commit');
+          } catch (error) {
+            failed = true;
+            contextValue.log.error({ err: error }, 'transaction commit failed');
+            if (response.body.kind === 'single') {
+              response.body.singleResult.data = null;
+              response.body.singleResult.errors = [
+                { message: 'The request could not be completed; nothing was saved', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+              ];
+            }
+            response.http.status = 500;
           }
-          response.http.status = 500;
-        }
-      },
-    };
-  },
-};
+          onFinished?.({
+            requestId: contextValue.requestId,
+            operationName: operationName ?? null,
+            operation: operation?.operation ?? null,
+            statements: contextValue.db.statementCount,
+            outcome: failed ? 'error' : 'success',
+            durationMs: performance.now() - started,
+          });
+        },
+      };
+    },
+  };
+}

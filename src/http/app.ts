@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
 import { createFormatError } from '../graphql/errors';
 import { Loaders } from '../graphql/loaders';
-import { transactionPlugin } from '../graphql/transaction-plugin';
+import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
 import { RequestTransaction } from '../db/request-transaction';
 import type { Services } from '../services';
 import { authenticate } from './authenticate';
@@ -28,6 +28,8 @@ export interface AppOptions {
   production: boolean;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /** Called once per GraphQL request after its transaction has finished. */
+  onRequestFinished?: (summary: RequestSummary) => void;
 }
 
 export interface App {
@@ -65,7 +67,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     formatError: createFormatError((error, formatted) =>
       options.logger.error({ err: error, path: formatted.path }, 'internal error')),
     plugins: [
-      transactionPlugin,
+      createTransactionPlugin(options.onRequestFinished),
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),

@@ -1,0 +1,56 @@
+import { sql } from 'kysely';
+import { createKysely, createPool } from '../../src/db/database';
+import { migrateToLatest, pendingMigrations, rollback, MigrationFailedError } from '../../src/db/migrate';
+import { migrations } from '../../db/migrations';
+import { createScratchDatabase } from '../support/scratch-database';
+
+describe('migrations', () => {
+  it('run up, down to zero, and up again, leaving nothing behind in between', async () => {
+    const scratch = await createScratchDatabase();
+    const db = createKysely(createPool(scratch.ownerUrl, { max: 1, applicationName: 'jest-migrations' }));
+    try {
+      const objects = async () => (await sql<{ n: number }>`
+        select (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                 where n.nspname in ('public', 'app') and c.relname not like 'kysely_%')::int
+             + (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'app')::int
+             + (select count(*) from pg_namespace where nspname = 'app')::int as n`.execute(db)).rows[0]!.n;
+
+      expect(await objects()).toBe(0);
+      const names = Object.keys(migrations);
+      expect(await migrateToLatest(db)).toEqual(names.map((n) => `up ${n}`));
+      expect(await pendingMigrations(db)).toEqual([]);
+      const created = await objects();
+      expect(created).toBeGreaterThan(10);
+
+      expect(await rollback(db, { toZero: true })).toEqual([...names].reverse().map((n) => `down ${n}`));
+      expect(await objects()).toBe(0);
+      expect(await pendingMigrations(db)).toEqual(names);
+
+      expect(await migrateToLatest(db)).toEqual(names.map((n) => `up ${n}`));
+      expect(await objects()).toBe(created);
+      // Policies are idempotent: applying them again changes nothing and does not fail.
+      expect(await migrateToLatest(db)).toEqual([]);
+      expect(await objects()).toBe(created);
+    } finally {
+      await db.destroy();
+      await scratch.drop();
+    }
+  });
+
+  it('names the failing migration and applies none of it', async () => {
+    const scratch = await createScratchDatabase();
+    const db = createKysely(createPool(scratch.ownerUrl, { max: 1, applicationName: 'jest-migrations' }));
+    try {
+      await sql`create schema app`.execute(db); // makes the first migration collide
+      const failure = await migrateToLatest(db).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(MigrationFailedError);
+      expect((failure as MigrationFailedError).migrationName).toBe(Object.keys(migrations)[0]);
+      expect((failure as Error).message).toMatch(/schema "app" already exists/);
+      const tables = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname = 'public' and tablename not like 'kysely_%'`.execute(db);
+      expect(tables.rows[0]!.n).toBe(0);
+    } finally {
+      await db.destroy();
+      await scratch.drop();
+    }
+  });
+});

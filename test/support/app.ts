@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import pino from 'pino';
+import type pg from 'pg';
+import { createApp } from '../../src/http/app';
+import { createSchema } from '../../src/graphql/schema';
+import { TokenService, type TokenSettings } from '../../src/auth/tokens';
+import type { RequestSummary } from '../../src/graphql/transaction-plugin';
+import { testPool } from './db';
+
+export const TEST_TOKEN_SETTINGS: TokenSettings = {
+  secret: 'test-secret-that-is-at-least-32-bytes-long!!',
+  issuer: 'tenantql',
+  audience: 'tenantql-api',
+  accessTokenTtlSeconds: 900,
+};
+
+export interface GqlResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: T | null;
+    errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [key: string]: unknown } }[];
+  };
+}
+
+export interface TestApp {
+  url: string;
+  pool: pg.Pool;
+  tokens: TokenService;
+  /** Summaries of finished GraphQL requests, newest last. */
+  requests: RequestSummary[];
+  gql<T = Record<string, unknown>>(query: string, options?: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> }): Promise<GqlResponse<T>>;
+  post(body: string, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }>;
+  login(email: string, password: string, organizationSlug?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+let schema: Promise<GraphQLSchema> | undefined;
+
+/** The real HTTP app on a random loopback port, over the app role's pool. */
+export async function startTestApp(options: { poolMax?: number } = {}): Promise<TestApp> {
+  const pool = testPool('app', options.poolMax ?? 5);
+  const tokens = new TokenService(TEST_TOKEN_SETTINGS);
+  const requests: RequestSummary[] = [];
+  const app = await createApp({
+    schema: await (schema ??= createSchema()),
+    appPool: pool,
+    services: { tokens },
+    logger: pino({ level: 'silent' }),
+    production: false,
+    onRequestFinished: (summary) => requests.push(summary),
+  });
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/graphql`;
+
+  const post: TestApp['post'] = async (body, headers = {}) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    return { status: res.status, text: await res.text(), headers: res.headers };
+  };
+  const gql: TestApp['gql'] = async (query, { variables, token, headers = {} } = {}) => {
+    const res = await post(JSON.stringify({ query, variables }), {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    });
+    return { status: res.status, headers: res.headers, body: JSON.parse(res.text) };
+  };
+
+  return {
+    url,
+    pool,
+    tokens,
+    requests,
+    gql,
+    post,
+    async login(email, password, organizationSlug) {
+      const res = await gql<{ login: { accessToken: string } }>(
+        'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
+        { variables: { input: { email, password, organizationSlug } } },
+      );
+      if (!res.body.data?.login) throw new Error(`login failed for ${email}: ${JSON.stringify(res.body.errors)}`);
+      return res.body.data.login.accessToken;
+    },
+    async close() {
+      await app.stop();
+      await new Promise<void>((resolve) => app.server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { withTenant } from '../../src/db/database';
+import type {
+  Database, MembershipRole, MembershipRow, MembershipStatus, OrganizationRow, UserRow, UserStatus,
+} from '../../src/db/schema';
+import { hashPassword } from '../../src/auth/passwords';
+
+export const TEST_PASSWORD = 'TestPass123';
+let testPasswordHash: Promise<string> | undefined;
+const passwordHash = () => (testPasswordHash ??= hashPassword(TEST_PASSWORD));
+
+const unique = () => crypto.randomUUID().slice(0, 8);
+
+/** Factories write as the owner role, acting for the row's own tenant or user (RLS is FORCEd). */
+export async function createOrganization(
+  db: Kysely<Database>,
+  overrides: Partial<Pick<OrganizationRow, 'name' | 'slug' | 'is_active'>> = {},
+): Promise<OrganizationRow> {
+  const id = crypto.randomUUID();
+  const slug = overrides.slug ?? `org-${unique()}`;
+  return withTenant(db, { organizationId: id, userId: null }, (trx) =>
+    trx.insertInto('organizations')
+      .values({ id, name: overrides.name ?? `Org ${slug}`, slug, is_active: overrides.is_active })
+      .returningAll().executeTakeFirstOrThrow());
+}
+
+export async function createUser(
+  db: Kysely<Database>,
+  overrides: { email?: string; username?: string; status?: UserStatus; firstName?: string } = {},
+): Promise<UserRow> {
+  const id = crypto.randomUUID();
+  const handle = `user_${unique()}`;
+  return withTenant(db, { organizationId: null, userId: id }, async (trx) =>
+    trx.insertInto('users').values({
+      id,
+      email: overrides.email ?? `${handle}@example.test`,
+      username: overrides.username ?? handle,
+      first_name: overrides.firstName ?? 'Test',
+      last_name: handle,
+      status: overrides.status,
+      password_hash: await passwordHash(),
+    }).returningAll().executeTakeFirstOrThrow());
+}
+
+export async function addMember(
+  db: Kysely<Database>,
+  organizationId: string,
+  userId: string,
+  options: { role?: MembershipRole; status?: MembershipStatus; joinedAt?: Date; endedAt?: Date } = {},
+): Promise<MembershipRow> {
+  return withTenant(db, { organizationId, userId: null }, (trx) =>
+    trx.insertInto('memberships').values({
+      organization_id: organizationId,
+      user_id: userId,
+      role: options.role ?? 'member',
+      status: options.status ?? 'active',
+      joined_at: options.joinedAt,
+      ended_at: options.endedAt ?? null,
+    }).returningAll().executeTakeFirstOrThrow());
+}
+
+/** An organization with an owner and `members` more active members. */
+export async function createTenant(db: Kysely<Database>, options: { members?: number; slug?: string } = {}) {
+  const organization = await createOrganization(db, { slug: options.slug });
+  const owner = await createUser(db);
+  await addMember(db, organization.id, owner.id, { role: 'owner' });
+  const members: UserRow[] = [];
+  for (let i = 0; i < (options.members ?? 0); i++) {
+    const user = await createUser(db);
+    await addMember(db, organization.id, user.id);
+    members.push(user);
+  }
+  return { organization, owner, members };
+}
+
+/**
+ * At least one row in EVERY tenant table (every table with organization_id) for this
+ * organization. The isolation test fails for a table this does not fill: extend it when a
+ * migration adds a tenant table.
+ */
+export async function seedTenantRows(db: Kysely<Database>, organizationId: string): Promise<void> {
+  const user = await createUser(db);
+  await addMember(db, organizationId, user.id, { role: 'member' });
+}

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import 'reflect-metadata';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded';
+import { bootstrapDatabase, roleUrl, ROLES } from '../../src/db/bootstrap';
+import { createKysely, createPool } from '../../src/db/database';
+import { migrateToLatest } from '../../src/db/migrate';
+import { seedDemoData } from '../../db/seed/demo';
+
+declare global {
+  var __TENANTQL_PG__: { server: EmbeddedPostgres; dir: string } | undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * One embedded PostgreSQL for the whole run: roles, database, migrations, policies and the
+ * demo data, exactly as `npm start` makes them. Tests get the URLs through the environment
+ * and make their own organizations for anything they change.
+ */
+export default async function globalSetup(): Promise<void> {
+  const root = path.resolve(__dirname, '../..');
+  const dir = path.join(root, '.data', `test-${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), superuserPassword: 'test-superuser', fast: true });
+  globalThis.__TENANTQL_PG__ = { server, dir };
+
+  const superuserUrl = server.superuserUrl('postgres');
+  await bootstrapDatabase({ superuserUrl, database: 'tenantql_test', ownerPassword: 'test-owner', appPassword: 'test-app' });
+  const ownerUrl = roleUrl(superuserUrl, ROLES.owner, 'test-owner', 'tenantql_test');
+  const db = createKysely(createPool(ownerUrl, { max: 2, applicationName: 'jest-setup' }));
+  try {
+    await migrateToLatest(db);
+    await seedDemoData(db);
+  } finally {
+    await db.destroy();
+  }
+  process.env.TEST_SUPERUSER_URL = server.superuserUrl('tenantql_test');
+  process.env.TEST_OWNER_URL = ownerUrl;
+  process.env.TEST_APP_URL = roleUrl(superuserUrl, ROLES.app, 'test-app', 'tenantql_test');
+}

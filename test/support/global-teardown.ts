@@ -1,0 +1,8 @@
+import fs from 'node:fs';
+
+export default async function globalTeardown(): Promise<void> {
+  const pg = globalThis.__TENANTQL_PG__;
+  if (!pg) return;
+  await pg.server.stop();
+  fs.rmSync(pg.dir, { recursive: true, force: true });
+}
