@@ -12,7 +12,7 @@ export interface PageArgs {
   before?: string | null;
 }
 
-/** A keyset sort: one column plus `id` as the stable tiebreak. */
+/** A keyset sort: one NOT NULL column plus `id` as the stable tiebreak. */
 export interface KeysetSort {
   /** Column name in the table, e.g. `joined_at`. */
   column: string;
@@ -25,26 +25,36 @@ export interface KeysetSort {
 export interface PageRequest {
   backward: boolean;
   size: number;
-  cursor: { value: unknown; id: string } | null;
+  cursor: { value: string; id: string } | null;
   hadCursor: boolean;
 }
 
 export interface Page<Row> {
   rows: Row[];
+  /** The cursor of each row, in the same order. */
+  cursors: string[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
 }
 
-/** Cursors are opaque to clients: base64url of [sort column, value, id]. */
-export function encodeCursor(sort: KeysetSort, row: Record<string, unknown>): string {
-  const value = row[sort.column];
-  const plain = value instanceof Date ? value.toISOString() : value;
-  return Buffer.from(JSON.stringify([sort.column, plain, row.id])).toString('base64url');
+/**
+ * Cursors are opaque to clients: base64url of [sort column, value as Postgres prints it, id].
+ * The value comes from SQL (`column::text`), so timestamps keep their microseconds; a cursor
+ * rounded to JavaScript's milliseconds would repeat or skip rows at page boundaries.
+ */
+export function encodeCursor(sort: KeysetSort, sortValue: string, id: string): string {
+  return Buffer.from(JSON.stringify([sort.column, sortValue, id])).toString('base64url');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const VALUE_SHAPES: Record<KeysetSort['type'], RegExp> = {
+  timestamp: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)$/,
+  number: /^-?\d{1,30}(\.\d{1,30})?$/,
+  text: /^[\s\S]{0,1000}$/,
+};
+const SQL_TYPES: Record<KeysetSort['type'], string> = { timestamp: 'timestamptz', number: 'numeric', text: 'text' };
 
-function decodeCursor(sort: KeysetSort, cursor: string, field: string): { value: unknown; id: string } {
+function decodeCursor(sort: KeysetSort, cursor: string, field: string): { value: string; id: string } {
   const invalid = () => new BadUserInputError(field, `${field} is not a valid cursor for this list and order`);
   let parsed: unknown;
   try {
@@ -55,18 +65,8 @@ function decodeCursor(sort: KeysetSort, cursor: string, field: string): { value:
   if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== sort.column) throw invalid();
   const [, value, id] = parsed as [string, unknown, unknown];
   if (typeof id !== 'string' || !UUID.test(id)) throw invalid();
-  if (value === null) return { value, id };
-  switch (sort.type) {
-    case 'timestamp':
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalid();
-      return { value: new Date(value), id };
-    case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid();
-      return { value, id };
-    case 'text':
-      if (typeof value !== 'string') throw invalid();
-      return { value, id };
-  }
+  if (typeof value !== 'string' || !VALUE_SHAPES[sort.type].test(value)) throw invalid();
+  return { value, id };
 }
 
 /**
@@ -109,18 +109,25 @@ export function applyKeyset(query: AnyQuery, sort: KeysetSort, page: PageRequest
   let q = query;
   if (page.cursor) {
     const op = sql.raw(ascending ? '>' : '<');
-    q = q.where(sql<boolean>`(${col}, ${id}) ${op} (${page.cursor.value}, ${page.cursor.id}::uuid)`);
+    const type = sql.raw(SQL_TYPES[sort.type]);
+    q = q.where(sql<boolean>`(${col}, ${id}) ${op} (cast(${page.cursor.value} as ${type}), cast(${page.cursor.id} as uuid))`);
   }
   const dir = ascending ? 'asc' : 'desc';
-  return q.orderBy(col, dir).orderBy(id, dir).limit(page.size + 1);
+  return q.select(sql<string>`${col}::text`.as('__sort_value')).orderBy(col, dir).orderBy(id, dir).limit(page.size + 1);
 }
 
-function toPage<Row>(rows: Row[], page: PageRequest): Page<Row> {
+type Keyed = { __sort_value: string; id: string };
+
+/** Trims the look-ahead row, restores the order of backward pages and turns sort values into cursors. */
+function toPage<Row>(rows: (Row & Keyed)[], page: PageRequest, sort: KeysetSort): Page<Row> {
   const more = rows.length > page.size;
   const kept = more ? rows.slice(0, page.size) : rows;
   if (page.backward) kept.reverse();
+  const cursors = kept.map((row) => encodeCursor(sort, row.__sort_value, row.id));
+  for (const row of kept) delete (row as Partial<Keyed>).__sort_value;
   return {
     rows: kept,
+    cursors,
     hasNextPage: page.backward ? page.hadCursor : more,
     hasPreviousPage: page.backward ? more : page.hadCursor,
   };
@@ -150,7 +157,7 @@ export async function pagesByParent<Row>(
   },
 ): Promise<Map<string, Page<Row>>> {
   const { alias } = options;
-  const byParent = new Map<string, Row[]>(options.parentIds.map((id) => [id, []]));
+  const byParent = new Map<string, (Row & Keyed)[]>(options.parentIds.map((id) => [id, []]));
   if (options.page.size > 0) {
     const rows = await db
       .selectFrom(sql`unnest(${sql.val(options.parentIds)}::uuid[])`.as<'parent'>(sql`parent(parent_id)`))
@@ -166,13 +173,13 @@ export async function pagesByParent<Row>(
       .selectAll('r')
       .select('parent.parent_id as __parent_id')
       .execute();
-    for (const row of rows as (Row & { __parent_id: string })[]) {
+    for (const row of rows as (Row & Keyed & { __parent_id: string })[]) {
       const parentId = row.__parent_id;
       delete (row as { __parent_id?: string }).__parent_id;
       byParent.get(parentId)?.push(row);
     }
   }
-  return new Map([...byParent].map(([id, rows]) => [id, toPage(rows, options.page)]));
+  return new Map([...byParent].map(([id, rows]) => [id, toPage(rows, options.page, options.sort)]));
 }
 
 /** `totalCount` for many parents in one grouped statement (only run when the field is selected). */

@@ -1,7 +1,7 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import type { Kysely } from 'kysely';
 import {
-  countsByParent, encodeCursor, pageRequest, pagesByParent,
+  countsByParent, pageRequest, pagesByParent,
   type AnyQuery, type KeysetSort, type Page, type PageArgs,
 } from '../db/pagination';
 import type { Database } from '../db/schema';
@@ -87,14 +87,13 @@ export function Connection<T extends object>(nodeClass: ClassType<T>) {
 }
 
 /** Fills a connection instance from a page of rows. */
-export function fillConnection<Row extends Record<string, unknown>, T, C extends ConnectionShape<T>>(
+export function fillConnection<Row, T, C extends ConnectionShape<T>>(
   connection: C,
   page: Page<Row>,
-  sort: KeysetSort,
   toNode: (row: Row) => T,
   countLoader: () => Promise<number>,
 ): C {
-  const edges = page.rows.map((row) => ({ cursor: encodeCursor(sort, row), node: toNode(row) }));
+  const edges = page.rows.map((row, i) => ({ cursor: page.cursors[i]!, node: toNode(row) }));
   const pageInfo = Object.assign(new PageInfo(), {
     hasNextPage: page.hasNextPage,
     hasPreviousPage: page.hasPreviousPage,
@@ -195,8 +194,7 @@ export function defineParentConnection<Row, F>(options: {
       // Arguments are checked before any SQL runs, so a bad cursor is the caller's error, not the batch's.
       pageRequest(key.args, options.sort);
       const rows = await loaders.use(page).load(key);
-      return fillConnection(connection, rows as Page<Row & Record<string, unknown>>, options.sort, toNode as (row: Row & Record<string, unknown>) => T,
-        () => loaders.use(count).load(key));
+      return fillConnection(connection, rows, toNode, () => loaders.use(count).load(key));
     },
   };
 }
