@@ -92,15 +92,20 @@ export class RequestTransaction {
     }
     const client = this.client!;
     this.client = undefined;
-    client.removeListener('error', this.onClientError);
     try {
       await this.send(client, outcome === 'commit' ? 'commit' : 'rollback');
     } catch (error) {
       await this.send(client, 'rollback').catch(() => undefined);
-      client.release(true); // in doubt: destroy the connection rather than pool it
+      this.release(client, true); // in doubt: destroy the connection rather than pool it
       throw error;
     }
-    client.release(this.broken ? true : undefined);
+    this.release(client, this.broken);
+  }
+
+  private release(client: pg.PoolClient, destroy: boolean): void {
+    client.release(destroy || undefined);
+    // Only now: a dying connection may still report errors while it is being released.
+    client.removeListener('error', this.onClientError);
   }
 
   private async open(): Promise<Kysely<Database>> {
@@ -110,15 +115,13 @@ export class RequestTransaction {
       await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context)}`);
     } catch (error) {
       this.state = 'finished';
-      client.removeListener('error', this.onClientError);
-      client.release(true);
+      this.release(client, true);
       throw error;
     }
     if (this.state === 'finished') {
       // finish() ran while we were opening: nothing may use this transaction any more
       await this.send(client, 'rollback').catch(() => undefined);
-      client.removeListener('error', this.onClientError);
-      client.release(true);
+      this.release(client, true);
       throw new Error('the request transaction has already finished');
     }
     this.client = client;

@@ -1,0 +1,119 @@
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import { sql } from 'kysely';
+import { RequestTransaction } from '../../src/db/request-transaction';
+import { closeTestPools, ownerDb, testPool } from '../support/db';
+import { createOrganization, createUser } from '../support/factories';
+
+describe('RequestTransaction', () => {
+  let pool: pg.Pool;
+  let superuser: pg.Pool;
+  const owner = ownerDb();
+  let orgId: string;
+  let userId: string;
+
+  beforeAll(async () => {
+    pool = testPool('app', 2);
+    superuser = testPool('superuser', 2);
+    orgId = (await createOrganization(owner)).id;
+    userId = (await createUser(owner)).id;
+  });
+  afterAll(closeTestPools);
+
+  const membershipsOf = async (organizationId: string) => (await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [organizationId])).rows[0].n as number;
+  const openTransactions = async () => (await superuser.query(
+    "select count(*)::int as n from pg_stat_activity where usename = 'tenantql_app' and state like 'idle in transaction%'")).rows[0].n as number;
+
+  it('opens nothing until first used', async () => {
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    await trx.finish('commit');
+    expect(trx.statementCount).toBe(0);
+    expect(pool.totalCount).toBe(pool.idleCount);
+  });
+
+  it('sends BEGIN and the tenant settings in one round trip, and they are visible to SQL', async () => {
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const db = await trx.get();
+    expect(trx.statementCount).toBe(1);
+    const { rows } = await sql<{ org: string; usr: string }>`select app.current_org_id() as org, app.current_user_id() as usr`.execute(db);
+    expect(rows[0]).toEqual({ org: orgId, usr: userId });
+    await trx.finish('commit');
+    expect(trx.statementCount).toBe(3);
+  });
+
+  it('shares one connection and one transaction between concurrent users of the request', async () => {
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    const [a, b] = await Promise.all([trx.get(), trx.get()]);
+    expect(a).toBe(b);
+    const pids = await Promise.all([1, 2, 3].map(() => sql<{ pid: number; xid: string }>`select pg_backend_pid() as pid, txid_current_if_assigned()::text as xid`.execute(a)));
+    expect(new Set(pids.map((p) => p.rows[0]!.pid)).size).toBe(1);
+    expect(trx.statementCount).toBe(4);
+    await trx.finish('commit');
+  });
+
+  it('runs queries READ ONLY', async () => {
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    trx.readOnly = true;
+    const db = await trx.get();
+    await expect(db.insertInto('memberships').values({ organization_id: orgId, user_id: userId, role: 'member', status: 'active' }).execute())
+      .rejects.toMatchObject({ code: '25006' });
+    await trx.finish('commit');
+    expect(await membershipsOf(orgId)).toBe(0);
+  });
+
+  it('commits writes on commit and discards them on rollback', async () => {
+    const rolledBack = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    await (await rolledBack.get()).insertInto('memberships').values({ organization_id: orgId, user_id: userId, role: 'member', status: 'active' }).execute();
+    await rolledBack.finish('rollback');
+    expect(await membershipsOf(orgId)).toBe(0);
+
+    const committed = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    await (await committed.get()).insertInto('memberships').values({ organization_id: orgId, user_id: userId, role: 'member', status: 'active' }).execute();
+    await committed.finish('commit');
+    expect(await membershipsOf(orgId)).toBe(1);
+  });
+
+  it('refuses queries after the request has finished, so a straggler cannot run on a pooled connection', async () => {
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    const db = await trx.get();
+    await trx.finish('commit');
+    await expect(db.selectFrom('memberships').selectAll().execute()).rejects.toThrow(/already finished/);
+    await expect(trx.get()).rejects.toThrow(/already finished/);
+  });
+
+  it('reports a failed commit and destroys the connection instead of pooling it', async () => {
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    const db = await trx.get();
+    const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
+    await superuser.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+    await expect(trx.finish('commit')).rejects.toThrow();
+    // The pool still works, on a fresh connection.
+    const next = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    await sql`select 1`.execute(await next.get());
+    await next.finish('commit');
+  });
+
+  it('switches who it acts for mid-transaction (sign-in) without leaking into the next request', async () => {
+    const other = (await createOrganization(owner)).id;
+    const trx = new RequestTransaction(pool, { organizationId: null, userId: null });
+    const db = await trx.get();
+    await trx.setContext({ organizationId: other, userId });
+    expect((await sql<{ org: string }>`select app.current_org_id() as org`.execute(db)).rows[0]!.org).toBe(other);
+    await trx.finish('commit');
+
+    const next = new RequestTransaction(pool, { organizationId: null, userId: null });
+    expect((await sql<{ org: string | null }>`select app.current_org_id() as org`.execute(await next.get())).rows[0]!.org).toBeNull();
+    await next.finish('commit');
+  });
+
+  it('refuses tenant ids that are not UUIDs before sending anything', async () => {
+    const trx = new RequestTransaction(pool, { organizationId: "x'); drop table users; --", userId: null });
+    await expect(trx.get()).rejects.toThrow(/UUID/);
+    expect(trx.statementCount).toBe(0);
+  });
+
+  it('leaves no connection idle in a transaction', async () => {
+    expect(await openTransactions()).toBe(0);
+    expect(crypto.randomUUID()).toBeTruthy();
+  });
+});

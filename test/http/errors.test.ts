@@ -1,0 +1,90 @@
+import { closeTestPools } from '../support/db';
+import { startTestApp, type TestApp } from '../support/app';
+
+/** Nothing a client sees may carry a stack, SQL or file paths. */
+function expectClean(text: string) {
+  expect(text).not.toMatch(/\bat .*\.(ts|js):\d+|stacktrace|node_modules|select |insert |\/work\//i);
+}
+
+describe('HTTP errors', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+    await closeTestPools();
+  });
+
+  async function raw(init: RequestInit & { path?: string }) {
+    const res = await fetch(app.url.replace('/graphql', init.path ?? '/graphql'), init);
+    const text = await res.text();
+    expectClean(text);
+    return { status: res.status, text, json: () => JSON.parse(text), headers: res.headers };
+  }
+
+  it('answers malformed JSON with 400 and a GraphQL error body', async () => {
+    const res = await raw({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ viewer { user { id } } }"' });
+    expect(res.status).toBe(400);
+    expect(res.json()).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+  });
+
+  it('answers a missing query with 400', async () => {
+    const res = await raw({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"variables": {}}' });
+    expect(res.status).toBe(400);
+    expect(res.json().errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it('answers a body that is too large with 413', async () => {
+    const res = await raw({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ viewer { __typename } } # ${'x'.repeat(1_100_000)}` }) });
+    expect(res.status).toBe(413);
+    expect(res.json().errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it('refuses a non-JSON content type without running anything (CSRF prevention)', async () => {
+    const res = await raw({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ viewer { __typename } }"}' });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it('refuses a mutation over GET', async () => {
+    const query = encodeURIComponent('mutation { login(input: {email: "a@b.test", password: "x"}) { accessToken } }');
+    const res = await raw({ method: 'GET', path: `/graphql?query=${query}`, headers: { 'apollo-require-preflight': 'true' } });
+    expect(res.status).toBe(405);
+  });
+
+  it('reports syntax errors and unknown fields with their codes', async () => {
+    const syntax = await app.gql('{ viewer { ');
+    expect(syntax.status).toBe(400);
+    expect(syntax.body.errors![0]!.extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+    const unknown = await app.gql('{ viewer { passwordHash } }');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('reports a variable of the wrong type as BAD_USER_INPUT', async () => {
+    const res = await app.gql('query ($first: Int) { organization { members(first: $first) { totalCount } } }', { variables: { first: 'ten' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const res = await raw({ method: 'GET', path: '/nope' });
+    expect(res.status).toBe(404);
+    expect(res.json().errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('echoes a valid x-request-id and makes one up otherwise', async () => {
+    const given = await app.gql('{ viewer { __typename } }', { headers: { 'x-request-id': 'client-req-42' } });
+    expect(given.headers.get('x-request-id')).toBe('client-req-42');
+    const made = await app.gql('{ viewer { __typename } }', { headers: { 'x-request-id': 'bad id with spaces <script>' } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves /healthz', async () => {
+    const res = await raw({ method: 'GET', path: '/healthz' });
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+});
