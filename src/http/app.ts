@@ -64,6 +64,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     schema: options.schema,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
+    // The process owns shutdown (main.ts): Apollo must not race it on SIGINT/SIGTERM.
+    stopOnTerminationSignals: false,
     formatError: createFormatError((error, formatted) =>
       options.logger.error({ err: error, path: formatted.path }, 'internal error')),
     plugins: [

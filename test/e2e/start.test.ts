@@ -1,0 +1,185 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { roleUrl, ROLES } from '../../src/db/bootstrap';
+import { PROJECT_ROOT } from '../../src/paths';
+import { testUrls } from '../support/db';
+import { createScratchDatabase } from '../support/scratch-database';
+import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
+
+const run = promisify(execFile);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts the built server the way `npm start` does and waits for it to say where it serves. */
+async function startBuiltServer(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (err += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}\n${err}`)), 60_000);
+    const check = () => {
+      const match = /serving GraphQL at (\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+  return {
+    child,
+    url,
+    stdout: () => out,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+async function signIn(url: string, email: string): Promise<{ token: string; orgId: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: `mutation { login(input: {email: "${email}", password: "${DEMO_PASSWORD}"}) { accessToken organization { id } } }` }),
+  });
+  const body = (await res.json()) as { data?: { login: { accessToken: string; organization: { id: string } } } };
+  if (!body.data) throw new Error(JSON.stringify(body));
+  return { token: body.data.login.accessToken, orgId: body.data.login.organization.id };
+}
+
+async function memberEmails(url: string, token: string): Promise<string[]> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: '{ organization { members { edges { node { user { email } } } } } }' }),
+  });
+  const body = (await res.json()) as { data: { organization: { members: { edges: { node: { user: { email: string } } }[] } } } };
+  return body.data.organization.members.edges.map((e) => e.node.user.email);
+}
+
+const portIsClosed = (port: number) => new Promise<boolean>((resolve) => {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.once('connect', () => { socket.destroy(); resolve(false); });
+  socket.once('error', () => resolve(true));
+});
+
+describe('npm start (the built server)', () => {
+  const dataDir = path.join(PROJECT_ROOT, '.data', `e2e-${process.pid}`);
+
+  beforeAll(async () => {
+    await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT });
+  }, 120_000);
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts an embedded PostgreSQL, migrates, loads the demo data once, reuses it, and stops cleanly', async () => {
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) };
+    const first = await startBuiltServer(env);
+    let token: string;
+    let orgId: string;
+    try {
+      expect(first.stdout()).toContain('Demo data loaded.');
+      expect(first.stdout()).toContain(DEMO_USERS.alice);
+      ({ token, orgId } = await signIn(first.url, DEMO_USERS.alice));
+      expect(await memberEmails(first.url, token)).toEqual([DEMO_USERS.alice, DEMO_USERS.carol, DEMO_USERS.dave]);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    expect(await portIsClosed(Number(env.EMBEDDED_PG_PORT))).toBe(true);
+    const secrets = fs.statSync(path.join(dataDir, 'secrets.json'));
+    expect(secrets.mode & 0o077).toBe(0);
+
+    const second = await startBuiltServer(env);
+    try {
+      expect(second.stdout()).not.toContain('Demo data loaded.');
+      // Same data (same organization) and same signing key (the old token still works).
+      expect(await memberEmails(second.url, token)).toEqual([DEMO_USERS.alice, DEMO_USERS.carol, DEMO_USERS.dave]);
+      expect((await signIn(second.url, DEMO_USERS.alice)).orgId).toBe(orgId);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 120_000);
+
+  it('uses DATABASE_URL and DATABASE_OWNER_URL instead, starting no embedded PostgreSQL', async () => {
+    const scratch = await createScratchDatabase();
+    const unusedDataDir = path.join(dataDir, 'never-created');
+    try {
+      const server = await startBuiltServer({
+        DATA_DIR: unusedDataDir,
+        PORT: String(await freePort()),
+        DATABASE_URL: roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name),
+        DATABASE_OWNER_URL: scratch.ownerUrl,
+        JWT_SECRET: 'an-operator-supplied-secret-of-enough-length',
+      });
+      try {
+        const { token } = await signIn(server.url, DEMO_USERS.bob);
+        expect(await memberEmails(server.url, token)).toEqual([DEMO_USERS.bob, DEMO_USERS.carol]);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+      expect(fs.existsSync(unusedDataDir)).toBe(false);
+    } finally {
+      await scratch.drop();
+    }
+  }, 120_000);
+
+  it('refuses to start with a clear message when configuration is missing', async () => {
+    const base = { PATH: process.env.PATH ?? '' };
+    const production = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, NODE_ENV: 'production' } }).catch((e) => e);
+    expect(production.code).toBe(1);
+    expect(production.stderr).toContain('Configuration error: DATABASE_URL is required');
+    const noSecret = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, DATABASE_URL: 'postgres://x@127.0.0.1:1/x' } }).catch((e) => e);
+    expect(noSecret.code).toBe(1);
+    expect(noSecret.stderr).toContain('JWT_SECRET is required');
+    expect(noSecret.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('db:migrate migrates and rolls back, and fails loudly naming a failing migration', async () => {
+    const scratch = await createScratchDatabase();
+    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: scratch.ownerUrl, DATABASE_OWNER_URL: scratch.ownerUrl, JWT_SECRET: 'x'.repeat(40) };
+    try {
+      const migrated = await run(process.execPath, ['dist/scripts/db.js', 'migrate'], { cwd: PROJECT_ROOT, env });
+      expect(migrated.stdout).toMatch(/up 2026_11_21_0001_tenancy/);
+      const rolledBack = await run(process.execPath, ['dist/scripts/db.js', 'rollback', '--all'], { cwd: PROJECT_ROOT, env });
+      expect(rolledBack.stdout).toMatch(/down 2026_11_21_0001_tenancy/);
+
+      const client = new (await import('pg')).default.Client({ connectionString: scratch.ownerUrl });
+      await client.connect();
+      await client.query('create schema app');
+      await client.end();
+      const failed = await run(process.execPath, ['dist/scripts/db.js', 'migrate'], { cwd: PROJECT_ROOT, env }).catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain('Migration failed: 2026_11_21_0001_tenancy (up)');
+    } finally {
+      await scratch.drop();
+    }
+  }, 60_000);
+});
