@@ -4,6 +4,7 @@
 grant usage on schema app to tenantql_app, tenantql_auth;
 grant execute on function app.current_org_id(), app.current_user_id(), app.membership_grants_access(text)
   to tenantql_app, tenantql_auth;
+grant execute on function app.session_is_valid() to tenantql_app;
 grant execute on function app.sign_in_candidates(text), app.record_sign_in() to tenantql_app;
 
 -- The app role reads the tenant's data and manages memberships; it never deletes them

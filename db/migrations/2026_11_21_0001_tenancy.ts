@@ -106,6 +106,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index memberships_user_idx on memberships (user_id);
     create trigger memberships_touch before update on memberships for each row execute function app.touch();
 
+    -- Checked when a request's transaction opens: a token outlives neither its membership, nor
+    -- the user's account, nor the organization's activation. Runs as the caller, inside RLS.
+    create function app.session_is_valid() returns boolean
+      language sql stable
+      as $$
+        select exists (
+          select 1
+            from memberships m
+            join organizations o on o.id = m.organization_id
+            join users u on u.id = m.user_id
+           where m.organization_id = app.current_org_id()
+             and m.user_id = app.current_user_id()
+             and m.ended_at is null
+             and app.membership_grants_access(m.status)
+             and o.is_active
+             and u.status = 'active')
+      $$;
+
     -- Sign-in runs before any tenant is known. These functions are owned by tenantql_auth, a
     -- NOLOGIN role without BYPASSRLS that only policies naming it let read accounts; the app role
     -- may call them but never reads other tenants' rows itself.
@@ -155,6 +173,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop function app.sign_in_candidates(text);
     drop function app.record_sign_in();
     drop function app.organizations_exist();
+    drop function app.session_is_valid();
     drop function app.membership_grants_access(text);
     drop function app.touch();
     drop function app.current_user_id();

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema';
+import { UnauthenticatedError } from '../graphql/errors';
 
 /** Who the request acts for: read back in SQL by app.current_org_id() / app.current_user_id(). */
 export interface TenantContext {
@@ -28,7 +29,8 @@ type State = 'idle' | 'open' | 'finished';
  * The one transaction of a GraphQL request, opened lazily on first use and shared by every
  * resolver and loader of the request.
  *
- * `BEGIN` and the tenant settings go to Postgres in one simple-protocol round trip; the settings
+ * `BEGIN`, the tenant settings and (for a signed-in request) the check that the session is still
+ * valid go to Postgres in one simple-protocol round trip; the settings
  * are transaction-local (`set_config(..., true)`), so a pooled connection never carries one
  * request's tenant into the next. `finish()` commits or rolls back and always gives the
  * connection back without an open transaction (a connection in doubt is destroyed instead).
@@ -111,12 +113,23 @@ export class RequestTransaction {
   private async open(): Promise<Kysely<Database>> {
     const client = await this.pool.connect();
     client.on('error', this.onClientError);
+    // A signed-in request also re-checks its session in the same round trip.
+    const checkSession = this.context.organizationId !== null;
+    let sessionValid = true;
     try {
-      await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context)}`);
+      const results = await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context)}` +
+        (checkSession ? '; select app.session_is_valid() as valid' : ''));
+      if (checkSession) sessionValid = (results as pg.QueryResult<{ valid: boolean }>[]).at(-1)?.rows[0]?.valid === true;
     } catch (error) {
       this.state = 'finished';
       this.release(client, true);
       throw error;
+    }
+    if (!sessionValid) {
+      this.state = 'finished';
+      await this.send(client, 'rollback').catch(() => undefined);
+      this.release(client, false);
+      throw new UnauthenticatedError('Your session is no longer valid; sign in again');
     }
     if (this.state === 'finished') {
       // finish() ran while we were opening: nothing may use this transaction any more
@@ -139,7 +152,7 @@ export class RequestTransaction {
     await this.send(this.client, statement);
   }
 
-  private send(client: pg.PoolClient, statement: string): Promise<unknown> {
+  private send(client: pg.PoolClient, statement: string): Promise<pg.QueryResult | pg.QueryResult[]> {
     this.statementCount++;
     return client.query(statement);
   }

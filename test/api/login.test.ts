@@ -215,6 +215,52 @@ describe('login', () => {
     });
   });
 
+  describe('a signed-in session stops working at the next request when', () => {
+    async function signedInMember() {
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      const membership = await addMember(db, org.id, user.id);
+      const token = await app.login(user.email, TEST_PASSWORD);
+      expect((await app.gql('{ organization { name } }', { token })).body.errors).toBeUndefined();
+      return { org, user, membership, token };
+    }
+    async function expectSignedOut(token: string) {
+      for (const query of ['{ organization { name } }', '{ viewer { user { email } } }']) {
+        const res = await app.gql(query, { token });
+        expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+        expect(JSON.stringify(res.body.data ?? null)).not.toMatch(/@|name/);
+      }
+    }
+
+    it('the membership ends', async () => {
+      const { org, membership, token } = await signedInMember();
+      await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
+        trx.updateTable('memberships').set({ ended_at: new Date(Date.now() + 1000), status: 'inactive' }).where('id', '=', membership.id).execute());
+      await expectSignedOut(token);
+    });
+
+    it('the membership is suspended', async () => {
+      const { org, membership, token } = await signedInMember();
+      await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
+        trx.updateTable('memberships').set({ status: 'suspended' }).where('id', '=', membership.id).execute());
+      await expectSignedOut(token);
+    });
+
+    it('the organization is deactivated', async () => {
+      const { org, token } = await signedInMember();
+      await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
+        trx.updateTable('organizations').set({ is_active: false }).where('id', '=', org.id).execute());
+      await expectSignedOut(token);
+    });
+
+    it('the user is disabled', async () => {
+      const { user, token } = await signedInMember();
+      await withTenant(db, { organizationId: null, userId: user.id }, (trx) =>
+        trx.updateTable('users').set({ status: 'inactive' }).where('id', '=', user.id).execute());
+      await expectSignedOut(token);
+    });
+  });
+
   it('answers viewer with null and organization with UNAUTHENTICATED when nobody is signed in', async () => {
     expect((await app.gql('{ viewer { user { email } } }')).body).toEqual({ data: { viewer: null } });
     const res = await app.gql('{ organization { name } }');

@@ -3,20 +3,27 @@ import type pg from 'pg';
 import { sql } from 'kysely';
 import { RequestTransaction } from '../../src/db/request-transaction';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
-import { createOrganization, createUser } from '../support/factories';
+import { addMember, createOrganization, createUser } from '../support/factories';
 
 describe('RequestTransaction', () => {
   let pool: pg.Pool;
   let superuser: pg.Pool;
   const owner = ownerDb();
   let orgId: string;
+  /** Signed in to orgId: the session the requests act for. */
   let userId: string;
+  /** Someone without a membership yet, whom the tests add. */
+  let newcomerId: string;
+  let baseline: number;
 
   beforeAll(async () => {
     pool = testPool('app', 2);
     superuser = testPool('superuser', 2);
     orgId = (await createOrganization(owner)).id;
     userId = (await createUser(owner)).id;
+    await addMember(owner, orgId, userId);
+    newcomerId = (await createUser(owner)).id;
+    baseline = await membershipsOf(orgId);
   });
   afterAll(closeTestPools);
 
@@ -25,7 +32,7 @@ describe('RequestTransaction', () => {
     "select count(*)::int as n from pg_stat_activity where usename = 'tenantql_app' and state like 'idle in transaction%'")).rows[0].n as number;
 
   it('opens nothing until first used', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
     await trx.finish('commit');
     expect(trx.statementCount).toBe(0);
     expect(pool.totalCount).toBe(pool.idleCount);
@@ -42,7 +49,7 @@ describe('RequestTransaction', () => {
   });
 
   it('shares one connection and one transaction between concurrent users of the request', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
     const [a, b] = await Promise.all([trx.get(), trx.get()]);
     expect(a).toBe(b);
     const pids = await Promise.all([1, 2, 3].map(() => sql<{ pid: number; xid: string }>`select pg_backend_pid() as pid, txid_current_if_assigned()::text as xid`.execute(a)));
@@ -52,29 +59,29 @@ describe('RequestTransaction', () => {
   });
 
   it('runs queries READ ONLY', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
     trx.readOnly = true;
     const db = await trx.get();
-    await expect(db.insertInto('memberships').values({ organization_id: orgId, user_id: userId, role: 'member', status: 'active' }).execute())
+    await expect(db.insertInto('memberships').values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' }).execute())
       .rejects.toMatchObject({ code: '25006' });
     await trx.finish('commit');
-    expect(await membershipsOf(orgId)).toBe(0);
+    expect(await membershipsOf(orgId)).toBe(baseline);
   });
 
   it('commits writes on commit and discards them on rollback', async () => {
-    const rolledBack = new RequestTransaction(pool, { organizationId: orgId, userId: null });
-    await (await rolledBack.get()).insertInto('memberships').values({ organization_id: orgId, user_id: userId, role: 'member', status: 'active' }).execute();
+    const rolledBack = new RequestTransaction(pool, { organizationId: orgId, userId });
+    await (await rolledBack.get()).insertInto('memberships').values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' }).execute();
     await rolledBack.finish('rollback');
-    expect(await membershipsOf(orgId)).toBe(0);
+    expect(await membershipsOf(orgId)).toBe(baseline);
 
-    const committed = new RequestTransaction(pool, { organizationId: orgId, userId: null });
-    await (await committed.get()).insertInto('memberships').values({ organization_id: orgId, user_id: userId, role: 'member', status: 'active' }).execute();
+    const committed = new RequestTransaction(pool, { organizationId: orgId, userId });
+    await (await committed.get()).insertInto('memberships').values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' }).execute();
     await committed.finish('commit');
-    expect(await membershipsOf(orgId)).toBe(1);
+    expect(await membershipsOf(orgId)).toBe(baseline + 1);
   });
 
   it('refuses queries after the request has finished, so a straggler cannot run on a pooled connection', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
     const db = await trx.get();
     await trx.finish('commit');
     await expect(db.selectFrom('memberships').selectAll().execute()).rejects.toThrow(/already finished/);
@@ -82,13 +89,13 @@ describe('RequestTransaction', () => {
   });
 
   it('reports a failed commit and destroys the connection instead of pooling it', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
     const db = await trx.get();
     const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
     await superuser.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
     await expect(trx.finish('commit')).rejects.toThrow();
     // The pool still works, on a fresh connection.
-    const next = new RequestTransaction(pool, { organizationId: orgId, userId: null });
+    const next = new RequestTransaction(pool, { organizationId: orgId, userId });
     await sql`select 1`.execute(await next.get());
     await next.finish('commit');
   });
@@ -112,8 +119,21 @@ describe('RequestTransaction', () => {
     expect(trx.statementCount).toBe(0);
   });
 
+  it('refuses a session whose membership, organization or account no longer admits it, in the same round trip', async () => {
+    const org = await createOrganization(owner);
+    const member = await createUser(owner);
+    const stranger = crypto.randomUUID();
+    await addMember(owner, org.id, member.id, { status: 'suspended' });
+    for (const context of [{ organizationId: org.id, userId: member.id }, { organizationId: org.id, userId: stranger }, { organizationId: org.id, userId: null }]) {
+      const trx = new RequestTransaction(pool, context);
+      await expect(trx.get()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(trx.statementCount).toBe(2); // BEGIN + settings + check, then ROLLBACK
+      await expect(trx.get()).rejects.toThrow(/already finished/);
+      await trx.finish('commit');
+    }
+  });
+
   it('leaves no connection idle in a transaction', async () => {
     expect(await openTransactions()).toBe(0);
-    expect(crypto.randomUUID()).toBeTruthy();
   });
 });

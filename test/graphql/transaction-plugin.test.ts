@@ -10,7 +10,7 @@ import { createTransactionPlugin, type RequestSummary } from '../../src/graphql/
 import { RequestTransaction } from '../../src/db/request-transaction';
 import { TokenService } from '../../src/auth/tokens';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
-import { createOrganization, createUser } from '../support/factories';
+import { addMember, createOrganization, createUser } from '../support/factories';
 import { TEST_TOKEN_SETTINGS } from '../support/app';
 
 /**
@@ -24,6 +24,7 @@ describe('transaction plugin', () => {
   const summaries: RequestSummary[] = [];
   const owner = ownerDb();
   let orgId: string;
+  let sessionUserId: string;
 
   const count = async () => (await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [orgId])).rows[0].n as number;
 
@@ -31,8 +32,10 @@ describe('transaction plugin', () => {
     appPool = testPool('app', 2);
     superuser = testPool('superuser', 2);
     orgId = (await createOrganization(owner)).id;
+    sessionUserId = (await createUser(owner)).id;
+    await addMember(owner, orgId, sessionUserId);
 
-    const addMember = async (ctx: Context, args: { fail?: boolean; killConnection?: boolean }) => {
+    const writeMembership = async (ctx: Context, args: { fail?: boolean; killConnection?: boolean }) => {
       const db = await ctx.db.get();
       const user = await createUser(owner);
       await db.insertInto('memberships').values({ organization_id: orgId, user_id: user.id, role: 'member', status: 'active' }).execute();
@@ -48,7 +51,7 @@ describe('transaction plugin', () => {
         name: 'Query',
         fields: {
           members: { type: GraphQLInt, resolve: async (_root, _args, ctx: Context) => (await sql<{ n: number }>`select count(*)::int as n from memberships`.execute(await ctx.db.get())).rows[0]!.n },
-          tryWrite: { type: GraphQLString, resolve: async (_root, _args, ctx: Context) => addMember(ctx, {}).then(() => 'wrote') },
+          tryWrite: { type: GraphQLString, resolve: async (_root, _args, ctx: Context) => writeMembership(ctx, {}).then(() => 'wrote') },
         },
       }),
       mutation: new GraphQLObjectType({
@@ -57,7 +60,7 @@ describe('transaction plugin', () => {
           addMember: {
             type: new GraphQLNonNull(GraphQLBoolean),
             args: { fail: { type: GraphQLBoolean }, killConnection: { type: GraphQLBoolean } },
-            resolve: (_root, args, ctx: Context) => addMember(ctx, args),
+            resolve: (_root, args, ctx: Context) => writeMembership(ctx, args),
           },
         },
       }),
@@ -71,7 +74,7 @@ describe('transaction plugin', () => {
   });
 
   async function run(query: string) {
-    const db = new RequestTransaction(appPool, { organizationId: orgId, userId: null });
+    const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId });
     const contextValue: Context = {
       requestId: 'test', viewer: null, db, loaders: new Loaders(db), log: pino({ level: 'silent' }),
       services: { tokens: new TokenService(TEST_TOKEN_SETTINGS) }, ip: undefined, userAgent: undefined,
