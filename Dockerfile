@@ -1,0 +1,34 @@
+# tenantql production image. Needs an existing PostgreSQL: set DATABASE_URL (app role),
+# DATABASE_OWNER_URL (owner role, for migrations at start) and JWT_SECRET. See README.md.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src src
+COPY db db
+COPY scripts scripts
+COPY policies policies
+COPY schema schema
+RUN npm run build
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only; the embedded PostgreSQL (optional) is for trying tenantql, not for this image.
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
+WORKDIR /app
+COPY --from=deps /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY package.json ./
+COPY policies policies
+COPY schema schema
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+CMD ["node", "--enable-source-maps", "dist/src/main.js"]
