@@ -53,6 +53,8 @@ export class RequestTransaction {
   private db: Kysely<Database> | undefined;
   private opening: Promise<Kysely<Database>> | undefined;
   private broken = false;
+  /** Statements of one request run one after another on its connection (pg does not queue for us). */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -153,8 +155,14 @@ export class RequestTransaction {
   }
 
   private send(client: pg.PoolClient, statement: string): Promise<pg.QueryResult | pg.QueryResult[]> {
+    return this.enqueue(() => client.query(statement));
+  }
+
+  private enqueue<T>(run: () => Promise<T>): Promise<T> {
     this.statementCount++;
-    return client.query(statement);
+    const result = this.tail.then(run);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 
   /** A one-connection pool for Kysely whose queries refuse to run once the request has finished. */
@@ -164,8 +172,7 @@ export class RequestTransaction {
         if (this.state !== 'open') {
           return Promise.reject(new Error('the request transaction has already finished'));
         }
-        this.statementCount++;
-        return client.query(sqlText, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<unknown>>;
+        return this.enqueue(() => client.query(sqlText, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<unknown>>);
       }) as PostgresPoolClient['query'],
       release: () => undefined,
     };
