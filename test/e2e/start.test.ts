@@ -7,18 +7,10 @@ import { roleUrl, ROLES } from '../../src/db/bootstrap';
 import { PROJECT_ROOT } from '../../src/paths';
 import { testUrls } from '../support/db';
 import { createScratchDatabase } from '../support/scratch-database';
+import { freePort } from '../support/ports';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
 
 const run = promisify(execFile);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import 'reflect-metadata';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded';
@@ -7,20 +6,10 @@ import { bootstrapDatabase, roleUrl, ROLES } from '../../src/db/bootstrap';
 import { createKysely, createPool } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
 import { seedDemoData } from '../../db/seed/demo';
+import { freePort } from './ports';
 
 declare global {
   var __TENANTQL_PG__: { server: EmbeddedPostgres; dir: string } | undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
