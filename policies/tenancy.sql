@@ -4,16 +4,23 @@
 grant usage on schema app to tenantql_app, tenantql_auth;
 grant execute on function app.current_org_id(), app.current_user_id(), app.membership_grants_access(text)
   to tenantql_app, tenantql_auth;
-grant execute on function app.session_is_valid() to tenantql_app;
-grant execute on function app.sign_in_candidates(text), app.record_sign_in() to tenantql_app;
+grant execute on function app.session_is_valid() to tenantql_app, tenantql_auth;
+-- EXECUTE on the sign-in functions is granted by the migration that hands them to tenantql_auth.
 
--- The app role reads the tenant's data and manages memberships; it never deletes them
--- (a membership ends, it is not removed) and it changes organizations only through
--- the owner-side lifecycle for now.
-grant select on organizations, users, memberships to tenantql_app;
-grant insert, update on memberships to tenantql_app;
+-- The app role reads the tenant's data. It never reads password hashes (only the sign-in
+-- function does), never deletes memberships (a membership ends, it is not removed) and never
+-- moves one to another user or organization.
+revoke all on organizations, users, memberships from tenantql_app;
+grant select on organizations, memberships to tenantql_app;
+grant select (id, email, username, first_name, last_name, status, identity_provider, identity_subject,
+              last_login_at, created_at, updated_at, created_by, updated_by) on users to tenantql_app;
+grant insert on memberships to tenantql_app;
+grant update (role, status, ended_at) on memberships to tenantql_app;
 grant select on organizations, users, memberships to tenantql_auth;
 grant update (last_login_at) on users to tenantql_auth;
+
+-- Policies for tenantql_auth also apply to roles that inherit it (the owner is a member so it
+-- can hand functions to it): each one also checks that the sign-in function itself is running.
 
 -- organizations -------------------------------------------------------------
 alter table organizations enable row level security;
@@ -26,7 +33,7 @@ create policy tenant_isolation on organizations
 
 drop policy if exists "sign-in functions read organizations" on organizations;
 create policy "sign-in functions read organizations" on organizations
-  for select to tenantql_auth using (true);
+  for select to tenantql_auth using (current_user = 'tenantql_auth');
 
 -- users (global: a person may belong to several organizations) ---------------
 alter table users enable row level security;
@@ -52,7 +59,7 @@ create policy "users update themselves" on users
 
 drop policy if exists "sign-in functions read accounts" on users;
 create policy "sign-in functions read accounts" on users
-  for select to tenantql_auth using (true);
+  for select to tenantql_auth using (current_user = 'tenantql_auth');
 
 -- memberships ---------------------------------------------------------------
 alter table memberships enable row level security;
@@ -65,4 +72,4 @@ create policy tenant_isolation on memberships
 
 drop policy if exists "sign-in functions read memberships" on memberships;
 create policy "sign-in functions read memberships" on memberships
-  for select to tenantql_auth using (true);
+  for select to tenantql_auth using (current_user = 'tenantql_auth');

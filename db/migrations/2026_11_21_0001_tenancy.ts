@@ -113,9 +113,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       as $$
         select exists (
           select 1
-            from memberships m
-            join organizations o on o.id = m.organization_id
-            join users u on u.id = m.user_id
+            from public.memberships m
+            join public.organizations o on o.id = m.organization_id
+            join public.users u on u.id = m.user_id
            where m.organization_id = app.current_org_id()
              and m.user_id = app.current_user_id()
              and m.ended_at is null
@@ -127,42 +127,52 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- Sign-in runs before any tenant is known. These functions are owned by tenantql_auth, a
     -- NOLOGIN role without BYPASSRLS that only policies naming it let read accounts; the app role
     -- may call them but never reads other tenants' rows itself.
-    create function app.sign_in_candidates(p_email text)
-      returns table (
-        user_id uuid, password_hash text, user_status text,
-        organization_id uuid, organization_slug text, may_sign_in boolean, joined_at timestamptz
-      )
+    --
+    -- At most one row: an active account with this email, its password hash (verified by the
+    -- application, which has argon2), and the one organization it would sign in to: the one named
+    -- by p_slug, or its earliest-joined one, and only if that membership and organization admit it.
+    create function app.sign_in_candidate(p_email text, p_slug text)
+      returns table (user_id uuid, password_hash text, organization_id uuid)
       language sql stable security definer set search_path = ''
       as $$
-        select u.id, u.password_hash, u.status,
-               m.organization_id, o.slug,
-               coalesce(o.is_active and app.membership_grants_access(m.status), false),
-               m.joined_at
+        select u.id, u.password_hash,
+               (select m.organization_id
+                  from public.memberships m
+                  join public.organizations o on o.id = m.organization_id
+                 where m.user_id = u.id
+                   and m.ended_at is null
+                   and app.membership_grants_access(m.status)
+                   and o.is_active
+                   and (p_slug is null or o.slug = p_slug)
+                 order by m.joined_at, m.organization_id
+                 limit 1)
           from public.users u
-          left join public.memberships m on m.user_id = u.id and m.ended_at is null
-          left join public.organizations o on o.id = m.organization_id
          where lower(u.email) = lower(p_email)
-         order by m.joined_at, m.organization_id
+           and u.status = 'active'
       $$;
 
-    -- Stamps the sign-in of the user the transaction now acts for, and nobody else.
+    -- Stamps the sign-in of the user the transaction now acts for, once that session is valid.
     create function app.record_sign_in() returns void
       language sql volatile security definer set search_path = ''
-      as $$ update public.users set last_login_at = now() where id = app.current_user_id() $$;
+      as $$ update public.users set last_login_at = now() where id = app.current_user_id() and app.session_is_valid() $$;
 
     -- Lets the owner-side seed ask "is this database empty?" without seeing any row.
     create function app.organizations_exist() returns boolean
       language sql stable security definer set search_path = ''
       as $$ select exists (select 1 from public.organizations) $$;
 
-    revoke execute on function app.sign_in_candidates(text), app.record_sign_in(), app.organizations_exist() from public;
+    revoke execute on function app.sign_in_candidate(text, text), app.record_sign_in(), app.organizations_exist() from public;
     -- Handing a function to another owner needs CREATE on its schema, only for that moment.
     grant usage, create on schema app to tenantql_auth;
-    alter function app.sign_in_candidates(text) owner to tenantql_auth;
+    alter function app.sign_in_candidate(text, text) owner to tenantql_auth;
     alter function app.record_sign_in() owner to tenantql_auth;
     alter function app.organizations_exist() owner to tenantql_auth;
     revoke create on schema app from tenantql_auth;
-    grant execute on function app.organizations_exist() to current_user;
+    -- Only the new owner can grant EXECUTE now; the owner (session_user) may act as it for that.
+    set local role tenantql_auth;
+    grant execute on function app.sign_in_candidate(text, text), app.record_sign_in() to tenantql_app;
+    grant execute on function app.organizations_exist() to session_user;
+    reset role;
   `.execute(db);
 }
 
@@ -170,7 +180,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     -- One statement, so policies that read one table from another go with them.
     drop table memberships, users, organizations;
-    drop function app.sign_in_candidates(text);
+    drop function app.sign_in_candidate(text, text);
     drop function app.record_sign_in();
     drop function app.organizations_exist();
     drop function app.session_is_valid();

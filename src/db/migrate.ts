@@ -26,7 +26,12 @@ function check(result: MigrationResultSet): string[] {
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => `${r.direction.toLowerCase()} ${r.migrationName}`);
 }
 
-/** Runs every pending migration, then re-applies the policies. Returns what ran. */
+/**
+ * Runs every pending migration (one transaction), then re-applies the policies (another).
+ * Should the policies fail after the migrations committed, the loud error makes the deploy
+ * fail, and new tables stay closed meanwhile: the app role gets no grant on a table until its
+ * policy file runs. The next migrate re-applies them.
+ */
 export async function migrateToLatest(db: AnyDb): Promise<string[]> {
   const ran = check(await migrator(db).migrateToLatest());
   await applyPolicies(db);
@@ -49,9 +54,9 @@ export async function pendingMigrations(db: AnyDb): Promise<string[]> {
  * Re-applies every `policies/*.sql` file in one transaction: grants, ENABLE/FORCE RLS and the
  * policies themselves. Each file is idempotent, so this runs after every migrate.
  */
-export async function applyPolicies(db: AnyDb): Promise<void> {
-  const files = (await fs.readdir(POLICIES_DIR)).filter((f) => f.endsWith('.sql')).sort();
-  const texts = await Promise.all(files.map((f) => fs.readFile(path.join(POLICIES_DIR, f), 'utf8')));
+export async function applyPolicies(db: AnyDb, dir: string = POLICIES_DIR): Promise<void> {
+  const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const texts = await Promise.all(files.map((f) => fs.readFile(path.join(dir, f), 'utf8')));
   await db.transaction().execute(async (trx) => {
     for (const [i, text] of texts.entries()) {
       try {

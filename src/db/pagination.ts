@@ -79,6 +79,8 @@ export function pageRequest(args: PageArgs, sort: KeysetSort): PageRequest {
   const { first, after, last, before } = args;
   if (first != null && last != null) throw new BadUserInputError('last', 'Pass either first or last, not both');
   if (after != null && before != null) throw new BadUserInputError('before', 'Pass either after or before, not both');
+  if (first != null && before != null) throw new BadUserInputError('before', 'Use before with last, and after with first');
+  if (last != null && after != null) throw new BadUserInputError('after', 'Use after with first, and before with last');
   for (const [name, value] of [['first', first], ['last', last]] as const) {
     if (value != null && (!Number.isInteger(value) || value < 0 || value > MAX_PAGE_SIZE)) {
       throw new BadUserInputError(name, `${name} must be between 0 and ${MAX_PAGE_SIZE}`);

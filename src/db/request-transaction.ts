@@ -97,7 +97,12 @@ export class RequestTransaction {
     const client = this.client!;
     this.client = undefined;
     try {
-      await this.send(client, outcome === 'commit' ? 'commit' : 'rollback');
+      const result = await this.send(client, outcome === 'commit' ? 'commit' : 'rollback');
+      // COMMIT of a transaction that hit an error is answered with ROLLBACK, not an error: for a
+      // read-write transaction that is a lost write and must be reported (read-only loses nothing).
+      if (outcome === 'commit' && !this.readOnly && (result as pg.QueryResult).command !== 'COMMIT') {
+        throw new Error('the transaction was rolled back instead of committed (a statement in it failed)');
+      }
     } catch (error) {
       await this.send(client, 'rollback').catch(() => undefined);
       this.release(client, true); // in doubt: destroy the connection rather than pool it
@@ -129,8 +134,8 @@ export class RequestTransaction {
     }
     if (!sessionValid) {
       this.state = 'finished';
-      await this.send(client, 'rollback').catch(() => undefined);
-      this.release(client, false);
+      const rolledBack = await this.send(client, 'rollback').then(() => true, () => false);
+      this.release(client, !rolledBack || this.broken);
       throw new UnauthenticatedError('Your session is no longer valid; sign in again');
     }
     if (this.state === 'finished') {

@@ -70,5 +70,11 @@ export interface Database {
 
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type UserRow = Selectable<UsersTable>;
+/** What the app role may read of a user: everything but the password hash. */
+export type UserProfileRow = Omit<UserRow, 'password_hash'>;
+export const USER_PROFILE_COLUMNS = [
+  'id', 'email', 'username', 'first_name', 'last_name', 'status', 'identity_provider', 'identity_subject',
+  'last_login_at', 'created_at', 'updated_at', 'created_by', 'updated_by',
+] as const satisfies readonly (keyof UserProfileRow)[];
 export type MembershipRow = Selectable<MembershipsTable>;
 export type NewUser = Insertable<UsersTable>;

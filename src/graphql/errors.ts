@@ -1,7 +1,9 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
+import type { Context } from './context';
 
 /** The `extensions.code` values clients rely on (DESIGN.md). */
 export type ErrorCode =
@@ -95,49 +97,73 @@ function validationFields(errors: ValidationError[], prefix = ''): { field: stri
   });
 }
 
-export type ErrorLogger = (error: unknown, formatted: GraphQLFormattedError) => void;
+/**
+ * What the client may see of an error, or null when it must be masked. Domain errors keep their
+ * code and message; Postgres errors get a code and a generic message (no constraint names, no
+ * SQL, no values); GraphQL's own errors about the request (parse, validation, variables,
+ * authentication) pass through without a stack; everything else is internal.
+ */
+function exposed(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | null {
+  const original = unwrapResolverError(error);
+  const base = { locations: formatted.locations, path: formatted.path };
+
+  if (original instanceof DomainError) {
+    return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+  }
+  if (original instanceof ArgumentValidationError) {
+    const fields = validationFields(original.extensions.validationErrors);
+    const first = fields[0];
+    return {
+      ...base,
+      message: first ? `Invalid ${first.field}: ${first.message}` : 'Invalid input',
+      extensions: { code: 'BAD_USER_INPUT', field: first?.field, fields },
+    };
+  }
+  if (isPostgresError(original)) {
+    const mapped = fromPostgres(original);
+    if (!mapped) return null;
+    const { message, ...extensions } = mapped;
+    return { ...base, message, extensions };
+  }
+  const code = formatted.extensions?.code;
+  const known = typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR';
+  // Errors about the request itself have no path; from a resolver, only GraphQL errors thrown
+  // with a code on purpose are shown.
+  const aboutTheRequest = formatted.path === undefined;
+  if (known && (aboutTheRequest || (original instanceof GraphQLError && original.extensions?.code === code))) {
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return null;
+}
 
 /**
- * The one mapping from thrown errors to what the client sees (Apollo's `formatError`).
- * Domain errors keep their code and message; Postgres errors get a code and a generic message
- * (no constraint names, no SQL); GraphQL's own errors (parse, validation, variables) pass
- * through; everything else is logged and masked as INTERNAL_SERVER_ERROR.
+ * The one mapping from thrown errors to what the client sees (Apollo's `formatError`);
+ * masked errors become `Internal server error` with code INTERNAL_SERVER_ERROR.
  */
-export function createFormatError(logInternal: ErrorLogger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    const base = { locations: formatted.locations, path: formatted.path };
-
-    if (original instanceof DomainError) {
-      return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
-    }
-    if (original instanceof ArgumentValidationError) {
-      const fields = validationFields(original.extensions.validationErrors);
-      const first = fields[0];
-      return {
-        ...base,
-        message: first ? `Invalid ${first.field}: ${first.message}` : 'Invalid input',
-        extensions: { code: 'BAD_USER_INPUT', field: first?.field, fields },
-      };
-    }
-    if (isPostgresError(original)) {
-      const mapped = fromPostgres(original);
-      if (mapped) {
-        const { message, ...extensions } = mapped;
-        return { ...base, message, extensions };
-      }
-    }
-    const code = formatted.extensions?.code;
-    const known = typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR';
-    // Errors about the request itself (parse, validation, variables, authentication) have no
-    // path; from a resolver, only GraphQL errors thrown with a code on purpose are shown.
-    const aboutTheRequest = formatted.path === undefined;
-    if (known && (aboutTheRequest || (original instanceof GraphQLError && original.extensions?.code === code))) {
-      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    const masked: GraphQLFormattedError = { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-    logInternal(original, masked);
-    return masked;
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  return exposed(formatted, error) ?? {
+    locations: formatted.locations,
+    path: formatted.path,
+    message: 'Internal server error',
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
 }
+
+/** Whether `formatError` masks this error (so it must be logged for operators to see it). */
+export function isMaskedError(error: GraphQLError): boolean {
+  return exposed({ message: error.message, path: error.path, extensions: error.extensions }, error) === null;
+}
+
+/** Logs every error the client will only see masked, with the request id of its request. */
+export const errorLoggingPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue }) {
+        for (const error of errors) {
+          if (isMaskedError(error)) contextValue.log.error({ err: unwrapResolverError(error), path: error.path }, 'internal error');
+        }
+      },
+    };
+  },
+};

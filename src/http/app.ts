@@ -13,7 +13,7 @@ import type { GraphQLSchema } from 'graphql';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
-import { createFormatError } from '../graphql/errors';
+import { errorLoggingPlugin, formatError } from '../graphql/errors';
 import { Loaders } from '../graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
 import { RequestTransaction } from '../db/request-transaction';
@@ -66,10 +66,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     includeStacktraceInErrorResponses: false,
     // The process owns shutdown (main.ts): Apollo must not race it on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
-    formatError: createFormatError((error, formatted) =>
-      options.logger.error({ err: error, path: formatted.path }, 'internal error')),
+    formatError,
     plugins: [
       createTransactionPlugin(options.onRequestFinished),
+      errorLoggingPlugin,
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { closeTestPools, ownerDb } from '../support/db';
+import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { startTestApp, TEST_TOKEN_SETTINGS, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import { withTenant } from '../../src/db/database';
@@ -80,9 +79,24 @@ describe('login', () => {
   });
 
   it('stores argon2id hashes with at least the OWASP parameters', async () => {
-    const { rows } = await withTenant(db, { organizationId: null, userId: null }, (trx) =>
-      sql<{ password_hash: string }>`select password_hash from app.sign_in_candidates(${DEMO_USERS.alice})`.execute(trx));
-    expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const { rows } = await testPool('app').query('select password_hash from app.sign_in_candidate($1, null)', [DEMO_USERS.alice]);
+    expect(rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
+  it('signs in even when the request still carries a token whose session has ended', async () => {
+    const org = await createOrganization(db);
+    const other = await createOrganization(db);
+    const user = await createUser(db);
+    const membership = await addMember(db, org.id, user.id);
+    await addMember(db, other.id, user.id);
+    const stale = await app.login(user.email, TEST_PASSWORD, org.slug);
+    await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
+      trx.updateTable('memberships').set({ status: 'suspended' }).where('id', '=', membership.id).execute());
+    const res = await app.gql<{ login: { organization: { slug: string } } }>(LOGIN, {
+      token: stale, variables: { input: { email: user.email, password: TEST_PASSWORD, organizationSlug: other.slug } },
+    });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.login.organization.slug).toBe(other.slug);
   });
 
   describe('fails the same way, without saying why, for', () => {
@@ -186,8 +200,9 @@ describe('login', () => {
     }
 
     it('accepts a well-formed token', async () => {
-      const res = await app.gql(VIEWER, { token: await sign({}) });
+      const res = await app.gql<{ viewer: { user: { email: string } } }>(VIEWER, { token: await sign({}) });
       expect(res.status).toBe(200);
+      expect(res.body.data!.viewer.user.email).toBe(DEMO_USERS.alice);
     });
     it('rejects an expired token', async () => expectRejected(`Bearer ${await sign({ exp: Math.floor(Date.now() / 1000) - 10 })}`));
     it('rejects another issuer', async () => expectRejected(`Bearer ${await sign({ iss: 'someone-else' })}`));

@@ -125,6 +125,11 @@ describe('organization and members', () => {
       expect(negative.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'last' } });
       const both = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 1, last: 1 } });
       expect(both.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+      const cursor = Buffer.from(`["joined_at","2026-01-01 00:00:00+00","00000000-0000-4000-8000-000000000000"]`).toString('base64url');
+      const crossed = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 2, before: cursor } });
+      expect(crossed.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'before' } });
+      const crossedBack = await app.gql<MembersPage>(MEMBERS, { token, variables: { last: 2, after: cursor } });
+      expect(crossedBack.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
     });
 
     it('refuses cursors that are not ours with BAD_USER_INPUT, before any SQL', async () => {

@@ -17,7 +17,7 @@ describe('RequestTransaction', () => {
   let baseline: number;
 
   beforeAll(async () => {
-    pool = testPool('app', 2);
+    pool = testPool('app', 2, 'jest-request-transaction');
     superuser = testPool('superuser', 2);
     orgId = (await createOrganization(owner)).id;
     userId = (await createUser(owner)).id;
@@ -29,7 +29,7 @@ describe('RequestTransaction', () => {
 
   const membershipsOf = async (organizationId: string) => (await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [organizationId])).rows[0].n as number;
   const openTransactions = async () => (await superuser.query(
-    "select count(*)::int as n from pg_stat_activity where usename = 'tenantql_app' and state like 'idle in transaction%'")).rows[0].n as number;
+    "select count(*)::int as n from pg_stat_activity where application_name = 'jest-request-transaction' and state like 'idle in transaction%'")).rows[0].n as number;
 
   it('opens nothing until first used', async () => {
     const trx = new RequestTransaction(pool, { organizationId: orgId, userId });

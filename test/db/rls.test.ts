@@ -142,17 +142,22 @@ describe('row-level security', () => {
           expect(new Set(visible.rows.map((r) => r.organization_id))).toEqual(new Set([mine]));
           expect((await client.query(`select count(*)::int as n from ${table} where organization_id = $1`, [theirs])).rows[0].n).toBe(0);
 
-          for (const write of [
-            `update ${table} set organization_id = organization_id where organization_id = $1`,
-            `delete from ${table} where organization_id = $1`,
-          ]) {
-            const privilege = write.startsWith('update') ? 'UPDATE' : 'DELETE';
-            const { rows } = await client.query('select has_table_privilege($1, $2) as ok', [table, privilege]);
-            if (rows[0].ok) {
-              expect({ table, write, touched: (await client.query(write, [theirs])).rowCount }).toEqual({ table, write, touched: 0 });
-            } else {
-              await expectDenied(client, write, [theirs]);
-            }
+          // Update through a column the app role may change (if any), then delete.
+          const updatable = await client.query<{ attname: string }>(`
+            select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped
+               and has_column_privilege($1, attname, 'UPDATE') limit 1`, [table]);
+          const column = updatable.rows[0]?.attname;
+          const update = column ? `update ${table} set ${column} = ${column} where organization_id = $1` : `update ${table} set organization_id = organization_id where organization_id = $1`;
+          if (column) {
+            expect({ table, update, touched: (await client.query(update, [theirs])).rowCount }).toEqual({ table, update, touched: 0 });
+          } else {
+            await expectDenied(client, update, [theirs]);
+          }
+          const del = `delete from ${table} where organization_id = $1`;
+          if ((await client.query('select has_table_privilege($1, $2) as ok', [table, 'DELETE'])).rows[0].ok) {
+            expect({ table, touched: (await client.query(del, [theirs])).rowCount }).toEqual({ table, touched: 0 });
+          } else {
+            await expectDenied(client, del, [theirs]);
           }
 
           const copy = { ...theirRow, id: crypto.randomUUID() };
@@ -180,12 +185,65 @@ describe('row-level security', () => {
     }, outsider.id);
   });
 
-  it('does not let the app role read the sign-in data of other accounts through the sign-in function results it cannot otherwise see', async () => {
-    // The function is callable, but the tables behind it stay closed to the app role itself.
-    await actingAs(app, null, async (client) => {
-      const { rows } = await client.query('select count(*)::int as n from memberships');
-      expect(rows[0].n).toBe(0);
-      await expectDenied(client, 'update users set last_login_at = now()');
+  it('binds the owner role too: with no tenant set it sees nothing', async () => {
+    const owner = testPool('owner', 1);
+    await actingAs(owner, null, async (client) => {
+      for (const table of [...tenantTables, 'organizations', 'users']) {
+        const { rows } = await client.query(`select count(*)::int as n from ${table}`);
+        expect({ table, rows: rows[0].n }).toEqual({ table, rows: 0 });
+      }
     });
+  });
+
+  it('never lets the app role read password hashes', async () => {
+    const member = await createUser(db);
+    await addMember(db, orgA, member.id);
+    await actingAs(app, orgA, async (client) => {
+      expect((await client.query('select email from users where id = $1', [member.id])).rowCount).toBe(1);
+      await expectDenied(client, 'select password_hash from users');
+      await expectDenied(client, 'select * from users');
+    });
+  });
+
+  it('gives sign-in one account and at most the one organization it may enter, nothing more', async () => {
+    const org = await createOrganization(db);
+    const closed = await createOrganization(db, { is_active: false });
+    const user = await createUser(db);
+    await addMember(db, org.id, user.id, { joinedAt: new Date(Date.now() - 2 * 86_400_000) });
+    await addMember(db, closed.id, user.id, { joinedAt: new Date(Date.now() - 3 * 86_400_000) });
+    const pnm = await createUser(db);
+    await addMember(db, org.id, pnm.id, { status: 'pnm' });
+    const disabled = await createUser(db, { status: 'inactive' });
+    await addMember(db, org.id, disabled.id);
+
+    await actingAs(app, null, async (client) => {
+      const candidate = (email: string, slug: string | null) =>
+        client.query('select * from app.sign_in_candidate($1, $2)', [email, slug]).then((r) => r.rows);
+      expect(await candidate(user.email.toUpperCase(), null)).toEqual([{ user_id: user.id, password_hash: expect.stringMatching(/^\$argon2id\$/), organization_id: org.id }]);
+      expect((await candidate(user.email, closed.slug))[0].organization_id).toBeNull();
+      expect((await candidate(pnm.email, null))[0].organization_id).toBeNull();
+      expect(await candidate(disabled.email, null)).toEqual([]);
+      expect(await candidate('nobody@nowhere.test', null)).toEqual([]);
+      // and the tables behind it stay closed to the app role itself
+      expect((await client.query('select count(*)::int as n from memberships')).rows[0].n).toBe(0);
+    });
+  });
+
+  it('stamps a sign-in only for a valid session of the caller', async () => {
+    const outsider = await createUser(db);
+    await actingAs(app, orgA, async (client) => {
+      await client.query('select app.record_sign_in()');
+    }, outsider.id);
+    const { rows } = await superuser.query('select last_login_at from users where id = $1', [outsider.id]);
+    expect(rows[0].last_login_at).toBeNull();
+  });
+
+  it('has an index led by organization_id on every tenant table', async () => {
+    for (const table of tenantTables) {
+      const { rows } = await superuser.query(`
+        select count(*)::int as n from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+         where i.indrelid = $1::regclass and a.attname = 'organization_id'`, [table]);
+      expect({ table, indexes: rows[0].n > 0 }).toEqual({ table, indexes: true });
+    }
   });
 });

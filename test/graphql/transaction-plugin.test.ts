@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import type pg from 'pg';
 import type { Context } from '../../src/graphql/context';
-import { ConflictError } from '../../src/graphql/errors';
+import { ConflictError, errorLoggingPlugin, formatError } from '../../src/graphql/errors';
 import { Loaders } from '../../src/graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../../src/graphql/transaction-plugin';
 import { RequestTransaction } from '../../src/db/request-transaction';
@@ -29,7 +29,7 @@ describe('transaction plugin', () => {
   const count = async () => (await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [orgId])).rows[0].n as number;
 
   beforeAll(async () => {
-    appPool = testPool('app', 2);
+    appPool = testPool('app', 2, 'jest-transaction-plugin');
     superuser = testPool('superuser', 2);
     orgId = (await createOrganization(owner)).id;
     sessionUserId = (await createUser(owner)).id;
@@ -51,6 +51,7 @@ describe('transaction plugin', () => {
         name: 'Query',
         fields: {
           members: { type: GraphQLInt, resolve: async (_root, _args, ctx: Context) => (await sql<{ n: number }>`select count(*)::int as n from memberships`.execute(await ctx.db.get())).rows[0]!.n },
+          broken: { type: GraphQLString, resolve: () => { throw new Error('relation "secret_table" does not exist'); } },
           tryWrite: { type: GraphQLString, resolve: async (_root, _args, ctx: Context) => writeMembership(ctx, {}).then(() => 'wrote') },
         },
       }),
@@ -65,7 +66,7 @@ describe('transaction plugin', () => {
         },
       }),
     });
-    apollo = new ApolloServer<Context>({ schema, plugins: [createTransactionPlugin((s) => summaries.push(s))] });
+    apollo = new ApolloServer<Context>({ schema, formatError, plugins: [createTransactionPlugin((s) => summaries.push(s)), errorLoggingPlugin] });
     await apollo.start();
   });
   afterAll(async () => {
@@ -73,10 +74,13 @@ describe('transaction plugin', () => {
     await closeTestPools();
   });
 
-  async function run(query: string) {
+  const logLines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
+
+  async function run(query: string, requestId = 'test') {
     const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId });
     const contextValue: Context = {
-      requestId: 'test', viewer: null, db, loaders: new Loaders(db), log: pino({ level: 'silent' }),
+      requestId, viewer: null, db, loaders: new Loaders(db), log: logger.child({ requestId }),
       services: { tokens: new TokenService(TEST_TOKEN_SETTINGS) }, ip: undefined, userAgent: undefined,
     };
     const response = await apollo.executeOperation({ query }, { contextValue });
@@ -104,6 +108,27 @@ describe('transaction plugin', () => {
     const { result } = await run('{ tryWrite }');
     expect(result.errors).toHaveLength(1);
     expect(await count()).toBe(before);
+    const logged = logLines.map((line) => JSON.parse(line)).find((entry) => /read-only transaction/.test(entry.err?.message ?? ''));
+    expect(logged).toBeDefined();
+  });
+
+  it('masks unexpected errors for the client and logs them with the request id', async () => {
+    const { result } = await run('{ broken }', 'req-masked-1');
+    expect(result.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(JSON.stringify(result)).not.toContain('secret_table');
+    const entry = logLines.map((line) => JSON.parse(line)).find((e) => e.requestId === 'req-masked-1');
+    expect(entry).toMatchObject({ level: 50, msg: 'internal error', err: { message: 'relation "secret_table" does not exist' } });
+  });
+
+  it('refuses to report a commit when a swallowed error had aborted the transaction', async () => {
+    const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId });
+    const trx = await db.get();
+    const before = await count();
+    const user = await createUser(owner);
+    await trx.insertInto('memberships').values({ organization_id: orgId, user_id: user.id, role: 'member', status: 'active' }).execute();
+    await expect(sql`select 1 / 0`.execute(trx)).rejects.toThrow(/division by zero/);
+    await expect(db.finish('commit')).rejects.toThrow(/rolled back/);
+    expect(await count()).toBe(before);
   });
 
   it('turns a failed commit into an error response instead of a false success', async () => {
@@ -118,7 +143,7 @@ describe('transaction plugin', () => {
 
   it('returns every connection to the pool without an open transaction', async () => {
     await Promise.all([run('{ members }'), run('mutation { addMember(fail: true) }'), run('mutation { addMember }'), run('{ tryWrite }')]);
-    const { rows } = await superuser.query("select count(*)::int as n from pg_stat_activity where usename = 'tenantql_app' and state like 'idle in transaction%'");
+    const { rows } = await superuser.query("select count(*)::int as n from pg_stat_activity where application_name = 'jest-transaction-plugin' and state like 'idle in transaction%'");
     expect(rows[0].n).toBe(0);
     expect(appPool.waitingCount).toBe(0);
   });

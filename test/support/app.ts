@@ -48,7 +48,7 @@ export async function startTestApp(options: { poolMax?: number } = {}): Promise<
     schema: await (schema ??= createSchema()),
     appPool: pool,
     services: { tokens },
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     production: false,
     onRequestFinished: (summary) => requests.push(summary),
   });

@@ -18,8 +18,9 @@ export const testUrls = {
 /** Pools opened by a test file, closed by `closeTestPools()` in its afterAll. */
 const opened: pg.Pool[] = [];
 
-export function testPool(role: 'owner' | 'app' | 'superuser', max = 5): pg.Pool {
-  const pool = createPool(testUrls[role], { max, applicationName: `jest-${role}` });
+/** A pool for one role; give it its own application name to find its connections in pg_stat_activity. */
+export function testPool(role: 'owner' | 'app' | 'superuser', max = 5, applicationName = `jest-${role}`): pg.Pool {
+  const pool = createPool(testUrls[role], { max, applicationName });
   opened.push(pool);
   return pool;
 }

@@ -1,7 +1,7 @@
 import type { Context } from '../../graphql/context';
 import { UnauthenticatedError } from '../../graphql/errors';
 import { verifyPassword } from '../../auth/passwords';
-import { findSignInCandidates, recordSignIn } from './tenancy.repository';
+import { findSignInCandidate, recordSignIn } from './tenancy.repository';
 import type { LoginInput } from './auth.input';
 
 /** One message for every sign-in failure, so a caller cannot tell which accounts exist. */
@@ -14,17 +14,16 @@ export const SIGN_IN_FAILED = 'Invalid email, password or organization';
  * and `organization` are read through RLS like any other query.
  */
 export async function login(ctx: Context, input: LoginInput): Promise<{ accessToken: string; expiresAt: Date; userId: string; organizationId: string }> {
+  // Sign-in acts as nobody until it succeeds, whatever token the request carried.
+  await ctx.db.setContext({ organizationId: null, userId: null });
+  ctx.viewer = null;
   const db = await ctx.db.get();
-  const candidates = await findSignInCandidates(db, input.email.trim());
-  const account = candidates[0];
+  const account = await findSignInCandidate(db, input.email.trim(), input.organizationSlug ?? null);
+  // Verified even without an account, so timing does not tell which emails exist.
   const passwordOk = await verifyPassword(account?.password_hash, input.password);
-  if (!account || !passwordOk || account.user_status !== 'active') throw new UnauthenticatedError(SIGN_IN_FAILED);
+  if (!account || !passwordOk || !account.organization_id) throw new UnauthenticatedError(SIGN_IN_FAILED);
 
-  const chosen = candidates.find((c) =>
-    c.may_sign_in && (input.organizationSlug == null || c.organization_slug === input.organizationSlug));
-  if (!chosen?.organization_id) throw new UnauthenticatedError(SIGN_IN_FAILED);
-
-  const session = { userId: account.user_id, organizationId: chosen.organization_id };
+  const session = { userId: account.user_id, organizationId: account.organization_id };
   await ctx.db.setContext(session);
   ctx.viewer = session;
   await recordSignIn(db);

@@ -1,11 +1,11 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, MembershipRow, OrganizationRow, UserRow } from '../../db/schema';
+import { USER_PROFILE_COLUMNS, type Database, type MembershipRow, type OrganizationRow, type UserProfileRow } from '../../db/schema';
 
 // Plain functions over the request's transaction. None of them filters by tenant to enforce
 // isolation: RLS does that underneath.
 
-export function findUsersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`).execute();
+export function findUsersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<UserProfileRow[]> {
+  return db.selectFrom('users').select(USER_PROFILE_COLUMNS).where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`).execute();
 }
 
 export function findOrganizationsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<OrganizationRow[]> {
@@ -23,16 +23,14 @@ export function findLiveMembershipsByUserIds(db: Kysely<Database>, userIds: read
 export interface SignInCandidate {
   user_id: string;
   password_hash: string | null;
-  user_status: string;
+  /** The organization the account would sign in to; null when none admits it. */
   organization_id: string | null;
-  organization_slug: string | null;
-  may_sign_in: boolean;
 }
 
-/** Every live membership of the account with this email, through the narrow sign-in function. */
-export async function findSignInCandidates(db: Kysely<Database>, email: string): Promise<SignInCandidate[]> {
-  const result = await sql<SignInCandidate>`select * from app.sign_in_candidates(${email})`.execute(db);
-  return result.rows;
+/** The active account with this email, through the narrow sign-in function (see the migration). */
+export async function findSignInCandidate(db: Kysely<Database>, email: string, organizationSlug: string | null): Promise<SignInCandidate | undefined> {
+  const result = await sql<SignInCandidate>`select * from app.sign_in_candidate(${email}, ${organizationSlug})`.execute(db);
+  return result.rows[0];
 }
 
 /** Stamps last_login_at of the user the transaction now acts for. */

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { DateTimeResolver, EmailAddressResolver, UUIDResolver } from 'graphql-scalars';
-import type { UserRow, UserStatus } from '../../db/schema';
+import type { UserProfileRow, UserStatus } from '../../db/schema';
 import { UserStatusEnum } from './tenancy.enums';
 
 @ObjectType({ description: 'A person. Visible to themselves and to the organizations they belong to.' })
@@ -34,7 +34,7 @@ export class User {
     return `${this.firstName} ${this.lastName}`.trim() || this.username;
   }
 
-  static fromRow(row: UserRow): User {
+  static fromRow(row: UserProfileRow): User {
     return Object.assign(new User(), {
       id: row.id,
       email: row.email,
