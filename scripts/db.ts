@@ -39,7 +39,7 @@ main(process.argv[2]).catch((error) => {
   if (error instanceof MigrationFailedError) {
     console.error(`Migration failed: ${error.migrationName} (${error.direction.toLowerCase()}): ${error.reason instanceof Error ? error.reason.message : String(error.reason)}`);
   } else {
-    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error instanceof Error ? error.message : error);
   }
   process.exit(1);
 });

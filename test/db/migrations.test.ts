@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { createKysely, createPool } from '../../src/db/database';
-import { migrateToLatest, pendingMigrations, rollback, MigrationFailedError } from '../../src/db/migrate';
+import { applyPolicies, migrateToLatest, pendingMigrations, rollback, MigrationFailedError } from '../../src/db/migrate';
+import { POLICIES_DIR } from '../../src/paths';
 import { migrations } from '../../db/migrations';
 import { createScratchDatabase } from '../support/scratch-database';
 
@@ -49,6 +53,26 @@ describe('migrations', () => {
       const tables = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname = 'public' and tablename not like 'kysely_%'`.execute(db);
       expect(tables.rows[0]!.n).toBe(0);
     } finally {
+      await db.destroy();
+      await scratch.drop();
+    }
+  });
+
+  it('applies the policy files all or nothing, naming the one that fails', async () => {
+    const scratch = await createScratchDatabase();
+    const db = createKysely(createPool(scratch.ownerUrl, { max: 1, applicationName: 'jest-migrations' }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policies-'));
+    try {
+      await migrateToLatest(db);
+      await sql`alter table memberships disable row level security`.execute(db);
+      fs.copyFileSync(path.join(POLICIES_DIR, 'tenancy.sql'), path.join(dir, 'a-tenancy.sql'));
+      fs.writeFileSync(path.join(dir, 'b-broken.sql'), 'alter table no_such_table enable row level security;');
+      await expect(applyPolicies(db, dir)).rejects.toThrow(/policies\/b-broken\.sql failed: relation "no_such_table" does not exist/);
+      // the good file ran in the same transaction, so it was rolled back too
+      const { rows } = await sql<{ on: boolean }>`select relrowsecurity as on from pg_class where oid = 'memberships'::regclass`.execute(db);
+      expect(rows[0]!.on).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
       await db.destroy();
       await scratch.drop();
     }

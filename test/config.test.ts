@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../src/config';
+import { PROJECT_ROOT } from '../src/paths';
+
+describe('configuration', () => {
+  it('defaults to the embedded database in ./.data, demo data and port 4000', () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ kind: 'embedded', dataDir: path.join(PROJECT_ROOT, '.data'), port: 54329 });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', seedDemo: true, migrateOnStart: true, env: 'development' });
+  });
+
+  it('uses DATABASE_URL, and migrates at start only when the owner URL is given', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://a@h/d' })).toMatchObject({
+      database: { kind: 'external', appUrl: 'postgres://a@h/d', ownerUrl: undefined }, migrateOnStart: false,
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgres://a@h/d', DATABASE_OWNER_URL: 'postgres://o@h/d' })).toMatchObject({
+      database: { kind: 'external', ownerUrl: 'postgres://o@h/d' }, migrateOnStart: true,
+    });
+  });
+
+  it('never loads demo data in production, whatever SEED_DEMO says, and requires DATABASE_URL there', () => {
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a@h/d', SEED_DEMO: 'true' }).seedDemo).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+  });
+
+  it('names the variable when a value is invalid', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be an integer/);
+    expect(() => loadConfig({ DB_POOL_MAX: '0' })).toThrow(/DB_POOL_MAX/);
+    expect(() => loadConfig({ SEED_DEMO: 'maybe' })).toThrow(/SEED_DEMO must be true or false/);
+  });
+});
