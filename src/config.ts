@@ -21,6 +21,7 @@ export interface Config {
     issuer: string;
     audience: string;
     accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
   };
   /** Secrets from the environment; in embedded mode, missing ones are generated into the data directory. */
   secrets: {
@@ -81,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuer: env.JWT_ISSUER || 'tenantql',
       audience: env.JWT_AUDIENCE || 'tenantql-api',
       accessTokenTtlSeconds: intFrom(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86400),
+      refreshTokenTtlSeconds: intFrom(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86400, 300, 365 * 86400),
     },
     secrets: {
       jwtSecret: env.JWT_SECRET || undefined,

@@ -55,6 +55,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       production: config.env === 'production',
       services: {
         tokens: new TokenService({ secret: database.jwtSecret, ...config.auth }),
+        sessions: { refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds },
       },
     });
     await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as tenancy from './2026_11_21_0001_tenancy';
+import * as sessions from './2026_11_21_0002_sessions';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -7,4 +8,5 @@ import * as tenancy from './2026_11_21_0001_tenancy';
  */
 export const migrations: Record<string, Migration> = {
   '2026_11_21_0001_tenancy': tenancy,
+  '2026_11_21_0002_sessions': sessions,
 };

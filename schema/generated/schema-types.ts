@@ -18,7 +18,7 @@ export type Scalars = {
   UUID: { input: string; output: string; }
 };
 
-/** The result of signing in. */
+/** A new session, or a renewed one: tokens plus who and where. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   /** Short-lived JWT; send it as `Authorization: Bearer <token>`. */
@@ -26,6 +26,10 @@ export type AuthPayload = {
   /** When the access token stops working. */
   expiresAt: Scalars['DateTime']['output'];
   organization: Organization;
+  /** Single-use token for refreshSession; rotated on every use. Keep it secret. */
+  refreshToken: Scalars['String']['output'];
+  /** When the refresh token expires if unused. */
+  refreshTokenExpiresAt: Scalars['DateTime']['output'];
   user: User;
 };
 
@@ -99,11 +103,29 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
   login: AuthPayload;
+  /** Ends the current session. */
+  logout: SignOutPayload;
+  /** Ends every session of the signed-in user, in every organization. */
+  logoutEverywhere: SignOutPayload;
+  /** Trades a refresh token for new tokens. Presenting a used refresh token again ends the whole session. */
+  refreshSession: AuthPayload;
+  /** Starts a session in another organization the user may sign in to. */
+  switchOrganization: AuthPayload;
 };
 
 
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationRefreshSessionArgs = {
+  input: RefreshSessionInput;
+};
+
+
+export type MutationSwitchOrganizationArgs = {
+  input: SwitchOrganizationInput;
 };
 
 /** A tenant. Never deleted, only deactivated. */
@@ -157,6 +179,23 @@ export type Query = {
   organization: Organization;
   /** The signed-in caller, or null without a valid access token. */
   viewer: Maybe<Viewer>;
+};
+
+export type RefreshSessionInput = {
+  /** The refresh token of the last login or refresh. */
+  refreshToken: Scalars['String']['input'];
+};
+
+/** The result of signing out. */
+export type SignOutPayload = {
+  __typename?: 'SignOutPayload';
+  /** How many sessions were ended. */
+  sessionsEnded: Scalars['Int']['output'];
+};
+
+export type SwitchOrganizationInput = {
+  /** An organization the signed-in user may sign in to. */
+  organizationId: Scalars['UUID']['input'];
 };
 
 /** A person. Visible to themselves and to the organizations they belong to. */

@@ -3,6 +3,8 @@ import type { JWTPayload } from 'jose' with { 'resolution-mode': 'import' };
 export interface AccessTokenClaims {
   userId: string;
   organizationId: string;
+  /** The session (refresh-token family) the token belongs to; revoking it ends the token. */
+  sessionId: string;
 }
 
 export interface TokenSettings {
@@ -41,7 +43,7 @@ export class TokenService {
     const { SignJWT } = await jose();
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.settings.accessTokenTtlSeconds;
-    const token = await new SignJWT({ org: claims.organizationId })
+    const token = await new SignJWT({ org: claims.organizationId, sid: claims.sessionId })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer(this.settings.issuer)
@@ -67,9 +69,10 @@ export class TokenService {
       throw new InvalidTokenError('invalid or expired access token');
     }
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    if (typeof payload.sub !== 'string' || !uuid.test(payload.sub) || typeof payload.org !== 'string' || !uuid.test(payload.org)) {
+    const isUuid = (value: unknown): value is string => typeof value === 'string' && uuid.test(value);
+    if (!isUuid(payload.sub) || !isUuid(payload.org) || !isUuid(payload.sid)) {
       throw new InvalidTokenError('invalid access token claims');
     }
-    return { userId: payload.sub, organizationId: payload.org };
+    return { userId: payload.sub, organizationId: payload.org, sessionId: payload.sid };
   }
 }

@@ -7,6 +7,8 @@ import { UnauthenticatedError } from '../graphql/errors';
 export interface TenantContext {
   organizationId: string | null;
   userId: string | null;
+  /** The session (refresh-token family) a signed-in request belongs to. */
+  sessionId?: string | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,7 +22,8 @@ function uuidLiteral(value: string | null): string {
 
 function setConfigSql(context: TenantContext): string {
   return `select set_config('app.current_org_id', ${uuidLiteral(context.organizationId)}, true), ` +
-    `set_config('app.current_user_id', ${uuidLiteral(context.userId)}, true)`;
+    `set_config('app.current_user_id', ${uuidLiteral(context.userId)}, true), ` +
+    `set_config('app.current_session_id', ${uuidLiteral(context.sessionId ?? null)}, true)`;
 }
 
 type State = 'idle' | 'open' | 'finished';
@@ -115,6 +118,26 @@ export class RequestTransaction {
     client.release(destroy || undefined);
     // Only now: a dying connection may still report errors while it is being released.
     client.removeListener('error', this.onClientError);
+  }
+
+  /**
+   * Runs `fn` in a separate, short transaction on another connection that acts for nobody, and
+   * commits it whatever happens to the request. For security bookkeeping that must outlive a
+   * failing request: refresh-token rotation and reuse detection, sign-in throttling.
+   */
+  async standalone<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.pool }) });
+    return db.transaction().execute(async (trx) => {
+      this.statementCount += 2;
+      const counted = trx.withPlugin({
+        transformQuery: (args) => {
+          this.statementCount++;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      });
+      return fn(counted);
+    });
   }
 
   private async open(): Promise<Kysely<Database>> {

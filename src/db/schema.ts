@@ -61,11 +61,29 @@ export interface MembershipsTable extends Stamped {
   ended_at: Date | null;
 }
 
+export type RefreshTokenRevocation = 'logout' | 'logout_everywhere' | 'reuse' | 'access_lost';
+
+export interface AuthRefreshTokensTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  family_id: string;
+  previous_token_id: string | null;
+  replaced_by_token_id: string | null;
+  user_agent: string | null;
+  ip: string | null;
+  expires_at: Date;
+  revoked_at: Date | null;
+  revoked_reason: RefreshTokenRevocation | null;
+}
+
 /** The Kysely view of the database (schema `app`, on the search_path of every connection). */
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;
+  auth_refresh_tokens: AuthRefreshTokensTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

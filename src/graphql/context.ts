@@ -7,6 +7,8 @@ import type { Services } from '../services';
 export interface Viewer {
   userId: string;
   organizationId: string;
+  /** The session (refresh-token family) of the access token. */
+  sessionId: string;
 }
 
 /** What every resolver receives. One per GraphQL request. */

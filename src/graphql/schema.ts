@@ -4,9 +4,10 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { tenancyResolvers } from '../modules/tenancy';
+import { accessResolvers } from '../modules/access';
 
 /** Every module's resolvers; a new module adds its list here. */
-const resolvers = [...tenancyResolvers] as const;
+const resolvers = [...tenancyResolvers, ...accessResolvers] as const;
 
 /** Builds the executable schema from the type-graphql classes. */
 export function createSchema(): Promise<GraphQLSchema> {

@@ -101,6 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         const db = new RequestTransaction(options.appPool, {
           organizationId: viewer?.organizationId ?? null,
           userId: viewer?.userId ?? null,
+          sessionId: viewer?.sessionId ?? null,
         });
         return {
           requestId,

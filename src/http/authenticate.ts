@@ -15,8 +15,7 @@ export async function authenticate(header: string | undefined, tokens: TokenServ
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>"');
   try {
-    const claims = await tokens.verifyAccessToken(match[1]!);
-    return { userId: claims.userId, organizationId: claims.organizationId };
+    return await tokens.verifyAccessToken(match[1]!);
   } catch {
     throw unauthenticated('Invalid or expired access token');
   }

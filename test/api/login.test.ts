@@ -3,7 +3,7 @@ import { startTestApp, TEST_TOKEN_SETTINGS, type TestApp } from '../support/app'
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import { withTenant } from '../../src/db/database';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
-import { SIGN_IN_FAILED } from '../../src/modules/tenancy/session.service';
+import { SIGN_IN_FAILED } from '../../src/modules/access/session.service';
 
 const LOGIN = `mutation ($input: LoginInput!) {
   login(input: $input) { accessToken expiresAt user { email } organization { slug } }
@@ -173,17 +173,17 @@ describe('login', () => {
 
   describe('access tokens', () => {
     const key = new TextEncoder().encode(TEST_TOKEN_SETTINGS.secret);
-    let claims: { sub: string; org: string };
+    let claims: { sub: string; org: string; sid: string };
     let SignJWT: typeof import('jose', { with: { 'resolution-mode': 'import' } }).SignJWT;
 
     beforeAll(async () => {
       ({ SignJWT } = await import('jose'));
       const token = await app.login(DEMO_USERS.alice, DEMO_PASSWORD);
-      claims = await app.tokens.verifyAccessToken(token).then((c) => ({ sub: c.userId, org: c.organizationId }));
+      claims = await app.tokens.verifyAccessToken(token).then((c) => ({ sub: c.userId, org: c.organizationId, sid: c.sessionId }));
     });
 
     const sign = (overrides: { alg?: string; iss?: string; aud?: string; exp?: number; secret?: Uint8Array; org?: string }) =>
-      new SignJWT({ org: overrides.org ?? claims.org })
+      new SignJWT({ org: overrides.org ?? claims.org, sid: claims.sid })
         .setProtectedHeader({ alg: overrides.alg ?? 'HS256' })
         .setSubject(claims.sub)
         .setIssuer(overrides.iss ?? TEST_TOKEN_SETTINGS.issuer)

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { sql } from 'kysely';
 import { RequestTransaction } from '../../src/db/request-transaction';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
-import { addMember, createOrganization, createUser } from '../support/factories';
+import { addMember, createOrganization, createSession, createUser } from '../support/factories';
 
 describe('RequestTransaction', () => {
   let pool: pg.Pool;
@@ -12,6 +12,7 @@ describe('RequestTransaction', () => {
   let orgId: string;
   /** Signed in to orgId: the session the requests act for. */
   let userId: string;
+  let sessionId: string;
   /** Someone without a membership yet, whom the tests add. */
   let newcomerId: string;
   let baseline: number;
@@ -22,6 +23,7 @@ describe('RequestTransaction', () => {
     orgId = (await createOrganization(owner)).id;
     userId = (await createUser(owner)).id;
     await addMember(owner, orgId, userId);
+    sessionId = await createSession(owner, orgId, userId);
     newcomerId = (await createUser(owner)).id;
     baseline = await membershipsOf(orgId);
   });
@@ -32,24 +34,24 @@ describe('RequestTransaction', () => {
     "select count(*)::int as n from pg_stat_activity where application_name = 'jest-request-transaction' and state like 'idle in transaction%'")).rows[0].n as number;
 
   it('opens nothing until first used', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     await trx.finish('commit');
     expect(trx.statementCount).toBe(0);
     expect(pool.totalCount).toBe(pool.idleCount);
   });
 
   it('sends BEGIN and the tenant settings in one round trip, and they are visible to SQL', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     const db = await trx.get();
     expect(trx.statementCount).toBe(1);
-    const { rows } = await sql<{ org: string; usr: string }>`select app.current_org_id() as org, app.current_user_id() as usr`.execute(db);
-    expect(rows[0]).toEqual({ org: orgId, usr: userId });
+    const { rows } = await sql<{ org: string; usr: string; sid: string }>`select app.current_org_id() as org, app.current_user_id() as usr, app.current_session_id() as sid`.execute(db);
+    expect(rows[0]).toEqual({ org: orgId, usr: userId, sid: sessionId });
     await trx.finish('commit');
     expect(trx.statementCount).toBe(3);
   });
 
   it('shares one connection and one transaction between concurrent users of the request', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     const [a, b] = await Promise.all([trx.get(), trx.get()]);
     expect(a).toBe(b);
     const pids = await Promise.all([1, 2, 3].map(() => sql<{ pid: number; xid: string }>`select pg_backend_pid() as pid, txid_current_if_assigned()::text as xid`.execute(a)));
@@ -59,7 +61,7 @@ describe('RequestTransaction', () => {
   });
 
   it('runs queries READ ONLY', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     trx.readOnly = true;
     const db = await trx.get();
     await expect(db.insertInto('memberships').values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' }).execute())
@@ -69,19 +71,19 @@ describe('RequestTransaction', () => {
   });
 
   it('commits writes on commit and discards them on rollback', async () => {
-    const rolledBack = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const rolledBack = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     await (await rolledBack.get()).insertInto('memberships').values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' }).execute();
     await rolledBack.finish('rollback');
     expect(await membershipsOf(orgId)).toBe(baseline);
 
-    const committed = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const committed = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     await (await committed.get()).insertInto('memberships').values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' }).execute();
     await committed.finish('commit');
     expect(await membershipsOf(orgId)).toBe(baseline + 1);
   });
 
   it('refuses queries after the request has finished, so a straggler cannot run on a pooled connection', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     const db = await trx.get();
     await trx.finish('commit');
     await expect(db.selectFrom('memberships').selectAll().execute()).rejects.toThrow(/already finished/);
@@ -89,13 +91,13 @@ describe('RequestTransaction', () => {
   });
 
   it('reports a failed commit and destroys the connection instead of pooling it', async () => {
-    const trx = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     const db = await trx.get();
     const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
     await superuser.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
     await expect(trx.finish('commit')).rejects.toThrow();
     // The pool still works, on a fresh connection.
-    const next = new RequestTransaction(pool, { organizationId: orgId, userId });
+    const next = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     await sql`select 1`.execute(await next.get());
     await next.finish('commit');
   });
@@ -124,7 +126,14 @@ describe('RequestTransaction', () => {
     const member = await createUser(owner);
     const stranger = crypto.randomUUID();
     await addMember(owner, org.id, member.id, { status: 'suspended' });
-    for (const context of [{ organizationId: org.id, userId: member.id }, { organizationId: org.id, userId: stranger }, { organizationId: org.id, userId: null }]) {
+    const suspendedSession = await createSession(owner, org.id, member.id);
+    for (const context of [
+      { organizationId: org.id, userId: member.id, sessionId: suspendedSession },
+      { organizationId: orgId, userId, sessionId: crypto.randomUUID() }, // a session that does not exist
+      { organizationId: orgId, userId, sessionId: null },
+      { organizationId: org.id, userId: stranger, sessionId: suspendedSession },
+      { organizationId: org.id, userId: null },
+    ]) {
       const trx = new RequestTransaction(pool, context);
       await expect(trx.get()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
       expect(trx.statementCount).toBe(2); // BEGIN + settings + check, then ROLLBACK

@@ -10,7 +10,7 @@ import { createTransactionPlugin, type RequestSummary } from '../../src/graphql/
 import { RequestTransaction } from '../../src/db/request-transaction';
 import { TokenService } from '../../src/auth/tokens';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
-import { addMember, createOrganization, createUser } from '../support/factories';
+import { addMember, createOrganization, createSession, createUser } from '../support/factories';
 import { TEST_TOKEN_SETTINGS } from '../support/app';
 
 /**
@@ -25,6 +25,7 @@ describe('transaction plugin', () => {
   const owner = ownerDb();
   let orgId: string;
   let sessionUserId: string;
+  let sessionId: string;
 
   const count = async () => (await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [orgId])).rows[0].n as number;
 
@@ -34,6 +35,7 @@ describe('transaction plugin', () => {
     orgId = (await createOrganization(owner)).id;
     sessionUserId = (await createUser(owner)).id;
     await addMember(owner, orgId, sessionUserId);
+    sessionId = await createSession(owner, orgId, sessionUserId);
 
     const writeMembership = async (ctx: Context, args: { fail?: boolean; killConnection?: boolean }) => {
       const db = await ctx.db.get();
@@ -78,10 +80,10 @@ describe('transaction plugin', () => {
   const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
 
   async function run(query: string, requestId = 'test') {
-    const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId });
+    const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId, sessionId });
     const contextValue: Context = {
       requestId, viewer: null, db, loaders: new Loaders(db), log: logger.child({ requestId }),
-      services: { tokens: new TokenService(TEST_TOKEN_SETTINGS) }, ip: undefined, userAgent: undefined,
+      services: { tokens: new TokenService(TEST_TOKEN_SETTINGS), sessions: { refreshTokenTtlSeconds: 3600 } }, ip: undefined, userAgent: undefined,
     };
     const response = await apollo.executeOperation({ query }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('expected a single result');
@@ -121,7 +123,7 @@ describe('transaction plugin', () => {
   });
 
   it('refuses to report a commit when a swallowed error had aborted the transaction', async () => {
-    const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId });
+    const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId, sessionId });
     const trx = await db.get();
     const before = await count();
     const user = await createUser(owner);

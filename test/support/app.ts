@@ -47,7 +47,7 @@ export async function startTestApp(options: { poolMax?: number } = {}): Promise<
   const app = await createApp({
     schema: await (schema ??= createSchema()),
     appPool: pool,
-    services: { tokens },
+    services: { tokens, sessions: { refreshTokenTtlSeconds: 3600 } },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     production: false,
     onRequestFinished: (summary) => requests.push(summary),

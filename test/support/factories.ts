@@ -74,6 +74,17 @@ export async function createTenant(db: Kysely<Database>, options: { members?: nu
   return { organization, owner, members };
 }
 
+/** A live session (refresh-token family) of a member, as login would start it; returns its id. */
+export async function createSession(db: Kysely<Database>, organizationId: string, userId: string): Promise<string> {
+  const familyId = crypto.randomUUID();
+  await withTenant(db, { organizationId, userId }, (trx) =>
+    trx.insertInto('auth_refresh_tokens').values({
+      organization_id: organizationId, user_id: userId, family_id: familyId,
+      token_hash: crypto.randomBytes(32).toString('hex'), expires_at: new Date(Date.now() + 3_600_000),
+    }).execute());
+  return familyId;
+}
+
 /**
  * At least one row in EVERY tenant table (every table with organization_id) for this
  * organization. The isolation test fails for a table this does not fill: extend it when a
@@ -82,4 +93,5 @@ export async function createTenant(db: Kysely<Database>, options: { members?: nu
 export async function seedTenantRows(db: Kysely<Database>, organizationId: string): Promise<void> {
   const user = await createUser(db);
   await addMember(db, organizationId, user.id, { role: 'member' });
+  await createSession(db, organizationId, user.id);
 }

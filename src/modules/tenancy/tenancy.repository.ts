@@ -19,21 +19,3 @@ export function findLiveMembershipsByUserIds(db: Kysely<Database>, userIds: read
     .where('ended_at', 'is', null)
     .execute();
 }
-
-export interface SignInCandidate {
-  user_id: string;
-  password_hash: string | null;
-  /** The organization the account would sign in to; null when none admits it. */
-  organization_id: string | null;
-}
-
-/** The active account with this email, through the narrow sign-in function (see the migration). */
-export async function findSignInCandidate(db: Kysely<Database>, email: string, organizationSlug: string | null): Promise<SignInCandidate | undefined> {
-  const result = await sql<SignInCandidate>`select * from app.sign_in_candidate(${email}, ${organizationSlug})`.execute(db);
-  return result.rows[0];
-}
-
-/** Stamps last_login_at of the user the transaction now acts for. */
-export async function recordSignIn(db: Kysely<Database>): Promise<void> {
-  await sql`select app.record_sign_in()`.execute(db);
-}

@@ -17,18 +17,3 @@ export class ViewerInfo {
   @Field(() => [String], { description: 'Permissions (`entity:action`) held in this organization.' })
   permissions!: string[];
 }
-
-@ObjectType({ description: 'The result of signing in.' })
-export class AuthPayload {
-  @Field({ description: 'Short-lived JWT; send it as `Authorization: Bearer <token>`.' })
-  accessToken!: string;
-
-  @Field(() => Date, { description: 'When the access token stops working.' })
-  expiresAt!: Date;
-
-  @Field(() => User)
-  user!: User;
-
-  @Field(() => Organization)
-  organization!: Organization;
-}

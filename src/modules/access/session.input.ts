@@ -1,4 +1,5 @@
 import { Field, InputType } from 'type-graphql';
+import { UUIDResolver } from 'graphql-scalars';
 import { IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 
 @InputType()
@@ -17,4 +18,17 @@ export class LoginInput {
   @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'must be lowercase letters, digits and hyphens' })
   @MaxLength(100)
   organizationSlug?: string | null;
+}
+
+@InputType()
+export class RefreshSessionInput {
+  @Field({ description: 'The refresh token of the last login or refresh.' })
+  @Length(1, 200, { message: 'must be a refresh token' })
+  refreshToken!: string;
+}
+
+@InputType()
+export class SwitchOrganizationInput {
+  @Field(() => UUIDResolver, { description: 'An organization the signed-in user may sign in to.' })
+  organizationId!: string;
 }

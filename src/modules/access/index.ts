@@ -1,0 +1,3 @@
+import { SessionResolver } from './session.resolver';
+
+export const accessResolvers = [SessionResolver] as const;

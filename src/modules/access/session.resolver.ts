@@ -1,0 +1,50 @@
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { NotFoundError } from '../../graphql/errors';
+import { organizationById, userById } from '../tenancy/tenancy.loaders';
+import { LoginInput, RefreshSessionInput, SwitchOrganizationInput } from './session.input';
+import { AuthPayload, SignOutPayload } from './session.type';
+import * as sessions from './session.service';
+
+async function payload(ctx: Context, issued: sessions.IssuedSession): Promise<AuthPayload> {
+  const [user, organization] = await Promise.all([
+    ctx.loaders.use(userById).load(issued.userId),
+    ctx.loaders.use(organizationById).load(issued.organizationId),
+  ]);
+  if (!user || !organization) throw new NotFoundError('Account');
+  const { accessToken, expiresAt, refreshToken, refreshTokenExpiresAt } = issued;
+  return Object.assign(new AuthPayload(), { accessToken, expiresAt, refreshToken, refreshTokenExpiresAt, user, organization });
+}
+
+const signedOut = (sessionsEnded: number) => Object.assign(new SignOutPayload(), { sessionsEnded });
+
+@Resolver()
+export class SessionResolver {
+  @Mutation(() => AuthPayload, { description: 'Signs in with email and password; fails with UNAUTHENTICATED, never saying why.' })
+  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: Context): Promise<AuthPayload> {
+    return payload(ctx, await sessions.login(ctx, input));
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Trades a refresh token for new tokens. Presenting a used refresh token again ends the whole session.' })
+  async refreshSession(@Arg('input', () => RefreshSessionInput) input: RefreshSessionInput, @Ctx() ctx: Context): Promise<AuthPayload> {
+    return payload(ctx, await sessions.refreshSession(ctx, input.refreshToken));
+  }
+
+  @Authorized()
+  @Mutation(() => SignOutPayload, { description: 'Ends the current session.' })
+  async logout(@Ctx() ctx: Context): Promise<SignOutPayload> {
+    return signedOut(await sessions.logout(ctx));
+  }
+
+  @Authorized()
+  @Mutation(() => SignOutPayload, { description: "Ends every session of the signed-in user, in every organization." })
+  async logoutEverywhere(@Ctx() ctx: Context): Promise<SignOutPayload> {
+    return signedOut(await sessions.logoutEverywhere(ctx));
+  }
+
+  @Authorized()
+  @Mutation(() => AuthPayload, { description: 'Starts a session in another organization the user may sign in to.' })
+  async switchOrganization(@Arg('input', () => SwitchOrganizationInput) input: SwitchOrganizationInput, @Ctx() ctx: Context): Promise<AuthPayload> {
+    return payload(ctx, await sessions.switchOrganization(ctx, input.organizationId));
+  }
+}

@@ -1,0 +1,104 @@
+import crypto from 'node:crypto';
+import type { Context, Viewer } from '../../graphql/context';
+import { ForbiddenError, UnauthenticatedError } from '../../graphql/errors';
+import { verifyPassword } from '../../auth/passwords';
+import { newRefreshToken, hashRefreshToken } from '../../auth/refresh-tokens';
+import {
+  findSignInCandidate, insertRefreshToken, maySignInTo, recordSignIn, revokeFamily,
+  revokeSessionsOfCurrentUser, rotateRefreshToken,
+} from './session.repository';
+import type { LoginInput } from './session.input';
+
+/** One message for every sign-in failure, so a caller cannot tell which accounts exist. */
+export const SIGN_IN_FAILED = 'Invalid email, password or organization';
+export const REFRESH_FAILED = 'Invalid or expired refresh token';
+
+export interface IssuedSession extends Viewer {
+  accessToken: string;
+  expiresAt: Date;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+}
+
+/** The request acts for `session` from now on, so the payload is read through RLS as it. */
+async function actAs(ctx: Context, session: Viewer | null): Promise<void> {
+  await ctx.db.setContext(session ?? { organizationId: null, userId: null, sessionId: null });
+  ctx.viewer = session;
+}
+
+async function issue(ctx: Context, session: Viewer, refresh: { token: string; expiresAt: Date }): Promise<IssuedSession> {
+  const { token, expiresAt } = await ctx.services.tokens.issueAccessToken(session);
+  return { ...session, accessToken: token, expiresAt, refreshToken: refresh.token, refreshTokenExpiresAt: refresh.expiresAt };
+}
+
+/** A new session (refresh-token family) of a user in an organization already known to admit them. */
+async function startSession(ctx: Context, userId: string, organizationId: string): Promise<IssuedSession> {
+  const session: Viewer = { userId, organizationId, sessionId: crypto.randomUUID() };
+  await actAs(ctx, session);
+  const refresh = newRefreshToken();
+  const expiresAt = new Date(Date.now() + ctx.services.sessions.refreshTokenTtlSeconds * 1000);
+  await insertRefreshToken(await ctx.db.get(), {
+    organizationId, userId, familyId: session.sessionId, tokenHash: refresh.hash, expiresAt,
+    userAgent: ctx.userAgent, ip: ctx.ip,
+  });
+  return issue(ctx, session, { token: refresh.token, expiresAt });
+}
+
+/**
+ * Signs a user in to one organization. Wrong password, unknown email, a disabled user, a
+ * membership without platform access and a deactivated organization all fail the same way.
+ * Sign-in acts as nobody until it succeeds, whatever token the request carried.
+ */
+export async function login(ctx: Context, input: LoginInput): Promise<IssuedSession> {
+  await actAs(ctx, null);
+  const db = await ctx.db.get();
+  const account = await findSignInCandidate(db, input.email.trim(), input.organizationSlug ?? null);
+  // Verified even without an account, so timing does not tell which emails exist.
+  const passwordOk = await verifyPassword(account?.password_hash, input.password);
+  if (!account || !passwordOk || !account.organization_id) throw new UnauthenticatedError(SIGN_IN_FAILED);
+
+  const issued = await startSession(ctx, account.user_id, account.organization_id);
+  await recordSignIn(db);
+  return issued;
+}
+
+/**
+ * Exchanges a refresh token for new tokens of the same session. The rotation commits on its
+ * own, so the revocation of a family whose rotated token came back sticks even though this
+ * request fails.
+ */
+export async function refreshSession(ctx: Context, refreshToken: string): Promise<IssuedSession> {
+  await actAs(ctx, null);
+  const next = newRefreshToken();
+  const ttlSeconds = ctx.services.sessions.refreshTokenTtlSeconds;
+  const rotation = await ctx.db.standalone((db) => rotateRefreshToken(db, {
+    tokenHash: hashRefreshToken(refreshToken), newTokenHash: next.hash, ttlSeconds, userAgent: ctx.userAgent, ip: ctx.ip,
+  }));
+  if (rotation.outcome !== 'rotated') {
+    if (rotation.outcome === 'reused') ctx.log.warn({ sessionId: rotation.family_id }, 'refresh token reused: session revoked');
+    throw new UnauthenticatedError(REFRESH_FAILED);
+  }
+  const session: Viewer = { userId: rotation.user_id!, organizationId: rotation.organization_id!, sessionId: rotation.family_id! };
+  await actAs(ctx, session);
+  return issue(ctx, session, { token: next.token, expiresAt: new Date(Date.now() + ttlSeconds * 1000) });
+}
+
+/** Ends the caller's session: its refresh tokens and, at their next request, its access tokens. */
+export async function logout(ctx: Context): Promise<number> {
+  const viewer = ctx.viewer!;
+  return revokeFamily(await ctx.db.get(), viewer.sessionId, viewer.userId, 'logout');
+}
+
+/** Ends every session of the caller, in every organization. */
+export async function logoutEverywhere(ctx: Context): Promise<number> {
+  return revokeSessionsOfCurrentUser(await ctx.db.get());
+}
+
+/** A new session in another organization the caller may sign in to; the current one stays. */
+export async function switchOrganization(ctx: Context, organizationId: string): Promise<IssuedSession> {
+  const viewer = ctx.viewer!;
+  if (!(await maySignInTo(await ctx.db.get(), organizationId))) {
+    throw new ForbiddenError('You cannot sign in to that organization');
+  }
+  return startSession(ctx, viewer.userId, organizationId);
+}

@@ -1,0 +1,30 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Organization } from '../tenancy/organization.type';
+import { User } from '../tenancy/user.type';
+
+@ObjectType({ description: 'A new session, or a renewed one: tokens plus who and where.' })
+export class AuthPayload {
+  @Field({ description: 'Short-lived JWT; send it as `Authorization: Bearer <token>`.' })
+  accessToken!: string;
+
+  @Field(() => Date, { description: 'When the access token stops working.' })
+  expiresAt!: Date;
+
+  @Field({ description: 'Single-use token for refreshSession; rotated on every use. Keep it secret.' })
+  refreshToken!: string;
+
+  @Field(() => Date, { description: 'When the refresh token expires if unused.' })
+  refreshTokenExpiresAt!: Date;
+
+  @Field(() => User)
+  user!: User;
+
+  @Field(() => Organization)
+  organization!: Organization;
+}
+
+@ObjectType({ description: 'The result of signing out.' })
+export class SignOutPayload {
+  @Field(() => Int, { description: 'How many sessions were ended.' })
+  sessionsEnded!: number;
+}
