@@ -13,7 +13,11 @@ grant execute on function app.session_is_valid() to tenantql_app, tenantql_auth;
 revoke all on organizations, users, memberships from tenantql_app;
 grant select on organizations, memberships to tenantql_app;
 grant select (id, email, username, first_name, last_name, status, identity_provider, identity_subject,
-              last_login_at, created_at, updated_at, created_by, updated_by) on users to tenantql_app;
+              last_login_at, created_at, updated_at, created_by, updated_by,
+              avatar_url, timezone, language, notification_preferences, phone_number) on users to tenantql_app;
+-- Users edit their own profile ("users update themselves" below); the phone number arrives encrypted.
+grant update (first_name, last_name, avatar_url, timezone, language, notification_preferences, phone_number)
+  on users to tenantql_app;
 grant insert on memberships to tenantql_app;
 grant update (role, status, ended_at) on memberships to tenantql_app;
 grant select on organizations, users, memberships to tenantql_auth;
@@ -56,6 +60,10 @@ create policy "users are created as themselves" on users
 drop policy if exists "users update themselves" on users;
 create policy "users update themselves" on users
   for update using (id = (select app.current_user_id())) with check (id = (select app.current_user_id()));
+
+drop policy if exists "maintenance by the owner" on users;
+create policy "maintenance by the owner" on users
+  to tenantql_owner using (app.maintenance_mode()) with check (app.maintenance_mode());
 
 drop policy if exists "sign-in functions read accounts" on users;
 create policy "sign-in functions read accounts" on users

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, requireEncryptionKeys } from '../src/config';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest, rollback, MigrationFailedError } from '../src/db/migrate';
 import { provisionDatabase } from '../src/db/provision';
 import { seedDemoData } from '../db/seed/demo';
+import { rotateEncryptionKeys } from '../src/db/encrypted-columns';
+import { KeyRing } from '../src/auth/keyring';
 
-/** `npm run db:migrate | db:rollback | db:seed`, against the embedded or the configured database. */
+/** `npm run db:migrate | db:rollback | db:seed | db:rotate-keys`, against the embedded or the configured database. */
 async function main(command: string | undefined): Promise<void> {
-  if (!['migrate', 'rollback', 'seed'].includes(command ?? '')) {
-    throw new ConfigError('usage: db.js migrate | rollback [--all] | seed');
+  if (!['migrate', 'rollback', 'seed', 'rotate-keys'].includes(command ?? '')) {
+    throw new ConfigError('usage: db.js migrate | rollback [--all] | seed | rotate-keys');
   }
   const config = loadConfig();
   const database = await provisionDatabase(config);
@@ -23,6 +25,11 @@ async function main(command: string | undefined): Promise<void> {
       } else if (command === 'rollback') {
         const ran = await rollback(db, { toZero: process.argv.includes('--all') });
         console.log(ran.length ? ran.join('\n') : 'Nothing to roll back.');
+      } else if (command === 'rotate-keys') {
+        const keyring = KeyRing.parse(requireEncryptionKeys(database.encryptionKeys));
+        for (const r of await rotateEncryptionKeys(db, keyring)) {
+          console.log(`${r.table}.${r.column}: ${r.rotated} value(s) re-encrypted under key ${keyring.currentKeyId}`);
+        }
       } else {
         if (config.env === 'production') throw new ConfigError('the demo data is never loaded in production');
         console.log((await seedDemoData(db)) ? 'Demo data loaded.' : 'The database already has organizations; demo data not loaded.');

@@ -32,6 +32,12 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** The encryption key ring, or a clear error naming the variable. */
+export function requireEncryptionKeys(keys: string | undefined): string {
+  if (!keys) throw new ConfigError('ENCRYPTION_KEYS is required with DATABASE_URL (e.g. `k1:$(openssl rand -base64 32)`)');
+  return keys;
+}
+
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

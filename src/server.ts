@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config } from './config';
+import { ConfigError, requireEncryptionKeys, type Config } from './config';
 import { createKysely, createPool } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { provisionDatabase } from './db/provision';
 import { createSchema } from './graphql/schema';
 import { createApp } from './http/app';
 import { TokenService } from './auth/tokens';
+import { KeyRing } from './auth/keyring';
 import { seedDemoData } from '../db/seed/demo';
 
 export interface RunningServer {
@@ -27,6 +28,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
   };
   try {
+    let keyring: KeyRing;
+    try {
+      keyring = KeyRing.parse(requireEncryptionKeys(database.encryptionKeys));
+    } catch (error) {
+      throw error instanceof ConfigError ? error : new ConfigError((error as Error).message);
+    }
     let seeded = false;
     if (database.ownerUrl && (config.migrateOnStart || config.seedDemo)) {
       const ownerDb = createKysely(createPool(database.ownerUrl, { max: 2, applicationName: 'tenantql-migrate' }));
@@ -55,6 +62,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       production: config.env === 'production',
       services: {
         tokens: new TokenService({ secret: database.jwtSecret, ...config.auth }),
+        keyring,
         sessions: { refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds },
       },
     });

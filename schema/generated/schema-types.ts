@@ -111,6 +111,8 @@ export type Mutation = {
   refreshSession: AuthPayload;
   /** Starts a session in another organization the user may sign in to. */
   switchOrganization: AuthPayload;
+  /** Changes the signed-in user's own profile. */
+  updateProfile: UpdateProfilePayload;
 };
 
 
@@ -126,6 +128,11 @@ export type MutationRefreshSessionArgs = {
 
 export type MutationSwitchOrganizationArgs = {
   input: SwitchOrganizationInput;
+};
+
+
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
 };
 
 /** A tenant. Never deleted, only deactivated. */
@@ -198,18 +205,46 @@ export type SwitchOrganizationInput = {
   organizationId: Scalars['UUID']['input'];
 };
 
+export type UpdateProfileInput = {
+  /** An http(s) URL; null removes the avatar. */
+  avatarUrl?: InputMaybe<Scalars['String']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  /** BCP 47 language tag, e.g. en or pt-BR. */
+  language?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  /** Notification name -> on/off, e.g. {"task.assigned": true}. */
+  notificationPreferences?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** E.164, e.g. +15551234567; stored encrypted and never returned. null removes it. */
+  phoneNumber?: InputMaybe<Scalars['String']['input']>;
+  timezone?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateProfilePayload = {
+  __typename?: 'UpdateProfilePayload';
+  user: User;
+};
+
 /** A person. Visible to themselves and to the organizations they belong to. */
 export type User = {
   __typename?: 'User';
+  avatarUrl: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['EmailAddress']['output'];
   firstName: Scalars['String']['output'];
+  /** Whether a phone number is on file (it is never returned); only for the user themselves. */
+  hasPhoneNumber: Maybe<Scalars['Boolean']['output']>;
   id: Scalars['UUID']['output'];
+  /** Preferred language (BCP 47), e.g. en or pt-BR. */
+  language: Scalars['String']['output'];
   lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   lastName: Scalars['String']['output'];
   /** First and last name, or the username when both are empty. */
   name: Scalars['String']['output'];
+  /** Only for the user themselves; null for anyone else. */
+  notificationPreferences: Maybe<Scalars['JSONObject']['output']>;
   status: UserStatus;
+  /** IANA time zone, e.g. Europe/Berlin. */
+  timezone: Scalars['String']['output'];
   username: Scalars['String']['output'];
 };
 

@@ -14,6 +14,7 @@ export interface ProvisionedDatabase {
   /** Missing for an external database without DATABASE_OWNER_URL: migrations are then the operator's. */
   ownerUrl: string | undefined;
   jwtSecret: string;
+  /** Required to serve and to rotate keys; migrations do without. */
   encryptionKeys: string | undefined;
   stop(): Promise<void>;
 }

@@ -49,6 +49,12 @@ export interface UsersTable extends Stamped {
   identity_provider: string | null;
   identity_subject: string | null;
   last_login_at: Date | null;
+  avatar_url: string | null;
+  timezone: Generated<string>;
+  language: Generated<string>;
+  notification_preferences: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** AES-256-GCM ciphertext (src/auth/keyring.ts), bound to `users.phone_number:<id>`. */
+  phone_number: string | null;
 }
 
 export interface MembershipsTable extends Stamped {
@@ -93,6 +99,7 @@ export type UserProfileRow = Omit<UserRow, 'password_hash'>;
 export const USER_PROFILE_COLUMNS = [
   'id', 'email', 'username', 'first_name', 'last_name', 'status', 'identity_provider', 'identity_subject',
   'last_login_at', 'created_at', 'updated_at', 'created_by', 'updated_by',
+  'avatar_url', 'timezone', 'language', 'notification_preferences', 'phone_number',
 ] as const satisfies readonly (keyof UserProfileRow)[];
 export type MembershipRow = Selectable<MembershipsTable>;
 export type NewUser = Insertable<UsersTable>;

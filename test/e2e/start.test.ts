@@ -130,6 +130,7 @@ describe('npm start (the built server)', () => {
         DATABASE_URL: roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name),
         DATABASE_OWNER_URL: scratch.ownerUrl,
         JWT_SECRET: 'an-operator-supplied-secret-of-enough-length',
+        ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
       });
       try {
         const { token } = await signIn(server.url, DEMO_USERS.bob);
@@ -160,6 +161,11 @@ describe('npm start (the built server)', () => {
     try {
       const migrated = await run(process.execPath, ['dist/scripts/db.js', 'migrate'], { cwd: PROJECT_ROOT, env });
       expect(migrated.stdout).toMatch(/up 2026_11_21_0001_tenancy/);
+      const noKeys = await run(process.execPath, ['dist/scripts/db.js', 'rotate-keys'], { cwd: PROJECT_ROOT, env }).catch((e) => e);
+      expect(noKeys.code).toBe(1);
+      expect(noKeys.stderr).toContain('ENCRYPTION_KEYS is required');
+      const rotated = await run(process.execPath, ['dist/scripts/db.js', 'rotate-keys'], { cwd: PROJECT_ROOT, env: { ...env, ENCRYPTION_KEYS: `k9:${Buffer.alloc(32, 9).toString('base64')}` } });
+      expect(rotated.stdout).toContain('users.phone_number: 0 value(s) re-encrypted under key k9');
       const rolledBack = await run(process.execPath, ['dist/scripts/db.js', 'rollback', '--all'], { cwd: PROJECT_ROOT, env });
       expect(rolledBack.stdout).toMatch(/down 2026_11_21_0001_tenancy/);
 

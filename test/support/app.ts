@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { createApp } from '../../src/http/app';
 import { createSchema } from '../../src/graphql/schema';
 import { TokenService, type TokenSettings } from '../../src/auth/tokens';
+import { KeyRing } from '../../src/auth/keyring';
 import type { RequestSummary } from '../../src/graphql/transaction-plugin';
 import { testPool } from './db';
 
@@ -15,6 +16,10 @@ export const TEST_TOKEN_SETTINGS: TokenSettings = {
   audience: 'tenantql-api',
   accessTokenTtlSeconds: 900,
 };
+
+/** Two keys: k2 encrypts, k1 still decrypts. */
+export const TEST_KEY_SPEC = `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`;
+export const TEST_KEYRING = KeyRing.parse(TEST_KEY_SPEC);
 
 export interface GqlResponse<T = Record<string, unknown>> {
   status: number;
@@ -47,7 +52,7 @@ export async function startTestApp(options: { poolMax?: number } = {}): Promise<
   const app = await createApp({
     schema: await (schema ??= createSchema()),
     appPool: pool,
-    services: { tokens, sessions: { refreshTokenTtlSeconds: 3600 } },
+    services: { tokens, sessions: { refreshTokenTtlSeconds: 3600 }, keyring: TEST_KEYRING },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     production: false,
     onRequestFinished: (summary) => requests.push(summary),

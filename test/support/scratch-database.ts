@@ -4,7 +4,7 @@ import { roleUrl, ROLES } from '../../src/db/bootstrap';
 import { testUrls } from './db';
 
 /** A new, empty database owned by the owner role, for tests that migrate from zero. */
-export async function createScratchDatabase(): Promise<{ name: string; ownerUrl: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(): Promise<{ name: string; ownerUrl: string; superuserUrl: string; drop(): Promise<void> }> {
   const name = `scratch_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const admin = new pg.Client({ connectionString: testUrls.superuser });
   await admin.connect();
@@ -14,6 +14,7 @@ export async function createScratchDatabase(): Promise<{ name: string; ownerUrl:
   return {
     name,
     ownerUrl: roleUrl(testUrls.superuser, ROLES.owner, 'test-owner', name),
+    superuserUrl: Object.assign(new URL(testUrls.superuser), { pathname: `/${name}` }).toString(),
     async drop() {
       const client = new pg.Client({ connectionString: testUrls.superuser });
       await client.connect();

@@ -29,6 +29,19 @@ export class User {
   @Field(() => DateTimeResolver)
   createdAt!: Date;
 
+  @Field(() => String, { nullable: true })
+  avatarUrl!: string | null;
+
+  @Field({ description: 'IANA time zone, e.g. Europe/Berlin.' })
+  timezone!: string;
+
+  @Field({ description: 'Preferred language (BCP 47), e.g. en or pt-BR.' })
+  language!: string;
+
+  /** Only the user themselves sees these (field resolvers in user.resolver.ts). */
+  notificationPreferences!: Record<string, unknown>;
+  phoneNumberCiphertext!: string | null;
+
   @Field({ description: 'First and last name, or the username when both are empty.' })
   get name(): string {
     return `${this.firstName} ${this.lastName}`.trim() || this.username;
@@ -44,6 +57,11 @@ export class User {
       status: row.status,
       lastLoginAt: row.last_login_at,
       createdAt: row.created_at,
+      avatarUrl: row.avatar_url,
+      timezone: row.timezone,
+      language: row.language,
+      notificationPreferences: row.notification_preferences,
+      phoneNumberCiphertext: row.phone_number,
     });
   }
 }
