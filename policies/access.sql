@@ -25,3 +25,35 @@ create policy tenant_isolation on auth_refresh_tokens
 drop policy if exists "session functions manage refresh tokens" on auth_refresh_tokens;
 create policy "session functions manage refresh tokens" on auth_refresh_tokens
   to tenantql_auth using (current_user = 'tenantql_auth') with check (current_user = 'tenantql_auth');
+
+-- Accounts (migration 0004) -------------------------------------------------
+
+-- One-time tokens and the sign-in throttle: only the account functions touch them.
+revoke all on user_tokens, sign_in_throttle from tenantql_app;
+grant select, insert, update on user_tokens to tenantql_auth;
+grant select, insert, update, delete on sign_in_throttle to tenantql_auth;
+
+alter table user_tokens enable row level security;
+alter table user_tokens force row level security;
+drop policy if exists "account functions manage one-time tokens" on user_tokens;
+create policy "account functions manage one-time tokens" on user_tokens
+  to tenantql_auth using (current_user = 'tenantql_auth') with check (current_user = 'tenantql_auth');
+
+alter table sign_in_throttle enable row level security;
+alter table sign_in_throttle force row level security;
+drop policy if exists "account functions keep the throttle" on sign_in_throttle;
+create policy "account functions keep the throttle" on sign_in_throttle
+  to tenantql_auth using (current_user = 'tenantql_auth') with check (current_user = 'tenantql_auth');
+
+-- The outbox: the app queues mail and cannot read it back; the sender works as the owner in
+-- maintenance mode.
+revoke all on outbox from tenantql_app;
+grant insert (to_address, template, payload) on outbox to tenantql_app;
+
+alter table outbox enable row level security;
+alter table outbox force row level security;
+drop policy if exists "the app queues mail" on outbox;
+create policy "the app queues mail" on outbox for insert to tenantql_app with check (true);
+drop policy if exists "maintenance by the owner" on outbox;
+create policy "maintenance by the owner" on outbox
+  to tenantql_owner using (app.maintenance_mode()) with check (app.maintenance_mode());

@@ -14,14 +14,19 @@ revoke all on organizations, users, memberships from tenantql_app;
 grant select on organizations, memberships to tenantql_app;
 grant select (id, email, username, first_name, last_name, status, identity_provider, identity_subject,
               last_login_at, created_at, updated_at, created_by, updated_by,
-              avatar_url, timezone, language, notification_preferences, phone_number) on users to tenantql_app;
+              avatar_url, timezone, language, notification_preferences, phone_number, email_verified_at)
+  on users to tenantql_app;
+-- signUp creates the user as themselves and, optionally, their organization and owner
+-- membership, each under its own RLS check; password hashes are written, never read.
+grant insert (id, email, username, password_hash, first_name, last_name) on users to tenantql_app;
+grant insert (id, name, slug, email, plan_tier, seats_total, settings) on organizations to tenantql_app;
 -- Users edit their own profile ("users update themselves" below); the phone number arrives encrypted.
 grant update (first_name, last_name, avatar_url, timezone, language, notification_preferences, phone_number)
   on users to tenantql_app;
 grant insert on memberships to tenantql_app;
 grant update (role, status, ended_at) on memberships to tenantql_app;
 grant select on organizations, users, memberships to tenantql_auth;
-grant update (last_login_at) on users to tenantql_auth;
+grant update (last_login_at, password_hash, email_verified_at) on users to tenantql_auth;
 
 -- Policies for tenantql_auth also apply to roles that inherit it (the owner is a member so it
 -- can hand functions to it): each one also checks that the sign-in function itself is running.
@@ -64,6 +69,10 @@ create policy "users update themselves" on users
 drop policy if exists "maintenance by the owner" on users;
 create policy "maintenance by the owner" on users
   to tenantql_owner using (app.maintenance_mode()) with check (app.maintenance_mode());
+
+drop policy if exists "account functions update accounts" on users;
+create policy "account functions update accounts" on users
+  for update to tenantql_auth using (current_user = 'tenantql_auth') with check (current_user = 'tenantql_auth');
 
 drop policy if exists "sign-in functions read accounts" on users;
 create policy "sign-in functions read accounts" on users

@@ -22,6 +22,7 @@ export interface Config {
     audience: string;
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
+    throttle: { perAccount: number; perIp: number; windowSeconds: number; lockSeconds: number };
   };
   /** Secrets from the environment; in embedded mode, missing ones are generated into the data directory. */
   secrets: {
@@ -89,6 +90,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audience: env.JWT_AUDIENCE || 'tenantql-api',
       accessTokenTtlSeconds: intFrom(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86400),
       refreshTokenTtlSeconds: intFrom(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86400, 300, 365 * 86400),
+      throttle: {
+        perAccount: intFrom(env, 'SIGN_IN_FAILURES_PER_ACCOUNT', 5, 1, 1000),
+        perIp: intFrom(env, 'SIGN_IN_FAILURES_PER_IP', 50, 1, 100000),
+        windowSeconds: intFrom(env, 'SIGN_IN_FAILURE_WINDOW_SECONDS', 900, 1, 86400),
+        lockSeconds: intFrom(env, 'SIGN_IN_LOCK_SECONDS', 900, 1, 86400),
+      },
     },
     secrets: {
       jwtSecret: env.JWT_SECRET || undefined,

@@ -63,7 +63,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       services: {
         tokens: new TokenService({ secret: database.jwtSecret, ...config.auth }),
         keyring,
-        sessions: { refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds },
+        sessions: { refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds, throttle: config.auth.throttle },
       },
     });
     await new Promise<void>((resolve, reject) => {

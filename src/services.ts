@@ -8,5 +8,7 @@ export interface Services {
   keyring: KeyRing;
   sessions: {
     refreshTokenTtlSeconds: number;
+    /** Sign-in throttle: failures allowed per account and per IP within the window, then a lock. */
+    throttle: { perAccount: number; perIp: number; windowSeconds: number; lockSeconds: number };
   };
 }

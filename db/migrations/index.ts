@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as tenancy from './2026_11_21_0001_tenancy';
 import * as sessions from './2026_11_21_0002_sessions';
 import * as profiles from './2026_11_21_0003_profiles';
+import * as accounts from './2026_11_21_0004_accounts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0001_tenancy': tenancy,
   '2026_11_21_0002_sessions': sessions,
   '2026_11_21_0003_profiles': profiles,
+  '2026_11_21_0004_accounts': accounts,
 };

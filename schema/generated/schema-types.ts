@@ -18,6 +18,12 @@ export type Scalars = {
   UUID: { input: string; output: string; }
 };
 
+/** Acknowledges a request whose outcome is not disclosed (it says the same whether or not the account exists). */
+export type AcceptedPayload = {
+  __typename?: 'AcceptedPayload';
+  accepted: Scalars['Boolean']['output'];
+};
+
 /** A new session, or a renewed one: tokens plus who and where. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -31,6 +37,11 @@ export type AuthPayload = {
   /** When the refresh token expires if unused. */
   refreshTokenExpiresAt: Scalars['DateTime']['output'];
   user: User;
+};
+
+export type ChangePasswordInput = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
 };
 
 export type LoginInput = {
@@ -101,6 +112,8 @@ export type MembershipStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Changes the signed-in user's password and ends their other sessions. */
+  changePassword: AcceptedPayload;
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
   login: AuthPayload;
   /** Ends the current session. */
@@ -109,10 +122,25 @@ export type Mutation = {
   logoutEverywhere: SignOutPayload;
   /** Trades a refresh token for new tokens. Presenting a used refresh token again ends the whole session. */
   refreshSession: AuthPayload;
+  /** Mails the signed-in user a new email-verification token. */
+  requestEmailVerification: AcceptedPayload;
+  /** Mails a password-reset token if an active account has this email. */
+  requestPasswordReset: AcceptedPayload;
+  /** Sets a new password with a reset token; ends every session of the account. */
+  resetPassword: AcceptedPayload;
+  /** Creates an account (and optionally an organization it owns); a verification mail is sent. */
+  signUp: SignUpPayload;
   /** Starts a session in another organization the user may sign in to. */
   switchOrganization: AuthPayload;
   /** Changes the signed-in user's own profile. */
   updateProfile: UpdateProfilePayload;
+  /** Marks the email address of the token's account as verified. */
+  verifyEmail: AcceptedPayload;
+};
+
+
+export type MutationChangePasswordArgs = {
+  input: ChangePasswordInput;
 };
 
 
@@ -126,6 +154,21 @@ export type MutationRefreshSessionArgs = {
 };
 
 
+export type MutationRequestPasswordResetArgs = {
+  input: RequestPasswordResetInput;
+};
+
+
+export type MutationResetPasswordArgs = {
+  input: ResetPasswordInput;
+};
+
+
+export type MutationSignUpArgs = {
+  input: SignUpInput;
+};
+
+
 export type MutationSwitchOrganizationArgs = {
   input: SwitchOrganizationInput;
 };
@@ -133,6 +176,17 @@ export type MutationSwitchOrganizationArgs = {
 
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
+};
+
+
+export type MutationVerifyEmailArgs = {
+  input: VerifyEmailInput;
+};
+
+export type NewOrganizationInput = {
+  name: Scalars['String']['input'];
+  /** Lowercase letters, digits and hyphens; made from the name when not given. */
+  slug?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A tenant. Never deleted, only deactivated. */
@@ -193,11 +247,38 @@ export type RefreshSessionInput = {
   refreshToken: Scalars['String']['input'];
 };
 
+export type RequestPasswordResetInput = {
+  email: Scalars['String']['input'];
+};
+
+export type ResetPasswordInput = {
+  newPassword: Scalars['String']['input'];
+  /** The token from the password-reset mail. */
+  token: Scalars['String']['input'];
+};
+
 /** The result of signing out. */
 export type SignOutPayload = {
   __typename?: 'SignOutPayload';
   /** How many sessions were ended. */
   sessionsEnded: Scalars['Int']['output'];
+};
+
+export type SignUpInput = {
+  email: Scalars['String']['input'];
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  /** Also create this organization, with the new user as its owner, and sign in to it. */
+  organization?: InputMaybe<NewOrganizationInput>;
+  password: Scalars['String']['input'];
+  username: Scalars['String']['input'];
+};
+
+export type SignUpPayload = {
+  __typename?: 'SignUpPayload';
+  /** A session in the new organization, when one was created. */
+  session: Maybe<AuthPayload>;
+  user: User;
 };
 
 export type SwitchOrganizationInput = {
@@ -230,6 +311,8 @@ export type User = {
   avatarUrl: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['EmailAddress']['output'];
+  /** When the user proved they own the email address. */
+  emailVerifiedAt: Maybe<Scalars['DateTime']['output']>;
   firstName: Scalars['String']['output'];
   /** Whether a phone number is on file (it is never returned); only for the user themselves. */
   hasPhoneNumber: Maybe<Scalars['Boolean']['output']>;
@@ -253,6 +336,11 @@ export type UserStatus =
   | 'ACTIVE'
   | 'DELETED'
   | 'INACTIVE';
+
+export type VerifyEmailInput = {
+  /** The token from the verification mail. */
+  token: Scalars['String']['input'];
+};
 
 /** The signed-in caller: who, in which organization, with what rights. */
 export type Viewer = {

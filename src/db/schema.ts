@@ -55,6 +55,7 @@ export interface UsersTable extends Stamped {
   notification_preferences: ColumnType<Record<string, unknown>, string | undefined, string>;
   /** AES-256-GCM ciphertext (src/auth/keyring.ts), bound to `users.phone_number:<id>`. */
   phone_number: string | null;
+  email_verified_at: Date | null;
 }
 
 export interface MembershipsTable extends Stamped {
@@ -65,6 +66,14 @@ export interface MembershipsTable extends Stamped {
   status: MembershipStatus;
   joined_at: Generated<Date>;
   ended_at: Date | null;
+}
+
+export interface OutboxTable extends Stamped {
+  id: Generated<string>;
+  to_address: string;
+  template: string;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  sent_at: Date | null;
 }
 
 export type RefreshTokenRevocation = 'logout' | 'logout_everywhere' | 'reuse' | 'access_lost';
@@ -90,6 +99,7 @@ export interface Database {
   users: UsersTable;
   memberships: MembershipsTable;
   auth_refresh_tokens: AuthRefreshTokensTable;
+  outbox: OutboxTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;
@@ -99,7 +109,7 @@ export type UserProfileRow = Omit<UserRow, 'password_hash'>;
 export const USER_PROFILE_COLUMNS = [
   'id', 'email', 'username', 'first_name', 'last_name', 'status', 'identity_provider', 'identity_subject',
   'last_login_at', 'created_at', 'updated_at', 'created_by', 'updated_by',
-  'avatar_url', 'timezone', 'language', 'notification_preferences', 'phone_number',
+  'avatar_url', 'timezone', 'language', 'notification_preferences', 'phone_number', 'email_verified_at',
 ] as const satisfies readonly (keyof UserProfileRow)[];
 export type MembershipRow = Selectable<MembershipsTable>;
 export type NewUser = Insertable<UsersTable>;

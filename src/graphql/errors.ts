@@ -64,6 +64,20 @@ export class ConflictError extends DomainError {
   }
 }
 
+/**
+ * Turns a unique violation of one of the named constraints into a CONFLICT naming the field;
+ * anything else is rethrown unchanged (and mapped generically).
+ *
+ * @example
+ * await insertUser(db, values).catch(conflictOn({ users_email_key: ['email', 'An account with this email already exists'] }));
+ */
+export function conflictOn(constraints: Record<string, [field: string, message: string]>) {
+  return (error: unknown): never => {
+    const named = isPostgresError(error) && error.code === '23505' ? constraints[(error as { constraint?: string }).constraint ?? ''] : undefined;
+    throw named ? new ConflictError(named[1], named[0]) : error;
+  };
+}
+
 /** Postgres SQLSTATEs we turn into client errors; anything else is internal. */
 function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLFormattedError['extensions'] & { message: string } | undefined {
   switch (error.code) {

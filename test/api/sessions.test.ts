@@ -2,7 +2,7 @@ import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import { withTenant } from '../../src/db/database';
-import { hashRefreshToken } from '../../src/auth/refresh-tokens';
+import { hashSecretToken } from '../../src/auth/secret-tokens';
 import { REFRESH_FAILED } from '../../src/modules/access/session.service';
 
 const SESSION_FIELDS = 'accessToken refreshToken expiresAt refreshTokenExpiresAt user { email } organization { slug }';
@@ -40,7 +40,7 @@ describe('sessions', () => {
     app.gql<{ refreshSession: Session }>(`mutation ($input: RefreshSessionInput!) { refreshSession(input: $input) { ${SESSION_FIELDS} } }`, { variables: { input: { refreshToken } } });
   const whoAmI = (token: string) => app.gql<{ viewer: { organization: { slug: string } } }>('{ viewer { organization { slug } } }', { token });
   const tokenRow = async (token: string) =>
-    (await superuser.query('select * from auth_refresh_tokens where token_hash = $1', [hashRefreshToken(token)])).rows[0];
+    (await superuser.query('select * from auth_refresh_tokens where token_hash = $1', [hashSecretToken(token)])).rows[0];
 
   it('stores only a hash of the refresh token, with its session details', async () => {
     const { user, first, session } = await member();
@@ -90,7 +90,7 @@ describe('sessions', () => {
 
   it('refuses unknown, malformed and expired refresh tokens the same way', async () => {
     const { session } = await member();
-    await superuser.query("update auth_refresh_tokens set expires_at = now() - interval '1 second' where token_hash = $1", [hashRefreshToken(session.refreshToken)]);
+    await superuser.query("update auth_refresh_tokens set expires_at = now() - interval '1 second' where token_hash = $1", [hashSecretToken(session.refreshToken)]);
     for (const token of ['rt_unknown', session.refreshToken, "' or 1=1 --"]) {
       const res = await refresh(token);
       expect(res.body.errors?.[0]).toMatchObject({ message: REFRESH_FAILED, extensions: { code: 'UNAUTHENTICATED' } });

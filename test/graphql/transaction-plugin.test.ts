@@ -11,7 +11,7 @@ import { RequestTransaction } from '../../src/db/request-transaction';
 import { TokenService } from '../../src/auth/tokens';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { addMember, createOrganization, createSession, createUser } from '../support/factories';
-import { TEST_KEYRING, TEST_TOKEN_SETTINGS } from '../support/app';
+import { TEST_KEYRING, TEST_SESSION_SETTINGS, TEST_TOKEN_SETTINGS } from '../support/app';
 
 /**
  * A small schema whose resolvers write through the request transaction, so the plugin's
@@ -83,7 +83,7 @@ describe('transaction plugin', () => {
     const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId, sessionId });
     const contextValue: Context = {
       requestId, viewer: null, db, loaders: new Loaders(db), log: logger.child({ requestId }),
-      services: { tokens: new TokenService(TEST_TOKEN_SETTINGS), sessions: { refreshTokenTtlSeconds: 3600 }, keyring: TEST_KEYRING }, ip: undefined, userAgent: undefined,
+      services: { tokens: new TokenService(TEST_TOKEN_SETTINGS), sessions: TEST_SESSION_SETTINGS, keyring: TEST_KEYRING }, ip: undefined, userAgent: undefined,
     };
     const response = await apollo.executeOperation({ query }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('expected a single result');

@@ -21,6 +21,12 @@ export const TEST_TOKEN_SETTINGS: TokenSettings = {
 export const TEST_KEY_SPEC = `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`;
 export const TEST_KEYRING = KeyRing.parse(TEST_KEY_SPEC);
 
+/** Sign-in throttling generous enough that the suite's deliberate failures never lock it. */
+export const TEST_SESSION_SETTINGS = {
+  refreshTokenTtlSeconds: 3600,
+  throttle: { perAccount: 20, perIp: 100_000, windowSeconds: 900, lockSeconds: 900 },
+};
+
 export interface GqlResponse<T = Record<string, unknown>> {
   status: number;
   headers: Headers;
@@ -45,14 +51,14 @@ export interface TestApp {
 let schema: Promise<GraphQLSchema> | undefined;
 
 /** The real HTTP app on a random loopback port, over the app role's pool. */
-export async function startTestApp(options: { poolMax?: number } = {}): Promise<TestApp> {
+export async function startTestApp(options: { poolMax?: number; sessions?: typeof TEST_SESSION_SETTINGS } = {}): Promise<TestApp> {
   const pool = testPool('app', options.poolMax ?? 5);
   const tokens = new TokenService(TEST_TOKEN_SETTINGS);
   const requests: RequestSummary[] = [];
   const app = await createApp({
     schema: await (schema ??= createSchema()),
     appPool: pool,
-    services: { tokens, sessions: { refreshTokenTtlSeconds: 3600 }, keyring: TEST_KEYRING },
+    services: { tokens, sessions: options.sessions ?? TEST_SESSION_SETTINGS, keyring: TEST_KEYRING },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     production: false,
     onRequestFinished: (summary) => requests.push(summary),

@@ -1,3 +1,4 @@
 import { SessionResolver } from './session.resolver';
+import { AccountResolver } from './account.resolver';
 
-export const accessResolvers = [SessionResolver] as const;
+export const accessResolvers = [SessionResolver, AccountResolver] as const;

@@ -6,7 +6,8 @@ import { LoginInput, RefreshSessionInput, SwitchOrganizationInput } from './sess
 import { AuthPayload, SignOutPayload } from './session.type';
 import * as sessions from './session.service';
 
-async function payload(ctx: Context, issued: sessions.IssuedSession): Promise<AuthPayload> {
+/** The AuthPayload of a session just issued (read through RLS as that session). */
+export async function authPayload(ctx: Context, issued: sessions.IssuedSession): Promise<AuthPayload> {
   const [user, organization] = await Promise.all([
     ctx.loaders.use(userById).load(issued.userId),
     ctx.loaders.use(organizationById).load(issued.organizationId),
@@ -22,12 +23,12 @@ const signedOut = (sessionsEnded: number) => Object.assign(new SignOutPayload(),
 export class SessionResolver {
   @Mutation(() => AuthPayload, { description: 'Signs in with email and password; fails with UNAUTHENTICATED, never saying why.' })
   async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: Context): Promise<AuthPayload> {
-    return payload(ctx, await sessions.login(ctx, input));
+    return authPayload(ctx, await sessions.login(ctx, input));
   }
 
   @Mutation(() => AuthPayload, { description: 'Trades a refresh token for new tokens. Presenting a used refresh token again ends the whole session.' })
   async refreshSession(@Arg('input', () => RefreshSessionInput) input: RefreshSessionInput, @Ctx() ctx: Context): Promise<AuthPayload> {
-    return payload(ctx, await sessions.refreshSession(ctx, input.refreshToken));
+    return authPayload(ctx, await sessions.refreshSession(ctx, input.refreshToken));
   }
 
   @Authorized()
@@ -45,6 +46,6 @@ export class SessionResolver {
   @Authorized()
   @Mutation(() => AuthPayload, { description: 'Starts a session in another organization the user may sign in to.' })
   async switchOrganization(@Arg('input', () => SwitchOrganizationInput) input: SwitchOrganizationInput, @Ctx() ctx: Context): Promise<AuthPayload> {
-    return payload(ctx, await sessions.switchOrganization(ctx, input.organizationId));
+    return authPayload(ctx, await sessions.switchOrganization(ctx, input.organizationId));
   }
 }

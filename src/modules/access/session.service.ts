@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import type { Context, Viewer } from '../../graphql/context';
 import { ForbiddenError, UnauthenticatedError } from '../../graphql/errors';
 import { verifyPassword } from '../../auth/passwords';
-import { newRefreshToken, hashRefreshToken } from '../../auth/refresh-tokens';
+import { newSecretToken, hashSecretToken } from '../../auth/secret-tokens';
 import {
-  findSignInCandidate, insertRefreshToken, maySignInTo, recordSignIn, revokeFamily,
-  revokeSessionsOfCurrentUser, rotateRefreshToken,
+  clearSignInFailures, findSignInCandidate, insertRefreshToken, maySignInTo, recordSignIn, recordSignInFailure,
+  revokeFamily, revokeSessionsOfCurrentUser, rotateRefreshToken, signInLocked,
 } from './session.repository';
 import type { LoginInput } from './session.input';
 
@@ -32,10 +32,10 @@ async function issue(ctx: Context, session: Viewer, refresh: { token: string; ex
 }
 
 /** A new session (refresh-token family) of a user in an organization already known to admit them. */
-async function startSession(ctx: Context, userId: string, organizationId: string): Promise<IssuedSession> {
+export async function startSession(ctx: Context, userId: string, organizationId: string): Promise<IssuedSession> {
   const session: Viewer = { userId, organizationId, sessionId: crypto.randomUUID() };
   await actAs(ctx, session);
-  const refresh = newRefreshToken();
+  const refresh = newSecretToken('rt');
   const expiresAt = new Date(Date.now() + ctx.services.sessions.refreshTokenTtlSeconds * 1000);
   await insertRefreshToken(await ctx.db.get(), {
     organizationId, userId, familyId: session.sessionId, tokenHash: refresh.hash, expiresAt,
@@ -52,13 +52,25 @@ async function startSession(ctx: Context, userId: string, organizationId: string
 export async function login(ctx: Context, input: LoginInput): Promise<IssuedSession> {
   await actAs(ctx, null);
   const db = await ctx.db.get();
-  const account = await findSignInCandidate(db, input.email.trim(), input.organizationSlug ?? null);
+  const email = input.email.trim();
+  const { throttle } = ctx.services.sessions;
+  // Throttled per email (existing or not, so a lock tells nothing) and per client address.
+  const keys = [{ key: `account:${email.toLowerCase()}`, limit: throttle.perAccount }];
+  if (ctx.ip) keys.push({ key: `ip:${ctx.ip}`, limit: throttle.perIp });
+
+  const locked = await signInLocked(db, keys.map((k) => k.key));
+  const account = locked ? undefined : await findSignInCandidate(db, email, input.organizationSlug ?? null);
   // Verified even without an account, so timing does not tell which emails exist.
   const passwordOk = await verifyPassword(account?.password_hash, input.password);
-  if (!account || !passwordOk || !account.organization_id) throw new UnauthenticatedError(SIGN_IN_FAILED);
+  if (!account || !passwordOk || !account.organization_id) {
+    // Counted in its own transaction: this request fails and rolls back, the count must not.
+    if (!locked) await ctx.db.standalone((own) => recordSignInFailure(own, keys, throttle.windowSeconds, throttle.lockSeconds));
+    throw new UnauthenticatedError(SIGN_IN_FAILED);
+  }
 
   const issued = await startSession(ctx, account.user_id, account.organization_id);
   await recordSignIn(db);
+  await clearSignInFailures(db, keys[0]!.key);
   return issued;
 }
 
@@ -69,10 +81,10 @@ export async function login(ctx: Context, input: LoginInput): Promise<IssuedSess
  */
 export async function refreshSession(ctx: Context, refreshToken: string): Promise<IssuedSession> {
   await actAs(ctx, null);
-  const next = newRefreshToken();
+  const next = newSecretToken('rt');
   const ttlSeconds = ctx.services.sessions.refreshTokenTtlSeconds;
   const rotation = await ctx.db.standalone((db) => rotateRefreshToken(db, {
-    tokenHash: hashRefreshToken(refreshToken), newTokenHash: next.hash, ttlSeconds, userAgent: ctx.userAgent, ip: ctx.ip,
+    tokenHash: hashSecretToken(refreshToken), newTokenHash: next.hash, ttlSeconds, userAgent: ctx.userAgent, ip: ctx.ip,
   }));
   if (rotation.outcome !== 'rotated') {
     if (rotation.outcome === 'reused') ctx.log.warn({ sessionId: rotation.family_id }, 'refresh token reused: session revoked');

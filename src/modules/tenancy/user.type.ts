@@ -29,6 +29,9 @@ export class User {
   @Field(() => DateTimeResolver)
   createdAt!: Date;
 
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the user proved they own the email address.' })
+  emailVerifiedAt!: Date | null;
+
   @Field(() => String, { nullable: true })
   avatarUrl!: string | null;
 
@@ -57,6 +60,7 @@ export class User {
       status: row.status,
       lastLoginAt: row.last_login_at,
       createdAt: row.created_at,
+      emailVerifiedAt: row.email_verified_at,
       avatarUrl: row.avatar_url,
       timezone: row.timezone,
       language: row.language,

@@ -1,0 +1,84 @@
+import { Field, InputType } from 'type-graphql';
+import { IsEmail, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsStrongPassword } from '../../auth/password-policy';
+
+@InputType()
+export class NewOrganizationInput {
+  @Field()
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Lowercase letters, digits and hyphens; made from the name when not given.' })
+  @IsOptional()
+  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'must be lowercase letters, digits and hyphens' })
+  @MaxLength(100)
+  slug?: string | null;
+}
+
+@InputType()
+export class SignUpInput {
+  @Field()
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @Field()
+  @Matches(/^[A-Za-z0-9_]{3,50}$/, { message: 'must be 3 to 50 letters, digits or underscores' })
+  username!: string;
+
+  @Field()
+  @IsStrongPassword()
+  password!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(100)
+  firstName?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(100)
+  lastName?: string | null;
+
+  @Field(() => NewOrganizationInput, { nullable: true, description: 'Also create this organization, with the new user as its owner, and sign in to it.' })
+  @IsOptional()
+  @ValidateNested()
+  organization?: NewOrganizationInput | null;
+}
+
+@InputType()
+export class ChangePasswordInput {
+  @Field()
+  @Length(1, 1024, { message: 'must not be empty' })
+  currentPassword!: string;
+
+  @Field()
+  @IsStrongPassword()
+  newPassword!: string;
+}
+
+@InputType()
+export class RequestPasswordResetInput {
+  @Field()
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(254)
+  email!: string;
+}
+
+@InputType()
+export class ResetPasswordInput {
+  @Field({ description: 'The token from the password-reset mail.' })
+  @Length(1, 200, { message: 'must be a password-reset token' })
+  token!: string;
+
+  @Field()
+  @IsStrongPassword()
+  newPassword!: string;
+}
+
+@InputType()
+export class VerifyEmailInput {
+  @Field({ description: 'The token from the verification mail.' })
+  @Length(1, 200, { message: 'must be a verification token' })
+  token!: string;
+}

@@ -1,0 +1,76 @@
+import type { Context } from '../../graphql/context';
+import { BadUserInputError, UnauthenticatedError } from '../../graphql/errors';
+import { hashPassword, verifyPassword } from '../../auth/passwords';
+import { hashSecretToken, newSecretToken } from '../../auth/secret-tokens';
+import { queueMail } from '../../mail/outbox';
+import { createOrganizationWithOwner } from '../tenancy/organization.service';
+import type { ChangePasswordInput, SignUpInput } from './account.input';
+import {
+  insertUser, issueUserToken, passwordHashOfCurrentUser, resetPasswordWithToken, setPasswordOfCurrentUser, verifyEmailWithToken,
+} from './account.repository';
+import { startSession, type IssuedSession } from './session.service';
+
+/** How long one-time tokens live. */
+export const PASSWORD_RESET_TTL_SECONDS = 3600;
+export const EMAIL_VERIFICATION_TTL_SECONDS = 48 * 3600;
+
+async function sendVerification(ctx: Context, email: string | null): Promise<void> {
+  const db = await ctx.db.get();
+  const { token, hash } = newSecretToken('ev');
+  const account = await issueUserToken(db, { email, purpose: 'email_verification', tokenHash: hash, ttlSeconds: EMAIL_VERIFICATION_TTL_SECONDS });
+  if (account) await queueMail(db, 'account.verify_email', account.email, { firstName: account.first_name, token });
+}
+
+/**
+ * Creates an account and, when asked, an organization it owns and a session in it. The
+ * verification mail is queued in the same transaction.
+ */
+export async function signUp(ctx: Context, input: SignUpInput): Promise<{ userId: string; session: IssuedSession | null }> {
+  const db = await ctx.db.get();
+  const userId = await insertUser(db, {
+    email: input.email.trim(), username: input.username, passwordHash: await hashPassword(input.password),
+    firstName: input.firstName?.trim() ?? '', lastName: input.lastName?.trim() ?? '',
+  });
+  ctx.viewer = null;
+  await ctx.db.setContext({ organizationId: null, userId });
+  await sendVerification(ctx, input.email.trim());
+  if (!input.organization) return { userId, session: null };
+  const { organizationId } = await createOrganizationWithOwner(db, input.organization, userId, 'organization.slug');
+  return { userId, session: await startSession(ctx, userId, organizationId) };
+}
+
+/** Verifies the current password, sets the new one and ends the user's other sessions. */
+export async function changePassword(ctx: Context, input: ChangePasswordInput): Promise<void> {
+  const db = await ctx.db.get();
+  const current = await passwordHashOfCurrentUser(db);
+  if (!current || !(await verifyPassword(current, input.currentPassword))) {
+    throw new BadUserInputError('currentPassword', 'The current password is not correct');
+  }
+  if (!(await setPasswordOfCurrentUser(db, await hashPassword(input.newPassword)))) throw new UnauthenticatedError();
+}
+
+/** Mails a reset token when an active account has this email; answers the same either way. */
+export async function requestPasswordReset(ctx: Context, email: string): Promise<void> {
+  await ctx.db.setContext({ organizationId: null, userId: null });
+  const db = await ctx.db.get();
+  const { token, hash } = newSecretToken('pr');
+  const account = await issueUserToken(db, { email: email.trim(), purpose: 'password_reset', tokenHash: hash, ttlSeconds: PASSWORD_RESET_TTL_SECONDS });
+  if (account) await queueMail(db, 'account.password_reset', account.email, { firstName: account.first_name, token });
+}
+
+/** Spends a reset token, sets the password and ends every session of the account. */
+export async function resetPassword(ctx: Context, token: string, newPassword: string): Promise<void> {
+  await ctx.db.setContext({ organizationId: null, userId: null });
+  const passwordHash = await hashPassword(newPassword);
+  const userId = await resetPasswordWithToken(await ctx.db.get(), hashSecretToken(token), passwordHash);
+  if (!userId) throw new BadUserInputError('token', 'The reset token is invalid, used or expired');
+}
+
+export async function requestEmailVerification(ctx: Context): Promise<void> {
+  await sendVerification(ctx, null);
+}
+
+export async function verifyEmail(ctx: Context, token: string): Promise<void> {
+  const userId = await verifyEmailWithToken(await ctx.db.get(), hashSecretToken(token));
+  if (!userId) throw new BadUserInputError('token', 'The verification token is invalid, used or expired');
+}
