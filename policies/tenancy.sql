@@ -26,7 +26,7 @@ grant update (first_name, last_name, avatar_url, timezone, language, notificatio
 grant insert on memberships to tenantql_app;
 grant update (role, status, ended_at) on memberships to tenantql_app;
 grant select on organizations, users, memberships to tenantql_auth;
-grant update (last_login_at, password_hash, email_verified_at) on users to tenantql_auth;
+grant update (last_login_at, password_hash, email_verified_at, updated_by) on users to tenantql_auth;
 
 -- Policies for tenantql_auth also apply to roles that inherit it (the owner is a member so it
 -- can hand functions to it): each one also checks that the sign-in function itself is running.

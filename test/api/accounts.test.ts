@@ -1,0 +1,217 @@
+import crypto from 'node:crypto';
+import { closeTestPools, ownerDb, testPool } from '../support/db';
+import { startTestApp, TEST_SESSION_SETTINGS, type TestApp } from '../support/app';
+import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
+import { SIGN_IN_FAILED } from '../../src/modules/access/session.service';
+
+const SIGN_UP = `mutation ($input: SignUpInput!) {
+  signUp(input: $input) { user { id email username name emailVerifiedAt } session { accessToken organization { slug name } } }
+}`;
+const NEW_PASSWORD = 'BrandNew123';
+
+interface SignUpResult { signUp: { user: { id: string; email: string; emailVerifiedAt: string | null }; session: { accessToken: string; organization: { slug: string; name: string } } | null } }
+
+describe('accounts', () => {
+  let app: TestApp;
+  const db = ownerDb();
+  const superuser = testPool('superuser', 2);
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+    await closeTestPools();
+  });
+
+  const unique = () => crypto.randomUUID().slice(0, 8);
+  const mailTo = async (to: string, template: string) =>
+    (await superuser.query('select * from outbox where lower(to_address) = lower($1) and template = $2 order by created_at', [to, template])).rows;
+  const countUsers = async () => (await superuser.query('select count(*)::int as n from users')).rows[0].n as number;
+  const countOrgs = async () => (await superuser.query('select count(*)::int as n from organizations')).rows[0].n as number;
+  const signUp = (input: Record<string, unknown>) => app.gql<SignUpResult>(SIGN_UP, { variables: { input } });
+  const fresh = () => { const u = unique(); return { email: `new_${u}@example.test`, username: `new_${u}`, password: 'GoodPass123', firstName: 'Nia', lastName: 'New' }; };
+  const loginWith = (email: string, password: string) =>
+    app.gql<{ login: { accessToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { variables: { i: { email, password } } });
+  const expectCode = (res: { body: { errors?: { extensions?: Record<string, unknown> }[] } }, code: string, field?: string) =>
+    expect(res.body.errors?.[0]?.extensions).toMatchObject(field ? { code, field } : { code });
+
+  describe('signUp', () => {
+    it('creates the account and queues a verification mail; with no organization there is no session yet', async () => {
+      const input = fresh();
+      const res = await signUp(input);
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.signUp).toMatchObject({ user: { email: input.email, emailVerifiedAt: null }, session: null });
+      const mail = await mailTo(input.email, 'account.verify_email');
+      expect(mail).toHaveLength(1);
+      expect(mail[0].payload).toMatchObject({ firstName: 'Nia', token: expect.stringMatching(/^ev_/) });
+      const stored = (await superuser.query('select password_hash from users where id = $1', [res.body.data!.signUp.user.id])).rows[0];
+      expect(stored.password_hash).toMatch(/^\$argon2id\$/);
+    });
+
+    it('creates an organization owned by the new user and signs in to it', async () => {
+      const input = { ...fresh(), organization: { name: `Zeta Labs ${unique()}!` } };
+      const res = await signUp(input);
+      expect(res.body.errors).toBeUndefined();
+      const session = res.body.data!.signUp.session!;
+      expect(session.organization.slug).toMatch(/^zeta-labs-[a-z0-9]{8}$/);
+      const viewer = await app.gql<{ viewer: { membership: { role: string } } }>('{ viewer { membership { role } } }', { token: session.accessToken });
+      expect(viewer.body.data!.viewer.membership.role).toBe('OWNER');
+    });
+
+    it('refuses a taken email (in any case), username or slug, naming the field and writing nothing', async () => {
+      const first = fresh();
+      await signUp({ ...first, organization: { name: 'Taken', slug: `taken-${first.username.slice(4)}` } });
+      const [users, orgs] = [await countUsers(), await countOrgs()];
+      expectCode(await signUp({ ...fresh(), email: first.email.toUpperCase() }), 'CONFLICT', 'email');
+      expectCode(await signUp({ ...fresh(), username: first.username }), 'CONFLICT', 'username');
+      expectCode(await signUp({ ...fresh(), organization: { name: 'Again', slug: `taken-${first.username.slice(4)}` } }), 'CONFLICT', 'organization.slug');
+      expect([await countUsers(), await countOrgs()]).toEqual([users, orgs]);
+    });
+
+    it('validates email, username, password and slug as seed 004 says', async () => {
+      const users = await countUsers();
+      const cases: [Record<string, unknown>, string][] = [
+        [{ email: 'nope' }, 'email'],
+        [{ username: 'ab' }, 'username'],
+        [{ username: 'has-dash' }, 'username'],
+        [{ password: 'short1A' }, 'password'],
+        [{ password: 'alllowercase1' }, 'password'],
+        [{ password: 'ALLUPPERCASE1' }, 'password'],
+        [{ password: 'NoDigitsHere' }, 'password'],
+        [{ organization: { name: 'X', slug: 'Bad Slug' } }, 'organization.slug'],
+      ];
+      for (const [override, field] of cases) {
+        expect({ field, error: (await signUp({ ...fresh(), ...override })).body.errors?.[0]?.extensions }).toMatchObject({ field, error: { code: 'BAD_USER_INPUT', field } });
+      }
+      expect(await countUsers()).toBe(users);
+    });
+  });
+
+  describe('email verification', () => {
+    it('verifies with the mailed token, once', async () => {
+      const input = fresh();
+      const { user } = (await signUp(input)).body.data!.signUp;
+      const token = (await mailTo(input.email, 'account.verify_email'))[0].payload.token;
+      const verify = (t: string) => app.gql('mutation ($i: VerifyEmailInput!) { verifyEmail(input: $i) { accepted } }', { variables: { i: { token: t } } });
+      expect((await verify(token)).body.errors).toBeUndefined();
+      expect((await superuser.query('select email_verified_at from users where id = $1', [user.id])).rows[0].email_verified_at).toBeInstanceOf(Date);
+      expectCode(await verify(token), 'BAD_USER_INPUT', 'token');
+      expectCode(await verify('ev_not-a-real-token'), 'BAD_USER_INPUT', 'token');
+    });
+
+    it('sends a fresh token on request, superseding the old one', async () => {
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, user.id);
+      const token = await app.login(user.email, TEST_PASSWORD);
+      for (let i = 0; i < 2; i++) {
+        expect((await app.gql('mutation { requestEmailVerification { accepted } }', { token })).body.errors).toBeUndefined();
+      }
+      const [older, newer] = (await mailTo(user.email, 'account.verify_email')).map((m) => m.payload.token);
+      const verify = (t: string) => app.gql('mutation ($i: VerifyEmailInput!) { verifyEmail(input: $i) { accepted } }', { variables: { i: { token: t } } });
+      expectCode(await verify(older), 'BAD_USER_INPUT', 'token');
+      expect((await verify(newer)).body.errors).toBeUndefined();
+      expectCode(await app.gql('mutation { requestEmailVerification { accepted } }'), 'UNAUTHENTICATED');
+    });
+  });
+
+  describe('password reset', () => {
+    const request = (email: string) => app.gql('mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }', { variables: { i: { email } } });
+    const reset = (token: string, newPassword: string) => app.gql('mutation ($i: ResetPasswordInput!) { resetPassword(input: $i) { accepted } }', { variables: { i: { token, newPassword } } });
+
+    it('answers the same for known and unknown emails, mailing only the known one', async () => {
+      const user = await createUser(db);
+      const known = await request(user.email);
+      const unknown = await request(`ghost_${unique()}@example.test`);
+      expect(known.body).toEqual(unknown.body);
+      expect(await mailTo(user.email, 'account.password_reset')).toHaveLength(1);
+    });
+
+    it('sets the new password, ends every session, and the token works once', async () => {
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, user.id);
+      const before = await app.login(user.email, TEST_PASSWORD);
+      await request(user.email);
+      const token = (await mailTo(user.email, 'account.password_reset'))[0].payload.token as string;
+      expectCode(await reset(token, 'weak'), 'BAD_USER_INPUT', 'newPassword');
+      expect((await reset(token, NEW_PASSWORD)).body.errors).toBeUndefined();
+      expect((await loginWith(user.email, NEW_PASSWORD)).body.errors).toBeUndefined();
+      expect((await loginWith(user.email, TEST_PASSWORD)).body.errors?.[0]?.message).toBe(SIGN_IN_FAILED);
+      expectCode(await app.gql('{ viewer { user { id } } }', { token: before }), 'UNAUTHENTICATED');
+      expectCode(await reset(token, 'Another123'), 'BAD_USER_INPUT', 'token');
+    });
+
+    it('refuses an expired token', async () => {
+      const user = await createUser(db);
+      await request(user.email);
+      const token = (await mailTo(user.email, 'account.password_reset'))[0].payload.token as string;
+      await superuser.query("update user_tokens set expires_at = now() - interval '1 second' where user_id = $1", [user.id]);
+      expectCode(await reset(token, NEW_PASSWORD), 'BAD_USER_INPUT', 'token');
+      const hash = (await superuser.query('select password_hash from users where id = $1', [user.id])).rows[0].password_hash;
+      expect(hash).toBe(user.password_hash);
+    });
+  });
+
+  describe('changePassword', () => {
+    const change = (token: string, currentPassword: string, newPassword: string) =>
+      app.gql('mutation ($i: ChangePasswordInput!) { changePassword(input: $i) { accepted } }', { token, variables: { i: { currentPassword, newPassword } } });
+
+    it('needs the current password and a strong new one, then ends the other sessions only', async () => {
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, user.id);
+      const current = await app.login(user.email, TEST_PASSWORD);
+      const other = await app.login(user.email, TEST_PASSWORD);
+      expectCode(await change(current, 'WrongPass123', NEW_PASSWORD), 'BAD_USER_INPUT', 'currentPassword');
+      expectCode(await change(current, TEST_PASSWORD, 'weakpass'), 'BAD_USER_INPUT', 'newPassword');
+      expect((await loginWith(user.email, TEST_PASSWORD)).body.errors).toBeUndefined();
+
+      expect((await change(current, TEST_PASSWORD, NEW_PASSWORD)).body.errors).toBeUndefined();
+      expect((await app.gql('{ viewer { user { id } } }', { token: current })).body.errors).toBeUndefined();
+      expectCode(await app.gql('{ viewer { user { id } } }', { token: other }), 'UNAUTHENTICATED');
+      expect((await loginWith(user.email, NEW_PASSWORD)).body.errors).toBeUndefined();
+    });
+  });
+
+  describe('sign-in throttle', () => {
+    let strict: TestApp;
+    beforeAll(async () => {
+      strict = await startTestApp({ sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perAccount: 3 } } });
+    });
+    afterAll(() => strict.close());
+    const attempt = (email: string, password: string) =>
+      strict.gql<{ login: { accessToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { variables: { i: { email, password } } });
+
+    it('locks an account after the documented number of failures, even for the right password', async () => {
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, user.id);
+      for (let i = 0; i < 2; i++) expect((await attempt(user.email, 'WrongPass123')).body.errors?.[0]?.message).toBe(SIGN_IN_FAILED);
+      expect((await attempt(user.email, TEST_PASSWORD)).body.errors).toBeUndefined(); // success clears the count
+      for (let i = 0; i < 3; i++) await attempt(user.email, 'WrongPass123');
+      const locked = await attempt(user.email, TEST_PASSWORD);
+      expect(locked.body.errors?.[0]).toMatchObject({ message: SIGN_IN_FAILED, extensions: { code: 'UNAUTHENTICATED' } });
+    });
+
+    it('locks unknown emails the same way, so a lock does not tell whether an account exists', async () => {
+      const ghost = `ghost_${unique()}@example.test`;
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push((await attempt(ghost, 'WrongPass123')).body);
+      expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+      const { rows } = await superuser.query('select locked_until from sign_in_throttle where key = $1', [`account:${ghost}`]);
+      expect(rows[0].locked_until).toBeInstanceOf(Date);
+    });
+
+    it('counts aliased logins of one document one by one, and stops at the first failure', async () => {
+      const user = await createUser(db);
+      const aliases = [1, 2, 3].map((n) => `a${n}: login(input: {email: "${user.email}", password: "WrongPass12${n}"}) { accessToken }`).join(' ');
+      const res = await strict.gql(`mutation { ${aliases} }`);
+      // login is non-null: the first failure ends the document, so aliases cannot multiply guesses
+      expect(res.body.errors).toHaveLength(1);
+      const { rows } = await superuser.query('select failures from sign_in_throttle where key = $1', [`account:${user.email}`]);
+      expect(rows[0].failures).toBe(1);
+    });
+  });
+});
