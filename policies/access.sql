@@ -57,3 +57,42 @@ create policy "the app queues mail" on outbox for insert to tenantql_app with ch
 drop policy if exists "maintenance by the owner" on outbox;
 create policy "maintenance by the owner" on outbox
   to tenantql_owner using (app.maintenance_mode()) with check (app.maintenance_mode());
+
+-- Roles and permissions (migration 0005) ------------------------------------
+
+grant execute on function app.current_permissions() to tenantql_app;
+
+-- The catalog and the built-in grants are readable by everyone and changed only by migrations.
+revoke all on permissions, built_in_role_permissions from tenantql_app;
+grant select on permissions, built_in_role_permissions to tenantql_app;
+alter table permissions enable row level security;
+alter table permissions force row level security;
+alter table built_in_role_permissions enable row level security;
+alter table built_in_role_permissions force row level security;
+drop policy if exists "everyone reads the catalog" on permissions;
+create policy "everyone reads the catalog" on permissions for select using (true);
+drop policy if exists "migrations maintain the catalog" on permissions;
+create policy "migrations maintain the catalog" on permissions to tenantql_owner using (true) with check (true);
+drop policy if exists "everyone reads the built-in grants" on built_in_role_permissions;
+create policy "everyone reads the built-in grants" on built_in_role_permissions for select using (true);
+drop policy if exists "migrations maintain the built-in grants" on built_in_role_permissions;
+create policy "migrations maintain the built-in grants" on built_in_role_permissions to tenantql_owner using (true) with check (true);
+
+-- Custom roles belong to their organization.
+revoke all on roles, role_permissions from tenantql_app;
+grant select, insert, delete on roles, role_permissions to tenantql_app;
+grant update (name, description) on roles to tenantql_app;
+
+alter table roles enable row level security;
+alter table roles force row level security;
+drop policy if exists tenant_isolation on roles;
+create policy tenant_isolation on roles
+  using (organization_id = (select app.current_org_id()))
+  with check (organization_id = (select app.current_org_id()));
+
+alter table role_permissions enable row level security;
+alter table role_permissions force row level security;
+drop policy if exists tenant_isolation on role_permissions;
+create policy tenant_isolation on role_permissions
+  using (organization_id = (select app.current_org_id()))
+  with check (organization_id = (select app.current_org_id()));

@@ -24,7 +24,7 @@ grant insert (id, name, slug, email, plan_tier, seats_total, settings) on organi
 grant update (first_name, last_name, avatar_url, timezone, language, notification_preferences, phone_number)
   on users to tenantql_app;
 grant insert on memberships to tenantql_app;
-grant update (role, status, ended_at) on memberships to tenantql_app;
+grant update (role, status, ended_at, custom_role_id) on memberships to tenantql_app;
 grant select on organizations, users, memberships to tenantql_auth;
 grant update (last_login_at, password_hash, email_verified_at, updated_by) on users to tenantql_auth;
 

@@ -3,6 +3,7 @@ import * as tenancy from './2026_11_21_0001_tenancy';
 import * as sessions from './2026_11_21_0002_sessions';
 import * as profiles from './2026_11_21_0003_profiles';
 import * as accounts from './2026_11_21_0004_accounts';
+import * as roles from './2026_11_21_0005_roles';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0002_sessions': sessions,
   '2026_11_21_0003_profiles': profiles,
   '2026_11_21_0004_accounts': accounts,
+  '2026_11_21_0005_roles': roles,
 };

@@ -24,6 +24,12 @@ export type AcceptedPayload = {
   accepted: Scalars['Boolean']['output'];
 };
 
+export type AssignRoleInput = {
+  membershipId: Scalars['UUID']['input'];
+  /** The custom role to give; null takes it away. */
+  roleId?: InputMaybe<Scalars['UUID']['input']>;
+};
+
 /** A new session, or a renewed one: tokens plus who and where. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -42,6 +48,22 @@ export type AuthPayload = {
 export type ChangePasswordInput = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
+};
+
+export type CreateRoleInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** Permission keys from the catalog (`permissions` query). */
+  permissions: Array<Scalars['String']['input']>;
+};
+
+export type DeleteRoleInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type DeleteRolePayload = {
+  __typename?: 'DeleteRolePayload';
+  deletedRoleId: Scalars['UUID']['output'];
 };
 
 export type LoginInput = {
@@ -64,6 +86,8 @@ export type MemberFilter = {
 /** A user in an organization, with a role and a lifecycle status. */
 export type Membership = {
   __typename?: 'Membership';
+  /** The custom role, if any, held besides the built-in role. */
+  customRole: Maybe<Role>;
   /** Set when the membership ended (a transfer, a departure). */
   endedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['UUID']['output'];
@@ -86,6 +110,11 @@ export type MembershipEdge = {
   /** Opaque cursor of this node. */
   cursor: Scalars['String']['output'];
   node: Membership;
+};
+
+export type MembershipPayload = {
+  __typename?: 'MembershipPayload';
+  membership: Membership;
 };
 
 /** Built-in role of a member in an organization. */
@@ -112,8 +141,13 @@ export type MembershipStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Gives a member a custom role (or takes it away with roleId null). */
+  assignRole: MembershipPayload;
   /** Changes the signed-in user's password and ends their other sessions. */
   changePassword: AcceptedPayload;
+  createRole: RolePayload;
+  /** Deletes a custom role; its members keep their built-in role. */
+  deleteRole: DeleteRolePayload;
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
   login: AuthPayload;
   /** Ends the current session. */
@@ -134,13 +168,29 @@ export type Mutation = {
   switchOrganization: AuthPayload;
   /** Changes the signed-in user's own profile. */
   updateProfile: UpdateProfilePayload;
+  updateRole: RolePayload;
   /** Marks the email address of the token's account as verified. */
   verifyEmail: AcceptedPayload;
 };
 
 
+export type MutationAssignRoleArgs = {
+  input: AssignRoleInput;
+};
+
+
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
+};
+
+
+export type MutationCreateRoleArgs = {
+  input: CreateRoleInput;
+};
+
+
+export type MutationDeleteRoleArgs = {
+  input: DeleteRoleInput;
 };
 
 
@@ -179,6 +229,11 @@ export type MutationUpdateProfileArgs = {
 };
 
 
+export type MutationUpdateRoleArgs = {
+  input: UpdateRoleInput;
+};
+
+
 export type MutationVerifyEmailArgs = {
   input: VerifyEmailInput;
 };
@@ -201,6 +256,8 @@ export type Organization = {
   members: MembershipConnection;
   name: Scalars['String']['output'];
   planTier: PlanTier;
+  /** Custom roles, by name. */
+  roles: RoleConnection;
   seatsTotal: Scalars['Int']['output'];
   settings: Scalars['JSONObject']['output'];
   /** URL-safe identifier: lowercase letters, digits and hyphens. */
@@ -218,6 +275,15 @@ export type OrganizationMembersArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+
+/** A tenant. Never deleted, only deactivated. */
+export type OrganizationRolesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** Relay page information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -225,6 +291,13 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor: Maybe<Scalars['String']['output']>;
+};
+
+/** A permission of the catalog, named `<entity>:<action>`. */
+export type Permission = {
+  __typename?: 'Permission';
+  description: Scalars['String']['output'];
+  key: Scalars['String']['output'];
 };
 
 /** Subscription tier of an organization. */
@@ -238,6 +311,8 @@ export type Query = {
   __typename?: 'Query';
   /** The organization the caller is signed in to. */
   organization: Organization;
+  /** The permission catalog. */
+  permissions: Array<Permission>;
   /** The signed-in caller, or null without a valid access token. */
   viewer: Maybe<Viewer>;
 };
@@ -255,6 +330,37 @@ export type ResetPasswordInput = {
   newPassword: Scalars['String']['input'];
   /** The token from the password-reset mail. */
   token: Scalars['String']['input'];
+};
+
+/** A custom role of an organization; a member holds its permissions in addition to their built-in role's. */
+export type Role = {
+  __typename?: 'Role';
+  createdAt: Scalars['DateTime']['output'];
+  description: Scalars['String']['output'];
+  id: Scalars['UUID']['output'];
+  name: Scalars['String']['output'];
+  /** Permission keys the role grants. */
+  permissions: Array<Scalars['String']['output']>;
+};
+
+export type RoleConnection = {
+  __typename?: 'RoleConnection';
+  edges: Array<RoleEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type RoleEdge = {
+  __typename?: 'RoleEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: Role;
+};
+
+export type RolePayload = {
+  __typename?: 'RolePayload';
+  role: Role;
 };
 
 /** The result of signing out. */
@@ -303,6 +409,14 @@ export type UpdateProfileInput = {
 export type UpdateProfilePayload = {
   __typename?: 'UpdateProfilePayload';
   user: User;
+};
+
+export type UpdateRoleInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['UUID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the role's permissions when given. */
+  permissions?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 /** A person. Visible to themselves and to the organizations they belong to. */

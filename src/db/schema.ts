@@ -66,6 +66,7 @@ export interface MembershipsTable extends Stamped {
   status: MembershipStatus;
   joined_at: Generated<Date>;
   ended_at: Date | null;
+  custom_role_id: string | null;
 }
 
 export interface OutboxTable extends Stamped {
@@ -74,6 +75,25 @@ export interface OutboxTable extends Stamped {
   template: string;
   payload: ColumnType<Record<string, unknown>, string | undefined, string>;
   sent_at: Date | null;
+}
+
+export interface RolesTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  name: string;
+  description: Generated<string>;
+}
+
+export interface RolePermissionsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  role_id: string;
+  permission: string;
+}
+
+export interface PermissionsTable extends Stamped {
+  key: string;
+  description: string;
 }
 
 export type RefreshTokenRevocation = 'logout' | 'logout_everywhere' | 'reuse' | 'access_lost';
@@ -100,6 +120,9 @@ export interface Database {
   memberships: MembershipsTable;
   auth_refresh_tokens: AuthRefreshTokensTable;
   outbox: OutboxTable;
+  permissions: PermissionsTable;
+  roles: RolesTable;
+  role_permissions: RolePermissionsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

@@ -85,6 +85,18 @@ export async function createSession(db: Kysely<Database>, organizationId: string
   return familyId;
 }
 
+/** A custom role with these permissions. */
+export async function createRole(db: Kysely<Database>, organizationId: string, permissions: string[] = ['members:read'], name = `role ${unique()}`) {
+  return withTenant(db, { organizationId, userId: null }, async (trx) => {
+    const role = await trx.insertInto('roles').values({ organization_id: organizationId, name }).returningAll().executeTakeFirstOrThrow();
+    if (permissions.length) {
+      await trx.insertInto('role_permissions')
+        .values(permissions.map((permission) => ({ organization_id: organizationId, role_id: role.id, permission }))).execute();
+    }
+    return role;
+  });
+}
+
 /**
  * At least one row in EVERY tenant table (every table with organization_id) for this
  * organization. The isolation test fails for a table this does not fill: extend it when a
@@ -94,4 +106,5 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
   const user = await createUser(db);
   await addMember(db, organizationId, user.id, { role: 'member' });
   await createSession(db, organizationId, user.id);
+  await createRole(db, organizationId);
 }

@@ -11,6 +11,7 @@ export class Membership {
 
   organizationId!: string;
   userId!: string;
+  customRoleId!: string | null;
 
   @Field(() => MembershipRoleEnum)
   role!: MembershipRole;
@@ -29,6 +30,7 @@ export class Membership {
       id: row.id,
       organizationId: row.organization_id,
       userId: row.user_id,
+      customRoleId: row.custom_role_id,
       role: row.role,
       status: row.status,
       joinedAt: row.joined_at,

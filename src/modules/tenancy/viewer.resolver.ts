@@ -1,7 +1,7 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { UnauthenticatedError } from '../../graphql/errors';
-import { permissionsOfRole } from '../../auth/permissions';
+import { viewerPermissions } from '../access/role.loaders';
 import { liveMembershipByUserId, organizationById, userById } from './tenancy.loaders';
 import { ViewerInfo } from './viewer.type';
 import { Membership } from './membership.type';
@@ -38,9 +38,8 @@ export class ViewerResolver {
   }
 
   @FieldResolver(() => [String])
-  async permissions(@Root() root: ViewerRoot, @Ctx() ctx: Context): Promise<string[]> {
-    const membership = orSignedOut(await ctx.loaders.use(liveMembershipByUserId).load(root.userId));
-    return [...permissionsOfRole(membership.role)];
+  permissions(@Root() root: ViewerRoot, @Ctx() ctx: Context): Promise<string[]> {
+    return ctx.loaders.use(viewerPermissions).load(root.userId);
   }
 }
 

@@ -1,0 +1,32 @@
+import { sql } from 'kysely';
+import { byKey, defineLoader } from '../../graphql/loaders';
+import { defineParentConnection } from '../../graphql/connection';
+import type { Selectable } from 'kysely';
+import type { RolesTable } from '../../db/schema';
+import { Role } from './role.type';
+
+/** What the viewer may do in the current organization (built-in role + custom role), once per request. */
+export const viewerPermissions = defineLoader<string, string[]>('viewerPermissions', async (db, keys) => {
+  const { rows } = await sql<{ permissions: string[] }>`select app.current_permissions() as permissions`.execute(db);
+  return keys.map(() => rows[0]!.permissions);
+});
+
+export const roleById = defineLoader<string, Role | null>('roleById', async (db, ids) =>
+  byKey(ids, await db.selectFrom('roles').selectAll().where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`).execute(), (r) => r.id, Role.fromRow));
+
+export const permissionsByRoleId = defineLoader<string, string[]>('permissionsByRoleId', async (db, ids) => {
+  const rows = await db.selectFrom('role_permissions').select(['role_id', 'permission'])
+    .where('role_id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`).orderBy('permission').execute();
+  const byRole = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const row of rows) byRole.get(row.role_id)?.push(row.permission);
+  return ids.map((id) => byRole.get(id)!);
+});
+
+/** `organization.roles(...)`: custom roles by name. */
+export const rolesOfOrganization = defineParentConnection<Selectable<RolesTable>, null>({
+  name: 'rolesOfOrganization',
+  table: 'roles',
+  alias: 'r',
+  parentColumn: 'organization_id',
+  sort: { column: 'name', direction: 'asc', type: 'text' },
+});
