@@ -20,6 +20,9 @@ grant select (id, email, username, first_name, last_name, status, identity_provi
 -- membership, each under its own RLS check; password hashes are written, never read.
 grant insert (id, email, username, password_hash, first_name, last_name) on users to tenantql_app;
 grant insert (id, name, slug, email, plan_tier, seats_total, settings) on organizations to tenantql_app;
+-- Organizations are never deleted; their owners deactivate them (and reactivate, see below).
+grant update (name, email, settings, is_active) on organizations to tenantql_app;
+grant update (is_active, updated_by) on organizations to tenantql_auth;
 -- Users edit their own profile ("users update themselves" below); the phone number arrives encrypted.
 grant update (first_name, last_name, avatar_url, timezone, language, notification_preferences, phone_number)
   on users to tenantql_app;
@@ -39,6 +42,10 @@ drop policy if exists tenant_isolation on organizations;
 create policy tenant_isolation on organizations
   using (id = (select app.current_org_id()))
   with check (id = (select app.current_org_id()));
+
+drop policy if exists "owners reactivate their organization from another session" on organizations;
+create policy "owners reactivate their organization from another session" on organizations
+  for update to tenantql_auth using (current_user = 'tenantql_auth') with check (current_user = 'tenantql_auth');
 
 drop policy if exists "sign-in functions read organizations" on organizations;
 create policy "sign-in functions read organizations" on organizations

@@ -50,6 +50,12 @@ export type ChangePasswordInput = {
   newPassword: Scalars['String']['input'];
 };
 
+export type CreateOrganizationInput = {
+  name: Scalars['String']['input'];
+  /** Lowercase letters, digits and hyphens; made from the name when not given. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type CreateRoleInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
@@ -145,7 +151,11 @@ export type Mutation = {
   assignRole: MembershipPayload;
   /** Changes the signed-in user's password and ends their other sessions. */
   changePassword: AcceptedPayload;
+  /** Creates an organization owned by the signed-in user and starts a session in it. */
+  createOrganization: AuthPayload;
   createRole: RolePayload;
+  /** Owners only. A deactivated organization admits nobody (its sessions end) and keeps all its records. */
+  deactivateOrganization: OrganizationPayload;
   /** Deletes a custom role; its members keep their built-in role. */
   deleteRole: DeleteRolePayload;
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
@@ -154,6 +164,8 @@ export type Mutation = {
   logout: SignOutPayload;
   /** Ends every session of the signed-in user, in every organization. */
   logoutEverywhere: SignOutPayload;
+  /** Owners only, from a session in another organization. */
+  reactivateOrganization: ReactivateOrganizationPayload;
   /** Trades a refresh token for new tokens. Presenting a used refresh token again ends the whole session. */
   refreshSession: AuthPayload;
   /** Mails the signed-in user a new email-verification token. */
@@ -166,6 +178,8 @@ export type Mutation = {
   signUp: SignUpPayload;
   /** Starts a session in another organization the user may sign in to. */
   switchOrganization: AuthPayload;
+  /** Changes the current organization's name, contact or settings. */
+  updateOrganization: OrganizationPayload;
   /** Changes the signed-in user's own profile. */
   updateProfile: UpdateProfilePayload;
   updateRole: RolePayload;
@@ -184,6 +198,11 @@ export type MutationChangePasswordArgs = {
 };
 
 
+export type MutationCreateOrganizationArgs = {
+  input: CreateOrganizationInput;
+};
+
+
 export type MutationCreateRoleArgs = {
   input: CreateRoleInput;
 };
@@ -196,6 +215,11 @@ export type MutationDeleteRoleArgs = {
 
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationReactivateOrganizationArgs = {
+  input: ReactivateOrganizationInput;
 };
 
 
@@ -221,6 +245,11 @@ export type MutationSignUpArgs = {
 
 export type MutationSwitchOrganizationArgs = {
   input: SwitchOrganizationInput;
+};
+
+
+export type MutationUpdateOrganizationArgs = {
+  input: UpdateOrganizationInput;
 };
 
 
@@ -284,6 +313,11 @@ export type OrganizationRolesArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type OrganizationPayload = {
+  __typename?: 'OrganizationPayload';
+  organization: Organization;
+};
+
 /** Relay page information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -315,6 +349,15 @@ export type Query = {
   permissions: Array<Permission>;
   /** The signed-in caller, or null without a valid access token. */
   viewer: Maybe<Viewer>;
+};
+
+export type ReactivateOrganizationInput = {
+  organizationId: Scalars['UUID']['input'];
+};
+
+export type ReactivateOrganizationPayload = {
+  __typename?: 'ReactivateOrganizationPayload';
+  organizationId: Scalars['UUID']['output'];
 };
 
 export type RefreshSessionInput = {
@@ -390,6 +433,14 @@ export type SignUpPayload = {
 export type SwitchOrganizationInput = {
   /** An organization the signed-in user may sign in to. */
   organizationId: Scalars['UUID']['input'];
+};
+
+export type UpdateOrganizationInput = {
+  /** Primary contact; null removes it. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the settings object. */
+  settings?: InputMaybe<Scalars['JSONObject']['input']>;
 };
 
 export type UpdateProfileInput = {

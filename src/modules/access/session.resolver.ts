@@ -3,6 +3,7 @@ import type { Context } from '../../graphql/context';
 import { NotFoundError } from '../../graphql/errors';
 import { organizationById, userById } from '../tenancy/tenancy.loaders';
 import { LoginInput, RefreshSessionInput, SwitchOrganizationInput } from './session.input';
+import { CreateOrganizationInput } from '../tenancy/organization.input';
 import { AuthPayload, SignOutPayload } from './session.type';
 import * as sessions from './session.service';
 
@@ -47,5 +48,11 @@ export class SessionResolver {
   @Mutation(() => AuthPayload, { description: 'Starts a session in another organization the user may sign in to.' })
   async switchOrganization(@Arg('input', () => SwitchOrganizationInput) input: SwitchOrganizationInput, @Ctx() ctx: Context): Promise<AuthPayload> {
     return authPayload(ctx, await sessions.switchOrganization(ctx, input.organizationId));
+  }
+
+  @Authorized()
+  @Mutation(() => AuthPayload, { description: 'Creates an organization owned by the signed-in user and starts a session in it.' })
+  async createOrganization(@Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<AuthPayload> {
+    return authPayload(ctx, await sessions.createOrganization(ctx, input));
   }
 }

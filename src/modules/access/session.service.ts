@@ -8,6 +8,7 @@ import {
   revokeFamily, revokeSessionsOfCurrentUser, rotateRefreshToken, signInLocked,
 } from './session.repository';
 import type { LoginInput } from './session.input';
+import { createOrganizationWithOwner } from '../tenancy/organization.service';
 
 /** One message for every sign-in failure, so a caller cannot tell which accounts exist. */
 export const SIGN_IN_FAILED = 'Invalid email, password or organization';
@@ -113,4 +114,11 @@ export async function switchOrganization(ctx: Context, organizationId: string): 
     throw new ForbiddenError('You cannot sign in to that organization');
   }
   return startSession(ctx, viewer.userId, organizationId);
+}
+
+/** Creates an organization owned by the caller and starts a session in it (the current one stays). */
+export async function createOrganization(ctx: Context, input: { name: string; slug?: string | null }): Promise<IssuedSession> {
+  const { userId } = ctx.viewer!;
+  const { organizationId } = await createOrganizationWithOwner(await ctx.db.get(), input, userId);
+  return startSession(ctx, userId, organizationId);
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { UUIDResolver } from 'graphql-scalars';
 import type { Context } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { NotFoundError } from '../../graphql/errors';
@@ -6,6 +7,20 @@ import { MemberFilter } from './membership.input';
 import { Membership, MembershipConnection } from './membership.type';
 import { Organization } from './organization.type';
 import { membersOfOrganization, organizationById } from './tenancy.loaders';
+import { ReactivateOrganizationInput, UpdateOrganizationInput } from './organization.input';
+import * as organizations from './organization.service';
+
+@ObjectType()
+export class OrganizationPayload {
+  @Field(() => Organization)
+  organization!: Organization;
+}
+
+@ObjectType()
+export class ReactivateOrganizationPayload {
+  @Field(() => UUIDResolver)
+  organizationId!: string;
+}
 
 @Resolver(() => Organization)
 export class OrganizationResolver {
@@ -15,6 +30,31 @@ export class OrganizationResolver {
     const organization = await ctx.loaders.use(organizationById).load(ctx.viewer!.organizationId);
     if (!organization) throw new NotFoundError('Organization');
     return organization;
+  }
+
+  @Authorized('organizations:update')
+  @Mutation(() => OrganizationPayload, { description: "Changes the current organization's name, contact or settings." })
+  async updateOrganization(@Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput, @Ctx() ctx: Context): Promise<OrganizationPayload> {
+    return this.payload(ctx, await organizations.updateOrganization(ctx, input));
+  }
+
+  @Authorized('organizations:deactivate')
+  @Mutation(() => OrganizationPayload, { description: 'Owners only. A deactivated organization admits nobody (its sessions end) and keeps all its records.' })
+  async deactivateOrganization(@Ctx() ctx: Context): Promise<OrganizationPayload> {
+    return this.payload(ctx, await organizations.deactivateOrganization(ctx));
+  }
+
+  @Authorized()
+  @Mutation(() => ReactivateOrganizationPayload, { description: 'Owners only, from a session in another organization.' })
+  async reactivateOrganization(@Arg('input', () => ReactivateOrganizationInput) input: ReactivateOrganizationInput, @Ctx() ctx: Context): Promise<ReactivateOrganizationPayload> {
+    await organizations.reactivateOrganization(ctx, input.organizationId);
+    return Object.assign(new ReactivateOrganizationPayload(), { organizationId: input.organizationId });
+  }
+
+  private async payload(ctx: Context, id: string): Promise<OrganizationPayload> {
+    const row = await (await ctx.db.get()).selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError('Organization');
+    return Object.assign(new OrganizationPayload(), { organization: Organization.fromRow(row) });
   }
 
   @Authorized('members:read')

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Context } from '../../graphql/context';
 import { setTenant } from '../../db/database';
 import type { Database } from '../../db/schema';
-import { BadUserInputError, conflictOn } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, conflictOn } from '../../graphql/errors';
 
 /** Seed 004 slug: lowercase letters, digits and hyphens; derived from the name when not given. */
 export function slugFrom(name: string): string {
@@ -31,4 +32,41 @@ export async function createOrganizationWithOwner(
     .execute().catch(conflictOn({ organizations_slug_key: [field, 'That slug is already taken'] }));
   await db.insertInto('memberships').values({ organization_id: organizationId, user_id: userId, role: 'owner', status: 'active' }).execute();
   return { organizationId };
+}
+
+const SETTINGS_LIMIT = 64 * 1024;
+
+/** Changes the current organization's name, contact or settings. */
+export async function updateOrganization(
+  ctx: Context,
+  input: { name?: string | null; email?: string | null; settings?: Record<string, unknown> | null },
+): Promise<string> {
+  const changes: { name?: string; email?: string | null; settings?: string } = {};
+  if (input.name != null) changes.name = input.name.trim();
+  if (input.email !== undefined) changes.email = input.email;
+  if (input.settings != null) {
+    const text = JSON.stringify(input.settings);
+    if (text.length > SETTINGS_LIMIT) throw new BadUserInputError('settings', `settings must be at most ${SETTINGS_LIMIT} bytes of JSON`);
+    changes.settings = text;
+  }
+  const db = await ctx.db.get();
+  const id = ctx.viewer!.organizationId;
+  if (Object.keys(changes).length) await db.updateTable('organizations').set(changes).where('id', '=', id).execute();
+  return id;
+}
+
+/** Owners only (seed 000): a deactivated organization admits nobody; its records stay. */
+export async function deactivateOrganization(ctx: Context): Promise<string> {
+  const db = await ctx.db.get();
+  const { userId, organizationId } = ctx.viewer!;
+  const membership = await db.selectFrom('memberships').select('role').where('user_id', '=', userId).where('ended_at', 'is', null).executeTakeFirst();
+  if (membership?.role !== 'owner') throw new ForbiddenError('Only owners can deactivate the organization');
+  await db.updateTable('organizations').set({ is_active: false }).where('id', '=', organizationId).execute();
+  return organizationId;
+}
+
+/** From a session elsewhere, an owner brings a deactivated organization back. */
+export async function reactivateOrganization(ctx: Context, organizationId: string): Promise<void> {
+  const { rows } = await sql<{ ok: boolean | null }>`select app.reactivate_organization(${organizationId}) as ok`.execute(await ctx.db.get());
+  if (!rows[0]?.ok) throw new NotFoundError('A deactivated organization you own');
 }

@@ -1,0 +1,40 @@
+import { Field, InputType } from 'type-graphql';
+import { JSONObjectResolver, UUIDResolver } from 'graphql-scalars';
+import { IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
+
+@InputType()
+export class CreateOrganizationInput {
+  @Field()
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Lowercase letters, digits and hyphens; made from the name when not given.' })
+  @IsOptional()
+  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'must be lowercase letters, digits and hyphens' })
+  @MaxLength(100)
+  slug?: string | null;
+}
+
+@InputType()
+export class UpdateOrganizationInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Primary contact; null removes it.' })
+  @IsOptional()
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(254)
+  email?: string | null;
+
+  @Field(() => JSONObjectResolver, { nullable: true, description: 'Replaces the settings object.' })
+  @IsOptional()
+  settings?: Record<string, unknown> | null;
+}
+
+@InputType()
+export class ReactivateOrganizationInput {
+  @Field(() => UUIDResolver)
+  organizationId!: string;
+}
