@@ -90,9 +90,16 @@ create policy tenant_isolation on roles
   using (organization_id = (select app.current_org_id()))
   with check (organization_id = (select app.current_org_id()));
 
+grant select on role_permissions to tenantql_auth;
+drop policy if exists "permission functions read custom grants" on role_permissions;
+
 alter table role_permissions enable row level security;
 alter table role_permissions force row level security;
 drop policy if exists tenant_isolation on role_permissions;
 create policy tenant_isolation on role_permissions
   using (organization_id = (select app.current_org_id()))
   with check (organization_id = (select app.current_org_id()));
+
+-- app.permissions_in (migration 0007) reads the caller's custom grants in another organization.
+create policy "permission functions read custom grants" on role_permissions
+  for select to tenantql_auth using (current_user = 'tenantql_auth');

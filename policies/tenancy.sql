@@ -29,6 +29,7 @@ grant update (first_name, last_name, avatar_url, timezone, language, notificatio
 grant insert on memberships to tenantql_app;
 grant update (role, status, ended_at, custom_role_id) on memberships to tenantql_app;
 grant select on organizations, users, memberships to tenantql_auth;
+grant insert, update on memberships to tenantql_auth;
 grant update (last_login_at, password_hash, email_verified_at, updated_by) on users to tenantql_auth;
 
 -- Policies for tenantql_auth also apply to roles that inherit it (the owner is a member so it
@@ -96,4 +97,28 @@ create policy tenant_isolation on memberships
 
 drop policy if exists "sign-in functions read memberships" on memberships;
 create policy "sign-in functions read memberships" on memberships
+  for select to tenantql_auth using (current_user = 'tenantql_auth');
+
+-- transferMember ends a membership here and starts one in another organization.
+drop policy if exists "membership functions move members between organizations" on memberships;
+create policy "membership functions move members between organizations" on memberships
+  for all to tenantql_auth using (current_user = 'tenantql_auth') with check (current_user = 'tenantql_auth');
+
+-- invitations ---------------------------------------------------------------
+revoke all on invitations from tenantql_app;
+grant select, insert on invitations to tenantql_app;
+grant update (accepted_at, revoked_at) on invitations to tenantql_app;
+grant select on invitations to tenantql_auth;
+
+alter table invitations enable row level security;
+alter table invitations force row level security;
+
+drop policy if exists tenant_isolation on invitations;
+create policy tenant_isolation on invitations
+  using (organization_id = (select app.current_org_id()))
+  with check (organization_id = (select app.current_org_id()));
+
+-- An invitee has no tenant yet: the token is read through app.invitation_by_token.
+drop policy if exists "invitation functions read invitations" on invitations;
+create policy "invitation functions read invitations" on invitations
   for select to tenantql_auth using (current_user = 'tenantql_auth');

@@ -18,6 +18,13 @@ export type Scalars = {
   UUID: { input: string; output: string; }
 };
 
+export type AcceptInvitationInput = {
+  /** The password of the account with the invited email (sign up first if there is none). */
+  password: Scalars['String']['input'];
+  /** The token from the invitation mail. */
+  token: Scalars['String']['input'];
+};
+
 /** Acknowledges a request whose outcome is not disclosed (it says the same whether or not the account exists). */
 export type AcceptedPayload = {
   __typename?: 'AcceptedPayload';
@@ -45,6 +52,16 @@ export type AuthPayload = {
   user: User;
 };
 
+export type ChangeMemberRoleInput = {
+  membershipId: Scalars['UUID']['input'];
+  role: MembershipRole;
+};
+
+export type ChangeMembershipStatusInput = {
+  membershipId: Scalars['UUID']['input'];
+  status: MembershipStatus;
+};
+
 export type ChangePasswordInput = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
@@ -70,6 +87,26 @@ export type DeleteRoleInput = {
 export type DeleteRolePayload = {
   __typename?: 'DeleteRolePayload';
   deletedRoleId: Scalars['UUID']['output'];
+};
+
+/** An invitation to join the organization; its token is only ever mailed. */
+export type Invitation = {
+  __typename?: 'Invitation';
+  createdAt: Scalars['DateTime']['output'];
+  email: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['UUID']['output'];
+  role: MembershipRole;
+};
+
+export type InvitationPayload = {
+  __typename?: 'InvitationPayload';
+  invitation: Invitation;
+};
+
+export type InviteMemberInput = {
+  email: Scalars['String']['input'];
+  role?: MembershipRole;
 };
 
 export type LoginInput = {
@@ -147,8 +184,12 @@ export type MembershipStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Joins an organization with an invitation token and the invited account's password; starts a session there. */
+  acceptInvitation: AuthPayload;
   /** Gives a member a custom role (or takes it away with roleId null). */
   assignRole: MembershipPayload;
+  /** Moves a membership through its lifecycle (see docs/security.md); losing platform access ends its sessions. */
+  changeMembershipStatus: MembershipPayload;
   /** Changes the signed-in user's password and ends their other sessions. */
   changePassword: AcceptedPayload;
   /** Creates an organization owned by the signed-in user and starts a session in it. */
@@ -158,16 +199,24 @@ export type Mutation = {
   deactivateOrganization: OrganizationPayload;
   /** Deletes a custom role; its members keep their built-in role. */
   deleteRole: DeleteRolePayload;
+  /** Gives a member a lower built-in role; the last owner cannot be demoted. */
+  demoteMember: MembershipPayload;
+  /** Invites someone by email with a role (not above your own); the token is mailed. */
+  inviteMember: InvitationPayload;
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
   login: AuthPayload;
   /** Ends the current session. */
   logout: SignOutPayload;
   /** Ends every session of the signed-in user, in every organization. */
   logoutEverywhere: SignOutPayload;
+  /** Gives a member a higher built-in role (e.g. member to officer), not above your own. */
+  promoteMember: MembershipPayload;
   /** Owners only, from a session in another organization. */
   reactivateOrganization: ReactivateOrganizationPayload;
   /** Trades a refresh token for new tokens. Presenting a used refresh token again ends the whole session. */
   refreshSession: AuthPayload;
+  /** Ends a membership (kept as inactive history) and its sessions; the last owner cannot be removed. */
+  removeMember: MembershipPayload;
   /** Mails the signed-in user a new email-verification token. */
   requestEmailVerification: AcceptedPayload;
   /** Mails a password-reset token if an active account has this email. */
@@ -178,6 +227,8 @@ export type Mutation = {
   signUp: SignUpPayload;
   /** Starts a session in another organization the user may sign in to. */
   switchOrganization: AuthPayload;
+  /** Ends the membership here as inactive and creates one in the other organization, in one transaction. */
+  transferMember: TransferMemberPayload;
   /** Changes the current organization's name, contact or settings. */
   updateOrganization: OrganizationPayload;
   /** Changes the signed-in user's own profile. */
@@ -188,8 +239,18 @@ export type Mutation = {
 };
 
 
+export type MutationAcceptInvitationArgs = {
+  input: AcceptInvitationInput;
+};
+
+
 export type MutationAssignRoleArgs = {
   input: AssignRoleInput;
+};
+
+
+export type MutationChangeMembershipStatusArgs = {
+  input: ChangeMembershipStatusInput;
 };
 
 
@@ -213,8 +274,23 @@ export type MutationDeleteRoleArgs = {
 };
 
 
+export type MutationDemoteMemberArgs = {
+  input: ChangeMemberRoleInput;
+};
+
+
+export type MutationInviteMemberArgs = {
+  input: InviteMemberInput;
+};
+
+
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationPromoteMemberArgs = {
+  input: ChangeMemberRoleInput;
 };
 
 
@@ -225,6 +301,11 @@ export type MutationReactivateOrganizationArgs = {
 
 export type MutationRefreshSessionArgs = {
   input: RefreshSessionInput;
+};
+
+
+export type MutationRemoveMemberArgs = {
+  input: RemoveMemberInput;
 };
 
 
@@ -245,6 +326,11 @@ export type MutationSignUpArgs = {
 
 export type MutationSwitchOrganizationArgs = {
   input: SwitchOrganizationInput;
+};
+
+
+export type MutationTransferMemberArgs = {
+  input: TransferMemberInput;
 };
 
 
@@ -365,6 +451,10 @@ export type RefreshSessionInput = {
   refreshToken: Scalars['String']['input'];
 };
 
+export type RemoveMemberInput = {
+  membershipId: Scalars['UUID']['input'];
+};
+
 export type RequestPasswordResetInput = {
   email: Scalars['String']['input'];
 };
@@ -433,6 +523,20 @@ export type SignUpPayload = {
 export type SwitchOrganizationInput = {
   /** An organization the signed-in user may sign in to. */
   organizationId: Scalars['UUID']['input'];
+};
+
+export type TransferMemberInput = {
+  membershipId: Scalars['UUID']['input'];
+  /** An organization where you may invite members. */
+  toOrganizationId: Scalars['UUID']['input'];
+};
+
+export type TransferMemberPayload = {
+  __typename?: 'TransferMemberPayload';
+  /** The membership here, now ended as inactive. */
+  endedMembership: Membership;
+  /** The new membership in the other organization. */
+  newMembershipId: Scalars['UUID']['output'];
 };
 
 export type UpdateOrganizationInput = {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 
-/** What a secret token is for, visible in its prefix (refresh, password reset, email verification). */
-export type SecretTokenKind = 'rt' | 'pr' | 'ev';
+/** What a secret token is for, visible in its prefix (refresh, password reset, email verification, invitation). */
+export type SecretTokenKind = 'rt' | 'pr' | 'ev' | 'iv';
 
 /**
  * A new random token (256 bits) and its SHA-256, the only form ever stored.

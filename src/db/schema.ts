@@ -91,6 +91,17 @@ export interface RolePermissionsTable extends Stamped {
   permission: string;
 }
 
+export interface InvitationsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  email: string;
+  role: MembershipRole;
+  token_hash: string;
+  expires_at: Date;
+  accepted_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface PermissionsTable extends Stamped {
   key: string;
   description: string;
@@ -121,6 +132,7 @@ export interface Database {
   auth_refresh_tokens: AuthRefreshTokensTable;
   outbox: OutboxTable;
   permissions: PermissionsTable;
+  invitations: InvitationsTable;
   roles: RolesTable;
   role_permissions: RolePermissionsTable;
 }

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema';
 export interface MailTemplates {
   'account.verify_email': { firstName: string; token: string };
   'account.password_reset': { firstName: string; token: string };
-  'account.password_changed': { firstName: string };
+  'membership.invitation': { organizationName: string; role: string; token: string };
 }
 
 /**

@@ -107,4 +107,8 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
   await addMember(db, organizationId, user.id, { role: 'member' });
   await createSession(db, organizationId, user.id);
   await createRole(db, organizationId);
+  await withTenant(db, { organizationId, userId: null }, (trx) => trx.insertInto('invitations').values({
+    organization_id: organizationId, email: `invitee_${unique()}@example.test`, role: 'member',
+    token_hash: crypto.randomBytes(32).toString('hex'), expires_at: new Date(Date.now() + 86_400_000),
+  }).execute());
 }

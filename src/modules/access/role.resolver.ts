@@ -1,18 +1,12 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { Organization } from '../tenancy/organization.type';
-import { Membership } from '../tenancy/membership.type';
+import { Membership, MembershipPayload } from '../tenancy/membership.type';
 import { AssignRoleInput, CreateRoleInput, DeleteRoleInput, UpdateRoleInput } from './role.input';
 import { DeleteRolePayload, Permission, Role, RoleConnection, RolePayload } from './role.type';
 import { permissionsByRoleId, roleById, rolesOfOrganization } from './role.loaders';
 import * as roles from './role.service';
-
-@ObjectType()
-export class MembershipPayload {
-  @Field(() => Membership)
-  membership!: Membership;
-}
 
 const rolePayload = (role: Role) => Object.assign(new RolePayload(), { role });
 

@@ -4,6 +4,7 @@ import { NotFoundError } from '../../graphql/errors';
 import { organizationById, userById } from '../tenancy/tenancy.loaders';
 import { LoginInput, RefreshSessionInput, SwitchOrganizationInput } from './session.input';
 import { CreateOrganizationInput } from '../tenancy/organization.input';
+import { AcceptInvitationInput } from '../tenancy/membership.input';
 import { AuthPayload, SignOutPayload } from './session.type';
 import * as sessions from './session.service';
 
@@ -54,5 +55,10 @@ export class SessionResolver {
   @Mutation(() => AuthPayload, { description: 'Creates an organization owned by the signed-in user and starts a session in it.' })
   async createOrganization(@Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<AuthPayload> {
     return authPayload(ctx, await sessions.createOrganization(ctx, input));
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Joins an organization with an invitation token and the invited account\'s password; starts a session there.' })
+  async acceptInvitation(@Arg('input', () => AcceptInvitationInput) input: AcceptInvitationInput, @Ctx() ctx: Context): Promise<AuthPayload> {
+    return authPayload(ctx, await sessions.acceptInvitation(ctx, input));
   }
 }

@@ -9,6 +9,7 @@ import {
 } from './session.repository';
 import type { LoginInput } from './session.input';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';
+import { findInvitation, joinOrganization } from '../tenancy/membership.service';
 
 /** One message for every sign-in failure, so a caller cannot tell which accounts exist. */
 export const SIGN_IN_FAILED = 'Invalid email, password or organization';
@@ -121,4 +122,22 @@ export async function createOrganization(ctx: Context, input: { name: string; sl
   const { userId } = ctx.viewer!;
   const { organizationId } = await createOrganizationWithOwner(await ctx.db.get(), input, userId);
   return startSession(ctx, userId, organizationId);
+}
+
+export const INVITATION_FAILED = 'Invalid invitation, email or password';
+
+/**
+ * Joins the organization of an invitation as the account with the invited email (its password
+ * proves it) and starts a session there. People without an account sign up first.
+ */
+export async function acceptInvitation(ctx: Context, input: { token: string; password: string }): Promise<IssuedSession> {
+  await actAs(ctx, null);
+  const db = await ctx.db.get();
+  const invitation = await findInvitation(db, input.token);
+  const account = invitation ? await findSignInCandidate(db, invitation.email, null) : undefined;
+  const passwordOk = await verifyPassword(account?.password_hash, input.password);
+  if (!invitation || !account || !passwordOk) throw new UnauthenticatedError(INVITATION_FAILED);
+  await ctx.db.setContext({ organizationId: invitation.organization_id, userId: account.user_id });
+  await joinOrganization(db, invitation, account.user_id);
+  return startSession(ctx, account.user_id, invitation.organization_id);
 }

@@ -1,5 +1,6 @@
 import { Field, InputType } from 'type-graphql';
-import { ArrayMaxSize } from 'class-validator';
+import { ArrayMaxSize, IsEmail, Length, MaxLength } from 'class-validator';
+import { UUIDResolver } from 'graphql-scalars';
 import type { MembershipRole, MembershipStatus } from '../../db/schema';
 import { MembershipRoleEnum, MembershipStatusEnum } from './tenancy.enums';
 
@@ -15,4 +16,59 @@ export class MemberFilter {
 
   @Field(() => Boolean, { nullable: true, description: 'Only live memberships (true), only ended ones (false), or both (null, the default).' })
   live?: boolean | null;
+}
+
+@InputType()
+export class InviteMemberInput {
+  @Field()
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @Field(() => MembershipRoleEnum, { defaultValue: 'member' })
+  role!: MembershipRole;
+}
+
+@InputType()
+export class AcceptInvitationInput {
+  @Field({ description: 'The token from the invitation mail.' })
+  @Length(1, 200, { message: 'must be an invitation token' })
+  token!: string;
+
+  @Field({ description: 'The password of the account with the invited email (sign up first if there is none).' })
+  @Length(1, 1024, { message: 'must not be empty' })
+  password!: string;
+}
+
+@InputType()
+export class ChangeMembershipStatusInput {
+  @Field(() => UUIDResolver)
+  membershipId!: string;
+
+  @Field(() => MembershipStatusEnum)
+  status!: MembershipStatus;
+}
+
+@InputType()
+export class ChangeMemberRoleInput {
+  @Field(() => UUIDResolver)
+  membershipId!: string;
+
+  @Field(() => MembershipRoleEnum)
+  role!: MembershipRole;
+}
+
+@InputType()
+export class TransferMemberInput {
+  @Field(() => UUIDResolver)
+  membershipId!: string;
+
+  @Field(() => UUIDResolver, { description: 'An organization where you may invite members.' })
+  toOrganizationId!: string;
+}
+
+@InputType()
+export class RemoveMemberInput {
+  @Field(() => UUIDResolver)
+  membershipId!: string;
 }

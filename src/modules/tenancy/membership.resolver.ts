@@ -1,9 +1,16 @@
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { NotFoundError } from '../../graphql/errors';
-import { Membership } from './membership.type';
+import {
+  ChangeMemberRoleInput, ChangeMembershipStatusInput, InviteMemberInput, RemoveMemberInput, TransferMemberInput,
+} from './membership.input';
+import { Invitation, InvitationPayload, Membership, MembershipPayload, TransferMemberPayload } from './membership.type';
+import * as members from './membership.service';
 import { User } from './user.type';
 import { userById } from './tenancy.loaders';
+
+const membershipPayload = (row: Parameters<typeof Membership.fromRow>[0]) =>
+  Object.assign(new MembershipPayload(), { membership: Membership.fromRow(row) });
 
 @Resolver(() => Membership)
 export class MembershipResolver {
@@ -12,5 +19,42 @@ export class MembershipResolver {
     const user = await ctx.loaders.use(userById).load(membership.userId);
     if (!user) throw new NotFoundError('User');
     return user;
+  }
+
+  @Authorized('members:invite')
+  @Mutation(() => InvitationPayload, { description: 'Invites someone by email with a role (not above your own); the token is mailed.' })
+  async inviteMember(@Arg('input', () => InviteMemberInput) input: InviteMemberInput, @Ctx() ctx: Context): Promise<InvitationPayload> {
+    return Object.assign(new InvitationPayload(), { invitation: Invitation.fromRow(await members.inviteMember(ctx, input)) });
+  }
+
+  @Authorized('members:update')
+  @Mutation(() => MembershipPayload, { description: 'Moves a membership through its lifecycle (see docs/security.md); losing platform access ends its sessions.' })
+  async changeMembershipStatus(@Arg('input', () => ChangeMembershipStatusInput) input: ChangeMembershipStatusInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+    return membershipPayload(await members.changeMembershipStatus(ctx, input.membershipId, input.status));
+  }
+
+  @Authorized('members:update')
+  @Mutation(() => MembershipPayload, { description: 'Gives a member a higher built-in role (e.g. member to officer), not above your own.' })
+  async promoteMember(@Arg('input', () => ChangeMemberRoleInput) input: ChangeMemberRoleInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+    return membershipPayload(await members.changeMemberRole(ctx, input.membershipId, input.role, 'up'));
+  }
+
+  @Authorized('members:update')
+  @Mutation(() => MembershipPayload, { description: 'Gives a member a lower built-in role; the last owner cannot be demoted.' })
+  async demoteMember(@Arg('input', () => ChangeMemberRoleInput) input: ChangeMemberRoleInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+    return membershipPayload(await members.changeMemberRole(ctx, input.membershipId, input.role, 'down'));
+  }
+
+  @Authorized('members:remove')
+  @Mutation(() => MembershipPayload, { description: 'Ends a membership (kept as inactive history) and its sessions; the last owner cannot be removed.' })
+  async removeMember(@Arg('input', () => RemoveMemberInput) input: RemoveMemberInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+    return membershipPayload(await members.removeMember(ctx, input.membershipId));
+  }
+
+  @Authorized('members:remove')
+  @Mutation(() => TransferMemberPayload, { description: 'Ends the membership here as inactive and creates one in the other organization, in one transaction.' })
+  async transferMember(@Arg('input', () => TransferMemberInput) input: TransferMemberInput, @Ctx() ctx: Context): Promise<TransferMemberPayload> {
+    const { ended, newMembershipId } = await members.transferMember(ctx, input.membershipId, input.toOrganizationId);
+    return Object.assign(new TransferMemberPayload(), { endedMembership: Membership.fromRow(ended), newMembershipId });
   }
 }

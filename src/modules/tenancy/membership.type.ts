@@ -41,3 +41,46 @@ export class Membership {
 
 @ObjectType()
 export class MembershipConnection extends Connection(Membership) {}
+
+@ObjectType()
+export class MembershipPayload {
+  @Field(() => Membership)
+  membership!: Membership;
+}
+
+@ObjectType({ description: 'An invitation to join the organization; its token is only ever mailed.' })
+export class Invitation {
+  @Field(() => UUIDResolver)
+  id!: string;
+
+  @Field()
+  email!: string;
+
+  @Field(() => MembershipRoleEnum)
+  role!: MembershipRole;
+
+  @Field(() => DateTimeResolver)
+  expiresAt!: Date;
+
+  @Field(() => DateTimeResolver)
+  createdAt!: Date;
+
+  static fromRow(row: { id: string; email: string; role: MembershipRole; expires_at: Date; created_at: Date }): Invitation {
+    return Object.assign(new Invitation(), { id: row.id, email: row.email, role: row.role, expiresAt: row.expires_at, createdAt: row.created_at });
+  }
+}
+
+@ObjectType()
+export class InvitationPayload {
+  @Field(() => Invitation)
+  invitation!: Invitation;
+}
+
+@ObjectType()
+export class TransferMemberPayload {
+  @Field(() => Membership, { description: 'The membership here, now ended as inactive.' })
+  endedMembership!: Membership;
+
+  @Field(() => UUIDResolver, { description: 'The new membership in the other organization.' })
+  newMembershipId!: string;
+}

@@ -1,0 +1,150 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, MembershipRole, MembershipRow, MembershipStatus } from '../../db/schema';
+import { SIGN_IN_STATUSES } from '../../db/schema';
+import type { Context } from '../../graphql/context';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../graphql/errors';
+import { hashSecretToken, newSecretToken } from '../../auth/secret-tokens';
+import { queueMail } from '../../mail/outbox';
+import { liveMembershipByUserId } from './tenancy.loaders';
+
+/** Seed 000 lifecycle: where each status may go next. Any status may also end in MEMBERSHIP_EXITS. */
+export const STATUS_TRANSITIONS: Record<MembershipStatus, readonly MembershipStatus[]> = {
+  invited: ['active'],
+  pnm: ['pledge'],
+  pledge: ['active'],
+  active: ['associate', 'alumni'],
+  associate: ['active', 'alumni'],
+  alumni: ['alumni_active', 'alumni_lifetime'],
+  alumni_active: ['alumni', 'alumni_lifetime'],
+  alumni_lifetime: [],
+  suspended: ['active'],
+  inactive: ['active'],
+  disaffiliated: [],
+};
+/** Reachable from every status but disaffiliated (which is final). */
+export const MEMBERSHIP_EXITS: readonly MembershipStatus[] = ['inactive', 'disaffiliated', 'suspended'];
+
+export function mayTransition(from: MembershipStatus, to: MembershipStatus): boolean {
+  if (from === to || from === 'disaffiliated') return false;
+  return STATUS_TRANSITIONS[from].includes(to) || MEMBERSHIP_EXITS.includes(to);
+}
+
+/** Built-in roles from most to least powerful; nobody gives a role above their own. */
+const RANK: Record<MembershipRole, number> = { owner: 5, admin: 4, officer: 3, member: 2, viewer: 1 };
+
+export const INVITATION_TTL_SECONDS = 7 * 86400;
+
+async function callerRole(ctx: Context): Promise<MembershipRole> {
+  const membership = await ctx.loaders.use(liveMembershipByUserId).load(ctx.viewer!.userId);
+  if (!membership) throw new ForbiddenError();
+  return membership.role;
+}
+
+async function assertMayGive(ctx: Context, role: MembershipRole): Promise<void> {
+  if (RANK[role] > RANK[await callerRole(ctx)]) throw new ForbiddenError('You cannot give a role above your own');
+}
+
+/** A live membership of the current organization, locked for the change (RLS hides others). */
+async function liveMembership(db: Kysely<Database>, id: string): Promise<MembershipRow> {
+  const row = await db.selectFrom('memberships').selectAll().where('id', '=', id).where('ended_at', 'is', null).forUpdate().executeTakeFirst();
+  if (!row) throw new NotFoundError('Membership');
+  return row;
+}
+
+/** The organization must keep at least one owner who may sign in. */
+async function assertNotLastOwner(db: Kysely<Database>, membership: MembershipRow): Promise<void> {
+  if (membership.role !== 'owner') return;
+  const others = await db.selectFrom('memberships').select(sql<number>`count(*)::int`.as('n'))
+    .where('role', '=', 'owner').where('ended_at', 'is', null).where('status', 'in', SIGN_IN_STATUSES)
+    .where('id', '<>', membership.id).executeTakeFirstOrThrow();
+  if (others.n === 0) throw new ConflictError('The last owner cannot be removed, demoted or lose access');
+}
+
+/** A member who loses platform access loses their sessions in this organization too. */
+async function endSessions(db: Kysely<Database>, userId: string): Promise<void> {
+  await db.updateTable('auth_refresh_tokens').set({ revoked_at: sql`now()`, revoked_reason: 'access_lost' })
+    .where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+}
+
+export async function inviteMember(ctx: Context, input: { email: string; role: MembershipRole }) {
+  await assertMayGive(ctx, input.role);
+  const db = await ctx.db.get();
+  const email = input.email.trim();
+  const alreadyMember = await db.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id')
+    .select('m.id').where('m.ended_at', 'is', null).where(sql<boolean>`lower(u.email) = lower(${email})`).executeTakeFirst();
+  if (alreadyMember) throw new ConflictError('That person is already a member', 'email');
+  // A new invitation replaces an open one.
+  await db.updateTable('invitations').set({ revoked_at: sql`now()` })
+    .where(sql<boolean>`lower(email) = lower(${email})`).where('accepted_at', 'is', null).where('revoked_at', 'is', null).execute();
+  const { token, hash } = newSecretToken('iv');
+  const row = await db.insertInto('invitations').values({
+    organization_id: ctx.viewer!.organizationId, email, role: input.role, token_hash: hash,
+    expires_at: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000),
+  }).returningAll().executeTakeFirstOrThrow();
+  const organization = await db.selectFrom('organizations').select('name').executeTakeFirstOrThrow();
+  await queueMail(db, 'membership.invitation', email, { organizationName: organization.name, role: input.role, token });
+  return row;
+}
+
+/** The open invitation behind a token (read before the invitee acts for any tenant). */
+export async function findInvitation(db: Kysely<Database>, token: string) {
+  const { rows } = await sql<{ organization_id: string; invitation_id: string; email: string; role: MembershipRole }>`
+    select * from app.invitation_by_token(${hashSecretToken(token)})`.execute(db);
+  return rows[0];
+}
+
+/** Creates the invitee's membership and closes the invitation; the transaction acts for the organization. */
+export async function joinOrganization(db: Kysely<Database>, invitation: { organization_id: string; invitation_id: string; role: MembershipRole }, userId: string): Promise<void> {
+  const existing = await db.selectFrom('memberships').select('id').where('user_id', '=', userId).where('ended_at', 'is', null).executeTakeFirst();
+  if (existing) throw new ConflictError('You are already a member of this organization');
+  await db.insertInto('memberships').values({ organization_id: invitation.organization_id, user_id: userId, role: invitation.role, status: 'active' }).execute();
+  await db.updateTable('invitations').set({ accepted_at: sql`now()` }).where('id', '=', invitation.invitation_id).execute();
+}
+
+export async function changeMembershipStatus(ctx: Context, membershipId: string, status: MembershipStatus): Promise<MembershipRow> {
+  const db = await ctx.db.get();
+  const membership = await liveMembership(db, membershipId);
+  if (!mayTransition(membership.status, status)) {
+    throw new BadUserInputError('status', `A membership cannot go from ${membership.status} to ${status}`);
+  }
+  const losesAccess = !SIGN_IN_STATUSES.includes(status);
+  if (losesAccess) await assertNotLastOwner(db, membership);
+  const row = await db.updateTable('memberships').set({ status }).where('id', '=', membershipId).returningAll().executeTakeFirstOrThrow();
+  if (losesAccess) await endSessions(db, membership.user_id);
+  return row;
+}
+
+/** Promotion and demotion (seed 000: officer is a role, not a table). */
+export async function changeMemberRole(ctx: Context, membershipId: string, role: MembershipRole, direction: 'up' | 'down'): Promise<MembershipRow> {
+  const db = await ctx.db.get();
+  const membership = await liveMembership(db, membershipId);
+  if (direction === 'up' ? RANK[role] <= RANK[membership.role] : RANK[role] >= RANK[membership.role]) {
+    throw new BadUserInputError('role', direction === 'up' ? `${role} is not above ${membership.role}` : `${role} is not below ${membership.role}`);
+  }
+  await assertMayGive(ctx, direction === 'up' ? role : membership.role);
+  if (direction === 'down') await assertNotLastOwner(db, membership);
+  return db.updateTable('memberships').set({ role }).where('id', '=', membershipId).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function removeMember(ctx: Context, membershipId: string): Promise<MembershipRow> {
+  const db = await ctx.db.get();
+  const membership = await liveMembership(db, membershipId);
+  await assertMayGive(ctx, membership.role);
+  await assertNotLastOwner(db, membership);
+  const row = await db.updateTable('memberships').set({ status: 'inactive', ended_at: sql`now()` })
+    .where('id', '=', membershipId).returningAll().executeTakeFirstOrThrow();
+  await endSessions(db, membership.user_id);
+  return row;
+}
+
+export async function transferMember(ctx: Context, membershipId: string, toOrganizationId: string): Promise<{ ended: MembershipRow; newMembershipId: string }> {
+  const db = await ctx.db.get();
+  const membership = await liveMembership(db, membershipId);
+  await assertMayGive(ctx, membership.role);
+  await assertNotLastOwner(db, membership);
+  const { rows } = await sql<{ id: string | null }>`select app.transfer_membership(${membershipId}, ${toOrganizationId}) as id`.execute(db);
+  const newMembershipId = rows[0]?.id;
+  if (!newMembershipId) throw new ForbiddenError('You cannot move members to that organization');
+  const ended = await db.selectFrom('memberships').selectAll().where('id', '=', membershipId).executeTakeFirstOrThrow();
+  return { ended, newMembershipId };
+}
