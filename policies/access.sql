@@ -64,7 +64,7 @@ grant execute on function app.current_permissions() to tenantql_app;
 
 -- The catalog and the built-in grants are readable by everyone and changed only by migrations.
 revoke all on permissions, built_in_role_permissions from tenantql_app;
-grant select on permissions, built_in_role_permissions to tenantql_app;
+grant select on permissions, built_in_role_permissions to tenantql_app, tenantql_auth;
 alter table permissions enable row level security;
 alter table permissions force row level security;
 alter table built_in_role_permissions enable row level security;

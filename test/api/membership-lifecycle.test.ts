@@ -1,0 +1,190 @@
+import { closeTestPools, ownerDb, testPool } from '../support/db';
+import { startTestApp, type TestApp } from '../support/app';
+import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
+import type { MembershipRole, MembershipStatus } from '../../src/db/schema';
+import { INVITATION_FAILED } from '../../src/modules/access/session.service';
+import { mayTransition } from '../../src/modules/tenancy/membership.service';
+
+type Res = { body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string; field?: string } }[] } };
+const codeOf = (res: Res) => res.body.errors?.[0]?.extensions?.code;
+
+describe('membership lifecycle', () => {
+  let app: TestApp;
+  const db = ownerDb();
+  const superuser = testPool('superuser', 1);
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+    await closeTestPools();
+  });
+
+  async function person(orgId: string, role: MembershipRole, status: MembershipStatus = 'active') {
+    const user = await createUser(db);
+    const membership = await addMember(db, orgId, user.id, { role, status });
+    const token = status === 'active' ? await app.login(user.email, TEST_PASSWORD) : '';
+    return { user, membershipId: membership.id, token };
+  }
+  const membershipRow = async (id: string) => (await superuser.query('select * from memberships where id = $1', [id])).rows[0];
+  const mutate = (token: string, name: string, inputType: string, input: Record<string, unknown>, select = 'membership { role status endedAt }') =>
+    app.gql(`mutation ($i: ${inputType}!) { ${name}(input: $i) { ${select} } }`, { token, variables: { i: input } }) as Promise<Res>;
+  const status = (token: string, membershipId: string, s: string) => mutate(token, 'changeMembershipStatus', 'ChangeMembershipStatusInput', { membershipId, status: s });
+
+  describe('invitations', () => {
+    it('mails a token; the invitee joins with their password and gets a session there', async () => {
+      const org = await createOrganization(db);
+      const admin = await person(org.id, 'admin');
+      const invitee = await createUser(db);
+      const invited = await mutate(admin.token, 'inviteMember', 'InviteMemberInput', { email: invitee.email.toUpperCase(), role: 'OFFICER' }, 'invitation { id email role expiresAt }');
+      expect(invited.body.errors).toBeUndefined();
+      const mail = (await superuser.query("select * from outbox where lower(to_address) = lower($1) and template = 'membership.invitation'", [invitee.email])).rows;
+      expect(mail).toHaveLength(1);
+      const token = mail[0].payload.token as string;
+      expect(JSON.stringify(invited.body)).not.toContain(token);
+
+      const accept = (t: string, password: string) => app.gql<{ acceptInvitation: { accessToken: string; organization: { slug: string } } }>(
+        'mutation ($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { accessToken organization { slug } } }', { variables: { i: { token: t, password } } });
+      expect((await accept(token, 'WrongPass123')).body.errors?.[0]?.message).toBe(INVITATION_FAILED);
+      const joined = await accept(token, TEST_PASSWORD);
+      expect(joined.body.errors).toBeUndefined();
+      expect(joined.body.data!.acceptInvitation.organization.slug).toBe(org.slug);
+      const viewer = await app.gql<{ viewer: { membership: { role: string; status: string } } }>('{ viewer { membership { role status } } }', { token: joined.body.data!.acceptInvitation.accessToken });
+      expect(viewer.body.data!.viewer.membership).toEqual({ role: 'OFFICER', status: 'ACTIVE' });
+      expect((await accept(token, TEST_PASSWORD)).body.errors?.[0]?.message).toBe(INVITATION_FAILED);
+    });
+
+    it('refuses expired invitations, roles above the inviter, members already in, and callers without members:invite', async () => {
+      const org = await createOrganization(db);
+      const officer = await person(org.id, 'officer');
+      const member = await person(org.id, 'member');
+      const invite = (token: string, email: string, role: string) => mutate(token, 'inviteMember', 'InviteMemberInput', { email, role }, 'invitation { id }');
+      expect(codeOf(await invite(officer.token, 'x@example.test', 'ADMIN'))).toBe('FORBIDDEN');
+      expect(codeOf(await invite(member.token, 'x@example.test', 'MEMBER'))).toBe('FORBIDDEN');
+      expect((await invite(officer.token, member.user.email, 'MEMBER')).body.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'email' });
+      const outsider = await createUser(db);
+      expect(codeOf(await invite(officer.token, outsider.email, 'MEMBER'))).toBeUndefined();
+      const token = (await superuser.query("select payload->>'token' as t from outbox where to_address = $1", [outsider.email])).rows[0].t;
+      await superuser.query("update invitations set expires_at = now() - interval '1 second' where organization_id = $1", [org.id]);
+      const res = await app.gql('mutation ($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { accessToken } }', { variables: { i: { token, password: TEST_PASSWORD } } });
+      expect(res.body.errors?.[0]?.message).toBe(INVITATION_FAILED);
+      expect((await superuser.query('select count(*)::int as n from memberships where user_id = $1', [outsider.id])).rows[0].n).toBe(0);
+    });
+  });
+
+  describe('status', () => {
+    it('follows the documented transitions and refuses the others, naming the field', async () => {
+      const org = await createOrganization(db);
+      const officer = await person(org.id, 'officer');
+      const pnm = await person(org.id, 'member', 'pnm');
+      expect((await status(officer.token, pnm.membershipId, 'ALUMNI')).body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'status' });
+      for (const next of ['PLEDGE', 'ACTIVE', 'ALUMNI', 'ALUMNI_LIFETIME']) {
+        expect({ next, errors: (await status(officer.token, pnm.membershipId, next)).body.errors }).toEqual({ next, errors: undefined });
+      }
+      expect((await membershipRow(pnm.membershipId)).status).toBe('alumni_lifetime');
+      expect(mayTransition('disaffiliated', 'active')).toBe(false);
+      expect(mayTransition('active', 'suspended')).toBe(true);
+      expect(mayTransition('pnm', 'active')).toBe(false);
+    });
+
+    it('ends the sessions of a member who loses platform access, at once', async () => {
+      const org = await createOrganization(db);
+      const officer = await person(org.id, 'officer');
+      const member = await person(org.id, 'member');
+      expect((await status(officer.token, member.membershipId, 'SUSPENDED')).body.errors).toBeUndefined();
+      expect(codeOf(await app.gql('{ organization { name } }', { token: member.token }) as Res)).toBe('UNAUTHENTICATED');
+      const live = await superuser.query('select count(*)::int as n from auth_refresh_tokens where user_id = $1 and revoked_at is null', [member.user.id]);
+      expect(live.rows[0].n).toBe(0);
+    });
+
+    it('needs members:update', async () => {
+      const org = await createOrganization(db);
+      const member = await person(org.id, 'member');
+      const other = await person(org.id, 'member');
+      expect(codeOf(await status(member.token, other.membershipId, 'SUSPENDED'))).toBe('FORBIDDEN');
+      expect((await membershipRow(other.membershipId)).status).toBe('active');
+    });
+  });
+
+  describe('roles and the last owner', () => {
+    it('promotes and demotes within the caller\'s own rank', async () => {
+      const org = await createOrganization(db);
+      const owner = await person(org.id, 'owner');
+      const officer = await person(org.id, 'officer');
+      const member = await person(org.id, 'member');
+      const promote = (token: string, membershipId: string, role: string) => mutate(token, 'promoteMember', 'ChangeMemberRoleInput', { membershipId, role });
+      const demote = (token: string, membershipId: string, role: string) => mutate(token, 'demoteMember', 'ChangeMemberRoleInput', { membershipId, role });
+      expect((await promote(officer.token, member.membershipId, 'OFFICER')).body.data).toMatchObject({ promoteMember: { membership: { role: 'OFFICER' } } });
+      expect(codeOf(await promote(officer.token, member.membershipId, 'ADMIN'))).toBe('FORBIDDEN');
+      expect((await promote(owner.token, member.membershipId, 'MEMBER')).body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'role' });
+      expect((await demote(owner.token, member.membershipId, 'MEMBER')).body.data).toMatchObject({ demoteMember: { membership: { role: 'MEMBER' } } });
+      expect(codeOf(await demote(officer.token, owner.membershipId, 'MEMBER'))).toBe('FORBIDDEN');
+    });
+
+    it('never leaves an organization without an owner who can sign in', async () => {
+      const org = await createOrganization(db);
+      const owner = await person(org.id, 'owner');
+      expect(codeOf(await mutate(owner.token, 'demoteMember', 'ChangeMemberRoleInput', { membershipId: owner.membershipId, role: 'ADMIN' }))).toBe('CONFLICT');
+      expect(codeOf(await mutate(owner.token, 'removeMember', 'RemoveMemberInput', { membershipId: owner.membershipId }))).toBe('CONFLICT');
+      expect(codeOf(await status(owner.token, owner.membershipId, 'SUSPENDED'))).toBe('CONFLICT');
+      expect(await membershipRow(owner.membershipId)).toMatchObject({ role: 'owner', status: 'active', ended_at: null });
+      const second = await person(org.id, 'owner');
+      expect((await mutate(second.token, 'demoteMember', 'ChangeMemberRoleInput', { membershipId: owner.membershipId, role: 'ADMIN' })).body.errors).toBeUndefined();
+    });
+
+    it('removes a member: the membership ends as inactive history and its sessions end', async () => {
+      const org = await createOrganization(db);
+      const admin = await person(org.id, 'admin');
+      const member = await person(org.id, 'member');
+      const res = await mutate(admin.token, 'removeMember', 'RemoveMemberInput', { membershipId: member.membershipId });
+      expect(res.body.data).toMatchObject({ removeMember: { membership: { status: 'INACTIVE', endedAt: expect.any(String) } } });
+      expect(codeOf(await app.gql('{ viewer { user { id } } }', { token: member.token }) as Res)).toBe('UNAUTHENTICATED');
+      expect(codeOf(await mutate(admin.token, 'removeMember', 'RemoveMemberInput', { membershipId: member.membershipId }))).toBe('NOT_FOUND');
+    });
+  });
+
+  describe('transfer', () => {
+    it('ends the old membership as inactive and creates the new one elsewhere, in one transaction', async () => {
+      const from = await createOrganization(db);
+      const to = await createOrganization(db);
+      const admin = await person(from.id, 'admin');
+      await addMember(db, to.id, admin.user.id, { role: 'admin' });
+      const member = await person(from.id, 'officer');
+      const res = await mutate(admin.token, 'transferMember', 'TransferMemberInput', { membershipId: member.membershipId, toOrganizationId: to.id }, 'endedMembership { status endedAt } newMembershipId');
+      expect(res.body.errors).toBeUndefined();
+      const data = res.body.data!.transferMember as { endedMembership: { status: string }; newMembershipId: string };
+      expect(data.endedMembership.status).toBe('INACTIVE');
+      expect(await membershipRow(data.newMembershipId)).toMatchObject({ organization_id: to.id, user_id: member.user.id, role: 'officer', status: 'active', ended_at: null });
+      expect((await app.gql<{ viewer: { organization: { slug: string } } }>('{ viewer { organization { slug } } }', { token: await app.login(member.user.email, TEST_PASSWORD) })).body.data!.viewer.organization.slug).toBe(to.slug);
+    });
+
+    it('refuses organizations where the caller may not invite, changing nothing', async () => {
+      const from = await createOrganization(db);
+      const to = await createOrganization(db);
+      const admin = await person(from.id, 'admin');
+      await addMember(db, to.id, admin.user.id, { role: 'member' });
+      const member = await person(from.id, 'member');
+      for (const toOrganizationId of [to.id, (await createOrganization(db)).id]) {
+        const res = await mutate(admin.token, 'transferMember', 'TransferMemberInput', { membershipId: member.membershipId, toOrganizationId }, 'newMembershipId');
+        expect(codeOf(res)).toBe('FORBIDDEN');
+      }
+      expect(await membershipRow(member.membershipId)).toMatchObject({ status: 'active', ended_at: null });
+      expect((await superuser.query('select count(*)::int as n from memberships where user_id = $1', [member.user.id])).rows[0].n).toBe(1);
+    });
+  });
+
+  it("treats another organization's memberships as not found", async () => {
+    const a = await createOrganization(db);
+    const b = await createOrganization(db);
+    const admin = await person(a.id, 'owner');
+    const theirs = await person(b.id, 'member');
+    const before = await membershipRow(theirs.membershipId);
+    for (const res of [
+      await status(admin.token, theirs.membershipId, 'SUSPENDED'),
+      await mutate(admin.token, 'promoteMember', 'ChangeMemberRoleInput', { membershipId: theirs.membershipId, role: 'ADMIN' }),
+      await mutate(admin.token, 'removeMember', 'RemoveMemberInput', { membershipId: theirs.membershipId }),
+    ]) expect(codeOf(res)).toBe('NOT_FOUND');
+    expect(await membershipRow(theirs.membershipId)).toEqual(before);
+  });
+});
