@@ -103,3 +103,25 @@ create policy tenant_isolation on role_permissions
 -- app.permissions_in (migration 0007) reads the caller's custom grants in another organization.
 create policy "permission functions read custom grants" on role_permissions
   for select to tenantql_auth using (current_user = 'tenantql_auth');
+
+-- API keys (migration 0008) --------------------------------------------------
+
+grant execute on function app.current_api_key_id(), app.api_key_is_valid() to tenantql_app, tenantql_auth;
+
+-- The secret's hash is never read back by the app; a key is revoked, never deleted.
+revoke all on api_keys from tenantql_app;
+grant select (organization_id, id, name, prefix, permissions, expires_at, revoked_at, last_used_at,
+              created_at, updated_at, created_by, updated_by) on api_keys to tenantql_app;
+grant insert on api_keys to tenantql_app;
+grant update (revoked_at) on api_keys to tenantql_app;
+grant select, update (last_used_at, updated_at, updated_by) on api_keys to tenantql_auth;
+
+alter table api_keys enable row level security;
+alter table api_keys force row level security;
+drop policy if exists tenant_isolation on api_keys;
+create policy tenant_isolation on api_keys
+  using (organization_id = (select app.current_org_id()))
+  with check (organization_id = (select app.current_org_id()));
+drop policy if exists "key functions authenticate keys" on api_keys;
+create policy "key functions authenticate keys" on api_keys
+  to tenantql_auth using (current_user = 'tenantql_auth') with check (current_user = 'tenantql_auth');

@@ -6,6 +6,7 @@ import * as accounts from './2026_11_21_0004_accounts';
 import * as roles from './2026_11_21_0005_roles';
 import * as organizationLifecycle from './2026_11_21_0006_organization_lifecycle';
 import * as invitations from './2026_11_21_0007_invitations';
+import * as apiKeys from './2026_11_21_0008_api_keys';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0005_roles': roles,
   '2026_11_21_0006_organization_lifecycle': organizationLifecycle,
   '2026_11_21_0007_invitations': invitations,
+  '2026_11_21_0008_api_keys': apiKeys,
 };

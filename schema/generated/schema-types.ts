@@ -31,6 +31,41 @@ export type AcceptedPayload = {
   accepted: Scalars['Boolean']['output'];
 };
 
+/** A key for partner integrations: one organization, a list of permissions. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['UUID']['output'];
+  /** Updated at most once a minute. */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  permissions: Array<Scalars['String']['output']>;
+  /** The visible start of the key (tq_xxxxxxxx), to tell keys apart. */
+  prefix: Scalars['String']['output'];
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ApiKeyConnection = {
+  __typename?: 'ApiKeyConnection';
+  edges: Array<ApiKeyEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ApiKeyEdge = {
+  __typename?: 'ApiKeyEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: ApiKey;
+};
+
+export type ApiKeyPayload = {
+  __typename?: 'ApiKeyPayload';
+  apiKey: ApiKey;
+};
+
 export type AssignRoleInput = {
   membershipId: Scalars['UUID']['input'];
   /** The custom role to give; null takes it away. */
@@ -65,6 +100,21 @@ export type ChangeMembershipStatusInput = {
 export type ChangePasswordInput = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
+};
+
+export type CreateApiKeyInput = {
+  /** When the key stops working; never when null. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name: Scalars['String']['input'];
+  /** What the key may do; at most what you may do yourself. */
+  permissions: Array<Scalars['String']['input']>;
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey: ApiKey;
+  /** The key itself, shown only this once: send it as `Authorization: Bearer <secret>`. */
+  secret: Scalars['String']['output'];
 };
 
 export type CreateOrganizationInput = {
@@ -192,6 +242,8 @@ export type Mutation = {
   changeMembershipStatus: MembershipPayload;
   /** Changes the signed-in user's password and ends their other sessions. */
   changePassword: AcceptedPayload;
+  /** Creates a key with at most your own permissions; its secret is returned only here. */
+  createApiKey: CreateApiKeyPayload;
   /** Creates an organization owned by the signed-in user and starts a session in it. */
   createOrganization: AuthPayload;
   createRole: RolePayload;
@@ -223,6 +275,8 @@ export type Mutation = {
   requestPasswordReset: AcceptedPayload;
   /** Sets a new password with a reset token; ends every session of the account. */
   resetPassword: AcceptedPayload;
+  /** Revokes a key; requests with it fail from now on. */
+  revokeApiKey: ApiKeyPayload;
   /** Creates an account (and optionally an organization it owns); a verification mail is sent. */
   signUp: SignUpPayload;
   /** Starts a session in another organization the user may sign in to. */
@@ -256,6 +310,11 @@ export type MutationChangeMembershipStatusArgs = {
 
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -319,6 +378,11 @@ export type MutationResetPasswordArgs = {
 };
 
 
+export type MutationRevokeApiKeyArgs = {
+  input: RevokeApiKeyInput;
+};
+
+
 export type MutationSignUpArgs = {
   input: SignUpInput;
 };
@@ -362,6 +426,7 @@ export type NewOrganizationInput = {
 /** A tenant. Never deleted, only deactivated. */
 export type Organization = {
   __typename?: 'Organization';
+  apiKeys: ApiKeyConnection;
   createdAt: Scalars['DateTime']['output'];
   email: Maybe<Scalars['String']['output']>;
   id: Scalars['UUID']['output'];
@@ -378,6 +443,15 @@ export type Organization = {
   /** URL-safe identifier: lowercase letters, digits and hyphens. */
   slug: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** A tenant. Never deleted, only deactivated. */
+export type OrganizationApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -429,7 +503,7 @@ export type PlanTier =
 
 export type Query = {
   __typename?: 'Query';
-  /** The organization the caller is signed in to. */
+  /** The organization the caller is signed in to (or whose API key it uses). */
   organization: Organization;
   /** The permission catalog. */
   permissions: Array<Permission>;
@@ -463,6 +537,10 @@ export type ResetPasswordInput = {
   newPassword: Scalars['String']['input'];
   /** The token from the password-reset mail. */
   token: Scalars['String']['input'];
+};
+
+export type RevokeApiKeyInput = {
+  id: Scalars['UUID']['input'];
 };
 
 /** A custom role of an organization; a member holds its permissions in addition to their built-in role's. */

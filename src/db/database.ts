@@ -53,5 +53,6 @@ export async function withTenant<T>(
 export async function setTenant(db: Kysely<Database>, context: TenantContext): Promise<void> {
   await sql`select set_config('app.current_org_id', ${context.organizationId ?? ''}, true),
                    set_config('app.current_user_id', ${context.userId ?? ''}, true),
-                   set_config('app.current_session_id', ${context.sessionId ?? ''}, true)`.execute(db);
+                   set_config('app.current_session_id', ${context.sessionId ?? ''}, true),
+                   set_config('app.current_api_key_id', ${context.apiKeyId ?? ''}, true)`.execute(db);
 }

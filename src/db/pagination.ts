@@ -156,6 +156,8 @@ export async function pagesByParent<Row>(
     sort: KeysetSort;
     page: PageRequest;
     filter?: (query: AnyQuery) => AnyQuery;
+    /** Columns to read (all when omitted): tables with column grants list what the app may see. */
+    columns?: readonly string[];
   },
 ): Promise<Map<string, Page<Row>>> {
   const { alias } = options;
@@ -165,7 +167,8 @@ export async function pagesByParent<Row>(
       .selectFrom(sql`unnest(${sql.val(options.parentIds)}::uuid[])`.as<'parent'>(sql`parent(parent_id)`))
       .innerJoinLateral(
         (eb) => {
-          let inner: AnyQuery = eb.selectFrom(`${options.table} as ${alias}`).selectAll(alias)
+          const from = eb.selectFrom(`${options.table} as ${alias}`);
+          let inner: AnyQuery = (options.columns ? from.select(options.columns.map((c) => `${alias}.${c}`)) : from.selectAll(alias))
             .whereRef(`${alias}.${options.parentColumn}`, '=', 'parent.parent_id');
           if (options.filter) inner = options.filter(inner);
           return applyKeyset(inner, options.sort, options.page, alias).as('r');

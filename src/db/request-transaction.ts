@@ -9,6 +9,8 @@ export interface TenantContext {
   userId: string | null;
   /** The session (refresh-token family) a signed-in request belongs to. */
   sessionId?: string | null;
+  /** The API key a partner request is authenticated with (then there is no user). */
+  apiKeyId?: string | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,7 +25,8 @@ function uuidLiteral(value: string | null): string {
 function setConfigSql(context: TenantContext): string {
   return `select set_config('app.current_org_id', ${uuidLiteral(context.organizationId)}, true), ` +
     `set_config('app.current_user_id', ${uuidLiteral(context.userId)}, true), ` +
-    `set_config('app.current_session_id', ${uuidLiteral(context.sessionId ?? null)}, true)`;
+    `set_config('app.current_session_id', ${uuidLiteral(context.sessionId ?? null)}, true), ` +
+    `set_config('app.current_api_key_id', ${uuidLiteral(context.apiKeyId ?? null)}, true)`;
 }
 
 type State = 'idle' | 'open' | 'finished';
@@ -144,11 +147,13 @@ export class RequestTransaction {
     const client = await this.pool.connect();
     client.on('error', this.onClientError);
     // A signed-in request also re-checks its session in the same round trip.
-    const checkSession = this.context.organizationId !== null;
+    const check = this.context.organizationId === null ? null
+      : this.context.apiKeyId ? 'app.api_key_is_valid()' : 'app.session_is_valid()';
+    const checkSession = check !== null;
     let sessionValid = true;
     try {
       const results = await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context)}` +
-        (checkSession ? '; select app.session_is_valid() as valid' : ''));
+        (check ? `; select ${check} as valid` : ''));
       if (checkSession) sessionValid = (results as pg.QueryResult<{ valid: boolean }>[]).at(-1)?.rows[0]?.valid === true;
     } catch (error) {
       this.state = 'finished';

@@ -102,6 +102,18 @@ export interface InvitationsTable extends Stamped {
   revoked_at: Date | null;
 }
 
+export interface ApiKeysTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  permissions: string[];
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
 export interface PermissionsTable extends Stamped {
   key: string;
   description: string;
@@ -133,6 +145,7 @@ export interface Database {
   outbox: OutboxTable;
   permissions: PermissionsTable;
   invitations: InvitationsTable;
+  api_keys: ApiKeysTable;
   roles: RolesTable;
   role_permissions: RolePermissionsTable;
 }

@@ -130,6 +130,8 @@ export function defineParentConnection<Row, F>(options: {
   sort: KeysetSort;
   /** Narrows the children by the field's `filter` argument (called with null when absent). */
   filter?: (query: AnyQuery, value: F | null) => AnyQuery;
+  /** Columns to read, when the app role may not read them all. */
+  columns?: readonly string[];
 }) {
   const keyOf = (key: ParentPageKey<F>) => JSON.stringify([key.parentId, key.args.first, key.args.after, key.args.last, key.args.before, key.args.filter ?? null]);
   const argsKey = (key: ParentPageKey<F>) => keyOf({ ...key, parentId: '' });
@@ -156,7 +158,7 @@ export function defineParentConnection<Row, F>(options: {
         const pages = await pagesByParent<Row>(db, {
           parentIds: [...new Set(group.map((k) => k.parentId))],
           table: options.table, alias: options.alias, parentColumn: options.parentColumn,
-          sort: options.sort, page: request, filter: filterFor(args.filter),
+          sort: options.sort, page: request, filter: filterFor(args.filter), columns: options.columns,
         });
         for (const key of group) results.set(keyOf(key), pages.get(key.parentId)!);
       }));

@@ -11,10 +11,18 @@ export interface Viewer {
   sessionId: string;
 }
 
+/** A partner request: an API key of one organization, acting with exactly its permissions. */
+export interface ApiKeyPrincipal {
+  id: string;
+  organizationId: string;
+}
+
 /** What every resolver receives. One per GraphQL request. */
 export interface Context {
   requestId: string;
+  /** The signed-in user, or null (anonymous, or an API key). */
   viewer: Viewer | null;
+  apiKey: ApiKeyPrincipal | null;
   /** The request's one transaction: `await ctx.db.get()` for its Kysely instance. */
   db: RequestTransaction;
   /** Per-request DataLoaders; they share `db`. */
@@ -23,4 +31,11 @@ export interface Context {
   log: Logger;
   ip: string | undefined;
   userAgent: string | undefined;
+}
+
+/** The organization the request acts for, whoever is calling (resolvers behind @Authorized). */
+export function organizationOf(ctx: Context): string {
+  const id = ctx.viewer?.organizationId ?? ctx.apiKey?.organizationId;
+  if (!id) throw new Error('organizationOf called on an unauthenticated request');
+  return id;
 }

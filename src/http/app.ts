@@ -97,15 +97,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const requestId = res.locals.requestId as string;
-        const viewer = await authenticate(req.get('authorization'), options.services.tokens);
+        const { viewer, apiKey } = await authenticate(req.get('authorization'), options.services.tokens, options.appPool);
         const db = new RequestTransaction(options.appPool, {
-          organizationId: viewer?.organizationId ?? null,
+          organizationId: viewer?.organizationId ?? apiKey?.organizationId ?? null,
           userId: viewer?.userId ?? null,
           sessionId: viewer?.sessionId ?? null,
+          apiKeyId: apiKey?.id ?? null,
         });
         return {
           requestId,
           viewer,
+          apiKey,
           db,
           loaders: new Loaders(db),
           services: options.services,

@@ -82,7 +82,7 @@ describe('transaction plugin', () => {
   async function run(query: string, requestId = 'test') {
     const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId, sessionId });
     const contextValue: Context = {
-      requestId, viewer: null, db, loaders: new Loaders(db), log: logger.child({ requestId }),
+      requestId, viewer: null, apiKey: null, db, loaders: new Loaders(db), log: logger.child({ requestId }),
       services: { tokens: new TokenService(TEST_TOKEN_SETTINGS), sessions: TEST_SESSION_SETTINGS, keyring: TEST_KEYRING }, ip: undefined, userAgent: undefined,
     };
     const response = await apollo.executeOperation({ query }, { contextValue });

@@ -111,4 +111,8 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
     organization_id: organizationId, email: `invitee_${unique()}@example.test`, role: 'member',
     token_hash: crypto.randomBytes(32).toString('hex'), expires_at: new Date(Date.now() + 86_400_000),
   }).execute());
+  await withTenant(db, { organizationId, userId: null }, (trx) => trx.insertInto('api_keys').values({
+    organization_id: organizationId, name: 'factory key', prefix: `tq_${crypto.randomBytes(4).toString('hex')}`,
+    secret_hash: crypto.randomBytes(32).toString('hex'), permissions: ['members:read'],
+  }).execute());
 }

@@ -5,7 +5,10 @@ import type { Selectable } from 'kysely';
 import type { RolesTable } from '../../db/schema';
 import { Role } from './role.type';
 
-/** What the viewer may do in the current organization (built-in role + custom role), once per request. */
+/** The key of the caller's own permissions (there is one caller per request). */
+export const CURRENT = 'current';
+
+/** What the caller may do in the current organization (roles of a user, or an API key's scope), once per request. */
 export const viewerPermissions = defineLoader<string, string[]>('viewerPermissions', async (db, keys) => {
   const { rows } = await sql<{ permissions: string[] }>`select app.current_permissions() as permissions`.execute(db);
   return keys.map(() => rows[0]!.permissions);

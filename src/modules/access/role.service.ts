@@ -1,21 +1,21 @@
 import { sql } from 'kysely';
-import type { Context } from '../../graphql/context';
+import { organizationOf, type Context } from '../../graphql/context';
 import { BadUserInputError, ForbiddenError, NotFoundError, conflictOn } from '../../graphql/errors';
 import { Membership } from '../tenancy/membership.type';
 import { Role } from './role.type';
-import { viewerPermissions } from './role.loaders';
+import { CURRENT, viewerPermissions } from './role.loaders';
 import type { AssignRoleInput, CreateRoleInput, UpdateRoleInput } from './role.input';
 
 const NAME_TAKEN = conflictOn({ roles_name_key: ['name', 'This organization already has a role with that name'] });
 
 /** Permissions must exist in the catalog, and nobody grants what they do not hold themselves. */
-async function assertGrantable(ctx: Context, permissions: string[]): Promise<void> {
+export async function assertGrantable(ctx: Context, permissions: string[]): Promise<void> {
   if (permissions.length === 0) return;
   const db = await ctx.db.get();
   const known = new Set((await db.selectFrom('permissions').select('key').where('key', 'in', permissions).execute()).map((r) => r.key));
   const unknown = permissions.filter((p) => !known.has(p));
   if (unknown.length) throw new BadUserInputError('permissions', `Unknown permission: ${unknown.join(', ')}`);
-  const held = new Set(await ctx.loaders.use(viewerPermissions).load(ctx.viewer!.userId));
+  const held = new Set(await ctx.loaders.use(viewerPermissions).load(CURRENT));
   const beyond = permissions.filter((p) => !held.has(p));
   if (beyond.length) throw new ForbiddenError(`You cannot grant permissions you do not hold: ${beyond.join(', ')}`);
 }
@@ -26,7 +26,7 @@ async function replacePermissions(ctx: Context, roleId: string, permissions: str
   const unique = [...new Set(permissions)];
   if (unique.length) {
     await db.insertInto('role_permissions')
-      .values(unique.map((permission) => ({ organization_id: ctx.viewer!.organizationId, role_id: roleId, permission }))).execute();
+      .values(unique.map((permission) => ({ organization_id: organizationOf(ctx), role_id: roleId, permission }))).execute();
   }
 }
 
@@ -40,7 +40,7 @@ export async function createRole(ctx: Context, input: CreateRoleInput): Promise<
   await assertGrantable(ctx, input.permissions);
   const db = await ctx.db.get();
   const row = await db.insertInto('roles')
-    .values({ organization_id: ctx.viewer!.organizationId, name: input.name.trim(), description: input.description?.trim() ?? '' })
+    .values({ organization_id: organizationOf(ctx), name: input.name.trim(), description: input.description?.trim() ?? '' })
     .returningAll().executeTakeFirstOrThrow().catch(NAME_TAKEN);
   await replacePermissions(ctx, row.id, input.permissions);
   return Role.fromRow(row);

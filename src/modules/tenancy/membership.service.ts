@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, MembershipRole, MembershipRow, MembershipStatus } from '../../db/schema';
 import { SIGN_IN_STATUSES } from '../../db/schema';
-import type { Context } from '../../graphql/context';
+import { organizationOf, type Context } from '../../graphql/context';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../graphql/errors';
 import { hashSecretToken, newSecretToken } from '../../auth/secret-tokens';
 import { queueMail } from '../../mail/outbox';
@@ -35,7 +35,9 @@ const RANK: Record<MembershipRole, number> = { owner: 5, admin: 4, officer: 3, m
 export const INVITATION_TTL_SECONDS = 7 * 86400;
 
 async function callerRole(ctx: Context): Promise<MembershipRole> {
-  const membership = await ctx.loaders.use(liveMembershipByUserId).load(ctx.viewer!.userId);
+  // Roles are ranked among people; an API key holds permissions, not a rank.
+  if (!ctx.viewer) throw new ForbiddenError('Only members can give roles; API keys cannot');
+  const membership = await ctx.loaders.use(liveMembershipByUserId).load(ctx.viewer.userId);
   if (!membership) throw new ForbiddenError();
   return membership.role;
 }
@@ -78,7 +80,7 @@ export async function inviteMember(ctx: Context, input: { email: string; role: M
     .where(sql<boolean>`lower(email) = lower(${email})`).where('accepted_at', 'is', null).where('revoked_at', 'is', null).execute();
   const { token, hash } = newSecretToken('iv');
   const row = await db.insertInto('invitations').values({
-    organization_id: ctx.viewer!.organizationId, email, role: input.role, token_hash: hash,
+    organization_id: organizationOf(ctx), email, role: input.role, token_hash: hash,
     expires_at: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000),
   }).returningAll().executeTakeFirstOrThrow();
   const organization = await db.selectFrom('organizations').select('name').executeTakeFirstOrThrow();

@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { UUIDResolver } from 'graphql-scalars';
-import type { Context } from '../../graphql/context';
+import { organizationOf, type Context } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { NotFoundError } from '../../graphql/errors';
 import { MemberFilter } from './membership.input';
@@ -24,10 +24,10 @@ export class ReactivateOrganizationPayload {
 
 @Resolver(() => Organization)
 export class OrganizationResolver {
-  @Authorized()
-  @Query(() => Organization, { description: 'The organization the caller is signed in to.' })
+  @Authorized('organizations:read')
+  @Query(() => Organization, { description: 'The organization the caller is signed in to (or whose API key it uses).' })
   async organization(@Ctx() ctx: Context): Promise<Organization> {
-    const organization = await ctx.loaders.use(organizationById).load(ctx.viewer!.organizationId);
+    const organization = await ctx.loaders.use(organizationById).load(organizationOf(ctx));
     if (!organization) throw new NotFoundError('Organization');
     return organization;
   }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { Context } from '../../graphql/context';
+import { organizationOf, type Context } from '../../graphql/context';
 import { setTenant } from '../../db/database';
 import type { Database } from '../../db/schema';
 import { BadUserInputError, ForbiddenError, NotFoundError, conflictOn } from '../../graphql/errors';
@@ -50,7 +50,7 @@ export async function updateOrganization(
     changes.settings = text;
   }
   const db = await ctx.db.get();
-  const id = ctx.viewer!.organizationId;
+  const id = organizationOf(ctx);
   if (Object.keys(changes).length) await db.updateTable('organizations').set(changes).where('id', '=', id).execute();
   return id;
 }
@@ -58,7 +58,8 @@ export async function updateOrganization(
 /** Owners only (seed 000): a deactivated organization admits nobody; its records stay. */
 export async function deactivateOrganization(ctx: Context): Promise<string> {
   const db = await ctx.db.get();
-  const { userId, organizationId } = ctx.viewer!;
+  if (!ctx.viewer) throw new ForbiddenError('Only owners can deactivate the organization');
+  const { userId, organizationId } = ctx.viewer;
   const membership = await db.selectFrom('memberships').select('role').where('user_id', '=', userId).where('ended_at', 'is', null).executeTakeFirst();
   if (membership?.role !== 'owner') throw new ForbiddenError('Only owners can deactivate the organization');
   await db.updateTable('organizations').set({ is_active: false }).where('id', '=', organizationId).execute();

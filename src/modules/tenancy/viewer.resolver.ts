@@ -1,7 +1,7 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { UnauthenticatedError } from '../../graphql/errors';
-import { viewerPermissions } from '../access/role.loaders';
+import { CURRENT, viewerPermissions } from '../access/role.loaders';
 import { liveMembershipByUserId, organizationById, userById } from './tenancy.loaders';
 import { ViewerInfo } from './viewer.type';
 import { Membership } from './membership.type';
@@ -38,8 +38,8 @@ export class ViewerResolver {
   }
 
   @FieldResolver(() => [String])
-  permissions(@Root() root: ViewerRoot, @Ctx() ctx: Context): Promise<string[]> {
-    return ctx.loaders.use(viewerPermissions).load(root.userId);
+  permissions(@Ctx() ctx: Context): Promise<string[]> {
+    return ctx.loaders.use(viewerPermissions).load(CURRENT);
   }
 }
 
