@@ -7,6 +7,7 @@ import * as roles from './2026_11_21_0005_roles';
 import * as organizationLifecycle from './2026_11_21_0006_organization_lifecycle';
 import * as invitations from './2026_11_21_0007_invitations';
 import * as apiKeys from './2026_11_21_0008_api_keys';
+import * as teams from './2026_11_21_0009_teams';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0006_organization_lifecycle': organizationLifecycle,
   '2026_11_21_0007_invitations': invitations,
   '2026_11_21_0008_api_keys': apiKeys,
+  '2026_11_21_0009_teams': teams,
 };

@@ -31,6 +31,13 @@ export type AcceptedPayload = {
   accepted: Scalars['Boolean']['output'];
 };
 
+export type AddTeamMemberInput = {
+  role?: TeamMemberRole;
+  teamId: Scalars['UUID']['input'];
+  /** A live member of the organization. */
+  userId: Scalars['UUID']['input'];
+};
+
 /** A key for partner integrations: one organization, a list of permissions. */
 export type ApiKey = {
   __typename?: 'ApiKey';
@@ -130,6 +137,11 @@ export type CreateRoleInput = {
   permissions: Array<Scalars['String']['input']>;
 };
 
+export type CreateTeamInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+};
+
 export type DeleteRoleInput = {
   id: Scalars['UUID']['input'];
 };
@@ -137,6 +149,15 @@ export type DeleteRoleInput = {
 export type DeleteRolePayload = {
   __typename?: 'DeleteRolePayload';
   deletedRoleId: Scalars['UUID']['output'];
+};
+
+export type DeleteTeamInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type DeleteTeamPayload = {
+  __typename?: 'DeleteTeamPayload';
+  deletedTeamId: Scalars['UUID']['output'];
 };
 
 /** An invitation to join the organization; its token is only ever mailed. */
@@ -236,6 +257,7 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Joins an organization with an invitation token and the invited account's password; starts a session there. */
   acceptInvitation: AuthPayload;
+  addTeamMember: TeamMemberPayload;
   /** Gives a member a custom role (or takes it away with roleId null). */
   assignRole: MembershipPayload;
   /** Moves a membership through its lifecycle (see docs/security.md); losing platform access ends its sessions. */
@@ -247,10 +269,13 @@ export type Mutation = {
   /** Creates an organization owned by the signed-in user and starts a session in it. */
   createOrganization: AuthPayload;
   createRole: RolePayload;
+  createTeam: TeamPayload;
   /** Owners only. A deactivated organization admits nobody (its sessions end) and keeps all its records. */
   deactivateOrganization: OrganizationPayload;
   /** Deletes a custom role; its members keep their built-in role. */
   deleteRole: DeleteRolePayload;
+  /** Deletes a team; its people stay members of the organization. */
+  deleteTeam: DeleteTeamPayload;
   /** Gives a member a lower built-in role; the last owner cannot be demoted. */
   demoteMember: MembershipPayload;
   /** Invites someone by email with a role (not above your own); the token is mailed. */
@@ -269,6 +294,7 @@ export type Mutation = {
   refreshSession: AuthPayload;
   /** Ends a membership (kept as inactive history) and its sessions; the last owner cannot be removed. */
   removeMember: MembershipPayload;
+  removeTeamMember: RemoveTeamMemberPayload;
   /** Mails the signed-in user a new email-verification token. */
   requestEmailVerification: AcceptedPayload;
   /** Mails a password-reset token if an active account has this email. */
@@ -288,6 +314,7 @@ export type Mutation = {
   /** Changes the signed-in user's own profile. */
   updateProfile: UpdateProfilePayload;
   updateRole: RolePayload;
+  updateTeam: TeamPayload;
   /** Marks the email address of the token's account as verified. */
   verifyEmail: AcceptedPayload;
 };
@@ -295,6 +322,11 @@ export type Mutation = {
 
 export type MutationAcceptInvitationArgs = {
   input: AcceptInvitationInput;
+};
+
+
+export type MutationAddTeamMemberArgs = {
+  input: AddTeamMemberInput;
 };
 
 
@@ -328,8 +360,18 @@ export type MutationCreateRoleArgs = {
 };
 
 
+export type MutationCreateTeamArgs = {
+  input: CreateTeamInput;
+};
+
+
 export type MutationDeleteRoleArgs = {
   input: DeleteRoleInput;
+};
+
+
+export type MutationDeleteTeamArgs = {
+  input: DeleteTeamInput;
 };
 
 
@@ -365,6 +407,11 @@ export type MutationRefreshSessionArgs = {
 
 export type MutationRemoveMemberArgs = {
   input: RemoveMemberInput;
+};
+
+
+export type MutationRemoveTeamMemberArgs = {
+  input: RemoveTeamMemberInput;
 };
 
 
@@ -413,6 +460,11 @@ export type MutationUpdateRoleArgs = {
 };
 
 
+export type MutationUpdateTeamArgs = {
+  input: UpdateTeamInput;
+};
+
+
 export type MutationVerifyEmailArgs = {
   input: VerifyEmailInput;
 };
@@ -442,6 +494,8 @@ export type Organization = {
   settings: Scalars['JSONObject']['output'];
   /** URL-safe identifier: lowercase letters, digits and hyphens. */
   slug: Scalars['String']['output'];
+  /** Teams, by name. */
+  teams: TeamConnection;
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -467,6 +521,15 @@ export type OrganizationMembersArgs = {
 
 /** A tenant. Never deleted, only deactivated. */
 export type OrganizationRolesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A tenant. Never deleted, only deactivated. */
+export type OrganizationTeamsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -527,6 +590,16 @@ export type RefreshSessionInput = {
 
 export type RemoveMemberInput = {
   membershipId: Scalars['UUID']['input'];
+};
+
+export type RemoveTeamMemberInput = {
+  teamId: Scalars['UUID']['input'];
+  userId: Scalars['UUID']['input'];
+};
+
+export type RemoveTeamMemberPayload = {
+  __typename?: 'RemoveTeamMemberPayload';
+  removedTeamMemberId: Scalars['UUID']['output'];
 };
 
 export type RequestPasswordResetInput = {
@@ -603,6 +676,81 @@ export type SwitchOrganizationInput = {
   organizationId: Scalars['UUID']['input'];
 };
 
+/** A group of members within an organization. */
+export type Team = {
+  __typename?: 'Team';
+  createdAt: Scalars['DateTime']['output'];
+  description: Scalars['String']['output'];
+  id: Scalars['UUID']['output'];
+  /** Members of the team, in the order they joined. */
+  members: TeamMemberConnection;
+  name: Scalars['String']['output'];
+};
+
+
+/** A group of members within an organization. */
+export type TeamMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type TeamConnection = {
+  __typename?: 'TeamConnection';
+  edges: Array<TeamEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TeamEdge = {
+  __typename?: 'TeamEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: Team;
+};
+
+/** A user in a team. */
+export type TeamMember = {
+  __typename?: 'TeamMember';
+  /** When they joined the team. */
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['UUID']['output'];
+  role: TeamMemberRole;
+  team: Team;
+  user: User;
+};
+
+export type TeamMemberConnection = {
+  __typename?: 'TeamMemberConnection';
+  edges: Array<TeamMemberEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TeamMemberEdge = {
+  __typename?: 'TeamMemberEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: TeamMember;
+};
+
+export type TeamMemberPayload = {
+  __typename?: 'TeamMemberPayload';
+  teamMember: TeamMember;
+};
+
+export type TeamMemberRole =
+  | 'LEAD'
+  | 'MEMBER';
+
+export type TeamPayload = {
+  __typename?: 'TeamPayload';
+  team: Team;
+};
+
 export type TransferMemberInput = {
   membershipId: Scalars['UUID']['input'];
   /** An organization where you may invite members. */
@@ -652,6 +800,12 @@ export type UpdateRoleInput = {
   permissions?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+export type UpdateTeamInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['UUID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A person. Visible to themselves and to the organizations they belong to. */
 export type User = {
   __typename?: 'User';
@@ -673,9 +827,20 @@ export type User = {
   /** Only for the user themselves; null for anyone else. */
   notificationPreferences: Maybe<Scalars['JSONObject']['output']>;
   status: UserStatus;
+  /** The user's teams in the current organization, in the order joined. */
+  teams: TeamMemberConnection;
   /** IANA time zone, e.g. Europe/Berlin. */
   timezone: Scalars['String']['output'];
   username: Scalars['String']['output'];
+};
+
+
+/** A person. Visible to themselves and to the organizations they belong to. */
+export type UserTeamsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Whether an account may be used at all. */

@@ -114,6 +114,23 @@ export interface ApiKeysTable extends Stamped {
   last_used_at: Date | null;
 }
 
+export interface TeamsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  name: string;
+  description: Generated<string>;
+}
+
+export type TeamMemberRole = 'lead' | 'member';
+
+export interface TeamMembersTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  team_id: string;
+  user_id: string;
+  role: ColumnType<TeamMemberRole, TeamMemberRole | undefined, TeamMemberRole>;
+}
+
 export interface PermissionsTable extends Stamped {
   key: string;
   description: string;
@@ -146,6 +163,8 @@ export interface Database {
   permissions: PermissionsTable;
   invitations: InvitationsTable;
   api_keys: ApiKeysTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
   roles: RolesTable;
   role_permissions: RolePermissionsTable;
 }

@@ -5,9 +5,10 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { tenancyResolvers } from '../modules/tenancy';
 import { accessResolvers } from '../modules/access';
+import { teamResolvers } from '../modules/teams';
 
 /** Every module's resolvers; a new module adds its list here. */
-const resolvers = [...tenancyResolvers, ...accessResolvers] as const;
+const resolvers = [...tenancyResolvers, ...accessResolvers, ...teamResolvers] as const;
 
 /** Builds the executable schema from the type-graphql classes. */
 export function createSchema(): Promise<GraphQLSchema> {

@@ -1,0 +1,3 @@
+import { OrganizationTeamsResolver, TeamMemberResolver, TeamResolver, UserTeamsResolver } from './team.resolver';
+
+export const teamResolvers = [TeamResolver, TeamMemberResolver, OrganizationTeamsResolver, UserTeamsResolver] as const;

@@ -1,0 +1,60 @@
+import { Field, InputType } from 'type-graphql';
+import { UUIDResolver } from 'graphql-scalars';
+import { IsOptional, Length, MaxLength } from 'class-validator';
+import type { TeamMemberRole } from '../../db/schema';
+import { TeamMemberRoleEnum } from './team.type';
+
+@InputType()
+export class CreateTeamInput {
+  @Field()
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(2000)
+  description?: string | null;
+}
+
+@InputType()
+export class UpdateTeamInput {
+  @Field(() => UUIDResolver)
+  id!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(2000)
+  description?: string | null;
+}
+
+@InputType()
+export class DeleteTeamInput {
+  @Field(() => UUIDResolver)
+  id!: string;
+}
+
+@InputType()
+export class AddTeamMemberInput {
+  @Field(() => UUIDResolver)
+  teamId!: string;
+
+  @Field(() => UUIDResolver, { description: 'A live member of the organization.' })
+  userId!: string;
+
+  @Field(() => TeamMemberRoleEnum, { defaultValue: 'member' })
+  role!: TeamMemberRole;
+}
+
+@InputType()
+export class RemoveTeamMemberInput {
+  @Field(() => UUIDResolver)
+  teamId!: string;
+
+  @Field(() => UUIDResolver)
+  userId!: string;
+}
