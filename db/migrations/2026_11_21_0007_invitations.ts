@@ -57,21 +57,27 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     -- Seed 000: a transfer ends the old membership as inactive and creates the new one in the
     -- other organization, in one transaction. The caller needs members:remove here (checked by
-    -- the resolver) and members:invite there (checked here).
+    -- the resolver), members:invite there, and there a built-in role at least the member's; the
+    -- member keeps role and status (only members with platform access move).
     create function app.transfer_membership(p_membership_id uuid, p_target uuid) returns uuid
       language plpgsql volatile security definer set search_path = ''
       as $$
       declare
         m public.memberships;
+        caller_role text;
         created uuid;
+        rank constant jsonb := '{"owner": 5, "admin": 4, "officer": 3, "member": 2, "viewer": 1}';
       begin
         if not app.session_is_valid() or p_target = app.current_org_id()
            or not ('members:invite' = any(app.permissions_in(p_target))) then
           return null;
         end if;
+        select c.role into caller_role from public.memberships c
+         where c.organization_id = p_target and c.user_id = app.current_user_id() and c.ended_at is null;
         select * into m from public.memberships
          where organization_id = app.current_org_id() and id = p_membership_id and ended_at is null for update;
-        if not found then
+        if not found or not app.membership_grants_access(m.status)
+           or (rank ->> m.role)::int > (rank ->> caller_role)::int then
           return null;
         end if;
         update public.memberships set status = 'inactive', ended_at = now(), updated_by = app.current_user_id()
@@ -79,9 +85,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         update public.auth_refresh_tokens set revoked_at = now(), revoked_reason = 'access_lost'
          where organization_id = m.organization_id and user_id = m.user_id and revoked_at is null;
         insert into public.memberships (organization_id, user_id, role, status, created_by, updated_by)
-        values (p_target, m.user_id, case when m.role = 'owner' then 'member' else m.role end,
-                case when app.membership_grants_access(m.status) then m.status else 'active' end,
-                app.current_user_id(), app.current_user_id())
+        values (p_target, m.user_id, m.role, m.status, app.current_user_id(), app.current_user_id())
         returning id into created;
         return created;
       end

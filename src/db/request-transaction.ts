@@ -79,10 +79,18 @@ export class RequestTransaction {
     return this.opening;
   }
 
+  /** Called whenever the request starts acting for someone else (caches must not survive that). */
+  private readonly contextListeners: (() => void)[] = [];
+
+  onContextChange(listener: () => void): void {
+    this.contextListeners.push(listener);
+  }
+
   /** Changes who the request acts for (sign-in): applied now if the transaction is open, else at BEGIN. */
   async setContext(context: TenantContext): Promise<void> {
     const statement = setConfigSql(context);
     this.context = context;
+    for (const listener of this.contextListeners) listener();
     if (this.state === 'open' || this.opening) {
       await this.get();
       await this.run(statement);

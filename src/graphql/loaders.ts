@@ -33,7 +33,10 @@ export function defineLoader<K, V>(
 export class Loaders {
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
-  constructor(private readonly db: RequestTransaction) {}
+  constructor(private readonly db: RequestTransaction) {
+    // Everything loaded so far was seen as the previous tenant or user: forget it.
+    db.onContextChange(() => this.loaders.clear());
+  }
 
   use<K, V>(definition: LoaderDefinition<K, V>): DataLoader<K, V> {
     let loader = this.loaders.get(definition.name) as DataLoader<K, V> | undefined;

@@ -98,6 +98,17 @@ describe('membership lifecycle', () => {
       expect(live.rows[0].n).toBe(0);
     });
 
+    it('lets nobody suspend or end someone who outranks them', async () => {
+      const org = await createOrganization(db);
+      const officer = await person(org.id, 'officer');
+      const owner = await person(org.id, 'owner');
+      await person(org.id, 'owner');
+      for (const next of ['SUSPENDED', 'DISAFFILIATED', 'INACTIVE']) {
+        expect(codeOf(await status(officer.token, owner.membershipId, next))).toBe('FORBIDDEN');
+      }
+      expect((await membershipRow(owner.membershipId)).status).toBe('active');
+    });
+
     it('needs members:update', async () => {
       const org = await createOrganization(db);
       const member = await person(org.id, 'member');
@@ -133,6 +144,20 @@ describe('membership lifecycle', () => {
       expect((await mutate(second.token, 'demoteMember', 'ChangeMemberRoleInput', { membershipId: owner.membershipId, role: 'ADMIN' })).body.errors).toBeUndefined();
     });
 
+    it('keeps an owner when two owners demote each other at the same time', async () => {
+      for (let round = 0; round < 3; round++) {
+        const org = await createOrganization(db);
+        const a = await person(org.id, 'owner');
+        const b = await person(org.id, 'owner');
+        await Promise.all([
+          mutate(a.token, 'demoteMember', 'ChangeMemberRoleInput', { membershipId: b.membershipId, role: 'ADMIN' }),
+          mutate(b.token, 'demoteMember', 'ChangeMemberRoleInput', { membershipId: a.membershipId, role: 'ADMIN' }),
+        ]);
+        const owners = await superuser.query("select count(*)::int as n from memberships where organization_id = $1 and role = 'owner' and ended_at is null", [org.id]);
+        expect(owners.rows[0].n).toBeGreaterThanOrEqual(1);
+      }
+    });
+
     it('removes a member: the membership ends as inactive history and its sessions end', async () => {
       const org = await createOrganization(db);
       const admin = await person(org.id, 'admin');
@@ -157,6 +182,21 @@ describe('membership lifecycle', () => {
       expect(data.endedMembership.status).toBe('INACTIVE');
       expect(await membershipRow(data.newMembershipId)).toMatchObject({ organization_id: to.id, user_id: member.user.id, role: 'officer', status: 'active', ended_at: null });
       expect((await app.gql<{ viewer: { organization: { slug: string } } }>('{ viewer { organization { slug } } }', { token: await app.login(member.user.email, TEST_PASSWORD) })).body.data!.viewer.organization.slug).toBe(to.slug);
+    });
+
+    it('moves nobody above the caller\'s rank there, and no one without platform access', async () => {
+      const from = await createOrganization(db);
+      const to = await createOrganization(db);
+      const admin = await person(from.id, 'admin');
+      await addMember(db, to.id, admin.user.id, { role: 'officer' });
+      const peer = await person(from.id, 'admin');
+      const suspended = await person(from.id, 'member', 'suspended');
+      for (const membershipId of [peer.membershipId, suspended.membershipId]) {
+        const res = await mutate(admin.token, 'transferMember', 'TransferMemberInput', { membershipId, toOrganizationId: to.id }, 'newMembershipId');
+        expect(['FORBIDDEN', 'BAD_USER_INPUT']).toContain(codeOf(res));
+        expect((await membershipRow(membershipId)).ended_at).toBeNull();
+      }
+      expect((await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [to.id])).rows[0].n).toBe(1);
     });
 
     it('refuses organizations where the caller may not invite, changing nothing', async () => {

@@ -56,6 +56,8 @@ async function liveMembership(db: Kysely<Database>, id: string): Promise<Members
 /** The organization must keep at least one owner who may sign in. */
 async function assertNotLastOwner(db: Kysely<Database>, membership: MembershipRow): Promise<void> {
   if (membership.role !== 'owner') return;
+  // Serialize owner changes per organization, so two owners cannot demote each other at once.
+  await db.selectFrom('organizations').select('id').where('id', '=', membership.organization_id).forUpdate().execute();
   const others = await db.selectFrom('memberships').select(sql<number>`count(*)::int`.as('n'))
     .where('role', '=', 'owner').where('ended_at', 'is', null).where('status', 'in', SIGN_IN_STATUSES)
     .where('id', '<>', membership.id).executeTakeFirstOrThrow();
@@ -106,6 +108,7 @@ export async function joinOrganization(db: Kysely<Database>, invitation: { organ
 export async function changeMembershipStatus(ctx: Context, membershipId: string, status: MembershipStatus): Promise<MembershipRow> {
   const db = await ctx.db.get();
   const membership = await liveMembership(db, membershipId);
+  await assertMayGive(ctx, membership.role); // nobody suspends or ends someone who outranks them
   if (!mayTransition(membership.status, status)) {
     throw new BadUserInputError('status', `A membership cannot go from ${membership.status} to ${status}`);
   }
@@ -143,6 +146,9 @@ export async function transferMember(ctx: Context, membershipId: string, toOrgan
   const db = await ctx.db.get();
   const membership = await liveMembership(db, membershipId);
   await assertMayGive(ctx, membership.role);
+  if (!SIGN_IN_STATUSES.includes(membership.status)) {
+    throw new BadUserInputError('membershipId', `A ${membership.status} membership cannot be transferred`);
+  }
   await assertNotLastOwner(db, membership);
   const { rows } = await sql<{ id: string | null }>`select app.transfer_membership(${membershipId}, ${toOrganizationId}) as id`.execute(db);
   const newMembershipId = rows[0]?.id;
