@@ -54,10 +54,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       onError: (err) => logger.warn({ err }, 'idle database connection failed'),
     });
     cleanups.push(['database pool', () => appPool.end()]);
+    const standalonePool = createPool(database.appUrl, {
+      max: Math.max(2, Math.ceil(config.poolMax / 4)),
+      applicationName: 'tenantql-standalone',
+      onError: (err) => logger.warn({ err }, 'idle database connection failed'),
+    });
+    cleanups.push(['standalone pool', () => standalonePool.end()]);
 
     const app = await createApp({
       schema: await createSchema(),
       appPool,
+      standalonePool,
       logger,
       production: config.env === 'production',
       services: {

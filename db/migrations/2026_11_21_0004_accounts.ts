@@ -55,30 +55,52 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     create trigger sign_in_throttle_touch before update on sign_in_throttle for each row execute function app.touch();
 
-    -- Is any of these keys locked now?
-    create function app.sign_in_locked(p_keys text[]) returns boolean
-      language sql stable security definer set search_path = ''
-      as $$ select exists (select 1 from public.sign_in_throttle where key = any(p_keys) and locked_until > now()) $$;
-
-    -- Counts one failure for each key; a key reaching its limit within the window is locked.
-    -- p_limits pairs with p_keys.
-    create function app.record_sign_in_failure(p_keys text[], p_limits integer[], p_window interval, p_lock interval)
-      returns void
-      language sql volatile security definer set search_path = ''
+    -- Counts a sign-in attempt against each key before the password is checked, atomically (a
+    -- row lock per key), so parallel guesses cannot slip past the limit. The attempt that
+    -- reaches a key's limit locks it; while any key is locked, attempts are refused (false).
+    -- A successful sign-in resets its account's count (app.end_sign_in_attempt).
+    create function app.begin_sign_in_attempt(p_keys text[], p_limits integer[], p_window interval, p_lock interval)
+      returns boolean
+      language plpgsql volatile security definer set search_path = ''
       as $$
-        insert into public.sign_in_throttle as t (key, failures, window_started_at)
-        select k.key, 1, now() from unnest(p_keys, p_limits) as k(key, lim)
-        on conflict (key) do update set
-          failures = case when t.window_started_at < now() - p_window then 1 else t.failures + 1 end,
-          window_started_at = case when t.window_started_at < now() - p_window then now() else t.window_started_at end;
-        update public.sign_in_throttle t set locked_until = now() + p_lock, failures = 0, window_started_at = now()
-          from unnest(p_keys, p_limits) as k(key, lim)
-         where t.key = k.key and t.failures >= k.lim;
+      declare
+        k record;
+        t public.sign_in_throttle;
+        allowed boolean := true;
+      begin
+        for k in select * from unnest(p_keys, p_limits) as u(key, lim) order by 1 loop
+          insert into public.sign_in_throttle (key) values (k.key) on conflict (key) do nothing;
+          select * into t from public.sign_in_throttle where key = k.key for update;
+          if t.locked_until > now() then
+            allowed := false;
+            continue;
+          end if;
+          if t.window_started_at < now() - p_window then
+            t.failures := 0;
+            t.window_started_at := now();
+          end if;
+          t.failures := t.failures + 1;
+          if t.failures >= k.lim then
+            t.locked_until := now() + p_lock;
+            t.failures := 0;
+            t.window_started_at := now();
+          end if;
+          update public.sign_in_throttle
+             set failures = t.failures, window_started_at = t.window_started_at, locked_until = t.locked_until
+           where key = k.key;
+        end loop;
+        return allowed;
+      end
       $$;
 
-    create function app.clear_sign_in_failures(p_key text) returns void
+    create function app.end_sign_in_attempt(p_keys text[]) returns void
       language sql volatile security definer set search_path = ''
-      as $$ delete from public.sign_in_throttle where key = p_key and (locked_until is null or locked_until <= now()) $$;
+      as $$
+        -- The account's count starts over; the address only gets this attempt back.
+        update public.sign_in_throttle
+           set failures = case when key like 'account:%' then 0 else greatest(failures - 1, 0) end
+         where key = any(p_keys) and (locked_until is null or locked_until <= now())
+      $$;
 
     -- A one-time token for an active account with this email (password reset, anonymous) or for
     -- the signed-in user (email verification). Returns the account to mail, or nothing.
@@ -163,15 +185,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       $$;
 
     revoke execute on function
-      app.sign_in_locked(text[]), app.record_sign_in_failure(text[], integer[], interval, interval),
-      app.clear_sign_in_failures(text), app.issue_user_token(text, text, text, interval),
-      app.consume_user_token(text, text), app.reset_password(text, text), app.verify_email(text),
+      app.begin_sign_in_attempt(text[], integer[], interval, interval), app.end_sign_in_attempt(text[]),
+      app.issue_user_token(text, text, text, interval), app.consume_user_token(text, text), app.reset_password(text, text), app.verify_email(text),
       app.password_hash_of_current_user(), app.set_password_of_current_user(text)
       from public;
     grant usage, create on schema app to tenantql_auth;
-    alter function app.sign_in_locked(text[]) owner to tenantql_auth;
-    alter function app.record_sign_in_failure(text[], integer[], interval, interval) owner to tenantql_auth;
-    alter function app.clear_sign_in_failures(text) owner to tenantql_auth;
+    alter function app.begin_sign_in_attempt(text[], integer[], interval, interval) owner to tenantql_auth;
+    alter function app.end_sign_in_attempt(text[]) owner to tenantql_auth;
     alter function app.issue_user_token(text, text, text, interval) owner to tenantql_auth;
     alter function app.consume_user_token(text, text) owner to tenantql_auth;
     alter function app.reset_password(text, text) owner to tenantql_auth;
@@ -181,9 +201,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     revoke create on schema app from tenantql_auth;
     set local role tenantql_auth;
     grant execute on function
-      app.sign_in_locked(text[]), app.record_sign_in_failure(text[], integer[], interval, interval),
-      app.clear_sign_in_failures(text), app.issue_user_token(text, text, text, interval),
-      app.reset_password(text, text), app.verify_email(text),
+      app.begin_sign_in_attempt(text[], integer[], interval, interval), app.end_sign_in_attempt(text[]),
+      app.issue_user_token(text, text, text, interval), app.reset_password(text, text), app.verify_email(text),
       app.password_hash_of_current_user(), app.set_password_of_current_user(text)
       to tenantql_app;
     reset role;
@@ -192,9 +211,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
-    drop function app.sign_in_locked(text[]);
-    drop function app.record_sign_in_failure(text[], integer[], interval, interval);
-    drop function app.clear_sign_in_failures(text);
+    drop function app.begin_sign_in_attempt(text[], integer[], interval, interval);
+    drop function app.end_sign_in_attempt(text[]);
     drop function app.issue_user_token(text, text, text, interval);
     drop function app.reset_password(text, text);
     drop function app.verify_email(text);

@@ -62,9 +62,14 @@ export class RequestTransaction {
   /** Statements of one request run one after another on its connection (pg does not queue for us). */
   private tail: Promise<unknown> = Promise.resolve();
 
+  /**
+   * @param standalonePool where `standalone()` work runs: a pool of its own, so a request that
+   *   holds its connection never waits on the same pool for a second one (no pool deadlock).
+   */
   constructor(
     private readonly pool: pg.Pool,
     private context: TenantContext,
+    private readonly standalonePool: pg.Pool = pool,
   ) {}
 
   get isOpen(): boolean {
@@ -137,7 +142,7 @@ export class RequestTransaction {
    * failing request: refresh-token rotation and reuse detection, sign-in throttling.
    */
   async standalone<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.standalonePool }) });
     return db.transaction().execute(async (trx) => {
       this.statementCount += 2;
       const counted = trx.withPlugin({

@@ -23,6 +23,8 @@ import { authenticate } from './authenticate';
 export interface AppOptions {
   schema: GraphQLSchema;
   appPool: pg.Pool;
+  /** A small pool (same role) for security bookkeeping that commits on its own. */
+  standalonePool: pg.Pool;
   services: Services;
   logger: Logger;
   production: boolean;
@@ -103,7 +105,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           userId: viewer?.userId ?? null,
           sessionId: viewer?.sessionId ?? null,
           apiKeyId: apiKey?.id ?? null,
-        });
+        }, options.standalonePool);
         return {
           requestId,
           viewer,

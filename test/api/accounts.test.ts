@@ -204,6 +204,49 @@ describe('accounts', () => {
       expect(rows[0].locked_until).toBeInstanceOf(Date);
     });
 
+    it('holds under parallel guesses: no more than the limit get checked', async () => {
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, user.id);
+      const guesses = await Promise.all([...Array.from({ length: 12 }, (_, i) => attempt(user.email, `WrongPass${i}A`)), attempt(user.email, TEST_PASSWORD)]);
+      expect(guesses.filter((g) => g.body.data?.login).length).toBeLessThanOrEqual(1);
+      expect((await attempt(user.email, TEST_PASSWORD)).body.errors?.[0]?.message).toBe(SIGN_IN_FAILED);
+      const { rows } = await superuser.query('select locked_until from sign_in_throttle where key = $1', [`account:${user.email}`]);
+      expect(rows[0].locked_until).toBeInstanceOf(Date);
+    });
+
+    it('locks a client address that tries many accounts', async () => {
+      const byIp = await startTestApp({ sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perIp: 3 } } });
+      // A documentation address of its own (the server trusts X-Forwarded-For from loopback proxies).
+      const headers = { 'x-forwarded-for': `203.0.113.${Math.floor(Math.random() * 250) + 1}` };
+      try {
+        const org = await createOrganization(db);
+        const user = await createUser(db);
+        await addMember(db, org.id, user.id);
+        for (let i = 0; i < 3; i++) {
+          await byIp.gql('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { headers, variables: { i: { email: `nobody${i}_${unique()}@example.test`, password: 'WrongPass123' } } });
+        }
+        const res = await byIp.gql('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { headers, variables: { i: { email: user.email, password: TEST_PASSWORD } } });
+        expect(res.body.errors?.[0]?.message).toBe(SIGN_IN_FAILED);
+        // the account itself is not locked: from another address it signs in
+        expect((await attempt(user.email, TEST_PASSWORD)).body.errors).toBeUndefined();
+      } finally {
+        await byIp.close();
+      }
+    });
+
+    it('also guards the other password checks: acceptInvitation and changePassword', async () => {
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, user.id);
+      const token = await strict.login(user.email, TEST_PASSWORD);
+      const change = () => strict.gql('mutation ($i: ChangePasswordInput!) { changePassword(input: $i) { accepted } }', { token, variables: { i: { currentPassword: 'WrongPass123', newPassword: NEW_PASSWORD } } });
+      for (let i = 0; i < 3; i++) await change();
+      const locked = await strict.gql('mutation ($i: ChangePasswordInput!) { changePassword(input: $i) { accepted } }', { token, variables: { i: { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD } } });
+      expect(locked.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
+      expect((await attempt(user.email, TEST_PASSWORD)).body.errors?.[0]?.message).toBe(SIGN_IN_FAILED);
+    });
+
     it('counts aliased logins of one document one by one, and stops at the first failure', async () => {
       const user = await createUser(db);
       const aliases = [1, 2, 3].map((n) => `a${n}: login(input: {email: "${user.email}", password: "WrongPass12${n}"}) { accessToken }`).join(' ');

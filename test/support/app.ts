@@ -58,6 +58,7 @@ export async function startTestApp(options: { poolMax?: number; sessions?: typeo
   const app = await createApp({
     schema: await (schema ??= createSchema()),
     appPool: pool,
+    standalonePool: testPool('app', 3, 'jest-standalone'),
     services: { tokens, sessions: options.sessions ?? TEST_SESSION_SETTINGS, keyring: TEST_KEYRING },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     production: false,

@@ -1,6 +1,6 @@
 import type { Context } from '../../graphql/context';
 import { BadUserInputError, UnauthenticatedError } from '../../graphql/errors';
-import { hashPassword, verifyPassword } from '../../auth/passwords';
+import { hashPassword } from '../../auth/passwords';
 import { hashSecretToken, newSecretToken } from '../../auth/secret-tokens';
 import { queueMail } from '../../mail/outbox';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';
@@ -8,7 +8,8 @@ import type { ChangePasswordInput, SignUpInput } from './account.input';
 import {
   insertUser, issueUserToken, passwordHashOfCurrentUser, resetPasswordWithToken, setPasswordOfCurrentUser, verifyEmailWithToken,
 } from './account.repository';
-import { startSession, type IssuedSession } from './session.service';
+import { checkPassword, startSession, type IssuedSession } from './session.service';
+import { userById } from '../tenancy/tenancy.loaders';
 
 /** How long one-time tokens live. */
 export const PASSWORD_RESET_TTL_SECONDS = 3600;
@@ -42,10 +43,12 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<{ userId
 /** Verifies the current password, sets the new one and ends the user's other sessions. */
 export async function changePassword(ctx: Context, input: ChangePasswordInput): Promise<void> {
   const db = await ctx.db.get();
-  const current = await passwordHashOfCurrentUser(db);
-  if (!current || !(await verifyPassword(current, input.currentPassword))) {
-    throw new BadUserInputError('currentPassword', 'The current password is not correct');
-  }
+  const me = await ctx.loaders.use(userById).load(ctx.viewer!.userId);
+  if (!me) throw new UnauthenticatedError();
+  await checkPassword(ctx, me.email, input.currentPassword, async () => {
+    const hash = await passwordHashOfCurrentUser(db);
+    return hash ? { hash, value: true } : undefined;
+  }, () => new BadUserInputError('currentPassword', 'The current password is not correct'));
   if (!(await setPasswordOfCurrentUser(db, await hashPassword(input.newPassword)))) throw new UnauthenticatedError();
 }
 

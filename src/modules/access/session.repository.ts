@@ -73,23 +73,19 @@ export async function maySignInTo(db: Kysely<Database>, organizationId: string):
   return rows[0]!.ok;
 }
 
-/** Whether sign-in is locked for any of these throttle keys. */
-export async function signInLocked(db: Kysely<Database>, keys: string[]): Promise<boolean> {
-  const { rows } = await sql<{ locked: boolean }>`select app.sign_in_locked(${keys}::text[]) as locked`.execute(db);
-  return rows[0]!.locked;
-}
-
-/** Counts a failed sign-in against each key (with its own limit); keys at their limit get locked. */
-export async function recordSignInFailure(
+/** Counts an attempt against each key (with its own limit); false when any key is locked. */
+export async function beginSignInAttempt(
   db: Kysely<Database>,
   keys: { key: string; limit: number }[],
   windowSeconds: number,
   lockSeconds: number,
-): Promise<void> {
-  await sql`select app.record_sign_in_failure(${keys.map((k) => k.key)}::text[], ${keys.map((k) => k.limit)}::int[],
-    make_interval(secs => ${windowSeconds}), make_interval(secs => ${lockSeconds}))`.execute(db);
+): Promise<boolean> {
+  const { rows } = await sql<{ allowed: boolean }>`select app.begin_sign_in_attempt(${keys.map((k) => k.key)}::text[], ${keys.map((k) => k.limit)}::int[],
+    make_interval(secs => ${windowSeconds}), make_interval(secs => ${lockSeconds})) as allowed`.execute(db);
+  return rows[0]!.allowed;
 }
 
-export async function clearSignInFailures(db: Kysely<Database>, key: string): Promise<void> {
-  await sql`select app.clear_sign_in_failures(${key})`.execute(db);
+/** A successful attempt is taken back. */
+export async function endSignInAttempt(db: Kysely<Database>, keys: string[]): Promise<void> {
+  await sql`select app.end_sign_in_attempt(${keys}::text[])`.execute(db);
 }

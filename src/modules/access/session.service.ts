@@ -4,8 +4,8 @@ import { ForbiddenError, UnauthenticatedError } from '../../graphql/errors';
 import { verifyPassword } from '../../auth/passwords';
 import { newSecretToken, hashSecretToken } from '../../auth/secret-tokens';
 import {
-  clearSignInFailures, findSignInCandidate, insertRefreshToken, maySignInTo, recordSignIn, recordSignInFailure,
-  revokeFamily, revokeSessionsOfCurrentUser, rotateRefreshToken, signInLocked,
+  beginSignInAttempt, endSignInAttempt, findSignInCandidate, insertRefreshToken, maySignInTo, recordSignIn,
+  revokeFamily, revokeSessionsOfCurrentUser, rotateRefreshToken,
 } from './session.repository';
 import type { LoginInput } from './session.input';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';
@@ -55,25 +55,40 @@ export async function login(ctx: Context, input: LoginInput): Promise<IssuedSess
   await actAs(ctx, null);
   const db = await ctx.db.get();
   const email = input.email.trim();
-  const { throttle } = ctx.services.sessions;
-  // Throttled per email (existing or not, so a lock tells nothing) and per client address.
-  const keys = [{ key: `account:${email.toLowerCase()}`, limit: throttle.perAccount }];
-  if (ctx.ip) keys.push({ key: `ip:${ctx.ip}`, limit: throttle.perIp });
-
-  const locked = await signInLocked(db, keys.map((k) => k.key));
-  const account = locked ? undefined : await findSignInCandidate(db, email, input.organizationSlug ?? null);
-  // Verified even without an account, so timing does not tell which emails exist.
-  const passwordOk = await verifyPassword(account?.password_hash, input.password);
-  if (!account || !passwordOk || !account.organization_id) {
-    // Counted in its own transaction: this request fails and rolls back, the count must not.
-    if (!locked) await ctx.db.standalone((own) => recordSignInFailure(own, keys, throttle.windowSeconds, throttle.lockSeconds));
-    throw new UnauthenticatedError(SIGN_IN_FAILED);
-  }
+  const account = await checkPassword(ctx, email, input.password, async () => {
+    const found = await findSignInCandidate(db, email, input.organizationSlug ?? null);
+    return found ? { hash: found.password_hash, value: found } : undefined;
+  }, () => new UnauthenticatedError(SIGN_IN_FAILED));
+  if (!account.organization_id) throw new UnauthenticatedError(SIGN_IN_FAILED);
 
   const issued = await startSession(ctx, account.user_id, account.organization_id);
   await recordSignIn(db);
-  await clearSignInFailures(db, keys[0]!.key);
   return issued;
+}
+
+/**
+ * Every password check goes through here: login, acceptInvitation and changePassword. The
+ * attempt is counted per email (existing or not, so a lock tells nothing) and per client address
+ * before the password is verified, in its own committed transaction, so neither parallel guesses
+ * nor the failing request's rollback escape the limit; a success takes its attempt back.
+ */
+export async function checkPassword<T>(
+  ctx: Context,
+  email: string,
+  password: string,
+  lookup: () => Promise<{ hash: string | null; value: T } | undefined>,
+  fail: () => Error,
+): Promise<T> {
+  const { throttle } = ctx.services.sessions;
+  const keys = [{ key: `account:${email.toLowerCase()}`, limit: throttle.perAccount }];
+  if (ctx.ip) keys.push({ key: `ip:${ctx.ip}`, limit: throttle.perIp });
+  const allowed = await ctx.db.standalone((own) => beginSignInAttempt(own, keys, throttle.windowSeconds, throttle.lockSeconds));
+  const found = allowed ? await lookup() : undefined;
+  // Verified even without an account (or when locked), so timing does not tell which emails exist.
+  const passwordOk = await verifyPassword(found?.hash, password);
+  if (!found || !passwordOk) throw fail();
+  await endSignInAttempt(await ctx.db.get(), keys.map((k) => k.key));
+  return found.value;
 }
 
 /**
@@ -134,9 +149,15 @@ export async function acceptInvitation(ctx: Context, input: { token: string; pas
   await actAs(ctx, null);
   const db = await ctx.db.get();
   const invitation = await findInvitation(db, input.token);
-  const account = invitation ? await findSignInCandidate(db, invitation.email, null) : undefined;
-  const passwordOk = await verifyPassword(account?.password_hash, input.password);
-  if (!invitation || !account || !passwordOk) throw new UnauthenticatedError(INVITATION_FAILED);
+  const fail = () => new UnauthenticatedError(INVITATION_FAILED);
+  if (!invitation) {
+    await verifyPassword(undefined, input.password);
+    throw fail();
+  }
+  const account = await checkPassword(ctx, invitation.email, input.password, async () => {
+    const found = await findSignInCandidate(db, invitation.email, null);
+    return found ? { hash: found.password_hash, value: found } : undefined;
+  }, fail);
   await ctx.db.setContext({ organizationId: invitation.organization_id, userId: account.user_id });
   await joinOrganization(db, invitation, account.user_id);
   return startSession(ctx, account.user_id, invitation.organization_id);
