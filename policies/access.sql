@@ -106,7 +106,8 @@ create policy "permission functions read custom grants" on role_permissions
 
 -- API keys (migration 0008) --------------------------------------------------
 
-grant execute on function app.current_api_key_id(), app.api_key_is_valid() to tenantql_app, tenantql_auth;
+grant execute on function app.current_api_key_id(), app.api_key_is_valid(), app.member_permissions(uuid, uuid),
+  app.api_key_is_live(uuid, uuid, timestamptz, timestamptz) to tenantql_app, tenantql_auth;
 
 -- The secret's hash is never read back by the app; a key is revoked, never deleted.
 revoke all on api_keys from tenantql_app;

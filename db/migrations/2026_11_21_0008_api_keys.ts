@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 /**
  * API keys for partner integrations (seeds 000 and 003): scoped to one organization and to a
  * list of permissions, stored as SHA-256 with a short visible prefix, optionally expiring,
- * revocable. A request with a key acts for its organization with exactly its permissions.
+ * revocable. A request with a key acts for its organization with exactly its permissions, and
+ * never more than its creator still holds: a key dies with its creator's membership.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -31,6 +32,34 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       language sql stable parallel safe
       as $$ select nullif(current_setting('app.current_api_key_id', true), '')::uuid $$;
 
+    -- What a member holds now: built-in role plus custom role (none if not a live member with access).
+    create function app.member_permissions(p_organization_id uuid, p_user_id uuid) returns text[]
+      language sql stable
+      as $$
+        select coalesce(array_agg(distinct g.p), '{}')
+          from public.memberships m
+          cross join lateral (
+            select b.permission from public.built_in_role_permissions b where b.role = m.role
+            union
+            select r.permission from public.role_permissions r
+             where r.organization_id = m.organization_id and r.role_id = m.custom_role_id) g(p)
+         where m.organization_id = p_organization_id and m.user_id = p_user_id
+           and m.ended_at is null and app.membership_grants_access(m.status)
+      $$;
+
+    -- A key lives while it is unrevoked, unexpired, its organization active and its creator a
+    -- member who may sign in.
+    create function app.api_key_is_live(p_organization_id uuid, p_created_by uuid, p_revoked_at timestamptz, p_expires_at timestamptz)
+      returns boolean
+      language sql stable
+      as $$
+        select p_revoked_at is null and (p_expires_at is null or p_expires_at > now())
+           and exists (select 1 from public.organizations o where o.id = p_organization_id and o.is_active)
+           and exists (select 1 from public.memberships m join public.users u on u.id = m.user_id
+                        where m.organization_id = p_organization_id and m.user_id = p_created_by and m.ended_at is null
+                          and app.membership_grants_access(m.status) and u.status = 'active')
+      $$;
+
     -- Resolves a presented key before any tenant is set: its organization, id and permissions,
     -- if it is live and its organization active. Stamps last_used_at at most once a minute.
     create function app.authenticate_api_key(p_hash text)
@@ -39,9 +68,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       as $$
         with found as (
           select k.organization_id, k.id, k.permissions, k.last_used_at
-            from public.api_keys k join public.organizations o on o.id = k.organization_id
-           where k.secret_hash = p_hash and k.revoked_at is null
-             and (k.expires_at is null or k.expires_at > now()) and o.is_active
+            from public.api_keys k
+           where k.secret_hash = p_hash and app.api_key_is_live(k.organization_id, k.created_by, k.revoked_at, k.expires_at)
         ), stamped as (
           update public.api_keys k set last_used_at = now()
             from found f
@@ -56,19 +84,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       language sql stable
       as $$
         select exists (
-          select 1 from public.api_keys k join public.organizations o on o.id = k.organization_id
-           where k.organization_id = app.current_org_id() and k.id = app.current_api_key_id()
-             and k.revoked_at is null and (k.expires_at is null or k.expires_at > now()) and o.is_active)
+          select 1 from public.api_keys k
+           where k.organization_id = app.current_org_id() and k.id = app.current_api_key_id() and app.api_key_is_live(k.organization_id, k.created_by, k.revoked_at, k.expires_at))
       $$;
 
-    -- An API key's permissions are exactly its own (never more than the catalog knows).
+    -- An API key's permissions are its own, within what its creator holds now.
     create or replace function app.current_permissions() returns text[]
       language sql stable
       as $$
         select case when app.current_api_key_id() is not null then (
-          select coalesce(array_agg(distinct p.key order by p.key), '{}')
-            from public.api_keys k join public.permissions p on p.key = any(k.permissions)
+          select coalesce(array_agg(distinct p order by p), '{}')
+            from public.api_keys k
+            cross join unnest(k.permissions) as p
            where k.organization_id = app.current_org_id() and k.id = app.current_api_key_id()
+             and p = any(app.member_permissions(k.organization_id, k.created_by))
         ) else (
           select coalesce(array_agg(distinct p order by p), '{}')
             from public.memberships m
@@ -109,7 +138,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       $$;
     drop function app.authenticate_api_key(text);
     drop function app.api_key_is_valid();
-    drop function app.current_api_key_id();
+    drop function app.api_key_is_live(uuid, uuid, timestamptz, timestamptz);
     drop table api_keys;
+    drop function app.member_permissions(uuid, uuid);
+    drop function app.current_api_key_id();
   `.execute(db);
 }

@@ -106,6 +106,25 @@ describe('API keys', () => {
     for (const bad of ['tq_12345678_short', `tq_00000000_${'A'.repeat(43)}`]) expect(codeOf(await ask(bad))).toBe('UNAUTHENTICATED');
   });
 
+  it("never exceeds what its creator holds now, and dies with the creator's membership", async () => {
+    const org = await createOrganization(db);
+    const owner = await createUser(db);
+    await addMember(db, org.id, owner.id, { role: 'owner' });
+    const admin = await createUser(db);
+    const adminMembership = await addMember(db, org.id, admin.id, { role: 'admin' });
+    const adminToken = await app.login(admin.email, TEST_PASSWORD);
+    const { secret } = await key(adminToken, ['organizations:read', 'organizations:update']);
+    const rename = () => app.gql('mutation { updateOrganization(input: {name: "Renamed by key"}) { organization { name } } }', { token: secret }) as Promise<Res>;
+    expect(codeOf(await rename())).toBeUndefined();
+
+    await superuser.query("update memberships set role = 'member' where id = $1", [adminMembership.id]);
+    expect(codeOf(await rename())).toBe('FORBIDDEN');
+    expect(codeOf(await app.gql('{ organization { slug } }', { token: secret }) as Res)).toBeUndefined();
+
+    await superuser.query("update memberships set status = 'inactive', ended_at = now() where id = $1", [adminMembership.id]);
+    expect(codeOf(await app.gql('{ organization { slug } }', { token: secret }) as Res)).toBe('UNAUTHENTICATED');
+  });
+
   it("cannot revoke or see another organization's keys", async () => {
     const a = await tenant();
     const b = await tenant();

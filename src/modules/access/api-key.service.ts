@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, NotFoundError } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '../../graphql/errors';
 import { hashSecretToken } from '../../auth/secret-tokens';
 import { ApiKey } from './api-key.type';
 import { assertGrantable } from './role.service';
@@ -16,7 +16,9 @@ function newApiKey(): { secret: string; prefix: string; hash: string } {
   return { secret, prefix, hash: hashSecretToken(secret) };
 }
 
+/** Keys belong to a person (they live while that person's membership does), so keys do not make keys. */
 export async function createApiKey(ctx: Context, input: CreateApiKeyInput): Promise<{ apiKey: ApiKey; secret: string }> {
+  if (!ctx.viewer) throw new ForbiddenError('API keys cannot create API keys');
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new BadUserInputError('expiresAt', 'expiresAt must be in the future');
   const permissions = [...new Set(input.permissions)].sort();
   await assertGrantable(ctx, permissions);
