@@ -54,6 +54,9 @@ alter table outbox enable row level security;
 alter table outbox force row level security;
 drop policy if exists "the app queues mail" on outbox;
 create policy "the app queues mail" on outbox for insert to tenantql_app with check (true);
+grant insert on outbox to tenantql_auth;
+drop policy if exists "account functions queue their mail" on outbox;
+create policy "account functions queue their mail" on outbox for insert to tenantql_auth with check (current_user = 'tenantql_auth');
 drop policy if exists "maintenance by the owner" on outbox;
 create policy "maintenance by the owner" on outbox
   to tenantql_owner using (app.maintenance_mode()) with check (app.maintenance_mode());

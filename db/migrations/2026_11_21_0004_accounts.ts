@@ -103,15 +103,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       $$;
 
     -- A one-time token for an active account with this email (password reset, anonymous) or for
-    -- the signed-in user (email verification). Returns the account to mail, or nothing.
-    create function app.issue_user_token(p_email text, p_purpose text, p_hash text, p_ttl interval)
-      returns table (user_id uuid, email text, first_name text)
+    -- the signed-in user (email verification), mailed through the outbox. The token is made here
+    -- and only its hash is kept: the app role never learns it, so it cannot mint a reset for
+    -- anyone. Says nothing about whether the account exists.
+    create function app.issue_user_token(p_email text, p_purpose text, p_ttl interval)
+      returns void
       language plpgsql volatile security definer set search_path = ''
       as $$
       declare
         u public.users;
+        token text;
       begin
         if p_email is null then
+          if not app.session_is_valid() then
+            return;
+          end if;
           select * into u from public.users where id = app.current_user_id() and status = 'active';
         else
           select * into u from public.users where lower(users.email) = lower(p_email) and status = 'active';
@@ -119,11 +125,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         if not found then
           return;
         end if;
+        token := (case p_purpose when 'password_reset' then 'pr_' else 'ev_' end)
+          || replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '');
         -- One live token per purpose: a new request supersedes the old one.
         update public.user_tokens t set used_at = now() where t.user_id = u.id and t.purpose = p_purpose and t.used_at is null;
         insert into public.user_tokens (user_id, purpose, token_hash, expires_at, created_by, updated_by)
-        values (u.id, p_purpose, p_hash, now() + p_ttl, u.id, u.id);
-        return query select u.id, u.email, u.first_name;
+        values (u.id, p_purpose, encode(sha256(convert_to(token, 'UTF8')), 'hex'), now() + p_ttl, u.id, u.id);
+        insert into public.outbox (to_address, template, payload, created_by, updated_by)
+        values (u.email, case p_purpose when 'password_reset' then 'account.password_reset' else 'account.verify_email' end,
+                jsonb_build_object('firstName', u.first_name, 'token', token), u.id, u.id);
       end
       $$;
 
@@ -186,13 +196,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     revoke execute on function
       app.begin_sign_in_attempt(text[], integer[], interval, interval), app.end_sign_in_attempt(text[]),
-      app.issue_user_token(text, text, text, interval), app.consume_user_token(text, text), app.reset_password(text, text), app.verify_email(text),
+      app.issue_user_token(text, text, interval), app.consume_user_token(text, text), app.reset_password(text, text), app.verify_email(text),
       app.password_hash_of_current_user(), app.set_password_of_current_user(text)
       from public;
     grant usage, create on schema app to tenantql_auth;
     alter function app.begin_sign_in_attempt(text[], integer[], interval, interval) owner to tenantql_auth;
     alter function app.end_sign_in_attempt(text[]) owner to tenantql_auth;
-    alter function app.issue_user_token(text, text, text, interval) owner to tenantql_auth;
+    alter function app.issue_user_token(text, text, interval) owner to tenantql_auth;
     alter function app.consume_user_token(text, text) owner to tenantql_auth;
     alter function app.reset_password(text, text) owner to tenantql_auth;
     alter function app.verify_email(text) owner to tenantql_auth;
@@ -202,7 +212,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     set local role tenantql_auth;
     grant execute on function
       app.begin_sign_in_attempt(text[], integer[], interval, interval), app.end_sign_in_attempt(text[]),
-      app.issue_user_token(text, text, text, interval), app.reset_password(text, text), app.verify_email(text),
+      app.issue_user_token(text, text, interval), app.reset_password(text, text), app.verify_email(text),
       app.password_hash_of_current_user(), app.set_password_of_current_user(text)
       to tenantql_app;
     reset role;
@@ -213,7 +223,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     drop function app.begin_sign_in_attempt(text[], integer[], interval, interval);
     drop function app.end_sign_in_attempt(text[]);
-    drop function app.issue_user_token(text, text, text, interval);
+    drop function app.issue_user_token(text, text, interval);
     drop function app.reset_password(text, text);
     drop function app.verify_email(text);
     drop function app.consume_user_token(text, text);

@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 
-/** What a secret token is for, visible in its prefix (refresh, password reset, email verification, invitation). */
-export type SecretTokenKind = 'rt' | 'pr' | 'ev' | 'iv';
+/** What a secret token is for, visible in its prefix (refresh, invitation; reset and verification tokens are made in SQL). */
+export type SecretTokenKind = 'rt' | 'iv';
 
 /**
  * A new random token (256 bits) and its SHA-256, the only form ever stored.
  *
  * @example
- * const { token, hash } = newSecretToken('pr'); // mail `token`, store `hash`
+ * const { token, hash } = newSecretToken('iv'); // mail `token`, store `hash`
  */
 export function newSecretToken(kind: SecretTokenKind): { token: string; hash: string } {
   const token = `${kind}_${crypto.randomBytes(32).toString('base64url')}`;

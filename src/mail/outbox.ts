@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 
-/** Mail templates and what each one's payload carries. */
+/**
+ * Mail templates the application queues, and what each payload carries. (The account functions
+ * of migration 0004 queue `account.verify_email` and `account.password_reset` themselves, with
+ * `{ firstName, token }`, so the application never sees those tokens.)
+ */
 export interface MailTemplates {
-  'account.verify_email': { firstName: string; token: string };
-  'account.password_reset': { firstName: string; token: string };
   'membership.invitation': { organizationName: string; role: string; token: string };
 }
 

@@ -26,14 +26,15 @@ export async function insertUser(
 
 export type UserTokenPurpose = 'password_reset' | 'email_verification';
 
-/** Issues a one-time token for the active account with this email, or (email null) for the current user. */
+/**
+ * Issues and mails a one-time token for the active account with this email, or (email null) for
+ * the current user. The database makes the token; the application never sees it.
+ */
 export async function issueUserToken(
   db: Kysely<Database>,
-  values: { email: string | null; purpose: UserTokenPurpose; tokenHash: string; ttlSeconds: number },
-): Promise<{ user_id: string; email: string; first_name: string } | undefined> {
-  const { rows } = await sql<{ user_id: string; email: string; first_name: string }>`
-    select * from app.issue_user_token(${values.email}, ${values.purpose}, ${values.tokenHash}, make_interval(secs => ${values.ttlSeconds}))`.execute(db);
-  return rows[0];
+  values: { email: string | null; purpose: UserTokenPurpose; ttlSeconds: number },
+): Promise<void> {
+  await sql`select app.issue_user_token(${values.email}, ${values.purpose}, make_interval(secs => ${values.ttlSeconds}))`.execute(db);
 }
 
 export async function resetPasswordWithToken(db: Kysely<Database>, tokenHash: string, passwordHash: string): Promise<string | null> {

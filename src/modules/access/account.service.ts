@@ -1,8 +1,7 @@
 import type { Context } from '../../graphql/context';
 import { BadUserInputError, UnauthenticatedError } from '../../graphql/errors';
 import { hashPassword } from '../../auth/passwords';
-import { hashSecretToken, newSecretToken } from '../../auth/secret-tokens';
-import { queueMail } from '../../mail/outbox';
+import { hashSecretToken } from '../../auth/secret-tokens';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';
 import type { ChangePasswordInput, SignUpInput } from './account.input';
 import {
@@ -16,10 +15,7 @@ export const PASSWORD_RESET_TTL_SECONDS = 3600;
 export const EMAIL_VERIFICATION_TTL_SECONDS = 48 * 3600;
 
 async function sendVerification(ctx: Context, email: string | null): Promise<void> {
-  const db = await ctx.db.get();
-  const { token, hash } = newSecretToken('ev');
-  const account = await issueUserToken(db, { email, purpose: 'email_verification', tokenHash: hash, ttlSeconds: EMAIL_VERIFICATION_TTL_SECONDS });
-  if (account) await queueMail(db, 'account.verify_email', account.email, { firstName: account.first_name, token });
+  await issueUserToken(await ctx.db.get(), { email, purpose: 'email_verification', ttlSeconds: EMAIL_VERIFICATION_TTL_SECONDS });
 }
 
 /**
@@ -55,10 +51,7 @@ export async function changePassword(ctx: Context, input: ChangePasswordInput): 
 /** Mails a reset token when an active account has this email; answers the same either way. */
 export async function requestPasswordReset(ctx: Context, email: string): Promise<void> {
   await ctx.db.setContext({ organizationId: null, userId: null });
-  const db = await ctx.db.get();
-  const { token, hash } = newSecretToken('pr');
-  const account = await issueUserToken(db, { email: email.trim(), purpose: 'password_reset', tokenHash: hash, ttlSeconds: PASSWORD_RESET_TTL_SECONDS });
-  if (account) await queueMail(db, 'account.password_reset', account.email, { firstName: account.first_name, token });
+  await issueUserToken(await ctx.db.get(), { email: email.trim(), purpose: 'password_reset', ttlSeconds: PASSWORD_RESET_TTL_SECONDS });
 }
 
 /** Spends a reset token, sets the password and ends every session of the account. */
