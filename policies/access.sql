@@ -13,13 +13,7 @@ grant insert on auth_refresh_tokens to tenantql_app;
 grant update (revoked_at, revoked_reason) on auth_refresh_tokens to tenantql_app;
 grant select, insert, update on auth_refresh_tokens to tenantql_auth;
 
-alter table auth_refresh_tokens enable row level security;
-alter table auth_refresh_tokens force row level security;
-
-drop policy if exists tenant_isolation on auth_refresh_tokens;
-create policy tenant_isolation on auth_refresh_tokens
-  using (organization_id = (select app.current_org_id()))
-  with check (organization_id = (select app.current_org_id()));
+select app.isolate_by_tenant('auth_refresh_tokens');
 
 -- Rotation and logoutEverywhere run before or across tenants (see tenancy.sql on current_user).
 drop policy if exists "session functions manage refresh tokens" on auth_refresh_tokens;
@@ -63,7 +57,7 @@ create policy "maintenance by the owner" on outbox
 
 -- Roles and permissions (migration 0005) ------------------------------------
 
-grant execute on function app.current_permissions() to tenantql_app;
+grant execute on function app.current_permissions(), app.member_permissions(uuid, uuid) to tenantql_app, tenantql_auth;
 
 -- The catalog and the built-in grants are readable by everyone and changed only by migrations.
 revoke all on permissions, built_in_role_permissions from tenantql_app;
@@ -86,22 +80,12 @@ revoke all on roles, role_permissions from tenantql_app;
 grant select, insert, delete on roles, role_permissions to tenantql_app;
 grant update (name, description) on roles to tenantql_app;
 
-alter table roles enable row level security;
-alter table roles force row level security;
-drop policy if exists tenant_isolation on roles;
-create policy tenant_isolation on roles
-  using (organization_id = (select app.current_org_id()))
-  with check (organization_id = (select app.current_org_id()));
+select app.isolate_by_tenant('roles');
 
 grant select on role_permissions to tenantql_auth;
 drop policy if exists "permission functions read custom grants" on role_permissions;
 
-alter table role_permissions enable row level security;
-alter table role_permissions force row level security;
-drop policy if exists tenant_isolation on role_permissions;
-create policy tenant_isolation on role_permissions
-  using (organization_id = (select app.current_org_id()))
-  with check (organization_id = (select app.current_org_id()));
+select app.isolate_by_tenant('role_permissions');
 
 -- app.permissions_in (migration 0007) reads the caller's custom grants in another organization.
 create policy "permission functions read custom grants" on role_permissions
@@ -109,7 +93,7 @@ create policy "permission functions read custom grants" on role_permissions
 
 -- API keys (migration 0008) --------------------------------------------------
 
-grant execute on function app.current_api_key_id(), app.api_key_is_valid(), app.member_permissions(uuid, uuid),
+grant execute on function app.current_api_key_id(), app.api_key_is_valid(),
   app.api_key_is_live(uuid, uuid, timestamptz, timestamptz) to tenantql_app, tenantql_auth;
 
 -- The secret's hash is never read back by the app; a key is revoked, never deleted.
@@ -120,12 +104,7 @@ grant insert on api_keys to tenantql_app;
 grant update (revoked_at) on api_keys to tenantql_app;
 grant select, update (last_used_at, updated_at, updated_by) on api_keys to tenantql_auth;
 
-alter table api_keys enable row level security;
-alter table api_keys force row level security;
-drop policy if exists tenant_isolation on api_keys;
-create policy tenant_isolation on api_keys
-  using (organization_id = (select app.current_org_id()))
-  with check (organization_id = (select app.current_org_id()));
+select app.isolate_by_tenant('api_keys');
 drop policy if exists "key functions authenticate keys" on api_keys;
 create policy "key functions authenticate keys" on api_keys
   to tenantql_auth using (current_user = 'tenantql_auth') with check (current_user = 'tenantql_auth');

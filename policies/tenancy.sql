@@ -4,7 +4,7 @@
 grant usage on schema app to tenantql_app, tenantql_auth;
 grant execute on function app.current_org_id(), app.current_user_id(), app.membership_grants_access(text)
   to tenantql_app, tenantql_auth;
-grant execute on function app.session_is_valid() to tenantql_app, tenantql_auth;
+grant execute on function app.session_is_valid(), app.member_may_sign_in(uuid, uuid) to tenantql_app, tenantql_auth;
 -- EXECUTE on the sign-in functions is granted by the migration that hands them to tenantql_auth.
 
 -- The app role reads the tenant's data. It never reads password hashes (only the sign-in
@@ -87,13 +87,7 @@ create policy "sign-in functions read accounts" on users
   for select to tenantql_auth using (current_user = 'tenantql_auth');
 
 -- memberships ---------------------------------------------------------------
-alter table memberships enable row level security;
-alter table memberships force row level security;
-
-drop policy if exists tenant_isolation on memberships;
-create policy tenant_isolation on memberships
-  using (organization_id = (select app.current_org_id()))
-  with check (organization_id = (select app.current_org_id()));
+select app.isolate_by_tenant('memberships');
 
 drop policy if exists "sign-in functions read memberships" on memberships;
 create policy "sign-in functions read memberships" on memberships
@@ -110,13 +104,7 @@ grant select, insert on invitations to tenantql_app;
 grant update (accepted_at, revoked_at) on invitations to tenantql_app;
 grant select on invitations to tenantql_auth;
 
-alter table invitations enable row level security;
-alter table invitations force row level security;
-
-drop policy if exists tenant_isolation on invitations;
-create policy tenant_isolation on invitations
-  using (organization_id = (select app.current_org_id()))
-  with check (organization_id = (select app.current_org_id()));
+select app.isolate_by_tenant('invitations');
 
 -- An invitee has no tenant yet: the token is read through app.invitation_by_token.
 drop policy if exists "invitation functions read invitations" on invitations;

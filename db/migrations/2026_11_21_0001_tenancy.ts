@@ -31,6 +31,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end
       $$;
 
+    -- The one shape of tenant isolation (DESIGN.md), applied by policies/*.sql to every table that
+    -- has organization_id: ENABLE + FORCE RLS and a tenant_isolation policy for reads and writes,
+    -- reading the setting once per statement. Idempotent; run by the owner.
+    create function app.isolate_by_tenant(p_table regclass) returns void
+      language plpgsql
+      as $fn$
+      begin
+        execute format('alter table %s enable row level security', p_table);
+        execute format('alter table %s force row level security', p_table);
+        execute format('drop policy if exists tenant_isolation on %s', p_table);
+        execute format('create policy tenant_isolation on %s '
+          'using (organization_id = (select app.current_org_id())) '
+          'with check (organization_id = (select app.current_org_id()))', p_table);
+      end
+      $fn$;
+    revoke execute on function app.isolate_by_tenant(regclass) from public;
+
     -- Seed 000: membership status decides platform access.
     create function app.membership_grants_access(status text) returns boolean
       language sql immutable parallel safe
@@ -106,9 +123,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index memberships_user_idx on memberships (user_id);
     create trigger memberships_touch before update on memberships for each row execute function app.touch();
 
-    -- Checked when a request's transaction opens: a token outlives neither its membership, nor
-    -- the user's account, nor the organization's activation. Runs as the caller, inside RLS.
-    create function app.session_is_valid() returns boolean
+    -- The sign-in rule of DESIGN.md in one place: a live membership whose status gives platform
+    -- access, in an active organization, of an active account. Runs as its caller (inside RLS).
+    create function app.member_may_sign_in(p_organization_id uuid, p_user_id uuid) returns boolean
       language sql stable
       as $$
         select exists (
@@ -116,13 +133,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
             from public.memberships m
             join public.organizations o on o.id = m.organization_id
             join public.users u on u.id = m.user_id
-           where m.organization_id = app.current_org_id()
-             and m.user_id = app.current_user_id()
+           where m.organization_id = p_organization_id
+             and m.user_id = p_user_id
              and m.ended_at is null
              and app.membership_grants_access(m.status)
              and o.is_active
              and u.status = 'active')
       $$;
+
+    -- Checked when a request's transaction opens: a token outlives neither its membership, nor
+    -- the user's account, nor the organization's activation.
+    create function app.session_is_valid() returns boolean
+      language sql stable
+      as $$ select app.member_may_sign_in(app.current_org_id(), app.current_user_id()) $$;
 
     -- Sign-in runs before any tenant is known. These functions are owned by tenantql_auth, a
     -- NOLOGIN role without BYPASSRLS that only policies naming it let read accounts; the app role
@@ -184,7 +207,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop function app.record_sign_in();
     drop function app.organizations_exist();
     drop function app.session_is_valid();
+    drop function app.member_may_sign_in(uuid, uuid);
     drop function app.membership_grants_access(text);
+    drop function app.isolate_by_tenant(regclass);
     drop function app.touch();
     drop function app.current_user_id();
     drop function app.current_org_id();

@@ -43,17 +43,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create or replace function app.session_is_valid() returns boolean
       language sql stable
       as $$
-        select exists (
-          select 1
-            from public.memberships m
-            join public.organizations o on o.id = m.organization_id
-            join public.users u on u.id = m.user_id
-           where m.organization_id = app.current_org_id()
-             and m.user_id = app.current_user_id()
-             and m.ended_at is null
-             and app.membership_grants_access(m.status)
-             and o.is_active
-             and u.status = 'active')
+        select app.member_may_sign_in(app.current_org_id(), app.current_user_id())
         and exists (
           select 1 from public.auth_refresh_tokens t
            where t.organization_id = app.current_org_id()
@@ -88,13 +78,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           return query select 'expired', t.user_id, t.organization_id, t.family_id;
           return;
         end if;
-        if not exists (
-          select 1
-            from public.memberships m
-            join public.organizations o on o.id = m.organization_id
-            join public.users u on u.id = m.user_id
-           where m.organization_id = t.organization_id and m.user_id = t.user_id and m.ended_at is null
-             and app.membership_grants_access(m.status) and o.is_active and u.status = 'active') then
+        if not app.member_may_sign_in(t.organization_id, t.user_id) then
           update public.auth_refresh_tokens r set revoked_at = now(), revoked_reason = 'access_lost'
            where r.organization_id = t.organization_id and r.family_id = t.family_id and r.revoked_at is null;
           return query select 'denied', t.user_id, t.organization_id, t.family_id;
@@ -125,13 +109,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create function app.may_sign_in_to(p_organization_id uuid) returns boolean
       language sql stable security definer set search_path = ''
       as $$
-        select app.session_is_valid() and exists (
-          select 1
-            from public.memberships m
-            join public.organizations o on o.id = m.organization_id
-            join public.users u on u.id = m.user_id
-           where m.organization_id = p_organization_id and m.user_id = app.current_user_id() and m.ended_at is null
-             and app.membership_grants_access(m.status) and o.is_active and u.status = 'active')
+        select app.session_is_valid() and app.member_may_sign_in(p_organization_id, app.current_user_id())
       $$;
 
     revoke execute on function app.rotate_refresh_token(text, text, interval, text, text),
@@ -155,19 +133,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop function app.may_sign_in_to(uuid);
     create or replace function app.session_is_valid() returns boolean
       language sql stable
-      as $$
-        select exists (
-          select 1
-            from public.memberships m
-            join public.organizations o on o.id = m.organization_id
-            join public.users u on u.id = m.user_id
-           where m.organization_id = app.current_org_id()
-             and m.user_id = app.current_user_id()
-             and m.ended_at is null
-             and app.membership_grants_access(m.status)
-             and o.is_active
-             and u.status = 'active')
-      $$;
+      as $$ select app.member_may_sign_in(app.current_org_id(), app.current_user_id()) $$;
     drop table auth_refresh_tokens;
     drop function app.current_session_id();
   `.execute(db);

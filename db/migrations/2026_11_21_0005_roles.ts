@@ -88,21 +88,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       foreign key (organization_id, custom_role_id) references roles (organization_id, id);
     create index memberships_custom_role_idx on memberships (organization_id, custom_role_id) where custom_role_id is not null;
 
-    -- What the request's viewer may do in the current organization: the built-in role's grants
-    -- plus the custom role's. Runs as the caller, inside RLS.
-    create function app.current_permissions() returns text[]
+    -- What a member holds now: the built-in role's grants plus the custom role's (nothing unless a
+    -- live member with platform access). Runs as the caller, inside RLS.
+    create function app.member_permissions(p_organization_id uuid, p_user_id uuid) returns text[]
       language sql stable
       as $$
-        select coalesce(array_agg(distinct p order by p), '{}')
+        select coalesce(array_agg(distinct g.p order by g.p), '{}')
           from public.memberships m
           cross join lateral (
             select b.permission from public.built_in_role_permissions b where b.role = m.role
             union
             select r.permission from public.role_permissions r
-             where r.organization_id = m.organization_id and r.role_id = m.custom_role_id
-          ) g(p)
-         where m.organization_id = app.current_org_id() and m.user_id = app.current_user_id() and m.ended_at is null
+             where r.organization_id = m.organization_id and r.role_id = m.custom_role_id) g(p)
+         where m.organization_id = p_organization_id and m.user_id = p_user_id
+           and m.ended_at is null and app.membership_grants_access(m.status)
       $$;
+
+    -- What the request's viewer may do in the current organization.
+    create function app.current_permissions() returns text[]
+      language sql stable
+      as $$ select app.member_permissions(app.current_org_id(), app.current_user_id()) $$;
   `.execute(db);
 
   await sql`insert into permissions (key, description) select * from unnest(${PERMISSIONS.map(([k]) => k)}::text[], ${PERMISSIONS.map(([, d]) => d)}::text[])`.execute(db);
@@ -113,6 +118,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     drop function app.current_permissions();
+    drop function app.member_permissions(uuid, uuid);
     alter table memberships drop column custom_role_id;
     drop table role_permissions, roles, built_in_role_permissions, permissions;
   `.execute(db);

@@ -43,16 +43,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create function app.permissions_in(p_organization_id uuid) returns text[]
       language sql stable security definer set search_path = ''
       as $$
-        select coalesce(array_agg(distinct g.p), '{}')
-          from public.memberships m
-          join public.organizations o on o.id = m.organization_id and o.is_active
-          cross join lateral (
-            select b.permission from public.built_in_role_permissions b where b.role = m.role
-            union
-            select r.permission from public.role_permissions r
-             where r.organization_id = m.organization_id and r.role_id = m.custom_role_id) g(p)
-         where m.organization_id = p_organization_id and m.user_id = app.current_user_id()
-           and m.ended_at is null and app.membership_grants_access(m.status)
+        select case when app.member_may_sign_in(p_organization_id, app.current_user_id())
+                    then app.member_permissions(p_organization_id, app.current_user_id()) else '{}' end
       $$;
 
     -- Seed 000: a transfer ends the old membership as inactive and creates the new one in the

@@ -32,21 +32,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       language sql stable parallel safe
       as $$ select nullif(current_setting('app.current_api_key_id', true), '')::uuid $$;
 
-    -- What a member holds now: built-in role plus custom role (none if not a live member with access).
-    create function app.member_permissions(p_organization_id uuid, p_user_id uuid) returns text[]
-      language sql stable
-      as $$
-        select coalesce(array_agg(distinct g.p), '{}')
-          from public.memberships m
-          cross join lateral (
-            select b.permission from public.built_in_role_permissions b where b.role = m.role
-            union
-            select r.permission from public.role_permissions r
-             where r.organization_id = m.organization_id and r.role_id = m.custom_role_id) g(p)
-         where m.organization_id = p_organization_id and m.user_id = p_user_id
-           and m.ended_at is null and app.membership_grants_access(m.status)
-      $$;
-
     -- A key lives while it is unrevoked, unexpired, its organization active and its creator a
     -- member who may sign in.
     create function app.api_key_is_live(p_organization_id uuid, p_created_by uuid, p_revoked_at timestamptz, p_expires_at timestamptz)
@@ -54,10 +39,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       language sql stable
       as $$
         select p_revoked_at is null and (p_expires_at is null or p_expires_at > now())
-           and exists (select 1 from public.organizations o where o.id = p_organization_id and o.is_active)
-           and exists (select 1 from public.memberships m join public.users u on u.id = m.user_id
-                        where m.organization_id = p_organization_id and m.user_id = p_created_by and m.ended_at is null
-                          and app.membership_grants_access(m.status) and u.status = 'active')
+           and app.member_may_sign_in(p_organization_id, p_created_by)
       $$;
 
     -- Resolves a presented key before any tenant is set: its organization, id and permissions,
@@ -92,23 +74,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create or replace function app.current_permissions() returns text[]
       language sql stable
       as $$
-        select case when app.current_api_key_id() is not null then (
-          select coalesce(array_agg(distinct p order by p), '{}')
-            from public.api_keys k
-            cross join unnest(k.permissions) as p
-           where k.organization_id = app.current_org_id() and k.id = app.current_api_key_id()
-             and p = any(app.member_permissions(k.organization_id, k.created_by))
-        ) else (
-          select coalesce(array_agg(distinct p order by p), '{}')
-            from public.memberships m
-            cross join lateral (
-              select b.permission from public.built_in_role_permissions b where b.role = m.role
-              union
-              select r.permission from public.role_permissions r
-               where r.organization_id = m.organization_id and r.role_id = m.custom_role_id
-            ) g(p)
-           where m.organization_id = app.current_org_id() and m.user_id = app.current_user_id() and m.ended_at is null
-        ) end
+        select case when app.current_api_key_id() is null
+          then app.member_permissions(app.current_org_id(), app.current_user_id())
+          else (
+            select coalesce(array_agg(distinct p order by p), '{}')
+              from public.api_keys k cross join unnest(k.permissions) as p
+             where k.organization_id = app.current_org_id() and k.id = app.current_api_key_id()
+               and p = any(app.member_permissions(k.organization_id, k.created_by)))
+          end
       $$;
 
     revoke execute on function app.authenticate_api_key(text) from public;
@@ -125,22 +98,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     create or replace function app.current_permissions() returns text[]
       language sql stable
-      as $$
-        select coalesce(array_agg(distinct p order by p), '{}')
-          from public.memberships m
-          cross join lateral (
-            select b.permission from public.built_in_role_permissions b where b.role = m.role
-            union
-            select r.permission from public.role_permissions r
-             where r.organization_id = m.organization_id and r.role_id = m.custom_role_id
-          ) g(p)
-         where m.organization_id = app.current_org_id() and m.user_id = app.current_user_id() and m.ended_at is null
-      $$;
+      as $$ select app.member_permissions(app.current_org_id(), app.current_user_id()) $$;
     drop function app.authenticate_api_key(text);
     drop function app.api_key_is_valid();
     drop function app.api_key_is_live(uuid, uuid, timestamptz, timestamptz);
     drop table api_keys;
-    drop function app.member_permissions(uuid, uuid);
     drop function app.current_api_key_id();
   `.execute(db);
 }

@@ -469,12 +469,6 @@ export type MutationVerifyEmailArgs = {
   input: VerifyEmailInput;
 };
 
-export type NewOrganizationInput = {
-  name: Scalars['String']['input'];
-  /** Lowercase letters, digits and hyphens; made from the name when not given. */
-  slug?: InputMaybe<Scalars['String']['input']>;
-};
-
 /** A tenant. Never deleted, only deactivated. */
 export type Organization = {
   __typename?: 'Organization';
@@ -659,7 +653,7 @@ export type SignUpInput = {
   firstName?: InputMaybe<Scalars['String']['input']>;
   lastName?: InputMaybe<Scalars['String']['input']>;
   /** Also create this organization, with the new user as its owner, and sign in to it. */
-  organization?: InputMaybe<NewOrganizationInput>;
+  organization?: InputMaybe<CreateOrganizationInput>;
   password: Scalars['String']['input'];
   username: Scalars['String']['input'];
 };

@@ -1,19 +1,7 @@
 import { Field, InputType } from 'type-graphql';
 import { IsEmail, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { IsStrongPassword } from '../../auth/password-policy';
-
-@InputType()
-export class NewOrganizationInput {
-  @Field()
-  @Length(1, 255, { message: 'must be 1 to 255 characters' })
-  name!: string;
-
-  @Field(() => String, { nullable: true, description: 'Lowercase letters, digits and hyphens; made from the name when not given.' })
-  @IsOptional()
-  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'must be lowercase letters, digits and hyphens' })
-  @MaxLength(100)
-  slug?: string | null;
-}
+import { CreateOrganizationInput } from '../tenancy/organization.input';
 
 @InputType()
 export class SignUpInput {
@@ -40,10 +28,10 @@ export class SignUpInput {
   @MaxLength(100)
   lastName?: string | null;
 
-  @Field(() => NewOrganizationInput, { nullable: true, description: 'Also create this organization, with the new user as its owner, and sign in to it.' })
+  @Field(() => CreateOrganizationInput, { nullable: true, description: 'Also create this organization, with the new user as its owner, and sign in to it.' })
   @IsOptional()
   @ValidateNested()
-  organization?: NewOrganizationInput | null;
+  organization?: CreateOrganizationInput | null;
 }
 
 @InputType()
