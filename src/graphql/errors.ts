@@ -85,10 +85,16 @@ function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLF
       return { code: 'CONFLICT', message: 'A record with these values already exists' };
     case '23503':
       return { code: 'BAD_USER_INPUT', message: 'A referenced record does not exist' };
-    case '23514':
-    case '23502':
-    case '22001':
-    case '22P02':
+    case '23514': // check violation
+    case '23502': // not null
+    case '22001': // string too long
+    case '22P02': // invalid text representation
+    case '22021': // invalid byte sequence (e.g. a NUL character)
+    case '22P05': // untranslatable character
+    case '22003': // numeric out of range
+    case '22007': // invalid datetime format
+    case '22008': // datetime out of range
+    case '22023': // invalid parameter value
       return { code: 'BAD_USER_INPUT', message: 'A value is not valid' };
     case '23P01':
       return { code: 'CONFLICT', message: 'This conflicts with an existing record' };

@@ -84,6 +84,13 @@ describe('updateProfile', () => {
     expect(await row()).toEqual(before);
   });
 
+  it('answers a NUL character with BAD_USER_INPUT, not an internal error', async () => {
+    const before = await row();
+    const res = await app.gql(UPDATE, { token, variables: { input: { firstName: 'Nul\u0000Byte' } } });
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await row()).toEqual(before);
+  });
+
   it('needs a signed-in user', async () => {
     const res = await app.gql(UPDATE, { variables: { input: { firstName: 'Nobody' } } });
     expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
