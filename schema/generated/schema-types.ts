@@ -142,6 +142,14 @@ export type CreateTeamInput = {
   name: Scalars['String']['input'];
 };
 
+/** A range of date-times; every bound given must hold. */
+export type DateTimeFilter = {
+  gt?: InputMaybe<Scalars['DateTime']['input']>;
+  gte?: InputMaybe<Scalars['DateTime']['input']>;
+  lt?: InputMaybe<Scalars['DateTime']['input']>;
+  lte?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export type DeleteRoleInput = {
   id: Scalars['UUID']['input'];
 };
@@ -189,6 +197,8 @@ export type LoginInput = {
 
 /** Narrows a list of members; every given condition must hold. */
 export type MemberFilter = {
+  /** When they joined. */
+  joinedAt?: InputMaybe<DateTimeFilter>;
   /** Only live memberships (true), only ended ones (false), or both (null, the default). */
   live?: InputMaybe<Scalars['Boolean']['input']>;
   /** Any of these roles. */
@@ -196,6 +206,11 @@ export type MemberFilter = {
   /** Any of these statuses. */
   status?: InputMaybe<Array<MembershipStatus>>;
 };
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type MemberOrder =
+  | 'JOINED_AT_ASC'
+  | 'JOINED_AT_DESC';
 
 /** A user in an organization, with a role and a lifecycle status. */
 export type Membership = {
@@ -510,6 +525,7 @@ export type OrganizationMembersArgs = {
   filter?: InputMaybe<MemberFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<MemberOrder>;
 };
 
 

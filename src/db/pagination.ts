@@ -43,8 +43,11 @@ export interface Page<Row> {
  * rounded to JavaScript's milliseconds would repeat or skip rows at page boundaries.
  */
 export function encodeCursor(sort: KeysetSort, sortValue: string, id: string): string {
-  return Buffer.from(JSON.stringify([sort.column, sortValue, id])).toString('base64url');
+  return Buffer.from(JSON.stringify([orderName(sort), sortValue, id])).toString('base64url');
 }
+
+/** A cursor belongs to one order: column and direction. */
+const orderName = (sort: KeysetSort) => `${sort.column}:${sort.direction}`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VALUE_SHAPES: Record<KeysetSort['type'], RegExp> = {
@@ -62,7 +65,7 @@ function decodeCursor(sort: KeysetSort, cursor: string, field: string): { value:
   } catch {
     throw invalid();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== sort.column) throw invalid();
+  if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== orderName(sort)) throw invalid();
   const [, value, id] = parsed as [string, unknown, unknown];
   if (typeof id !== 'string' || !UUID.test(id)) throw invalid();
   if (typeof value !== 'string' || !VALUE_SHAPES[sort.type].test(value)) throw invalid();

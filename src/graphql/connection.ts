@@ -1,4 +1,4 @@
-import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { ArgsType, Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import type { Kysely } from 'kysely';
 import {
   countsByParent, pageRequest, pagesByParent,
@@ -106,7 +106,7 @@ export function fillConnection<Row, T, C extends ConnectionShape<T>>(
 /** The key of a per-parent connection loader: a parent and the field's arguments. */
 export interface ParentPageKey<F> {
   parentId: string;
-  args: PageArgs & { filter?: F | null };
+  args: PageArgs & { filter?: F | null; orderBy?: string | null };
 }
 
 /**
@@ -127,13 +127,19 @@ export function defineParentConnection<Row, F>(options: {
   table: keyof Database & string;
   alias: string;
   parentColumn: string;
+  /** The default order. */
   sort: KeysetSort;
+  /** Other orders, by the internal value of the field's `orderBy` enum (see `orderEnum`). */
+  orders?: Record<string, KeysetSort>;
   /** Narrows the children by the field's `filter` argument (called with null when absent). */
   filter?: (query: AnyQuery, value: F | null) => AnyQuery;
   /** Columns to read, when the app role may not read them all. */
   columns?: readonly string[];
 }) {
-  const keyOf = (key: ParentPageKey<F>) => JSON.stringify([key.parentId, key.args.first, key.args.after, key.args.last, key.args.before, key.args.filter ?? null]);
+  const keyOf = (key: ParentPageKey<F>) => JSON.stringify([
+    key.parentId, key.args.first, key.args.after, key.args.last, key.args.before, key.args.filter ?? null, key.args.orderBy ?? null,
+  ]);
+  const sortOf = (args: ParentPageKey<F>['args']): KeysetSort => (args.orderBy && options.orders?.[args.orderBy]) || options.sort;
   const argsKey = (key: ParentPageKey<F>) => keyOf({ ...key, parentId: '' });
   const filterFor = (filter: F | null | undefined) =>
     options.filter ? (q: AnyQuery) => options.filter!(q, filter ?? null) : undefined;
@@ -154,11 +160,12 @@ export function defineParentConnection<Row, F>(options: {
       const results = new Map<string, Page<Row>>();
       await Promise.all(groups(keys).map(async (group) => {
         const { args } = group[0]!;
-        const request = pageRequest(args, options.sort);
+        const sort = sortOf(args);
+        const request = pageRequest(args, sort);
         const pages = await pagesByParent<Row>(db, {
           parentIds: [...new Set(group.map((k) => k.parentId))],
           table: options.table, alias: options.alias, parentColumn: options.parentColumn,
-          sort: options.sort, page: request, filter: filterFor(args.filter), columns: options.columns,
+          sort, page: request, filter: filterFor(args.filter), columns: options.columns,
         });
         for (const key of group) results.set(keyOf(key), pages.get(key.parentId)!);
       }));
@@ -194,9 +201,23 @@ export function defineParentConnection<Row, F>(options: {
       toNode: (row: Row) => T,
     ): Promise<C> {
       // Arguments are checked before any SQL runs, so a bad cursor is the caller's error, not the batch's.
-      pageRequest(key.args, options.sort);
+      pageRequest(key.args, sortOf(key.args));
       const rows = await loaders.use(page).load(key);
       return fillConnection(connection, rows, toNode, () => loaders.use(count).load(key));
     },
   };
+}
+
+/**
+ * A GraphQL enum for a connection's `orderBy` argument, from the orders a connection defines:
+ * `joined_at_desc` becomes `JOINED_AT_DESC`. Every order ends with `id` as its tiebreak.
+ *
+ * @example
+ * const MEMBER_ORDERS = { joined_at_asc: {...}, joined_at_desc: {...} };
+ * export const MemberOrder = orderEnum('MemberOrder', MEMBER_ORDERS);
+ */
+export function orderEnum<K extends string>(name: string, orders: Record<K, KeysetSort>): Record<Uppercase<K>, K> {
+  const values = Object.fromEntries(Object.keys(orders).map((k) => [k.toUpperCase(), k])) as Record<Uppercase<K>, K>;
+  registerEnumType(values, { name, description: `Orders of a list; ties are broken by id, so pages are stable.` });
+  return values;
 }

@@ -118,6 +118,25 @@ describe('organization and members', () => {
       expect(emails(next.body.data!)).toEqual(all.slice(4, 8));
     });
 
+    it('orders by newest first when asked, with cursors of that order only', async () => {
+      const MEMBERS_DESC = MEMBERS.replace('$filter: MemberFilter)', '$filter: MemberFilter, $orderBy: MemberOrder)').replace('filter: $filter)', 'filter: $filter, orderBy: $orderBy)');
+      const page1 = await app.gql<MembersPage>(MEMBERS_DESC, { token, variables: { first: 5, orderBy: 'JOINED_AT_DESC' } });
+      const page2 = await app.gql<MembersPage>(MEMBERS_DESC, { token, variables: { first: 5, orderBy: 'JOINED_AT_DESC', after: page1.body.data!.organization.members.pageInfo.endCursor } });
+      const desc = [...emails(page1.body.data!), ...emails(page2.body.data!)];
+      const ascNow = emails((await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 100 } })).body.data!);
+      expect(desc).toEqual([...ascNow].reverse().slice(0, 10));
+      // an ascending cursor is refused by the descending order
+      const mixed = await app.gql<MembersPage>(MEMBERS_DESC, { token, variables: { first: 5, orderBy: 'JOINED_AT_DESC', after: (await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 1 } })).body.data!.organization.members.pageInfo.endCursor } });
+      expect(mixed.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    });
+
+    it('filters by a joined-at range', async () => {
+      const future = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 50, filter: { joinedAt: { gt: new Date(Date.now() + 60_000).toISOString() } } } });
+      expect(emails(future.body.data!)).toEqual([]);
+      const past = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 50, filter: { joinedAt: { lte: new Date(Date.now() + 60_000).toISOString() } } } });
+      expect(emails(past.body.data!).length).toBeGreaterThanOrEqual(12);
+    });
+
     it('defaults to 20 and refuses more than 100 or both first and last, naming the argument', async () => {
       const big = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 101 } });
       expect(big.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });

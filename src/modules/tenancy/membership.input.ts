@@ -1,5 +1,8 @@
 import { Field, InputType } from 'type-graphql';
-import { ArrayMaxSize, IsEmail, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsEmail, IsOptional, Length, MaxLength, ValidateNested } from 'class-validator';
+import { DateTimeFilter } from '../../graphql/filters';
+import { orderEnum } from '../../graphql/connection';
+import { MEMBER_ORDERS } from './tenancy.loaders';
 import { UUIDResolver } from 'graphql-scalars';
 import type { MembershipRole, MembershipStatus } from '../../db/schema';
 import { MembershipRoleEnum, MembershipStatusEnum } from './tenancy.enums';
@@ -16,7 +19,14 @@ export class MemberFilter {
 
   @Field(() => Boolean, { nullable: true, description: 'Only live memberships (true), only ended ones (false), or both (null, the default).' })
   live?: boolean | null;
+
+  @Field(() => DateTimeFilter, { nullable: true, description: 'When they joined.' })
+  @IsOptional()
+  @ValidateNested()
+  joinedAt?: DateTimeFilter | null;
 }
+
+export const MemberOrder = orderEnum('MemberOrder', MEMBER_ORDERS);
 
 @InputType()
 export class InviteMemberInput {

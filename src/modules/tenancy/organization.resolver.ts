@@ -3,7 +3,7 @@ import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { NotFoundError } from '../../graphql/errors';
-import { MemberFilter } from './membership.input';
+import { MemberFilter, MemberOrder } from './membership.input';
 import { Membership, MembershipConnection } from './membership.type';
 import { Organization } from './organization.type';
 import { membersOfOrganization, organizationById } from './tenancy.loaders';
@@ -63,11 +63,12 @@ export class OrganizationResolver {
     @Root() organization: Organization,
     @Args() page: ConnectionArgs,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
+    @Arg('orderBy', () => MemberOrder, { nullable: true, description: 'Default JOINED_AT_ASC.' }) orderBy: string | null,
     @Ctx() ctx: Context,
   ): Promise<MembershipConnection> {
     return membersOfOrganization.load(
       ctx.loaders,
-      { parentId: organization.id, args: { first: page.first, after: page.after, last: page.last, before: page.before, filter } },
+      { parentId: organization.id, args: { first: page.first, after: page.after, last: page.last, before: page.before, filter, orderBy } },
       new MembershipConnection(),
       Membership.fromRow,
     );

@@ -1,5 +1,7 @@
 import { byKey, defineLoader } from '../../graphql/loaders';
 import { defineParentConnection } from '../../graphql/connection';
+import { applyRange } from '../../graphql/filters';
+import type { KeysetSort } from '../../db/pagination';
 import type { MembershipRow } from '../../db/schema';
 import { findLiveMembershipsByUserIds, findOrganizationsByIds, findUsersByIds } from './tenancy.repository';
 import type { MemberFilter } from './membership.input';
@@ -17,15 +19,21 @@ export const organizationById = defineLoader<string, Organization | null>('organ
 export const liveMembershipByUserId = defineLoader<string, Membership | null>('liveMembershipByUserId', async (db, ids) =>
   byKey(ids, await findLiveMembershipsByUserIds(db, ids), (row) => row.user_id, Membership.fromRow));
 
-/** `organization.members(...)`: oldest members first, `id` breaking ties. */
+export const MEMBER_ORDERS = {
+  joined_at_asc: { column: 'joined_at', direction: 'asc', type: 'timestamp' },
+  joined_at_desc: { column: 'joined_at', direction: 'desc', type: 'timestamp' },
+} as const satisfies Record<string, KeysetSort>;
+
+/** `organization.members(...)`: oldest members first by default, `id` breaking ties. */
 export const membersOfOrganization = defineParentConnection<MembershipRow, MemberFilter>({
   name: 'membersOfOrganization',
   table: 'memberships',
   alias: 'm',
   parentColumn: 'organization_id',
-  sort: { column: 'joined_at', direction: 'asc', type: 'timestamp' },
+  sort: MEMBER_ORDERS.joined_at_asc,
+  orders: MEMBER_ORDERS,
   filter: (query, filter) => {
-    let q = query;
+    let q = applyRange(query, 'm.joined_at', filter?.joinedAt);
     if (filter?.status?.length) q = q.where('m.status', 'in', filter.status);
     if (filter?.role?.length) q = q.where('m.role', 'in', filter.role);
     if (filter?.live === true) q = q.where('m.ended_at', 'is', null);
