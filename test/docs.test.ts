@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../src/paths';
+import { buildSchema, parse, validate } from 'graphql';
+import { PROJECT_ROOT, SCHEMA_FILE } from '../src/paths';
 
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
 
@@ -30,5 +31,14 @@ describe('README and Dockerfile', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER (?!root)\w+/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
+  });
+
+  it('shows only GraphQL examples that are valid against the schema (docs/api.md)', () => {
+    const schema = buildSchema(fs.readFileSync(SCHEMA_FILE, 'utf8'));
+    const blocks = [...read('docs/api.md').matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    for (const block of blocks) {
+      expect({ block, errors: validate(schema, parse(block)).map((e) => e.message) }).toEqual({ block, errors: [] });
+    }
   });
 });
