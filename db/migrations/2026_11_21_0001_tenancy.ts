@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { handToAuthRole } from './helpers';
 
 /**
  * Tenancy: organizations (tenants), users (global people), memberships (a user in an
@@ -184,19 +185,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       language sql stable security definer set search_path = ''
       as $$ select exists (select 1 from public.organizations) $$;
 
-    revoke execute on function app.sign_in_candidate(text, text), app.record_sign_in(), app.organizations_exist() from public;
-    -- Handing a function to another owner needs CREATE on its schema, only for that moment.
-    grant usage, create on schema app to tenantql_auth;
-    alter function app.sign_in_candidate(text, text) owner to tenantql_auth;
-    alter function app.record_sign_in() owner to tenantql_auth;
-    alter function app.organizations_exist() owner to tenantql_auth;
-    revoke create on schema app from tenantql_auth;
-    -- Only the new owner can grant EXECUTE now; the owner (session_user) may act as it for that.
-    set local role tenantql_auth;
-    grant execute on function app.sign_in_candidate(text, text), app.record_sign_in() to tenantql_app;
-    grant execute on function app.organizations_exist() to session_user;
-    reset role;
   `.execute(db);
+  await handToAuthRole(db, {
+    'app.sign_in_candidate(text, text)': ['tenantql_app'],
+    'app.record_sign_in()': ['tenantql_app'],
+    'app.organizations_exist()': ['session_user'],
+  });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { handToAuthRole } from './helpers';
 
 /**
  * Sessions (seed 001 `auth_refresh_tokens`): rotating refresh tokens, stored only as SHA-256
@@ -112,18 +113,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         select app.session_is_valid() and app.member_may_sign_in(p_organization_id, app.current_user_id())
       $$;
 
-    revoke execute on function app.rotate_refresh_token(text, text, interval, text, text),
-      app.revoke_sessions_of_current_user(), app.may_sign_in_to(uuid) from public;
-    grant usage, create on schema app to tenantql_auth;
-    alter function app.rotate_refresh_token(text, text, interval, text, text) owner to tenantql_auth;
-    alter function app.revoke_sessions_of_current_user() owner to tenantql_auth;
-    alter function app.may_sign_in_to(uuid) owner to tenantql_auth;
-    revoke create on schema app from tenantql_auth;
-    set local role tenantql_auth;
-    grant execute on function app.rotate_refresh_token(text, text, interval, text, text),
-      app.revoke_sessions_of_current_user(), app.may_sign_in_to(uuid) to tenantql_app;
-    reset role;
   `.execute(db);
+  await handToAuthRole(db, {
+    'app.rotate_refresh_token(text, text, interval, text, text)': ['tenantql_app'],
+    'app.revoke_sessions_of_current_user()': ['tenantql_app'],
+    'app.may_sign_in_to(uuid)': ['tenantql_app'],
+  });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

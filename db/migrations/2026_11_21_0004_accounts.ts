@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { handToAuthRole } from './helpers';
 
 /**
  * Accounts: sign-up, one-time tokens (password reset, email verification), the mail outbox and
@@ -194,29 +195,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end
       $$;
 
-    revoke execute on function
-      app.begin_sign_in_attempt(text[], integer[], interval, interval), app.end_sign_in_attempt(text[]),
-      app.issue_user_token(text, text, interval), app.consume_user_token(text, text), app.reset_password(text, text), app.verify_email(text),
-      app.password_hash_of_current_user(), app.set_password_of_current_user(text)
-      from public;
-    grant usage, create on schema app to tenantql_auth;
-    alter function app.begin_sign_in_attempt(text[], integer[], interval, interval) owner to tenantql_auth;
-    alter function app.end_sign_in_attempt(text[]) owner to tenantql_auth;
-    alter function app.issue_user_token(text, text, interval) owner to tenantql_auth;
-    alter function app.consume_user_token(text, text) owner to tenantql_auth;
-    alter function app.reset_password(text, text) owner to tenantql_auth;
-    alter function app.verify_email(text) owner to tenantql_auth;
-    alter function app.password_hash_of_current_user() owner to tenantql_auth;
-    alter function app.set_password_of_current_user(text) owner to tenantql_auth;
-    revoke create on schema app from tenantql_auth;
-    set local role tenantql_auth;
-    grant execute on function
-      app.begin_sign_in_attempt(text[], integer[], interval, interval), app.end_sign_in_attempt(text[]),
-      app.issue_user_token(text, text, interval), app.reset_password(text, text), app.verify_email(text),
-      app.password_hash_of_current_user(), app.set_password_of_current_user(text)
-      to tenantql_app;
-    reset role;
   `.execute(db);
+  await handToAuthRole(db, {
+    'app.begin_sign_in_attempt(text[], integer[], interval, interval)': ['tenantql_app'],
+    'app.end_sign_in_attempt(text[])': ['tenantql_app'],
+    'app.issue_user_token(text, text, interval)': ['tenantql_app'],
+    'app.consume_user_token(text, text)': [],
+    'app.reset_password(text, text)': ['tenantql_app'],
+    'app.verify_email(text)': ['tenantql_app'],
+    'app.password_hash_of_current_user()': ['tenantql_app'],
+    'app.set_password_of_current_user(text)': ['tenantql_app'],
+  });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { handToAuthRole } from './helpers';
 
 /**
  * Organization lifecycle (seed 000): organizations are deactivated, never deleted. A deactivated
@@ -20,14 +21,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                 and m.ended_at is null and m.role = 'owner' and app.membership_grants_access(m.status))
         returning true
       $$;
-    revoke execute on function app.reactivate_organization(uuid) from public;
-    grant usage, create on schema app to tenantql_auth;
-    alter function app.reactivate_organization(uuid) owner to tenantql_auth;
-    revoke create on schema app from tenantql_auth;
-    set local role tenantql_auth;
-    grant execute on function app.reactivate_organization(uuid) to tenantql_app;
-    reset role;
   `.execute(db);
+  await handToAuthRole(db, {
+    'app.reactivate_organization(uuid)': ['tenantql_app'],
+  });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { handToAuthRole } from './helpers';
 
 /**
  * Membership lifecycle: invitations (token mailed, stored hashed, expiring) and the cross-tenant
@@ -83,16 +84,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end
       $$;
 
-    revoke execute on function app.invitation_by_token(text), app.permissions_in(uuid), app.transfer_membership(uuid, uuid) from public;
-    grant usage, create on schema app to tenantql_auth;
-    alter function app.invitation_by_token(text) owner to tenantql_auth;
-    alter function app.permissions_in(uuid) owner to tenantql_auth;
-    alter function app.transfer_membership(uuid, uuid) owner to tenantql_auth;
-    revoke create on schema app from tenantql_auth;
-    set local role tenantql_auth;
-    grant execute on function app.invitation_by_token(text), app.permissions_in(uuid), app.transfer_membership(uuid, uuid) to tenantql_app;
-    reset role;
   `.execute(db);
+  await handToAuthRole(db, {
+    'app.invitation_by_token(text)': ['tenantql_app'],
+    'app.permissions_in(uuid)': ['tenantql_app'],
+    'app.transfer_membership(uuid, uuid)': ['tenantql_app'],
+  });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { handToAuthRole } from './helpers';
 
 /**
  * API keys for partner integrations (seeds 000 and 003): scoped to one organization and to a
@@ -84,14 +85,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           end
       $$;
 
-    revoke execute on function app.authenticate_api_key(text) from public;
-    grant usage, create on schema app to tenantql_auth;
-    alter function app.authenticate_api_key(text) owner to tenantql_auth;
-    revoke create on schema app from tenantql_auth;
-    set local role tenantql_auth;
-    grant execute on function app.authenticate_api_key(text) to tenantql_app;
-    reset role;
   `.execute(db);
+  await handToAuthRole(db, {
+    'app.authenticate_api_key(text)': ['tenantql_app'],
+  });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,11 +1,9 @@
 import { closeTestPools, ownerDb, testPool } from '../support/db';
-import { startTestApp, type TestApp } from '../support/app';
+import { codeOf, startTestApp, type Res, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import { hashSecretToken } from '../../src/auth/secret-tokens';
 import type { MembershipRole } from '../../src/db/schema';
 
-type Res = { status: number; body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string; field?: string } }[] } };
-const codeOf = (res: Res) => res.body.errors?.[0]?.extensions?.code;
 
 describe('API keys', () => {
   let app: TestApp;

@@ -1,12 +1,10 @@
 import { closeTestPools, ownerDb, testPool } from '../support/db';
-import { startTestApp, type TestApp } from '../support/app';
+import { codeOf, startTestApp, type Res, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import type { MembershipRole, MembershipStatus } from '../../src/db/schema';
 import { INVITATION_FAILED } from '../../src/modules/access/session.service';
 import { mayTransition } from '../../src/modules/tenancy/membership.service';
 
-type Res = { body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string; field?: string } }[] } };
-const codeOf = (res: Res) => res.body.errors?.[0]?.extensions?.code;
 
 describe('membership lifecycle', () => {
   let app: TestApp;

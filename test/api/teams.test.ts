@@ -1,10 +1,8 @@
 import { closeTestPools, ownerDb, testPool } from '../support/db';
-import { startTestApp, type TestApp } from '../support/app';
+import { codeOf, startTestApp, type Res, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import type { MembershipRole } from '../../src/db/schema';
 
-type Res = { body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string; field?: string } }[] } };
-const codeOf = (res: Res) => res.body.errors?.[0]?.extensions?.code;
 
 describe('teams', () => {
   let app: TestApp;

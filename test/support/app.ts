@@ -36,6 +36,12 @@ export interface GqlResponse<T = Record<string, unknown>> {
   };
 }
 
+/** Any GraphQL response, for helpers that only look at its errors. */
+export type Res = Pick<GqlResponse, 'body'> & { status?: number };
+
+/** The `extensions.code` of a response's first error (undefined when it has none). */
+export const codeOf = (res: Res): string | undefined => res.body.errors?.[0]?.extensions?.code;
+
 export interface TestApp {
   url: string;
   pool: pg.Pool;
