@@ -108,3 +108,10 @@ select app.isolate_by_tenant('api_keys');
 drop policy if exists "key functions authenticate keys" on api_keys;
 create policy "key functions authenticate keys" on api_keys
   to tenantql_auth using (current_user = 'tenantql_auth') with check (current_user = 'tenantql_auth');
+
+-- Audit (policies/audit.sql) -------------------------------------------------
+-- A session is a refresh-token row; at sign-in nobody is signed in yet, so its user is the actor.
+select app.audit_table('auth_refresh_tokens', 'session', '{"redact": ["token_hash"], "actorColumn": "user_id"}');
+select app.audit_table('roles', 'role', '{"severity": "warning"}');
+select app.audit_table('role_permissions', 'role_permission', '{"severity": "warning"}');
+select app.audit_table('api_keys', 'api_key', '{"redact": ["secret_hash"], "ignore": ["last_used_at"], "severity": "warning"}');

@@ -8,3 +8,6 @@ grant update (role) on team_members to tenantql_app;
 select app.isolate_by_tenant('teams');
 
 select app.isolate_by_tenant('team_members');
+
+select app.audit_table('teams', 'team');
+select app.audit_table('team_members', 'team_member');

@@ -110,3 +110,11 @@ select app.isolate_by_tenant('invitations');
 drop policy if exists "invitation functions read invitations" on invitations;
 create policy "invitation functions read invitations" on invitations
   for select to tenantql_auth using (current_user = 'tenantql_auth');
+
+-- Audit (policies/audit.sql) -------------------------------------------------
+-- A user row has no organization: its changes are recorded in the organization the request acts
+-- for (none for an account outside any organization: sign-up alone, password reset).
+select app.audit_table('organizations', 'organization', '{"organizationColumn": "id"}');
+select app.audit_table('users', 'user', '{"organizationColumn": "", "redact": ["password_hash", "phone_number"], "ignore": ["last_login_at"]}');
+select app.audit_table('memberships', 'membership');
+select app.audit_table('invitations', 'invitation', '{"redact": ["token_hash"]}');

@@ -8,6 +8,8 @@ import * as organizationLifecycle from './2026_11_21_0006_organization_lifecycle
 import * as invitations from './2026_11_21_0007_invitations';
 import * as apiKeys from './2026_11_21_0008_api_keys';
 import * as teams from './2026_11_21_0009_teams';
+import * as audit from './2026_11_22_0010_audit';
+import * as work from './2026_11_22_0011_work';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -23,4 +25,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0007_invitations': invitations,
   '2026_11_21_0008_api_keys': apiKeys,
   '2026_11_21_0009_teams': teams,
+  '2026_11_22_0010_audit': audit,
+  '2026_11_22_0011_work': work,
 };

@@ -3,6 +3,9 @@ import pg from 'pg';
 import type { Database } from './schema';
 import type { TenantContext } from './request-transaction';
 
+// `date` columns stay 'YYYY-MM-DD' strings: a JavaScript Date would shift them by the time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+
 /**
  * A pg pool for one role. Pool errors on idle clients (a restarted database) are logged by the
  * caller's handler instead of crashing the process.

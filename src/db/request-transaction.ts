@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema';
 import { UnauthenticatedError } from '../graphql/errors';
@@ -22,11 +22,33 @@ function uuidLiteral(value: string | null): string {
   return `'${value.toLowerCase()}'`;
 }
 
-function setConfigSql(context: TenantContext): string {
+/** What the audit log records about a request (read in SQL by app.current_request()). */
+export interface RequestInfo {
+  requestId: string;
+  ip?: string | null;
+  userAgent?: string | null;
+  operationName?: string | null;
+}
+
+/**
+ * The request info as base64 of its JSON: only base64 characters ever reach the statement.
+ * NUL characters are dropped (Postgres text and jsonb cannot hold them).
+ */
+function requestInfoLiteral(info: RequestInfo): string {
+  const clean = (value: string | null | undefined, max: number) => value?.replace(/\0/g, '').slice(0, max) ?? null;
+  const json = JSON.stringify({
+    requestId: clean(info.requestId, 200), ip: clean(info.ip, 100),
+    userAgent: clean(info.userAgent, 500), operationName: clean(info.operationName, 200),
+  });
+  return `'${Buffer.from(json, 'utf8').toString('base64')}'`;
+}
+
+function setConfigSql(context: TenantContext, info: RequestInfo | null): string {
   return `select set_config('app.current_org_id', ${uuidLiteral(context.organizationId)}, true), ` +
     `set_config('app.current_user_id', ${uuidLiteral(context.userId)}, true), ` +
     `set_config('app.current_session_id', ${uuidLiteral(context.sessionId ?? null)}, true), ` +
-    `set_config('app.current_api_key_id', ${uuidLiteral(context.apiKeyId ?? null)}, true)`;
+    `set_config('app.current_api_key_id', ${uuidLiteral(context.apiKeyId ?? null)}, true)` +
+    (info ? `, set_config('app.request', ${requestInfoLiteral(info)}, true)` : '');
 }
 
 type State = 'idle' | 'open' | 'finished';
@@ -53,6 +75,8 @@ export class RequestTransaction {
   statementCount = 0;
   /** Set once the operation is known; a query runs in a READ ONLY transaction. */
   readOnly = false;
+  /** Who asked, from where, for the audit log; sent with the settings of read-write transactions. */
+  requestInfo: RequestInfo | null = null;
 
   private state: State = 'idle';
   private client: pg.PoolClient | undefined;
@@ -93,7 +117,7 @@ export class RequestTransaction {
 
   /** Changes who the request acts for (sign-in): applied now if the transaction is open, else at BEGIN. */
   async setContext(context: TenantContext): Promise<void> {
-    const statement = setConfigSql(context);
+    const statement = setConfigSql(context, this.auditInfo);
     this.context = context;
     for (const listener of this.contextListeners) listener();
     if (this.state === 'open' || this.opening) {
@@ -145,6 +169,10 @@ export class RequestTransaction {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.standalonePool }) });
     return db.transaction().execute(async (trx) => {
       this.statementCount += 2;
+      if (this.requestInfo) {
+        this.statementCount++;
+        await sql.raw(setConfigSql({ organizationId: null, userId: null }, this.requestInfo)).execute(trx);
+      }
       const counted = trx.withPlugin({
         transformQuery: (args) => {
           this.statementCount++;
@@ -165,7 +193,7 @@ export class RequestTransaction {
     const checkSession = check !== null;
     let sessionValid = true;
     try {
-      const results = await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context)}` +
+      const results = await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context, this.auditInfo)}` +
         (check ? `; select ${check} as valid` : ''));
       if (checkSession) sessionValid = (results as pg.QueryResult<{ valid: boolean }>[]).at(-1)?.rows[0]?.valid === true;
     } catch (error) {
@@ -189,6 +217,11 @@ export class RequestTransaction {
     this.state = 'open';
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.asPool(client) }) });
     return this.db;
+  }
+
+  /** Reads write nothing to audit: their settings stay minimal. */
+  private get auditInfo(): RequestInfo | null {
+    return this.readOnly ? null : this.requestInfo;
   }
 
   private readonly onClientError = (): void => {

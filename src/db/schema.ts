@@ -153,6 +153,140 @@ export interface AuthRefreshTokensTable extends Stamped {
   revoked_reason: RefreshTokenRevocation | null;
 }
 
+/** JSON columns: read as values, written as JSON text (Kysely passes strings through unchanged). */
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+export interface AuditLogTable {
+  organization_id: string;
+  id: Generated<string>;
+  created_at: Generated<Date>;
+  actor_user_id: string | null;
+  actor_api_key_id: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  changes: Json<Record<string, unknown>>;
+  severity: AuditSeverity;
+  request_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  operation_name: string | null;
+}
+export const AUDIT_SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
+export type AuditSeverity = (typeof AUDIT_SEVERITIES)[number];
+
+/** Tables whose rows are soft-deleted: `deleted_at` is set instead of removing the row. */
+interface SoftDeleted {
+  deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export const PROJECT_VISIBILITIES = ['public', 'private'] as const;
+export type ProjectVisibility = (typeof PROJECT_VISIBILITIES)[number];
+
+export interface ProjectsTable extends Stamped, SoftDeleted {
+  organization_id: string;
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  description: Generated<string>;
+  visibility: ColumnType<ProjectVisibility, ProjectVisibility | undefined, ProjectVisibility>;
+  settings: Json<{ features: string[] }>;
+  metadata: Json<Record<string, unknown>>;
+  owner_id: string;
+}
+
+export type ProjectMemberRole = 'lead' | 'member';
+
+export interface ProjectMembersTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  project_id: string;
+  user_id: string;
+  role: ColumnType<ProjectMemberRole, ProjectMemberRole | undefined, ProjectMemberRole>;
+}
+
+export const SPRINT_STATUSES = ['planned', 'active', 'completed', 'cancelled'] as const;
+export type SprintStatus = (typeof SPRINT_STATUSES)[number];
+
+/** `date` columns travel as 'YYYY-MM-DD' strings (see the type parser in database.ts). */
+export interface SprintsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  project_id: string;
+  name: string;
+  goal: Generated<string>;
+  status: ColumnType<SprintStatus, SprintStatus | undefined, SprintStatus>;
+  start_date: string;
+  end_date: string;
+  completed_at: Date | null;
+}
+
+export const MILESTONE_STATUSES = ['open', 'in_progress', 'completed', 'cancelled'] as const;
+export type MilestoneStatus = (typeof MILESTONE_STATUSES)[number];
+
+export interface MilestonesTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  project_id: string;
+  title: string;
+  description: Generated<string>;
+  status: ColumnType<MilestoneStatus, MilestoneStatus | undefined, MilestoneStatus>;
+  due_date: string | null;
+  completed_at: Date | null;
+}
+
+export const TASK_TYPES = ['task', 'bug', 'feature', 'epic'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+export const TASK_STATUSES = ['backlog', 'todo', 'in_progress', 'in_review', 'done', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const TASK_PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+export interface TasksTable extends Stamped, SoftDeleted {
+  organization_id: string;
+  id: Generated<string>;
+  project_id: string;
+  title: string;
+  description: Generated<string>;
+  type: ColumnType<TaskType, TaskType | undefined, TaskType>;
+  status: ColumnType<TaskStatus, TaskStatus | undefined, TaskStatus>;
+  priority: ColumnType<TaskPriority, TaskPriority | undefined, TaskPriority>;
+  priority_rank: ColumnType<number, never, never>;
+  assignee_id: string | null;
+  reporter_id: string | null;
+  sprint_id: string | null;
+  milestone_id: string | null;
+  parent_task_id: string | null;
+  depth: Generated<number>;
+  story_points: number | null;
+  due_date: Date | null;
+  due_sort: ColumnType<Date, never, never>;
+  started_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  completed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  custom_fields: Json<Record<string, unknown>>;
+}
+
+export interface TaskCommentsTable extends Stamped, SoftDeleted {
+  organization_id: string;
+  id: Generated<string>;
+  task_id: string;
+  author_id: string | null;
+  body: string;
+  edited_at: Date | null;
+}
+
+export interface TaskActivityTable {
+  organization_id: string;
+  id: Generated<string>;
+  task_id: string;
+  actor_user_id: string | null;
+  actor_api_key_id: string | null;
+  action: string;
+  changes: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+}
+
 /** The Kysely view of the database (schema `app`, on the search_path of every connection). */
 export interface Database {
   organizations: OrganizationsTable;
@@ -167,6 +301,14 @@ export interface Database {
   team_members: TeamMembersTable;
   roles: RolesTable;
   role_permissions: RolePermissionsTable;
+  audit_log: AuditLogTable;
+  projects: ProjectsTable;
+  project_members: ProjectMembersTable;
+  sprints: SprintsTable;
+  milestones: MilestonesTable;
+  tasks: TasksTable;
+  task_comments: TaskCommentsTable;
+  task_activity: TaskActivityTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

@@ -22,8 +22,9 @@ export function createTransactionPlugin(onFinished?: (summary: RequestSummary) =
     async requestDidStart() {
       const started = performance.now();
       return {
-        async didResolveOperation({ contextValue, operation }) {
+        async didResolveOperation({ contextValue, operation, operationName }) {
           contextValue.db.readOnly = operation?.operation === 'query';
+          if (contextValue.db.requestInfo) contextValue.db.requestInfo.operationName = operationName ?? null;
         },
         async willSendResponse({ contextValue, response, errors, operation, operationName }) {
           let failed = (errors?.length ?? 0) > 0;

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
+import { isIP } from 'node:net';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -106,6 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           sessionId: viewer?.sessionId ?? null,
           apiKeyId: apiKey?.id ?? null,
         }, options.standalonePool);
+        db.requestInfo = { requestId, ip: req.ip && isIP(req.ip) ? req.ip : null, userAgent: req.get('user-agent') ?? null };
         return {
           requestId,
           viewer,

@@ -3,7 +3,9 @@ import { startTestApp, type TestApp } from '../support/app';
 import { addMember, createOrganization, createRole, createUser, TEST_PASSWORD } from '../support/factories';
 import type { MembershipRole } from '../../src/db/schema';
 
-const READ = ['members:read', 'organizations:read', 'roles:read', 'teams:read', 'users:read'];
+const READ = ['members:read', 'organizations:read', 'projects:read', 'roles:read', 'teams:read', 'users:read'];
+/** The documented grants of a member (docs/security.md): READ plus the everyday work. */
+const MEMBER = [...READ, 'comments:create', 'projects:create', 'tasks:create', 'tasks:update'].sort();
 
 describe('roles and permissions', () => {
   let app: TestApp;
@@ -44,8 +46,9 @@ describe('roles and permissions', () => {
     const catalog = await app.gql<{ permissions: { key: string }[] }>('{ permissions { key description } }', { token: t.viewer.token });
     expect(catalog.body.data!.permissions.map((p) => p.key)).toEqual(expect.arrayContaining(['roles:manage', 'members:invite', 'api_keys:manage']));
     expect(await permissionsOf(t.viewer.token)).toEqual(READ);
-    expect(await permissionsOf(t.member.token)).toEqual(READ);
-    expect(await permissionsOf(t.officer.token)).toEqual([...READ, 'members:invite', 'members:update', 'teams:manage'].sort());
+    expect(await permissionsOf(t.member.token)).toEqual(MEMBER);
+    expect(await permissionsOf(t.officer.token)).toEqual(
+      [...MEMBER, 'members:invite', 'members:update', 'teams:manage', 'projects:update', 'tasks:delete', 'sprints:manage'].sort());
     expect(await permissionsOf(t.admin.token)).not.toContain('organizations:deactivate');
     expect(await permissionsOf(t.owner.token)).toEqual(catalog.body.data!.permissions.map((p) => p.key).sort());
   });
@@ -57,9 +60,9 @@ describe('roles and permissions', () => {
     const role = created.body.data!.createRole.role;
     expect(role.permissions).toEqual(['members:invite', 'teams:manage']);
     expect((await assign(t.owner.token, t.member.membershipId, role.id)).body.data!.assignRole.membership.customRole!.name).toBe('Team lead');
-    expect(await permissionsOf(t.member.token)).toEqual([...READ, 'members:invite', 'teams:manage'].sort());
+    expect(await permissionsOf(t.member.token)).toEqual([...MEMBER, 'members:invite', 'teams:manage'].sort());
     await assign(t.owner.token, t.member.membershipId, null);
-    expect(await permissionsOf(t.member.token)).toEqual(READ);
+    expect(await permissionsOf(t.member.token)).toEqual(MEMBER);
 
     const listed = await app.gql<{ organization: { roles: { totalCount: number; edges: { node: { name: string; permissions: string[] } }[] } } }>(
       '{ organization { roles(first: 10) { totalCount edges { node { name permissions } } } } }', { token: t.viewer.token });

@@ -161,7 +161,12 @@ describe('row-level security', () => {
           }
 
           const copy = { ...theirRow, id: crypto.randomUUID() };
-          const message = await expectDenied(client, `insert into ${table} select * from jsonb_populate_record(null::${table}, $1::jsonb)`, [copy]);
+          // Every column but generated ones, which take no values.
+          const columns = (await client.query<{ list: string }>(`
+            select string_agg(quote_ident(attname), ', ' order by attnum) as list from pg_attribute
+             where attrelid = $1::regclass and attnum > 0 and not attisdropped and attgenerated = ''`, [table])).rows[0]!.list;
+          const message = await expectDenied(client,
+            `insert into ${table} (${columns}) select ${columns} from jsonb_populate_record(null::${table}, $1::jsonb)`, [copy]);
           const canInsert = (await client.query('select has_table_privilege($1, $2) as ok', [table, 'INSERT'])).rows[0].ok;
           if (canInsert) expect(message).toMatch(/row-level security/);
         });

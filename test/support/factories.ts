@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { withTenant } from '../../src/db/database';
 import type {
   Database, MembershipRole, MembershipRow, MembershipStatus, OrganizationRow, UserRow, UserStatus,
@@ -119,4 +119,43 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
     const team = await trx.insertInto('teams').values({ organization_id: organizationId, name: `team ${unique()}` }).returning('id').executeTakeFirstOrThrow();
     await trx.insertInto('team_members').values({ organization_id: organizationId, team_id: team.id, user_id: user.id }).execute();
   });
+  // Work: a project with a member, sprint, milestone, a task with a subtask and a comment; the
+  // triggers add task activity and audit entries.
+  const project = await createProject(db, organizationId, user.id);
+  await withTenant(db, { organizationId, userId: user.id }, async (trx) => {
+    await trx.insertInto('project_members').values({ organization_id: organizationId, project_id: project.id, user_id: user.id, role: 'lead' }).execute();
+    const sprint = await trx.insertInto('sprints').values({
+      organization_id: organizationId, project_id: project.id, name: 'Sprint 1', start_date: '2026-01-01', end_date: '2026-01-15',
+    }).returning('id').executeTakeFirstOrThrow();
+    const milestone = await trx.insertInto('milestones').values({ organization_id: organizationId, project_id: project.id, title: 'Beta' })
+      .returning('id').executeTakeFirstOrThrow();
+    const task = await createTask(trx, organizationId, project.id, { assignee_id: user.id, sprint_id: sprint.id, milestone_id: milestone.id });
+    await createTask(trx, organizationId, project.id, { parent_task_id: task.id });
+    await trx.insertInto('task_comments').values({ organization_id: organizationId, task_id: task.id, author_id: user.id, body: 'Looks good' }).execute();
+  });
+}
+
+/** A project owned by `ownerId` (a member of the organization). */
+export async function createProject(
+  db: Kysely<Database>,
+  organizationId: string,
+  ownerId: string,
+  values: Partial<Insertable<Database['projects']>> = {},
+): Promise<Selectable<Database['projects']>> {
+  const name = values.name ?? `Project ${unique()}`;
+  return withTenant(db, { organizationId, userId: ownerId }, (trx) => trx.insertInto('projects').values({
+    organization_id: organizationId, name, slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
+    owner_id: ownerId, ...values,
+  }).returningAll().executeTakeFirstOrThrow());
+}
+
+/** A task in a project, inside the caller's tenant transaction. */
+export async function createTask(
+  trx: Kysely<Database>,
+  organizationId: string,
+  projectId: string,
+  values: Partial<Insertable<Database['tasks']>> = {},
+): Promise<Selectable<Database['tasks']>> {
+  return trx.insertInto('tasks').values({ organization_id: organizationId, project_id: projectId, title: `Task ${unique()}`, ...values })
+    .returningAll().executeTakeFirstOrThrow();
 }
