@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { Database, MembershipRole, MembershipStatus } from '../../src/db/schema';
+import { SIGN_IN_STATUSES, type Database, type MembershipRole, type MembershipStatus } from '../../src/db/schema';
 import { setTenant } from '../../src/db/database';
 import { hashPassword } from '../../src/auth/passwords';
+import { seedWorkDemoData } from './work';
 
 export const DEMO_PASSWORD = 'DemoPass123';
 
@@ -69,6 +70,14 @@ export async function seedDemoData(db: Kysely<Database>): Promise<boolean> {
       await trx.insertInto('memberships')
         .values({ organization_id: organizationId, user_id: userIds.get(m.person)!, role: m.role, status: m.status, joined_at: joinedAt })
         .execute();
+    }
+    // Projects, sprints, milestones, tasks and comments, written by each organization's owner.
+    for (const org of organizations) {
+      const owner = memberships.find((m) => m.org === org.slug && m.role === 'owner')!;
+      const people = memberships
+        .filter((m) => m.org === org.slug && SIGN_IN_STATUSES.includes(m.status))
+        .map((m) => ({ key: m.person, userId: userIds.get(m.person)!, role: m.role }));
+      await seedWorkDemoData(trx, { slug: org.slug, organizationId: orgIds.get(org.slug)!, ownerId: userIds.get(owner.person)!, people });
     }
   });
   return true;
