@@ -33,14 +33,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     -- Only people with a membership (not ended) in the row's organization; another tenant's row
     -- is left to RLS, which says nothing about that tenant.
-    create function app.assert_member(p_organization_id uuid, p_user_id uuid, p_field text) returns void
+    -- p_constraint names the rule in the error, so the API can say which field broke it.
+    create function app.assert_member(p_organization_id uuid, p_user_id uuid, p_constraint text) returns void
       language plpgsql
       as $$
       begin
         if p_user_id is null or p_organization_id is distinct from app.current_org_id() then return; end if;
         if not exists (select 1 from public.memberships m
                         where m.organization_id = p_organization_id and m.user_id = p_user_id and m.ended_at is null) then
-          raise exception '% is not a member of the organization', p_field using errcode = '23503';
+          raise exception 'the user is not a member of the organization' using errcode = '23503', constraint = p_constraint;
         end if;
       end
       $$;
@@ -92,9 +93,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       as $$
       begin
         if tg_table_name = 'projects' then
-          perform app.assert_member(new.organization_id, new.owner_id, 'ownerId');
+          perform app.assert_member(new.organization_id, new.owner_id, 'projects_owner_is_member');
         else
-          perform app.assert_member(new.organization_id, new.user_id, 'userId');
+          perform app.assert_member(new.organization_id, new.user_id, 'project_members_are_members');
         end if;
         return new;
       end
@@ -188,13 +189,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       deleted_at timestamptz,
       primary key (organization_id, id),
       unique (organization_id, project_id, id),
-      foreign key (organization_id, project_id) references projects (organization_id, id) on delete cascade,
+      constraint tasks_project_fkey foreign key (organization_id, project_id) references projects (organization_id, id) on delete cascade,
       -- The sprint, milestone and parent are in the task's own project.
-      foreign key (organization_id, project_id, sprint_id) references sprints (organization_id, project_id, id)
-        on delete set null (sprint_id),
-      foreign key (organization_id, project_id, milestone_id) references milestones (organization_id, project_id, id)
-        on delete set null (milestone_id),
-      foreign key (organization_id, project_id, parent_task_id) references tasks (organization_id, project_id, id),
+      constraint tasks_sprint_fkey foreign key (organization_id, project_id, sprint_id)
+        references sprints (organization_id, project_id, id) on delete set null (sprint_id),
+      constraint tasks_milestone_fkey foreign key (organization_id, project_id, milestone_id)
+        references milestones (organization_id, project_id, id) on delete set null (milestone_id),
+      constraint tasks_parent_fkey foreign key (organization_id, project_id, parent_task_id)
+        references tasks (organization_id, project_id, id),
       constraint tasks_not_own_parent check (parent_task_id <> id)
     );
     create index tasks_project_idx on tasks (organization_id, project_id, created_at, id) where deleted_at is null;
@@ -213,10 +215,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       as $$
       begin
         if tg_op = 'INSERT' or new.assignee_id is distinct from old.assignee_id then
-          perform app.assert_member(new.organization_id, new.assignee_id, 'assigneeId');
+          perform app.assert_member(new.organization_id, new.assignee_id, 'tasks_assignee_is_member');
         end if;
         if tg_op = 'INSERT' or new.reporter_id is distinct from old.reporter_id then
-          perform app.assert_member(new.organization_id, new.reporter_id, 'reporterId');
+          perform app.assert_member(new.organization_id, new.reporter_id, 'tasks_reporter_is_member');
         end if;
         return new;
       end
@@ -243,7 +245,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       begin
         if tg_op = 'UPDATE' and new.status is distinct from old.status
            and not app.task_status_allowed(old.status, new.status) then
-          raise exception 'a task cannot go from % to %', old.status, new.status using errcode = '23514';
+          raise exception 'a task cannot go from % to %', old.status, new.status
+            using errcode = '23514', constraint = 'tasks_status_transition';
         end if;
         if new.status in ('in_progress', 'in_review', 'done') and new.started_at is null then
           new.started_at := now();
@@ -269,6 +272,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         v_height smallint := 1;
       begin
         if tg_op = 'UPDATE' and new.parent_task_id is not distinct from old.parent_task_id then
+          -- Depth is the database's: any write of it (task_depth_follows' or a direct one) becomes the parent's + 1.
+          if new.depth is distinct from old.depth then
+            new.depth := coalesce((select t.depth from public.tasks t
+                                    where t.organization_id = new.organization_id and t.id = new.parent_task_id), 0) + 1;
+          end if;
           return new;
         end if;
         if new.parent_task_id is not null then
@@ -280,7 +288,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
               union
               select t.id, t.parent_task_id from public.tasks t join up on t.organization_id = new.organization_id and t.id = up.parent_task_id
             ) select 1 from up where up.id = new.id) then
-            raise exception 'a task cannot be its own ancestor' using errcode = '23514';
+            raise exception 'a task cannot be its own ancestor' using errcode = '23514', constraint = 'tasks_no_cycle';
           end if;
           select t.depth into v_parent_depth from public.tasks t
            where t.organization_id = new.organization_id and t.id = new.parent_task_id;
@@ -294,13 +302,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           ) select max(level) into v_height from down;
         end if;
         if coalesce(v_parent_depth, 0) + v_height > 3 then
-          raise exception 'subtasks nest at most 3 levels deep' using errcode = '23514';
+          raise exception 'subtasks nest at most 3 levels deep' using errcode = '23514', constraint = 'tasks_depth';
         end if;
         new.depth := coalesce(v_parent_depth, 0) + 1;
         return new;
       end
       $$;
-    create trigger tasks_hierarchy before insert or update of parent_task_id on tasks
+    create trigger tasks_hierarchy before insert or update of parent_task_id, depth on tasks
       for each row execute function app.task_hierarchy();
 
     -- A moved task's subtasks follow its depth.
@@ -315,7 +323,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         return null;
       end
       $$;
-    create trigger tasks_depth_follows after update of depth on tasks
+    -- Also "of parent_task_id": UPDATE OF fires only for columns the statement sets, not for the
+    -- depth that tasks_hierarchy changes.
+    create trigger tasks_depth_follows after update of parent_task_id, depth on tasks
       for each row execute function app.task_depth_follows();
 
     create table task_comments (

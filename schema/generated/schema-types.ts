@@ -14,6 +14,8 @@ export type Scalars = {
   EmailAddress: { input: string; output: string; }
   /** The `JSONObject` scalar type represents JSON objects as specified by [ECMA-404](http://www.ecma-international.org/publications/files/ECMA-ST/ECMA-404.pdf). */
   JSONObject: { input: Record<string, unknown>; output: Record<string, unknown>; }
+  /** A local date string (i.e., with no associated timezone) in `YYYY-MM-DD` format, e.g. `2020-01-01`. */
+  LocalDate: { input: unknown; output: unknown; }
   /** A field whose value is a generic Universally Unique Identifier: https://en.wikipedia.org/wiki/Universally_unique_identifier. */
   UUID: { input: string; output: string; }
 };
@@ -29,6 +31,18 @@ export type AcceptInvitationInput = {
 export type AcceptedPayload = {
   __typename?: 'AcceptedPayload';
   accepted: Scalars['Boolean']['output'];
+};
+
+export type AddProjectMemberInput = {
+  projectId: Scalars['UUID']['input'];
+  role?: ProjectMemberRole;
+  /** A member of the organization. */
+  userId: Scalars['UUID']['input'];
+};
+
+export type AddTaskCommentInput = {
+  body: Scalars['String']['input'];
+  taskId: Scalars['UUID']['input'];
 };
 
 export type AddTeamMemberInput = {
@@ -79,6 +93,82 @@ export type AssignRoleInput = {
   roleId?: InputMaybe<Scalars['UUID']['input']>;
 };
 
+export type AssignTaskInput = {
+  /** A member of the organization, or null to unassign. */
+  assigneeId?: InputMaybe<Scalars['UUID']['input']>;
+  id: Scalars['UUID']['input'];
+};
+
+export type AuditLogConnection = {
+  __typename?: 'AuditLogConnection';
+  edges: Array<AuditLogEntryEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One change to the organization’s data, recorded by the database in the transaction that made it. */
+export type AuditLogEntry = {
+  __typename?: 'AuditLogEntry';
+  /** <resource>.<create|update|delete|restore>, e.g. task.update. */
+  action: Scalars['String']['output'];
+  /** The user who made the change, when they are still visible to the organization. */
+  actor: Maybe<User>;
+  /** The API key that made the change, if one did. */
+  actorApiKeyId: Maybe<Scalars['UUID']['output']>;
+  /** The user who made the change (see actor). */
+  actorUserId: Maybe<Scalars['UUID']['output']>;
+  /** {before, after}: the changed columns only; secrets appear as "[redacted]". */
+  changes: Scalars['JSONObject']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['UUID']['output'];
+  ip: Maybe<Scalars['String']['output']>;
+  /** The GraphQL operation name of the request. */
+  operationName: Maybe<Scalars['String']['output']>;
+  requestId: Maybe<Scalars['String']['output']>;
+  resourceId: Maybe<Scalars['UUID']['output']>;
+  /** e.g. project, task, membership, api_key. */
+  resourceType: Scalars['String']['output'];
+  severity: AuditSeverity;
+  userAgent: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditLogEntryEdge = {
+  __typename?: 'AuditLogEntryEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: AuditLogEntry;
+};
+
+/** Conditions on audit entries; every one given must hold. */
+export type AuditLogFilter = {
+  /** e.g. task.update */
+  action?: InputMaybe<Scalars['String']['input']>;
+  /** The user who made the changes. */
+  actor?: InputMaybe<Scalars['UUID']['input']>;
+  /** The API key that made the changes. */
+  actorApiKey?: InputMaybe<Scalars['UUID']['input']>;
+  /** At or after this instant. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  resourceId?: InputMaybe<Scalars['UUID']['input']>;
+  resourceType?: InputMaybe<Scalars['String']['input']>;
+  severity?: InputMaybe<Array<AuditSeverity>>;
+  /** Before this instant. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type AuditLogOrder =
+  | 'CREATED_AT_ASC'
+  | 'CREATED_AT_DESC';
+
+/** Deletions are WARNING at least; so is every change to roles and API keys. */
+export type AuditSeverity =
+  | 'CRITICAL'
+  | 'ERROR'
+  | 'INFO'
+  | 'WARNING';
+
 /** A new session, or a renewed one: tokens plus who and where. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -124,10 +214,29 @@ export type CreateApiKeyPayload = {
   secret: Scalars['String']['output'];
 };
 
+export type CreateMilestoneInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  dueDate?: InputMaybe<Scalars['LocalDate']['input']>;
+  projectId: Scalars['UUID']['input'];
+  title: Scalars['String']['input'];
+};
+
 export type CreateOrganizationInput = {
   name: Scalars['String']['input'];
   /** Lowercase letters, digits and hyphens; made from the name when not given. */
   slug?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateProjectInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  metadata?: InputMaybe<Scalars['JSONObject']['input']>;
+  name: Scalars['String']['input'];
+  /** A member of the organization; the caller when not given. */
+  ownerId?: InputMaybe<Scalars['UUID']['input']>;
+  settings?: InputMaybe<ProjectSettingsInput>;
+  /** Derived from the name when not given. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  visibility?: ProjectVisibility;
 };
 
 export type CreateRoleInput = {
@@ -135,6 +244,39 @@ export type CreateRoleInput = {
   name: Scalars['String']['input'];
   /** Permission keys from the catalog (`permissions` query). */
   permissions: Array<Scalars['String']['input']>;
+};
+
+export type CreateSprintInput = {
+  /** After startDate. */
+  endDate: Scalars['LocalDate']['input'];
+  goal?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  projectId: Scalars['UUID']['input'];
+  startDate: Scalars['LocalDate']['input'];
+};
+
+export type CreateTaskInput = {
+  /** A member of the organization. */
+  assigneeId?: InputMaybe<Scalars['UUID']['input']>;
+  customFields?: InputMaybe<Scalars['JSONObject']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  dueDate?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A milestone of the same project. */
+  milestoneId?: InputMaybe<Scalars['UUID']['input']>;
+  /** A task of the same project; subtasks nest at most 3 levels. */
+  parentTaskId?: InputMaybe<Scalars['UUID']['input']>;
+  priority?: TaskPriority;
+  projectId: Scalars['UUID']['input'];
+  /** A member of the organization; the caller when not given. */
+  reporterId?: InputMaybe<Scalars['UUID']['input']>;
+  /** A sprint of the same project. */
+  sprintId?: InputMaybe<Scalars['UUID']['input']>;
+  /** BACKLOG or TODO; later statuses come through transitionTask. */
+  status?: TaskStatus;
+  storyPoints?: InputMaybe<Scalars['Int']['input']>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  title: Scalars['String']['input'];
+  type?: TaskType;
 };
 
 export type CreateTeamInput = {
@@ -150,6 +292,19 @@ export type DateTimeFilter = {
   lte?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+export type DeleteMilestoneInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type DeleteMilestonePayload = {
+  __typename?: 'DeleteMilestonePayload';
+  deletedMilestoneId: Scalars['UUID']['output'];
+};
+
+export type DeleteProjectInput = {
+  id: Scalars['UUID']['input'];
+};
+
 export type DeleteRoleInput = {
   id: Scalars['UUID']['input'];
 };
@@ -159,6 +314,23 @@ export type DeleteRolePayload = {
   deletedRoleId: Scalars['UUID']['output'];
 };
 
+export type DeleteSprintInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type DeleteSprintPayload = {
+  __typename?: 'DeleteSprintPayload';
+  deletedSprintId: Scalars['UUID']['output'];
+};
+
+export type DeleteTaskCommentInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type DeleteTaskInput = {
+  id: Scalars['UUID']['input'];
+};
+
 export type DeleteTeamInput = {
   id: Scalars['UUID']['input'];
 };
@@ -166,6 +338,24 @@ export type DeleteTeamInput = {
 export type DeleteTeamPayload = {
   __typename?: 'DeleteTeamPayload';
   deletedTeamId: Scalars['UUID']['output'];
+};
+
+/** Conditions on a reference (an id); every one given must hold. */
+export type IdFilter = {
+  eq?: InputMaybe<Scalars['UUID']['input']>;
+  in?: InputMaybe<Array<Scalars['UUID']['input']>>;
+  /** true: no reference; false: any reference. */
+  isNull?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** Conditions on a whole number; every one given must hold. */
+export type IntFilter = {
+  eq?: InputMaybe<Scalars['Int']['input']>;
+  gt?: InputMaybe<Scalars['Int']['input']>;
+  gte?: InputMaybe<Scalars['Int']['input']>;
+  in?: InputMaybe<Array<Scalars['Int']['input']>>;
+  lt?: InputMaybe<Scalars['Int']['input']>;
+  lte?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** An invitation to join the organization; its token is only ever mailed. */
@@ -268,27 +458,127 @@ export type MembershipStatus =
   | 'PNM'
   | 'SUSPENDED';
 
+/** A goal of a project with a due date; its progress comes from its tasks. */
+export type Milestone = {
+  __typename?: 'Milestone';
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  description: Scalars['String']['output'];
+  dueDate: Maybe<Scalars['LocalDate']['output']>;
+  id: Scalars['UUID']['output'];
+  progress: MilestoneProgress;
+  project: Project;
+  status: MilestoneStatus;
+  tasks: TaskConnection;
+  title: Scalars['String']['output'];
+};
+
+
+/** A goal of a project with a due date; its progress comes from its tasks. */
+export type MilestoneTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TaskFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<TaskOrder>;
+};
+
+export type MilestoneConnection = {
+  __typename?: 'MilestoneConnection';
+  edges: Array<MilestoneEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type MilestoneEdge = {
+  __typename?: 'MilestoneEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: Milestone;
+};
+
+/** Conditions on milestones; every one given must hold. */
+export type MilestoneFilter = {
+  projectId?: InputMaybe<IdFilter>;
+  status?: InputMaybe<Array<MilestoneStatus>>;
+};
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type MilestoneOrder =
+  | 'CREATED_AT_ASC'
+  | 'TITLE_ASC';
+
+export type MilestonePayload = {
+  __typename?: 'MilestonePayload';
+  milestone: Milestone;
+};
+
+/** How far a milestone is: its done tasks out of all of them, cancelled and deleted tasks left out. */
+export type MilestoneProgress = {
+  __typename?: 'MilestoneProgress';
+  done: Scalars['Int']['output'];
+  /** done / total, from 0 to 1 (0 when there are no tasks). */
+  ratio: Scalars['Float']['output'];
+  total: Scalars['Int']['output'];
+};
+
+export type MilestoneStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'IN_PROGRESS'
+  | 'OPEN';
+
+/** Moves a task (with its subtasks) to another project and/or under another parent. */
+export type MoveTaskInput = {
+  id: Scalars['UUID']['input'];
+  /** The new parent (in the target project), or null for a top-level task. */
+  parentTaskId?: InputMaybe<Scalars['UUID']['input']>;
+  /** The new project; the task and its subtasks leave their sprint and milestone. */
+  projectId?: InputMaybe<Scalars['UUID']['input']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Joins an organization with an invitation token and the invited account's password; starts a session there. */
   acceptInvitation: AuthPayload;
+  addProjectMember: ProjectMemberPayload;
+  addTaskComment: TaskCommentPayload;
   addTeamMember: TeamMemberPayload;
   /** Gives a member a custom role (or takes it away with roleId null). */
   assignRole: MembershipPayload;
+  assignTask: TaskPayload;
   /** Moves a membership through its lifecycle (see docs/security.md); losing platform access ends its sessions. */
   changeMembershipStatus: MembershipPayload;
   /** Changes the signed-in user's password and ends their other sessions. */
   changePassword: AcceptedPayload;
   /** Creates a key with at most your own permissions; its secret is returned only here. */
   createApiKey: CreateApiKeyPayload;
+  createMilestone: MilestonePayload;
   /** Creates an organization owned by the signed-in user and starts a session in it. */
   createOrganization: AuthPayload;
+  /** Creates a project; its owner and creator become its leads. */
+  createProject: ProjectPayload;
   createRole: RolePayload;
+  createSprint: SprintPayload;
+  createTask: TaskPayload;
   createTeam: TeamPayload;
   /** Owners only. A deactivated organization admits nobody (its sessions end) and keeps all its records. */
   deactivateOrganization: OrganizationPayload;
+  /** Deletes a milestone; its tasks stay, outside any milestone. */
+  deleteMilestone: DeleteMilestonePayload;
+  /** Soft-deletes a project and its tasks; restoreProject brings them back. */
+  deleteProject: ProjectPayload;
   /** Deletes a custom role; its members keep their built-in role. */
   deleteRole: DeleteRolePayload;
+  /** Deletes a sprint; its tasks stay, outside any sprint. */
+  deleteSprint: DeleteSprintPayload;
+  /** Soft-deletes a task with its subtasks; restoreTask brings them back. */
+  deleteTask: TaskPayload;
+  /** The author, or anyone with comments:moderate, soft-deletes a comment. */
+  deleteTaskComment: TaskCommentPayload;
   /** Deletes a team; its people stay members of the organization. */
   deleteTeam: DeleteTeamPayload;
   /** Gives a member a lower built-in role; the last owner cannot be demoted. */
@@ -301,6 +591,7 @@ export type Mutation = {
   logout: SignOutPayload;
   /** Ends every session of the signed-in user, in every organization. */
   logoutEverywhere: SignOutPayload;
+  moveTask: TaskPayload;
   /** Gives a member a higher built-in role (e.g. member to officer), not above your own. */
   promoteMember: MembershipPayload;
   /** Owners only, from a session in another organization. */
@@ -309,6 +600,7 @@ export type Mutation = {
   refreshSession: AuthPayload;
   /** Ends a membership (kept as inactive history) and its sessions; the last owner cannot be removed. */
   removeMember: MembershipPayload;
+  removeProjectMember: RemoveProjectMemberPayload;
   removeTeamMember: RemoveTeamMemberPayload;
   /** Mails the signed-in user a new email-verification token. */
   requestEmailVerification: AcceptedPayload;
@@ -316,6 +608,8 @@ export type Mutation = {
   requestPasswordReset: AcceptedPayload;
   /** Sets a new password with a reset token; ends every session of the account. */
   resetPassword: AcceptedPayload;
+  restoreProject: ProjectPayload;
+  restoreTask: TaskPayload;
   /** Revokes a key; requests with it fail from now on. */
   revokeApiKey: ApiKeyPayload;
   /** Creates an account (and optionally an organization it owns); a verification mail is sent. */
@@ -324,11 +618,19 @@ export type Mutation = {
   switchOrganization: AuthPayload;
   /** Ends the membership here as inactive and creates one in the other organization, in one transaction. */
   transferMember: TransferMemberPayload;
+  /** Changes the status along the status machine (see TaskStatus). */
+  transitionTask: TaskPayload;
+  updateMilestone: MilestonePayload;
   /** Changes the current organization's name, contact or settings. */
   updateOrganization: OrganizationPayload;
   /** Changes the signed-in user's own profile. */
   updateProfile: UpdateProfilePayload;
+  updateProject: ProjectPayload;
   updateRole: RolePayload;
+  updateSprint: SprintPayload;
+  updateTask: TaskPayload;
+  /** Only the author edits a comment. */
+  updateTaskComment: TaskCommentPayload;
   updateTeam: TeamPayload;
   /** Marks the email address of the token's account as verified. */
   verifyEmail: AcceptedPayload;
@@ -340,6 +642,16 @@ export type MutationAcceptInvitationArgs = {
 };
 
 
+export type MutationAddProjectMemberArgs = {
+  input: AddProjectMemberInput;
+};
+
+
+export type MutationAddTaskCommentArgs = {
+  input: AddTaskCommentInput;
+};
+
+
 export type MutationAddTeamMemberArgs = {
   input: AddTeamMemberInput;
 };
@@ -347,6 +659,11 @@ export type MutationAddTeamMemberArgs = {
 
 export type MutationAssignRoleArgs = {
   input: AssignRoleInput;
+};
+
+
+export type MutationAssignTaskArgs = {
+  input: AssignTaskInput;
 };
 
 
@@ -365,8 +682,18 @@ export type MutationCreateApiKeyArgs = {
 };
 
 
+export type MutationCreateMilestoneArgs = {
+  input: CreateMilestoneInput;
+};
+
+
 export type MutationCreateOrganizationArgs = {
   input: CreateOrganizationInput;
+};
+
+
+export type MutationCreateProjectArgs = {
+  input: CreateProjectInput;
 };
 
 
@@ -375,13 +702,48 @@ export type MutationCreateRoleArgs = {
 };
 
 
+export type MutationCreateSprintArgs = {
+  input: CreateSprintInput;
+};
+
+
+export type MutationCreateTaskArgs = {
+  input: CreateTaskInput;
+};
+
+
 export type MutationCreateTeamArgs = {
   input: CreateTeamInput;
 };
 
 
+export type MutationDeleteMilestoneArgs = {
+  input: DeleteMilestoneInput;
+};
+
+
+export type MutationDeleteProjectArgs = {
+  input: DeleteProjectInput;
+};
+
+
 export type MutationDeleteRoleArgs = {
   input: DeleteRoleInput;
+};
+
+
+export type MutationDeleteSprintArgs = {
+  input: DeleteSprintInput;
+};
+
+
+export type MutationDeleteTaskArgs = {
+  input: DeleteTaskInput;
+};
+
+
+export type MutationDeleteTaskCommentArgs = {
+  input: DeleteTaskCommentInput;
 };
 
 
@@ -405,6 +767,11 @@ export type MutationLoginArgs = {
 };
 
 
+export type MutationMoveTaskArgs = {
+  input: MoveTaskInput;
+};
+
+
 export type MutationPromoteMemberArgs = {
   input: ChangeMemberRoleInput;
 };
@@ -425,6 +792,11 @@ export type MutationRemoveMemberArgs = {
 };
 
 
+export type MutationRemoveProjectMemberArgs = {
+  input: RemoveProjectMemberInput;
+};
+
+
 export type MutationRemoveTeamMemberArgs = {
   input: RemoveTeamMemberInput;
 };
@@ -437,6 +809,16 @@ export type MutationRequestPasswordResetArgs = {
 
 export type MutationResetPasswordArgs = {
   input: ResetPasswordInput;
+};
+
+
+export type MutationRestoreProjectArgs = {
+  input: RestoreProjectInput;
+};
+
+
+export type MutationRestoreTaskArgs = {
+  input: RestoreTaskInput;
 };
 
 
@@ -460,6 +842,16 @@ export type MutationTransferMemberArgs = {
 };
 
 
+export type MutationTransitionTaskArgs = {
+  input: TransitionTaskInput;
+};
+
+
+export type MutationUpdateMilestoneArgs = {
+  input: UpdateMilestoneInput;
+};
+
+
 export type MutationUpdateOrganizationArgs = {
   input: UpdateOrganizationInput;
 };
@@ -470,8 +862,28 @@ export type MutationUpdateProfileArgs = {
 };
 
 
+export type MutationUpdateProjectArgs = {
+  input: UpdateProjectInput;
+};
+
+
 export type MutationUpdateRoleArgs = {
   input: UpdateRoleInput;
+};
+
+
+export type MutationUpdateSprintArgs = {
+  input: UpdateSprintInput;
+};
+
+
+export type MutationUpdateTaskArgs = {
+  input: UpdateTaskInput;
+};
+
+
+export type MutationUpdateTaskCommentArgs = {
+  input: UpdateTaskCommentInput;
 };
 
 
@@ -574,14 +986,258 @@ export type PlanTier =
   | 'STARTER'
   | 'TRIAL';
 
+/** A project of the organization: tasks, sprints and milestones live in one. */
+export type Project = {
+  __typename?: 'Project';
+  createdAt: Scalars['DateTime']['output'];
+  /** Set when the project is deleted (it can be restored). */
+  deletedAt: Maybe<Scalars['DateTime']['output']>;
+  description: Scalars['String']['output'];
+  id: Scalars['UUID']['output'];
+  /** Members of the project, in the order they joined. */
+  members: ProjectMemberConnection;
+  /** Free-form data of the client. */
+  metadata: Scalars['JSONObject']['output'];
+  milestones: MilestoneConnection;
+  name: Scalars['String']['output'];
+  owner: User;
+  settings: ProjectSettings;
+  /** Lowercase letters, digits and hyphens; unique among the live projects of the organization. */
+  slug: Scalars['String']['output'];
+  sprints: SprintConnection;
+  /** Tasks of the project (all levels; filter parentTaskId: {isNull: true} for top-level ones). */
+  tasks: TaskConnection;
+  updatedAt: Scalars['DateTime']['output'];
+  visibility: ProjectVisibility;
+};
+
+
+/** A project of the organization: tasks, sprints and milestones live in one. */
+export type ProjectMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A project of the organization: tasks, sprints and milestones live in one. */
+export type ProjectMilestonesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<MilestoneFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<MilestoneOrder>;
+};
+
+
+/** A project of the organization: tasks, sprints and milestones live in one. */
+export type ProjectSprintsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SprintFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<SprintOrder>;
+};
+
+
+/** A project of the organization: tasks, sprints and milestones live in one. */
+export type ProjectTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TaskFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<TaskOrder>;
+};
+
+export type ProjectConnection = {
+  __typename?: 'ProjectConnection';
+  edges: Array<ProjectEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ProjectEdge = {
+  __typename?: 'ProjectEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: Project;
+};
+
+/** Conditions on projects; every one given must hold. */
+export type ProjectFilter = {
+  createdAt?: InputMaybe<DateTimeFilter>;
+  name?: InputMaybe<StringFilter>;
+  ownerId?: InputMaybe<IdFilter>;
+  slug?: InputMaybe<StringFilter>;
+  visibility?: InputMaybe<ProjectVisibility>;
+};
+
+/** A member of the organization in a project. */
+export type ProjectMember = {
+  __typename?: 'ProjectMember';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['UUID']['output'];
+  role: ProjectMemberRole;
+  user: User;
+};
+
+export type ProjectMemberConnection = {
+  __typename?: 'ProjectMemberConnection';
+  edges: Array<ProjectMemberEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ProjectMemberEdge = {
+  __typename?: 'ProjectMemberEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: ProjectMember;
+};
+
+export type ProjectMemberPayload = {
+  __typename?: 'ProjectMemberPayload';
+  projectMember: ProjectMember;
+};
+
+export type ProjectMemberRole =
+  | 'LEAD'
+  | 'MEMBER';
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type ProjectOrder =
+  | 'CREATED_AT_ASC'
+  | 'CREATED_AT_DESC'
+  | 'NAME_ASC'
+  | 'NAME_DESC'
+  | 'UPDATED_AT_DESC';
+
+export type ProjectPayload = {
+  __typename?: 'ProjectPayload';
+  project: Project;
+};
+
+/** Project settings (seed 004). */
+export type ProjectSettings = {
+  __typename?: 'ProjectSettings';
+  /** Features turned on for the project. */
+  features: Array<Scalars['String']['output']>;
+};
+
+export type ProjectSettingsInput = {
+  features: Array<Scalars['String']['input']>;
+};
+
+/** PUBLIC projects are visible to the whole organization; PRIVATE ones to their members and to holders of projects:read_private. */
+export type ProjectVisibility =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
 export type Query = {
   __typename?: 'Query';
+  /** The audit log of the organization, newest first (needs audit:read). */
+  auditLogs: AuditLogConnection;
+  milestone: Maybe<Milestone>;
+  /** Milestones of every project the caller can see. */
+  milestones: MilestoneConnection;
   /** The organization the caller is signed in to (or whose API key it uses). */
   organization: Organization;
   /** The permission catalog. */
   permissions: Array<Permission>;
+  /** A project by id; null when there is none the caller can see. */
+  project: Maybe<Project>;
+  /** Projects of the organization (private ones only for their members and admins). */
+  projects: ProjectConnection;
+  sprint: Maybe<Sprint>;
+  /** Sprints of every project the caller can see. */
+  sprints: SprintConnection;
+  /** A task by id; null when there is none the caller can see. */
+  task: Maybe<Task>;
+  /** Tasks of every project the caller can see. */
+  tasks: TaskConnection;
   /** The signed-in caller, or null without a valid access token. */
   viewer: Maybe<Viewer>;
+};
+
+
+export type QueryAuditLogsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditLogFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<AuditLogOrder>;
+};
+
+
+export type QueryMilestoneArgs = {
+  id: Scalars['UUID']['input'];
+};
+
+
+export type QueryMilestonesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<MilestoneFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<MilestoneOrder>;
+};
+
+
+export type QueryProjectArgs = {
+  id: Scalars['UUID']['input'];
+  includeDeleted?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryProjectsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ProjectFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<ProjectOrder>;
+};
+
+
+export type QuerySprintArgs = {
+  id: Scalars['UUID']['input'];
+};
+
+
+export type QuerySprintsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SprintFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<SprintOrder>;
+};
+
+
+export type QueryTaskArgs = {
+  id: Scalars['UUID']['input'];
+  includeDeleted?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TaskFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<TaskOrder>;
 };
 
 export type ReactivateOrganizationInput = {
@@ -602,6 +1258,16 @@ export type RemoveMemberInput = {
   membershipId: Scalars['UUID']['input'];
 };
 
+export type RemoveProjectMemberInput = {
+  projectId: Scalars['UUID']['input'];
+  userId: Scalars['UUID']['input'];
+};
+
+export type RemoveProjectMemberPayload = {
+  __typename?: 'RemoveProjectMemberPayload';
+  removedProjectMemberId: Scalars['UUID']['output'];
+};
+
 export type RemoveTeamMemberInput = {
   teamId: Scalars['UUID']['input'];
   userId: Scalars['UUID']['input'];
@@ -620,6 +1286,14 @@ export type ResetPasswordInput = {
   newPassword: Scalars['String']['input'];
   /** The token from the password-reset mail. */
   token: Scalars['String']['input'];
+};
+
+export type RestoreProjectInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type RestoreTaskInput = {
+  id: Scalars['UUID']['input'];
 };
 
 export type RevokeApiKeyInput = {
@@ -681,10 +1355,302 @@ export type SignUpPayload = {
   user: User;
 };
 
+/** A time box of a project. Sprints of one project never overlap (cancelled ones aside). */
+export type Sprint = {
+  __typename?: 'Sprint';
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** After startDate; the sprint ends before this day starts. */
+  endDate: Scalars['LocalDate']['output'];
+  goal: Scalars['String']['output'];
+  id: Scalars['UUID']['output'];
+  name: Scalars['String']['output'];
+  project: Project;
+  startDate: Scalars['LocalDate']['output'];
+  status: SprintStatus;
+  tasks: TaskConnection;
+};
+
+
+/** A time box of a project. Sprints of one project never overlap (cancelled ones aside). */
+export type SprintTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TaskFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<TaskOrder>;
+};
+
+export type SprintConnection = {
+  __typename?: 'SprintConnection';
+  edges: Array<SprintEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SprintEdge = {
+  __typename?: 'SprintEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: Sprint;
+};
+
+/** Conditions on sprints; every one given must hold. */
+export type SprintFilter = {
+  projectId?: InputMaybe<IdFilter>;
+  status?: InputMaybe<Array<SprintStatus>>;
+};
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type SprintOrder =
+  | 'START_DATE_ASC'
+  | 'START_DATE_DESC';
+
+export type SprintPayload = {
+  __typename?: 'SprintPayload';
+  sprint: Sprint;
+};
+
+/** PLANNED -> ACTIVE -> COMPLETED; PLANNED or ACTIVE -> CANCELLED. */
+export type SprintStatus =
+  | 'ACTIVE'
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'PLANNED';
+
+/** Conditions on a text value; every one given must hold. */
+export type StringFilter = {
+  /** Contains this text, ignoring case. */
+  contains?: InputMaybe<Scalars['String']['input']>;
+  eq?: InputMaybe<Scalars['String']['input']>;
+  in?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
 export type SwitchOrganizationInput = {
   /** An organization the signed-in user may sign in to. */
   organizationId: Scalars['UUID']['input'];
 };
+
+/** Conditions on a list of tags. */
+export type TagsFilter = {
+  /** Has every one of these tags. */
+  containsAll?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Has at least one of these tags. */
+  containsAny?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** A unit of work in a project; it may have subtasks, at most 3 levels deep. */
+export type Task = {
+  __typename?: 'Task';
+  /** Every change to the task and its comments, as recorded by the database. */
+  activity: TaskActivityConnection;
+  assignee: Maybe<User>;
+  /** Comments, oldest first. */
+  comments: TaskCommentConnection;
+  /** When the task was done (cleared when it reopens). */
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  customFields: Scalars['JSONObject']['output'];
+  /** Set when the task is deleted (it can be restored). */
+  deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** 1 for a top-level task, 2 for a subtask, 3 for a subtask of a subtask. */
+  depth: Scalars['Int']['output'];
+  description: Scalars['String']['output'];
+  dueDate: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['UUID']['output'];
+  milestone: Maybe<Milestone>;
+  /** The task this one is a subtask of. */
+  parent: Maybe<Task>;
+  priority: TaskPriority;
+  project: Project;
+  reporter: Maybe<User>;
+  sprint: Maybe<Sprint>;
+  /** When work first started (the first move to IN_PROGRESS). */
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  status: TaskStatus;
+  /** A Fibonacci number from 1 to 89. */
+  storyPoints: Maybe<Scalars['Int']['output']>;
+  /** Direct subtasks. */
+  subtasks: TaskConnection;
+  tags: Array<Scalars['String']['output']>;
+  title: Scalars['String']['output'];
+  type: TaskType;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** A unit of work in a project; it may have subtasks, at most 3 levels deep. */
+export type TaskActivityArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<TaskActivityOrder>;
+};
+
+
+/** A unit of work in a project; it may have subtasks, at most 3 levels deep. */
+export type TaskCommentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A unit of work in a project; it may have subtasks, at most 3 levels deep. */
+export type TaskSubtasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TaskFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<TaskOrder>;
+};
+
+/** One change to a task, recorded by the database when it happened. */
+export type TaskActivity = {
+  __typename?: 'TaskActivity';
+  /** created, updated, status_changed, assigned, moved, deleted, restored, commented, comment_edited or comment_deleted. */
+  action: Scalars['String']['output'];
+  /** Who made the change (null for an API key or the system). */
+  actor: Maybe<User>;
+  /** The API key that made the change, if one did. */
+  actorApiKeyId: Maybe<Scalars['UUID']['output']>;
+  /** The changed fields, before and after (column names); for comments, the comment id. */
+  changes: Scalars['JSONObject']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['UUID']['output'];
+};
+
+export type TaskActivityConnection = {
+  __typename?: 'TaskActivityConnection';
+  edges: Array<TaskActivityEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TaskActivityEdge = {
+  __typename?: 'TaskActivityEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: TaskActivity;
+};
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type TaskActivityOrder =
+  | 'CREATED_AT_ASC'
+  | 'CREATED_AT_DESC';
+
+/** A comment on a task. */
+export type TaskComment = {
+  __typename?: 'TaskComment';
+  author: Maybe<User>;
+  body: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When the author last changed the body. */
+  editedAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['UUID']['output'];
+};
+
+export type TaskCommentConnection = {
+  __typename?: 'TaskCommentConnection';
+  edges: Array<TaskCommentEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TaskCommentEdge = {
+  __typename?: 'TaskCommentEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: TaskComment;
+};
+
+export type TaskCommentPayload = {
+  __typename?: 'TaskCommentPayload';
+  comment: TaskComment;
+};
+
+export type TaskConnection = {
+  __typename?: 'TaskConnection';
+  edges: Array<TaskEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TaskEdge = {
+  __typename?: 'TaskEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: Task;
+};
+
+/** Conditions on tasks; every one given must hold. */
+export type TaskFilter = {
+  assigneeId?: InputMaybe<IdFilter>;
+  createdAt?: InputMaybe<DateTimeFilter>;
+  /** Tasks without a due date never match a range. */
+  dueDate?: InputMaybe<DateTimeFilter>;
+  milestoneId?: InputMaybe<IdFilter>;
+  /** isNull: true for top-level tasks only. */
+  parentTaskId?: InputMaybe<IdFilter>;
+  priority?: InputMaybe<Array<TaskPriority>>;
+  projectId?: InputMaybe<IdFilter>;
+  reporterId?: InputMaybe<IdFilter>;
+  sprintId?: InputMaybe<IdFilter>;
+  /** Any of these statuses. */
+  status?: InputMaybe<Array<TaskStatus>>;
+  storyPoints?: InputMaybe<IntFilter>;
+  tags?: InputMaybe<TagsFilter>;
+  /** On the title (contains: ignoring case). */
+  title?: InputMaybe<StringFilter>;
+  type?: InputMaybe<Array<TaskType>>;
+};
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type TaskOrder =
+  | 'CREATED_AT_ASC'
+  | 'CREATED_AT_DESC'
+  | 'DUE_DATE_ASC'
+  | 'PRIORITY_DESC'
+  | 'TITLE_ASC'
+  | 'UPDATED_AT_DESC';
+
+export type TaskPayload = {
+  __typename?: 'TaskPayload';
+  task: Task;
+};
+
+export type TaskPriority =
+  | 'HIGH'
+  | 'LOW'
+  | 'MEDIUM'
+  | 'URGENT';
+
+/** BACKLOG -> TODO -> IN_PROGRESS -> IN_REVIEW -> DONE, one step back while open, CANCELLED from any open status; a DONE task reopens to IN_PROGRESS, a CANCELLED one to BACKLOG (transitionTask). */
+export type TaskStatus =
+  | 'BACKLOG'
+  | 'CANCELLED'
+  | 'DONE'
+  | 'IN_PROGRESS'
+  | 'IN_REVIEW'
+  | 'TODO';
+
+export type TaskType =
+  | 'BUG'
+  | 'EPIC'
+  | 'FEATURE'
+  | 'TASK';
 
 /** A group of members within an organization. */
 export type Team = {
@@ -775,6 +1741,19 @@ export type TransferMemberPayload = {
   newMembershipId: Scalars['UUID']['output'];
 };
 
+export type TransitionTaskInput = {
+  id: Scalars['UUID']['input'];
+  status: TaskStatus;
+};
+
+export type UpdateMilestoneInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  dueDate?: InputMaybe<Scalars['LocalDate']['input']>;
+  id: Scalars['UUID']['input'];
+  status?: InputMaybe<MilestoneStatus>;
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type UpdateOrganizationInput = {
   /** Primary contact; null removes it. */
   email?: InputMaybe<Scalars['String']['input']>;
@@ -802,12 +1781,56 @@ export type UpdateProfilePayload = {
   user: User;
 };
 
+export type UpdateProjectInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['UUID']['input'];
+  /** Replaces the metadata. */
+  metadata?: InputMaybe<Scalars['JSONObject']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  ownerId?: InputMaybe<Scalars['UUID']['input']>;
+  settings?: InputMaybe<ProjectSettingsInput>;
+  slug?: InputMaybe<Scalars['String']['input']>;
+  visibility?: InputMaybe<ProjectVisibility>;
+};
+
 export type UpdateRoleInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['UUID']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
   /** Replaces the role's permissions when given. */
   permissions?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** PLANNED -> ACTIVE -> COMPLETED, and PLANNED or ACTIVE -> CANCELLED. */
+export type UpdateSprintInput = {
+  endDate?: InputMaybe<Scalars['LocalDate']['input']>;
+  goal?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['UUID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  startDate?: InputMaybe<Scalars['LocalDate']['input']>;
+  status?: InputMaybe<SprintStatus>;
+};
+
+export type UpdateTaskCommentInput = {
+  body: Scalars['String']['input'];
+  id: Scalars['UUID']['input'];
+};
+
+/** The fields to change; a field left out stays as it is, null clears a nullable one. */
+export type UpdateTaskInput = {
+  /** Replaces the custom fields. */
+  customFields?: InputMaybe<Scalars['JSONObject']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  dueDate?: InputMaybe<Scalars['DateTime']['input']>;
+  id: Scalars['UUID']['input'];
+  milestoneId?: InputMaybe<Scalars['UUID']['input']>;
+  priority?: InputMaybe<TaskPriority>;
+  reporterId?: InputMaybe<Scalars['UUID']['input']>;
+  sprintId?: InputMaybe<Scalars['UUID']['input']>;
+  storyPoints?: InputMaybe<Scalars['Int']['input']>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  title?: InputMaybe<Scalars['String']['input']>;
+  type?: InputMaybe<TaskType>;
 };
 
 export type UpdateTeamInput = {

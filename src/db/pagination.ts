@@ -18,7 +18,7 @@ export interface KeysetSort {
   column: string;
   direction: 'asc' | 'desc';
   /** How cursor values are read back (dates travel as ISO strings). */
-  type: 'timestamp' | 'text' | 'number';
+  type: 'timestamp' | 'date' | 'text' | 'number';
 }
 
 /** A validated page request: direction, size and the decoded cursor. */
@@ -51,11 +51,12 @@ const orderName = (sort: KeysetSort) => `${sort.column}:${sort.direction}`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VALUE_SHAPES: Record<KeysetSort['type'], RegExp> = {
-  timestamp: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)$/,
+  timestamp: /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)|infinity)$/,
+  date: /^\d{4}-\d{2}-\d{2}$/,
   number: /^-?\d{1,30}(\.\d{1,30})?$/,
   text: /^[\s\S]{0,1000}$/,
 };
-const SQL_TYPES: Record<KeysetSort['type'], string> = { timestamp: 'timestamptz', number: 'numeric', text: 'text' };
+const SQL_TYPES: Record<KeysetSort['type'], string> = { timestamp: 'timestamptz', date: 'date', number: 'numeric', text: 'text' };
 
 function decodeCursor(sort: KeysetSort, cursor: string, field: string): { value: string; id: string } {
   const invalid = () => new BadUserInputError(field, `${field} is not a valid cursor for this list and order`);

@@ -9,6 +9,25 @@ import { CURRENT, viewerPermissions } from '../modules/access/role.loaders';
  * role, `app.current_permissions()`). RLS still isolates
  * tenants underneath whatever this decides.
  */
+/**
+ * For decisions inside a resolver (an argument that needs more than the field does), with the
+ * same permission source and errors as `@Authorized`.
+ *
+ * @example
+ * if (args.includeDeleted) await assertPermission(ctx, 'tasks:delete');
+ */
+export async function assertPermission(context: Context, permission: string): Promise<void> {
+  if (!context.viewer && !context.apiKey) throw new UnauthenticatedError();
+  const granted = await context.loaders.use(viewerPermissions).load(CURRENT);
+  if (!granted.includes(permission)) throw new ForbiddenError();
+}
+
+/** Whether the caller holds a permission (no error). */
+export async function hasPermission(context: Context, permission: string): Promise<boolean> {
+  if (!context.viewer && !context.apiKey) return false;
+  return (await context.loaders.use(viewerPermissions).load(CURRENT)).includes(permission);
+}
+
 export const authChecker: AuthChecker<Context> = async ({ context }, permissions) => {
   if (permissions.length === 0) {
     // Plain @Authorized(): something a signed-in person does for themselves; no API key.

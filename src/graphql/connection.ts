@@ -106,7 +106,7 @@ export function fillConnection<Row, T, C extends ConnectionShape<T>>(
 /** The key of a per-parent connection loader: a parent and the field's arguments. */
 export interface ParentPageKey<F> {
   parentId: string;
-  args: PageArgs & { filter?: F | null; orderBy?: string | null };
+  args: PageArgs & { filter?: F | null; orderBy?: string | null; includeDeleted?: boolean | null };
 }
 
 /**
@@ -135,14 +135,23 @@ export function defineParentConnection<Row, F>(options: {
   filter?: (query: AnyQuery, value: F | null) => AnyQuery;
   /** Columns to read, when the app role may not read them all. */
   columns?: readonly string[];
+  /**
+   * The table is soft-deleted: rows with `deleted_at` set are left out unless the key asks for
+   * `includeDeleted` (the resolver checks that the caller may; see `assertPermission`).
+   */
+  softDelete?: boolean;
 }) {
   const keyOf = (key: ParentPageKey<F>) => JSON.stringify([
     key.parentId, key.args.first, key.args.after, key.args.last, key.args.before, key.args.filter ?? null, key.args.orderBy ?? null,
+    key.args.includeDeleted ?? false,
   ]);
   const sortOf = (args: ParentPageKey<F>['args']): KeysetSort => (args.orderBy && options.orders?.[args.orderBy]) || options.sort;
   const argsKey = (key: ParentPageKey<F>) => keyOf({ ...key, parentId: '' });
-  const filterFor = (filter: F | null | undefined) =>
-    options.filter ? (q: AnyQuery) => options.filter!(q, filter ?? null) : undefined;
+  const filterFor = (args: ParentPageKey<F>['args']) => (query: AnyQuery): AnyQuery => {
+    let q = options.softDelete && !args.includeDeleted ? query.where(`${options.alias}.deleted_at`, 'is', null) : query;
+    if (options.filter) q = options.filter(q, args.filter ?? null);
+    return q;
+  };
 
   const groups = <K extends ParentPageKey<F>>(keys: readonly K[]) => {
     const byArgs = new Map<string, K[]>();
@@ -165,7 +174,7 @@ export function defineParentConnection<Row, F>(options: {
         const pages = await pagesByParent<Row>(db, {
           parentIds: [...new Set(group.map((k) => k.parentId))],
           table: options.table, alias: options.alias, parentColumn: options.parentColumn,
-          sort, page: request, filter: filterFor(args.filter), columns: options.columns,
+          sort, page: request, filter: filterFor(args), columns: options.columns,
         });
         for (const key of group) results.set(keyOf(key), pages.get(key.parentId)!);
       }));
@@ -182,7 +191,7 @@ export function defineParentConnection<Row, F>(options: {
         const counts = await countsByParent(db, {
           parentIds: [...new Set(group.map((k) => k.parentId))],
           table: options.table, alias: options.alias, parentColumn: options.parentColumn,
-          filter: filterFor(group[0]!.args.filter),
+          filter: filterFor(group[0]!.args),
         });
         for (const key of group) results.set(keyOf(key), counts.get(key.parentId) ?? 0);
       }));

@@ -65,18 +65,29 @@ export class ConflictError extends DomainError {
 }
 
 /**
- * Turns a unique violation of one of the named constraints into a CONFLICT naming the field;
- * anything else is rethrown unchanged (and mapped generically).
+ * Turns a violation of one of the named constraints into a client error naming the field:
+ * unique (23505) and exclusion (23P01) violations become CONFLICT; foreign-key (23503) and check
+ * (23514) violations, including the named rules that triggers raise, become BAD_USER_INPUT.
+ * Anything else is rethrown unchanged (and mapped generically by `formatError`). Constraint
+ * names and values never reach the client, only the field and the message given here.
  *
  * @example
- * await insertUser(db, values).catch(conflictOn({ users_email_key: ['email', 'An account with this email already exists'] }));
+ * await db.insertInto('projects').values(values).execute().catch(onViolation({
+ *   projects_name_key: ['name', 'This organization already has a project with that name'],
+ *   projects_owner_is_member: ['ownerId', 'The owner must be a member of the organization'],
+ * }));
  */
-export function conflictOn(constraints: Record<string, [field: string, message: string]>) {
+export function onViolation(constraints: Record<string, [field: string, message: string]>) {
   return (error: unknown): never => {
-    const named = isPostgresError(error) && error.code === '23505' ? constraints[(error as { constraint?: string }).constraint ?? ''] : undefined;
-    throw named ? new ConflictError(named[1], named[0]) : error;
+    const named = isPostgresError(error) && VIOLATIONS.has(error.code)
+      ? constraints[(error as { constraint?: string }).constraint ?? ''] : undefined;
+    if (!named) throw error;
+    const [field, message] = named;
+    const code = (error as { code: string }).code;
+    throw code === '23505' || code === '23P01' ? new ConflictError(message, field) : new BadUserInputError(field, message);
   };
 }
+const VIOLATIONS = new Set(['23505', '23P01', '23503', '23514']);
 
 /** Postgres SQLSTATEs we turn into client errors; anything else is internal. */
 function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLFormattedError['extensions'] & { message: string } | undefined {

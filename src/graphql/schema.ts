@@ -6,9 +6,11 @@ import { authChecker } from './auth-checker';
 import { tenancyResolvers } from '../modules/tenancy';
 import { accessResolvers } from '../modules/access';
 import { teamResolvers } from '../modules/teams';
+import { workResolvers } from '../modules/work';
+import { auditResolvers } from '../modules/audit';
 
 /** Every module's resolvers; a new module adds its list here. */
-const resolvers = [...tenancyResolvers, ...accessResolvers, ...teamResolvers] as const;
+const resolvers = [...tenancyResolvers, ...accessResolvers, ...teamResolvers, ...auditResolvers, ...workResolvers] as const;
 
 /** Builds the executable schema from the type-graphql classes. */
 export function createSchema(): Promise<GraphQLSchema> {

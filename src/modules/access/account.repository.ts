@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { setTenant } from '../../db/database';
 import type { Database } from '../../db/schema';
-import { conflictOn } from '../../graphql/errors';
+import { onViolation } from '../../graphql/errors';
 
 // One-time tokens and password changes go through the account functions of migration 0004;
 // a new user is inserted by the app under the "users are created as themselves" policy.
@@ -17,7 +17,7 @@ export async function insertUser(
   await db.insertInto('users').values({
     id, email: values.email, username: values.username, password_hash: values.passwordHash,
     first_name: values.firstName, last_name: values.lastName,
-  }).execute().catch(conflictOn({
+  }).execute().catch(onViolation({
     users_email_key: ['email', 'An account with this email already exists'],
     users_username_key: ['username', 'That username is taken'],
   }));

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError, NotFoundError, conflictOn } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
 import { Membership } from '../tenancy/membership.type';
 import { Role } from './role.type';
 import { CURRENT, viewerPermissions } from './role.loaders';
 import type { AssignRoleInput, CreateRoleInput, UpdateRoleInput } from './role.input';
 
-const NAME_TAKEN = conflictOn({ roles_name_key: ['name', 'This organization already has a role with that name'] });
+const NAME_TAKEN = onViolation({ roles_name_key: ['name', 'This organization already has a role with that name'] });
 
 /** Permissions must exist in the catalog, and nobody grants what they do not hold themselves. */
 export async function assertGrantable(ctx: Context, permissions: string[]): Promise<void> {

@@ -1,6 +1,7 @@
+import { IsSlug } from '../../graphql/slug';
 import { Field, InputType } from 'type-graphql';
 import { UUIDResolver } from 'graphql-scalars';
-import { IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 
 @InputType()
 export class LoginInput {
@@ -15,7 +16,7 @@ export class LoginInput {
 
   @Field(() => String, { nullable: true, description: "Organization to sign in to; by default the user's first one that admits them." })
   @IsOptional()
-  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'must be lowercase letters, digits and hyphens' })
+  @IsSlug()
   @MaxLength(100)
   organizationSlug?: string | null;
 }

@@ -1,9 +1,9 @@
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, NotFoundError, conflictOn } from '../../graphql/errors';
+import { BadUserInputError, NotFoundError, onViolation } from '../../graphql/errors';
 import type { TeamMemberRole } from '../../db/schema';
 import { Team, TeamMember } from './team.type';
 
-const NAME_TAKEN = conflictOn({ teams_name_key: ['name', 'This organization already has a team with that name'] });
+const NAME_TAKEN = onViolation({ teams_name_key: ['name', 'This organization already has a team with that name'] });
 
 async function findTeam(ctx: Context, id: string): Promise<Team> {
   const row = await (await ctx.db.get()).selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
@@ -44,7 +44,7 @@ export async function addTeamMember(ctx: Context, input: { teamId: string; userI
   const row = await db.insertInto('team_members')
     .values({ organization_id: organizationOf(ctx), team_id: input.teamId, user_id: input.userId, role: input.role })
     .returningAll().executeTakeFirstOrThrow()
-    .catch(conflictOn({ team_members_key: ['userId', 'That user is already in the team'] }));
+    .catch(onViolation({ team_members_key: ['userId', 'That user is already in the team'] }));
   return TeamMember.fromRow(row);
 }
 

@@ -1,6 +1,7 @@
+import { IsSlug } from '../../graphql/slug';
 import { Field, InputType } from 'type-graphql';
 import { JSONObjectResolver, UUIDResolver } from 'graphql-scalars';
-import { IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 
 @InputType()
 export class CreateOrganizationInput {
@@ -10,7 +11,7 @@ export class CreateOrganizationInput {
 
   @Field(() => String, { nullable: true, description: 'Lowercase letters, digits and hyphens; made from the name when not given.' })
   @IsOptional()
-  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'must be lowercase letters, digits and hyphens' })
+  @IsSlug()
   @MaxLength(100)
   slug?: string | null;
 }

@@ -1,15 +1,10 @@
+import { SLUG_PATTERN, slugFrom } from '../../graphql/slug';
 import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
 import { setTenant } from '../../db/database';
 import type { Database } from '../../db/schema';
-import { BadUserInputError, ForbiddenError, NotFoundError, conflictOn } from '../../graphql/errors';
-
-/** Seed 004 slug: lowercase letters, digits and hyphens; derived from the name when not given. */
-export function slugFrom(name: string): string {
-  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100).replace(/-+$/, '');
-}
+import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
 
 /**
  * Creates an organization with `userId` as its owner, in the caller's transaction, and leaves the
@@ -23,13 +18,13 @@ export async function createOrganizationWithOwner(
 ): Promise<{ organizationId: string }> {
   const name = input.name.trim();
   const slug = input.slug ?? slugFrom(name);
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(slug)) {
+  if (!SLUG_PATTERN.test(slug)) {
     throw new BadUserInputError(field, 'Give a slug of lowercase letters, digits and hyphens; none could be made from the name');
   }
   const organizationId = crypto.randomUUID();
   await setTenant(db, { organizationId, userId });
   await db.insertInto('organizations').values({ id: organizationId, name, slug })
-    .execute().catch(conflictOn({ organizations_slug_key: [field, 'That slug is already taken'] }));
+    .execute().catch(onViolation({ organizations_slug_key: [field, 'That slug is already taken'] }));
   await db.insertInto('memberships').values({ organization_id: organizationId, user_id: userId, role: 'owner', status: 'active' }).execute();
   return { organizationId };
 }

@@ -2,11 +2,7 @@ import { registerEnumType } from 'type-graphql';
 import {
   MEMBERSHIP_ROLES, MEMBERSHIP_STATUSES, PLAN_TIERS, USER_STATUSES,
 } from '../../db/schema';
-
-/** GraphQL enums mirror the checked text columns: `ALUMNI_ACTIVE` <-> 'alumni_active'. */
-function enumOf<T extends string>(values: readonly T[]): Record<Uppercase<T>, T> {
-  return Object.fromEntries(values.map((v) => [v.toUpperCase(), v])) as Record<Uppercase<T>, T>;
-}
+import { enumOf } from '../../graphql/enums';
 
 export const PlanTierEnum = enumOf(PLAN_TIERS);
 export const UserStatusEnum = enumOf(USER_STATUSES);

@@ -1,0 +1,117 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { UUIDResolver } from 'graphql-scalars';
+import { organizationOf, type Context } from '../../graphql/context';
+import { NotFoundError } from '../../graphql/errors';
+import { Project } from './project.type';
+import {
+  CreateMilestoneInput, CreateSprintInput, DeleteMilestoneInput, DeleteSprintInput, MilestoneListArgs, SprintListArgs, UpdateMilestoneInput, UpdateSprintInput,
+} from './planning.input';
+import {
+  DeleteMilestonePayload, DeleteSprintPayload, Milestone, MilestoneConnection, MilestonePayload, MilestoneProgress, Sprint, SprintConnection, SprintPayload,
+} from './planning.type';
+import { TaskListArgs } from './task.input';
+import { Task, TaskConnection } from './task.type';
+import {
+  milestoneById, milestoneProgress, milestonesOfOrganization, projectById, sprintById, sprintsOfOrganization, tasksOfMilestone, tasksOfSprint,
+} from './work.loaders';
+import { allowDeleted } from './project.resolver';
+import * as planning from './planning.service';
+
+async function projectOf(ctx: Context, projectId: string): Promise<Project> {
+  const project = await ctx.loaders.use(projectById).load(projectId);
+  if (!project) throw new NotFoundError('Project');
+  return project;
+}
+
+@Resolver(() => Sprint)
+export class SprintResolver {
+  @Authorized('projects:read')
+  @Query(() => SprintConnection, { description: 'Sprints of every project the caller can see.' })
+  sprints(@Args() args: SprintListArgs, @Ctx() ctx: Context): Promise<SprintConnection> {
+    return sprintsOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args } }, new SprintConnection(), Sprint.fromRow);
+  }
+
+  @Authorized('projects:read')
+  @Query(() => Sprint, { nullable: true })
+  sprint(@Arg('id', () => UUIDResolver) id: string, @Ctx() ctx: Context): Promise<Sprint | null> {
+    return ctx.loaders.use(sprintById).load(id);
+  }
+
+  @FieldResolver(() => Project)
+  project(@Root() sprint: Sprint, @Ctx() ctx: Context): Promise<Project> {
+    return projectOf(ctx, sprint.projectId);
+  }
+
+  @FieldResolver(() => TaskConnection)
+  async tasks(@Root() sprint: Sprint, @Args() args: TaskListArgs, @Ctx() ctx: Context): Promise<TaskConnection> {
+    const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
+    return tasksOfSprint.load(ctx.loaders, { parentId: sprint.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow);
+  }
+
+  @Authorized('sprints:manage')
+  @Mutation(() => SprintPayload)
+  async createSprint(@Arg('input', () => CreateSprintInput) input: CreateSprintInput, @Ctx() ctx: Context): Promise<SprintPayload> {
+    return Object.assign(new SprintPayload(), { sprint: await planning.createSprint(ctx, input) });
+  }
+
+  @Authorized('sprints:manage')
+  @Mutation(() => SprintPayload)
+  async updateSprint(@Arg('input', () => UpdateSprintInput) input: UpdateSprintInput, @Ctx() ctx: Context): Promise<SprintPayload> {
+    return Object.assign(new SprintPayload(), { sprint: await planning.updateSprint(ctx, input) });
+  }
+
+  @Authorized('sprints:manage')
+  @Mutation(() => DeleteSprintPayload, { description: 'Deletes a sprint; its tasks stay, outside any sprint.' })
+  async deleteSprint(@Arg('input', () => DeleteSprintInput) input: DeleteSprintInput, @Ctx() ctx: Context): Promise<DeleteSprintPayload> {
+    return Object.assign(new DeleteSprintPayload(), { deletedSprintId: await planning.deleteSprint(ctx, input.id) });
+  }
+}
+
+@Resolver(() => Milestone)
+export class MilestoneResolver {
+  @Authorized('projects:read')
+  @Query(() => MilestoneConnection, { description: 'Milestones of every project the caller can see.' })
+  milestones(@Args() args: MilestoneListArgs, @Ctx() ctx: Context): Promise<MilestoneConnection> {
+    return milestonesOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args } }, new MilestoneConnection(), Milestone.fromRow);
+  }
+
+  @Authorized('projects:read')
+  @Query(() => Milestone, { nullable: true })
+  milestone(@Arg('id', () => UUIDResolver) id: string, @Ctx() ctx: Context): Promise<Milestone | null> {
+    return ctx.loaders.use(milestoneById).load(id);
+  }
+
+  @FieldResolver(() => Project)
+  project(@Root() milestone: Milestone, @Ctx() ctx: Context): Promise<Project> {
+    return projectOf(ctx, milestone.projectId);
+  }
+
+  @FieldResolver(() => MilestoneProgress)
+  progress(@Root() milestone: Milestone, @Ctx() ctx: Context): Promise<MilestoneProgress> {
+    return ctx.loaders.use(milestoneProgress).load(milestone.id);
+  }
+
+  @FieldResolver(() => TaskConnection)
+  async tasks(@Root() milestone: Milestone, @Args() args: TaskListArgs, @Ctx() ctx: Context): Promise<TaskConnection> {
+    const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
+    return tasksOfMilestone.load(ctx.loaders, { parentId: milestone.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow);
+  }
+
+  @Authorized('sprints:manage')
+  @Mutation(() => MilestonePayload)
+  async createMilestone(@Arg('input', () => CreateMilestoneInput) input: CreateMilestoneInput, @Ctx() ctx: Context): Promise<MilestonePayload> {
+    return Object.assign(new MilestonePayload(), { milestone: await planning.createMilestone(ctx, input) });
+  }
+
+  @Authorized('sprints:manage')
+  @Mutation(() => MilestonePayload)
+  async updateMilestone(@Arg('input', () => UpdateMilestoneInput) input: UpdateMilestoneInput, @Ctx() ctx: Context): Promise<MilestonePayload> {
+    return Object.assign(new MilestonePayload(), { milestone: await planning.updateMilestone(ctx, input) });
+  }
+
+  @Authorized('sprints:manage')
+  @Mutation(() => DeleteMilestonePayload, { description: 'Deletes a milestone; its tasks stay, outside any milestone.' })
+  async deleteMilestone(@Arg('input', () => DeleteMilestoneInput) input: DeleteMilestoneInput, @Ctx() ctx: Context): Promise<DeleteMilestonePayload> {
+    return Object.assign(new DeleteMilestonePayload(), { deletedMilestoneId: await planning.deleteMilestone(ctx, input.id) });
+  }
+}

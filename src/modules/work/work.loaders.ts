@@ -1,0 +1,123 @@
+import { sql, type Selectable } from 'kysely';
+import type {
+  MilestonesTable, ProjectMembersTable, ProjectsTable, SprintsTable, TaskActivityTable, TaskCommentsTable, TasksTable,
+} from '../../db/schema';
+import type { AnyQuery } from '../../db/pagination';
+import { defineParentConnection } from '../../graphql/connection';
+import { applyId, applyIn, applyInt, applyRange, applyString, applyTags } from '../../graphql/filters';
+import { byKey, defineLoader } from '../../graphql/loaders';
+import type { ProjectFilter } from './project.input';
+import type { TaskFilter } from './task.input';
+import type { MilestoneFilter, SprintFilter } from './planning.input';
+import { Milestone, MilestoneProgress, Sprint } from './planning.type';
+import { Project } from './project.type';
+import { Task } from './task.type';
+import { ACTIVITY_ORDERS, COMMENT_ORDER, MILESTONE_ORDERS, PROJECT_ORDERS, SPRINT_ORDERS, TASK_ORDERS } from './work.orders';
+
+const anyId = (ids: readonly string[]) => sql<string>`any(${sql.val(ids)}::uuid[])`;
+
+/** By id, deleted rows included (the resolver decides whether the caller sees them). */
+export const projectById = defineLoader<string, Project | null>('projectById', async (db, ids) =>
+  byKey(ids, await db.selectFrom('projects').selectAll().where('id', '=', anyId(ids)).execute(), (r) => r.id, Project.fromRow));
+
+export const taskById = defineLoader<string, Task | null>('taskById', async (db, ids) =>
+  byKey(ids, await db.selectFrom('tasks').selectAll().where('id', '=', anyId(ids)).execute(), (r) => r.id, Task.fromRow));
+
+export const sprintById = defineLoader<string, Sprint | null>('sprintById', async (db, ids) =>
+  byKey(ids, await db.selectFrom('sprints').selectAll().where('id', '=', anyId(ids)).execute(), (r) => r.id, Sprint.fromRow));
+
+export const milestoneById = defineLoader<string, Milestone | null>('milestoneById', async (db, ids) =>
+  byKey(ids, await db.selectFrom('milestones').selectAll().where('id', '=', anyId(ids)).execute(), (r) => r.id, Milestone.fromRow));
+
+/** Milestone progress: done tasks out of all live, not cancelled ones; one grouped statement for every milestone asked. */
+export const milestoneProgress = defineLoader<string, MilestoneProgress>('milestoneProgress', async (db, ids) => {
+  const rows = await db.selectFrom('tasks')
+    .select(['milestone_id', sql<string>`count(*) filter (where status = 'done')`.as('done'), sql<string>`count(*)`.as('total')])
+    .where('milestone_id', '=', anyId(ids)).where('deleted_at', 'is', null).where('status', '<>', 'cancelled')
+    .groupBy('milestone_id').execute();
+  const found = new Map(rows.map((r) => [r.milestone_id!, { done: Number(r.done), total: Number(r.total) }]));
+  return ids.map((id) => {
+    const { done, total } = found.get(id) ?? { done: 0, total: 0 };
+    return Object.assign(new MilestoneProgress(), { done, total, ratio: total ? done / total : 0 });
+  });
+});
+
+function filterProjects(query: AnyQuery, filter: ProjectFilter | null): AnyQuery {
+  if (!filter) return query;
+  let q = applyString(query, 'p.name', filter.name);
+  q = applyString(q, 'p.slug', filter.slug);
+  if (filter.visibility) q = q.where('p.visibility', '=', filter.visibility);
+  q = applyId(q, 'p.owner_id', filter.ownerId);
+  return applyRange(q, 'p.created_at', filter.createdAt);
+}
+
+/** `projects(...)` of the organization (the root field: the organization is the parent). */
+export const projectsOfOrganization = defineParentConnection<Selectable<ProjectsTable>, ProjectFilter>({
+  name: 'projectsOfOrganization', table: 'projects', alias: 'p', parentColumn: 'organization_id',
+  sort: PROJECT_ORDERS.name_asc, orders: PROJECT_ORDERS, filter: filterProjects, softDelete: true,
+});
+
+export const membersOfProject = defineParentConnection<Selectable<ProjectMembersTable>, null>({
+  name: 'membersOfProject', table: 'project_members', alias: 'pm', parentColumn: 'project_id',
+  sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
+});
+
+function filterTasks(query: AnyQuery, filter: TaskFilter | null): AnyQuery {
+  if (!filter) return query;
+  let q = applyIn(query, 't.status', filter.status);
+  q = applyIn(q, 't.type', filter.type);
+  q = applyIn(q, 't.priority', filter.priority);
+  for (const [field, column] of [
+    ['projectId', 't.project_id'], ['assigneeId', 't.assignee_id'], ['reporterId', 't.reporter_id'],
+    ['sprintId', 't.sprint_id'], ['milestoneId', 't.milestone_id'], ['parentTaskId', 't.parent_task_id'],
+  ] as const) {
+    q = applyId(q, column, filter[field]);
+  }
+  q = applyTags(q, 't.tags', filter.tags);
+  q = applyRange(q, 't.due_date', filter.dueDate);
+  q = applyRange(q, 't.created_at', filter.createdAt);
+  q = applyInt(q, 't.story_points', filter.storyPoints);
+  return applyString(q, 't.title', filter.title);
+}
+
+const taskList = (name: string, parentColumn: string) => defineParentConnection<Selectable<TasksTable>, TaskFilter>({
+  name, table: 'tasks', alias: 't', parentColumn,
+  sort: TASK_ORDERS.created_at_asc, orders: TASK_ORDERS, filter: filterTasks, softDelete: true,
+});
+
+/** `tasks(...)`, `project.tasks`, `task.subtasks`, `sprint.tasks`, `milestone.tasks`: one filter, one set of orders. */
+export const tasksOfOrganization = taskList('tasksOfOrganization', 'organization_id');
+export const tasksOfProject = taskList('tasksOfProject', 'project_id');
+export const subtasksOfTask = taskList('subtasksOfTask', 'parent_task_id');
+export const tasksOfSprint = taskList('tasksOfSprint', 'sprint_id');
+export const tasksOfMilestone = taskList('tasksOfMilestone', 'milestone_id');
+
+function filterSprints(query: AnyQuery, filter: SprintFilter | null): AnyQuery {
+  return applyId(applyIn(query, 's.status', filter?.status), 's.project_id', filter?.projectId);
+}
+
+const sprintList = (name: string, parentColumn: string) => defineParentConnection<Selectable<SprintsTable>, SprintFilter>({
+  name, table: 'sprints', alias: 's', parentColumn, sort: SPRINT_ORDERS.start_date_asc, orders: SPRINT_ORDERS, filter: filterSprints,
+});
+export const sprintsOfOrganization = sprintList('sprintsOfOrganization', 'organization_id');
+export const sprintsOfProject = sprintList('sprintsOfProject', 'project_id');
+
+function filterMilestones(query: AnyQuery, filter: MilestoneFilter | null): AnyQuery {
+  return applyId(applyIn(query, 'ms.status', filter?.status), 'ms.project_id', filter?.projectId);
+}
+
+const milestoneList = (name: string, parentColumn: string) => defineParentConnection<Selectable<MilestonesTable>, MilestoneFilter>({
+  name, table: 'milestones', alias: 'ms', parentColumn, sort: MILESTONE_ORDERS.created_at_asc, orders: MILESTONE_ORDERS, filter: filterMilestones,
+});
+export const milestonesOfOrganization = milestoneList('milestonesOfOrganization', 'organization_id');
+export const milestonesOfProject = milestoneList('milestonesOfProject', 'project_id');
+
+export const commentsOfTask = defineParentConnection<Selectable<TaskCommentsTable>, null>({
+  name: 'commentsOfTask', table: 'task_comments', alias: 'c', parentColumn: 'task_id', sort: COMMENT_ORDER, softDelete: true,
+});
+
+export const activityOfTask = defineParentConnection<Selectable<TaskActivityTable>, null>({
+  name: 'activityOfTask', table: 'task_activity', alias: 'a', parentColumn: 'task_id',
+  sort: ACTIVITY_ORDERS.created_at_asc, orders: ACTIVITY_ORDERS,
+});
+
