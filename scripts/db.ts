@@ -6,11 +6,12 @@ import { provisionDatabase } from '../src/db/provision';
 import { seedDemoData } from '../db/seed/demo';
 import { rotateEncryptionKeys } from '../src/db/encrypted-columns';
 import { KeyRing } from '../src/auth/keyring';
+import { purgeAuditLog } from '../src/db/audit-retention';
 
-/** `npm run db:migrate | db:rollback | db:seed | db:rotate-keys`, against the embedded or the configured database. */
+/** `npm run db:migrate | db:rollback | db:seed | db:rotate-keys | db:purge-audit`, against the embedded or the configured database. */
 async function main(command: string | undefined): Promise<void> {
-  if (!['migrate', 'rollback', 'seed', 'rotate-keys'].includes(command ?? '')) {
-    throw new ConfigError('usage: db.js migrate | rollback [--all] | seed | rotate-keys');
+  if (!['migrate', 'rollback', 'seed', 'rotate-keys', 'purge-audit'].includes(command ?? '')) {
+    throw new ConfigError('usage: db.js migrate | rollback [--all] | seed | rotate-keys | purge-audit');
   }
   const config = loadConfig();
   const database = await provisionDatabase(config);
@@ -30,6 +31,10 @@ async function main(command: string | undefined): Promise<void> {
         for (const r of await rotateEncryptionKeys(db, keyring)) {
           console.log(`${r.table}.${r.column}: ${r.rotated} value(s) re-encrypted under key ${keyring.currentKeyId}`);
         }
+      } else if (command === 'purge-audit') {
+        const removed = await purgeAuditLog(db, config.auditRetentionDays);
+        const days = config.auditRetentionDays;
+        console.log(`Removed ${removed} audit-log ${removed === 1 ? 'entry' : 'entries'} older than ${days} ${days === 1 ? 'day' : 'days'}.`);
       } else {
         if (config.env === 'production') throw new ConfigError('the demo data is never loaded in production');
         console.log((await seedDemoData(db)) ? 'Demo data loaded.' : 'The database already has organizations; demo data not loaded.');

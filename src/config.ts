@@ -17,6 +17,8 @@ export interface Config {
   /** Run migrations and re-apply policies at start-up (needs the owner role). */
   migrateOnStart: boolean;
   logLevel: string;
+  /** How many days `npm run db:purge-audit` keeps audit-log entries. */
+  auditRetentionDays: number;
   auth: {
     issuer: string;
     audience: string;
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: !production && boolFrom(env, 'SEED_DEMO', true),
     migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', database.kind === 'embedded' || Boolean(env.DATABASE_OWNER_URL)),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    auditRetentionDays: intFrom(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36500),
     auth: {
       issuer: env.JWT_ISSUER || 'tenantql',
       audience: env.JWT_AUDIENCE || 'tenantql-api',

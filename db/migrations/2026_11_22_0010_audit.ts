@@ -84,9 +84,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           if v_before ? v_key and v_before -> v_key <> 'null' then v_before := jsonb_set(v_before, array[v_key], '"[redacted]"'); end if;
           if v_after ? v_key and v_after -> v_key <> 'null' then v_after := jsonb_set(v_after, array[v_key], '"[redacted]"'); end if;
         end loop;
-        return jsonb_strip_nulls(jsonb_build_object(
-          'before', case when p_old is null then null else v_before end,
-          'after', case when p_new is null then null else v_after end));
+        -- Not jsonb_strip_nulls: it strips recursively, and a column set to or from null is a change.
+        return case when p_old is null then jsonb_build_object('after', v_after)
+                    when p_new is null then jsonb_build_object('before', v_before)
+                    else jsonb_build_object('before', v_before, 'after', v_after) end;
       end
       $$;
 
