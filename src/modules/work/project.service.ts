@@ -10,6 +10,7 @@ const PROJECT_RULES = onViolation({
   projects_name_key: ['name', 'This organization already has a project with that name'],
   projects_slug_key: ['slug', 'This organization already has a project with that slug'],
   projects_owner_is_member: ['ownerId', 'The owner must be a member of the organization'],
+  project_members_are_members: ['ownerId', 'The owner must be a member of the organization'],
 });
 
 interface ProjectFields {
@@ -34,22 +35,29 @@ export async function createProject(ctx: Context, input: ProjectFields & { name:
   const ownerId = input.ownerId ?? ctx.viewer?.userId;
   if (!ownerId) throw new BadUserInputError('ownerId', 'An API key must name the owner of the project');
   const name = input.name.trim();
-  const row = await db.insertInto('projects').values({
-    organization_id: organizationOf(ctx),
-    name,
-    slug: slugOf(name, input.slug),
-    description: input.description?.trim() ?? '',
-    visibility: input.visibility,
-    settings: JSON.stringify({ features: input.settings?.features ?? [] }),
-    metadata: JSON.stringify(input.metadata ?? {}),
-    owner_id: ownerId,
-  }).returningAll().executeTakeFirstOrThrow().catch(PROJECT_RULES);
-  // The owner (and the creator) are members, so a private project stays visible to them.
-  for (const userId of new Set([ownerId, ctx.viewer?.userId].filter((id): id is string => !!id))) {
-    await db.insertInto('project_members')
-      .values({ organization_id: row.organization_id, project_id: row.id, user_id: userId, role: 'lead' })
-      .execute().catch(onViolation({ project_members_are_members: ['ownerId', 'The owner must be a member of the organization'] }));
-  }
+  // The owner and the creator become its leads in the SAME statement: a private project is hidden
+  // from anyone who is not yet a member, and the policies of one statement see the projects as they
+  // were when it started (the new one not among the hidden).
+  const leads = [...new Set([ownerId, ctx.viewer?.userId].filter((id): id is string => !!id))];
+  const row = await db
+    .with('project', (qb) => qb.insertInto('projects').values({
+      organization_id: organizationOf(ctx),
+      name,
+      slug: slugOf(name, input.slug),
+      description: input.description?.trim() ?? '',
+      visibility: input.visibility,
+      settings: JSON.stringify({ features: input.settings?.features ?? [] }),
+      metadata: JSON.stringify(input.metadata ?? {}),
+      owner_id: ownerId,
+    }).returningAll())
+    .with('leads', (qb) => qb.insertInto('project_members')
+      .columns(['organization_id', 'project_id', 'user_id', 'role'])
+      .expression((eb) => eb.selectFrom(['project', sql`unnest(${sql.val(leads)}::uuid[])`.as<'lead'>(sql`lead(user_id)`)])
+        .select(['project.organization_id', 'project.id', sql<string>`lead.user_id`.as('user_id'), sql<'lead'>`'lead'`.as('role')]))
+      .returning('project_members.id'))
+    .selectFrom('project').selectAll()
+    .executeTakeFirstOrThrow()
+    .catch(PROJECT_RULES);
   return Project.fromRow(row);
 }
 
