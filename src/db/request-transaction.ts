@@ -77,6 +77,12 @@ export class RequestTransaction {
   readOnly = false;
   /** Who asked, from where, for the audit log; sent with the settings of read-write transactions. */
   requestInfo: RequestInfo | null = null;
+  /**
+   * The caller's permissions (`app.current_permissions()`), read in the opening round trip of a
+   * signed-in or API-key request, so authorization costs no statement of its own; null until
+   * then, and again after the context changes.
+   */
+  permissions: string[] | null = null;
 
   private state: State = 'idle';
   private client: pg.PoolClient | undefined;
@@ -119,6 +125,7 @@ export class RequestTransaction {
   async setContext(context: TenantContext): Promise<void> {
     const statement = setConfigSql(context, this.auditInfo);
     this.context = context;
+    this.permissions = null;
     for (const listener of this.contextListeners) listener();
     if (this.state === 'open' || this.opening) {
       await this.get();
@@ -194,8 +201,12 @@ export class RequestTransaction {
     let sessionValid = true;
     try {
       const results = await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context, this.auditInfo)}` +
-        (check ? `; select ${check} as valid` : ''));
-      if (checkSession) sessionValid = (results as pg.QueryResult<{ valid: boolean }>[]).at(-1)?.rows[0]?.valid === true;
+        (check ? `; select ${check} as valid, app.current_permissions() as permissions` : ''));
+      if (checkSession) {
+        const row = (results as pg.QueryResult<{ valid: boolean; permissions: string[] }>[]).at(-1)?.rows[0];
+        sessionValid = row?.valid === true;
+        this.permissions = sessionValid ? row!.permissions : null;
+      }
     } catch (error) {
       this.state = 'finished';
       this.release(client, true);

@@ -17,7 +17,8 @@ import type { RequestTransaction } from '../db/request-transaction';
  */
 export interface LoaderDefinition<K, V> {
   name: string;
-  batch: (db: Kysely<Database>, keys: readonly K[]) => Promise<V[]>;
+  /** `request` is the request transaction itself, for what it already knows (its permissions). */
+  batch: (db: Kysely<Database>, keys: readonly K[], request: RequestTransaction) => Promise<V[]>;
   cacheKey?: (key: K) => unknown;
 }
 
@@ -42,7 +43,7 @@ export class Loaders {
     let loader = this.loaders.get(definition.name) as DataLoader<K, V> | undefined;
     if (!loader) {
       loader = new DataLoader<K, V, unknown>(
-        async (keys) => definition.batch(await this.db.get(), keys),
+        async (keys) => definition.batch(await this.db.get(), keys, this.db),
         { cacheKeyFn: definition.cacheKey, maxBatchSize: 1000 },
       );
       this.loaders.set(definition.name, loader as DataLoader<unknown, unknown>);

@@ -28,13 +28,6 @@ interface WorkOrganization {
   milestones: Map<string, string>;
 }
 
-/**
- * `select app.current_permissions()`, sent by the auth checker once per request after the BEGIN
- * round trip. The budget the issue asks for (BEGIN/tenant, one per level, COMMIT) leaves it out:
- * it drops to 0 if the permissions are read in the BEGIN round trip with the session check.
- */
-const PERMISSIONS = 1;
-
 const nameOf = (user: UserRow) => `${user.first_name} ${user.last_name}`;
 
 /**
@@ -186,9 +179,9 @@ describe('statement budget of nested work queries', () => {
     expect(new Set(b.data.projects.edges.flatMap((e) => e.node.tasks.edges.map((t) => t.node.assignee?.name))).size).toBe(5);
 
     // BEGIN + tenant settings + session check (one round trip), projects, tasks of all projects,
-    // their assignees, COMMIT; plus the caller's permissions for @Authorized('projects:read').
+    // their assignees, COMMIT; the caller's permissions come with BEGIN.
     expect(b.statements).toBe(a.statements);
-    expect(a.statements).toBeLessThanOrEqual(5 + PERMISSIONS);
+    expect(a.statements).toBeLessThanOrEqual(5);
   });
 
   it('tasks { project, subtasks { assignee }, comments { totalCount } } costs the same for few and many rows', async () => {
@@ -213,9 +206,9 @@ describe('statement budget of nested work queries', () => {
     expect(new Set(b.data.tasks.edges.map((e) => e.node.project.name)).size).toBe(50);
 
     // BEGIN round trip, tasks, then in one tick their projects, subtasks and comment pages, then
-    // the subtasks' assignees and the comment counts, COMMIT; plus permissions.
+    // the subtasks' assignees and the comment counts, COMMIT.
     expect(b.statements).toBe(a.statements);
-    expect(a.statements).toBeLessThanOrEqual(8 + PERMISSIONS);
+    expect(a.statements).toBeLessThanOrEqual(8);
   });
 
   it('milestones { progress, tasks } costs the same for few and many rows', async () => {
@@ -235,8 +228,8 @@ describe('statement budget of nested work queries', () => {
     expect(b.data.milestones.edges.every((e) => e.node.tasks.edges.length === 10)).toBe(true);
     expect(b.data.milestones.edges[0]!.node.progress).toEqual({ done: 6, total: 22, ratio: 6 / 22 });
 
-    // BEGIN round trip, milestones, their progress and their tasks, COMMIT; plus permissions.
+    // BEGIN round trip, milestones, their progress and their tasks, COMMIT.
     expect(b.statements).toBe(a.statements);
-    expect(a.statements).toBeLessThanOrEqual(5 + PERMISSIONS);
+    expect(a.statements).toBeLessThanOrEqual(5);
   });
 });

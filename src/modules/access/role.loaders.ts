@@ -9,9 +9,11 @@ import { Role } from './role.type';
 export const CURRENT = 'current';
 
 /** What the caller may do in the current organization (roles of a user, or an API key's scope), once per request. */
-export const viewerPermissions = defineLoader<string, string[]>('viewerPermissions', async (db, keys) => {
-  const { rows } = await sql<{ permissions: string[] }>`select app.current_permissions() as permissions`.execute(db);
-  return keys.map(() => rows[0]!.permissions);
+export const viewerPermissions = defineLoader<string, string[]>('viewerPermissions', async (db, keys, request) => {
+  // Usually read with BEGIN already (see RequestTransaction.permissions); asked for here otherwise.
+  const permissions = request.permissions
+    ?? (await sql<{ permissions: string[] }>`select app.current_permissions() as permissions`.execute(db)).rows[0]!.permissions;
+  return keys.map(() => permissions);
 });
 
 export const roleById = defineLoader<string, Role | null>('roleById', async (db, ids) =>
