@@ -119,10 +119,15 @@ export function applyKeyset(query: AnyQuery, sort: KeysetSort, page: PageRequest
     q = q.where(sql<boolean>`(${col}, ${id}) ${op} (cast(${page.cursor.value} as ${type}), cast(${page.cursor.id} as uuid))`);
   }
   const dir = ascending ? 'asc' : 'desc';
-  return q.select(sql<string>`${col}::text`.as('__sort_value')).orderBy(col, dir).orderBy(id, dir).limit(page.size + 1);
+  const order = sql.raw(dir);
+  return q.select([
+    sql<string>`${col}::text`.as('__sort_value'),
+    // The position in the page, so an outer query can keep the order (a join does not promise it).
+    sql<number>`row_number() over (order by ${col} ${order}, ${id} ${order})`.as('__position'),
+  ]).orderBy(col, dir).orderBy(id, dir).limit(page.size + 1);
 }
 
-type Keyed = { __sort_value: string; id: string };
+type Keyed = { __sort_value: string; __position?: number; id: string };
 
 /** Trims the look-ahead row, restores the order of backward pages and turns sort values into cursors. */
 function toPage<Row>(rows: (Row & Keyed)[], page: PageRequest, sort: KeysetSort): Page<Row> {
@@ -130,7 +135,10 @@ function toPage<Row>(rows: (Row & Keyed)[], page: PageRequest, sort: KeysetSort)
   const kept = more ? rows.slice(0, page.size) : rows;
   if (page.backward) kept.reverse();
   const cursors = kept.map((row) => encodeCursor(sort, row.__sort_value, row.id));
-  for (const row of kept) delete (row as Partial<Keyed>).__sort_value;
+  for (const row of kept) {
+    delete (row as Partial<Keyed>).__sort_value;
+    delete (row as Partial<Keyed>).__position;
+  }
   return {
     rows: kept,
     cursors,
@@ -181,6 +189,7 @@ export async function pagesByParent<Row>(
       )
       .selectAll('r')
       .select('parent.parent_id as __parent_id')
+      .orderBy('r.__position')
       .execute();
     for (const row of rows as (Row & Keyed & { __parent_id: string })[]) {
       const parentId = row.__parent_id;
