@@ -11,6 +11,8 @@ const PROJECT_RULES = onViolation({
   projects_slug_key: ['slug', 'This organization already has a project with that slug'],
   projects_owner_is_member: ['ownerId', 'The owner must be a member of the organization'],
   project_members_are_members: ['ownerId', 'The owner must be a member of the organization'],
+  projects_name_check: ['name', 'The name must be 1 to 255 characters, not only spaces'],
+  projects_metadata_check: ['metadata', 'The metadata must be at most 64 KiB'],
 });
 
 interface ProjectFields {
@@ -35,6 +37,7 @@ export async function createProject(ctx: Context, input: ProjectFields & { name:
   const ownerId = input.ownerId ?? ctx.viewer?.userId;
   if (!ownerId) throw new BadUserInputError('ownerId', 'An API key must name the owner of the project');
   const name = input.name.trim();
+  if (!name) throw new BadUserInputError('name', 'The name must be 1 to 255 characters, not only spaces');
   // The owner and the creator become its leads in the SAME statement: a private project is hidden
   // from anyone who is not yet a member, and the policies of one statement see the projects as they
   // were when it started (the new one not among the hidden).
@@ -73,14 +76,15 @@ export async function updateProject(ctx: Context, input: ProjectFields & { id: s
   if (input.metadata != null) changes.metadata = JSON.stringify(input.metadata);
   if (input.ownerId != null) changes.owner_id = input.ownerId;
   if (!Object.keys(changes).length) return Project.fromRow(current);
+  if (changes.owner_id && changes.owner_id !== current.owner_id) {
+    // A new owner becomes a member (a lead), so a private project stays visible to them. Before the
+    // update: once it makes the project private, a caller who is not its member can no longer add one.
+    await db.insertInto('project_members')
+      .values({ organization_id: current.organization_id, project_id: current.id, user_id: changes.owner_id, role: 'lead' })
+      .onConflict((oc) => oc.columns(['organization_id', 'project_id', 'user_id']).doNothing()).execute().catch(PROJECT_RULES);
+  }
   const row = await db.updateTable('projects').set(changes).where('id', '=', input.id)
     .returningAll().executeTakeFirstOrThrow().catch(PROJECT_RULES);
-  if (changes.owner_id && changes.owner_id !== current.owner_id) {
-    // A new owner becomes a member (a lead), so a private project stays visible to them.
-    await db.insertInto('project_members')
-      .values({ organization_id: row.organization_id, project_id: row.id, user_id: changes.owner_id, role: 'lead' })
-      .onConflict((oc) => oc.columns(['organization_id', 'project_id', 'user_id']).doNothing()).execute();
-  }
   return Project.fromRow(row);
 }
 

@@ -16,6 +16,8 @@ const TASK_RULES = onViolation({
   tasks_no_cycle: ['parentTaskId', 'A task cannot be moved under itself or its own subtasks'],
   tasks_not_own_parent: ['parentTaskId', 'A task cannot be its own parent'],
   tasks_status_transition: ['status', 'That status change is not allowed'],
+  tasks_title_check: ['title', 'The title must be 1 to 500 characters, not only spaces'],
+  tasks_custom_fields_check: ['customFields', 'The custom fields must be at most 64 KiB'],
 });
 
 /**
