@@ -169,6 +169,7 @@ describe('tasks', () => {
         [{ sprintId: foreignSprint }, 'sprintId'],
         [{ milestoneId: otherMilestone }, 'milestoneId'],
         [{ parentTaskId: otherParent }, 'parentTaskId'],
+        [{ parentTaskId: crypto.randomUUID() }, 'parentTaskId'],
         [{ tags: ['x'.repeat(51)] }, 'tags'],
         [{ customFields: { big: crypto.randomBytes(40_000).toString('hex') } }, 'customFields'],
         [{ tags: Array.from({ length: 51 }, (_, i) => `t${i}`) }, 'tags'],
@@ -341,6 +342,7 @@ describe('tasks', () => {
         [{ id: child.id, projectId: b, parentTaskId: other.id }, 'parentTaskId'],
         [{ id: child.id, parentTaskId: otherChild.id }, 'parentTaskId'],
         [{ id: top.id, parentTaskId: other.id }, 'parentTaskId'],
+        [{ id: top.id, parentTaskId: crypto.randomUUID() }, 'parentTaskId'],
       ] as const) {
         expect([input, extensionsOf(await mutate(t.member.token, 'moveTask', input))]).toEqual([input, expect.objectContaining({ code: 'BAD_USER_INPUT', field })]);
       }

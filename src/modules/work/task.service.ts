@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
 import { findRow } from '../../db/rows';
 import type { Database, TaskPriority, TaskStatus, TasksTable, TaskType } from '../../db/schema';
 import { Task, TaskComment } from './task.type';
@@ -48,6 +48,13 @@ interface TaskFields {
   customFields?: Record<string, unknown> | null;
 }
 
+/** A parent named in an input: a missing one is a bad value of that field, like a missing sprint. */
+async function findParent(db: Kysely<Database>, id: string) {
+  return findRow(db, 'tasks', id, 'Parent task').catch((error: unknown) => {
+    throw error instanceof NotFoundError ? new BadUserInputError('parentTaskId', 'There is no such live task in a project you can see') : error;
+  });
+}
+
 const normalizeTags = (tags: string[]) => [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
 
 export async function createTask(
@@ -56,7 +63,7 @@ export async function createTask(
 ): Promise<Task> {
   const db = await ctx.db.get();
   await findRow(db, 'projects', input.projectId, 'Project');
-  if (input.parentTaskId) await findRow(db, 'tasks', input.parentTaskId, 'Parent task');
+  if (input.parentTaskId) await findParent(db, input.parentTaskId);
   const row = await db.insertInto('tasks').values({
     organization_id: organizationOf(ctx),
     project_id: input.projectId,
@@ -140,7 +147,7 @@ export async function moveTask(ctx: Context, input: { id: string; projectId?: st
   let parentTaskId = input.parentTaskId === undefined ? task.parent_task_id : input.parentTaskId;
   if (projectId !== task.project_id && input.parentTaskId === undefined) parentTaskId = null;
   if (parentTaskId != null && parentTaskId !== task.parent_task_id) {
-    const parent = await findRow(db, 'tasks', parentTaskId, 'Parent task');
+    const parent = await findParent(db, parentTaskId);
     if (parent.project_id !== projectId) throw new BadUserInputError('parentTaskId', 'The parent task must be in the target project');
   }
   if (projectId === task.project_id) {
