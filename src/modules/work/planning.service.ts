@@ -5,8 +5,13 @@ import { findRow } from '../../db/rows';
 import type { MilestoneStatus, MilestonesTable, SprintStatus, SprintsTable } from '../../db/schema';
 import { Milestone, Sprint } from './planning.type';
 
+const MILESTONE_RULES = onViolation({
+  milestones_title_check: ['title', 'The title must be 1 to 255 characters, not only spaces'],
+});
+
 const SPRINT_RULES = onViolation({
   sprints_name_key: ['name', 'This project already has a sprint with that name'],
+  sprints_name_check: ['name', 'The name must be 1 to 255 characters, not only spaces'],
   sprints_no_overlap: ['startDate', 'The dates overlap another sprint of the project'],
   sprints_dates_check: ['endDate', 'The end date must be after the start date'],
 });
@@ -65,7 +70,7 @@ export async function createMilestone(ctx: Context, input: { projectId: string; 
   const row = await db.insertInto('milestones').values({
     organization_id: organizationOf(ctx), project_id: input.projectId, title: input.title.trim(),
     description: input.description?.trim() ?? '', due_date: input.dueDate ?? null,
-  }).returningAll().executeTakeFirstOrThrow();
+  }).returningAll().executeTakeFirstOrThrow().catch(MILESTONE_RULES);
   return Milestone.fromRow(row);
 }
 
@@ -84,7 +89,8 @@ export async function updateMilestone(
     changes.completed_at = input.status === 'completed' ? new Date() : null;
   }
   if (!Object.keys(changes).length) return Milestone.fromRow(current);
-  return Milestone.fromRow(await db.updateTable('milestones').set(changes).where('id', '=', input.id).returningAll().executeTakeFirstOrThrow());
+  return Milestone.fromRow(await db.updateTable('milestones').set(changes).where('id', '=', input.id)
+    .returningAll().executeTakeFirstOrThrow().catch(MILESTONE_RULES));
 }
 
 /** Deletes a milestone; its tasks stay, outside any milestone. */
