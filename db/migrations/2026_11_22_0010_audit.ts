@@ -58,6 +58,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end
       $$;
 
+    -- An address that is not a valid inet is recorded as unknown rather than failing the change.
+    create function app.inet_or_null(p_value text) returns inet
+      language plpgsql immutable
+      as $$
+      begin
+        return p_value::inet;
+      exception when others then
+        return null;
+      end
+      $$;
+
     -- The changed columns of a row, before and after; null when nothing (but ignored columns) changed.
     create function app.row_changes(p_old jsonb, p_new jsonb, p_ignore text[], p_redact text[]) returns jsonb
       language plpgsql immutable
@@ -126,7 +137,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                 coalesce(app.current_user_id(), case when tg_argv[4] <> '' then (v_row ->> tg_argv[4])::uuid end),
                 app.current_api_key_id(),
                 tg_argv[0] || '.' || v_action, tg_argv[0], (v_row ->> 'id')::uuid, v_changes, v_severity,
-                left(v_request ->> 'requestId', 200), (v_request ->> 'ip')::inet,
+                left(v_request ->> 'requestId', 200), app.inet_or_null(v_request ->> 'ip'),
                 left(v_request ->> 'userAgent', 500), left(v_request ->> 'operationName', 200));
         return null;
       end
@@ -186,5 +197,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop function app.audit_row();
     drop function app.row_changes(jsonb, jsonb, text[], text[]);
     drop function app.current_request();
+    drop function app.inet_or_null(text);
   `.execute(db);
 }

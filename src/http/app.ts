@@ -107,7 +107,9 @@ export async function createApp(options: AppOptions): Promise<App> {
           sessionId: viewer?.sessionId ?? null,
           apiKeyId: apiKey?.id ?? null,
         }, options.standalonePool);
-        db.requestInfo = { requestId, ip: req.ip && isIP(req.ip) ? req.ip : null, userAgent: req.get('user-agent') ?? null };
+        // An IPv6 zone id (fe80::1%eth0) is not part of an inet value.
+        const ip = req.ip?.replace(/%.*$/, '');
+        db.requestInfo = { requestId, ip: ip && isIP(ip) ? ip : null, userAgent: req.get('user-agent') ?? null };
         return {
           requestId,
           viewer,

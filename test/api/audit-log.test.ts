@@ -113,6 +113,12 @@ describe('audit log (API)', () => {
       { 'x-forwarded-for': '203.0.113.9' });
     const [viaProxy] = await auditLogs(t.owner.token, { resourceId: ok(forwarded.res).createTeam.team.id });
     expect(viaProxy).toMatchObject({ ip: '203.0.113.9', requestId: forwarded.requestId, operationName: 'Forwarded' });
+
+    // an IPv6 address with a zone id is recorded without it (and never fails the change)
+    const zoned = await mutate<{ createTeam: { team: { id: string } } }>(t.owner.token, 'mutation { createTeam(input: {name: "Zoned"}) { team { id } } }', {},
+      { 'x-forwarded-for': 'fe80::1%eth0' });
+    const [viaZone] = await auditLogs(t.owner.token, { resourceId: ok(zoned.res).createTeam.team.id });
+    expect(viaZone).toMatchObject({ ip: 'fe80::1' });
   });
 
   it('records only the changed columns of an update, and deletions as WARNING', async () => {

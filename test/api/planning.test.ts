@@ -377,4 +377,31 @@ describe('planning: sprints and milestones', () => {
       `insert into project_members (organization_id, project_id, user_id, role) values ($1, $2, $3, 'lead') on conflict do nothing`,
       [orgId, projectId, userId]);
   }
+
+  it('takes the sprints and milestones of a deleted project away with it, and back on restore', async () => {
+    const t = await tenant();
+    const owner = await person(t.org.id, 'owner');
+    const s = await sprint(t.officer.token, t.project.id, 'Doomed sprint', '2026-03-01', '2026-03-15');
+    const m = await milestone(t.officer.token, t.project.id, 'Doomed milestone');
+    const visible = async () => {
+      const res = await app.gql<{ sprints: { edges: { node: { id: string } }[] }; milestones: { edges: { node: { id: string } }[] }; s: unknown; m: unknown }>(
+        'query ($s: UUID!, $m: UUID!) { sprints { edges { node { id } } } milestones { edges { node { id } } } s: sprint(id: $s) { id } m: milestone(id: $m) { id } }',
+        { token: t.officer.token, variables: { s: s.id, m: m.id } });
+      const data = res.body.data!;
+      return { sprints: data.sprints.edges.length, milestones: data.milestones.edges.length, sprint: data.s !== null, milestone: data.m !== null };
+    };
+    expect(await visible()).toEqual({ sprints: 1, milestones: 1, sprint: true, milestone: true });
+
+    const deleted = await app.gql('mutation ($i: DeleteProjectInput!) { deleteProject(input: $i) { project { id } } }', { token: owner.token, variables: { i: { id: t.project.id } } });
+    expect(deleted.body.errors).toBeUndefined();
+    expect(await visible()).toEqual({ sprints: 0, milestones: 0, sprint: false, milestone: false });
+    expect(errorOf(await updateSprint(t.officer.token, { id: s.id, name: 'Renamed' }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(errorOf(await call(t.officer.token, 'deleteSprint', 'DeleteSprintInput', { id: s.id }, 'deletedSprintId'))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(errorOf(await call(t.officer.token, 'updateMilestone', 'UpdateMilestoneInput', { id: m.id, title: 'Renamed' }, 'milestone { id }'))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(errorOf(await call(t.officer.token, 'deleteMilestone', 'DeleteMilestoneInput', { id: m.id }, 'deletedMilestoneId'))).toMatchObject({ code: 'NOT_FOUND' });
+
+    const restored = await app.gql('mutation ($i: RestoreProjectInput!) { restoreProject(input: $i) { project { id } } }', { token: owner.token, variables: { i: { id: t.project.id } } });
+    expect(restored.body.errors).toBeUndefined();
+    expect(await visible()).toEqual({ sprints: 1, milestones: 1, sprint: true, milestone: true });
+  });
 });

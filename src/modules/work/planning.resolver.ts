@@ -23,6 +23,12 @@ async function projectOf(ctx: Context, projectId: string): Promise<Project> {
   return project;
 }
 
+/** Sprints and milestones of a deleted project are gone with it (until it is restored). */
+async function inLiveProject(ctx: Context, projectId: string): Promise<boolean> {
+  const project = await ctx.loaders.use(projectById).load(projectId);
+  return !!project && !project.deletedAt;
+}
+
 @Resolver(() => Sprint)
 export class SprintResolver {
   @Authorized('projects:read')
@@ -33,8 +39,9 @@ export class SprintResolver {
 
   @Authorized('projects:read')
   @Query(() => Sprint, { nullable: true })
-  sprint(@Arg('id', () => UUIDResolver) id: string, @Ctx() ctx: Context): Promise<Sprint | null> {
-    return ctx.loaders.use(sprintById).load(id);
+  async sprint(@Arg('id', () => UUIDResolver) id: string, @Ctx() ctx: Context): Promise<Sprint | null> {
+    const sprint = await ctx.loaders.use(sprintById).load(id);
+    return sprint && (await inLiveProject(ctx, sprint.projectId)) ? sprint : null;
   }
 
   @FieldResolver(() => Project)
@@ -77,8 +84,9 @@ export class MilestoneResolver {
 
   @Authorized('projects:read')
   @Query(() => Milestone, { nullable: true })
-  milestone(@Arg('id', () => UUIDResolver) id: string, @Ctx() ctx: Context): Promise<Milestone | null> {
-    return ctx.loaders.use(milestoneById).load(id);
+  async milestone(@Arg('id', () => UUIDResolver) id: string, @Ctx() ctx: Context): Promise<Milestone | null> {
+    const milestone = await ctx.loaders.use(milestoneById).load(id);
+    return milestone && (await inLiveProject(ctx, milestone.projectId)) ? milestone : null;
   }
 
   @FieldResolver(() => Project)

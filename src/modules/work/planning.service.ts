@@ -1,6 +1,6 @@
 import type { Updateable } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, NotFoundError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, onViolation } from '../../graphql/errors';
 import { findRow } from '../../db/rows';
 import type { MilestoneStatus, MilestonesTable, SprintStatus, SprintsTable } from '../../db/schema';
 import { Milestone, Sprint } from './planning.type';
@@ -40,6 +40,7 @@ export async function updateSprint(
 ): Promise<Sprint> {
   const db = await ctx.db.get();
   const current = await findRow(db, 'sprints', input.id, 'Sprint', { forUpdate: true });
+  await findRow(db, 'projects', current.project_id, 'Sprint');
   const changes: Updateable<SprintsTable> = {};
   if (input.name != null) changes.name = input.name.trim();
   if (input.goal !== undefined) changes.goal = input.goal?.trim() ?? '';
@@ -59,9 +60,11 @@ export async function updateSprint(
 
 /** Deletes a sprint; its tasks stay, outside any sprint. */
 export async function deleteSprint(ctx: Context, id: string): Promise<string> {
-  const row = await (await ctx.db.get()).deleteFrom('sprints').where('id', '=', id).returning('id').executeTakeFirst();
-  if (!row) throw new NotFoundError('Sprint');
-  return row.id;
+  const db = await ctx.db.get();
+  const sprint = await findRow(db, 'sprints', id, 'Sprint');
+  await findRow(db, 'projects', sprint.project_id, 'Sprint'); // a deleted project's sprints wait for its restore
+  await db.deleteFrom('sprints').where('id', '=', id).execute();
+  return id;
 }
 
 export async function createMilestone(ctx: Context, input: { projectId: string; title: string; description?: string | null; dueDate?: string | null }): Promise<Milestone> {
@@ -80,6 +83,7 @@ export async function updateMilestone(
 ): Promise<Milestone> {
   const db = await ctx.db.get();
   const current = await findRow(db, 'milestones', input.id, 'Milestone');
+  await findRow(db, 'projects', current.project_id, 'Milestone');
   const changes: Updateable<MilestonesTable> = {};
   if (input.title != null) changes.title = input.title.trim();
   if (input.description !== undefined) changes.description = input.description?.trim() ?? '';
@@ -95,7 +99,9 @@ export async function updateMilestone(
 
 /** Deletes a milestone; its tasks stay, outside any milestone. */
 export async function deleteMilestone(ctx: Context, id: string): Promise<string> {
-  const row = await (await ctx.db.get()).deleteFrom('milestones').where('id', '=', id).returning('id').executeTakeFirst();
-  if (!row) throw new NotFoundError('Milestone');
-  return row.id;
+  const db = await ctx.db.get();
+  const milestone = await findRow(db, 'milestones', id, 'Milestone');
+  await findRow(db, 'projects', milestone.project_id, 'Milestone');
+  await db.deleteFrom('milestones').where('id', '=', id).execute();
+  return id;
 }

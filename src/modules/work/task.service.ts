@@ -20,6 +20,8 @@ const TASK_RULES = onViolation({
   tasks_custom_fields_check: ['customFields', 'The custom fields must be at most 64 KiB'],
 });
 
+const COMMENT_RULES = onViolation({ task_comments_body_check: ['body', 'The body must be 1 to 10000 characters, not only spaces'] });
+
 /**
  * The status machine (the database keeps the same one in app.task_status_allowed): forward one
  * step, back one step while open, cancel while open, reopen DONE to IN_PROGRESS and CANCELLED to
@@ -196,7 +198,7 @@ export async function addComment(ctx: Context, input: { taskId: string; body: st
   await findRow(db, 'tasks', input.taskId, 'Task');
   const row = await db.insertInto('task_comments')
     .values({ organization_id: organizationOf(ctx), task_id: input.taskId, author_id: ctx.viewer?.userId ?? null, body: input.body.trim() })
-    .returningAll().executeTakeFirstOrThrow();
+    .returningAll().executeTakeFirstOrThrow().catch(COMMENT_RULES);
   return TaskComment.fromRow(row);
 }
 
@@ -205,8 +207,10 @@ export async function updateComment(ctx: Context, input: { id: string; body: str
   const db = await ctx.db.get();
   const comment = await findRow(db, 'task_comments', input.id, 'Comment');
   if (!ctx.viewer || comment.author_id !== ctx.viewer.userId) throw new ForbiddenError('Only its author can edit a comment');
+  const body = input.body.trim();
+  if (body === comment.body) return TaskComment.fromRow(comment);
   return TaskComment.fromRow(await db.updateTable('task_comments')
-    .set({ body: input.body.trim(), edited_at: sql<Date>`now()` }).where('id', '=', input.id).returningAll().executeTakeFirstOrThrow());
+    .set({ body, edited_at: sql<Date>`now()` }).where('id', '=', input.id).returningAll().executeTakeFirstOrThrow().catch(COMMENT_RULES));
 }
 
 /** The author deletes their comment; moderators (comments:moderate) anyone's. */

@@ -96,20 +96,30 @@ function filterSprints(query: AnyQuery, filter: SprintFilter | null): AnyQuery {
   return applyId(applyIn(query, 's.status', filter?.status), 's.project_id', filter?.projectId);
 }
 
-const sprintList = (name: string, parentColumn: string) => defineParentConnection<Selectable<SprintsTable>, SprintFilter>({
-  name, table: 'sprints', alias: 's', parentColumn, sort: SPRINT_ORDERS.start_date_asc, orders: SPRINT_ORDERS, filter: filterSprints,
-});
-export const sprintsOfOrganization = sprintList('sprintsOfOrganization', 'organization_id');
+/** Organization-wide lists leave out what belongs to a deleted project (a project's own lists show it). */
+const inLiveProject = (alias: string) => (query: AnyQuery): AnyQuery => query.where(({ exists, selectFrom }) =>
+  exists(selectFrom('projects as lp').select(sql`1`.as('one'))
+    .whereRef('lp.organization_id', '=', `${alias}.organization_id`).whereRef('lp.id', '=', `${alias}.project_id`)
+    .where('lp.deleted_at', 'is', null)));
+
+const sprintList = (name: string, parentColumn: string, scope: (q: AnyQuery) => AnyQuery = (q) => q) =>
+  defineParentConnection<Selectable<SprintsTable>, SprintFilter>({
+    name, table: 'sprints', alias: 's', parentColumn, sort: SPRINT_ORDERS.start_date_asc, orders: SPRINT_ORDERS,
+    filter: (q, f) => filterSprints(scope(q), f),
+  });
+export const sprintsOfOrganization = sprintList('sprintsOfOrganization', 'organization_id', inLiveProject('s'));
 export const sprintsOfProject = sprintList('sprintsOfProject', 'project_id');
 
 function filterMilestones(query: AnyQuery, filter: MilestoneFilter | null): AnyQuery {
   return applyId(applyIn(query, 'ms.status', filter?.status), 'ms.project_id', filter?.projectId);
 }
 
-const milestoneList = (name: string, parentColumn: string) => defineParentConnection<Selectable<MilestonesTable>, MilestoneFilter>({
-  name, table: 'milestones', alias: 'ms', parentColumn, sort: MILESTONE_ORDERS.created_at_asc, orders: MILESTONE_ORDERS, filter: filterMilestones,
-});
-export const milestonesOfOrganization = milestoneList('milestonesOfOrganization', 'organization_id');
+const milestoneList = (name: string, parentColumn: string, scope: (q: AnyQuery) => AnyQuery = (q) => q) =>
+  defineParentConnection<Selectable<MilestonesTable>, MilestoneFilter>({
+    name, table: 'milestones', alias: 'ms', parentColumn, sort: MILESTONE_ORDERS.created_at_asc, orders: MILESTONE_ORDERS,
+    filter: (q, f) => filterMilestones(scope(q), f),
+  });
+export const milestonesOfOrganization = milestoneList('milestonesOfOrganization', 'organization_id', inLiveProject('ms'));
 export const milestonesOfProject = milestoneList('milestonesOfProject', 'project_id');
 
 export const commentsOfTask = defineParentConnection<Selectable<TaskCommentsTable>, null>({
