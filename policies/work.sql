@@ -38,10 +38,10 @@ grant select (organization_id, id, visibility) on projects to tenantql_auth;
 grant select (organization_id, project_id, user_id) on project_members to tenantql_auth;
 drop policy if exists "the private-project check reads projects" on projects;
 create policy "the private-project check reads projects" on projects
-  for select to tenantql_auth using (current_user = 'tenantql_auth');
+  for select to tenantql_auth using (current_user = 'tenantql_auth' and organization_id = (select app.current_org_id()));
 drop policy if exists "the private-project check reads project members" on project_members;
 create policy "the private-project check reads project members" on project_members
-  for select to tenantql_auth using (current_user = 'tenantql_auth');
+  for select to tenantql_auth using (current_user = 'tenantql_auth' and organization_id = (select app.current_org_id()));
 
 drop policy if exists "private projects only for their members" on projects;
 create policy "private projects only for their members" on projects as restrictive to tenantql_app

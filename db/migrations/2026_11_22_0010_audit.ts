@@ -16,7 +16,8 @@ import { handToAuthRole } from './helpers';
  *   `app.current_request()` (request id, IP, user agent, operation name; set by the request
  *   transaction of a read-write request).
  * - `audit_log` is append-only: UPDATE and TRUNCATE are always refused, even for the owner, and
- *   DELETE only for entries older than the cut-off the retention job (`db:purge-audit`) sets.
+ *   DELETE only for entries older than the cut-off the retention job (`db:purge-audit`) sets,
+ *   and never for entries of the last day.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -107,7 +108,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- the column naming the actor when nobody is signed in yet (''), and the base severity.
     create function app.audit_row() returns trigger
       language plpgsql security definer
-      set search_path = pg_catalog, public
+      set search_path = ''
       as $$
       declare
         v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) end;
@@ -165,9 +166,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create function app.audit_log_is_append_only() returns trigger
       language plpgsql
       as $$
+      declare
+        v_cutoff timestamptz;
       begin
+        -- The retention job keeps at least a day: no setting lets anyone empty the recent log.
         if tg_op = 'DELETE' then
-          if old.created_at < nullif(current_setting('app.audit_purge_before', true), '')::timestamptz then
+          v_cutoff := nullif(current_setting('app.audit_purge_before', true), '')::timestamptz;
+          if v_cutoff is not null and old.created_at < least(v_cutoff, now() - interval '1 day') then
             return old;
           end if;
         end if;

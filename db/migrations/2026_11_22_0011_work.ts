@@ -364,7 +364,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     create function app.record_task_activity() returns trigger
       language plpgsql security definer
-      set search_path = pg_catalog, public
+      set search_path = ''
       as $$
       declare
         v_changes jsonb;
@@ -406,7 +406,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- must see the projects it hides.
     create function app.hidden_project_ids() returns uuid[]
       language sql stable security definer
-      set search_path = pg_catalog, public
+      set search_path = ''
       as $$
         select case when 'projects:read_private' = any (app.current_permissions()) then '{}'::uuid[]
                else coalesce((

@@ -125,7 +125,7 @@ export class RequestTransaction {
   async setContext(context: TenantContext): Promise<void> {
     const statement = setConfigSql(context, this.auditInfo);
     this.context = context;
-    this.permissions = null;
+    this.permissions = null; // open() may still be reading the previous context's: it checks the context first
     for (const listener of this.contextListeners) listener();
     if (this.state === 'open' || this.opening) {
       await this.get();
@@ -195,6 +195,7 @@ export class RequestTransaction {
     const client = await this.pool.connect();
     client.on('error', this.onClientError);
     // A signed-in request also re-checks its session in the same round trip.
+    const opened = this.context;
     const check = this.context.organizationId === null ? null
       : this.context.apiKeyId ? 'app.api_key_is_valid()' : 'app.session_is_valid()';
     const checkSession = check !== null;
@@ -205,7 +206,8 @@ export class RequestTransaction {
       if (checkSession) {
         const row = (results as pg.QueryResult<{ valid: boolean; permissions: string[] }>[]).at(-1)?.rows[0];
         sessionValid = row?.valid === true;
-        this.permissions = sessionValid ? row!.permissions : null;
+        // Only if the context did not change while BEGIN was on its way (setContext clears them).
+        if (sessionValid && this.context === opened) this.permissions = row!.permissions;
       }
     } catch (error) {
       this.state = 'finished';

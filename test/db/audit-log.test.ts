@@ -235,6 +235,10 @@ describe('audit log', () => {
       expect(await sqlState(client, 'delete from audit_log where organization_id = $1 and id = $2', [orgId, old])).toBe('42501');
       expect(await sqlState(client, 'truncate audit_log')).toBe('42501');
 
+      // no cut-off removes the last day's entries, not even one in the future
+      await client.query("select set_config('app.audit_purge_before', 'infinity', true)");
+      expect(await sqlState(client, 'delete from audit_log where organization_id = $1 and id = $2', [orgId, recent])).toBe('42501');
+
       await client.query("select set_config('app.audit_purge_before', (now() - interval '365 days')::text, true)");
       expect(await sqlState(client, 'delete from audit_log where organization_id = $1 and id = $2', [orgId, recent])).toBe('42501');
       expect(await sqlState(client, `update audit_log set action = 'task.forged' where ${mine}`, [orgId, [old]])).toBe('42501');
