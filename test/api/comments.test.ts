@@ -135,9 +135,11 @@ describe('task comments', () => {
     expect(codeOf(await remove(b.admin.token, c.id))).toBe('NOT_FOUND');
     expect((await app.gql('query ($id: UUID!) { task(id: $id) { id } }', { token: b.admin.token, variables: { id: t.taskId } })).body.data).toEqual({ task: null });
 
-    // a deleted task takes no comments
+    // a deleted task takes no comments, and its comments are neither edited nor deleted
     expect(codeOf(await call(t.officer.token, 'deleteTask', 'DeleteTaskInput', { id: t.taskId }, 'task { id }'))).toBeUndefined();
     expect(codeOf(await add(t.member.token, t.taskId, 'Too late'))).toBe('NOT_FOUND');
+    expect(codeOf(await update(t.member.token, c.id, 'Too late'))).toBe('NOT_FOUND');
+    expect(codeOf(await remove(t.member.token, c.id))).toBe('NOT_FOUND');
     expect((await superuser.query('select body from task_comments where task_id = $1', [t.taskId])).rows).toEqual([{ body: 'Ours' }]);
   });
 

@@ -202,10 +202,17 @@ export async function addComment(ctx: Context, input: { taskId: string; body: st
   return TaskComment.fromRow(row);
 }
 
+/** A comment on a live task (the comments of a deleted task wait for its restore). */
+async function liveComment(db: Kysely<Database>, id: string) {
+  const comment = await findRow(db, 'task_comments', id, 'Comment');
+  await findRow(db, 'tasks', comment.task_id, 'Comment');
+  return comment;
+}
+
 /** Only the author edits a comment. */
 export async function updateComment(ctx: Context, input: { id: string; body: string }): Promise<TaskComment> {
   const db = await ctx.db.get();
-  const comment = await findRow(db, 'task_comments', input.id, 'Comment');
+  const comment = await liveComment(db, input.id);
   if (!ctx.viewer || comment.author_id !== ctx.viewer.userId) throw new ForbiddenError('Only its author can edit a comment');
   const body = input.body.trim();
   if (body === comment.body) return TaskComment.fromRow(comment);
@@ -216,7 +223,7 @@ export async function updateComment(ctx: Context, input: { id: string; body: str
 /** The author deletes their comment; moderators (comments:moderate) anyone's. */
 export async function deleteComment(ctx: Context, id: string, mayModerate: boolean): Promise<TaskComment> {
   const db = await ctx.db.get();
-  const comment = await findRow(db, 'task_comments', id, 'Comment');
+  const comment = await liveComment(db, id);
   const isAuthor = !!ctx.viewer && comment.author_id === ctx.viewer.userId;
   if (!isAuthor && !mayModerate) throw new ForbiddenError('Only its author or a moderator can delete a comment');
   return TaskComment.fromRow(await db.updateTable('task_comments').set({ deleted_at: sql<Date>`now()` })
