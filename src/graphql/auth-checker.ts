@@ -22,6 +22,18 @@ export async function assertPermission(context: Context, permission: string): Pr
   if (!granted.includes(permission)) throw new ForbiddenError();
 }
 
+/**
+ * `includeDeleted: true` on a soft-deleted list or by-id field: allowed only to holders of the
+ * permission that deletes such rows (FORBIDDEN otherwise).
+ *
+ * @example
+ * const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
+ */
+export async function allowDeleted(context: Context, includeDeleted: boolean | null | undefined, permission: string): Promise<boolean> {
+  if (includeDeleted) await assertPermission(context, permission);
+  return !!includeDeleted;
+}
+
 /** Whether the caller holds a permission (no error). */
 export async function hasPermission(context: Context, permission: string): Promise<boolean> {
   if (!context.viewer && !context.apiKey) return false;

@@ -1,6 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
+import { allowDeleted } from '../../graphql/auth-checker';
 import { NotFoundError } from '../../graphql/errors';
 import { Project } from './project.type';
 import {
@@ -14,7 +15,6 @@ import { Task, TaskConnection } from './task.type';
 import {
   milestoneById, milestoneProgress, milestonesOfOrganization, projectById, sprintById, sprintsOfOrganization, tasksOfMilestone, tasksOfSprint,
 } from './work.loaders';
-import { allowDeleted } from './project.resolver';
 import * as planning from './planning.service';
 
 async function projectOf(ctx: Context, projectId: string): Promise<Project> {
@@ -24,7 +24,7 @@ async function projectOf(ctx: Context, projectId: string): Promise<Project> {
 }
 
 /** Sprints and milestones of a deleted project are gone with it (until it is restored). */
-async function inLiveProject(ctx: Context, projectId: string): Promise<boolean> {
+async function projectIsLive(ctx: Context, projectId: string): Promise<boolean> {
   const project = await ctx.loaders.use(projectById).load(projectId);
   return !!project && !project.deletedAt;
 }
@@ -41,7 +41,7 @@ export class SprintResolver {
   @Query(() => Sprint, { nullable: true })
   async sprint(@Arg('id', () => UUIDResolver) id: string, @Ctx() ctx: Context): Promise<Sprint | null> {
     const sprint = await ctx.loaders.use(sprintById).load(id);
-    return sprint && (await inLiveProject(ctx, sprint.projectId)) ? sprint : null;
+    return sprint && (await projectIsLive(ctx, sprint.projectId)) ? sprint : null;
   }
 
   @FieldResolver(() => Project)
@@ -86,7 +86,7 @@ export class MilestoneResolver {
   @Query(() => Milestone, { nullable: true })
   async milestone(@Arg('id', () => UUIDResolver) id: string, @Ctx() ctx: Context): Promise<Milestone | null> {
     const milestone = await ctx.loaders.use(milestoneById).load(id);
-    return milestone && (await inLiveProject(ctx, milestone.projectId)) ? milestone : null;
+    return milestone && (await projectIsLive(ctx, milestone.projectId)) ? milestone : null;
   }
 
   @FieldResolver(() => Project)

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
-import { assertPermission } from '../../graphql/auth-checker';
+import { allowDeleted } from '../../graphql/auth-checker';
 import { ConnectionArgs } from '../../graphql/connection';
 import { NotFoundError } from '../../graphql/errors';
 import { User } from '../tenancy/user.type';
@@ -22,12 +22,6 @@ import {
 import * as projects from './project.service';
 
 const projectPayload = (project: Project) => Object.assign(new ProjectPayload(), { project });
-
-/** Asking for deleted rows needs the permission that deletes them. */
-export async function allowDeleted(ctx: Context, includeDeleted: boolean | null | undefined, permission: string): Promise<boolean> {
-  if (includeDeleted) await assertPermission(ctx, permission);
-  return !!includeDeleted;
-}
 
 @Resolver(() => Project)
 export class ProjectResolver {

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
-import { hasPermission } from '../../graphql/auth-checker';
+import { allowDeleted, hasPermission } from '../../graphql/auth-checker';
 import { NotFoundError } from '../../graphql/errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
@@ -17,7 +17,6 @@ import {
 import {
   activityOfTask, commentsOfTask, milestoneById, projectById, sprintById, subtasksOfTask, taskById, tasksOfOrganization,
 } from './work.loaders';
-import { allowDeleted } from './project.resolver';
 import * as tasks from './task.service';
 
 const taskPayload = (task: Task) => Object.assign(new TaskPayload(), { task });
