@@ -9,6 +9,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY db db
 COPY scripts scripts
+COPY graphiql graphiql
 COPY policies policies
 COPY schema schema
 RUN npm run build

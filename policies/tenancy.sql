@@ -21,7 +21,7 @@ grant select (id, email, username, first_name, last_name, status, identity_provi
 grant insert (id, email, username, password_hash, first_name, last_name) on users to tenantql_app;
 grant insert (id, name, slug, email, plan_tier, seats_total, settings) on organizations to tenantql_app;
 -- Organizations are never deleted; their owners deactivate them (and reactivate, see below).
-grant update (name, email, settings, is_active) on organizations to tenantql_app;
+grant update (name, email, settings, is_active, trusted_documents_only) on organizations to tenantql_app;
 grant update (is_active, updated_by) on organizations to tenantql_auth;
 -- Users edit their own profile ("users update themselves" below); the phone number arrives encrypted.
 grant update (first_name, last_name, avatar_url, timezone, language, notification_preferences, phone_number)

@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths';
+import type { QueryLimits } from './graphql/limits';
+import type { TransactionTimeouts } from './db/request-transaction';
+import type { RateLimitSettings } from './http/rate-limit';
 
 /** Where the database comes from: an embedded cluster we run ourselves, or one the operator runs. */
 export type DatabaseSource =
@@ -12,13 +15,27 @@ export interface Config {
   port: number;
   database: DatabaseSource;
   poolMax: number;
+  /** Bytes of document text cached for automatic persisted queries. */
+  apqCacheBytes: number;
   /** Load the demo organizations and users when the database is empty (never in production). */
   seedDemo: boolean;
   /** Run migrations and re-apply policies at start-up (needs the owner role). */
   migrateOnStart: boolean;
   logLevel: string;
+  /** How long in-flight requests may run on after SIGTERM/SIGINT before their connections close. */
+  shutdownTimeoutMs: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | undefined;
   /** How many days `npm run db:purge-audit` keeps audit-log entries. */
   auditRetentionDays: number;
+  /** Largest request body accepted, in bytes (413 above). */
+  bodyLimitBytes: number;
+  /** Size limits of one GraphQL operation (QUERY_TOO_COMPLEX above). */
+  queryLimits: QueryLimits;
+  /** Set on every request transaction. */
+  transactionTimeouts: TransactionTimeouts;
+  /** Token buckets per organization, API key and anonymous address (RATE_LIMITED above). */
+  rateLimits: RateLimitSettings;
   auth: {
     issuer: string;
     audience: string;
@@ -84,10 +101,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: intFrom(env, 'PORT', 4000, 0, 65535),
     database,
     poolMax: intFrom(env, 'DB_POOL_MAX', 10, 1, 1000),
+    apqCacheBytes: intFrom(env, 'APQ_CACHE_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     seedDemo: !production && boolFrom(env, 'SEED_DEMO', true),
     migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', database.kind === 'embedded' || Boolean(env.DATABASE_OWNER_URL)),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    metricsToken: env.METRICS_TOKEN || undefined,
     auditRetentionDays: intFrom(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36500),
+    bodyLimitBytes: intFrom(env, 'BODY_LIMIT_BYTES', 1_000_000, 1024, 100 * 1024 * 1024),
+    queryLimits: {
+      depth: intFrom(env, 'QUERY_MAX_DEPTH', 10, 1, 1000),
+      aliases: intFrom(env, 'QUERY_MAX_ALIASES', 15, 0, 100_000),
+      directives: intFrom(env, 'QUERY_MAX_DIRECTIVES', 50, 0, 100_000),
+      tokens: intFrom(env, 'QUERY_MAX_TOKENS', 2000, 10, 1_000_000),
+      cost: intFrom(env, 'QUERY_MAX_COST', 10_000, 1, 1_000_000_000),
+    },
+    transactionTimeouts: {
+      statementTimeoutMs: intFrom(env, 'STATEMENT_TIMEOUT_MS', 5_000, 0, 3_600_000),
+      idleInTransactionTimeoutMs: intFrom(env, 'IDLE_IN_TRANSACTION_TIMEOUT_MS', 10_000, 0, 3_600_000),
+    },
+    rateLimits: {
+      organization: {
+        perMinute: intFrom(env, 'RATE_LIMIT_ORG_PER_MINUTE', 3000, 0, 10_000_000),
+        burst: intFrom(env, 'RATE_LIMIT_ORG_BURST', 500, 1, 10_000_000),
+      },
+      apiKey: {
+        perMinute: intFrom(env, 'RATE_LIMIT_API_KEY_PER_MINUTE', 600, 0, 10_000_000),
+        burst: intFrom(env, 'RATE_LIMIT_API_KEY_BURST', 100, 1, 10_000_000),
+      },
+      anonymous: {
+        perMinute: intFrom(env, 'RATE_LIMIT_ANONYMOUS_PER_MINUTE', 60, 0, 10_000_000),
+        burst: intFrom(env, 'RATE_LIMIT_ANONYMOUS_BURST', 20, 1, 10_000_000),
+      },
+    },
     auth: {
       issuer: env.JWT_ISSUER || 'tenantql',
       audience: env.JWT_AUDIENCE || 'tenantql-api',

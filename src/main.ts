@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, logger);
 
-  const lines = [`tenantql is serving GraphQL at ${server.url}`];
+  const lines = [`tenantql is serving GraphQL at ${server.url}`, `GraphiQL: ${server.url.replace(/\/graphql$/, '/graphiql')}`];
   if (config.seedDemo) {
     lines.push(
       server.seeded ? 'Demo data loaded.' : 'Demo data: loaded on the first start of an empty database.',
@@ -20,17 +20,27 @@ async function main(): Promise<void> {
   }
   process.stdout.write(lines.join('\n') + '\n');
 
-  let stopping = false;
+  // In-flight requests get SHUTDOWN_TIMEOUT_MS; closing the pools and the embedded database
+  // get 15 s more. A second signal exits at once.
+  let stoppingSince: number | undefined;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C may arrive twice: from the terminal and forwarded by npm.
+      if (performance.now() - stoppingSince < 1_000) return;
+      logger.warn({ signal }, 'second signal: exiting without finishing the shutdown');
+      process.exit(1);
+    }
+    stoppingSince = performance.now();
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, 15_000);
+    }, config.shutdownTimeoutMs + 15_000);
     force.unref();
-    server.close().then(() => process.exit(0), (err) => {
+    server.close().then(() => {
+      logger.info('shut down');
+      process.exit(0);
+    }, (err) => {
       logger.error({ err }, 'shutdown failed');
       process.exit(1);
     });

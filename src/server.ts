@@ -9,11 +9,16 @@ import { createApp } from './http/app';
 import { TokenService } from './auth/tokens';
 import { KeyRing } from './auth/keyring';
 import { seedDemoData } from '../db/seed/demo';
+import { PersistedDocuments } from './graphql/persisted-documents';
+import { PERSISTED_DOCUMENTS_FILE } from './paths';
 
 export interface RunningServer {
   url: string;
   seeded: boolean;
-  /** Graceful stop: no new requests, in-flight ones finish, pool closed, embedded database stopped. */
+  /**
+   * Graceful stop: no new requests, in-flight ones finish (within SHUTDOWN_TIMEOUT_MS), pools
+   * closed, embedded database stopped. Every step runs; it rejects if any of them failed.
+   */
   close(): Promise<void>;
 }
 
@@ -21,11 +26,21 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const database = await provisionDatabase(config);
   const cleanups: [string, () => Promise<void>][] = [['database', () => database.stop()]];
+  /** Runs every cleanup, newest first; returns the steps that failed (already logged). */
   const closeAll = async () => {
+    const failed: string[] = [];
     for (const [step, cleanup] of cleanups.splice(0).reverse()) {
       logger.debug({ step }, 'stopping');
-      await cleanup().catch((err) => logger.error({ err, step }, 'shutdown step failed'));
+      await cleanup().catch((err) => {
+        logger.error({ err, step }, 'shutdown step failed');
+        failed.push(step);
+      });
     }
+    return failed;
+  };
+  const close = async () => {
+    const failed = await closeAll();
+    if (failed.length) throw new Error(`shutdown steps failed: ${failed.join(', ')}`);
   };
   try {
     let keyring: KeyRing;
@@ -67,6 +82,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       standalonePool,
       logger,
       production: config.env === 'production',
+      persistedDocuments: PersistedDocuments.load(PERSISTED_DOCUMENTS_FILE),
+      apqCacheBytes: config.apqCacheBytes,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      metricsToken: config.metricsToken,
+      bodyLimit: config.bodyLimitBytes,
+      queryLimits: config.queryLimits,
+      transactionTimeouts: config.transactionTimeouts,
+      rateLimits: config.rateLimits,
       services: {
         tokens: new TokenService({ secret: database.jwtSecret, ...config.auth }),
         keyring,
@@ -77,10 +100,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       app.server.once('error', reject);
       app.server.listen(config.port, config.host, resolve);
     });
-    cleanups.push(['http', () => app.stop()]);
+    cleanups.push(['http', async () => {
+      const { cutOff } = await app.stop();
+      if (cutOff) throw new Error(`${cutOff} request(s) did not finish within SHUTDOWN_TIMEOUT_MS`);
+    }]);
     const { port } = app.server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    return { url: `http://${host}:${port}/graphql`, seeded, close: closeAll };
+    return { url: `http://${host}:${port}/graphql`, seeded, close };
   } catch (error) {
     await closeAll();
     throw error;

@@ -10,6 +10,8 @@ import * as apiKeys from './2026_11_21_0008_api_keys';
 import * as teams from './2026_11_21_0009_teams';
 import * as audit from './2026_11_22_0010_audit';
 import * as work from './2026_11_22_0011_work';
+import * as trustedDocuments from './2026_11_22_0012_trusted_documents';
+import * as readiness from './2026_11_22_0013_readiness';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -27,4 +29,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0009_teams': teams,
   '2026_11_22_0010_audit': audit,
   '2026_11_22_0011_work': work,
+  '2026_11_22_0012_trusted_documents': trustedDocuments,
+  '2026_11_22_0013_readiness': readiness,
 };

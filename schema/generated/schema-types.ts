@@ -917,6 +917,8 @@ export type Organization = {
   slug: Scalars['String']['output'];
   /** Teams, by name. */
   teams: TeamConnection;
+  /** Only operations registered in the persisted-operations manifest run, for signed-in users too (API keys always). */
+  trustedDocumentsOnly: Scalars['Boolean']['output'];
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -1760,6 +1762,8 @@ export type UpdateOrganizationInput = {
   name?: InputMaybe<Scalars['String']['input']>;
   /** Replaces the settings object. */
   settings?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** true: signed-in users may run only registered (persisted) operations, not documents of their own. */
+  trustedDocumentsOnly?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type UpdateProfileInput = {

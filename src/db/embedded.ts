@@ -19,7 +19,10 @@ export interface EmbeddedPostgres {
   port: number;
   /** A connection URL for the cluster's superuser. */
   superuserUrl(database: string): string;
+  /** Fast shutdown (SIGINT): open transactions are rolled back, sessions end at once. */
   stop(): Promise<void>;
+  /** Starts it again after `stop()`, on the same data directory and port (load and fault tests). */
+  start(): Promise<void>;
 }
 
 /**
@@ -71,5 +74,12 @@ export async function startEmbeddedPostgres(options: {
     port: options.port,
     superuserUrl: (database) => `postgres://postgres:${password}@127.0.0.1:${options.port}/${database}`,
     stop: () => server.stop(),
+    start: async () => {
+      try {
+        await server.start();
+      } catch (error) {
+        throw new Error(`embedded PostgreSQL did not start again on port ${options.port}: ${error instanceof Error ? error.message : 'it exited'}\n${log.join('').slice(-2000)}`);
+      }
+    },
   };
 }

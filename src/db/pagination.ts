@@ -69,8 +69,27 @@ function decodeCursor(sort: KeysetSort, cursor: string, field: string): { value:
   if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== orderName(sort)) throw invalid();
   const [, value, id] = parsed as [string, unknown, unknown];
   if (typeof id !== 'string' || !UUID.test(id)) throw invalid();
-  if (typeof value !== 'string' || !VALUE_SHAPES[sort.type].test(value)) throw invalid();
+  if (typeof value !== 'string' || !VALUE_SHAPES[sort.type].test(value) || !isPlausibleValue(sort.type, value)) throw invalid();
   return { value, id };
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * What the shape cannot tell: a real calendar day and time of day (PostgreSQL would refuse
+ * 2026-02-30 or 25:00 with an error that names no argument), and text PostgreSQL can store.
+ */
+function isPlausibleValue(type: KeysetSort['type'], value: string): boolean {
+  if (type === 'text') return !value.includes('\u0000') && !/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''));
+  if ((type !== 'date' && type !== 'timestamp') || value === 'infinity') return true;
+  const [, y, m, d, hh = '0', mm = '0', ss = '0'] = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?/.exec(value) ?? [];
+  const year = Number(y);
+  const month = Number(m);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1] ?? 0;
+  const [, offsetHours = '0', offsetMinutes = '0'] = type === 'timestamp' ? /[+-](\d{2})(?::(\d{2}))?$/.exec(value) ?? [] : [];
+  return year >= 1 && Number(d) >= 1 && Number(d) <= days && Number(hh) < 24 && Number(mm) < 60 && Number(ss) < 60
+    && Number(offsetHours) <= 15 && Number(offsetMinutes) < 60;
 }
 
 /**

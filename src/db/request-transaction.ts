@@ -51,6 +51,26 @@ function setConfigSql(context: TenantContext, info: RequestInfo | null): string 
     (info ? `, set_config('app.request', ${requestInfoLiteral(info)}, true)` : '');
 }
 
+/** Per-transaction limits (`SET LOCAL` through `set_config(..., true)`); 0 turns one off. */
+export interface TransactionTimeouts {
+  /** `statement_timeout`: a longer statement is canceled (SQLSTATE 57014). */
+  statementTimeoutMs: number;
+  /** `idle_in_transaction_session_timeout`: a transaction left idle longer loses its connection. */
+  idleInTransactionTimeoutMs: number;
+}
+
+export const DEFAULT_TRANSACTION_TIMEOUTS: Readonly<TransactionTimeouts> = { statementTimeoutMs: 5_000, idleInTransactionTimeoutMs: 10_000 };
+
+/** Only validated integers reach the statement. */
+function timeoutsSql(timeouts: TransactionTimeouts): string {
+  const ms = (value: number) => {
+    if (!Number.isSafeInteger(value) || value < 0 || value > 2_147_483_647) throw new Error('timeouts must be integers of milliseconds');
+    return `'${value}ms'`;
+  };
+  return `, set_config('statement_timeout', ${ms(timeouts.statementTimeoutMs)}, true), ` +
+    `set_config('idle_in_transaction_session_timeout', ${ms(timeouts.idleInTransactionTimeoutMs)}, true)`;
+}
+
 type State = 'idle' | 'open' | 'finished';
 
 /**
@@ -83,6 +103,11 @@ export class RequestTransaction {
    * then, and again after the context changes.
    */
   permissions: string[] | null = null;
+  /**
+   * Whether the organization runs only registered operations (`app.trusted_documents_only()`),
+   * read in the same opening round trip; null until then and for anonymous requests.
+   */
+  trustedDocumentsOnly: boolean | null = null;
 
   private state: State = 'idle';
   private client: pg.PoolClient | undefined;
@@ -95,11 +120,13 @@ export class RequestTransaction {
   /**
    * @param standalonePool where `standalone()` work runs: a pool of its own, so a request that
    *   holds its connection never waits on the same pool for a second one (no pool deadlock).
+   * @param timeouts set in the opening round trip, so a slow query cannot hold a connection forever.
    */
   constructor(
     private readonly pool: pg.Pool,
     private context: TenantContext,
     private readonly standalonePool: pg.Pool = pool,
+    private readonly timeouts: TransactionTimeouts = DEFAULT_TRANSACTION_TIMEOUTS,
   ) {}
 
   get isOpen(): boolean {
@@ -126,6 +153,7 @@ export class RequestTransaction {
     const statement = setConfigSql(context, this.auditInfo);
     this.context = context;
     this.permissions = null; // open() may still be reading the previous context's: it checks the context first
+    this.trustedDocumentsOnly = null;
     for (const listener of this.contextListeners) listener();
     if (this.state === 'open' || this.opening) {
       await this.get();
@@ -201,13 +229,16 @@ export class RequestTransaction {
     const checkSession = check !== null;
     let sessionValid = true;
     try {
-      const results = await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context, this.auditInfo)}` +
-        (check ? `; select ${check} as valid, app.current_permissions() as permissions` : ''));
+      const results = await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context, this.auditInfo)}${timeoutsSql(this.timeouts)}` +
+        (check ? `; select ${check} as valid, app.current_permissions() as permissions, app.trusted_documents_only() as trusted_documents_only` : ''));
       if (checkSession) {
-        const row = (results as pg.QueryResult<{ valid: boolean; permissions: string[] }>[]).at(-1)?.rows[0];
+        const row = (results as pg.QueryResult<{ valid: boolean; permissions: string[]; trusted_documents_only: boolean }>[]).at(-1)?.rows[0];
         sessionValid = row?.valid === true;
         // Only if the context did not change while BEGIN was on its way (setContext clears them).
-        if (sessionValid && this.context === opened) this.permissions = row!.permissions;
+        if (sessionValid && this.context === opened) {
+          this.permissions = row!.permissions;
+          this.trustedDocumentsOnly = row!.trusted_documents_only;
+        }
       }
     } catch (error) {
       this.state = 'finished';
@@ -215,9 +246,11 @@ export class RequestTransaction {
       throw error;
     }
     if (!sessionValid) {
-      this.state = 'finished';
       const rolledBack = await this.send(client, 'rollback').then(() => true, () => false);
       this.release(client, !rolledBack || this.broken);
+      // The request is not spoiled: it may still sign in (login with a stale token), and a later
+      // get() opens afresh under the context set then.
+      if (this.state !== 'finished') this.opening = undefined;
       throw new UnauthenticatedError('Your session is no longer valid; sign in again');
     }
     if (this.state === 'finished') {

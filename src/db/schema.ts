@@ -36,6 +36,8 @@ export interface OrganizationsTable extends Stamped {
   plan_tier: ColumnType<PlanTier, PlanTier | undefined, PlanTier>;
   seats_total: Generated<number>;
   settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** Only operations of the persisted-operations manifest run for this organization. */
+  trusted_documents_only: Generated<boolean>;
 }
 
 export interface UsersTable extends Stamped {

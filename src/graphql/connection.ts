@@ -7,7 +7,7 @@ import {
 import type { Database } from '../db/schema';
 import { defineLoader, type LoaderDefinition, type Loaders } from './loaders';
 
-@ObjectType({ description: 'Relay page information.' })
+@ObjectType({ description: 'Relay page information.', simpleResolvers: true })
 export class PageInfo {
   @Field()
   hasNextPage!: boolean;
@@ -58,7 +58,8 @@ export interface ConnectionShape<T> {
  * export class MembershipConnection extends Connection(Membership) {}
  */
 export function Connection<T extends object>(nodeClass: ClassType<T>) {
-  @ObjectType(`${nodeClass.name}Edge`)
+  // Plain properties: graphql-js's default resolver, no per-field wrapper (thousands of edges per response).
+  @ObjectType(`${nodeClass.name}Edge`, { simpleResolvers: true })
   class Edge implements EdgeShape<T> {
     @Field({ description: 'Opaque cursor of this node.' })
     cursor!: string;

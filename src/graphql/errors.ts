@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import type { ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
@@ -64,6 +64,50 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** The query limits of `src/graphql/limits.ts`. */
+export type QueryLimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+
+const TOO_COMPLEX: Record<QueryLimitName, string> = {
+  depth: 'The query is nested too deeply',
+  aliases: 'The query uses too many aliases',
+  directives: 'The query uses too many directives',
+  tokens: 'The query document is too long',
+  cost: 'The query asks for too much at once (lower `first`/`last` or split it)',
+};
+
+/**
+ * The refusal of an operation over a query limit: QUERY_TOO_COMPLEX, HTTP 400, with the limit's
+ * name and numbers (never the document).
+ *
+ * @example
+ * throw queryTooComplex('depth', 10, 12); // extensions { code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 10, found: 12 }
+ */
+export function queryTooComplex(limit: QueryLimitName, max: number, found?: number): GraphQLError {
+  const numbers = found === undefined ? ` (at most ${max})` : ` (${found}; at most ${max})`;
+  return new GraphQLError(TOO_COMPLEX[limit] + numbers, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', limit, max, ...(found === undefined ? {} : { found }), http: { status: 400 } },
+  });
+}
+
+/** graphql-js's own message when `parse(..., { maxTokens })` gives up (16.x spells it "more that"). */
+const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\. Parsing aborted\.$/;
+
+/**
+ * The refusal of a request over a rate limit: RATE_LIMITED, HTTP 429, `Retry-After` in seconds.
+ *
+ * @example
+ * throw rateLimited(3); // 429, Retry-After: 3
+ */
+export function rateLimited(retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(`Too many requests; retry in ${retryAfterSeconds} s`, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfter: retryAfterSeconds,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+    },
+  });
+}
+
 /**
  * Turns a violation of one of the named constraints into a client error naming the field:
  * unique (23505) and exclusion (23P01) violations become CONFLICT; foreign-key (23503) and check
@@ -111,10 +155,14 @@ function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLF
       return { code: 'CONFLICT', message: 'This conflicts with an existing record' };
     case '42501': // insufficient privilege, including "new row violates row-level security policy"
       return { code: 'FORBIDDEN', message: 'You are not allowed to do this' };
+    case '57014': // query_canceled: the transaction's statement_timeout (STATEMENT_TIMEOUT_MS)
+      return { code: 'TIMEOUT', message: 'The request took too long and was canceled; ask for less at once' };
     default:
       return undefined;
   }
 }
+
+const aboutTheRequestOf = (formatted: GraphQLFormattedError): boolean => formatted.path === undefined;
 
 function isPostgresError(error: unknown): error is { code: string; severity: string } {
   return typeof error === 'object' && error !== null && 'severity' in error && typeof (error as { code?: unknown }).code === 'string';
@@ -150,6 +198,13 @@ function exposed(formatted: GraphQLFormattedError, error: unknown): GraphQLForma
       extensions: { code: 'BAD_USER_INPUT', field: first?.field, fields },
     };
   }
+  // graphql-js's parser stops at the token limit (QUERY_TOO_COMPLEX like the other query limits).
+  const maxTokens = original instanceof GraphQLError && aboutTheRequestOf(formatted) ? TOKEN_LIMIT_MESSAGE.exec(original.message)?.[1] : undefined;
+  if (maxTokens !== undefined) {
+    const { message, extensions } = queryTooComplex('tokens', Number(maxTokens));
+    const { http: _http, ...shown } = extensions;
+    return { message, extensions: shown };
+  }
   if (isPostgresError(original)) {
     const mapped = fromPostgres(original);
     if (!mapped) return null;
@@ -164,6 +219,12 @@ function exposed(formatted: GraphQLFormattedError, error: unknown): GraphQLForma
   if (known && (aboutTheRequest || (original instanceof GraphQLError && original.extensions?.code === code))) {
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
+  }
+  // Apollo's own errors about a malformed request come without a code, only a 4xx status
+  // ("provided sha does not match query", "Unsupported persisted query version").
+  const status = (original as GraphQLError | undefined)?.extensions?.http as { status?: number } | undefined;
+  if (aboutTheRequest && original instanceof GraphQLError && !original.extensions.code && status?.status && status.status >= 400 && status.status < 500) {
+    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_REQUEST' } };
   }
   return null;
 }

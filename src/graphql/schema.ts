@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { createArgumentValidator } from './input-guard';
 import { tenancyResolvers } from '../modules/tenancy';
 import { accessResolvers } from '../modules/access';
 import { teamResolvers } from '../modules/teams';
@@ -17,7 +18,8 @@ export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
     authChecker,
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    // class-validator, after the checks no input type can express (NUL, unpaired surrogates, nesting).
+    validateFn: createArgumentValidator({ forbidUnknownValues: false, validationError: { target: false, value: false } }),
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
 }

@@ -10,6 +10,10 @@ export interface RequestSummary {
   statements: number;
   outcome: 'success' | 'error';
   durationMs: number;
+  /** The distinct `extensions.code` values of the response's errors (empty when it has none). */
+  errorCodes: string[];
+  /** The tenant the request acted for (signed-in user or API key), null when anonymous. */
+  organizationId: string | null;
 }
 
 /**
@@ -17,7 +21,7 @@ export interface RequestSummary {
  * before the response is sent, rolled back when a mutation reports an error. A failed commit
  * replaces the response with an error: the client never believes a lost write succeeded.
  */
-export function createTransactionPlugin(onFinished?: (summary: RequestSummary) => void): ApolloServerPlugin<Context> {
+export function createTransactionPlugin(onFinished?: (summary: RequestSummary, context: Context) => void): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       const started = performance.now();
@@ -42,6 +46,8 @@ export function createTransactionPlugin(onFinished?: (summary: RequestSummary) =
             }
             response.http.status = 500;
           }
+          const sent = response.body.kind === 'single' ? response.body.singleResult.errors ?? [] : [];
+          const codes = sent.map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string');
           onFinished?.({
             requestId: contextValue.requestId,
             operationName: operationName ?? null,
@@ -49,7 +55,9 @@ export function createTransactionPlugin(onFinished?: (summary: RequestSummary) =
             statements: contextValue.db.statementCount,
             outcome: failed ? 'error' : 'success',
             durationMs: performance.now() - started,
-          });
+            errorCodes: [...new Set(codes)],
+            organizationId: contextValue.viewer?.organizationId ?? contextValue.apiKey?.organizationId ?? null,
+          }, contextValue);
         },
       };
     },

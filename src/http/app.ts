@@ -15,11 +15,24 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
 import { errorLoggingPlugin, formatError } from '../graphql/errors';
+import { createIntrospectionPlugin } from '../graphql/introspection';
 import { Loaders } from '../graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
+import { checkApiKeyRequest, createPersistedDocumentsPlugin, type PersistedDocuments } from '../graphql/persisted-documents';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { RequestTransaction } from '../db/request-transaction';
 import type { Services } from '../services';
 import { authenticate } from './authenticate';
+import { mountGraphiql } from './graphiql';
+import { checkReadiness } from '../db/readiness';
+import { Metrics } from './metrics';
+import { notesOf, observeRequests } from './request-log';
+import { acceptDocumentIds, graphqlParams } from './persisted-documents';
+import { INVALID_UTF8, rejectInvalidUtf8 } from './utf8';
+import { createQueryLimitsPlugin, DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/limits';
+import { rateLimited } from '../graphql/errors';
+import { RateLimiter, type RateLimitKey, type RateLimitSettings } from './rate-limit';
+import type { TransactionTimeouts } from '../db/request-transaction';
 
 export interface AppOptions {
   schema: GraphQLSchema;
@@ -31,14 +44,35 @@ export interface AppOptions {
   production: boolean;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /** The registered operations (the persisted-operations manifest): all an API key may run. */
+  persistedDocuments: PersistedDocuments;
+  /** Bytes of document text kept for automatic persisted queries (least recently used go first). */
+  apqCacheBytes?: number;
   /** Called once per GraphQL request after its transaction has finished. */
   onRequestFinished?: (summary: RequestSummary) => void;
+  /** How long `stop()` lets in-flight requests finish before closing their connections. */
+  shutdownTimeoutMs?: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  /** How long GET /readyz waits for the database. */
+  readinessTimeoutMs?: number;
+  /** Size limits of one GraphQL operation; DEFAULT_QUERY_LIMITS when not given. */
+  queryLimits?: QueryLimits;
+  /** statement_timeout and idle_in_transaction_session_timeout of every request transaction. */
+  transactionTimeouts?: TransactionTimeouts;
+  /** Request rate limits; none when not given. */
+  rateLimits?: RateLimitSettings;
+  /** The rate limiter's clock in ms (tests move it instead of sleeping). */
+  rateLimitClock?: () => number;
 }
 
 export interface App {
   server: http.Server;
-  /** Stops accepting requests and waits for in-flight ones (the pool is the caller's). */
-  stop(): Promise<void>;
+  /**
+   * Stops accepting requests and waits for in-flight ones, at most `shutdownTimeoutMs`; then
+   * their connections are closed and `cutOff` says how many were (the pool is the caller's).
+   */
+  stop(): Promise<{ cutOff: number }>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -62,18 +96,46 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   const server = http.createServer(app);
+  const metrics = new Metrics({ app: options.appPool, standalone: options.standalonePool });
+  const observer = observeRequests({ logger: options.logger, metrics, graphqlPath: '/graphql' });
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  let draining = false;
+  // The response of each GraphQL request, so its summary reaches the request log. Keyed by the
+  // request's transaction: Apollo hands plugins a shallow copy of the context object.
+  const responses = new WeakMap<RequestTransaction, express.Response>();
+  const rememberResponse = (res: express.Response, context: Context): Context => {
+    responses.set(context.db, res);
+    return context;
+  };
+
+  const queryLimits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
+  const rateLimiter = options.rateLimits ? new RateLimiter(options.rateLimits, options.rateLimitClock) : null;
 
   const apollo = new ApolloServer<Context>({
     schema: options.schema,
-    introspection: !options.production,
+    // Always on here: createIntrospectionPlugin decides per caller (signed in, or not production).
+    introspection: true,
     includeStacktraceInErrorResponses: false,
     // The process owns shutdown (main.ts): Apollo must not race it on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     formatError,
+    // Automatic persisted queries for every client, in a cache of bounded size.
+    persistedQueries: { cache: new InMemoryLRUCache({ maxSize: options.apqCacheBytes ?? 8 * 1024 * 1024 }) },
+    // The token limit is the parser's; formatError reports it as QUERY_TOO_COMPLEX.
+    parseOptions: { maxTokens: queryLimits.tokens },
     plugins: [
-      createTransactionPlugin(options.onRequestFinished),
+      // First: it refuses oversized operations before any other plugin may open the transaction.
+      createQueryLimitsPlugin<Context>(queryLimits),
+      createTransactionPlugin((summary, context) => {
+        const res = responses.get(context.db);
+        if (res) notesOf(res).summary = summary;
+        options.onRequestFinished?.(summary);
+      }),
+      // After the transaction plugin (see its doc comment).
+      createPersistedDocumentsPlugin(options.persistedDocuments),
+      createIntrospectionPlugin({ production: options.production }),
       errorLoggingPlugin,
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: shutdownTimeoutMs }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -90,27 +152,70 @@ export async function createApp(options: AppOptions): Promise<App> {
     next();
   });
 
+  app.use(observer.middleware);
+
+  // Liveness: the process answers. Readiness: it may be sent traffic (database reachable,
+  // schema current, not shutting down). Probes and scrapes are never cached.
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.set('cache-control', 'no-store').json({ status: 'ok' });
   });
 
-  app.use(
+  let lastReadiness = 'ready';
+  app.get('/readyz', async (_req, res) => {
+    const state = draining
+      ? { ready: false as const, reason: 'shutting down' }
+      : await checkReadiness(options.appPool, options.readinessTimeoutMs ?? 2_000);
+    const now = state.ready ? 'ready' : state.reason;
+    if (now !== lastReadiness) {
+      if (state.ready) options.logger.info('ready');
+      else options.logger.warn({ reason: state.reason, pending: 'pending' in state ? state.pending : undefined }, 'not ready');
+      lastReadiness = now;
+    }
+    res.set('cache-control', 'no-store');
+    if (state.ready) res.json({ status: 'ready' });
+    else res.status(503).json({ status: 'not ready', reason: state.reason });
+  });
+
+  const metricsToken = options.metricsToken ? crypto.createHash('sha256').update(options.metricsToken).digest() : null;
+  app.get('/metrics', async (req, res) => {
+    if (metricsToken) {
+      const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
+      if (!crypto.timingSafeEqual(crypto.createHash('sha256').update(given).digest(), metricsToken)) {
+        res.status(401).set('www-authenticate', 'Bearer').json(errorBody('The metrics token is missing or wrong', 'UNAUTHENTICATED'));
+        return;
+      }
+    }
+    res.set('cache-control', 'no-store').type(metrics.contentType).send(await metrics.render());
+  });
+
+  // Exactly /graphql (app.use would also take /graphql/anything).
+  app.all(
     '/graphql',
-    express.json({ limit: options.bodyLimit ?? 1_000_000 }),
+    express.json({ limit: options.bodyLimit ?? 1_000_000, verify: rejectInvalidUtf8 }),
+    acceptDocumentIds(options.persistedDocuments),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const requestId = res.locals.requestId as string;
         const { viewer, apiKey } = await authenticate(req.get('authorization'), options.services.tokens, options.appPool);
+        if (rateLimiter) {
+          // After authentication (a bad credential is a 401, not a spent token), before any GraphQL work.
+          const organizationId = viewer?.organizationId ?? apiKey?.organizationId;
+          const keys: RateLimitKey[] = organizationId ? [['organization', organizationId]] : [['anonymous', req.ip ?? 'unknown']];
+          if (apiKey) keys.push(['apiKey', apiKey.id]);
+          const retryAfter = rateLimiter.take(keys);
+          if (retryAfter > 0) throw rateLimited(retryAfter);
+        }
+        if (apiKey) checkApiKeyRequest(graphqlParams(req), options.persistedDocuments);
         const db = new RequestTransaction(options.appPool, {
           organizationId: viewer?.organizationId ?? apiKey?.organizationId ?? null,
           userId: viewer?.userId ?? null,
           sessionId: viewer?.sessionId ?? null,
           apiKeyId: apiKey?.id ?? null,
-        }, options.standalonePool);
+        }, options.standalonePool, options.transactionTimeouts);
         // An IPv6 zone id (fe80::1%eth0) is not part of an inet value.
         const ip = req.ip?.replace(/%.*$/, '');
         db.requestInfo = { requestId, ip: ip && isIP(ip) ? ip : null, userAgent: req.get('user-agent') ?? null };
-        return {
+        return rememberResponse(res, {
           requestId,
           viewer,
           apiKey,
@@ -120,10 +225,12 @@ export async function createApp(options: AppOptions): Promise<App> {
           log: options.logger.child({ requestId }),
           ip: req.ip,
           userAgent: req.get('user-agent'),
-        };
+        });
       },
     }),
   );
+
+  mountGraphiql(app);
 
   app.use((_req, res) => {
     res.status(404).json(errorBody('Not found', 'NOT_FOUND'));
@@ -131,7 +238,9 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const onError: ErrorRequestHandler = (error, _req, res, _next) => {
     const status = typeof error?.status === 'number' ? error.status : 500;
-    if (error?.type === 'entity.parse.failed') {
+    if (error?.type === INVALID_UTF8) {
+      res.status(400).json(errorBody('The request body is not valid UTF-8', 'BAD_REQUEST'));
+    } else if (error?.type === 'entity.parse.failed') {
       res.status(400).json(errorBody('The request body is not valid JSON', 'BAD_REQUEST'));
     } else if (error?.type === 'entity.too.large') {
       res.status(413).json(errorBody('The request body is too large', 'BAD_REQUEST'));
@@ -147,7 +256,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     server,
     async stop() {
+      draining = true;
+      const started = performance.now();
+      const abortedBefore = observer.aborted;
+      options.logger.info({ inFlight: observer.inFlight, timeoutMs: shutdownTimeoutMs }, 'no longer accepting connections; finishing in-flight requests');
       await apollo.stop();
+      const timedOut = performance.now() - started >= shutdownTimeoutMs;
+      await new Promise((resolve) => setImmediate(resolve)); // the closed responses' events
+      // Past the grace period the drain closed the connections of unfinished requests.
+      const cutOff = timedOut ? observer.aborted - abortedBefore : 0;
+      if (cutOff) options.logger.warn({ cutOff, timeoutMs: shutdownTimeoutMs }, 'requests still running at the shutdown timeout were cut off');
+      return { cutOff };
     },
   };
 }

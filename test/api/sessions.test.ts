@@ -116,6 +116,15 @@ describe('sessions', () => {
     expect((await whoAmI(other)).body.data!.viewer.organization.slug).toBe(first.slug);
   });
 
+  it('logout counts one session however often it was refreshed', async () => {
+    const { session } = await member();
+    const refreshed = await refresh(session.refreshToken);
+    const tokens = refreshed.body.data!.refreshSession as { accessToken: string; refreshToken: string };
+    const again = (await refresh(tokens.refreshToken)).body.data!.refreshSession as { accessToken: string };
+    const res = await app.gql<{ logout: { sessionsEnded: number } }>('mutation { logout { sessionsEnded } }', { token: again.accessToken });
+    expect(res.body.data!.logout.sessionsEnded).toBe(1);
+  });
+
   it('logoutEverywhere ends every session of the user in every organization, and no one else\'s', async () => {
     const { user, second, session } = await member();
     const elsewhere = await app.login(user.email, TEST_PASSWORD, second.slug);

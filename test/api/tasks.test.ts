@@ -259,6 +259,9 @@ describe('tasks', () => {
     expect(codeOf(await assign(t.member.userId))).toBeUndefined();
     expect(codeOf(await mutate(t.viewer.token, 'assignTask', { id, assigneeId: t.viewer.userId }))).toBe('FORBIDDEN');
     expect((await stored([p]))[0]).toMatchObject({ assignee_id: t.member.userId });
+    // Found by the isolation fuzzer: leaving assigneeId out was an internal error; it unassigns like null.
+    expect((await mutateOk(t.member.token, 'assignTask', { id })).assignee).toBeNull();
+    expect((await stored([p]))[0]).toMatchObject({ assignee_id: null });
   });
 
   it('nests subtasks at most 3 levels, with parent and subtasks on each', async () => {

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -8,53 +8,18 @@ import { PROJECT_ROOT } from '../../src/paths';
 import { testUrls } from '../support/db';
 import { createScratchDatabase } from '../support/scratch-database';
 import { freePort } from '../support/ports';
+import { startBuiltServer, type BuiltServer } from '../support/built-server';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
 
 const run = promisify(execFile);
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stop(): Promise<number | null>;
-}
+/** Starts the built server the way `npm start` does (dist/, built in beforeAll). */
+const startServer = (env: Record<string, string>) => startBuiltServer('dist/src/main.js', env);
 
-/** Starts the built server the way `npm start` does and waits for it to say where it serves. */
-async function startBuiltServer(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  child.stderr!.on('data', (chunk) => (err += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}\n${err}`)), 60_000);
-    const check = () => {
-      const match = /serving GraphQL at (\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', check);
-    exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
-    });
-  });
-  return {
-    child,
-    url,
-    stdout: () => out,
-    async stop() {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
+/** SIGTERM, then the exit code. */
+async function stop(server: BuiltServer): Promise<number | null> {
+  server.child.kill('SIGTERM');
+  return server.exited;
 }
 
 async function signIn(url: string, email: string): Promise<{ token: string; orgId: string }> {
@@ -94,7 +59,7 @@ describe('npm start (the built server)', () => {
 
   it('starts an embedded PostgreSQL, migrates, loads the demo data once, reuses it, and stops cleanly', async () => {
     const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) };
-    const first = await startBuiltServer(env);
+    const first = await startServer(env);
     let token: string;
     let orgId: string;
     try {
@@ -103,20 +68,20 @@ describe('npm start (the built server)', () => {
       ({ token, orgId } = await signIn(first.url, DEMO_USERS.alice));
       expect(await memberEmails(first.url, token)).toEqual([DEMO_USERS.alice, DEMO_USERS.carol, DEMO_USERS.dave]);
     } finally {
-      expect(await first.stop()).toBe(0);
+      expect(await stop(first)).toBe(0);
     }
     expect(await portIsClosed(Number(env.EMBEDDED_PG_PORT))).toBe(true);
     const secrets = fs.statSync(path.join(dataDir, 'secrets.json'));
     expect(secrets.mode & 0o077).toBe(0);
 
-    const second = await startBuiltServer(env);
+    const second = await startServer(env);
     try {
       expect(second.stdout()).not.toContain('Demo data loaded.');
       // Same data (same organization) and same signing key (the old token still works).
       expect(await memberEmails(second.url, token)).toEqual([DEMO_USERS.alice, DEMO_USERS.carol, DEMO_USERS.dave]);
       expect((await signIn(second.url, DEMO_USERS.alice)).orgId).toBe(orgId);
     } finally {
-      expect(await second.stop()).toBe(0);
+      expect(await stop(second)).toBe(0);
     }
   }, 120_000);
 
@@ -124,7 +89,7 @@ describe('npm start (the built server)', () => {
     const scratch = await createScratchDatabase();
     const unusedDataDir = path.join(dataDir, 'never-created');
     try {
-      const server = await startBuiltServer({
+      const server = await startServer({
         DATA_DIR: unusedDataDir,
         PORT: String(await freePort()),
         DATABASE_URL: roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name),
@@ -136,7 +101,7 @@ describe('npm start (the built server)', () => {
         const { token } = await signIn(server.url, DEMO_USERS.bob);
         expect(await memberEmails(server.url, token)).toEqual([DEMO_USERS.bob, DEMO_USERS.carol]);
       } finally {
-        expect(await server.stop()).toBe(0);
+        expect(await stop(server)).toBe(0);
       }
       expect(fs.existsSync(unusedDataDir)).toBe(false);
     } finally {

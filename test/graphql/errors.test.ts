@@ -28,14 +28,14 @@ describe('error mapping', () => {
     const pgError = (code: string) => Object.assign(new Error('duplicate key value violates unique constraint "users_email_key" Key (lower(email))=(x@y.test)'), {
       code, severity: 'ERROR', constraint: 'users_email_key', detail: 'Key (lower(email))=(x@y.test) already exists.',
     });
-    const cases: [string, string][] = [['23505', 'CONFLICT'], ['23503', 'BAD_USER_INPUT'], ['23514', 'BAD_USER_INPUT'], ['23P01', 'CONFLICT'], ['42501', 'FORBIDDEN']];
+    const cases: [string, string][] = [['23505', 'CONFLICT'], ['23503', 'BAD_USER_INPUT'], ['23514', 'BAD_USER_INPUT'], ['23P01', 'CONFLICT'], ['42501', 'FORBIDDEN'], ['57014', 'TIMEOUT']];
     for (const [sqlstate, code] of cases) {
       const result = formatted(fromResolver(pgError(sqlstate)));
       expect(result.extensions).toEqual({ code });
       expect(JSON.stringify(result)).not.toMatch(/users_email_key|x@y\.test/);
     }
     // Any other database error is internal.
-    expect(formatted(fromResolver(pgError('57014'))).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(formatted(fromResolver(pgError('53300'))).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
 
   it('names every invalid field of an input, without echoing the values', () => {

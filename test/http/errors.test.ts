@@ -71,9 +71,11 @@ describe('HTTP errors', () => {
   });
 
   it('answers unknown paths with a JSON 404', async () => {
-    const res = await raw({ method: 'GET', path: '/nope' });
-    expect(res.status).toBe(404);
-    expect(res.json().errors[0].extensions.code).toBe('NOT_FOUND');
+    for (const path of ['/nope', '/graphql/nope', '/graphqlx']) {
+      const res = await raw({ method: 'GET', path });
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(res.json().errors[0].extensions.code).toBe('NOT_FOUND');
+    }
   });
 
   it('echoes a valid x-request-id and makes one up otherwise', async () => {

@@ -1,13 +1,16 @@
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import pino from 'pino';
 import type pg from 'pg';
-import { createApp } from '../../src/http/app';
+import { createApp, type AppOptions } from '../../src/http/app';
 import { createSchema } from '../../src/graphql/schema';
 import { TokenService, type TokenSettings } from '../../src/auth/tokens';
 import { KeyRing } from '../../src/auth/keyring';
 import type { RequestSummary } from '../../src/graphql/transaction-plugin';
+import { documentHash, PersistedDocuments } from '../../src/graphql/persisted-documents';
+import { PERSISTED_DOCUMENTS_FILE } from '../../src/paths';
 import { testPool } from './db';
 
 export const TEST_TOKEN_SETTINGS: TokenSettings = {
@@ -48,27 +51,60 @@ export interface TestApp {
   tokens: TokenService;
   /** Summaries of finished GraphQL requests, newest last. */
   requests: RequestSummary[];
+  /** The registered operations of this app (the real manifest and what `gql` registered). */
+  documents: TestDocuments;
   gql<T = Record<string, unknown>>(query: string, options?: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> }): Promise<GqlResponse<T>>;
   post(body: string, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }>;
   login(email: string, password: string, organizationSlug?: string): Promise<string>;
-  close(): Promise<void>;
+  /** Stops the app as a shutdown does; says how many requests were cut off at its timeout. */
+  close(): Promise<{ cutOff: number }>;
 }
 
 let schema: Promise<GraphQLSchema> | undefined;
 
+/**
+ * The real manifest, plus whatever documents the tests run with API keys: `gql` registers those
+ * on the fly (API keys may only run registered operations; the tests of that rule use `post`).
+ */
+export class TestDocuments extends PersistedDocuments {
+  static real(): TestDocuments {
+    return new TestDocuments(JSON.parse(fs.readFileSync(PERSISTED_DOCUMENTS_FILE, 'utf8')) as Record<string, string>);
+  }
+
+  /** Registers a document and returns its id (`sha256:<hex>`). */
+  register(document: string): string {
+    const id = `sha256:${documentHash(document)}`;
+    this.put(id, document);
+    return id;
+  }
+}
+
 /** The real HTTP app on a random loopback port, over the app role's pool. */
-export async function startTestApp(options: { poolMax?: number; sessions?: typeof TEST_SESSION_SETTINGS } = {}): Promise<TestApp> {
-  const pool = testPool('app', options.poolMax ?? 5);
+export async function startTestApp(options: {
+  poolMax?: number; sessions?: typeof TEST_SESSION_SETTINGS; apqCacheBytes?: number; production?: boolean;
+  /** Another app pool (e.g. to a database that is down); the caller closes it. */
+  pool?: pg.Pool;
+  /** The pool for security bookkeeping that commits on its own (same database as `pool`); the caller closes it. */
+  standalonePool?: pg.Pool;
+  /** Options passed to createApp as they are (a logger to read, the metrics token, timeouts). */
+  app?: Partial<Pick<AppOptions, 'logger' | 'metricsToken' | 'readinessTimeoutMs' | 'shutdownTimeoutMs'
+    | 'bodyLimit' | 'queryLimits' | 'transactionTimeouts' | 'rateLimits' | 'rateLimitClock'>>;
+} = {}): Promise<TestApp> {
+  const pool = options.pool ?? testPool('app', options.poolMax ?? 5);
   const tokens = new TokenService(TEST_TOKEN_SETTINGS);
   const requests: RequestSummary[] = [];
+  const documents = TestDocuments.real();
   const app = await createApp({
     schema: await (schema ??= createSchema()),
     appPool: pool,
-    standalonePool: testPool('app', 3, 'jest-standalone'),
+    standalonePool: options.standalonePool ?? testPool('app', 3, 'jest-standalone'),
     services: { tokens, sessions: options.sessions ?? TEST_SESSION_SETTINGS, keyring: TEST_KEYRING },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    production: false,
+    production: options.production ?? false,
+    persistedDocuments: documents,
+    apqCacheBytes: options.apqCacheBytes,
     onRequestFinished: (summary) => requests.push(summary),
+    ...options.app,
   });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/graphql`;
@@ -78,7 +114,9 @@ export async function startTestApp(options: { poolMax?: number; sessions?: typeo
     return { status: res.status, text: await res.text(), headers: res.headers };
   };
   const gql: TestApp['gql'] = async (query, { variables, token, headers = {} } = {}) => {
-    const res = await post(JSON.stringify({ query, variables }), {
+    // An API key sends the registered operation's id, as a partner would.
+    const body = token?.startsWith('tq_') ? { documentId: documents.register(query), variables } : { query, variables };
+    const res = await post(JSON.stringify(body), {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...headers,
     });
@@ -90,6 +128,7 @@ export async function startTestApp(options: { poolMax?: number; sessions?: typeo
     pool,
     tokens,
     requests,
+    documents,
     gql,
     post,
     async login(email, password, organizationSlug) {
@@ -101,8 +140,9 @@ export async function startTestApp(options: { poolMax?: number; sessions?: typeo
       return res.body.data.login.accessToken;
     },
     async close() {
-      await app.stop();
+      const stopped = await app.stop();
       await new Promise<void>((resolve) => app.server.close(() => resolve()));
+      return stopped;
     },
   };
 }

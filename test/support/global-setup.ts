@@ -6,6 +6,7 @@ import { bootstrapDatabase, roleUrl, ROLES } from '../../src/db/bootstrap';
 import { createKysely, createPool } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
 import { seedDemoData } from '../../db/seed/demo';
+import { buildGraphiql } from '../../scripts/build-graphiql';
 import { freePort } from './ports';
 
 declare global {
@@ -33,6 +34,8 @@ export default async function globalSetup(): Promise<void> {
     const pid = /^test-(\d+)$/.exec(entry)?.[1];
     if (pid && !isAlive(Number(pid))) fs.rmSync(path.join(root, '.data', entry), { recursive: true, force: true });
   }
+  // GraphiQL's assets, built while the database starts (esbuild runs in its own process); skipped when current.
+  const graphiqlBuilt = buildGraphiql().then(() => undefined, (error: unknown) => error);
   const dir = path.join(root, '.data', `test-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
@@ -50,6 +53,8 @@ export default async function globalSetup(): Promise<void> {
     } finally {
       await db.destroy();
     }
+    const graphiqlFailed = await graphiqlBuilt;
+    if (graphiqlFailed) throw graphiqlFailed;
     process.env.TEST_OWNER_URL = ownerUrl;
     process.env.TEST_APP_URL = roleUrl(superuserUrl, ROLES.app, 'test-app', 'tenantql_test');
   } catch (error) {

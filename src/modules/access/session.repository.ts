@@ -51,7 +51,7 @@ export async function rotateRefreshToken(
   return rows[0]!;
 }
 
-/** Ends one session of the current user in the current organization. */
+/** Ends one session of the current user in the current organization; returns 1, or 0 if it had ended. */
 export async function revokeFamily(db: Kysely<Database>, familyId: string, userId: string, reason: 'logout'): Promise<number> {
   const result = await db.updateTable('auth_refresh_tokens')
     .set({ revoked_at: sql`now()`, revoked_reason: reason })
@@ -59,7 +59,8 @@ export async function revokeFamily(db: Kysely<Database>, familyId: string, userI
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  // A session is one family of refresh tokens, however often it was refreshed.
+  return result.numUpdatedRows > 0n ? 1 : 0;
 }
 
 /** Ends every session of the current user, in every organization; returns how many. */

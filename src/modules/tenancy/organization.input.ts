@@ -32,6 +32,10 @@ export class UpdateOrganizationInput {
   @Field(() => JSONObjectResolver, { nullable: true, description: 'Replaces the settings object.' })
   @IsOptional()
   settings?: Record<string, unknown> | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: signed-in users may run only registered (persisted) operations, not documents of their own.' })
+  @IsOptional()
+  trustedDocumentsOnly?: boolean | null;
 }
 
 @InputType()

@@ -34,9 +34,10 @@ const SETTINGS_LIMIT = 64 * 1024;
 /** Changes the current organization's name, contact or settings. */
 export async function updateOrganization(
   ctx: Context,
-  input: { name?: string | null; email?: string | null; settings?: Record<string, unknown> | null },
+  input: { name?: string | null; email?: string | null; settings?: Record<string, unknown> | null; trustedDocumentsOnly?: boolean | null },
 ): Promise<string> {
-  const changes: { name?: string; email?: string | null; settings?: string } = {};
+  const changes: { name?: string; email?: string | null; settings?: string; trusted_documents_only?: boolean } = {};
+  if (input.trustedDocumentsOnly != null) changes.trusted_documents_only = input.trustedDocumentsOnly;
   if (input.name != null) changes.name = input.name.trim();
   if (input.email !== undefined) changes.email = input.email;
   if (input.settings != null) {

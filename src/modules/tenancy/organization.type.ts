@@ -29,6 +29,9 @@ export class Organization {
   @Field(() => JSONObjectResolver)
   settings!: Record<string, unknown>;
 
+  @Field({ description: 'Only operations registered in the persisted-operations manifest run, for signed-in users too (API keys always).' })
+  trustedDocumentsOnly!: boolean;
+
   @Field(() => DateTimeResolver)
   createdAt!: Date;
 
@@ -45,6 +48,7 @@ export class Organization {
       planTier: row.plan_tier,
       seatsTotal: row.seats_total,
       settings: row.settings,
+      trustedDocumentsOnly: row.trusted_documents_only,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     });

@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted } from '../../graphql/auth-checker';
@@ -16,6 +17,7 @@ import {
   milestoneById, milestoneProgress, milestonesOfOrganization, projectById, sprintById, sprintsOfOrganization, tasksOfMilestone, tasksOfSprint,
 } from './work.loaders';
 import * as planning from './planning.service';
+import { withAssignees } from './task.resolver';
 
 async function projectOf(ctx: Context, projectId: string): Promise<Project> {
   const project = await ctx.loaders.use(projectById).load(projectId);
@@ -50,9 +52,10 @@ export class SprintResolver {
   }
 
   @FieldResolver(() => TaskConnection)
-  async tasks(@Root() sprint: Sprint, @Args() args: TaskListArgs, @Ctx() ctx: Context): Promise<TaskConnection> {
+  async tasks(@Root() sprint: Sprint, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return tasksOfSprint.load(ctx.loaders, { parentId: sprint.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow);
+    return withAssignees(ctx, info,
+      await tasksOfSprint.load(ctx.loaders, { parentId: sprint.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
   }
 
   @Authorized('sprints:manage')
@@ -100,9 +103,10 @@ export class MilestoneResolver {
   }
 
   @FieldResolver(() => TaskConnection)
-  async tasks(@Root() milestone: Milestone, @Args() args: TaskListArgs, @Ctx() ctx: Context): Promise<TaskConnection> {
+  async tasks(@Root() milestone: Milestone, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return tasksOfMilestone.load(ctx.loaders, { parentId: milestone.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow);
+    return withAssignees(ctx, info,
+      await tasksOfMilestone.load(ctx.loaders, { parentId: milestone.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
   }
 
   @Authorized('sprints:manage')

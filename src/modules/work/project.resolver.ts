@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted } from '../../graphql/auth-checker';
@@ -20,6 +21,7 @@ import {
   membersOfProject, milestonesOfProject, projectById, projectsOfOrganization, sprintsOfProject, tasksOfProject,
 } from './work.loaders';
 import * as projects from './project.service';
+import { withAssignees } from './task.resolver';
 
 const projectPayload = (project: Project) => Object.assign(new ProjectPayload(), { project });
 
@@ -57,9 +59,10 @@ export class ProjectResolver {
   }
 
   @FieldResolver(() => TaskConnection, { description: 'Tasks of the project (all levels; filter parentTaskId: {isNull: true} for top-level ones).' })
-  async tasks(@Root() project: Project, @Args() args: TaskListArgs, @Ctx() ctx: Context): Promise<TaskConnection> {
+  async tasks(@Root() project: Project, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return tasksOfProject.load(ctx.loaders, { parentId: project.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow);
+    return withAssignees(ctx, info,
+      await tasksOfProject.load(ctx.loaders, { parentId: project.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
   }
 
   @FieldResolver(() => SprintConnection)

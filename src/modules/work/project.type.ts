@@ -11,7 +11,7 @@ export class ProjectSettings {
   features!: string[];
 }
 
-@ObjectType({ description: 'A project of the organization: tasks, sprints and milestones live in one.' })
+@ObjectType({ description: 'A project of the organization: tasks, sprints and milestones live in one.', simpleResolvers: true })
 export class Project {
   @Field(() => UUIDResolver)
   id!: string;

@@ -1,8 +1,10 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted, hasPermission } from '../../graphql/auth-checker';
 import { NotFoundError } from '../../graphql/errors';
+import { selects } from '../../graphql/selection';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import { Project } from './project.type';
@@ -26,13 +28,32 @@ async function userOrNull(ctx: Context, id: string | null): Promise<User | null>
   return id ? ctx.loaders.use(userById).load(id) : null;
 }
 
+/**
+ * When a task list's rows will be asked for their assignee, loads the page's assignees in the
+ * loaders' one users batch (every list of the level shares it), so `assignee` then resolves
+ * synchronously instead of with one promise per row: the same statements, about half the work.
+ */
+export async function withAssignees(ctx: Context, info: GraphQLResolveInfo, connection: TaskConnection): Promise<TaskConnection> {
+  if (!selects(info, ['edges', 'node', 'assignee'])) return connection;
+  const tasks = connection.edges.map((edge) => edge.node);
+  const ids = [...new Set(tasks.map((task) => task.assigneeId).filter((id): id is string => id !== null))];
+  const users = new Map<string, User | null>();
+  for (const [i, user] of (await ctx.loaders.use(userById).loadMany(ids)).entries()) {
+    if (user instanceof Error) throw user;
+    users.set(ids[i]!, user);
+  }
+  for (const task of tasks) task.assignee = task.assigneeId ? users.get(task.assigneeId) ?? null : null;
+  return connection;
+}
+
 @Resolver(() => Task)
 export class TaskResolver {
   @Authorized('projects:read')
   @Query(() => TaskConnection, { description: 'Tasks of every project the caller can see.' })
-  async tasks(@Args() args: TaskListArgs, @Ctx() ctx: Context): Promise<TaskConnection> {
+  async tasks(@Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return tasksOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow);
+    return withAssignees(ctx, info,
+      await tasksOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
   }
 
   @Authorized('projects:read')
@@ -55,8 +76,8 @@ export class TaskResolver {
   }
 
   @FieldResolver(() => User, { nullable: true })
-  assignee(@Root() task: Task, @Ctx() ctx: Context): Promise<User | null> {
-    return userOrNull(ctx, task.assigneeId);
+  assignee(@Root() task: Task, @Ctx() ctx: Context): User | null | Promise<User | null> {
+    return task.assignee !== undefined ? task.assignee : userOrNull(ctx, task.assigneeId);
   }
 
   @FieldResolver(() => User, { nullable: true })
@@ -80,9 +101,10 @@ export class TaskResolver {
   }
 
   @FieldResolver(() => TaskConnection, { description: 'Direct subtasks.' })
-  async subtasks(@Root() task: Task, @Args() args: TaskListArgs, @Ctx() ctx: Context): Promise<TaskConnection> {
+  async subtasks(@Root() task: Task, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return subtasksOfTask.load(ctx.loaders, { parentId: task.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow);
+    return withAssignees(ctx, info,
+      await subtasksOfTask.load(ctx.loaders, { parentId: task.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
   }
 
   @FieldResolver(() => TaskCommentConnection, { description: 'Comments, oldest first.' })

@@ -124,7 +124,8 @@ export async function transitionTask(ctx: Context, input: { id: string; status: 
 export async function assignTask(ctx: Context, input: { id: string; assigneeId: string | null }): Promise<Task> {
   const db = await ctx.db.get();
   await findRow(db, 'tasks', input.id, 'Task');
-  return Task.fromRow(await db.updateTable('tasks').set({ assignee_id: input.assigneeId }).where('id', '=', input.id)
+  // An omitted assigneeId unassigns like null (an undefined value would leave the UPDATE with no SET).
+  return Task.fromRow(await db.updateTable('tasks').set({ assignee_id: input.assigneeId ?? null }).where('id', '=', input.id)
     .returningAll().executeTakeFirstOrThrow().catch(TASK_RULES));
 }
 

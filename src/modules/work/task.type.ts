@@ -6,8 +6,10 @@ import type {
 } from '../../db/schema';
 import { Connection } from '../../graphql/connection';
 import { TaskPriorityEnum, TaskStatusEnum, TaskTypeEnum } from './work.enums';
+import type { User } from '../tenancy/user.type';
 
-@ObjectType({ description: 'A unit of work in a project; it may have subtasks, at most 3 levels deep.' })
+// simpleResolvers: plain fields use graphql-js's default resolver (no type-graphql wrapper per field and row).
+@ObjectType({ description: 'A unit of work in a project; it may have subtasks, at most 3 levels deep.', simpleResolvers: true })
 export class Task {
   @Field(() => UUIDResolver)
   id!: string;
@@ -18,6 +20,8 @@ export class Task {
   sprintId!: string | null;
   milestoneId!: string | null;
   parentTaskId!: string | null;
+  /** Set by a list that prefetched its rows' assignees (withAssignees); undefined otherwise. */
+  assignee?: User | null;
 
   @Field()
   title!: string;

@@ -1,0 +1,108 @@
+/**
+ * Signing in from the GraphiQL page: the login, refreshSession and logout mutations on the same
+ * origin's /graphql, and a fetch that sends the session's access token.
+ *
+ * The session lives in memory only (a page reload signs out): nothing an injected script
+ * could read later stays in storage, and the refresh token never leaves this module's caller.
+ */
+
+export const GRAPHQL_URL = '/graphql';
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: string;
+  user: { email: string; name: string };
+  organization: { name: string; slug: string };
+}
+
+interface GraphQLBody<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+const SESSION_FIELDS = 'accessToken refreshToken expiresAt user { email name } organization { name slug }';
+
+/** An error to show next to the sign-in form (the server's message, never a stack). */
+export class SignInError extends Error {}
+
+async function post<T>(query: string, variables: Record<string, unknown>, accessToken?: string): Promise<GraphQLBody<T>> {
+  let response: Response;
+  try {
+    response = await fetch(GRAPHQL_URL, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch {
+    throw new SignInError('The server cannot be reached');
+  }
+  try {
+    return (await response.json()) as GraphQLBody<T>;
+  } catch {
+    throw new SignInError(`The server answered ${response.status} without a GraphQL response`);
+  }
+}
+
+export async function signIn(email: string, password: string, organizationSlug: string): Promise<Session> {
+  const body = await post<{ login: Session }>(
+    `mutation GraphiqlLogin($input: LoginInput!) { login(input: $input) { ${SESSION_FIELDS} } }`,
+    { input: { email, password, ...(organizationSlug ? { organizationSlug } : {}) } },
+  );
+  if (!body.data?.login) throw new SignInError(body.errors?.[0]?.message ?? 'Sign-in failed');
+  return body.data.login;
+}
+
+/** A new session from the refresh token, or null when it no longer works. */
+export async function refresh(session: Session): Promise<Session | null> {
+  try {
+    const body = await post<{ refreshSession: Session }>(
+      `mutation GraphiqlRefresh($input: RefreshSessionInput!) { refreshSession(input: $input) { ${SESSION_FIELDS} } }`,
+      { input: { refreshToken: session.refreshToken } },
+    );
+    return body.data?.refreshSession ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Ends the session on the server too; signing out locally does not wait for it to succeed. */
+export async function signOut(session: Session): Promise<void> {
+  await post('mutation GraphiqlLogout { logout { sessionsEnded } }', {}, session.accessToken).catch(() => undefined);
+}
+
+function hasAuthorization(headers: HeadersInit | undefined): boolean {
+  return new Headers(headers).has('authorization');
+}
+
+/**
+ * A fetch for GraphiQL's requests: adds `Authorization: Bearer <access token>` unless the
+ * headers editor already sets one, and when the server answers 401 (expired token) refreshes
+ * the session once and retries. Rotated refresh tokens are single-use, so concurrent 401s share
+ * one refresh.
+ */
+export function authorizedFetch(current: () => Session | null, replace: (session: Session | null) => void): typeof fetch {
+  let refreshing: { from: Session; result: Promise<Session | null> } | null = null;
+  const renew = (session: Session): Promise<Session | null> => {
+    if (refreshing?.from !== session) refreshing = { from: session, result: refresh(session) };
+    return refreshing.result;
+  };
+  return async (input, init) => {
+    const session = current();
+    if (!session || hasAuthorization(init?.headers)) return fetch(input, init);
+    const send = (token: string) => {
+      const headers = new Headers(init?.headers);
+      headers.set('authorization', `Bearer ${token}`);
+      return fetch(input, { ...init, headers });
+    };
+    const response = await send(session.accessToken);
+    if (response.status !== 401) return response;
+    const renewed = await renew(session);
+    if (current() === session) replace(renewed);
+    return renewed ? send(renewed.accessToken) : response;
+  };
+}

@@ -1,0 +1,86 @@
+import { validateOrReject, ValidationError, type ValidatorOptions } from 'class-validator';
+import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
+
+/** Deepest nesting accepted in an argument: input objects never come close; JSON values must not go past it. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** A UTF-16 surrogate without its other half: JavaScript strings may hold one, UTF-8 (and PostgreSQL) cannot. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function textProblem(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
+  if (LONE_SURROGATE.test(text)) return 'must be valid Unicode text (it holds an unpaired surrogate)';
+  return null;
+}
+
+/** A JSON value (a JSONObject scalar), as opposed to an input object, which type-graphql makes a class instance. */
+function isJsonObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The first problem in an argument that no input type can rule out: text PostgreSQL cannot
+ * store (NUL characters, unpaired surrogates, which it would reject or silently replace), and
+ * nesting deeper than MAX_INPUT_DEPTH (only JSON values nest without end). The field is the
+ * dotted path of the input field, as class-validator names it: a problem inside a JSON value or
+ * a list names the field that holds it. Walks without recursion, so any depth is safe.
+ *
+ * @example
+ * inputProblem({ title: 'a\u0000b' }, '') // { field: 'title', message: 'must not contain NUL (\\u0000) characters' }
+ */
+export function inputProblem(root: unknown, rootField: string): { field: string; message: string } | null {
+  const stack: { value: unknown; field: string; depth: number }[] = [{ value: root, field: rootField, depth: 0 }];
+  while (stack.length) {
+    const { value, field, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      const message = textProblem(value);
+      if (message) return { field, message };
+      continue;
+    }
+    if (value === null || typeof value !== 'object' || value instanceof Date) continue;
+    if (depth >= MAX_INPUT_DEPTH) return { field, message: `is nested too deeply (at most ${MAX_INPUT_DEPTH} levels)` };
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push({ value: item, field, depth: depth + 1 });
+      continue;
+    }
+    const json = depth > 0 && isJsonObject(value);
+    for (const [key, item] of Object.entries(value)) {
+      // Inside a JSON value the keys are data too, and the field stays the one that holds the value.
+      if (json) {
+        const message = textProblem(key);
+        if (message) return { field, message };
+      }
+      stack.push({ value: item, field: json ? field : field ? `${field}.${key}` : key, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+/**
+ * type-graphql's argument validation (`buildSchema({ validateFn })`): `inputProblem` first,
+ * then class-validator as type-graphql runs it by default (skipMissingProperties, no
+ * forbidUnknownValues). Both fail as ArgumentValidationError, so `formatError` answers
+ * BAD_USER_INPUT naming the field; a validator that crashes is an internal error, not bad input.
+ */
+export function createArgumentValidator(options: ValidatorOptions): ValidatorFn {
+  const validatorOptions: ValidatorOptions = { skipMissingProperties: true, forbidUnknownValues: false, ...options };
+  return async (argValue, _argType, { args }) => {
+    // A scalar argument is named by its key; an object argument by its fields (as class-validator does).
+    const name = typeof argValue === 'string' ? Object.keys(args).find((key) => args[key] === argValue) ?? '' : '';
+    const problem = inputProblem(argValue, name);
+    if (problem) {
+      throw new ArgumentValidationError([Object.assign(new ValidationError(), {
+        property: problem.field, constraints: { input: problem.message }, children: [],
+      })]);
+    }
+    if (argValue === null || typeof argValue !== 'object') return;
+    const items: object[] = Array.isArray(argValue) ? argValue.filter((v): v is object => v !== null && typeof v === 'object') : [argValue];
+    try {
+      await Promise.all(items.map((item) => validateOrReject(item, validatorOptions)));
+    } catch (errors) {
+      if (Array.isArray(errors) && errors.every((e) => e instanceof ValidationError)) throw new ArgumentValidationError(errors);
+      throw errors;
+    }
+  };
+}

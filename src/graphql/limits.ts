@@ -1,0 +1,192 @@
+import {
+  Kind, getNamedType, isCompositeType, isInterfaceType, isObjectType,
+  type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLField,
+  type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
+} from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
+import { queryTooComplex } from './errors';
+
+/** How large one GraphQL operation may be (see docs/security.md, "Query limits"). */
+export interface QueryLimits {
+  /** Nested field levels: `{ viewer { user { name } } }` is 3. Fragments add no level. */
+  depth: number;
+  /** Aliased fields, counted at every place a fragment is spread. */
+  aliases: number;
+  /** Directive uses (`@include`, `@skip`, ...), counted like aliases. */
+  directives: number;
+  /** Lexical tokens of the document (enforced by the parser: Apollo's `parseOptions.maxTokens`). */
+  tokens: number;
+  /** Estimated work, see `measureOperation`. */
+  cost: number;
+}
+
+/** Close to graphql-armor's defaults; the cost lets the standard 50 projects x 20 tasks query through. */
+export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = { depth: 10, aliases: 15, directives: 50, tokens: 2000, cost: 10_000 };
+
+/** What an operation measures against the limits other than tokens. */
+export interface OperationMeasures {
+  depth: number;
+  aliases: number;
+  directives: number;
+  cost: number;
+}
+
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
+
+/**
+ * A page size given as a literal or a variable; absent, null or not a number means the default
+ * page. Sizes outside 0..100 are refused by their own field (BAD_USER_INPUT) or by variable
+ * coercion before any SQL; they are priced as the nearest valid size, so that the client gets
+ * that error, and so a negative one cannot lower what its siblings may cost.
+ */
+function pageSize(value: ValueNode | undefined, variables: Record<string, unknown>, operation: OperationDefinitionNode): number {
+  const clamp = (n: number) => Math.min(MAX_PAGE_SIZE, Math.max(0, n));
+  if (!value) return DEFAULT_PAGE_SIZE;
+  if (value.kind === Kind.INT) return clamp(Number(value.value));
+  if (value.kind === Kind.VARIABLE) {
+    const name = value.name.value;
+    const given = Object.hasOwn(variables, name) ? variables[name]
+      : operation.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue;
+    if (typeof given === 'number' && Number.isFinite(given)) return clamp(Math.ceil(given));
+    if (given && typeof given === 'object' && (given as ValueNode).kind === Kind.INT) return clamp(Number((given as { value: string }).value));
+  }
+  return DEFAULT_PAGE_SIZE;
+}
+
+/**
+ * Measures one operation of a valid document: its depth, aliases, directives and cost.
+ *
+ * Cost estimates the rows a query can make the server load: a leaf field costs 0; an object
+ * field costs 1 plus the cost of its selection; a paginated field (one taking `first`/`last`)
+ * costs its page size times that, the page size being `first` or `last` (literal, or the
+ * request's variable, at most 100), else the default page of 20. Lists without pagination arguments (a
+ * connection's `edges`, the permission catalog) count once: their length is bounded by the
+ * connection around them or by the catalog. Introspection (`__schema`, `__type`) is served from
+ * memory and adds neither depth nor cost, so GraphiQL's deep introspection query passes.
+ * Fragments are measured once each and counted wherever they are spread.
+ *
+ * @example
+ * // 50 x (1 + edges 1 + node 1 + 20 x (1 + edges 1 + node 1 + assignee 1)) = 4150
+ * measureOperation(schema, parse('{ projects(first: 50) { edges { node { tasks(first: 20) { edges { node { assignee { name } } } } } } } }'));
+ */
+export function measureOperation(
+  schema: GraphQLSchema, document: DocumentNode, operation?: OperationDefinitionNode, variables: Record<string, unknown> = {},
+): OperationMeasures {
+  const op = operation ?? document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!op) return { depth: 0, aliases: 0, directives: 0, cost: 0 };
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const measured = new Map<string, OperationMeasures>();
+  const inProgress = new Set<string>();
+  const countDirectives = (directives: readonly DirectiveNode[] | undefined) => directives?.length ?? 0;
+
+  const measureSet = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType | undefined, introspection: boolean): OperationMeasures => {
+    const total: OperationMeasures = { depth: 0, aliases: 0, directives: 0, cost: 0 };
+    const add = (part: OperationMeasures, extraDepth: number) => {
+      total.depth = Math.max(total.depth, part.depth + extraDepth);
+      total.aliases += part.aliases;
+      total.directives += part.directives;
+      total.cost += part.cost;
+    };
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        const own = { depth: 0, aliases: selection.alias ? 1 : 0, directives: countDirectives(selection.directives), cost: 0 };
+        // Introspection is answered from memory: its subtree adds neither depth nor cost.
+        const inIntrospection = introspection || INTROSPECTION_FIELDS.has(name);
+        if (selection.selectionSet) {
+          const field: GraphQLField<unknown, unknown> | undefined = parent && (isObjectType(parent) || isInterfaceType(parent))
+            ? parent.getFields()[name] : undefined;
+          const type = field ? getNamedType(field.type) : undefined;
+          const inner = measureSet(selection.selectionSet, type && isCompositeType(type) ? type : undefined, inIntrospection);
+          own.depth = inIntrospection ? 0 : inner.depth;
+          own.aliases += inner.aliases;
+          own.directives += inner.directives;
+          if (!inIntrospection) {
+            const paginated = field?.args.some((a) => a.name === 'first' || a.name === 'last') ?? false;
+            const arg = (n: string) => selection.arguments?.find((a) => a.name.value === n)?.value;
+            const size = !paginated ? 1 : Math.max(
+              arg('first') || !arg('last') ? pageSize(arg('first'), variables, op) : 0,
+              arg('last') ? pageSize(arg('last'), variables, op) : 0,
+            );
+            own.cost = size * (1 + inner.cost);
+          }
+        }
+        add(own, introspection ? 0 : 1);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        const inner = measureSet(selection.selectionSet, condition && isCompositeType(condition) ? condition : undefined, introspection);
+        add({ ...inner, directives: inner.directives + countDirectives(selection.directives) }, 0);
+      } else {
+        const name = selection.name.value;
+        const key = introspection ? `__introspection:${name}` : name;
+        let inner = measured.get(key);
+        const fragment = fragments.get(name);
+        if (!inner && fragment && !inProgress.has(key)) {
+          // Validation has already refused cycles; the guard only keeps this function total.
+          inProgress.add(key);
+          const condition = schema.getType(fragment.typeCondition.name.value);
+          inner = measureSet(fragment.selectionSet, condition && isCompositeType(condition) ? condition : undefined, introspection);
+          inner.directives += countDirectives(fragment.directives);
+          inProgress.delete(key);
+          measured.set(key, inner);
+        }
+        const part = inner ?? { depth: 0, aliases: 0, directives: 0, cost: 0 };
+        add({ ...part, directives: part.directives + countDirectives(selection.directives) }, 0);
+      }
+    }
+    return total;
+  };
+
+  const root = op.operation === 'query' ? schema.getQueryType()
+    : op.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const result = measureSet(op.selectionSet, root ?? undefined, false);
+  return { ...result, directives: result.directives + countDirectives(op.directives) };
+}
+
+/**
+ * Throws the refusal for the first limit the operation exceeds (depth, aliases, directives, cost).
+ *
+ * @example
+ * checkQueryLimits(DEFAULT_QUERY_LIMITS, schema, document, operation, request.variables);
+ */
+export function checkQueryLimits(
+  limits: QueryLimits, schema: GraphQLSchema, document: DocumentNode, operation?: OperationDefinitionNode, variables?: Record<string, unknown>,
+): OperationMeasures {
+  const measures = measureOperation(schema, document, operation, variables);
+  for (const limit of ['depth', 'aliases', 'directives', 'cost'] as const) {
+    if (measures[limit] > limits[limit]) throw queryTooComplex(limit, limits[limit], measures[limit]);
+  }
+  return measures;
+}
+
+/**
+ * Refuses operations over the limits (QUERY_TOO_COMPLEX, HTTP 400) before they execute and
+ * before the request transaction is opened. The token limit is the parser's (pass
+ * `parseOptions: { maxTokens: limits.tokens }` to Apollo).
+ *
+ * It runs in `didResolveOperation`, the first hook that knows the operation and the variables
+ * (Apollo's validation rules see neither, and validated documents are cached). The hook throws
+ * synchronously, before it returns a promise: Apollo calls the plugins' `didResolveOperation`
+ * hooks one after another in one `map`, so the hooks of later plugins (the persisted-documents
+ * plugin opens the transaction there) are never called. Register it first.
+ *
+ * @example
+ * new ApolloServer({ schema, parseOptions: { maxTokens: limits.tokens }, plugins: [createQueryLimitsPlugin(limits), ...] });
+ */
+export function createQueryLimitsPlugin<C extends object>(limits: QueryLimits): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        didResolveOperation({ schema, document, operation, request }) {
+          // No operation resolved (several, none named): execution refuses the request anyway.
+          if (operation) checkQueryLimits(limits, schema, document, operation, request.variables ?? {});
+          return Promise.resolve();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import type { Context } from './context';
+import { UnauthenticatedError } from './errors';
+
+/** `sha256:<64 hex>` (the manifest's form and `documentId`) or the bare hex of Apollo's APQ. */
+const DOCUMENT_ID = /^(?:sha256:)?([0-9a-f]{64})$/i;
+
+/** The hash Apollo's automatic persisted queries and the manifest both use: sha256 of the text. */
+export function documentHash(document: string): string {
+  return crypto.createHash('sha256').update(document).digest('hex');
+}
+
+/** The bare lowercase hex of a document id or APQ hash; null when it is neither. */
+export function parseDocumentId(id: unknown): string | null {
+  if (typeof id !== 'string') return null;
+  const match = DOCUMENT_ID.exec(id);
+  return match ? match[1]!.toLowerCase() : null;
+}
+
+/**
+ * The trusted documents: the operations registered in `schema/operations/` and written by
+ * `npm run codegen` to the persisted-documents manifest (`{"sha256:<hash>": "<document>"}`).
+ * Every entry's hash is checked on load, so an edited manifest cannot smuggle in a document
+ * under another operation's id.
+ *
+ * @example
+ * const documents = PersistedDocuments.load(PERSISTED_DOCUMENTS_FILE);
+ * documents.get('sha256:34aa29…'); // the registered document text, or undefined
+ */
+export class PersistedDocuments {
+  protected readonly byHash = new Map<string, string>();
+
+  constructor(manifest: Record<string, string>) {
+    for (const [id, document] of Object.entries(manifest)) this.put(id, document);
+  }
+
+  /** Reads and checks a manifest file; a missing or malformed one stops the server with the reason. */
+  static load(file: string): PersistedDocuments {
+    let manifest: unknown;
+    try {
+      manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`cannot read the persisted-operations manifest ${file} (run \`npm run codegen\`): ${(error as Error).message}`);
+    }
+    if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
+      throw new Error(`the persisted-operations manifest ${file} must be a JSON object of id -> document`);
+    }
+    return new PersistedDocuments(manifest as Record<string, string>);
+  }
+
+  protected put(id: string, document: unknown): void {
+    const hash = parseDocumentId(id);
+    if (!hash || typeof document !== 'string' || documentHash(document) !== hash) {
+      throw new Error(`persisted-operations manifest: entry ${JSON.stringify(id)} is not the sha256 of its document`);
+    }
+    this.byHash.set(hash, document);
+  }
+
+  /** The registered document of an id (`sha256:<hex>` or `<hex>`), if there is one. */
+  get(id: unknown): string | undefined {
+    const hash = parseDocumentId(id);
+    return hash ? this.byHash.get(hash) : undefined;
+  }
+
+  has(id: unknown): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  get size(): number {
+    return this.byHash.size;
+  }
+}
+
+function refused(code: 'PERSISTED_QUERY_NOT_IN_LIST' | 'PERSISTED_QUERY_ID_REQUIRED', message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+}
+
+export const notInList = () =>
+  refused('PERSISTED_QUERY_NOT_IN_LIST', 'No registered operation has this id; the registered operations are in the persisted-operations manifest');
+
+export const idRequiredForApiKeys = () =>
+  refused('PERSISTED_QUERY_ID_REQUIRED', 'API keys may only run registered operations: send the documentId of an operation from the persisted-operations manifest instead of a document');
+
+const idRequiredByOrganization = () =>
+  refused('PERSISTED_QUERY_ID_REQUIRED', 'This organization allows only registered operations: send the documentId of an operation from the persisted-operations manifest instead of a document');
+
+/** The GraphQL parameters of an HTTP request, from a POST body or a GET query string. */
+export interface GraphQLParams {
+  query?: unknown;
+  documentId?: unknown;
+  extensions?: { persistedQuery?: { sha256Hash?: unknown } } | null;
+}
+
+/**
+ * What an API key may send: a registered operation by its id (`documentId`, or Apollo's
+ * `extensions.persistedQuery.sha256Hash`). Anything else is refused before any GraphQL work,
+ * with a code that says what to do. (Document text sent along with a registered id must be
+ * that document: Apollo checks the hash.)
+ */
+export function checkApiKeyRequest(params: GraphQLParams, documents: PersistedDocuments): void {
+  const id = params.documentId ?? params.extensions?.persistedQuery?.sha256Hash;
+  if (id === undefined) throw idRequiredForApiKeys();
+  if (!documents.has(id)) throw notInList();
+}
+
+/**
+ * Runs registered operations by id and keeps callers to them where they must be:
+ * - a request naming a registered id (Apollo's APQ `extensions.persistedQuery.sha256Hash`, or
+ *   `documentId`, turned into that by `acceptDocumentIds`) runs the manifest's document;
+ *   other ids fall through to Apollo's automatic persisted queries (a bounded cache);
+ * - API keys may run only registered operations (checked as the request arrives by
+ *   `checkApiKeyRequest`, and again here);
+ * - signed-in users of an organization with `trustedDocumentsOnly` may too; the flag is read
+ *   in the request transaction's opening round trip, so this costs no statement of its own.
+ * Register it after the transaction plugin: that one's didResolveOperation must set the
+ * transaction's READ ONLY before this one may open it.
+ */
+export function createPersistedDocumentsPlugin(documents: PersistedDocuments): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart({ request }) {
+      const hash = request.extensions?.persistedQuery?.sha256Hash;
+      const registered = request.query === undefined ? documents.get(hash) : undefined;
+      if (registered !== undefined) {
+        // Resolved from the manifest, not Apollo's cache: nothing to register there either.
+        request.query = registered;
+        const { persistedQuery: _resolved, ...extensions } = request.extensions!;
+        request.extensions = extensions;
+      }
+      return {
+        async didResolveOperation({ contextValue, queryHash }) {
+          if (documents.has(queryHash)) return;
+          if (contextValue.apiKey) throw idRequiredForApiKeys();
+          if (contextValue.viewer) {
+            // Opens the request transaction now (the flag comes with it). A session that has
+            // ended cannot tell: execution answers it as usual (a stale token may still sign in).
+            const opened = await contextValue.db.get().then(() => true, (error: unknown) => {
+              if (error instanceof UnauthenticatedError) return false;
+              throw error;
+            });
+            if (opened && contextValue.db.trustedDocumentsOnly) throw idRequiredByOrganization();
+          }
+        },
+      };
+    },
+  };
+}

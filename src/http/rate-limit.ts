@@ -1,0 +1,94 @@
+/** One token bucket's shape: `perMinute` tokens flow in evenly, at most `burst` wait; 0 turns it off. */
+export interface BucketSettings {
+  perMinute: number;
+  burst: number;
+}
+
+/** The request rate limits (see docs/security.md, "Rate limits"). */
+export interface RateLimitSettings {
+  /** Every request acting for an organization: its users' and its API keys' together. */
+  organization: BucketSettings;
+  /** Each API key on its own (also counted against its organization). */
+  apiKey: BucketSettings;
+  /** Anonymous requests (sign-in, refresh, sign-up), per client address. */
+  anonymous: BucketSettings;
+}
+
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was last brought up to date, in ms of the limiter's clock. */
+  at: number;
+}
+
+/** Who a request is counted against: `[kind, key]` pairs, all of which must have a token. */
+export type RateLimitKey = [kind: keyof RateLimitSettings, key: string];
+
+/**
+ * Token buckets kept in this process's memory, one per organization, API key and anonymous
+ * client address. A request takes one token from each bucket it counts against, or from none
+ * when any of them is empty; it is then refused with how long until every one of them has a
+ * token again. Buckets that have filled up are forgotten (a full bucket is a fresh one), and at
+ * most `maxBuckets` are kept: past that the longest-kept go first, which can only favour the
+ * client.
+ *
+ * @example
+ * const limiter = new RateLimiter({ organization: { perMinute: 600, burst: 100 }, apiKey: ..., anonymous: ... });
+ * const wait = limiter.take([['organization', orgId]]); // 0: go ahead; else seconds to wait
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private lastSweep: number;
+
+  constructor(
+    private readonly settings: RateLimitSettings,
+    private readonly now: () => number = () => performance.now(),
+    private readonly maxBuckets = 100_000,
+  ) {
+    this.lastSweep = now();
+  }
+
+  /** Takes a token from every bucket of `keys`; returns 0, or the seconds to wait (nothing taken). */
+  take(keys: RateLimitKey[]): number {
+    const now = this.now();
+    this.sweep(now);
+    const active = keys.filter(([kind]) => this.settings[kind].perMinute > 0);
+    const buckets = active.map(([kind, key]) => [this.settings[kind], this.bucket(`${kind}:${key}`, kind, now)] as const);
+    let waitMs = 0;
+    for (const [settings, bucket] of buckets) {
+      if (bucket.tokens < 1) waitMs = Math.max(waitMs, ((1 - bucket.tokens) * 60_000) / settings.perMinute);
+    }
+    if (waitMs > 0) return Math.max(1, Math.ceil(waitMs / 1000));
+    for (const [, bucket] of buckets) bucket.tokens -= 1;
+    return 0;
+  }
+
+  private bucket(id: string, kind: keyof RateLimitSettings, now: number): Bucket {
+    const { perMinute, burst } = this.settings[kind];
+    let bucket = this.buckets.get(id);
+    if (!bucket) {
+      bucket = { tokens: Math.max(1, burst), at: now };
+      this.buckets.set(id, bucket);
+      if (this.buckets.size > this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value!);
+    } else {
+      bucket.tokens = Math.min(Math.max(1, burst), bucket.tokens + ((now - bucket.at) * perMinute) / 60_000);
+      bucket.at = now;
+    }
+    return bucket;
+  }
+
+  /** Once a minute, forgets the buckets that have filled up again. */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < 60_000) return;
+    this.lastSweep = now;
+    for (const [id, bucket] of this.buckets) {
+      const kind = id.slice(0, id.indexOf(':')) as keyof RateLimitSettings;
+      const { perMinute, burst } = this.settings[kind];
+      if (bucket.tokens + ((now - bucket.at) * perMinute) / 60_000 >= Math.max(1, burst)) this.buckets.delete(id);
+    }
+  }
+
+  /** How many buckets are kept (for tests). */
+  get size(): number {
+    return this.buckets.size;
+  }
+}
