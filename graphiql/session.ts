@@ -1,32 +1,33 @@
 /**
- * Signing in from the GraphiQL page: the login, refreshSession and logout mutations on the same
- * origin's /graphql, and a fetch that sends the session's access token.
+ * Signing in from the GraphiQL page: the registered SignIn, RefreshSession and SignOut operations
+ * (schema/operations/web/, sent by documentId, so they work in an organization that allows only
+ * registered operations) on the same origin's /graphql, and a fetch that sends the session's
+ * access token.
  *
  * The session lives in memory only (a page reload signs out): nothing an injected script
  * could read later stays in storage, and the refresh token never leaves this module's caller.
  */
 
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import {
+  RefreshSessionDocument, SignInDocument, SignOutDocument, type SessionFieldsFragment,
+} from '../schema/generated/operations/graphql';
+
 export const GRAPHQL_URL = '/graphql';
 
-export interface Session {
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: string;
-  user: { email: string; name: string };
-  organization: { name: string; slug: string };
-}
+export type Session = SessionFieldsFragment;
 
 interface GraphQLBody<T> {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-const SESSION_FIELDS = 'accessToken refreshToken expiresAt user { email name } organization { name slug }';
-
 /** An error to show next to the sign-in form (the server's message, never a stack). */
 export class SignInError extends Error {}
 
-async function post<T>(query: string, variables: Record<string, unknown>, accessToken?: string): Promise<GraphQLBody<T>> {
+/** Runs a registered operation by its id (the typed document's `__meta__.hash`). */
+async function post<T, V>(document: TypedDocumentNode<T, V>, variables: V, accessToken?: string): Promise<GraphQLBody<T>> {
+  const documentId = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
   let response: Response;
   try {
     response = await fetch(GRAPHQL_URL, {
@@ -36,7 +37,7 @@ async function post<T>(query: string, variables: Record<string, unknown>, access
         accept: 'application/graphql-response+json, application/json',
         ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
       },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ documentId, variables }),
     });
   } catch {
     throw new SignInError('The server cannot be reached');
@@ -49,10 +50,7 @@ async function post<T>(query: string, variables: Record<string, unknown>, access
 }
 
 export async function signIn(email: string, password: string, organizationSlug: string): Promise<Session> {
-  const body = await post<{ login: Session }>(
-    `mutation GraphiqlLogin($input: LoginInput!) { login(input: $input) { ${SESSION_FIELDS} } }`,
-    { input: { email, password, ...(organizationSlug ? { organizationSlug } : {}) } },
-  );
+  const body = await post(SignInDocument, { email, password, organizationSlug: organizationSlug || null });
   if (!body.data?.login) throw new SignInError(body.errors?.[0]?.message ?? 'Sign-in failed');
   return body.data.login;
 }
@@ -60,10 +58,7 @@ export async function signIn(email: string, password: string, organizationSlug: 
 /** A new session from the refresh token, or null when it no longer works. */
 export async function refresh(session: Session): Promise<Session | null> {
   try {
-    const body = await post<{ refreshSession: Session }>(
-      `mutation GraphiqlRefresh($input: RefreshSessionInput!) { refreshSession(input: $input) { ${SESSION_FIELDS} } }`,
-      { input: { refreshToken: session.refreshToken } },
-    );
+    const body = await post(RefreshSessionDocument, { refreshToken: session.refreshToken });
     return body.data?.refreshSession ?? null;
   } catch {
     return null;
@@ -72,7 +67,7 @@ export async function refresh(session: Session): Promise<Session | null> {
 
 /** Ends the session on the server too; signing out locally does not wait for it to succeed. */
 export async function signOut(session: Session): Promise<void> {
-  await post('mutation GraphiqlLogout { logout { sessionsEnded } }', {}, session.accessToken).catch(() => undefined);
+  await post(SignOutDocument, {}, session.accessToken).catch(() => undefined);
 }
 
 function hasAuthorization(headers: HeadersInit | undefined): boolean {

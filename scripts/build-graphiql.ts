@@ -45,6 +45,8 @@ export function graphiqlInputsHash(): string {
     ...filesUnder(GRAPHIQL_SOURCE_DIR),
     path.join(PROJECT_ROOT, 'scripts', 'build-graphiql.ts'),
     path.join(PROJECT_ROOT, 'package-lock.json'),
+    // session.ts runs the registered web operations by their ids.
+    path.join(PROJECT_ROOT, 'schema', 'generated', 'operations', 'graphql.ts'),
   ];
   for (const file of inputs) {
     if (!fs.existsSync(file)) continue;

@@ -108,6 +108,12 @@ export class RequestTransaction {
    * read in the same opening round trip; null until then and for anonymous requests.
    */
   trustedDocumentsOnly: boolean | null = null;
+  /**
+   * Set when the request's document is not a registered operation: acting for an organization
+   * that allows only registered operations then fails with this error, whether the request
+   * started as that organization's or entered it (sign-in, refresh, switch).
+   */
+  untrustedDocumentError: (() => Error) | null = null;
 
   private state: State = 'idle';
   private client: pg.PoolClient | undefined;
@@ -157,7 +163,15 @@ export class RequestTransaction {
     for (const listener of this.contextListeners) listener();
     if (this.state === 'open' || this.opening) {
       await this.get();
-      await this.run(statement);
+      if (this.untrustedDocumentError && context.organizationId !== null) {
+        // Entering an organization with a document of its own: may it? (same round trip)
+        if (!this.client || this.state !== 'open') throw new Error('the request transaction is not open');
+        const results = await this.send(this.client, `${statement}; select app.trusted_documents_only() as only`) as pg.QueryResult<{ only: boolean }>[];
+        this.trustedDocumentsOnly = results.at(-1)!.rows[0]!.only;
+        if (this.trustedDocumentsOnly) throw this.untrustedDocumentError();
+      } else {
+        await this.run(statement);
+      }
     }
   }
 
@@ -245,13 +259,15 @@ export class RequestTransaction {
       this.release(client, true);
       throw error;
     }
-    if (!sessionValid) {
+    const refusal = !sessionValid ? new UnauthenticatedError('Your session is no longer valid; sign in again')
+      : this.untrustedDocumentError && this.trustedDocumentsOnly ? this.untrustedDocumentError() : null;
+    if (refusal) {
       const rolledBack = await this.send(client, 'rollback').then(() => true, () => false);
       this.release(client, !rolledBack || this.broken);
       // The request is not spoiled: it may still sign in (login with a stale token), and a later
       // get() opens afresh under the context set then.
       if (this.state !== 'finished') this.opening = undefined;
-      throw new UnauthenticatedError('Your session is no longer valid; sign in again');
+      throw refusal;
     }
     if (this.state === 'finished') {
       // finish() ran while we were opening: nothing may use this transaction any more

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, parse } from 'graphql';
 import type { Context } from './context';
 import { UnauthenticatedError } from './errors';
 
@@ -72,6 +72,17 @@ export class PersistedDocuments {
   get size(): number {
     return this.byHash.size;
   }
+
+  /** The names of the registered operations (for metrics labels). */
+  operationNames(): Set<string> {
+    const names = new Set<string>();
+    for (const document of this.byHash.values()) {
+      for (const definition of parse(document).definitions) {
+        if (definition.kind === Kind.OPERATION_DEFINITION && definition.name) names.add(definition.name.value);
+      }
+    }
+    return names;
+  }
 }
 
 function refused(code: 'PERSISTED_QUERY_NOT_IN_LIST' | 'PERSISTED_QUERY_ID_REQUIRED', message: string): GraphQLError {
@@ -114,7 +125,9 @@ export function checkApiKeyRequest(params: GraphQLParams, documents: PersistedDo
  * - API keys may run only registered operations (checked as the request arrives by
  *   `checkApiKeyRequest`, and again here);
  * - signed-in users of an organization with `trustedDocumentsOnly` may too; the flag is read
- *   in the request transaction's opening round trip, so this costs no statement of its own.
+ *   in the request transaction's opening round trip, so this costs no statement of its own, and
+ *   a request with a document of its own that enters such an organization (sign-in, refresh)
+ *   is refused there by the request transaction (`untrustedDocumentError`).
  * Register it after the transaction plugin: that one's didResolveOperation must set the
  * transaction's READ ONLY before this one may open it.
  */
@@ -133,14 +146,16 @@ export function createPersistedDocumentsPlugin(documents: PersistedDocuments): A
         async didResolveOperation({ contextValue, queryHash }) {
           if (documents.has(queryHash)) return;
           if (contextValue.apiKey) throw idRequiredForApiKeys();
+          // From now on, acting for an organization that allows only registered operations
+          // fails, also when the request signs in to one (login, refreshSession, ...).
+          contextValue.db.untrustedDocumentError = idRequiredByOrganization;
           if (contextValue.viewer) {
-            // Opens the request transaction now (the flag comes with it). A session that has
-            // ended cannot tell: execution answers it as usual (a stale token may still sign in).
-            const opened = await contextValue.db.get().then(() => true, (error: unknown) => {
-              if (error instanceof UnauthenticatedError) return false;
-              throw error;
+            // Opening the transaction now (the flag comes with it) refuses before execution.
+            // A session that has ended cannot tell: execution answers it as usual (a stale
+            // token may still sign in).
+            await contextValue.db.get().catch((error: unknown) => {
+              if (!(error instanceof UnauthenticatedError)) throw error;
             });
-            if (opened && contextValue.db.trustedDocumentsOnly) throw idRequiredByOrganization();
           }
         },
       };

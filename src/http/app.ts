@@ -31,7 +31,7 @@ import { acceptDocumentIds, graphqlParams } from './persisted-documents';
 import { INVALID_UTF8, rejectInvalidUtf8 } from './utf8';
 import { createQueryLimitsPlugin, DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/limits';
 import { rateLimited } from '../graphql/errors';
-import { RateLimiter, type RateLimitKey, type RateLimitSettings } from './rate-limit';
+import { clientKey, RateLimiter, type RateLimitKey, type RateLimitSettings } from './rate-limit';
 import type { TransactionTimeouts } from '../db/request-transaction';
 
 export interface AppOptions {
@@ -96,7 +96,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   const server = http.createServer(app);
-  const metrics = new Metrics({ app: options.appPool, standalone: options.standalonePool });
+  const metrics = new Metrics({ app: options.appPool, standalone: options.standalonePool }, options.persistedDocuments.operationNames());
   const observer = observeRequests({ logger: options.logger, metrics, graphqlPath: '/graphql' });
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
   let draining = false;
@@ -120,7 +120,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     stopOnTerminationSignals: false,
     formatError,
     // Automatic persisted queries for every client, in a cache of bounded size.
-    persistedQueries: { cache: new InMemoryLRUCache({ maxSize: options.apqCacheBytes ?? 8 * 1024 * 1024 }) },
+    // Sized by approximate memory: UTF-16 text plus the key and entry overhead, so a flood of tiny
+    // documents cannot hold many times the setting.
+    persistedQueries: {
+      cache: new InMemoryLRUCache<string>({ maxSize: options.apqCacheBytes ?? 8 * 1024 * 1024, sizeCalculation: (document: string) => 2 * document.length + 400 }),
+    },
     // The token limit is the parser's; formatError reports it as QUERY_TOO_COMPLEX.
     parseOptions: { maxTokens: queryLimits.tokens },
     plugins: [
@@ -200,7 +204,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         if (rateLimiter) {
           // After authentication (a bad credential is a 401, not a spent token), before any GraphQL work.
           const organizationId = viewer?.organizationId ?? apiKey?.organizationId;
-          const keys: RateLimitKey[] = organizationId ? [['organization', organizationId]] : [['anonymous', req.ip ?? 'unknown']];
+          const keys: RateLimitKey[] = organizationId ? [['organization', organizationId]] : [['anonymous', clientKey(req.ip)]];
           if (apiKey) keys.push(['apiKey', apiKey.id]);
           const retryAfter = rateLimiter.take(keys);
           if (retryAfter > 0) throw rateLimited(retryAfter);

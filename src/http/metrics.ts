@@ -7,6 +7,8 @@ export interface GraphQLObservation {
   operationName: string | null;
   /** Whether GraphQL parsed and resolved an operation (an unnamed one is then "(anonymous)"). */
   resolved: boolean;
+  /** Whether the request acted for an organization (signed in, or an API key). */
+  authenticated: boolean;
   outcome: 'success' | 'error' | 'aborted';
   durationSeconds: number;
   /** Distinct `extensions.code` values of the response's errors. */
@@ -38,7 +40,7 @@ function processMetrics(): Registry {
  *
  * @example
  * const metrics = new Metrics({ app: appPool, standalone: standalonePool });
- * metrics.observe({ operationName: 'Viewer', resolved: true, outcome: 'success', durationSeconds: 0.012, errorCodes: [], statements: 3 });
+ * metrics.observe({ operationName: 'Viewer', resolved: true, authenticated: true, outcome: 'success', durationSeconds: 0.012, errorCodes: [], statements: 3 });
  * res.type(metrics.contentType).send(await metrics.render());
  */
 export class Metrics {
@@ -49,7 +51,12 @@ export class Metrics {
   private readonly errors: Counter<'code'>;
   private readonly statements: Histogram;
 
-  constructor(pools: Record<string, pg.Pool>) {
+  /**
+   * @param registeredOperations names of the registered (persisted) operations: always labelled.
+   *   Other names are labelled only for authenticated callers, up to MAX_OPERATION_LABELS, so
+   *   nobody without credentials can use up the labels.
+   */
+  constructor(pools: Record<string, pg.Pool>, private readonly registeredOperations: ReadonlySet<string> = new Set()) {
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'tenantql_graphql_requests_total',
@@ -97,7 +104,7 @@ export class Metrics {
   }
 
   observe(o: GraphQLObservation): void {
-    const operation = this.operationLabel(o.operationName, o.resolved);
+    const operation = this.operationLabel(o);
     this.requests.inc({ operation, outcome: o.outcome });
     this.duration.observe({ operation }, o.durationSeconds);
     for (const code of new Set(o.errorCodes)) this.errors.inc({ code: ERROR_CODE.test(code) ? code : 'OTHER' });
@@ -109,8 +116,11 @@ export class Metrics {
     return (await this.registry.metrics()) + (await processMetrics().metrics());
   }
 
-  private operationLabel(name: string | null, resolved: boolean): string {
-    if (!name) return resolved ? '(anonymous)' : '(unknown)';
+  private operationLabel({ operationName: name, resolved, authenticated }: GraphQLObservation): string {
+    if (!resolved) return '(unknown)';
+    if (!name) return '(anonymous)';
+    if (this.registeredOperations.has(name)) return name;
+    if (!authenticated) return '(other)';
     const label = name.slice(0, MAX_LABEL_LENGTH);
     if (this.operations.has(label)) return label;
     if (this.operations.size >= MAX_OPERATION_LABELS) return '(other)';

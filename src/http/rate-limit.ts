@@ -20,6 +20,22 @@ interface Bucket {
   at: number;
 }
 
+/**
+ * The anonymous bucket of a client address: an IPv4 address, or an IPv6 address's /64 (one
+ * client usually holds a whole /64, and could otherwise take a fresh bucket per address).
+ */
+export function clientKey(ip: string | undefined): string {
+  if (!ip) return 'unknown';
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (v4) return v4[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.replace(/%.*$/, '').toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** Who a request is counted against: `[kind, key]` pairs, all of which must have a token. */
 export type RateLimitKey = [kind: keyof RateLimitSettings, key: string];
 
@@ -28,7 +44,8 @@ export type RateLimitKey = [kind: keyof RateLimitSettings, key: string];
  * client address. A request takes one token from each bucket it counts against, or from none
  * when any of them is empty; it is then refused with how long until every one of them has a
  * token again. Buckets that have filled up are forgotten (a full bucket is a fresh one), and at
- * most `maxBuckets` are kept: past that the longest-kept go first, which can only favour the
+ * most `maxBuckets` are kept: past that the least recently used go first (so a flood of new
+ * addresses pushes out idle buckets, not the busy organizations'), which can only favour the
  * client.
  *
  * @example
@@ -72,6 +89,9 @@ export class RateLimiter {
     } else {
       bucket.tokens = Math.min(Math.max(1, burst), bucket.tokens + ((now - bucket.at) * perMinute) / 60_000);
       bucket.at = now;
+      // Most recently used last: the Map's order is the eviction order.
+      this.buckets.delete(id);
+      this.buckets.set(id, bucket);
     }
     return bucket;
   }

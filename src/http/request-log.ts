@@ -93,8 +93,10 @@ export function observeRequests(options: { logger: Logger; metrics: Metrics; gra
       const operationName = summary ? summary.operationName : clientOperationName(req);
       if (graphql) {
         options.metrics.observe({
-          operationName,
+          // Only what GraphQL resolved: a refused request's body names nothing worth a label.
+          operationName: summary?.operationName ?? null,
           resolved: summary?.operation != null,
+          authenticated: summary?.organizationId != null,
           outcome,
           durationSeconds: durationMs / 1000,
           errorCodes,

@@ -54,6 +54,8 @@ describe('persisted operations', () => {
     return { status: res.status, body: JSON.parse(res.text) };
   }
   const apq = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
+  const sessionCount = async (userId: string) =>
+    Number((await superuser.query('select count(distinct family_id) from auth_refresh_tokens where user_id = $1', [userId])).rows[0].count);
   const taskCount = async (orgId: string) =>
     Number((await superuser.query('select count(*) from tasks where organization_id = $1', [orgId])).rows[0].count);
 
@@ -231,8 +233,8 @@ describe('persisted operations', () => {
 
       const viewer = await send({ documentId: idOf(ViewerDocument) }, a.token);
       expect(viewer.body.data).toMatchObject({ viewer: { organization: { slug: a.org.slug, trustedDocumentsOnly: true } } });
-      // Anonymous requests (sign-in) and other organizations are not affected.
-      expect(await app.login(a.user.email, TEST_PASSWORD)).toEqual(expect.any(String));
+      // Other organizations are not affected, nor is signing in to them with any document.
+      expect(await app.login(b.user.email, TEST_PASSWORD)).toEqual(expect.any(String));
       expect((await send({ query: own }, b.token)).body.data).toEqual({ organization: { slug: b.org.slug } });
 
       // A web client with only registered operations: sign in, sign out; then the token is dead.
@@ -242,6 +244,19 @@ describe('persisted operations', () => {
       const stale = await send({ query: own }, token);
       expect(codeOf(stale)).toBe('UNAUTHENTICATED');
       expect(stale.body.data ?? null).toBeNull();
+
+      // Nor may a document of its own get in by signing in or refreshing: what it would read
+      // under AuthPayload runs as the organization's. Nothing of the sign-in is kept.
+      const sessionsBefore = await sessionCount(a.user.id);
+      const ownLogin = await send({ query: `mutation { login(input: {email: "${a.user.email}", password: "${TEST_PASSWORD}"}) { accessToken organization { apiKeys { edges { node { name } } } } } }` });
+      expect(codeOf(ownLogin)).toBe('PERSISTED_QUERY_ID_REQUIRED');
+      expect(ownLogin.body.data ?? null).toBeNull();
+      expect(await sessionCount(a.user.id)).toBe(sessionsBefore);
+      const registered = await send({ documentId: idOf(SignInDocument), variables: { email: a.user.email, password: TEST_PASSWORD } });
+      const { refreshToken } = (registered.body.data as { login: { refreshToken: string } }).login;
+      const ownRefresh = await send({ query: `mutation { refreshSession(input: {refreshToken: "${refreshToken}"}) { organization { members { totalCount } } } }` });
+      expect(codeOf(ownRefresh)).toBe('PERSISTED_QUERY_ID_REQUIRED');
+      expect(ownRefresh.body.data ?? null).toBeNull();
 
       const off = await send({ documentId: idOf(SetTrustedDocumentsOnlyDocument), variables: { enabled: false } }, a.token);
       expect(off.body.errors).toBeUndefined();

@@ -14,6 +14,7 @@ import { createProject, createTenant, TEST_PASSWORD } from '../support/factories
 import { freePort } from '../support/ports';
 import { createScratchDatabase } from '../support/scratch-database';
 import { eventually } from '../support/eventually';
+import { SignInDocument } from '../../schema/generated/operations/graphql';
 import { startTestApp, type TestApp } from '../support/app';
 
 
@@ -175,15 +176,16 @@ describe('operations endpoints', () => {
         const res = await get(app, '/metrics');
         expect(res.status).toBe(200);
         expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-        expect(sample(res.text, 'tenantql_graphql_requests_total{operation="(unknown)",outcome="error"}')).toBe(1);
+        expect(sample(res.text, 'tenantql_graphql_requests_total{operation="(unknown)",outcome="error"}')).toBe(2);
         return res.text;
       });
       // app.login's mutation has no name: it counts as anonymous.
       expect(sample(text, 'tenantql_graphql_requests_total{operation="ViewerName",outcome="success"}')).toBe(2);
       expect(sample(text, 'tenantql_graphql_requests_total{operation="(anonymous)",outcome="success"}')).toBe(2);
-      expect(sample(text, 'tenantql_graphql_requests_total{operation="Members",outcome="error"}')).toBe(1);
-      // The refused request's name comes from its body's operationName; it never reached GraphQL.
-      expect(sample(text, 'tenantql_graphql_requests_total{operation="Stale",outcome="error"}')).toBe(1);
+      // Names from callers without credentials are not labels (unless registered operations).
+      expect(sample(text, 'tenantql_graphql_requests_total{operation="(other)",outcome="error"}')).toBe(1);
+      expect(text).not.toMatch(/operation="(Members|Stale)"/);
+      // Refused before GraphQL (bad token, unreadable JSON): "(unknown)", whatever the body names.
       expect(sample(text, 'tenantql_graphql_errors_total{code="UNAUTHENTICATED"}')).toBe(2);
       expect(sample(text, 'tenantql_graphql_errors_total{code="BAD_REQUEST"}')).toBe(1);
       expect(sample(text, 'tenantql_graphql_request_duration_seconds_count{operation="ViewerName"}')).toBe(2);
@@ -226,6 +228,29 @@ describe('operations endpoints', () => {
       expect(labels.has(long.slice(0, 64))).toBe(true);
       expect(labels.has(long)).toBe(false);
       expect(labels.has(`Op${MAX_OPERATION_LABELS + 4}`)).toBe(false);
+    });
+
+    it('labels names from callers without credentials only when they are registered operations', async () => {
+      const other = await startTestApp();
+      try {
+        await other.gql('query Junk1 { __typename }');
+        await other.post(JSON.stringify({ query: '{ __typename }', operationName: 'Junk2' }), { authorization: 'Bearer bogus' });
+        const signIn = await other.post(JSON.stringify({
+          documentId: (SignInDocument as unknown as { __meta__: { hash: string } }).__meta__.hash,
+          variables: { email: DEMO_USERS.alice, password: DEMO_PASSWORD },
+        }));
+        expect(signIn.status).toBe(200);
+        const text = await eventually(async () => {
+          const res = await get(other, '/metrics');
+          expect(sample(res.text, 'tenantql_graphql_requests_total{operation="SignIn",outcome="success"}')).toBe(1);
+          return res.text;
+        });
+        expect(text).not.toMatch(/Junk/);
+        expect(sample(text, 'tenantql_graphql_requests_total{operation="(other)",outcome="success"}')).toBe(1);
+        expect(sample(text, 'tenantql_graphql_requests_total{operation="(unknown)",outcome="error"}')).toBe(1);
+      } finally {
+        await other.close();
+      }
     });
 
     it('keeps each app\'s metrics to itself (no global registry)', async () => {

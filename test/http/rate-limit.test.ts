@@ -1,7 +1,7 @@
 import { closeTestPools, ownerDb } from '../support/db';
 import { codeOf, startTestApp, type GqlResponse, type TestApp } from '../support/app';
 import { createTenant, TEST_PASSWORD } from '../support/factories';
-import { RateLimiter, type RateLimitSettings } from '../../src/http/rate-limit';
+import { clientKey, RateLimiter, type RateLimitSettings } from '../../src/http/rate-limit';
 import { loadConfig } from '../../src/config';
 
 const SETTINGS: RateLimitSettings = {
@@ -119,6 +119,26 @@ describe('rate limiter', () => {
     now += 60_000;
     limiter.take([['anonymous', '5']]);
     expect(limiter.size).toBe(1);
+  });
+
+  it('evicts the least recently used bucket, not the busiest', () => {
+    const limiter = new RateLimiter({ ...SETTINGS, organization: { perMinute: 1, burst: 2 } }, () => 0, 3);
+    expect(limiter.take([['organization', 'busy']])).toBe(0);
+    for (const key of ['a', 'b']) limiter.take([['anonymous', key]]);
+    expect(limiter.take([['organization', 'busy']])).toBe(0); // used again: now the most recent
+    limiter.take([['anonymous', 'c']]); // pushes out 'a', not 'busy'
+    expect(limiter.take([['organization', 'busy']])).toBeGreaterThan(0); // its empty bucket was kept
+  });
+
+  it('counts an IPv6 client by its /64 and an IPv4 client by its address', () => {
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(clientKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey(undefined)).toBe('unknown');
   });
 
   it('answers the longest wait of the buckets that are empty, rounded up to whole seconds', () => {
