@@ -6,13 +6,12 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { roleUrl, ROLES } from '../src/db/bootstrap';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { hashPassword } from '../src/auth/passwords';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchSlug, taskCount, type DatasetSize } from './seed';
 import {
-  freePort, graphql, peakRssReset, postgresVersion, prepareBenchDatabase, rssMb, signIn as signInAs,
-  spawnServer as spawn, workDirectory, type Served as AnyServed,
+  benchWorkspace, graphql, peakRssReset, postgresVersion, prepareBenchDatabase, rssMb, signIn as signInAs,
+  spawnServer as spawn, type Served as AnyServed,
 } from './support';
 import { mutationFor, MUTATION_DOCUMENTS, NESTED_QUERY, TASK_PAGE_QUERY, type MutationTargets } from './scenarios';
 
@@ -210,20 +209,12 @@ interface Dataset {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const dir = workDirectory('bench');
+  const ws = benchWorkspace('bench');
+  const { servers } = ws;
   const loadBefore = os.loadavg();
-  const servers: Served[] = [];
-  let cluster: EmbeddedPostgres | undefined;
-  const cleanup = async () => {
-    for (const s of servers.splice(0)) await s.stop().catch(() => undefined);
-    await cluster?.stop().catch(() => undefined);
-    cluster = undefined;
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
-    log(`starting PostgreSQL in ${path.relative(PROJECT_ROOT, dir)}`);
-    cluster = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), superuserPassword: 'bench-superuser', fast: true });
+    log(`starting PostgreSQL in ${path.relative(PROJECT_ROOT, ws.dir)}`);
+    const cluster = await ws.startCluster();
     const superuserUrl = cluster.superuserUrl('postgres');
     const passwords = { ownerPassword: 'bench-owner', appPassword: 'bench-app' };
     const passwordHash = await hashPassword(PASSWORD);
@@ -318,7 +309,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(RESULTS_FILE, JSON.stringify(document, null, 2) + '\n');
     process.stdout.write(table(results, document.machine) + `\nWrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)}\n`);
   } finally {
-    await cleanup();
+    await ws.cleanup();
   }
 }
 

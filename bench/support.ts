@@ -6,6 +6,7 @@ import pg from 'pg';
 import { bootstrapDatabase, roleUrl, ROLES } from '../src/db/bootstrap';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchEmail, benchSlug, seedBenchData, type DatasetSize } from './seed';
 
@@ -47,6 +48,43 @@ export function workDirectory(prefix: string): string {
   const dir = path.join(root, `${prefix}-${process.pid}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
   return dir;
+}
+
+/**
+ * What a bench script runs on: its working directory, its embedded PostgreSQL and its server
+ * processes, all stopped and removed by `cleanup()` (also on Ctrl-C).
+ *
+ * @example
+ * const ws = benchWorkspace('bench');
+ * try { const cluster = await ws.startCluster(); ws.servers.push(await spawnServer(...)); } finally { await ws.cleanup(); }
+ */
+export interface BenchWorkspace {
+  dir: string;
+  servers: Served[];
+  cluster: EmbeddedPostgres | undefined;
+  startCluster(superuserPassword?: string): Promise<EmbeddedPostgres>;
+  cleanup(): Promise<void>;
+}
+
+export function benchWorkspace(prefix: string): BenchWorkspace {
+  const dir = workDirectory(prefix);
+  const ws: BenchWorkspace = {
+    dir,
+    servers: [],
+    cluster: undefined,
+    async startCluster(superuserPassword = 'bench-superuser') {
+      ws.cluster = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), superuserPassword, fast: true });
+      return ws.cluster;
+    },
+    async cleanup() {
+      for (const s of ws.servers.splice(0)) await s.stop().catch(() => undefined);
+      await ws.cluster?.stop().catch(() => undefined);
+      ws.cluster = undefined;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  process.once('SIGINT', () => void ws.cleanup().finally(() => process.exit(130)));
+  return ws;
 }
 
 /** A server process of ours: tenantql or the raw ceiling. */

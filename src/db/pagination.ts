@@ -30,9 +30,14 @@ export interface PageRequest {
 }
 
 export interface Page<Row> {
+  /**
+   * The rows in page order. They may carry the helper columns `__sort_value`, `__position` and
+   * `__parent_id`: building the node reads the columns it knows and ignores the rest (deleting
+   * properties would turn every row into a slow dictionary-mode object).
+   */
   rows: Row[];
-  /** The cursor of each row, in the same order. */
-  cursors: string[];
+  /** The cursor of the row at `index`, encoded on demand: most queries select no cursor. */
+  cursorAt(index: number): string;
   hasNextPage: boolean;
   hasPreviousPage: boolean;
 }
@@ -126,8 +131,12 @@ export type AnyQuery = SelectQueryBuilder<any, any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
 
-/** Adds the keyset condition and order (reversed for backward pages) and the limit (+1 to see past the page). */
-export function applyKeyset(query: AnyQuery, sort: KeysetSort, page: PageRequest, alias: string): AnyQuery {
+/**
+ * Adds the keyset condition and order (reversed for backward pages) and the limit (+1 to see past
+ * the page), with the row's position in the page and, unless `cursors` is false, its sort value
+ * as text (what a cursor is made of).
+ */
+export function applyKeyset(query: AnyQuery, sort: KeysetSort, page: PageRequest, alias: string, cursors = true): AnyQuery {
   const ascending = (sort.direction === 'asc') !== page.backward;
   const col = sql.ref(`${alias}.${sort.column}`);
   const id = sql.ref(`${alias}.id`);
@@ -140,7 +149,7 @@ export function applyKeyset(query: AnyQuery, sort: KeysetSort, page: PageRequest
   const dir = ascending ? 'asc' : 'desc';
   const order = sql.raw(dir);
   return q.select([
-    sql<string>`${col}::text`.as('__sort_value'),
+    ...cursors ? [sql<string>`${col}::text`.as('__sort_value')] : [],
     // The position in the page, so an outer query can keep the order (a join does not promise it).
     sql<number>`row_number() over (order by ${col} ${order}, ${id} ${order})`.as('__position'),
   ]).orderBy(col, dir).orderBy(id, dir).limit(page.size + 1);
@@ -148,19 +157,19 @@ export function applyKeyset(query: AnyQuery, sort: KeysetSort, page: PageRequest
 
 type Keyed = { __sort_value: string; __position?: number; id: string };
 
-/** Trims the look-ahead row, restores the order of backward pages and turns sort values into cursors. */
+/** Trims the look-ahead row and restores the order of backward pages; cursors come from the sort values when asked for. */
 function toPage<Row>(rows: (Row & Keyed)[], page: PageRequest, sort: KeysetSort): Page<Row> {
   const more = rows.length > page.size;
   const kept = more ? rows.slice(0, page.size) : rows;
   if (page.backward) kept.reverse();
-  const cursors = kept.map((row) => encodeCursor(sort, row.__sort_value, row.id));
-  for (const row of kept) {
-    delete (row as Partial<Keyed>).__sort_value;
-    delete (row as Partial<Keyed>).__position;
-  }
   return {
     rows: kept,
-    cursors,
+    cursorAt: (index) => {
+      const row = kept[index]!;
+      // A page read without sort values (no cursor selected) must never be asked for a cursor: fail loudly, not with a wrong one.
+      if (typeof row.__sort_value !== 'string') throw new Error('pagination: a cursor was asked of a page read without cursors');
+      return encodeCursor(sort, row.__sort_value, row.id);
+    },
     hasNextPage: page.backward ? page.hadCursor : more,
     hasPreviousPage: page.backward ? more : page.hadCursor,
   };
@@ -189,6 +198,8 @@ export async function pagesByParent<Row>(
     filter?: (query: AnyQuery) => AnyQuery;
     /** Columns to read (all when omitted): tables with column grants list what the app may see. */
     columns?: readonly string[];
+    /** Whether the rows' cursors may be asked for (default true); false reads no sort values. */
+    cursors?: boolean;
   },
 ): Promise<Map<string, Page<Row>>> {
   const { alias } = options;
@@ -202,19 +213,18 @@ export async function pagesByParent<Row>(
           let inner: AnyQuery = (options.columns ? from.select(options.columns.map((c) => `${alias}.${c}`)) : from.selectAll(alias))
             .whereRef(`${alias}.${options.parentColumn}`, '=', 'parent.parent_id');
           if (options.filter) inner = options.filter(inner);
-          return applyKeyset(inner, options.sort, options.page, alias).as('r');
+          return applyKeyset(inner, options.sort, options.page, alias, options.cursors ?? true).as('r');
         },
         (join) => join.onTrue(),
       )
-      .selectAll('r')
+      // Known columns are listed, so the position (only needed to order) is not sent back.
+      .$call((q) => options.columns
+        ? q.select([...options.columns, ...options.cursors ?? true ? ['__sort_value'] : []].map((c) => `r.${c}`))
+        : q.selectAll('r'))
       .select('parent.parent_id as __parent_id')
       .orderBy('r.__position')
       .execute();
-    for (const row of rows as (Row & Keyed & { __parent_id: string })[]) {
-      const parentId = row.__parent_id;
-      delete (row as { __parent_id?: string }).__parent_id;
-      byParent.get(parentId)?.push(row);
-    }
+    for (const row of rows as (Row & Keyed & { __parent_id: string })[]) byParent.get(row.__parent_id)?.push(row);
   }
   return new Map([...byParent].map(([id, rows]) => [id, toPage(rows, options.page, options.sort)]));
 }

@@ -1,4 +1,5 @@
 import { ArgsType, Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Kysely } from 'kysely';
 import {
   countsByParent, pageRequest, pagesByParent,
@@ -6,20 +7,34 @@ import {
 } from '../db/pagination';
 import type { Database } from '../db/schema';
 import { defineLoader, type LoaderDefinition, type Loaders } from './loaders';
+import { selectedFieldNames } from './selection';
 
 @ObjectType({ description: 'Relay page information.', simpleResolvers: true })
 export class PageInfo {
   @Field()
-  hasNextPage!: boolean;
+  hasNextPage: boolean;
 
   @Field()
-  hasPreviousPage!: boolean;
+  hasPreviousPage: boolean;
+
+  constructor(page: Pick<Page<unknown>, 'rows' | 'cursorAt' | 'hasNextPage' | 'hasPreviousPage'>) {
+    this.hasNextPage = page.hasNextPage;
+    this.hasPreviousPage = page.hasPreviousPage;
+    this.page = page;
+  }
+
+  private readonly page: Pick<Page<unknown>, 'rows' | 'cursorAt'>;
+
+  // Getters: a cursor is only encoded when a client selects it.
+  @Field(() => String, { nullable: true })
+  get startCursor(): string | null {
+    return this.page.rows.length ? this.page.cursorAt(0) : null;
+  }
 
   @Field(() => String, { nullable: true })
-  startCursor!: string | null;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
+  get endCursor(): string | null {
+    return this.page.rows.length ? this.page.cursorAt(this.page.rows.length - 1) : null;
+  }
 }
 
 /** Relay arguments shared by every connection field: `first`/`after` forward, `last`/`before` backward. */
@@ -87,6 +102,19 @@ export function Connection<T extends object>(nodeClass: ClassType<T>) {
   return ConnectionType;
 }
 
+/** An edge whose cursor is encoded when a client selects it (a 1,000-row answer rarely asks for 1,000 cursors). */
+class PageEdge<T> implements EdgeShape<T> {
+  constructor(
+    readonly node: T,
+    private readonly page: Page<unknown>,
+    private readonly index: number,
+  ) {}
+
+  get cursor(): string {
+    return this.page.cursorAt(this.index);
+  }
+}
+
 /** Fills a connection instance from a page of rows. */
 export function fillConnection<Row, T, C extends ConnectionShape<T>>(
   connection: C,
@@ -94,20 +122,61 @@ export function fillConnection<Row, T, C extends ConnectionShape<T>>(
   toNode: (row: Row) => T,
   countLoader: () => Promise<number>,
 ): C {
-  const edges = page.rows.map((row, i) => ({ cursor: page.cursors[i]!, node: toNode(row) }));
-  const pageInfo = Object.assign(new PageInfo(), {
-    hasNextPage: page.hasNextPage,
-    hasPreviousPage: page.hasPreviousPage,
-    startCursor: edges[0]?.cursor ?? null,
-    endCursor: edges.at(-1)?.cursor ?? null,
-  });
-  return Object.assign(connection, { edges, pageInfo, countLoader });
+  const { rows } = page;
+  const edges = new Array<PageEdge<T>>(rows.length);
+  for (let i = 0; i < rows.length; i++) edges[i] = new PageEdge(toNode(rows[i]!), page, i);
+  return Object.assign(connection, { edges, pageInfo: new PageInfo(page), countLoader });
 }
 
 /** The key of a per-parent connection loader: a parent and the field's arguments. */
 export interface ParentPageKey<F> {
   parentId: string;
   args: PageArgs & { filter?: F | null; orderBy?: string | null; includeDeleted?: boolean | null };
+  /** The columns the selection needs (see `NodeColumns`); every column when absent or null. */
+  columns?: readonly string[] | null;
+  /** False when the selection asks for no cursor (no sort values are read then); true when absent. */
+  cursors?: boolean;
+}
+
+/**
+ * What a node type's GraphQL fields read from its table, so that a list reads only the columns
+ * its selection needs (a 1,000-row page of `{ id title }` should not parse 27 columns per row).
+ * A selected field that `fields` does not name makes the list read every column: a field added
+ * without an entry here is slower, never wrong.
+ *
+ * @example
+ * const TASK_COLUMNS: NodeColumns = {
+ *   always: ['id'],
+ *   fields: { id: [], title: ['title'], assignee: ['assignee_id'], subtasks: [] },
+ * };
+ */
+export interface NodeColumns {
+  /** Read whatever is selected: the id (cursors, child lists) at least. */
+  always: readonly string[];
+  /** GraphQL field name -> the columns it reads; a field resolved later names the key it loads by. */
+  fields: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Whether a connection's selection asks for a cursor: an edge's, or pageInfo's start or end. */
+export function selectsCursors(info: GraphQLResolveInfo): boolean {
+  if (selectedFieldNames(info, ['edges']).has('cursor')) return true;
+  const pageInfo = selectedFieldNames(info, ['pageInfo']);
+  return pageInfo.has('startCursor') || pageInfo.has('endCursor');
+}
+
+/**
+ * The columns a connection's nodes need for this selection (`edges.node`), sorted, or null
+ * (every column) when a selected field is not described by `nodeColumns`.
+ */
+export function columnsForSelection(info: GraphQLResolveInfo, nodeColumns: NodeColumns): string[] | null {
+  const columns = new Set(nodeColumns.always);
+  for (const name of selectedFieldNames(info, ['edges', 'node'])) {
+    if (name === '__typename') continue;
+    const read = Object.hasOwn(nodeColumns.fields, name) ? nodeColumns.fields[name] : undefined;
+    if (!read) return null;
+    for (const column of read) columns.add(column);
+  }
+  return [...columns].sort();
 }
 
 /**
@@ -137,17 +206,39 @@ export function defineParentConnection<Row, F>(options: {
   /** Columns to read, when the app role may not read them all. */
   columns?: readonly string[];
   /**
+   * What the node type's fields read: with it, `load` given the resolver's `info` reads only the
+   * columns the selection needs. Name only columns the app role may read.
+   */
+  nodeColumns?: NodeColumns;
+  /**
    * The table is soft-deleted: rows with `deleted_at` set are left out unless the key asks for
    * `includeDeleted` (the resolver checks that the caller may; see `assertPermission`).
    */
   softDelete?: boolean;
 }) {
-  const keyOf = (key: ParentPageKey<F>) => JSON.stringify([
-    key.parentId, key.args.first, key.args.after, key.args.last, key.args.before, key.args.filter ?? null, key.args.orderBy ?? null,
-    key.args.includeDeleted ?? false,
-  ]);
+  const argsOf = (args: ParentPageKey<F>['args']) => [
+    args.first, args.after, args.last, args.before, args.filter ?? null, args.orderBy ?? null, args.includeDeleted ?? false,
+  ];
+  // Each key is stringified once (DataLoader and the batch ask several times for each of 50 parents).
+  const keys = new WeakMap<ParentPageKey<F>, { key: string; args: string }>();
+  const stringsOf = (key: ParentPageKey<F>) => {
+    let strings = keys.get(key);
+    if (!strings) {
+      const args = JSON.stringify(argsOf(key.args));
+      // The cache key carries the columns (a page read with fewer columns must not answer a wider selection later)...
+      strings = { key: `${key.parentId}|${key.columns?.join(',') ?? '*'}|${key.cursors ?? true}|${args}`, args };
+      keys.set(key, strings);
+    }
+    return strings;
+  };
+  const keyOf = (key: ParentPageKey<F>) => stringsOf(key).key;
+  // ...while a batch groups by arguments only and reads the union of its keys' columns: one statement per arguments.
+  const argsKey = (key: ParentPageKey<F>) => stringsOf(key).args;
   const sortOf = (args: ParentPageKey<F>['args']): KeysetSort => (args.orderBy && options.orders?.[args.orderBy]) || options.sort;
-  const argsKey = (key: ParentPageKey<F>) => keyOf({ ...key, parentId: '' });
+  const columnsOf = (group: readonly ParentPageKey<F>[]): readonly string[] | undefined => {
+    if (group.some((key) => !key.columns)) return options.columns;
+    return [...new Set(group.flatMap((key) => key.columns!))].sort();
+  };
   const filterFor = (args: ParentPageKey<F>['args']) => (query: AnyQuery): AnyQuery => {
     let q = options.softDelete && !args.includeDeleted ? query.where(`${options.alias}.deleted_at`, 'is', null) : query;
     if (options.filter) q = options.filter(q, args.filter ?? null);
@@ -175,7 +266,7 @@ export function defineParentConnection<Row, F>(options: {
         const pages = await pagesByParent<Row>(db, {
           parentIds: [...new Set(group.map((k) => k.parentId))],
           table: options.table, alias: options.alias, parentColumn: options.parentColumn,
-          sort, page: request, filter: filterFor(args), columns: options.columns,
+          sort, page: request, filter: filterFor(args), columns: columnsOf(group), cursors: group.some((key) => key.cursors ?? true),
         });
         for (const key of group) results.set(keyOf(key), pages.get(key.parentId)!);
       }));
@@ -203,16 +294,22 @@ export function defineParentConnection<Row, F>(options: {
 
   return {
     sort: options.sort,
-    /** Loads one parent's page and fills `connection` with it; the count stays lazy. */
+    /**
+     * Loads one parent's page and fills `connection` with it; the count stays lazy. With the
+     * resolver's `info` (and `nodeColumns`), only the columns the selection needs are read, so
+     * `toNode` gets rows that may lack the columns of fields nobody asked for.
+     */
     async load<T, C extends ConnectionShape<T>>(
       loaders: Loaders,
       key: ParentPageKey<F>,
       connection: C,
       toNode: (row: Row) => T,
+      info?: GraphQLResolveInfo,
     ): Promise<C> {
       // Arguments are checked before any SQL runs, so a bad cursor is the caller's error, not the batch's.
       pageRequest(key.args, sortOf(key.args));
-      const rows = await loaders.use(page).load(key);
+      const columns = info && options.nodeColumns ? columnsForSelection(info, options.nodeColumns) : null;
+      const rows = await loaders.use(page).load(info ? { ...key, columns, cursors: selectsCursors(info) } : key);
       return fillConnection(connection, rows, toNode, () => loaders.use(count).load(key));
     },
   };

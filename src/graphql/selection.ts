@@ -30,3 +30,36 @@ function selectsIn(set: SelectionSetNode | undefined, path: readonly string[], i
   }
   return false;
 }
+
+/**
+ * The names of the fields the operation selects at `path` below the field being resolved
+ * (through named and inline fragments, whatever their type condition; fields under @skip or
+ * @include count), so a list can read only what its nodes will be asked for.
+ *
+ * @example
+ * selectedFieldNames(info, ['edges', 'node']) // Set { 'id', 'title', 'assignee' }
+ */
+export function selectedFieldNames(info: GraphQLResolveInfo, path: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const collect = (set: SelectionSetNode | undefined, rest: readonly string[]): void => {
+    if (!set) return;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        if (!rest.length) names.add(name);
+        else if (name === rest[0]) collect(selection.selectionSet, rest.slice(1));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        collect(selection.selectionSet, rest);
+      } else {
+        // A fragment spread twice on the same level adds nothing new; on different levels it is walked per level.
+        const key = `${rest.length}:${selection.name.value}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        collect(info.fragments[selection.name.value]?.selectionSet, rest);
+      }
+    }
+  };
+  for (const field of info.fieldNodes) collect(field.selectionSet, path);
+  return names;
+}

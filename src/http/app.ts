@@ -94,6 +94,8 @@ function errorBody(message: string, code: string) {
 export async function createApp(options: AppOptions): Promise<App> {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on res.send bodies: it hashed every GraphQL response (100 KB and more) for a header no POST uses.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   const server = http.createServer(app);
   const metrics = new Metrics({ app: options.appPool, standalone: options.standalonePool }, options.persistedDocuments.operationNames());
@@ -157,6 +159,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   app.use(observer.middleware);
+
+  // Shutting down, a GraphQL request that still arrives on a kept-alive connection (sent right
+  // after, or pipelined behind, an in-flight one) is refused, never run: the drain closes that
+  // connection once its responses are out, so it could commit with nobody left to read the
+  // answer (a write applied, its client told the connection failed). A 503 is safe to retry.
+  app.use('/graphql', (_req, res, next) => {
+    if (!draining) return next();
+    res.status(503).set('retry-after', '1').json(errorBody('The server is shutting down; retry the request', 'SHUTTING_DOWN'));
+  });
 
   // Liveness: the process answers. Readiness: it may be sent traffic (database reachable,
   // schema current, not shutting down). Probes and scrapes are never cached.

@@ -198,6 +198,8 @@ describe('bad input', () => {
     scratch = await createScratchDatabase();
     owner = createKysely(createPool(scratch.ownerUrl, { max: 2, applicationName: 'jest-bad-input-owner' }));
     superuser = new pg.Pool({ connectionString: scratch.superuserUrl, max: 1, application_name: 'jest-bad-input-checksum' });
+    // An idle connection that dies (a restart, a terminated backend) must not crash the run.
+    superuser.on('error', () => undefined);
     const appUrl = roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name);
     appPool = createPool(appUrl, { max: 4, applicationName: 'jest-bad-input-app' });
     standalonePool = createPool(appUrl, { max: 2, applicationName: 'jest-bad-input-standalone' });

@@ -55,7 +55,7 @@ export class SprintResolver {
   async tasks(@Root() sprint: Sprint, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
     return withAssignees(ctx, info,
-      await tasksOfSprint.load(ctx.loaders, { parentId: sprint.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
+      await tasksOfSprint.load(ctx.loaders, { parentId: sprint.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow, info));
   }
 
   @Authorized('sprints:manage')
@@ -106,7 +106,7 @@ export class MilestoneResolver {
   async tasks(@Root() milestone: Milestone, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
     return withAssignees(ctx, info,
-      await tasksOfMilestone.load(ctx.loaders, { parentId: milestone.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
+      await tasksOfMilestone.load(ctx.loaders, { parentId: milestone.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow, info));
   }
 
   @Authorized('sprints:manage')

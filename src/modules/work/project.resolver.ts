@@ -29,9 +29,9 @@ const projectPayload = (project: Project) => Object.assign(new ProjectPayload(),
 export class ProjectResolver {
   @Authorized('projects:read')
   @Query(() => ProjectConnection, { description: 'Projects of the organization (private ones only for their members and admins).' })
-  async projects(@Args() args: ProjectListArgs, @Ctx() ctx: Context): Promise<ProjectConnection> {
+  async projects(@Args() args: ProjectListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<ProjectConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'projects:delete');
-    return projectsOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args, includeDeleted } }, new ProjectConnection(), Project.fromRow);
+    return projectsOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args, includeDeleted } }, new ProjectConnection(), Project.fromRow, info);
   }
 
   @Authorized('projects:read')
@@ -62,7 +62,7 @@ export class ProjectResolver {
   async tasks(@Root() project: Project, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
     return withAssignees(ctx, info,
-      await tasksOfProject.load(ctx.loaders, { parentId: project.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
+      await tasksOfProject.load(ctx.loaders, { parentId: project.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow, info));
   }
 
   @FieldResolver(() => SprintConnection)

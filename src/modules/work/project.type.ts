@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver, UUIDResolver } from 'graphql-scalars';
 import type { Selectable } from 'kysely';
 import type { ProjectMemberRole, ProjectMembersTable, ProjectsTable, ProjectVisibility } from '../../db/schema';
-import { Connection } from '../../graphql/connection';
+import { Connection, type NodeColumns } from '../../graphql/connection';
 import { ProjectMemberRoleEnum, ProjectVisibilityEnum } from './work.enums';
 
 @ObjectType({ description: 'Project settings (seed 004).' })
@@ -45,14 +45,25 @@ export class Project {
   @Field(() => DateTimeResolver, { nullable: true, description: 'Set when the project is deleted (it can be restored).' })
   deletedAt!: Date | null;
 
+  /** A project from its row; the project list reads only the columns its selection needs (PROJECT_COLUMNS). */
   static fromRow(row: Selectable<ProjectsTable>): Project {
     return Object.assign(new Project(), {
       id: row.id, name: row.name, slug: row.slug, description: row.description, visibility: row.visibility,
-      settings: Object.assign(new ProjectSettings(), { features: row.settings.features ?? [] }),
+      settings: row.settings && Object.assign(new ProjectSettings(), { features: row.settings.features ?? [] }),
       metadata: row.metadata, ownerId: row.owner_id, createdAt: row.created_at, updatedAt: row.updated_at, deletedAt: row.deleted_at,
     });
   }
 }
+
+/** The columns each field of Project reads, for the project list (see NodeColumns); the child lists need the id. */
+export const PROJECT_COLUMNS: NodeColumns = {
+  always: ['id'],
+  fields: {
+    id: [], name: ['name'], slug: ['slug'], description: ['description'], visibility: ['visibility'], settings: ['settings'],
+    metadata: ['metadata'], createdAt: ['created_at'], updatedAt: ['updated_at'], deletedAt: ['deleted_at'],
+    owner: ['owner_id'], members: [], tasks: [], sprints: [], milestones: [],
+  },
+};
 
 @ObjectType({ description: 'A member of the organization in a project.' })
 export class ProjectMember {

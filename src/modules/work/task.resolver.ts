@@ -35,14 +35,15 @@ async function userOrNull(ctx: Context, id: string | null): Promise<User | null>
  */
 export async function withAssignees(ctx: Context, info: GraphQLResolveInfo, connection: TaskConnection): Promise<TaskConnection> {
   if (!selects(info, ['edges', 'node', 'assignee'])) return connection;
-  const tasks = connection.edges.map((edge) => edge.node);
-  const ids = [...new Set(tasks.map((task) => task.assigneeId).filter((id): id is string => id !== null))];
+  const distinct = new Set<string>();
+  for (const { node } of connection.edges) if (node.assigneeId) distinct.add(node.assigneeId);
+  // One load per distinct user (loadMany would wrap each in one more promise); a failed batch fails the list.
+  const ids = [...distinct];
+  const loader = ctx.loaders.use(userById);
+  const loaded = await Promise.all(ids.map((id) => loader.load(id)));
   const users = new Map<string, User | null>();
-  for (const [i, user] of (await ctx.loaders.use(userById).loadMany(ids)).entries()) {
-    if (user instanceof Error) throw user;
-    users.set(ids[i]!, user);
-  }
-  for (const task of tasks) task.assignee = task.assigneeId ? users.get(task.assigneeId) ?? null : null;
+  for (let i = 0; i < ids.length; i++) users.set(ids[i]!, loaded[i]!);
+  for (const { node } of connection.edges) node.assignee = node.assigneeId ? users.get(node.assigneeId) ?? null : null;
   return connection;
 }
 
@@ -53,7 +54,7 @@ export class TaskResolver {
   async tasks(@Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
     return withAssignees(ctx, info,
-      await tasksOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
+      await tasksOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow, info));
   }
 
   @Authorized('projects:read')
@@ -104,7 +105,7 @@ export class TaskResolver {
   async subtasks(@Root() task: Task, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
     return withAssignees(ctx, info,
-      await subtasksOfTask.load(ctx.loaders, { parentId: task.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow));
+      await subtasksOfTask.load(ctx.loaders, { parentId: task.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow, info));
   }
 
   @FieldResolver(() => TaskCommentConnection, { description: 'Comments, oldest first.' })

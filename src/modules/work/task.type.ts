@@ -4,7 +4,7 @@ import type { Selectable } from 'kysely';
 import type {
   TaskActivityTable, TaskCommentsTable, TaskPriority, TaskStatus, TasksTable, TaskType,
 } from '../../db/schema';
-import { Connection } from '../../graphql/connection';
+import { Connection, type NodeColumns } from '../../graphql/connection';
 import { TaskPriorityEnum, TaskStatusEnum, TaskTypeEnum } from './work.enums';
 import type { User } from '../tenancy/user.type';
 
@@ -68,17 +68,55 @@ export class Task {
   @Field(() => DateTimeResolver, { nullable: true, description: 'Set when the task is deleted (it can be restored).' })
   deletedAt!: Date | null;
 
+  /**
+   * A task from its row. Lists read only the columns their selection needs (TASK_COLUMNS), so
+   * the fields of the columns left out stay undefined: nothing asks for them.
+   */
   static fromRow(row: Selectable<TasksTable>): Task {
-    return Object.assign(new Task(), {
-      id: row.id, projectId: row.project_id, assigneeId: row.assignee_id, reporterId: row.reporter_id,
-      sprintId: row.sprint_id, milestoneId: row.milestone_id, parentTaskId: row.parent_task_id,
-      title: row.title, description: row.description, type: row.type, status: row.status, priority: row.priority,
-      storyPoints: row.story_points, dueDate: row.due_date, startedAt: row.started_at, completedAt: row.completed_at,
-      tags: row.tags, customFields: row.custom_fields, depth: row.depth,
-      createdAt: row.created_at, updatedAt: row.updated_at, deletedAt: row.deleted_at,
-    });
+    // Assigned in place: the instance already has every field (class fields), so no second object and no shape change.
+    const task = new Task();
+    task.id = row.id;
+    task.projectId = row.project_id;
+    task.assigneeId = row.assignee_id;
+    task.reporterId = row.reporter_id;
+    task.sprintId = row.sprint_id;
+    task.milestoneId = row.milestone_id;
+    task.parentTaskId = row.parent_task_id;
+    task.title = row.title;
+    task.description = row.description;
+    task.type = row.type;
+    task.status = row.status;
+    task.priority = row.priority;
+    task.storyPoints = row.story_points;
+    task.dueDate = row.due_date;
+    task.startedAt = row.started_at;
+    task.completedAt = row.completed_at;
+    task.tags = row.tags;
+    task.customFields = row.custom_fields;
+    task.depth = row.depth;
+    task.createdAt = row.created_at;
+    task.updatedAt = row.updated_at;
+    task.deletedAt = row.deleted_at;
+    return task;
   }
 }
+
+/**
+ * The columns each field of Task reads, for the task lists (see NodeColumns). Fields resolved
+ * later name the key they load by; the child lists (subtasks, comments, activity) need the id.
+ */
+export const TASK_COLUMNS: NodeColumns = {
+  always: ['id'],
+  fields: {
+    id: [], title: ['title'], description: ['description'], type: ['type'], status: ['status'], priority: ['priority'],
+    storyPoints: ['story_points'], dueDate: ['due_date'], startedAt: ['started_at'], completedAt: ['completed_at'],
+    tags: ['tags'], customFields: ['custom_fields'], depth: ['depth'],
+    createdAt: ['created_at'], updatedAt: ['updated_at'], deletedAt: ['deleted_at'],
+    project: ['project_id'], assignee: ['assignee_id'], reporter: ['reporter_id'], sprint: ['sprint_id'],
+    milestone: ['milestone_id'], parent: ['parent_task_id'],
+    subtasks: [], comments: [], activity: [],
+  },
+};
 
 @ObjectType({ description: 'A comment on a task.' })
 export class TaskComment {

@@ -10,8 +10,8 @@ import type { ProjectFilter } from './project.input';
 import type { TaskFilter } from './task.input';
 import type { MilestoneFilter, SprintFilter } from './planning.input';
 import { Milestone, MilestoneProgress, Sprint } from './planning.type';
-import { Project } from './project.type';
-import { Task } from './task.type';
+import { Project, PROJECT_COLUMNS } from './project.type';
+import { Task, TASK_COLUMNS } from './task.type';
 import { ACTIVITY_ORDERS, COMMENT_ORDER, MILESTONE_ORDERS, PROJECT_ORDERS, SPRINT_ORDERS, TASK_ORDERS } from './work.orders';
 
 const anyId = (ids: readonly string[]) => sql<string>`any(${sql.val(ids)}::uuid[])`;
@@ -54,7 +54,7 @@ function filterProjects(query: AnyQuery, filter: ProjectFilter | null): AnyQuery
 /** `projects(...)` of the organization (the root field: the organization is the parent). */
 export const projectsOfOrganization = defineParentConnection<Selectable<ProjectsTable>, ProjectFilter>({
   name: 'projectsOfOrganization', table: 'projects', alias: 'p', parentColumn: 'organization_id',
-  sort: PROJECT_ORDERS.name_asc, orders: PROJECT_ORDERS, filter: filterProjects, softDelete: true,
+  sort: PROJECT_ORDERS.name_asc, orders: PROJECT_ORDERS, filter: filterProjects, softDelete: true, nodeColumns: PROJECT_COLUMNS,
 });
 
 export const membersOfProject = defineParentConnection<Selectable<ProjectMembersTable>, null>({
@@ -82,7 +82,7 @@ function filterTasks(query: AnyQuery, filter: TaskFilter | null): AnyQuery {
 
 const taskList = (name: string, parentColumn: string) => defineParentConnection<Selectable<TasksTable>, TaskFilter>({
   name, table: 'tasks', alias: 't', parentColumn,
-  sort: TASK_ORDERS.created_at_asc, orders: TASK_ORDERS, filter: filterTasks, softDelete: true,
+  sort: TASK_ORDERS.created_at_asc, orders: TASK_ORDERS, filter: filterTasks, softDelete: true, nodeColumns: TASK_COLUMNS,
 });
 
 /** `tasks(...)`, `project.tasks`, `task.subtasks`, `sprint.tasks`, `milestone.tasks`: one filter, one set of orders. */
