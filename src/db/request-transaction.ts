@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema';
-import { UnauthenticatedError } from '../graphql/errors';
+import { isConnectionError, ServiceUnavailableError, UnauthenticatedError } from '../graphql/errors';
 
 /** Who the request acts for: read back in SQL by app.current_org_id() / app.current_user_id(). */
 export interface TenantContext {
@@ -234,7 +234,9 @@ export class RequestTransaction {
   }
 
   private async open(): Promise<Kysely<Database>> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw isConnectionError(error) ? new ServiceUnavailableError() : error;
+    });
     client.on('error', this.onClientError);
     // A signed-in request also re-checks its session in the same round trip.
     const opened = this.context;

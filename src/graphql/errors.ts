@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'CONFLICT'
+  | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 /**
@@ -134,6 +135,26 @@ export function onViolation(constraints: Record<string, [field: string, message:
 const VIOLATIONS = new Set(['23505', '23P01', '23503', '23514']);
 
 /** Postgres SQLSTATEs we turn into client errors; anything else is internal. */
+const DATABASE_UNAVAILABLE = { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable just now; retry shortly' };
+
+/** Node's and pg's own errors for a database that cannot be reached or went away mid-request. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECTION_ERROR_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/** By shape, not `instanceof`: Node's network errors may come from another realm (jest's vm). */
+export function isConnectionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || 'severity' in error) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) || (typeof message === 'string' && CONNECTION_ERROR_MESSAGES.test(message));
+}
+
+/** The database cannot be reached just now (thrown where a connection is taken). */
+export class ServiceUnavailableError extends DomainError {
+  constructor() {
+    super('SERVICE_UNAVAILABLE', DATABASE_UNAVAILABLE.message);
+  }
+}
+
 function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLFormattedError['extensions'] & { message: string } | undefined {
   switch (error.code) {
     case '23505':
@@ -157,8 +178,13 @@ function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLF
       return { code: 'FORBIDDEN', message: 'You are not allowed to do this' };
     case '57014': // query_canceled: the transaction's statement_timeout (STATEMENT_TIMEOUT_MS)
       return { code: 'TIMEOUT', message: 'The request took too long and was canceled; ask for less at once' };
+    case '57P01': // admin_shutdown (a restart, pg_terminate_backend)
+    case '57P02': // crash_shutdown
+    case '57P03': // cannot_connect_now (starting up, shutting down)
+    case '53300': // too_many_connections
+      return DATABASE_UNAVAILABLE;
     default:
-      return undefined;
+      return typeof error.code === 'string' && error.code.startsWith('08') ? DATABASE_UNAVAILABLE : undefined; // connection exceptions
   }
 }
 
@@ -205,6 +231,7 @@ function exposed(formatted: GraphQLFormattedError, error: unknown): GraphQLForma
     const { http: _http, ...shown } = extensions;
     return { message, extensions: shown };
   }
+  if (isConnectionError(original)) return { ...base, message: DATABASE_UNAVAILABLE.message, extensions: { code: DATABASE_UNAVAILABLE.code } };
   if (isPostgresError(original)) {
     const mapped = fromPostgres(original);
     if (!mapped) return null;
@@ -247,6 +274,27 @@ export function isMaskedError(error: GraphQLError): boolean {
   return exposed({ message: error.message, path: error.path, extensions: error.extensions }, error) === null;
 }
 
+function isUnavailable(error: GraphQLError): boolean {
+  if (error.extensions?.code === DATABASE_UNAVAILABLE.code) return true;
+  const original = unwrapResolverError(error);
+  return original instanceof ServiceUnavailableError || isConnectionError(original)
+    || (isPostgresError(original) && fromPostgres(original) === DATABASE_UNAVAILABLE);
+}
+
+/**
+ * What a plugin throws for a database failure before execution (Apollo would answer 500 with
+ * whatever it wraps): a database that cannot be reached becomes SERVICE_UNAVAILABLE with 503;
+ * anything else is rethrown as it is.
+ */
+export function unavailableOrRethrow(error: unknown): never {
+  const unavailable = error instanceof ServiceUnavailableError || isConnectionError(error)
+    || (isPostgresError(error) && fromPostgres(error) === DATABASE_UNAVAILABLE);
+  if (!unavailable) throw error;
+  throw new GraphQLError(DATABASE_UNAVAILABLE.message, {
+    originalError: error as Error, extensions: { code: DATABASE_UNAVAILABLE.code, http: { status: 503 } },
+  });
+}
+
 /** Logs every error the client will only see masked, with the request id of its request. */
 export const errorLoggingPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
@@ -254,6 +302,7 @@ export const errorLoggingPlugin: ApolloServerPlugin<Context> = {
       async didEncounterErrors({ errors, contextValue }) {
         for (const error of errors) {
           if (isMaskedError(error)) contextValue.log.error({ err: unwrapResolverError(error), path: error.path }, 'internal error');
+          else if (isUnavailable(error)) contextValue.log.warn({ err: unwrapResolverError(error), path: error.path }, 'database unavailable');
         }
       },
     };

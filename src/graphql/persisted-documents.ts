@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, parse } from 'graphql';
 import type { Context } from './context';
-import { UnauthenticatedError } from './errors';
+import { unavailableOrRethrow, UnauthenticatedError } from './errors';
 
 /** `sha256:<64 hex>` (the manifest's form and `documentId`) or the bare hex of Apollo's APQ. */
 const DOCUMENT_ID = /^(?:sha256:)?([0-9a-f]{64})$/i;
@@ -154,7 +154,7 @@ export function createPersistedDocumentsPlugin(documents: PersistedDocuments): A
             // A session that has ended cannot tell: execution answers it as usual (a stale
             // token may still sign in).
             await contextValue.db.get().catch((error: unknown) => {
-              if (!(error instanceof UnauthenticatedError)) throw error;
+              if (!(error instanceof UnauthenticatedError)) unavailableOrRethrow(error);
             });
           }
         },

@@ -28,14 +28,26 @@ describe('error mapping', () => {
     const pgError = (code: string) => Object.assign(new Error('duplicate key value violates unique constraint "users_email_key" Key (lower(email))=(x@y.test)'), {
       code, severity: 'ERROR', constraint: 'users_email_key', detail: 'Key (lower(email))=(x@y.test) already exists.',
     });
-    const cases: [string, string][] = [['23505', 'CONFLICT'], ['23503', 'BAD_USER_INPUT'], ['23514', 'BAD_USER_INPUT'], ['23P01', 'CONFLICT'], ['42501', 'FORBIDDEN'], ['57014', 'TIMEOUT']];
+    const cases: [string, string][] = [['23505', 'CONFLICT'], ['23503', 'BAD_USER_INPUT'], ['23514', 'BAD_USER_INPUT'], ['23P01', 'CONFLICT'], ['42501', 'FORBIDDEN'], ['57014', 'TIMEOUT'],
+      ['57P01', 'SERVICE_UNAVAILABLE'], ['57P03', 'SERVICE_UNAVAILABLE'], ['08006', 'SERVICE_UNAVAILABLE'], ['53300', 'SERVICE_UNAVAILABLE']];
     for (const [sqlstate, code] of cases) {
       const result = formatted(fromResolver(pgError(sqlstate)));
       expect(result.extensions).toEqual({ code });
       expect(JSON.stringify(result)).not.toMatch(/users_email_key|x@y\.test/);
     }
     // Any other database error is internal.
-    expect(formatted(fromResolver(pgError('53300'))).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(formatted(fromResolver(pgError('XX000'))).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+  });
+
+  it('answers a database that cannot be reached or went away with SERVICE_UNAVAILABLE, no details', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    for (const error of [refused, new Error('Connection terminated unexpectedly'), new Error('timeout exceeded when trying to connect')]) {
+      const result = formatted(fromResolver(error));
+      expect(result).toMatchObject({ message: 'The database is unavailable just now; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+      expect(JSON.stringify(result)).not.toMatch(/5432|127\.0\.0\.1|ECONNREFUSED/);
+      expect(isMaskedError(fromResolver(error))).toBe(false);
+    }
+    expect(formatted(fromResolver(new Error('something else'))).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
 
   it('names every invalid field of an input, without echoing the values', () => {
