@@ -4,6 +4,7 @@ import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
 import { Int } from 'type-graphql';
 import { sql, type ComparisonOperatorExpression } from 'kysely';
 import type { AnyQuery } from '../db/pagination';
+import { OptionalText } from './text';
 
 /**
  * Reusable filter inputs and the one way to apply each of them, so every list filters alike.
@@ -22,9 +23,7 @@ export class DateTimeFilter {
 
 @InputType({ description: 'Conditions on a text value; every one given must hold.' })
 export class StringFilter {
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(1000)
+  @OptionalText({ max: 1000 })
   eq?: string | null;
 
   @Field(() => [String], { nullable: true })

@@ -2,6 +2,7 @@ import { Field, InputType } from 'type-graphql';
 import { IsEmail, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { IsStrongPassword } from '../../auth/password-policy';
 import { CreateOrganizationInput } from '../tenancy/organization.input';
+import { OptionalText } from '../../graphql/text';
 
 @InputType()
 export class SignUpInput {
@@ -18,14 +19,10 @@ export class SignUpInput {
   @IsStrongPassword()
   password!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(100)
+  @OptionalText({ max: 100 })
   firstName?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(100)
+  @OptionalText({ max: 100 })
   lastName?: string | null;
 
   @Field(() => CreateOrganizationInput, { nullable: true, description: 'Also create this organization, with the new user as its owner, and sign in to it.' })

@@ -1,6 +1,7 @@
 import { Field, InputType } from 'type-graphql';
 import { UUIDResolver } from 'graphql-scalars';
-import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsOptional, Length, Matches } from 'class-validator';
+import { OptionalText } from '../../graphql/text';
 
 const PERMISSION = /^[a-z][a-z_]*:[a-z][a-z_]*$/;
 
@@ -10,9 +11,7 @@ export class CreateRoleInput {
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
   name!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(1000)
+  @OptionalText({ max: 1000 })
   description?: string | null;
 
   @Field(() => [String], { description: 'Permission keys from the catalog (`permissions` query).' })
@@ -26,14 +25,10 @@ export class UpdateRoleInput {
   @Field(() => UUIDResolver)
   id!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @OptionalText({ min: 1, max: 100 })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(1000)
+  @OptionalText({ max: 1000 })
   description?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Replaces the role\'s permissions when given.' })

@@ -1,10 +1,11 @@
 import { ArgsType, Field, InputType } from 'type-graphql';
 import { DateTimeResolver, UUIDResolver } from 'graphql-scalars';
-import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsOptional, ValidateNested } from 'class-validator';
 import type { KeysetSort } from '../../db/pagination';
 import type { AuditSeverity } from '../../db/schema';
 import { ConnectionArgs, orderEnum } from '../../graphql/connection';
 import { AuditSeverityEnum } from './audit.type';
+import { OptionalText } from '../../graphql/text';
 
 export const AUDIT_ORDERS = {
   created_at_desc: { column: 'created_at', direction: 'desc', type: 'timestamp' },
@@ -20,17 +21,13 @@ export class AuditLogFilter {
   @Field(() => UUIDResolver, { nullable: true, description: 'The API key that made the changes.' })
   actorApiKey?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(100)
+  @OptionalText({ max: 100 })
   resourceType?: string | null;
 
   @Field(() => UUIDResolver, { nullable: true })
   resourceId?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'e.g. task.update' })
-  @IsOptional()
-  @MaxLength(100)
+  @OptionalText({ max: 100, description: 'e.g. task.update' })
   action?: string | null;
 
   @Field(() => [AuditSeverityEnum], { nullable: true })

@@ -1,8 +1,9 @@
 import { Field, InputType } from 'type-graphql';
 import { UUIDResolver } from 'graphql-scalars';
-import { IsOptional, Length, MaxLength } from 'class-validator';
+import { Length } from 'class-validator';
 import type { TeamMemberRole } from '../../db/schema';
 import { TeamMemberRoleEnum } from './team.type';
+import { OptionalText } from '../../graphql/text';
 
 @InputType()
 export class CreateTeamInput {
@@ -10,9 +11,7 @@ export class CreateTeamInput {
   @Length(1, 255, { message: 'must be 1 to 255 characters' })
   name!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(2000)
+  @OptionalText({ max: 2000 })
   description?: string | null;
 }
 
@@ -21,14 +20,10 @@ export class UpdateTeamInput {
   @Field(() => UUIDResolver)
   id!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  @OptionalText({ min: 1, max: 255 })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(2000)
+  @OptionalText({ max: 2000 })
   description?: string | null;
 }
 

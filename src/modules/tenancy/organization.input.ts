@@ -2,6 +2,7 @@ import { IsSlug } from '../../graphql/slug';
 import { Field, InputType } from 'type-graphql';
 import { JSONObjectResolver, UUIDResolver } from 'graphql-scalars';
 import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
+import { OptionalText } from '../../graphql/text';
 
 @InputType()
 export class CreateOrganizationInput {
@@ -18,9 +19,7 @@ export class CreateOrganizationInput {
 
 @InputType()
 export class UpdateOrganizationInput {
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  @OptionalText({ min: 1, max: 255 })
   name?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Primary contact; null removes it.' })

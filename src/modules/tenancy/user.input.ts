@@ -1,6 +1,7 @@
 import { Field, InputType } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
 import { IsOptional, IsUrl, Matches, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { OptionalText } from '../../graphql/text';
 
 @ValidatorConstraint({ name: 'timeZone' })
 class IsTimeZone implements ValidatorConstraintInterface {
@@ -35,14 +36,10 @@ class IsPreferenceMap implements ValidatorConstraintInterface {
 /** Only the fields given change; null clears an optional one. */
 @InputType()
 export class UpdateProfileInput {
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(100)
+  @OptionalText({ max: 100 })
   firstName?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(100)
+  @OptionalText({ max: 100 })
   lastName?: string | null;
 
   @Field(() => String, { nullable: true, description: 'An http(s) URL; null removes the avatar.' })

@@ -1,11 +1,12 @@
 import { ArgsType, Field, InputType } from 'type-graphql';
 import { LocalDateResolver, UUIDResolver } from 'graphql-scalars';
-import { IsOptional, Length, MaxLength, ValidateNested } from 'class-validator';
+import { Length, ValidateNested } from 'class-validator';
 import type { MilestoneStatus, SprintStatus } from '../../db/schema';
 import { ConnectionArgs, orderEnum } from '../../graphql/connection';
 import { IdFilter } from '../../graphql/filters';
 import { MILESTONE_ORDERS, SPRINT_ORDERS } from './work.orders';
 import { MilestoneStatusEnum, SprintStatusEnum } from './work.enums';
+import { OptionalText } from '../../graphql/text';
 
 export const SprintOrder = orderEnum('SprintOrder', SPRINT_ORDERS);
 export const MilestoneOrder = orderEnum('MilestoneOrder', MILESTONE_ORDERS);
@@ -59,9 +60,7 @@ export class CreateSprintInput {
   @Length(1, 255, { message: 'must be 1 to 255 characters' })
   name!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(5000)
+  @OptionalText({ max: 5000 })
   goal?: string | null;
 
   @Field(() => LocalDateResolver)
@@ -76,14 +75,10 @@ export class UpdateSprintInput {
   @Field(() => UUIDResolver)
   id!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  @OptionalText({ min: 1, max: 255 })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(5000)
+  @OptionalText({ max: 5000 })
   goal?: string | null;
 
   @Field(() => LocalDateResolver, { nullable: true })
@@ -111,9 +106,7 @@ export class CreateMilestoneInput {
   @Length(1, 255, { message: 'must be 1 to 255 characters' })
   title!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(10000)
+  @OptionalText({ max: 10000 })
   description?: string | null;
 
   @Field(() => LocalDateResolver, { nullable: true })
@@ -125,14 +118,10 @@ export class UpdateMilestoneInput {
   @Field(() => UUIDResolver)
   id!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  @OptionalText({ min: 1, max: 255 })
   title?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(10000)
+  @OptionalText({ max: 10000 })
   description?: string | null;
 
   @Field(() => LocalDateResolver, { nullable: true })

@@ -7,6 +7,7 @@ import { DateTimeFilter, IdFilter, StringFilter } from '../../graphql/filters';
 import { IsSlug } from '../../graphql/slug';
 import { PROJECT_ORDERS } from './work.orders';
 import { ProjectMemberRoleEnum, ProjectVisibilityEnum } from './work.enums';
+import { OptionalText } from '../../graphql/text';
 
 export const ProjectOrder = orderEnum('ProjectOrder', PROJECT_ORDERS);
 
@@ -64,9 +65,7 @@ export class CreateProjectInput {
   @MaxLength(100)
   slug?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(10000)
+  @OptionalText({ max: 10000 })
   description?: string | null;
 
   @Field(() => ProjectVisibilityEnum, { defaultValue: 'public' })
@@ -89,9 +88,7 @@ export class UpdateProjectInput {
   @Field(() => UUIDResolver)
   id!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  @OptionalText({ min: 1, max: 255 })
   name?: string | null;
 
   @Field(() => String, { nullable: true })
@@ -100,9 +97,7 @@ export class UpdateProjectInput {
   @MaxLength(100)
   slug?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(10000)
+  @OptionalText({ max: 10000 })
   description?: string | null;
 
   @Field(() => ProjectVisibilityEnum, { nullable: true })

@@ -1,11 +1,12 @@
 import { ArgsType, Field, InputType, Int } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver, UUIDResolver } from 'graphql-scalars';
-import { ArrayMaxSize, IsIn, IsOptional, Length, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsIn, IsOptional, Length, ValidateNested } from 'class-validator';
 import type { TaskPriority, TaskStatus, TaskType } from '../../db/schema';
 import { ConnectionArgs, orderEnum } from '../../graphql/connection';
 import { DateTimeFilter, IdFilter, IntFilter, StringFilter, TagsFilter } from '../../graphql/filters';
 import { ACTIVITY_ORDERS, TASK_ORDERS } from './work.orders';
 import { TaskPriorityEnum, TaskStatusEnum, TaskTypeEnum } from './work.enums';
+import { OptionalText } from '../../graphql/text';
 
 export const TaskOrder = orderEnum('TaskOrder', TASK_ORDERS);
 export const TaskActivityOrder = orderEnum('TaskActivityOrder', ACTIVITY_ORDERS);
@@ -113,9 +114,7 @@ export class CreateTaskInput {
   @Length(1, 500, { message: 'must be 1 to 500 characters' })
   title!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(100000)
+  @OptionalText({ max: 100000 })
   description?: string | null;
 
   @Field(() => TaskTypeEnum, { defaultValue: 'task' })
@@ -165,14 +164,10 @@ export class UpdateTaskInput {
   @Field(() => UUIDResolver)
   id!: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 500, { message: 'must be 1 to 500 characters' })
+  @OptionalText({ min: 1, max: 500 })
   title?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(100000)
+  @OptionalText({ max: 100000 })
   description?: string | null;
 
   @Field(() => TaskTypeEnum, { nullable: true })
