@@ -9,7 +9,7 @@ import type { Database } from '../db/schema';
 import { defineLoader, type LoaderDefinition, type Loaders } from './loaders';
 import { selectedFieldNames } from './selection';
 
-@ObjectType({ description: 'Relay page information.', simpleResolvers: true })
+@ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
   @Field()
   hasNextPage: boolean;
@@ -73,8 +73,7 @@ export interface ConnectionShape<T> {
  * export class MembershipConnection extends Connection(Membership) {}
  */
 export function Connection<T extends object>(nodeClass: ClassType<T>) {
-  // Plain properties: graphql-js's default resolver, no per-field wrapper (thousands of edges per response).
-  @ObjectType(`${nodeClass.name}Edge`, { simpleResolvers: true })
+  @ObjectType(`${nodeClass.name}Edge`)
   class Edge implements EdgeShape<T> {
     @Field({ description: 'Opaque cursor of this node.' })
     cursor!: string;

@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { createArgumentValidator } from './input-guard';
 import { answerPrefetched } from './prefetch';
+import { readPlainFields } from './plain-fields';
 import { tenancyResolvers } from '../modules/tenancy';
 import { accessResolvers } from '../modules/access';
 import { teamResolvers } from '../modules/teams';
@@ -23,6 +24,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
     validateFn: createArgumentValidator({ forbidUnknownValues: false, validationError: { target: false, value: false } }),
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
+  // Plain fields: the executor reads the property, no resolver call per field and row.
+  readPlainFields(schema);
   // Relations the task lists prefetch (withAssignees): answered from the row, no resolver call per row.
   return answerPrefetched(schema, { Task: ['assignee'] });
 }

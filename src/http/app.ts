@@ -33,6 +33,7 @@ import { createQueryLimitsPlugin, DEFAULT_QUERY_LIMITS, type QueryLimits } from 
 import { rateLimited } from '../graphql/errors';
 import { clientKey, RateLimiter, type RateLimitKey, type RateLimitSettings } from './rate-limit';
 import type { TransactionTimeouts } from '../db/request-transaction';
+import { compiledExecution } from '../graphql/compiled-execution';
 
 export interface AppOptions {
   schema: GraphQLSchema;
@@ -114,7 +115,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const rateLimiter = options.rateLimits ? new RateLimiter(options.rateLimits, options.rateLimitClock) : null;
 
   const apollo = new ApolloServer<Context>({
-    schema: options.schema,
+    // Queries run compiled (graphql-jit); see compiled-execution.ts for why Apollo calls it a gateway.
+    gateway: compiledExecution(options.schema),
     // Always on here: createIntrospectionPlugin decides per caller (signed in, or not production).
     introspection: true,
     includeStacktraceInErrorResponses: false,

@@ -3,7 +3,7 @@ import { DateTimeResolver, EmailAddressResolver, UUIDResolver } from 'graphql-sc
 import type { UserProfileRow, UserStatus } from '../../db/schema';
 import { UserStatusEnum } from './tenancy.enums';
 
-@ObjectType({ description: 'A person. Visible to themselves and to the organizations they belong to.', simpleResolvers: true })
+@ObjectType({ description: 'A person. Visible to themselves and to the organizations they belong to.' })
 export class User {
   @Field(() => UUIDResolver)
   id!: string;

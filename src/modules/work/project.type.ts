@@ -11,7 +11,7 @@ export class ProjectSettings {
   features!: string[];
 }
 
-@ObjectType({ description: 'A project of the organization: tasks, sprints and milestones live in one.', simpleResolvers: true })
+@ObjectType({ description: 'A project of the organization: tasks, sprints and milestones live in one.' })
 export class Project {
   @Field(() => UUIDResolver)
   id!: string;

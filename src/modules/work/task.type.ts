@@ -8,8 +8,7 @@ import { Connection, type NodeColumns } from '../../graphql/connection';
 import { TaskPriorityEnum, TaskStatusEnum, TaskTypeEnum } from './work.enums';
 import type { User } from '../tenancy/user.type';
 
-// simpleResolvers: plain fields use graphql-js's default resolver (no type-graphql wrapper per field and row).
-@ObjectType({ description: 'A unit of work in a project; it may have subtasks, at most 3 levels deep.', simpleResolvers: true })
+@ObjectType({ description: 'A unit of work in a project; it may have subtasks, at most 3 levels deep.' })
 export class Task {
   @Field(() => UUIDResolver)
   id!: string;
