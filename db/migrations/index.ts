@@ -12,6 +12,7 @@ import * as audit from './2026_11_22_0010_audit';
 import * as work from './2026_11_22_0011_work';
 import * as trustedDocuments from './2026_11_22_0012_trusted_documents';
 import * as readiness from './2026_11_22_0013_readiness';
+import * as plannerStatistics from './2026_11_22_0014_planner_statistics';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_0011_work': work,
   '2026_11_22_0012_trusted_documents': trustedDocuments,
   '2026_11_22_0013_readiness': readiness,
+  '2026_11_22_0014_planner_statistics': plannerStatistics,
 };

@@ -65,7 +65,29 @@ export function inputProblem(root: unknown, rootField: string): { field: string;
  */
 export function createArgumentValidator(options: ValidatorOptions): ValidatorFn {
   const validatorOptions: ValidatorOptions = { skipMissingProperties: true, forbidUnknownValues: false, ...options };
-  return async (argValue, _argType, { args }) => {
+  // Validation depends on the value alone, so one request validates each distinct object argument
+  // once: `project.tasks(first: 20)` under 50 projects builds 50 equal TaskListArgs, and all of
+  // them share the first one's outcome. Kept per request (keyed by its context object).
+  const outcomes = new WeakMap<object, Map<unknown, Map<string, Promise<void>>>>();
+  return (argValue, argType, resolverData) => {
+    const { context, args } = resolverData;
+    if (argValue === null || typeof argValue !== 'object' || context === null || typeof context !== 'object') return validate(argValue, args);
+    let key: string;
+    try {
+      key = JSON.stringify(argValue);
+    } catch {
+      return validate(argValue, args);
+    }
+    let byType = outcomes.get(context);
+    if (!byType) outcomes.set(context, (byType = new Map()));
+    let byValue = byType.get(argType);
+    if (!byValue) byType.set(argType, (byValue = new Map()));
+    let outcome = byValue.get(key);
+    if (!outcome) byValue.set(key, (outcome = validate(argValue, args)));
+    return outcome;
+  };
+
+  async function validate(argValue: unknown, args: Record<string, unknown>): Promise<void> {
     // A scalar argument is named by its key; an object argument by its fields (as class-validator does).
     const name = typeof argValue === 'string' ? Object.keys(args).find((key) => args[key] === argValue) ?? '' : '';
     const problem = inputProblem(argValue, name);

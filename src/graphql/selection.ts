@@ -9,7 +9,23 @@ import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } 
  * if (selects(info, ['edges', 'node', 'assignee'])) await prefetchAssignees(ctx, connection);
  */
 export function selects(info: GraphQLResolveInfo, path: readonly string[]): boolean {
-  return info.fieldNodes.some((field) => selectsIn(field.selectionSet, path, info, new Set()));
+  return remembered(info, `selects:${path.join('.')}`, () => info.fieldNodes.some((field) => selectsIn(field.selectionSet, path, info, new Set())));
+}
+
+/**
+ * Answers computed from a field's nodes alone (the document's AST, which never changes), kept per
+ * `info.fieldNodes`: both graphql-js and the compiled executor hand every item of a list the same
+ * array, so `project.tasks` under 50 projects walks its selection once, not 50 times.
+ */
+const answers = new WeakMap<readonly FieldNode[], Map<string, unknown>>();
+
+function remembered<T>(info: GraphQLResolveInfo, key: string, compute: () => T): T {
+  let byKey = answers.get(info.fieldNodes);
+  if (!byKey) answers.set(info.fieldNodes, (byKey = new Map()));
+  if (byKey.has(key)) return byKey.get(key) as T;
+  const answer = compute();
+  byKey.set(key, answer);
+  return answer;
 }
 
 function selectsIn(set: SelectionSetNode | undefined, path: readonly string[], info: GraphQLResolveInfo, seen: Set<string>): boolean {
@@ -39,7 +55,11 @@ function selectsIn(set: SelectionSetNode | undefined, path: readonly string[], i
  * @example
  * selectedFieldNames(info, ['edges', 'node']) // Set { 'id', 'title', 'assignee' }
  */
-export function selectedFieldNames(info: GraphQLResolveInfo, path: readonly string[]): Set<string> {
+export function selectedFieldNames(info: GraphQLResolveInfo, path: readonly string[]): ReadonlySet<string> {
+  return remembered(info, `names:${path.join('.')}`, () => collectFieldNames(info, path));
+}
+
+function collectFieldNames(info: GraphQLResolveInfo, path: readonly string[]): ReadonlySet<string> {
   const names = new Set<string>();
   const seen = new Set<string>();
   const collect = (set: SelectionSetNode | undefined, rest: readonly string[]): void => {

@@ -45,10 +45,9 @@ export class User {
   notificationPreferences!: Record<string, unknown>;
   phoneNumberCiphertext!: string | null;
 
+  // Computed once per row (a plain field: a thousand tasks' assignees read it without a resolver call).
   @Field({ description: 'First and last name, or the username when both are empty.' })
-  get name(): string {
-    return `${this.firstName} ${this.lastName}`.trim() || this.username;
-  }
+  name!: string;
 
   static fromRow(row: UserProfileRow): User {
     return Object.assign(new User(), {
@@ -57,6 +56,7 @@ export class User {
       username: row.username,
       firstName: row.first_name,
       lastName: row.last_name,
+      name: `${row.first_name} ${row.last_name}`.trim() || row.username,
       status: row.status,
       lastLoginAt: row.last_login_at,
       createdAt: row.created_at,
