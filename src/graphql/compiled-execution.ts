@@ -27,6 +27,24 @@ function withCoercedVariables(document: DocumentNode): DocumentNode {
   });
 }
 
+/**
+ * graphql-jit (0.8.9) writes literal argument values into the code it generates with
+ * JSON.stringify, then turns its own markers back into code: `"__MAGIC_DATE__<uuid><text>"`
+ * becomes `new Date(<text>)`. The marker is public, so a string literal carrying it would run
+ * `<text>` as JavaScript in this process. Such documents are never compiled (graphql-js runs
+ * them); no legitimate client sends the marker. Every marker starts with `__MAGIC_`, and
+ * JSON.stringify never escapes those characters, so looking at the parsed strings is enough.
+ */
+function carriesCodeMarker(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    StringValue(node) {
+      if (node.value.includes('__MAGIC_')) found = true;
+    },
+  });
+  return found;
+}
+
 /** graphql-jit's errors as graphql-js makes them: real GraphQLErrors, extensions from the original error. */
 function standardError(error: GraphQLError): GraphQLError {
   const standard = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? undefined });
@@ -50,7 +68,8 @@ const serializeUuid = (value: unknown) => (typeof value === 'string' && value.le
  * keep graphql-js (serial execution that stops at the first failed non-null field). Variables are
  * coerced by graphql-js, so errors about them and input defaults are exactly graphql-js's;
  * compiled code sees the coerced values. Compiled queries are kept per parsed document (Apollo
- * caches those) in a bounded LRU. A document graphql-jit cannot compile runs on graphql-js.
+ * caches those) in a bounded LRU. A document graphql-jit cannot compile, or must not (see
+ * `carriesCodeMarker`), runs on graphql-js.
  */
 export function compiledExecution(schema: GraphQLSchema, options: { maxCompiled?: number } = {}): GatewayInterface & { compiledQueries(): number } {
   const maxCompiled = options.maxCompiled ?? DEFAULT_COMPILED_QUERIES;
@@ -70,6 +89,10 @@ export function compiledExecution(schema: GraphQLSchema, options: { maxCompiled?
     }
     const key = operationName ?? '';
     let query = byName.get(key);
+    if (query === undefined && carriesCodeMarker(document)) {
+      query = null;
+      byName.set(key, query);
+    }
     if (query === undefined) {
       try {
         const result = compileQuery(jitSchema, withCoercedVariables(document), operationName, { customSerializers: { UUID: serializeUuid } });

@@ -131,6 +131,17 @@ describe('compiled execution', () => {
     expect(result.errors![0]!.message).toBe('Unknown operation named "C".');
   });
 
+  it('never compiles a document whose strings carry graphql-jit\'s code marker (it would run them as JavaScript)', async () => {
+    const { executor, gateway } = await start();
+    const payload = '__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d0)+(globalThis.tenantqlInjected=1)+(0';
+    const query = `{ echo(filter: { tags: [${JSON.stringify(payload)}] }) }`;
+    const { result } = await run(executor, query);
+    expect((globalThis as { tenantqlInjected?: number }).tenantqlInjected).toBeUndefined();
+    expect(plain(result)).toEqual(plain(await interpreted(query)));
+    expect(result.data).toEqual({ echo: JSON.stringify({ mode: 'safe', limit: 3, tags: [payload] }) });
+    expect(gateway.compiledQueries()).toBe(0);
+  });
+
   it('keeps at most maxCompiled documents, the least recently used going first, and reuses them', async () => {
     const { executor, gateway } = await start(2);
     const documents = ['{ items { id } }', '{ items { label } }', '{ wrapper { item { id } } }'];
