@@ -3,11 +3,13 @@ import {
   execute, GraphQLError, GraphQLScalarType, GraphQLSchema, Kind, visit, type DocumentNode, type ExecutionResult,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { compileQuery, isCompiledQuery, type CompiledQuery, type CompilerOptions } from 'graphql-jit';
 import { UUIDResolver } from 'graphql-scalars';
 
 /** How many compiled queries are kept (least recently used go first); each holds generated code. */
 export const DEFAULT_COMPILED_QUERIES = 200;
+/** A document is compiled the time it runs this often (before, graphql-js runs it). */
+export const DEFAULT_COMPILE_AFTER = 2;
 
 /**
  * The type every variable gets in a document handed to graphql-jit: graphql-js has coerced the
@@ -16,34 +18,70 @@ export const DEFAULT_COMPILED_QUERIES = 200;
  */
 const COERCED = new GraphQLScalarType({ name: 'TenantqlCoercedVariable', parseValue: (value) => value, serialize: (value) => value });
 
-/** `document` with every variable of type COERCED, except Booleans: graphql-jit checks those of @skip/@include (coercing a boolean twice is harmless). */
-function withCoercedVariables(document: DocumentNode): DocumentNode {
-  return visit(document, {
-    VariableDefinition: (node) => {
-      const named = node.type.kind === Kind.NON_NULL_TYPE ? node.type.type : node.type;
-      if (named.kind === Kind.NAMED_TYPE && named.name.value === 'Boolean') return { ...node, defaultValue: undefined };
-      return { ...node, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: COERCED.name } }, defaultValue: undefined };
-    },
+/**
+ * A private copy of `document` for graphql-jit, every variable of type COERCED: graphql-jit
+ * writes its own bookkeeping onto the field nodes it compiles, which must not reach the document
+ * Apollo caches and graphql-js runs. Locations are shared (read only).
+ */
+function forCompiling(document: DocumentNode): DocumentNode {
+  const copy = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(copy);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = key === 'loc' ? item : copy(item);
+    return out;
+  };
+  return visit(copy(document) as DocumentNode, {
+    VariableDefinition: (node) => ({ ...node, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: COERCED.name } }, defaultValue: undefined }),
   });
 }
 
 /**
- * graphql-jit (0.8.9) writes literal argument values into the code it generates with
- * JSON.stringify, then turns its own markers back into code: `"__MAGIC_DATE__<uuid><text>"`
- * becomes `new Date(<text>)`. The marker is public, so a string literal carrying it would run
- * `<text>` as JavaScript in this process. Such documents are never compiled (graphql-js runs
- * them); no legitimate client sends the marker. Every marker starts with `__MAGIC_`, and
- * JSON.stringify never escapes those characters, so looking at the parsed strings is enough.
+ * Why a document must run on graphql-js instead of being compiled, or null. Each reason is a
+ * place where graphql-jit 0.8.9 is unsafe or answers differently from graphql-js:
+ * - **a string literal with `__MAGIC_`**: graphql-jit writes literal arguments into its code with
+ *   JSON.stringify, then turns its own markers back into code (`"__MAGIC_DATE__<uuid><text>"`
+ *   becomes `new Date(<text>)`). The marker is public, so such a literal would run `<text>` as
+ *   JavaScript here. (The generated code is checked too: see `writesCodeFromValues`.)
+ * - **@skip/@include**: it stores their conditions on the field nodes, so a fragment spread in two
+ *   places, or in two operations, takes one place's condition to the other.
+ * - **a response name with `_`** (not `__typename`): it names each field's `info` by joining the
+ *   path with `_`, so the alias `a_b` and `a { b }` would get each other's `info`.
+ * - **introspection**: it would show the COERCED scalar of the schema it compiles against.
+ * - **a variable inside a list or object literal**: an omitted one becomes null there, where
+ *   graphql-js leaves the field out (and applies its default).
  */
-function carriesCodeMarker(document: DocumentNode): boolean {
-  let found = false;
+export function notCompilable(document: DocumentNode): string | null {
+  let reason: string | null = null;
+  let literalDepth = 0;
   visit(document, {
     StringValue(node) {
-      if (node.value.includes('__MAGIC_')) found = true;
+      if (node.value.includes('__MAGIC_')) reason ??= 'code marker in a string';
+    },
+    Directive(node) {
+      if (node.name.value === 'skip' || node.name.value === 'include') reason ??= '@skip/@include';
+    },
+    Field(node) {
+      const name = (node.alias ?? node.name).value;
+      if (name === '__schema' || name === '__type' || node.name.value === '__schema' || node.name.value === '__type') reason ??= 'introspection';
+      else if (name !== '__typename' && name.includes('_')) reason ??= 'a response name with _';
+    },
+    ObjectValue: { enter: () => void literalDepth++, leave: () => void literalDepth-- },
+    ListValue: { enter: () => void literalDepth++, leave: () => void literalDepth-- },
+    Variable() {
+      if (literalDepth > 0) reason ??= 'a variable inside a literal';
     },
   });
-  return found;
+  return reason;
 }
+
+/**
+ * Whether graphql-jit wrote `new Date(...)` into the code: the one piece of code it makes from a
+ * value (its date marker; NaN and Infinity become fixed tokens). Legitimate only for a DateTime
+ * literal argument, and such documents can run on graphql-js: a second lock behind the
+ * string-literal check of `notCompilable`, whatever a scalar's parseLiteral makes of its input.
+ */
+const writesCodeFromValues = (source: string) => source.includes('new Date(');
 
 /** graphql-jit's errors as graphql-js makes them: real GraphQLErrors, extensions from the original error. */
 function standardError(error: GraphQLError): GraphQLError {
@@ -68,15 +106,34 @@ const serializeUuid = (value: unknown) => (typeof value === 'string' && value.le
  * keep graphql-js (serial execution that stops at the first failed non-null field). Variables are
  * coerced by graphql-js, so errors about them and input defaults are exactly graphql-js's;
  * compiled code sees the coerced values. Compiled queries are kept per parsed document (Apollo
- * caches those) in a bounded LRU. A document graphql-jit cannot compile, or must not (see
- * `carriesCodeMarker`), runs on graphql-js.
+ * caches those) in a bounded LRU, from a document's second run on. A document graphql-jit cannot
+ * compile, or must not (see `notCompilable`), runs on graphql-js.
  */
-export function compiledExecution(schema: GraphQLSchema, options: { maxCompiled?: number } = {}): GatewayInterface & { compiledQueries(): number } {
+export function compiledExecution(
+  schema: GraphQLSchema, options: { maxCompiled?: number; compileAfter?: number } = {},
+): GatewayInterface & { compiledQueries(): number } {
   const maxCompiled = options.maxCompiled ?? DEFAULT_COMPILED_QUERIES;
+  const compileAfter = options.compileAfter ?? DEFAULT_COMPILE_AFTER;
   const config = schema.toConfig();
   const jitSchema = new GraphQLSchema({ ...config, types: [...config.types, COERCED] });
   // Keyed by document, then operation name; Map order is the LRU order.
   const compiled = new Map<DocumentNode, Map<string, CompiledQuery | null>>();
+
+  // How often each document ran before it is compiled: a one-off query, or a client that changes
+  // its text every time, costs no compilation (about 3 ms for a nested query).
+  const uses = new WeakMap<DocumentNode, number>();
+
+  const compile = (document: DocumentNode, operationName: string | undefined): CompiledQuery | null => {
+    try {
+      const options = { customSerializers: { UUID: serializeUuid }, debug: true } as Partial<CompilerOptions>;
+      const result = compileQuery(jitSchema, forCompiling(document), operationName, options);
+      if (!isCompiledQuery(result)) return null;
+      const source = (result as { __DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation?: unknown }).__DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation;
+      return typeof source === 'string' && !writesCodeFromValues(source) ? result : null;
+    } catch {
+      return null;
+    }
+  };
 
   const compiledFor = (document: DocumentNode, operationName: string | undefined): CompiledQuery | null => {
     let byName = compiled.get(document);
@@ -84,22 +141,16 @@ export function compiledExecution(schema: GraphQLSchema, options: { maxCompiled?
       compiled.delete(document);
       compiled.set(document, byName);
     } else {
+      const used = (uses.get(document) ?? 0) + 1;
+      uses.set(document, used);
+      if (used < compileAfter) return null;
       compiled.set(document, (byName = new Map()));
       if (compiled.size > maxCompiled) compiled.delete(compiled.keys().next().value!);
     }
     const key = operationName ?? '';
     let query = byName.get(key);
-    if (query === undefined && carriesCodeMarker(document)) {
-      query = null;
-      byName.set(key, query);
-    }
     if (query === undefined) {
-      try {
-        const result = compileQuery(jitSchema, withCoercedVariables(document), operationName, { customSerializers: { UUID: serializeUuid } });
-        query = isCompiledQuery(result) ? result : null;
-      } catch {
-        query = null;
-      }
+      query = notCompilable(document) === null ? compile(document, operationName) : null;
       byName.set(key, query);
     }
     return query;

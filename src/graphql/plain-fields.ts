@@ -9,6 +9,7 @@ import { getMetadataStorage } from 'type-graphql';
  * metadata for every object type, so a field that gains @Authorized or a middleware keeps its
  * resolver without anyone having to remember this (with `simpleResolvers` it would be skipped
  * without a word). Call it on the schema `buildSchema` returned: the metadata is complete then.
+ * It assumes no `globalMiddlewares` (they would wrap every field; createSchema passes none).
  *
  * @example
  * const schema = await buildSchema({ resolvers });
@@ -24,7 +25,9 @@ export function readPlainFields(schema: GraphQLSchema): GraphQLSchema {
       const field = fields[meta.schemaName];
       const resolvedByMethod = storage.fieldResolvers.some((r) => r.methodName === meta.name && r.getObjectType?.() === meta.target);
       const guarded = meta.roles !== undefined || (meta.middlewares?.length ?? 0) > 0;
-      if (field && !resolvedByMethod && !guarded) field.resolve = undefined;
+      // A field renamed in the schema (`@Field({ name })`) is read by its property name: keep type-graphql's resolver.
+      const renamed = meta.schemaName !== meta.name;
+      if (field && !resolvedByMethod && !guarded && !renamed) field.resolve = undefined;
     }
   }
   return schema;

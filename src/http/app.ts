@@ -63,6 +63,8 @@ export interface AppOptions {
   transactionTimeouts?: TransactionTimeouts;
   /** Request rate limits; none when not given. */
   rateLimits?: RateLimitSettings;
+  /** A query document is compiled the time it runs this often (default 2; tests use 1 so every query runs compiled). */
+  compileQueriesAfter?: number;
   /** The rate limiter's clock in ms (tests move it instead of sleeping). */
   rateLimitClock?: () => number;
 }
@@ -116,7 +118,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const apollo = new ApolloServer<Context>({
     // Queries run compiled (graphql-jit); see compiled-execution.ts for why Apollo calls it a gateway.
-    gateway: compiledExecution(options.schema),
+    gateway: compiledExecution(options.schema, { compileAfter: options.compileQueriesAfter }),
     // Always on here: createIntrospectionPlugin decides per caller (signed in, or not production).
     introspection: true,
     includeStacktraceInErrorResponses: false,

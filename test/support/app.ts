@@ -104,6 +104,8 @@ export async function startTestApp(options: {
     persistedDocuments: documents,
     apqCacheBytes: options.apqCacheBytes,
     onRequestFinished: (summary) => requests.push(summary),
+    // Every query the suite sends runs compiled, not only those it repeats.
+    compileQueriesAfter: 1,
     ...options.app,
   });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
