@@ -128,7 +128,10 @@ export function compiledExecution(
       const options = { customSerializers: { UUID: serializeUuid }, debug: true } as Partial<CompilerOptions>;
       const result = compileQuery(jitSchema, forCompiling(document), operationName, options);
       if (!isCompiledQuery(result)) return null;
-      const source = (result as { __DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation?: unknown }).__DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation;
+      // `debug` keeps the generated source on the result: read it, then let it go.
+      const withSource = result as { __DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation?: unknown };
+      const source = withSource.__DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation;
+      delete withSource.__DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation;
       return typeof source === 'string' && !writesCodeFromValues(source) ? result : null;
     } catch {
       return null;
