@@ -5,11 +5,11 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { roleUrl, ROLES } from '../src/db/bootstrap';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
+import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { hashPassword } from '../src/auth/passwords';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchSlug, taskCount, type DatasetSize } from './seed';
-import { freePort, postgresVersion, prepareBenchDatabase, rssMb, signIn, sleep, spawnServer, workDirectory, type Served } from './support';
+import { postgresVersion, prepareBenchDatabase, rssMb, signIn, sleep, spawnServer, workDirectory, type Served } from './support';
 import { BATCH_MUTATION, batchVariables, judge, loadRequest, OUTAGE_CODES, type Judgement, type LoadKind, type LoadTargets } from './load-scenarios';
 
 /**

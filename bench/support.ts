@@ -1,29 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { bootstrapDatabase, roleUrl, ROLES } from '../src/db/bootstrap';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
+import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchEmail, benchSlug, seedBenchData, type DatasetSize } from './seed';
 
 /** Building blocks shared by `npm run bench` (run.ts) and `npm run loadtest` (loadtest.ts). */
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export const isAlive = (pid: number) => {
   try {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 /**
@@ -13,6 +14,18 @@ function takeBackSignals(): void {
   for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) {
     if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
   }
+}
+
+/** A TCP port that is free on 127.0.0.1 right now (for a cluster, or any server a test or the benchmark starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export interface EmbeddedPostgres {

@@ -51,7 +51,7 @@ function forCompiling(document: DocumentNode): DocumentNode {
  * - **a variable inside a list or object literal**: an omitted one becomes null there, where
  *   graphql-js leaves the field out (and applies its default).
  */
-export function notCompilable(document: DocumentNode): string | null {
+function notCompilable(document: DocumentNode): string | null {
   let reason: string | null = null;
   let literalDepth = 0;
   visit(document, {

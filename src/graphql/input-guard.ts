@@ -65,13 +65,15 @@ export function inputProblem(root: unknown, rootField: string): { field: string;
  */
 export function createArgumentValidator(options: ValidatorOptions): ValidatorFn {
   const validatorOptions: ValidatorOptions = { skipMissingProperties: true, forbidUnknownValues: false, ...options };
-  // Validation depends on the value alone, so one request validates each distinct object argument
+  // Validation depends on the value alone, so a query validates each distinct object argument
   // once: `project.tasks(first: 20)` under 50 projects builds 50 equal TaskListArgs, and all of
-  // them share the first one's outcome. Kept per request (keyed by its context object).
+  // them share the first one's outcome. Kept per request (keyed by its context object). Mutation
+  // inputs (large, and not repeated per row) are validated as they come, without a JSON key.
   const outcomes = new WeakMap<object, Map<unknown, Map<string, Promise<void>>>>();
   return (argValue, argType, resolverData) => {
-    const { context, args } = resolverData;
-    if (argValue === null || typeof argValue !== 'object' || context === null || typeof context !== 'object') return validate(argValue, args);
+    const { context, args, info } = resolverData;
+    if (argValue === null || typeof argValue !== 'object' || info?.operation.operation !== 'query'
+      || context === null || typeof context !== 'object') return validate(argValue, args);
     let key: string;
     try {
       key = JSON.stringify(argValue);

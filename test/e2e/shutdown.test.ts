@@ -4,7 +4,7 @@ import { roleUrl, ROLES } from '../../src/db/bootstrap';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
 import { buildServer, startBuiltServer, type BuiltServer } from '../support/built-server';
 import { testUrls } from '../support/db';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/db/embedded';
 import { createScratchDatabase } from '../support/scratch-database';
 import { eventually } from '../support/eventually';
 

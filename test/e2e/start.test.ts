@@ -7,7 +7,7 @@ import { roleUrl, ROLES } from '../../src/db/bootstrap';
 import { PROJECT_ROOT } from '../../src/paths';
 import { testUrls } from '../support/db';
 import { createScratchDatabase } from '../support/scratch-database';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/db/embedded';
 import { startBuiltServer, type BuiltServer } from '../support/built-server';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
 

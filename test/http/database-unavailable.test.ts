@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { createPool } from '../../src/db/database';
 import { ViewerDocument } from '../../schema/generated/operations/graphql';
 import { closeTestPools } from '../support/db';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/db/embedded';
 import { startTestApp, type TestApp } from '../support/app';
 
 /** A server whose database cannot be reached answers SERVICE_UNAVAILABLE, without details. */

@@ -11,7 +11,7 @@ import { migrations } from '../../db/migrations';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
 import { closeTestPools, ownerDb, testPool, testUrls } from '../support/db';
 import { createProject, createTenant, TEST_PASSWORD } from '../support/factories';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/db/embedded';
 import { createScratchDatabase } from '../support/scratch-database';
 import { eventually } from '../support/eventually';
 import { SignInDocument } from '../../schema/generated/operations/graphql';

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import 'reflect-metadata';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded';
+import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded';
 import { bootstrapDatabase, roleUrl, ROLES } from '../../src/db/bootstrap';
 import { createKysely, createPool } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
 import { seedDemoData } from '../../db/seed/demo';
 import { buildGraphiql } from '../../scripts/build-graphiql';
-import { freePort } from './ports';
 
 declare global {
   var __TENANTQL_PG__: { server: EmbeddedPostgres; dir: string } | undefined;
