@@ -42,11 +42,15 @@ const TICKS_PER_SECOND = 100;
 const log = (message: string) => process.stderr.write(`[cpu] ${message}\n`);
 
 /** utime + stime of a process, in milliseconds. */
-function cpuMs(pid: number): number {
+const cpuMs = (pid: number): number => cpuTimes(pid).total;
+
+/** utime (user) and stime (system: syscalls, loopback TCP) of a process, in milliseconds. */
+function cpuTimes(pid: number): { total: number; system: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  const [user, system] = [Number(fields[11]), Number(fields[12])].map((ticks) => (ticks * 1000) / TICKS_PER_SECOND) as [number, number];
+  return { total: user + system, system };
 }
 
 /** The cluster's processes: the postmaster started on `dataDir` and its children (backends, workers). */
@@ -99,14 +103,15 @@ async function measure(server: Served, tokens: string[], body: string, count: nu
   peakRssReset(pid);
   const pgPids = clusterPids(dataDir);
   const pg0 = clusterCpuMs(pgPids);
-  const cpu0 = cpuMs(pid);
+  const cpu0 = cpuTimes(pid);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const wall = performance.now() - t0;
-  const cpu = cpuMs(pid) - cpu0;
+  const cpu1 = cpuTimes(pid);
+  const cpu = cpu1.total - cpu0.total;
   const pgCpu = clusterCpuMs(pgPids) - pg0;
   const perRequest = (ms: number) => Math.round((ms / count) * 100) / 100;
-  return { cpuMsPerRequest: perRequest(cpu), postgresCpuMsPerRequest: perRequest(pgCpu), wallMsPerRequest: perRequest(wall), peakRssMb: rssMb(pid)?.peak ?? null };
+  return { cpuMsPerRequest: perRequest(cpu), systemMsPerRequest: perRequest(cpu1.system - cpu0.system), postgresCpuMsPerRequest: perRequest(pgCpu), wallMsPerRequest: perRequest(wall), peakRssMb: rssMb(pid)?.peak ?? null };
 }
 
 async function main(): Promise<void> {
@@ -157,7 +162,7 @@ async function main(): Promise<void> {
         const row = {
           scenario: name, server: server.name,
           'cpu ms/req (1)': sequential.cpuMsPerRequest, 'wall ms/req (1)': sequential.wallMsPerRequest,
-          [`cpu ms/req (${CONCURRENCY})`]: concurrent.cpuMsPerRequest, [`wall ms/req (${CONCURRENCY})`]: concurrent.wallMsPerRequest,
+          [`cpu ms/req (${CONCURRENCY})`]: concurrent.cpuMsPerRequest, 'of which system': concurrent.systemMsPerRequest, [`wall ms/req (${CONCURRENCY})`]: concurrent.wallMsPerRequest,
           'postgres cpu ms/req': concurrent.postgresCpuMsPerRequest, 'peak RSS MB': concurrent.peakRssMb,
         };
         log(JSON.stringify(row));

@@ -13,6 +13,7 @@ import * as work from './2026_11_22_0011_work';
 import * as trustedDocuments from './2026_11_22_0012_trusted_documents';
 import * as readiness from './2026_11_22_0013_readiness';
 import * as plannerStatistics from './2026_11_22_0014_planner_statistics';
+import * as transactionCaches from './2026_12_02_0015_transaction_caches';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_0012_trusted_documents': trustedDocuments,
   '2026_11_22_0013_readiness': readiness,
   '2026_11_22_0014_planner_statistics': plannerStatistics,
+  '2026_12_02_0015_transaction_caches': transactionCaches,
 };

@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import type { JWTPayload } from 'jose' with { 'resolution-mode': 'import' };
 
 export interface AccessTokenClaims {
@@ -33,6 +34,8 @@ export class InvalidTokenError extends Error {}
  */
 export class TokenService {
   private readonly key: Uint8Array;
+  /** The key imported once for verifying (jose would import the bytes again on every request). */
+  private verifyKey: Promise<webcrypto.CryptoKey> | undefined;
 
   constructor(private readonly settings: TokenSettings) {
     this.key = new TextEncoder().encode(settings.secret);
@@ -59,7 +62,8 @@ export class TokenService {
     const { jwtVerify } = await jose();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.key, {
+      this.verifyKey ??= webcrypto.subtle.importKey('raw', this.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+      ({ payload } = await jwtVerify(token, await this.verifyKey, {
         algorithms: [ALGORITHM],
         issuer: this.settings.issuer,
         audience: this.settings.audience,

@@ -1,5 +1,5 @@
 import { ArgsType, Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
-import type { GraphQLResolveInfo } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import type { Kysely } from 'kysely';
 import {
   countsByParent, pageRequest, pagesByParent,
@@ -163,11 +163,26 @@ export function selectsCursors(info: GraphQLResolveInfo): boolean {
   return pageInfo.has('startCursor') || pageInfo.has('endCursor');
 }
 
+// Per node type, per field of the document (its nodes never change): 50 lists under 50 parents share one answer.
+const columnsByField = new WeakMap<NodeColumns, WeakMap<readonly FieldNode[], readonly string[] | null>>();
+
 /**
  * The columns a connection's nodes need for this selection (`edges.node`), sorted, or null
- * (every column) when a selected field is not described by `nodeColumns`.
+ * (every column) when a selected field is not described by `nodeColumns`. Every item of a list
+ * gets the same array.
  */
-export function columnsForSelection(info: GraphQLResolveInfo, nodeColumns: NodeColumns): string[] | null {
+export function columnsForSelection(info: GraphQLResolveInfo, nodeColumns: NodeColumns): readonly string[] | null {
+  let byField = columnsByField.get(nodeColumns);
+  if (!byField) columnsByField.set(nodeColumns, (byField = new WeakMap()));
+  let columns = byField.get(info.fieldNodes);
+  if (columns === undefined) {
+    columns = readColumns(info, nodeColumns);
+    byField.set(info.fieldNodes, columns);
+  }
+  return columns;
+}
+
+function readColumns(info: GraphQLResolveInfo, nodeColumns: NodeColumns): readonly string[] | null {
   const columns = new Set(nodeColumns.always);
   for (const name of selectedFieldNames(info, ['edges', 'node'])) {
     if (name === '__typename') continue;
@@ -235,6 +250,9 @@ export function defineParentConnection<Row, F>(options: {
   const argsKey = (key: ParentPageKey<F>) => stringsOf(key).args;
   const sortOf = (args: ParentPageKey<F>['args']): KeysetSort => (args.orderBy && options.orders?.[args.orderBy]) || options.sort;
   const columnsOf = (group: readonly ParentPageKey<F>[]): readonly string[] | undefined => {
+    const first = group[0]!.columns;
+    // The usual case: every parent's list of one field, with the same (shared) columns.
+    if (first && group.every((key) => key.columns === first)) return first;
     if (group.some((key) => !key.columns)) return options.columns;
     return [...new Set(group.flatMap((key) => key.columns!))].sort();
   };

@@ -20,7 +20,7 @@ describe('columnsForSelection and selectsCursors', () => {
   const NODE_COLUMNS: NodeColumns = { always: ['id'], fields: { id: [], title: ['title'], assignee: ['assignee_id'], children: [] } };
 
   /** What the helpers said inside `tasks` for `query`. */
-  async function seen(query: string): Promise<{ columns: string[] | null; cursors: boolean }> {
+  async function seen(query: string): Promise<{ columns: readonly string[] | null; cursors: boolean }> {
     const schema = buildSchema(`
       type User { name: String }
       type Task { id: ID, title: String, notes: String, assignee: User, children: [Task] }
@@ -29,7 +29,7 @@ describe('columnsForSelection and selectsCursors', () => {
       type TaskConnection { edges: [Edge], pageInfo: PageInfo }
       type Query { tasks: TaskConnection }
     `);
-    let answer: { columns: string[] | null; cursors: boolean } | undefined;
+    let answer: { columns: readonly string[] | null; cursors: boolean } | undefined;
     const result = await graphql({
       schema, source: query,
       rootValue: {
