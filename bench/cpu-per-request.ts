@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { roleUrl, ROLES } from '../src/db/bootstrap';
 import { hashPassword } from '../src/auth/passwords';
+import { defaultPoolMax } from '../src/config';
 import { PROJECT_ROOT } from '../src/paths';
 import type { DatasetSize } from './seed';
 import { benchWorkspace, prepareBenchDatabase, peakRssReset, rssMb, signIn, spawnServer, type Served } from './support';
@@ -28,6 +29,8 @@ import { NESTED_QUERY, TASK_PAGE_QUERY } from './scenarios';
 const env = process.env;
 const REQUESTS = Number(env.CPU_REQUESTS || 200);
 const CONCURRENCY = Number(env.CPU_CONCURRENCY || 16);
+/** Database connections of each server: tenantql's default on this machine, as in the benchmark. */
+const POOL_MAX = String(defaultPoolMax());
 const NODE_FLAGS = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const SERVERS = (env.CPU_SERVERS || 'tenantql,raw').split(',');
 const SCENARIOS = (env.CPU_SCENARIOS || 'nested,taskPage').split(',');
@@ -129,10 +132,10 @@ async function main(): Promise<void> {
     const tenantql = await spawnServer('tenantql', path.join(__dirname, '..', 'src', 'main.js'), {
       JWT_SECRET: jwtSecret, ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
       DATABASE_URL: appUrl, NODE_ENV: 'production', LOG_LEVEL: 'warn', SEED_DEMO: 'false', MIGRATE_ON_START: 'false',
-      ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: '10', HOST: '127.0.0.1', RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+      ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: POOL_MAX, HOST: '127.0.0.1', RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
     }, { flags: [...NODE_FLAGS, ...PROFILE_FLAGS] });
     servers.push(tenantql);
-    const raw = await spawnServer('raw', path.join(__dirname, 'raw-server.js'), { JWT_SECRET: jwtSecret, DATABASE_URL: appUrl, DB_POOL_MAX: '10' }, { flags: NODE_FLAGS });
+    const raw = await spawnServer('raw', path.join(__dirname, 'raw-server.js'), { JWT_SECRET: jwtSecret, DATABASE_URL: appUrl, DB_POOL_MAX: POOL_MAX }, { flags: NODE_FLAGS });
     servers.push(raw);
 
     const tokens: string[] = [];

@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { roleUrl, ROLES } from '../src/db/bootstrap';
 import { hashPassword } from '../src/auth/passwords';
+import { defaultPoolMax } from '../src/config';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchSlug, taskCount, type DatasetSize } from './seed';
 import {
@@ -27,6 +28,8 @@ const QUICK = env.BENCH_QUICK === '1';
 const DURATION = Number(env.BENCH_DURATION || (QUICK ? 3 : 12));
 const WARMUP = Number(env.BENCH_WARMUP || (QUICK ? 1 : 4));
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS || 16);
+/** Database connections of each server: tenantql's default on this machine, the same for the raw ceiling. */
+const POOL_MAX = String(Number(env.BENCH_POOL_MAX || defaultPoolMax()));
 const NODE_FLAGS = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
 const PASSWORD = 'BenchPass123';
@@ -242,13 +245,13 @@ async function main(): Promise<void> {
       const appUrl = roleUrl(superuserUrl, ROLES.app, passwords.appPassword, d.database);
       const tenantql = await spawnServer('tenantql', path.join(PROJECT_ROOT, 'dist', 'src', 'main.js'), {
         ...secrets, DATABASE_URL: appUrl, NODE_ENV: 'production', LOG_LEVEL: 'warn', SEED_DEMO: 'false', MIGRATE_ON_START: 'false',
-        ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: '10', HOST: '127.0.0.1',
+        ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: POOL_MAX, HOST: '127.0.0.1',
         // The benchmark is the only client: the per-organization and sign-in rate limits would measure themselves.
         RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
       });
       servers.push(tenantql);
       const raw = await spawnServer('raw', path.join(PROJECT_ROOT, 'dist', 'bench', 'raw-server.js'), {
-        JWT_SECRET: secrets.JWT_SECRET, DATABASE_URL: appUrl, DB_POOL_MAX: '10',
+        JWT_SECRET: secrets.JWT_SECRET, DATABASE_URL: appUrl, DB_POOL_MAX: POOL_MAX,
       });
       servers.push(raw);
 

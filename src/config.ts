@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths';
 import type { QueryLimits } from './graphql/limits';
@@ -15,6 +16,8 @@ export interface Config {
   port: number;
   database: DatabaseSource;
   poolMax: number;
+  /** V8's old-generation growth after a full collection, in percent; 0 leaves V8's own (see main.ts). */
+  heapGrowingPercent: number;
   /** Bytes of document text cached for automatic persisted queries. */
   apqCacheBytes: number;
   /** Load the demo organizations and users when the database is empty (never in production). */
@@ -77,6 +80,24 @@ function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): bool
 }
 
 /** Reads the configuration from environment variables; every variable is listed in the README. */
+/**
+ * Request connections per instance: twice the cores plus one, at most 10. Requests beyond it wait
+ * for a connection in the pool's queue, holding nothing; more connections than the cores can serve
+ * only add requests halfway through, each holding its rows (memory, garbage collection) while
+ * PostgreSQL's backends take turns on the same cores. On the 2-core benchmark machine, 5 served
+ * the nested query about 20% faster than 10 (docs/performance.md).
+ */
+export function defaultPoolMax(cores = os.availableParallelism()): number {
+  return Math.min(10, 2 * cores + 1);
+}
+
+/**
+ * After a full collection V8 lets the old generation grow by up to 4x before the next one: with
+ * many requests in flight at that moment, the heap (and RSS) can reach several times what is live.
+ * 50% keeps it close to the live size for a little more collection work (docs/performance.md).
+ */
+export const DEFAULT_HEAP_GROWING_PERCENT = 50;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
   const production = nodeEnv === 'production';
@@ -100,7 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '127.0.0.1',
     port: intFrom(env, 'PORT', 4000, 0, 65535),
     database,
-    poolMax: intFrom(env, 'DB_POOL_MAX', 10, 1, 1000),
+    poolMax: intFrom(env, 'DB_POOL_MAX', defaultPoolMax(), 1, 1000),
+    heapGrowingPercent: intFrom(env, 'HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 1000),
     apqCacheBytes: intFrom(env, 'APQ_CACHE_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     seedDemo: !production && boolFrom(env, 'SEED_DEMO', true),
     migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', database.kind === 'embedded' || Boolean(env.DATABASE_OWNER_URL)),

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import v8 from 'node:v8';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
@@ -7,6 +8,8 @@ import { DEMO_PASSWORD, DEMO_USERS } from '../db/seed/demo';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // Read by V8 at every full collection, so setting it now (before the load) is enough.
+  if (config.heapGrowingPercent > 0) v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   const server = await startServer(config, logger);
 
   const lines = [`tenantql is serving GraphQL at ${server.url}`, `GraphiQL: ${server.url.replace(/\/graphql$/, '/graphiql')}`];

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, defaultPoolMax, loadConfig } from '../src/config';
 import { PROJECT_ROOT } from '../src/paths';
 
 describe('configuration', () => {
@@ -28,6 +28,18 @@ describe('configuration', () => {
     expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2500', METRICS_TOKEN: 'scrape-me' })).toMatchObject({ shutdownTimeoutMs: 2500, metricsToken: 'scrape-me' });
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '-1' })).toThrow(/SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 600000/);
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT_MS/);
+  });
+
+  it('sizes the request pool by the cores (2 per core plus 1, at most 10) unless DB_POOL_MAX says otherwise', () => {
+    expect([1, 2, 4, 8].map((cores) => defaultPoolMax(cores))).toEqual([3, 5, 9, 10]);
+    expect(loadConfig({}).poolMax).toBe(defaultPoolMax());
+    expect(loadConfig({ DB_POOL_MAX: '25' }).poolMax).toBe(25);
+  });
+
+  it('lets the heap grow 50% after a full collection unless HEAP_GROWING_PERCENT says otherwise (0: V8 decides)', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(50);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
   });
 
   it('names the variable when a value is invalid', () => {

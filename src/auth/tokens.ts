@@ -19,6 +19,9 @@ export interface TokenSettings {
 let joseModule: Promise<typeof import('jose', { with: { 'resolution-mode': 'import' } })> | undefined;
 const jose = () => (joseModule ??= import('jose'));
 
+/** How many verified tokens are remembered (a few hundred bytes each). */
+const VERIFIED_TOKENS = 10_000;
+
 /** The one algorithm we sign with and the only one we accept. */
 const ALGORITHM = 'HS256';
 
@@ -36,6 +39,13 @@ export class TokenService {
   private readonly key: Uint8Array;
   /** The key imported once for verifying (jose would import the bytes again on every request). */
   private verifyKey: Promise<webcrypto.CryptoKey> | undefined;
+  /**
+   * Tokens whose signature and claims were verified, by their whole text, with their expiry: a
+   * client sends the same token with every request until it expires, and checking it again cost
+   * as much as a small query. Whether the session is still valid is the database's question on
+   * every request (app.session_is_valid), so this remembers nothing that can be revoked.
+   */
+  private readonly verified = new Map<string, { claims: AccessTokenClaims; expiresAtMs: number }>();
 
   constructor(private readonly settings: TokenSettings) {
     this.key = new TextEncoder().encode(settings.secret);
@@ -59,6 +69,11 @@ export class TokenService {
   }
 
   async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (Date.now() < known.expiresAtMs) return known.claims;
+      this.verified.delete(token);
+    }
     const { jwtVerify } = await jose();
     let payload: JWTPayload;
     try {
@@ -77,6 +92,10 @@ export class TokenService {
     if (!isUuid(payload.sub) || !isUuid(payload.org) || !isUuid(payload.sid)) {
       throw new InvalidTokenError('invalid access token claims');
     }
-    return { userId: payload.sub, organizationId: payload.org, sessionId: payload.sid };
+    const claims = { userId: payload.sub, organizationId: payload.org, sessionId: payload.sid };
+    // Oldest first out (Map keeps insertion order); jose has checked that exp is a number in the future.
+    if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { claims, expiresAtMs: payload.exp! * 1000 });
+    return claims;
   }
 }
