@@ -302,7 +302,7 @@ async function main(): Promise<void> {
       },
       settings: {
         connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, nodeFlags: NODE_FLAGS.join(' '),
-        dbPoolMax: 10, postgres: 'embedded, fsync=off, synchronous_commit=off, full_page_writes=off',
+        dbPoolMax: Number(POOL_MAX), postgres: 'embedded, fsync=off, synchronous_commit=off, full_page_writes=off',
       },
       datasets: Object.fromEntries(datasets.map((d) => [d.name, { ...d.size, tasks: taskCount(d.size), seedSeconds: seedSeconds[d.name] }])),
       results,
@@ -357,7 +357,7 @@ function table(results: Summary[], machine: { cpu: string; cores: number; node: 
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines = rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  return `\n${machine.cores} x ${machine.cpu}, node ${machine.node}, PostgreSQL ${machine.postgres}, ${CONNECTIONS} connections, ${DURATION} s each\n${lines.join('\n')}\n`;
+  return `\n${machine.cores} x ${machine.cpu}, node ${machine.node}, PostgreSQL ${machine.postgres}, ${CONNECTIONS} connections, pool of ${POOL_MAX}, ${DURATION} s each\n${lines.join('\n')}\n`;
 }
 
 main().catch((error) => {
