@@ -21,7 +21,7 @@ import { NESTED_QUERY, TASK_PAGE_QUERY } from './scenarios';
  *   npm run bench:cpu      (about 2 minutes: the 10,000-task dataset, both servers)
  *
  * Env: CPU_REQUESTS (default 200 per measurement), CPU_CONCURRENCY (16), BENCH_NODE_FLAGS,
- * CPU_SERVERS=tenantql,raw, CPU_SCENARIOS=nested,taskPage, CPU_PROF=1 (tenantql writes a
+ * BENCH_POOL_MAX, CPU_SERVERS=tenantql,raw, CPU_SCENARIOS=nested,taskPage, CPU_PROF=1 (tenantql writes a
  * --cpu-prof profile to .data/bench-profiles/), CPU_QUERIES=<file> (a JSON array of other
  * queries to measure on tenantql alone, e.g. the nested query cut down field by field).
  */
@@ -30,7 +30,7 @@ const env = process.env;
 const REQUESTS = Number(env.CPU_REQUESTS || 200);
 const CONCURRENCY = Number(env.CPU_CONCURRENCY || 16);
 /** Database connections of each server: tenantql's default on this machine, as in the benchmark. */
-const POOL_MAX = String(defaultPoolMax());
+const POOL_MAX = String(Number(env.BENCH_POOL_MAX || defaultPoolMax()));
 const NODE_FLAGS = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const SERVERS = (env.CPU_SERVERS || 'tenantql,raw').split(',');
 const SCENARIOS = (env.CPU_SCENARIOS || 'nested,taskPage').split(',');

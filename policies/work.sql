@@ -33,7 +33,7 @@ create policy "the activity trigger records changes" on task_activity
 
 -- Private projects: besides the tenant, the app role sees a private project, and everything in
 -- it, only as a member of the project or with projects:read_private. app.hidden_project_ids()
--- (tenantql_auth) lists the ones to hide, once per statement.
+-- (tenantql_auth) lists the ones to hide, once per transaction (migration 0015).
 grant select (organization_id, id, visibility) on projects to tenantql_auth;
 grant select (organization_id, project_id, user_id) on project_members to tenantql_auth;
 drop policy if exists "the private-project check reads projects" on projects;

@@ -79,7 +79,6 @@ function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): bool
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
-/** Reads the configuration from environment variables; every variable is listed in the README. */
 /**
  * Request connections per instance: twice the cores plus one, at most 10. Requests beyond it wait
  * for a connection in the pool's queue, holding nothing; more connections than the cores can serve
@@ -98,6 +97,7 @@ export function defaultPoolMax(cores = os.availableParallelism()): number {
  */
 export const DEFAULT_HEAP_GROWING_PERCENT = 50;
 
+/** Reads the configuration from environment variables; every variable is listed in the README. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
   const production = nodeEnv === 'production';

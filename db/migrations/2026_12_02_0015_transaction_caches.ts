@@ -16,11 +16,15 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
-    -- The key a cached answer is kept under: the context it was computed in.
+    -- The key a cached answer is kept under: the context it was computed in (unset and empty
+    -- settings both count as empty). Not the database role: tenantql_app (the opening round trip)
+    -- and tenantql_auth (inside hidden_project_ids) get the same answer, because every query in
+    -- these functions filters by the organization and user explicitly.
     create function app.cache_context() returns text
       language sql stable
-      as $$ select concat_ws('|', current_setting('app.current_org_id', true), current_setting('app.current_user_id', true),
-                             current_setting('app.current_api_key_id', true)) || '=' $$;
+      as $$ select format('%s|%s|%s=', coalesce(current_setting('app.current_org_id', true), ''),
+                          coalesce(current_setting('app.current_user_id', true), ''),
+                          coalesce(current_setting('app.current_api_key_id', true), '')) $$;
 
     create or replace function app.current_permissions() returns text[]
       language plpgsql stable

@@ -92,7 +92,8 @@ export class TokenService {
     if (!isUuid(payload.sub) || !isUuid(payload.org) || !isUuid(payload.sid)) {
       throw new InvalidTokenError('invalid access token claims');
     }
-    const claims = { userId: payload.sub, organizationId: payload.org, sessionId: payload.sid };
+    // Frozen: every request presenting this token gets this object.
+    const claims: AccessTokenClaims = Object.freeze({ userId: payload.sub, organizationId: payload.org, sessionId: payload.sid });
     // Oldest first out (Map keeps insertion order); jose has checked that exp is a number in the future.
     if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, { claims, expiresAtMs: payload.exp! * 1000 });

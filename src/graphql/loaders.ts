@@ -54,7 +54,9 @@ export class Loaders {
    * relations. Every caller of the same tick shares one answer: each distinct key is loaded once
    * (in the loader's usual batch) and one map answers them all. Fifty task lists asking for their
    * assignees then cost fifty awaits, not a thousand loads and fifty `Promise.all`s over mostly the
-   * same users. Rejects when any key's load fails.
+   * same users. Keys are compared as Map keys (ids: strings). One failed load rejects every
+   * caller of the join, as one failed batch fails every list of a level.
+   * Callers must not run under fake timers that fake `process.nextTick`.
    *
    * @example
    * const users = await ctx.loaders.loadJoined(userById, assigneeIds);

@@ -1,6 +1,8 @@
+import crypto from 'node:crypto';
 import type pg from 'pg';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
-import { addMember, createOrganization, createProject, createUser } from '../support/factories';
+import { addMember, createOrganization, createProject, createRole, createUser } from '../support/factories';
+import { withTenant } from '../../src/db/database';
 
 /**
  * Migration 0015: the caller's permissions and hidden private projects are computed once per
@@ -15,6 +17,7 @@ describe('per-transaction caches of permissions and hidden projects', () => {
   let memberId: string;
   let privateProjectId: string;
   let publicProjectId: string;
+  let keyId: string;
 
   beforeAll(async () => {
     app = testPool('app');
@@ -25,6 +28,11 @@ describe('per-transaction caches of permissions and hidden projects', () => {
     await addMember(db, orgId, memberId, { role: 'member' });
     privateProjectId = (await createProject(db, orgId, ownerId, { visibility: 'private' })).id;
     publicProjectId = (await createProject(db, orgId, ownerId)).id;
+    // An API key the member created, asking for more than the member holds.
+    keyId = (await withTenant(db, { organizationId: orgId, userId: memberId }, (trx) => trx.insertInto('api_keys').values({
+      organization_id: orgId, name: 'cache test key', prefix: `tq_${crypto.randomBytes(4).toString('hex')}`,
+      secret_hash: crypto.randomBytes(32).toString('hex'), permissions: ['projects:read', 'projects:read_private'],
+    }).returning('id').executeTakeFirstOrThrow())).id;
   });
 
   afterAll(closeTestPools);
@@ -102,6 +110,37 @@ describe('per-transaction caches of permissions and hidden projects', () => {
       expect(await sees(client, publicProjectId)).toBe(true);
       await client.query('delete from project_members where project_id = $1 and user_id = $2', [publicProjectId, memberId]);
       expect(await sees(client, publicProjectId)).toBe(false);
+      expect(await sees(client, privateProjectId)).toBe(false);
+    });
+  });
+
+  it("answers for an API key (its own permissions within its creator's), and for a user again after it", async () => {
+    await inTransaction(async (client) => {
+      const asKey = () => client.query("select set_config('app.current_org_id', $1, true), set_config('app.current_user_id', '', true), set_config('app.current_api_key_id', $2, true)", [orgId, keyId]);
+      await asKey();
+      expect(await permissions(client)).toEqual(['projects:read']);
+      expect(await sees(client, privateProjectId)).toBe(false);
+      await actAs(client, ownerId);
+      expect(await sees(client, privateProjectId)).toBe(true);
+      await asKey();
+      expect(await sees(client, privateProjectId)).toBe(false);
+      // The creator becomes an admin: the key may now use the read_private it asked for.
+      await client.query("update memberships set role = 'admin' where organization_id = $1 and user_id = $2", [orgId, memberId]);
+      expect(await permissions(client)).toEqual(['projects:read', 'projects:read_private']);
+      expect(await sees(client, privateProjectId)).toBe(true);
+    });
+  });
+
+  it("sees a custom role's grants changed earlier in the same transaction", async () => {
+    const role = await createRole(db, orgId, ['projects:read']);
+    await inTransaction(async (client) => {
+      await actAs(client, memberId);
+      const updated = await client.query("update memberships set role = 'viewer', custom_role_id = $3 where organization_id = $1 and user_id = $2", [orgId, memberId, role.id]);
+      expect(updated.rowCount).toBe(1);
+      expect(await sees(client, privateProjectId)).toBe(false);
+      await client.query("insert into role_permissions (organization_id, role_id, permission) values ($1, $2, 'projects:read_private')", [orgId, role.id]);
+      expect(await sees(client, privateProjectId)).toBe(true);
+      await client.query("delete from role_permissions where organization_id = $1 and role_id = $2 and permission = 'projects:read_private'", [orgId, role.id]);
       expect(await sees(client, privateProjectId)).toBe(false);
     });
   });
