@@ -20,11 +20,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- settings both count as empty). Not the database role: tenantql_app (the opening round trip)
     -- and tenantql_auth (inside hidden_project_ids) get the same answer, because every query in
     -- these functions filters by the organization and user explicitly.
+    -- The two cached functions below check and store their answer inline, with no helper
+    -- function per call: per-statement function calls are the cost this migration removes.
     create function app.cache_context() returns text
       language sql stable
       as $$ select format('%s|%s|%s=', coalesce(current_setting('app.current_org_id', true), ''),
                           coalesce(current_setting('app.current_user_id', true), ''),
                           coalesce(current_setting('app.current_api_key_id', true), '')) $$;
+
+    -- Statement trigger: forgets the answers kept in the settings named by its arguments.
+    create function app.forget_answers() returns trigger
+      language plpgsql
+      as $$
+        begin
+          for i in 0 .. tg_nargs - 1 loop
+            perform set_config(tg_argv[i], '', true);
+          end loop;
+          return null;
+        end
+      $$;
 
     create or replace function app.current_permissions() returns text[]
       language plpgsql stable
@@ -50,39 +64,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         end
       $$;
 
-    create function app.forget_permissions() returns trigger
-      language plpgsql
-      as $$
-        begin
-          perform set_config('app.cached_permissions', '', true);
-          perform set_config('app.cached_hidden_project_ids', '', true);
-          return null;
-        end
-      $$;
-
-    create function app.forget_hidden_projects() returns trigger
-      language plpgsql
-      as $$
-        begin
-          perform set_config('app.cached_hidden_project_ids', '', true);
-          return null;
-        end
-      $$;
-
     create trigger memberships_forget_permissions after insert or update or delete or truncate on memberships
-      for each statement execute function app.forget_permissions();
+      for each statement execute function app.forget_answers('app.cached_permissions', 'app.cached_hidden_project_ids');
     create trigger roles_forget_permissions after insert or update or delete or truncate on roles
-      for each statement execute function app.forget_permissions();
+      for each statement execute function app.forget_answers('app.cached_permissions', 'app.cached_hidden_project_ids');
     create trigger role_permissions_forget_permissions after insert or update or delete or truncate on role_permissions
-      for each statement execute function app.forget_permissions();
+      for each statement execute function app.forget_answers('app.cached_permissions', 'app.cached_hidden_project_ids');
     create trigger built_in_role_permissions_forget_permissions after insert or update or delete or truncate on built_in_role_permissions
-      for each statement execute function app.forget_permissions();
+      for each statement execute function app.forget_answers('app.cached_permissions', 'app.cached_hidden_project_ids');
     create trigger api_keys_forget_permissions after insert or update or delete or truncate on api_keys
-      for each statement execute function app.forget_permissions();
+      for each statement execute function app.forget_answers('app.cached_permissions', 'app.cached_hidden_project_ids');
     create trigger projects_forget_hidden after insert or update or delete or truncate on projects
-      for each statement execute function app.forget_hidden_projects();
+      for each statement execute function app.forget_answers('app.cached_hidden_project_ids');
     create trigger project_members_forget_hidden after insert or update or delete or truncate on project_members
-      for each statement execute function app.forget_hidden_projects();
+      for each statement execute function app.forget_answers('app.cached_hidden_project_ids');
   `.execute(db);
   await asAuthRole(db, sql`
     create or replace function app.hidden_project_ids() returns uuid[]
@@ -141,8 +136,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop trigger api_keys_forget_permissions on api_keys;
     drop trigger projects_forget_hidden on projects;
     drop trigger project_members_forget_hidden on project_members;
-    drop function app.forget_permissions();
-    drop function app.forget_hidden_projects();
+    drop function app.forget_answers();
 
     create or replace function app.current_permissions() returns text[]
       language sql stable
