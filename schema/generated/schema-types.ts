@@ -411,6 +411,8 @@ export type Membership = {
   endedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['UUID']['output'];
   joinedAt: Scalars['DateTime']['output'];
+  /** When the member last signed in to this organization (null: not since this was recorded). */
+  lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   role: MembershipRole;
   status: MembershipStatus;
   user: User;
@@ -1857,6 +1859,7 @@ export type User = {
   id: Scalars['UUID']['output'];
   /** Preferred language (BCP 47), e.g. en or pt-BR. */
   language: Scalars['String']['output'];
+  /** The last sign-in to any organization; only for the user themselves (see Membership.lastLoginAt). */
   lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   lastName: Scalars['String']['output'];
   /** First and last name, or the username when both are empty. */
