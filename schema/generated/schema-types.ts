@@ -405,7 +405,7 @@ export type MemberOrder =
 /** A user in an organization, with a role and a lifecycle status. */
 export type Membership = {
   __typename?: 'Membership';
-  /** The custom role, if any, held besides the built-in role. */
+  /** The custom role, if any, held besides the built-in role (needs roles:read). */
   customRole: Maybe<Role>;
   /** Set when the membership ended (a transfer, a departure). */
   endedAt: Maybe<Scalars['DateTime']['output']>;

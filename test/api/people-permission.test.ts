@@ -96,6 +96,19 @@ describe('users:read', () => {
     expect(await statements(without.secret)).toBe(await statements(withIt.secret));
   });
 
+  it('the same shape elsewhere: a custom role reached through a membership needs roles:read', async () => {
+    await superuser.query(`with r as (insert into roles (organization_id, name) values ($1, 'Treasurer') returning id)
+                           update memberships set custom_role_id = (select id from r) where organization_id = $1 and role = 'member'`, [orgId]);
+    const query = '{ organization { members { edges { node { role customRole { name } } } } } }';
+    const without = await key(['organizations:read', 'members:read']);
+    const refused = await app.gql(query, { token: without.secret });
+    expect(refused.body.errors?.map((e) => [e.extensions?.code, e.path?.at(-1)])).toContainEqual(['FORBIDDEN', 'customRole']);
+    expect(JSON.stringify(refused.body)).not.toContain('Treasurer');
+    const allowed = await app.gql(query, { token: (await key(['organizations:read', 'members:read', 'roles:read'])).secret });
+    expect(allowed.body.errors).toBeUndefined();
+    expect(JSON.stringify(allowed.body)).toContain('Treasurer');
+  });
+
   it('is kept by the database: without it a key sees no person in SQL either', async () => {
     const without = await key(['projects:read']);
     const withIt = await key(['projects:read', 'users:read']);
