@@ -60,7 +60,7 @@ drop policy if exists "users see themselves" on users;
 create policy "users see themselves" on users
   for select using (id = (select app.current_user_id()));
 
--- users:read (issue 13): an API key without it sees no person; the check runs once per statement.
+-- The people need users:read (without it a caller sees only themselves, an API key nobody); once per statement.
 drop policy if exists "members see the people of their organization" on users;
 create policy "members see the people of their organization" on users
   for select using ((select 'users:read' = any (app.current_permissions())) and exists (
