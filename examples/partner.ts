@@ -5,8 +5,9 @@
  *
  *   TENANTQL_URL=http://localhost:4000/graphql TENANTQL_API_KEY=tq_... npm run example:partner
  *
- * The key needs projects:read (and tasks:create to file a task, with
- * TENANTQL_CREATE_TASK=1). Create one as an owner with the `createApiKey` mutation.
+ * The key needs projects:read and users:read (PartnerTasks reads each task's assignee), and
+ * tasks:create to file a task (TENANTQL_CREATE_TASK=1). Create one as an owner with the
+ * `createApiKey` mutation.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {

@@ -60,9 +60,10 @@ drop policy if exists "users see themselves" on users;
 create policy "users see themselves" on users
   for select using (id = (select app.current_user_id()));
 
+-- The people need users:read (without it a caller sees only themselves, an API key nobody); once per statement.
 drop policy if exists "members see the people of their organization" on users;
 create policy "members see the people of their organization" on users
-  for select using (exists (
+  for select using ((select 'users:read' = any (app.current_permissions())) and exists (
     select 1 from memberships m
      where m.organization_id = (select app.current_org_id()) and m.user_id = users.id));
 
@@ -115,6 +116,7 @@ create policy "invitation functions read invitations" on invitations
 -- A user row has no organization: its changes are recorded in the organization the request acts
 -- for (none for an account outside any organization: sign-up alone, password reset).
 select app.audit_table('organizations', 'organization', '{"organizationColumn": "id"}');
-select app.audit_table('users', 'user', '{"organizationColumn": "", "redact": ["password_hash", "phone_number"], "ignore": ["last_login_at"]}');
-select app.audit_table('memberships', 'membership');
+-- Self-only columns (a "self-only:" column comment, app.self_only_columns) are left out of entries.
+select app.audit_table('users', 'user', '{"organizationColumn": "", "redact": ["password_hash"]}');
+select app.audit_table('memberships', 'membership', '{"ignore": ["last_login_at"]}');
 select app.audit_table('invitations', 'invitation', '{"redact": ["token_hash"]}');

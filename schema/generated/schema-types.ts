@@ -405,12 +405,14 @@ export type MemberOrder =
 /** A user in an organization, with a role and a lifecycle status. */
 export type Membership = {
   __typename?: 'Membership';
-  /** The custom role, if any, held besides the built-in role. */
+  /** The custom role, if any, held besides the built-in role (needs roles:read). */
   customRole: Maybe<Role>;
   /** Set when the membership ended (a transfer, a departure). */
   endedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['UUID']['output'];
   joinedAt: Scalars['DateTime']['output'];
+  /** When the member last signed in to this organization (null: not since this was recorded). */
+  lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   role: MembershipRole;
   status: MembershipStatus;
   user: User;
@@ -1857,6 +1859,7 @@ export type User = {
   id: Scalars['UUID']['output'];
   /** Preferred language (BCP 47), e.g. en or pt-BR. */
   language: Scalars['String']['output'];
+  /** The last sign-in to any organization; only for the user themselves (see Membership.lastLoginAt). */
   lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   lastName: Scalars['String']['output'];
   /** First and last name, or the username when both are empty. */

@@ -69,6 +69,8 @@ export interface MembershipsTable extends Stamped {
   joined_at: Generated<Date>;
   ended_at: Date | null;
   custom_role_id: string | null;
+  /** The member's last sign-in to this organization (app.record_sign_in). */
+  last_login_at: Date | null;
 }
 
 export interface OutboxTable extends Stamped {

@@ -177,12 +177,15 @@ describe('row-level security', () => {
   it("lets a tenant see its members' user rows and nobody else's", async () => {
     const insider = await createUser(db);
     const outsider = await createUser(db);
+    const colleague = await createUser(db);
     await addMember(db, orgA, insider.id);
+    await addMember(db, orgA, colleague.id);
     await addMember(db, orgB, outsider.id);
+    // (the people of an organization need users:read, which every built-in role holds)
     await actingAs(app, orgA, async (client) => {
-      const { rows } = await client.query('select id from users where id = any($1::uuid[])', [[insider.id, outsider.id]]);
-      expect(rows.map((r) => r.id)).toEqual([insider.id]);
-    });
+      const { rows } = await client.query('select id from users where id = any($1::uuid[]) order by id', [[insider.id, colleague.id, outsider.id]]);
+      expect(rows.map((r) => r.id)).toEqual([insider.id, colleague.id].sort());
+    }, colleague.id);
     // A user with no tenant sees only themselves.
     await actingAs(app, null, async (client) => {
       const { rows } = await client.query('select id from users');
@@ -202,12 +205,14 @@ describe('row-level security', () => {
 
   it('never lets the app role read password hashes', async () => {
     const member = await createUser(db);
+    const colleague = await createUser(db);
     await addMember(db, orgA, member.id);
+    await addMember(db, orgA, colleague.id);
     await actingAs(app, orgA, async (client) => {
       expect((await client.query('select email from users where id = $1', [member.id])).rowCount).toBe(1);
       await expectDenied(client, 'select password_hash from users');
       await expectDenied(client, 'select * from users');
-    });
+    }, colleague.id);
   });
 
   it('gives sign-in one account and at most the one organization it may enter, nothing more', async () => {

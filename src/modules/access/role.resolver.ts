@@ -60,7 +60,9 @@ export class OrganizationRolesResolver {
 
 @Resolver(() => Membership)
 export class MembershipRoleResolver {
-  @FieldResolver(() => Role, { nullable: true, description: 'The custom role, if any, held besides the built-in role.' })
+  // Roles are read with roles:read wherever they are reached (members:read alone used to show them here).
+  @Authorized('roles:read')
+  @FieldResolver(() => Role, { nullable: true, description: 'The custom role, if any, held besides the built-in role (needs roles:read).' })
   customRole(@Root() membership: Membership, @Ctx() ctx: Context): Promise<Role | null> | null {
     return membership.customRoleId ? ctx.loaders.use(roleById).load(membership.customRoleId) : null;
   }

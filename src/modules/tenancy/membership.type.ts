@@ -25,6 +25,9 @@ export class Membership {
   @Field(() => DateTimeResolver, { nullable: true, description: 'Set when the membership ended (a transfer, a departure).' })
   endedAt!: Date | null;
 
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the member last signed in to this organization (null: not since this was recorded).' })
+  lastLoginAt!: Date | null;
+
   static fromRow(row: MembershipRow): Membership {
     return Object.assign(new Membership(), {
       id: row.id,
@@ -35,6 +38,7 @@ export class Membership {
       status: row.status,
       joinedAt: row.joined_at,
       endedAt: row.ended_at,
+      lastLoginAt: row.last_login_at,
     });
   }
 }

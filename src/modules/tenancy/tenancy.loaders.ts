@@ -8,9 +8,25 @@ import type { MemberFilter } from './membership.input';
 import { Organization } from './organization.type';
 import { User } from './user.type';
 import { Membership } from './membership.type';
+import { ForbiddenError } from '../../graphql/errors';
+import { currentPermissions } from '../access/role.loaders';
 
-export const userById = defineLoader<string, User | null>('userById', async (db, ids) =>
-  byKey(ids, await findUsersByIds(db, ids), (row) => row.id, User.fromRow));
+/** Reading people needs users:read (the caller themselves excepted); see `userById`. */
+export const PEOPLE_PERMISSION = 'users:read';
+
+/**
+ * Users by id, as RLS shows them: the caller, and the people of the organization only with
+ * users:read. A user the caller may not read is a FORBIDDEN error on the field that asked for
+ * them (never a null, which would read as "nobody"); the permission is looked at once per batch,
+ * and only when a row is missing, so pages of visible people pay nothing for it.
+ */
+export const userById = defineLoader<string, User | null>('userById', async (db, ids, request) => {
+  const users = byKey(ids, await findUsersByIds(db, ids), (row) => row.id, User.fromRow);
+  if (!users.includes(null)) return users;
+  if ((await currentPermissions(db, request)).includes(PEOPLE_PERMISSION)) return users;
+  // DataLoader rejects the load of a key whose value is an Error.
+  return users.map((user) => user ?? new ForbiddenError(`Reading people needs the ${PEOPLE_PERMISSION} permission`)) as (User | null)[];
+});
 
 export const organizationById = defineLoader<string, Organization | null>('organizationById', async (db, ids) =>
   byKey(ids, await findOrganizationsByIds(db, ids), (row) => row.id, Organization.fromRow));

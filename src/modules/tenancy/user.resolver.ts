@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
-import { JSONObjectResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { Context } from '../../graphql/context';
 import { UpdateProfileInput } from './user.input';
 import { User } from './user.type';
@@ -21,11 +21,24 @@ export class UserResolver {
 
   @FieldResolver(() => JSONObjectResolver, { nullable: true, description: 'Only for the user themselves; null for anyone else.' })
   notificationPreferences(@Root() user: User, @Ctx() ctx: Context): Record<string, unknown> | null {
-    return ctx.viewer?.userId === user.id ? user.notificationPreferences : null;
+    return selfOnly(ctx, user, user.notificationPreferences);
   }
 
   @FieldResolver(() => Boolean, { nullable: true, description: 'Whether a phone number is on file (it is never returned); only for the user themselves.' })
   hasPhoneNumber(@Root() user: User, @Ctx() ctx: Context): boolean | null {
-    return ctx.viewer?.userId === user.id ? user.phoneNumberCiphertext !== null : null;
+    return selfOnly(ctx, user, user.phoneNumberCiphertext !== null);
   }
+
+  @FieldResolver(() => DateTimeResolver, {
+    nullable: true,
+    description: 'The last sign-in to any organization; only for the user themselves (see Membership.lastLoginAt).',
+  })
+  lastLoginAt(@Root() user: User, @Ctx() ctx: Context): Date | null {
+    return selfOnly(ctx, user, user.lastLoginAt);
+  }
+}
+
+/** A SELF_ONLY_FIELDS value: shown to the user it belongs to, null for anyone else (other members, API keys). */
+function selfOnly<T>(ctx: Context, user: User, value: T): T | null {
+  return ctx.viewer?.userId === user.id ? value : null;
 }

@@ -3,6 +3,18 @@ import { DateTimeResolver, EmailAddressResolver, UUIDResolver } from 'graphql-sc
 import type { UserProfileRow, UserStatus } from '../../db/schema';
 import { UserStatusEnum } from './tenancy.enums';
 
+/**
+ * The `User` fields that only the user themselves sees (null for anyone else), with the column
+ * each one shows. Those columns are the ones the database declares self-only (a `self-only:`
+ * column comment, `app.self_only_columns('users')`), which the audit log leaves out of its
+ * entries; test/api/self-only-data.test.ts fails when the two lists differ.
+ */
+export const SELF_ONLY_FIELDS = {
+  notificationPreferences: 'notification_preferences',
+  hasPhoneNumber: 'phone_number',
+  lastLoginAt: 'last_login_at',
+} as const satisfies Record<string, keyof UserProfileRow>;
+
 @ObjectType({ description: 'A person. Visible to themselves and to the organizations they belong to.' })
 export class User {
   @Field(() => UUIDResolver)
@@ -23,9 +35,6 @@ export class User {
   @Field(() => UserStatusEnum)
   status!: UserStatus;
 
-  @Field(() => DateTimeResolver, { nullable: true })
-  lastLoginAt!: Date | null;
-
   @Field(() => DateTimeResolver)
   createdAt!: Date;
 
@@ -41,9 +50,10 @@ export class User {
   @Field({ description: 'Preferred language (BCP 47), e.g. en or pt-BR.' })
   language!: string;
 
-  /** Only the user themselves sees these (field resolvers in user.resolver.ts). */
+  /** Only the user themselves sees these (SELF_ONLY_FIELDS, resolved in user.resolver.ts). */
   notificationPreferences!: Record<string, unknown>;
   phoneNumberCiphertext!: string | null;
+  lastLoginAt!: Date | null;
 
   // Computed once per row (a plain field: a thousand tasks' assignees read it without a resolver call).
   @Field({ description: 'First and last name, or the username when both are empty.' })

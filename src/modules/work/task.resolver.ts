@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted, hasPermission } from '../../graphql/auth-checker';
-import { NotFoundError } from '../../graphql/errors';
+import { ForbiddenError, NotFoundError } from '../../graphql/errors';
 import { selects } from '../../graphql/selection';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
@@ -43,8 +43,12 @@ export async function withAssignees(ctx: Context, info: GraphQLResolveInfo, conn
     for (const { node } of connection.edges) node.assignee = null;
     return connection;
   }
-  // A failed batch fails the list.
-  const users = await ctx.loaders.loadJoined(userById, ids);
+  // A failed batch fails the list; a refused one (no users:read) fails each assignee field instead, as everywhere else.
+  const users = await ctx.loaders.loadJoined(userById, ids).catch((error: unknown) => {
+    if (error instanceof ForbiddenError) return null;
+    throw error;
+  });
+  if (!users) return connection;
   for (const { node } of connection.edges) node.assignee = node.assigneeId ? users.get(node.assigneeId) ?? null : null;
   return connection;
 }
