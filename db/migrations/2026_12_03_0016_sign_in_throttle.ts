@@ -1,0 +1,173 @@
+import { sql, type Kysely } from 'kysely';
+import { handToAuthRole } from './helpers';
+
+/**
+ * The sign-in throttle, second version (issue 13, items 1 and 10).
+ *
+ * Before, an attempt was counted before the password was checked and a success took it back
+ * inside the request transaction: the request then held the counter rows' locks until it
+ * committed, so a second password check in the same request waited for itself on another
+ * connection; attempts of correct passwords locked the account; and anyone who knew an email
+ * could keep its account locked.
+ *
+ * Now a check is two short transactions of its own, and neither holds a lock past its COMMIT:
+ * `app.reserve_sign_in_attempt` takes a slot (checks run at most `limit - failures` at once, so
+ * parallel guesses cannot overtake the count) and `app.finish_sign_in_attempt` gives it back,
+ * counting a failure or, for an account, clearing its failures on success. Only failures count.
+ * Past `limit` failures a key is locked for a time that doubles with each further failure (1 s,
+ * 2 s, 4 s, ... up to the lock setting), so a typo costs seconds and guessing slows to one try
+ * per lock. Failures are forgotten after a quiet window. The caller decides which keys a check
+ * counts against: a client holding a live session of the account (`app.live_session_family`)
+ * is counted under that session's key instead of the account's, so a stranger's failures do not
+ * lock it out.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    alter table sign_in_throttle
+      add column in_flight integer not null default 0 check (in_flight >= 0),
+      add column in_flight_since timestamptz,
+      add column last_failure_at timestamptz,
+      add constraint sign_in_throttle_failures check (failures >= 0);
+
+    drop function app.begin_sign_in_attempt(text[], integer[], interval, interval);
+    drop function app.end_sign_in_attempt(text[]);
+
+    -- Takes a check slot on every key, or on none: false while any key is locked or has as many
+    -- checks running as it has failures left (at least one). Slots older than a minute belong to a
+    -- check that never finished (a crashed process) and are dropped.
+    create function app.reserve_sign_in_attempt(p_keys text[], p_limits integer[], p_window interval)
+      returns boolean
+      language plpgsql volatile security definer set search_path = ''
+      as $$
+      declare
+        k record;
+        t public.sign_in_throttle;
+      begin
+        -- Lock and check every key first (in key order, so two checks never wait for each other
+        -- crosswise), then take the slots: all or nothing.
+        for k in select * from unnest(p_keys, p_limits) as u(key, lim) order by 1 loop
+          insert into public.sign_in_throttle (key) values (k.key) on conflict (key) do nothing;
+          select * into t from public.sign_in_throttle where key = k.key for update;
+          if t.in_flight_since < now() - interval '1 minute' then
+            t.in_flight := 0;
+          end if;
+          if greatest(t.last_failure_at, t.locked_until) < now() - p_window then
+            t.failures := 0;
+          end if;
+          if t.locked_until > now() or t.in_flight >= greatest(1, k.lim - t.failures) then
+            return false;
+          end if;
+        end loop;
+        update public.sign_in_throttle r
+           set in_flight = case when r.in_flight_since < now() - interval '1 minute' then 1 else r.in_flight + 1 end,
+               in_flight_since = now(),
+               failures = case when greatest(r.last_failure_at, r.locked_until) < now() - p_window then 0 else r.failures end
+         where r.key = any(p_keys);
+        return true;
+      end
+      $$;
+
+    -- Gives the slots back. A failure (p_failed true) counts against every key and, past a key's
+    -- limit, locks it for 2^(failures - limit) seconds, at most p_lock. A success (false) clears
+    -- an account's (or a session's) failures; an address keeps its count. Null only gives the
+    -- slots back (the check itself failed, e.g. the database was unavailable).
+    create function app.finish_sign_in_attempt(p_keys text[], p_limits integer[], p_failed boolean, p_lock interval)
+      returns void
+      language plpgsql volatile security definer set search_path = ''
+      as $$
+      declare
+        k record;
+      begin
+        for k in select * from unnest(p_keys, p_limits) as u(key, lim) order by 1 loop
+          update public.sign_in_throttle t
+             set in_flight = greatest(t.in_flight - 1, 0),
+                 failures = case when p_failed then t.failures + 1
+                                 when p_failed is false and k.key not like 'ip:%' then 0
+                                 else t.failures end,
+                 last_failure_at = case when p_failed then now() else t.last_failure_at end,
+                 locked_until = case
+                   when p_failed and t.failures + 1 >= k.lim
+                     then now() + least(p_lock, make_interval(secs => power(2, least(t.failures + 1 - k.lim, 30))))
+                   when p_failed is false and k.key not like 'ip:%' then null
+                   else t.locked_until end
+           where t.key = k.key;
+        end loop;
+      end
+      $$;
+
+    -- The session (refresh-token family) a live refresh token of the active account with this
+    -- email belongs to; null for anything else. Spends nothing: it only proves the client holds it.
+    create function app.live_session_family(p_email text, p_token_hash text) returns uuid
+      language sql stable security definer set search_path = ''
+      as $$
+        select t.family_id
+          from public.auth_refresh_tokens t
+          join public.users u on u.id = t.user_id
+         where t.token_hash = p_token_hash and t.revoked_at is null and t.replaced_by_token_id is null
+           and t.expires_at > now() and lower(u.email) = lower(p_email) and u.status = 'active'
+      $$;
+  `.execute(db);
+  await handToAuthRole(db, {
+    'app.reserve_sign_in_attempt(text[], integer[], interval)': ['tenantql_app'],
+    'app.finish_sign_in_attempt(text[], integer[], boolean, interval)': ['tenantql_app'],
+    'app.live_session_family(text, text)': ['tenantql_app'],
+  });
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    drop function app.reserve_sign_in_attempt(text[], integer[], interval);
+    drop function app.finish_sign_in_attempt(text[], integer[], boolean, interval);
+    drop function app.live_session_family(text, text);
+    alter table sign_in_throttle
+      drop constraint sign_in_throttle_failures,
+      drop column in_flight, drop column in_flight_since, drop column last_failure_at;
+
+    -- Migration 0004's functions, as they were.
+    create function app.begin_sign_in_attempt(p_keys text[], p_limits integer[], p_window interval, p_lock interval)
+      returns boolean
+      language plpgsql volatile security definer set search_path = ''
+      as $$
+      declare
+        k record;
+        t public.sign_in_throttle;
+        allowed boolean := true;
+      begin
+        for k in select * from unnest(p_keys, p_limits) as u(key, lim) order by 1 loop
+          insert into public.sign_in_throttle (key) values (k.key) on conflict (key) do nothing;
+          select * into t from public.sign_in_throttle where key = k.key for update;
+          if t.locked_until > now() then
+            allowed := false;
+            continue;
+          end if;
+          if t.window_started_at < now() - p_window then
+            t.failures := 0;
+            t.window_started_at := now();
+          end if;
+          t.failures := t.failures + 1;
+          if t.failures >= k.lim then
+            t.locked_until := now() + p_lock;
+            t.failures := 0;
+            t.window_started_at := now();
+          end if;
+          update public.sign_in_throttle
+             set failures = t.failures, window_started_at = t.window_started_at, locked_until = t.locked_until
+           where key = k.key;
+        end loop;
+        return allowed;
+      end
+      $$;
+
+    create function app.end_sign_in_attempt(p_keys text[]) returns void
+      language sql volatile security definer set search_path = ''
+      as $$
+        update public.sign_in_throttle
+           set failures = case when key like 'account:%' then 0 else greatest(failures - 1, 0) end
+         where key = any(p_keys) and (locked_until is null or locked_until <= now())
+      $$;
+  `.execute(db);
+  await handToAuthRole(db, {
+    'app.begin_sign_in_attempt(text[], integer[], interval, interval)': ['tenantql_app'],
+    'app.end_sign_in_attempt(text[])': ['tenantql_app'],
+  });
+}
