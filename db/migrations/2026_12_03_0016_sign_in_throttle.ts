@@ -20,6 +20,10 @@ import { handToAuthRole } from './helpers';
  * counts against: a client holding a live session of the account (`app.live_session_family`)
  * is counted under that session's key instead of the account's, so a stranger's failures do not
  * lock it out.
+ *
+ * The same shape elsewhere: `app.authenticate_api_key` stamped a key's last use in an autocommit
+ * statement that waited for any request transaction holding the key's row; it now skips the
+ * stamp when the row is locked.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -106,6 +110,36 @@ export async function up(db: Kysely<unknown>): Promise<void> {
          where t.token_hash = p_token_hash and t.revoked_at is null and t.replaced_by_token_id is null
            and t.expires_at > now() and lower(u.email) = lower(p_email) and u.status = 'active'
       $$;
+
+    -- The same shape outside sign-in: authenticating an API key stamped last_used_at in an
+    -- autocommit statement on a request connection, and waited for any request transaction
+    -- holding the key's row (one updating or revoking it). The stamp is once-a-minute
+    -- bookkeeping: a locked row now skips it instead of holding the connection. (Only its owner
+    -- may replace it.)
+    grant create on schema app to tenantql_auth;
+    set local role tenantql_auth;
+    create or replace function app.authenticate_api_key(p_hash text)
+      returns table (organization_id uuid, api_key_id uuid, permissions text[])
+      language sql volatile security definer set search_path = ''
+      as $$
+        with found as (
+          select k.organization_id, k.id, k.permissions, k.last_used_at
+            from public.api_keys k
+           where k.secret_hash = p_hash and app.api_key_is_live(k.organization_id, k.created_by, k.revoked_at, k.expires_at)
+        ), free as (
+          select l.organization_id, l.id
+            from public.api_keys l join found f on l.organization_id = f.organization_id and l.id = f.id
+           where f.last_used_at is null or f.last_used_at < now() - interval '1 minute'
+             for update of l skip locked
+        ), stamped as (
+          update public.api_keys k set last_used_at = now()
+            from free
+           where k.organization_id = free.organization_id and k.id = free.id
+        )
+        select organization_id, id, permissions from found
+      $$;
+    reset role;
+    revoke create on schema app from tenantql_auth;
   `.execute(db);
   await handToAuthRole(db, {
     'app.reserve_sign_in_attempt(text[], integer[], interval)': ['tenantql_app'],
@@ -122,6 +156,28 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     alter table sign_in_throttle
       drop constraint sign_in_throttle_failures,
       drop column in_flight, drop column in_flight_since, drop column last_failure_at;
+
+    -- Migration 0008's, as it was.
+    grant create on schema app to tenantql_auth;
+    set local role tenantql_auth;
+    create or replace function app.authenticate_api_key(p_hash text)
+      returns table (organization_id uuid, api_key_id uuid, permissions text[])
+      language sql volatile security definer set search_path = ''
+      as $$
+        with found as (
+          select k.organization_id, k.id, k.permissions, k.last_used_at
+            from public.api_keys k
+           where k.secret_hash = p_hash and app.api_key_is_live(k.organization_id, k.created_by, k.revoked_at, k.expires_at)
+        ), stamped as (
+          update public.api_keys k set last_used_at = now()
+            from found f
+           where k.organization_id = f.organization_id and k.id = f.id
+             and (f.last_used_at is null or f.last_used_at < now() - interval '1 minute')
+        )
+        select organization_id, id, permissions from found
+      $$;
+    reset role;
+    revoke create on schema app from tenantql_auth;
 
     -- Migration 0004's functions, as they were.
     create function app.begin_sign_in_attempt(p_keys text[], p_limits integer[], p_window interval, p_lock interval)

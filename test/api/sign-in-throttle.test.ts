@@ -21,7 +21,7 @@ async function timed<T>(work: Promise<T>): Promise<[T, number]> {
 
 describe('sign-in throttle', () => {
   const db = ownerDb();
-  const superuser = testPool('superuser', 2);
+  const superuser = testPool('superuser', 3);
   let app: TestApp;
   /** perAccount 3, as a stranger would meet it. */
   let strict: TestApp;
@@ -145,6 +145,32 @@ describe('sign-in throttle', () => {
       expect(res.body.errors?.[0]).toMatchObject({ path: ['refreshSession'], extensions: { code: 'TIMEOUT' } });
       // The failed mutation was rolled back: the session still works.
       expect((await app.gql('{ viewer { user { email } } }', { token: session.accessToken })).body.errors).toBeUndefined();
+    });
+  });
+
+  describe('the same shape elsewhere: bookkeeping that waited for a request transaction', () => {
+    it('authenticates an API key at once while a request transaction holds its row (the last-use stamp is skipped)', async () => {
+      const owner = await member();
+      const org = await createOrganization(db);
+      await addMember(db, org.id, owner.id, { role: 'owner' });
+      const token = await app.login(owner.email, TEST_PASSWORD, org.slug);
+      const created = await app.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
+        'mutation { createApiKey(input: { name: "partner", permissions: ["organizations:read"] }) { secret apiKey { id } } }', { token });
+      const { secret, apiKey } = created.body.data!.createApiKey;
+      const holder = await superuser.connect();
+      try {
+        await holder.query('begin');
+        await holder.query('select 1 from api_keys where id = $1 for update', [apiKey.id]); // as an updating request would
+        const [res, ms] = await timed(Promise.race([
+          app.gql<{ organization: { id: string } }>('{ organization { id } }', { token: secret }),
+          sleep(4_000).then(() => { throw new Error('authenticating the key waited for the row lock'); }),
+        ]));
+        expect(res.body.data?.organization.id).toBe(org.id);
+        expect(ms).toBeLessThan(1_500);
+      } finally {
+        await holder.query('rollback');
+        holder.release();
+      }
     });
   });
 
