@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import {
   GraphQLIncludeDirective, GraphQLSkipDirective, Kind, getDirectiveValues,
   type DirectiveNode, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField,
@@ -32,12 +33,22 @@ export interface FieldCost {
  */
 export const Cost = (cost: FieldCost): MethodDecorator & PropertyDecorator => Extensions({ cost });
 
-/** The declared cost of a field, if any. */
+/**
+ * The declared cost of a field, if any.
+ *
+ * @example
+ * costOf(schema.getMutationType()!.getFields().login); // { credential: true }
+ */
 export function costOf(field: GraphQLField<unknown, unknown> | undefined): FieldCost | undefined {
   return field?.extensions?.cost as FieldCost | undefined;
 }
 
-/** Every field of the schema's root types that declares a cost, as `Type.field` (for tests and docs). */
+/**
+ * Every field of the schema's root types that declares a cost, as `Type.field` (for tests and docs).
+ *
+ * @example
+ * costlyFields(schema).get('Mutation.requestPasswordReset'); // { mailTo: 'input.email' }
+ */
 export function costlyFields(schema: GraphQLSchema): Map<string, FieldCost> {
   const found = new Map<string, FieldCost>();
   for (const root of [schema.getQueryType(), schema.getMutationType()]) {
@@ -130,8 +141,9 @@ function mailTarget(field: CostlyField, viewerId: string | null, variables: Reco
   if (to === 'viewer') return viewerId ? `user:${viewerId}` : null;
   const [argument, ...path] = to.split('.');
   const value = valueAt(field.node.arguments?.find((a) => a.name.value === argument)?.value, path, variables);
-  // Not an address: its field refuses it before any mail is sent.
-  return typeof value === 'string' && value.length <= 254 ? `email:${value.trim().toLowerCase()}` : null;
+  // Not an address: its field refuses it before any mail is sent. Hashed: a bucket's key has one size.
+  if (typeof value !== 'string' || value.length > 254) return null;
+  return `email:${crypto.createHash('sha256').update(value.trim().toLowerCase()).digest('base64url')}`;
 }
 
 /**

@@ -99,7 +99,11 @@ export async function checkPassword<T>(
     if (failed) throw fail();
     return found!.value;
   } finally {
-    if (allowed) await ctx.db.standalone((own) => finishSignInAttempt(own, keys, failed, throttle.lockSeconds));
+    // Bookkeeping never changes the answer; a slot that is not given back lapses after a minute.
+    if (allowed) {
+      await ctx.db.standalone((own) => finishSignInAttempt(own, keys, failed, throttle.lockSeconds))
+        .catch((error: unknown) => ctx.log.warn({ err: error }, 'sign-in throttle: the attempt could not be recorded'));
+    }
   }
 }
 
