@@ -19,6 +19,8 @@ import { clientKey, type RateLimiter, type RateLimitKey } from '../http/rate-lim
 export interface FieldCost {
   /** It checks a credential (a password or a refresh token): an operation may hold one such field. */
   credential?: boolean;
+  /** It runs argon2 (verifies or hashes a password): what makes it costly when it sends no mail. */
+  argon2?: boolean;
   /** It mails someone: the argument path of the address (`input.email`), or `viewer` for the signed-in user. */
   mailTo?: string;
 }
@@ -27,7 +29,7 @@ export interface FieldCost {
  * Declares a field costly (see FieldCost); the field's `extensions.cost` in the schema.
  *
  * @example
- * @Cost({ credential: true })
+ * @Cost({ credential: true, argon2: true })
  * @Mutation(() => AuthPayload)
  * async login(...) {}
  */
@@ -37,7 +39,7 @@ export const Cost = (cost: FieldCost): MethodDecorator & PropertyDecorator => Ex
  * The declared cost of a field, if any.
  *
  * @example
- * costOf(schema.getMutationType()!.getFields().login); // { credential: true }
+ * costOf(schema.getMutationType()!.getFields().login); // { credential: true, argon2: true }
  */
 export function costOf(field: GraphQLField<unknown, unknown> | undefined): FieldCost | undefined {
   return field?.extensions?.cost as FieldCost | undefined;
@@ -84,7 +86,7 @@ function included(node: { directives?: readonly DirectiveNode[] }, variables: Re
  *
  * @example
  * costlyFieldsOf(schema, parse('mutation { a: login(...) { accessToken } b: login(...) { accessToken } }'));
- * // [{ label: 'a: login', cost: { credential: true }, ... }, { label: 'b: login', ... }]
+ * // [{ label: 'a: login', cost: { credential: true, argon2: true }, ... }, { label: 'b: login', ... }]
  */
 export function costlyFieldsOf(
   schema: GraphQLSchema, document: DocumentNode, operation?: OperationDefinitionNode, variables: Record<string, unknown> = {},

@@ -57,12 +57,12 @@ describe('costly fields (issue 13, item 4)', () => {
 
   it('are declared once, on the fields, and read from the schema', async () => {
     expect(Object.fromEntries(costlyFields(await createSchema()))).toEqual({
-      'Mutation.login': { credential: true },
+      'Mutation.login': { credential: true, argon2: true },
       'Mutation.refreshSession': { credential: true },
-      'Mutation.acceptInvitation': { credential: true },
-      'Mutation.changePassword': { credential: true },
-      'Mutation.signUp': { credential: true, mailTo: 'input.email' },
-      'Mutation.resetPassword': {},
+      'Mutation.acceptInvitation': { credential: true, argon2: true },
+      'Mutation.changePassword': { credential: true, argon2: true },
+      'Mutation.signUp': { credential: true, argon2: true, mailTo: 'input.email' },
+      'Mutation.resetPassword': { argon2: true },
       'Mutation.requestPasswordReset': { mailTo: 'input.email' },
       'Mutation.requestEmailVerification': { mailTo: 'viewer' },
       'Mutation.inviteMember': { mailTo: 'input.email' },

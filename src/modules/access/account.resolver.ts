@@ -30,7 +30,7 @@ const accepted = () => Object.assign(new AcceptedPayload(), { accepted: true });
 
 @Resolver()
 export class AccountResolver {
-  @Cost({ credential: true, mailTo: 'input.email' })
+  @Cost({ credential: true, argon2: true, mailTo: 'input.email' })
   @Mutation(() => SignUpPayload, { description: 'Creates an account (and optionally an organization it owns); a verification mail is sent.' })
   async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<SignUpPayload> {
     const { userId, session } = await accounts.signUp(ctx, input);
@@ -41,7 +41,7 @@ export class AccountResolver {
   }
 
   @Authorized()
-  @Cost({ credential: true })
+  @Cost({ credential: true, argon2: true })
   @Mutation(() => AcceptedPayload, { description: "Changes the signed-in user's password and ends their other sessions." })
   async changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: Context): Promise<AcceptedPayload> {
     await accounts.changePassword(ctx, input);
@@ -55,7 +55,7 @@ export class AccountResolver {
     return accepted();
   }
 
-  @Cost({})
+  @Cost({ argon2: true })
   @Mutation(() => AcceptedPayload, { description: 'Sets a new password with a reset token; ends every session of the account.' })
   async resetPassword(@Arg('input', () => ResetPasswordInput) input: ResetPasswordInput, @Ctx() ctx: Context): Promise<AcceptedPayload> {
     await accounts.resetPassword(ctx, input.token, input.newPassword);

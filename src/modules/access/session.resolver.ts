@@ -24,7 +24,7 @@ const signedOut = (sessionsEnded: number) => Object.assign(new SignOutPayload(),
 
 @Resolver()
 export class SessionResolver {
-  @Cost({ credential: true })
+  @Cost({ credential: true, argon2: true })
   @Mutation(() => AuthPayload, { description: 'Signs in with email and password; fails with UNAUTHENTICATED, never saying why.' })
   async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: Context): Promise<AuthPayload> {
     return authPayload(ctx, await sessions.login(ctx, input));
@@ -60,7 +60,7 @@ export class SessionResolver {
     return authPayload(ctx, await sessions.createOrganization(ctx, input));
   }
 
-  @Cost({ credential: true })
+  @Cost({ credential: true, argon2: true })
   @Mutation(() => AuthPayload, { description: 'Joins an organization with an invitation token and the invited account\'s password; starts a session there.' })
   async acceptInvitation(@Arg('input', () => AcceptInvitationInput) input: AcceptInvitationInput, @Ctx() ctx: Context): Promise<AuthPayload> {
     return authPayload(ctx, await sessions.acceptInvitation(ctx, input));
