@@ -2,7 +2,8 @@ import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { codeOf, startTestApp, type GqlResponse, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import type { RateLimitSettings } from '../../src/http/rate-limit';
-import { costlyFields } from '../../src/graphql/field-costs';
+import { parse } from 'graphql';
+import { costlyFields, costlyFieldsOf } from '../../src/graphql/field-costs';
 import { createSchema } from '../../src/graphql/schema';
 
 const SETTINGS: RateLimitSettings = {
@@ -67,6 +68,18 @@ describe('costly fields (issue 13, item 4)', () => {
       'Mutation.requestEmailVerification': { mailTo: 'viewer' },
       'Mutation.inviteMember': { mailTo: 'input.email' },
     });
+  });
+
+  it('are collected as execution runs them: aliases, fragments, @skip/@include, one field spread twice once', async () => {
+    const schema = await createSchema();
+    const labels = (document: string, variables: Record<string, unknown> = {}) =>
+      costlyFieldsOf(schema, parse(document), undefined, variables).map((f) => f.label);
+    const login = (alias: string, directive = '') => `${alias}: login(input: {email: "a@b.test", password: "x"}) ${directive} { accessToken }`;
+    expect(labels(`mutation ($s: Boolean!) { ${login('a', '@skip(if: $s)')} ${login('b')} }`, { s: true })).toEqual(['b: login']);
+    expect(labels(`mutation ($s: Boolean!) { ${login('a', '@include(if: $s)')} ${login('b')} }`, { s: true })).toEqual(['a: login', 'b: login']);
+    expect(labels(`mutation { ...F ...F ... on Mutation { ...F } } fragment F on Mutation { ${login('a')} }`)).toEqual(['a: login']);
+    expect(labels('mutation { logout { sessionsEnded } requestEmailVerification { accepted } }')).toEqual(['requestEmailVerification']);
+    expect(labels('{ viewer { user { id } } }')).toEqual([]);
   });
 
   it('are limited per client address whatever token is sent: a valid token does not move them to the organization', async () => {
