@@ -37,8 +37,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     drop function app.end_sign_in_attempt(text[]);
 
     -- Takes a check slot on every key, or on none: false while any key is locked or has as many
-    -- checks running as it has failures left (at least one). Slots older than a minute belong to a
-    -- check that never finished (a crashed process) and are dropped.
+    -- checks running as it has failures left (at least one). Slots of a key whose last check began
+    -- over a minute ago belong to checks that never finished (a crashed process) and are dropped.
     create function app.reserve_sign_in_attempt(p_keys text[], p_limits integer[], p_window interval)
       returns boolean
       language plpgsql volatile security definer set search_path = ''
