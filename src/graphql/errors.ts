@@ -123,6 +123,20 @@ export function oneCredentialCheck(fields: string[]): GraphQLError {
 }
 
 /**
+ * The refusal of an operation whose `runsFirst` field (refreshSession) comes after another field:
+ * BAD_REQUEST, HTTP 400, before it runs. The fields before it could hold, until the request
+ * commits, the rows its own short transaction needs.
+ *
+ * @example
+ * throw mustRunFirst('refreshSession');
+ */
+export function mustRunFirst(field: string): GraphQLError {
+  return new GraphQLError(`${field} must be the first field of its operation (the fields before it may hold the session rows it needs): send it first or in a request of its own`, {
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+  });
+}
+
+/**
  * Turns a violation of one of the named constraints into a client error naming the field:
  * unique (23505) and exclusion (23P01) violations become CONFLICT; foreign-key (23503) and check
  * (23514) violations, including the named rules that triggers raise, become BAD_USER_INPUT.

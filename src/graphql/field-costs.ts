@@ -7,7 +7,7 @@ import {
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Extensions } from 'type-graphql';
 import type { Context } from './context';
-import { oneCredentialCheck, rateLimited } from './errors';
+import { mustRunFirst, oneCredentialCheck, rateLimited } from './errors';
 import { clientKey, type RateLimiter, type RateLimitKey } from '../http/rate-limit';
 
 /**
@@ -21,6 +21,11 @@ export interface FieldCost {
   credential?: boolean;
   /** It runs argon2 (verifies or hashes a password): what makes it costly when it sends no mail. */
   argon2?: boolean;
+  /**
+   * Its standalone work needs rows that earlier fields of the same operation may hold until the
+   * request commits (refresh tokens a `logout` revoked): it must be the operation's first field.
+   */
+  runsFirst?: boolean;
   /** It mails someone: the argument path of the address (`input.email`), or `viewer` for the signed-in user. */
   mailTo?: string;
 }
@@ -66,6 +71,8 @@ export function costlyFields(schema: GraphQLSchema): Map<string, FieldCost> {
 export interface CostlyField {
   /** `alias: name`, or the name. */
   label: string;
+  /** Its place among the operation's root fields (response keys), from 0: the order they run in. */
+  position: number;
   cost: FieldCost;
   node: FieldNode;
 }
@@ -100,16 +107,17 @@ export function costlyFieldsOf(
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const byKey = new Map<string, CostlyField>();
+  const keys = new Set<string>();
   const visited = new Set<string>();
   const collect = (selectionSet: SelectionSetNode) => {
     for (const selection of selectionSet.selections) {
       if (!included(selection, variables)) continue;
       if (selection.kind === Kind.FIELD) {
         const key = selection.alias?.value ?? selection.name.value;
+        if (keys.has(key)) continue;
         const cost = costOf(root.getFields()[selection.name.value]);
-        if (cost && !byKey.has(key)) {
-          byKey.set(key, { label: selection.alias ? `${key}: ${selection.name.value}` : key, cost, node: selection });
-        }
+        if (cost) byKey.set(key, { label: selection.alias ? `${key}: ${selection.name.value}` : key, position: keys.size, cost, node: selection });
+        keys.add(key);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         collect(selection.selectionSet);
       } else if (!visited.has(selection.name.value)) {
@@ -149,7 +157,8 @@ function mailTarget(field: CostlyField, viewerId: string | null, variables: Reco
 }
 
 /**
- * Refuses, before execution, an operation with more than one credential check (QUERY_TOO_COMPLEX),
+ * Refuses, before execution, an operation with more than one credential check (QUERY_TOO_COMPLEX)
+ * or with a `runsFirst` field after another one (BAD_REQUEST),
  * then charges every costly field to the rate limits (RATE_LIMITED, 429 + Retry-After): one token
  * of the client address's `costly` bucket each, and one of the target's `mail` bucket for each
  * mail. Runs in `didResolveOperation` (the operation and its variables are known) and throws
@@ -169,6 +178,8 @@ export function createFieldCostPlugin(limiter: RateLimiter | null): ApolloServer
           const fields = costlyFieldsOf(schema, document, operation, variables);
           const credentials = fields.filter((f) => f.cost.credential);
           if (credentials.length > 1) throw oneCredentialCheck(credentials.map((f) => f.label));
+          const late = fields.find((f) => f.cost.runsFirst && f.position > 0);
+          if (late) throw mustRunFirst(late.label);
           if (limiter && fields.length) {
             const address = clientKey(contextValue.ip);
             const keys: RateLimitKey[] = [];

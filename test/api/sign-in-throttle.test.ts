@@ -141,19 +141,47 @@ describe('sign-in throttle', () => {
       expect(settings).toEqual({ lock: `${STANDALONE_LOCK_TIMEOUT_MS / 1000}s`, statement: '2345ms', idle: '6789ms' });
     });
 
-    it('answers at once when a refresh waits for its own request (logoutEverywhere then refreshSession)', async () => {
+    it('refuses a refresh after another field of its operation, which could hold the rows it needs (logoutEverywhere then refreshSession)', async () => {
       const user = await member();
       const session = (await attempt(app, user.email, TEST_PASSWORD)).body.data!.login;
-      // logoutEverywhere locks the session's refresh-token rows in the request transaction; the
-      // rotation then needs one of them on its own connection.
-      const [res, ms] = await timed(app.gql<{ refreshSession: { accessToken: string } | null }>(
+      // logoutEverywhere would lock the session's refresh-token rows in the request transaction;
+      // the rotation then needs one of them on its own connection.
+      const before = app.requests.length;
+      const [res, ms] = await timed(app.gql(
         'mutation ($t: String!) { logoutEverywhere { sessionsEnded } refreshSession(input: {refreshToken: $t}) { accessToken } }',
         { token: session.accessToken, variables: { t: session.refreshToken } },
       ));
-      expect(ms).toBeLessThan(STANDALONE_LOCK_TIMEOUT_MS + 2_000);
-      expect(res.body.errors?.[0]).toMatchObject({ path: ['refreshSession'], extensions: { code: 'TIMEOUT' } });
-      // The failed mutation was rolled back: the session still works.
-      expect((await app.gql('{ viewer { user { email } } }', { token: session.accessToken })).body.errors).toBeUndefined();
+      expect(ms).toBeLessThan(2_500);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^refreshSession must be the first field of its operation/), extensions: { code: 'BAD_REQUEST' } })]);
+      expect(app.requests.slice(before).every((r) => r.statements === 0)).toBe(true);
+      // First, it runs: nothing before it holds anything.
+      const first = await app.gql('mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken } logoutEverywhere { sessionsEnded } }',
+        { token: session.accessToken, variables: { t: session.refreshToken } });
+      expect(first.body.errors).toBeUndefined();
+    });
+
+    it('gives up after the lock timeout when standalone work waits for a row a request transaction holds', async () => {
+      const user = await member();
+      const session = (await attempt(app, user.email, TEST_PASSWORD)).body.data!.login;
+      const holder = await superuser.connect();
+      try {
+        await holder.query('begin');
+        await holder.query('select 1 from auth_refresh_tokens where token_hash = $1 for update', [hashSecretToken(session.refreshToken)]);
+        const [res, ms] = await timed(Promise.race([
+          app.gql('mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken } }', { variables: { t: session.refreshToken } }),
+          sleep(4_000).then(() => { throw new Error('the rotation waited for the row lock'); }),
+        ]));
+        expect(ms).toBeLessThan(STANDALONE_LOCK_TIMEOUT_MS + 1_500);
+        expect(res.body.errors?.[0]).toMatchObject({
+          path: ['refreshSession'], message: 'The request waited too long for another one to finish; try again', extensions: { code: 'TIMEOUT' },
+        });
+      } finally {
+        await holder.query('rollback');
+        holder.release();
+      }
+      // The token was not spent: it still refreshes once.
+      expect((await app.gql('mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken } }', { variables: { t: session.refreshToken } })).body.errors).toBeUndefined();
     });
   });
 

@@ -59,7 +59,7 @@ describe('costly fields (issue 13, item 4)', () => {
   it('are declared once, on the fields, and read from the schema', async () => {
     expect(Object.fromEntries(costlyFields(await createSchema()))).toEqual({
       'Mutation.login': { credential: true, argon2: true },
-      'Mutation.refreshSession': { credential: true },
+      'Mutation.refreshSession': { credential: true, runsFirst: true },
       'Mutation.acceptInvitation': { credential: true, argon2: true },
       'Mutation.changePassword': { credential: true, argon2: true },
       'Mutation.signUp': { credential: true, argon2: true, mailTo: 'input.email' },

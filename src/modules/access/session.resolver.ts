@@ -30,7 +30,7 @@ export class SessionResolver {
     return authPayload(ctx, await sessions.login(ctx, input));
   }
 
-  @Cost({ credential: true })
+  @Cost({ credential: true, runsFirst: true })
   @Mutation(() => AuthPayload, { description: 'Trades a refresh token for new tokens. Presenting a used refresh token again ends the whole session.' })
   async refreshSession(@Arg('input', () => RefreshSessionInput) input: RefreshSessionInput, @Ctx() ctx: Context): Promise<AuthPayload> {
     return authPayload(ctx, await sessions.refreshSession(ctx, input.refreshToken));
