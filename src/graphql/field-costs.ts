@@ -114,7 +114,8 @@ export function costlyFieldsOf(
       if (!included(selection, variables)) continue;
       if (selection.kind === Kind.FIELD) {
         const key = selection.alias?.value ?? selection.name.value;
-        if (keys.has(key)) continue;
+        // `__typename` runs no resolver and holds nothing.
+        if (keys.has(key) || selection.name.value.startsWith('__')) continue;
         const cost = costOf(root.getFields()[selection.name.value]);
         if (cost) byKey.set(key, { label: selection.alias ? `${key}: ${selection.name.value}` : key, position: keys.size, cost, node: selection });
         keys.add(key);

@@ -80,6 +80,8 @@ describe('costly fields (issue 13, item 4)', () => {
     expect(labels(`mutation { ...F ...F ... on Mutation { ...F } } fragment F on Mutation { ${login('a')} }`)).toEqual(['a: login']);
     expect(labels('mutation { logout { sessionsEnded } requestEmailVerification { accepted } }')).toEqual(['requestEmailVerification']);
     expect(labels('{ viewer { user { id } } }')).toEqual([]);
+    const positions = costlyFieldsOf(schema, parse('mutation { __typename logout { sessionsEnded } r: refreshSession(input: {refreshToken: "x"}) { accessToken } }'));
+    expect(positions.map((f) => [f.label, f.position])).toEqual([['r: refreshSession', 1]]);
   });
 
   it('are limited per client address whatever token is sent: a valid token does not move them to the organization', async () => {
