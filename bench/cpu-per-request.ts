@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     const tenantql = await spawnServer('tenantql', path.join(__dirname, '..', 'src', 'main.js'), {
       JWT_SECRET: jwtSecret, ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
       DATABASE_URL: appUrl, NODE_ENV: 'production', LOG_LEVEL: 'warn', SEED_DEMO: 'false', MIGRATE_ON_START: 'false',
-      ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: POOL_MAX, HOST: '127.0.0.1', RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+      ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: POOL_MAX, HOST: '127.0.0.1', RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0', RATE_LIMIT_COSTLY_PER_MINUTE: '0',
     }, { flags: [...NODE_FLAGS, ...PROFILE_FLAGS] });
     servers.push(tenantql);
     const raw = await spawnServer('raw', path.join(__dirname, 'raw-server.js'), { JWT_SECRET: jwtSecret, DATABASE_URL: appUrl, DB_POOL_MAX: POOL_MAX }, { flags: NODE_FLAGS });

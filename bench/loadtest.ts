@@ -544,7 +544,7 @@ async function main(): Promise<boolean> {
       NODE_ENV: 'production', LOG_LEVEL: 'error', SEED_DEMO: 'false', MIGRATE_ON_START: 'false', HOST: '127.0.0.1',
       ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: String(POOL_MAX), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       // The load test is the only client: rate limits would refuse it.
-      RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+      RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0', RATE_LIMIT_COSTLY_PER_MINUTE: '0',
     }, { quiet: true });
     // Members (not owners) of every organization, round-robin over the connections.
     const callers: Caller[] = [];

@@ -247,7 +247,7 @@ async function main(): Promise<void> {
         ...secrets, DATABASE_URL: appUrl, NODE_ENV: 'production', LOG_LEVEL: 'warn', SEED_DEMO: 'false', MIGRATE_ON_START: 'false',
         ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: POOL_MAX, HOST: '127.0.0.1',
         // The benchmark is the only client: the per-organization and sign-in rate limits would measure themselves.
-        RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+        RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0', RATE_LIMIT_COSTLY_PER_MINUTE: '0',
       });
       servers.push(tenantql);
       const raw = await spawnServer('raw', path.join(PROJECT_ROOT, 'dist', 'bench', 'raw-server.js'), {

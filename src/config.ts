@@ -37,7 +37,7 @@ export interface Config {
   queryLimits: QueryLimits;
   /** Set on every request transaction. */
   transactionTimeouts: TransactionTimeouts;
-  /** Token buckets per organization, API key and anonymous address (RATE_LIMITED above). */
+  /** Token buckets per organization, API key, anonymous address, costly field and mail target (RATE_LIMITED above). */
   rateLimits: RateLimitSettings;
   auth: {
     issuer: string;
@@ -154,6 +154,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       anonymous: {
         perMinute: intFrom(env, 'RATE_LIMIT_ANONYMOUS_PER_MINUTE', 60, 0, 10_000_000),
         burst: intFrom(env, 'RATE_LIMIT_ANONYMOUS_BURST', 20, 1, 10_000_000),
+      },
+      costly: {
+        perMinute: intFrom(env, 'RATE_LIMIT_COSTLY_PER_MINUTE', 30, 0, 10_000_000),
+        burst: intFrom(env, 'RATE_LIMIT_COSTLY_BURST', 10, 1, 10_000_000),
+      },
+      // Mail to one address is counted per hour; the limiter's buckets fill per minute.
+      mail: {
+        perMinute: intFrom(env, 'RATE_LIMIT_MAIL_PER_HOUR', 10, 0, 10_000_000) / 60,
+        burst: intFrom(env, 'RATE_LIMIT_MAIL_BURST', 3, 1, 10_000_000),
       },
     },
     auth: {

@@ -8,7 +8,7 @@ export interface Services {
   keyring: KeyRing;
   sessions: {
     refreshTokenTtlSeconds: number;
-    /** Sign-in throttle: failures allowed per account and per IP within the window, then a lock. */
+    /** Sign-in throttle: failures per account (or known device) and per address before a lock that doubles, at most `lockSeconds`. */
     throttle: { perAccount: number; perIp: number; windowSeconds: number; lockSeconds: number };
   };
 }

@@ -14,6 +14,7 @@ import * as trustedDocuments from './2026_11_22_0012_trusted_documents';
 import * as readiness from './2026_11_22_0013_readiness';
 import * as plannerStatistics from './2026_11_22_0014_planner_statistics';
 import * as transactionCaches from './2026_12_02_0015_transaction_caches';
+import * as signInThrottle from './2026_12_03_0016_sign_in_throttle';
 import * as peoplePrivacy from './2026_12_03_0018_people_privacy';
 
 /**
@@ -36,5 +37,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_0013_readiness': readiness,
   '2026_11_22_0014_planner_statistics': plannerStatistics,
   '2026_12_02_0015_transaction_caches': transactionCaches,
+  '2026_12_03_0016_sign_in_throttle': signInThrottle,
   '2026_12_03_0018_people_privacy': peoplePrivacy,
 };

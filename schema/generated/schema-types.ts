@@ -383,6 +383,8 @@ export type LoginInput = {
   /** Organization to sign in to; by default the user's first one that admits them. */
   organizationSlug?: InputMaybe<Scalars['String']['input']>;
   password: Scalars['String']['input'];
+  /** A live refresh token of this account that the client holds (proof of a known device): its sign-in attempts are then throttled on their own, not locked by failures from elsewhere. It is not spent. */
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Narrows a list of members; every given condition must hold. */

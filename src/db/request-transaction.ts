@@ -71,6 +71,13 @@ function timeoutsSql(timeouts: TransactionTimeouts): string {
     `set_config('idle_in_transaction_session_timeout', ${ms(timeouts.idleInTransactionTimeoutMs)}, true)`;
 }
 
+/**
+ * How long standalone work waits for a row lock (SQLSTATE 55P03 after that). Its rows (a throttle
+ * counter, a refresh token) are held by other standalone work for milliseconds; a longer wait
+ * means a request transaction holds them, which may be waiting for this very call.
+ */
+export const STANDALONE_LOCK_TIMEOUT_MS = 1_000;
+
 type State = 'idle' | 'open' | 'finished';
 
 /**
@@ -217,11 +224,11 @@ export class RequestTransaction {
   async standalone<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.standalonePool }) });
     return db.transaction().execute(async (trx) => {
-      this.statementCount += 2;
-      if (this.requestInfo) {
-        this.statementCount++;
-        await sql.raw(setConfigSql({ organizationId: null, userId: null }, this.requestInfo)).execute(trx);
-      }
+      this.statementCount += 3;
+      // Never waits long: the row it needs may be held by a request transaction, even this
+      // request's own, which cannot go on until this returns.
+      await sql.raw(`${setConfigSql({ organizationId: null, userId: null }, this.requestInfo)}${timeoutsSql(this.timeouts)}` +
+        `, set_config('lock_timeout', '${STANDALONE_LOCK_TIMEOUT_MS}ms', true)`).execute(trx);
       const counted = trx.withPlugin({
         transformQuery: (args) => {
           this.statementCount++;

@@ -110,6 +110,33 @@ export function rateLimited(retryAfterSeconds: number): GraphQLError {
 }
 
 /**
+ * The refusal of an operation with more than one field that checks a credential (login, signUp,
+ * changePassword, acceptInvitation, refreshSession...): QUERY_TOO_COMPLEX, HTTP 400, before it runs.
+ *
+ * @example
+ * throw oneCredentialCheck(['a: login', 'b: login']); // extensions { code: 'QUERY_TOO_COMPLEX', limit: 'credentialChecks', max: 1, found: 2 }
+ */
+export function oneCredentialCheck(fields: string[]): GraphQLError {
+  return new GraphQLError(`An operation may check credentials only once; this one does in ${fields.length} fields (${fields.join(', ')}): send them as separate requests`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'credentialChecks', max: 1, found: fields.length, http: { status: 400 } },
+  });
+}
+
+/**
+ * The refusal of an operation whose `runsFirst` field (refreshSession) comes after another field:
+ * BAD_REQUEST, HTTP 400, before it runs. The fields before it could hold, until the request
+ * commits, the rows its own short transaction needs.
+ *
+ * @example
+ * throw mustRunFirst('refreshSession');
+ */
+export function mustRunFirst(field: string): GraphQLError {
+  return new GraphQLError(`${field} must be the first field of its operation (the fields before it may hold the session rows it needs): send it first or in a request of its own`, {
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+  });
+}
+
+/**
  * Turns a violation of one of the named constraints into a client error naming the field:
  * unique (23505) and exclusion (23P01) violations become CONFLICT; foreign-key (23503) and check
  * (23514) violations, including the named rules that triggers raise, become BAD_USER_INPUT.
@@ -178,6 +205,8 @@ function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLF
       return { code: 'FORBIDDEN', message: 'You are not allowed to do this' };
     case '57014': // query_canceled: the transaction's statement_timeout (STATEMENT_TIMEOUT_MS)
       return { code: 'TIMEOUT', message: 'The request took too long and was canceled; ask for less at once' };
+    case '55P03': // lock_not_available: standalone work's lock_timeout (a row held by a request transaction)
+      return { code: 'TIMEOUT', message: 'The request waited too long for another one to finish; try again' };
     case '57P01': // admin_shutdown (a restart, pg_terminate_backend)
     case '57P02': // crash_shutdown
     case '57P03': // cannot_connect_now (starting up, shutting down)

@@ -30,6 +30,7 @@ import { notesOf, observeRequests } from './request-log';
 import { acceptDocumentIds, graphqlParams } from './persisted-documents';
 import { INVALID_UTF8, rejectInvalidUtf8 } from './utf8';
 import { createQueryLimitsPlugin, DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/limits';
+import { createFieldCostPlugin } from '../graphql/field-costs';
 import { rateLimited } from '../graphql/errors';
 import { clientKey, RateLimiter, type RateLimitKey, type RateLimitSettings } from './rate-limit';
 import type { TransactionTimeouts } from '../db/request-transaction';
@@ -136,6 +137,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     plugins: [
       // First: it refuses oversized operations before any other plugin may open the transaction.
       createQueryLimitsPlugin<Context>(queryLimits),
+      // Second, for the same reason: one credential check per operation; costly fields charged per field.
+      createFieldCostPlugin(rateLimiter),
       createTransactionPlugin((summary, context) => {
         const res = responses.get(context.db);
         if (res) notesOf(res).summary = summary;

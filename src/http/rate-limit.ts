@@ -12,6 +12,10 @@ export interface RateLimitSettings {
   apiKey: BucketSettings;
   /** Anonymous requests (sign-in, refresh, sign-up), per client address. */
   anonymous: BucketSettings;
+  /** Costly fields (password hashing, credential checks, mail), per client address, whatever token is sent. */
+  costly: BucketSettings;
+  /** Mail-sending fields, per target email address (or signed-in user). */
+  mail: BucketSettings;
 }
 
 interface Bucket {
@@ -21,8 +25,9 @@ interface Bucket {
 }
 
 /**
- * The anonymous bucket of a client address: an IPv4 address, or an IPv6 address's /64 (one
- * client usually holds a whole /64, and could otherwise take a fresh bucket per address).
+ * The key of a client address for its buckets and its sign-in throttle: an IPv4 address, or an
+ * IPv6 address's /64 (one client usually holds a whole /64, and could otherwise take a fresh
+ * bucket per address).
  */
 export function clientKey(ip: string | undefined): string {
   if (!ip) return 'unknown';
@@ -64,18 +69,30 @@ export class RateLimiter {
     this.lastSweep = now();
   }
 
-  /** Takes a token from every bucket of `keys`; returns 0, or the seconds to wait (nothing taken). */
+  /**
+   * Takes a token from every bucket of `keys` (a key listed n times takes n tokens); returns 0, or
+   * the seconds to wait (nothing taken). More tokens than a bucket's burst are never there at
+   * once: the wait is then until the bucket is full, and the request is refused again.
+   */
   take(keys: RateLimitKey[]): number {
     const now = this.now();
     this.sweep(now);
-    const active = keys.filter(([kind]) => this.settings[kind].perMinute > 0);
-    const buckets = active.map(([kind, key]) => [this.settings[kind], this.bucket(`${kind}:${key}`, kind, now)] as const);
+    const wanted = new Map<string, { kind: keyof RateLimitSettings; n: number }>();
+    for (const [kind, key] of keys) {
+      if (this.settings[kind].perMinute <= 0) continue;
+      const id = `${kind}:${key}`;
+      const entry = wanted.get(id) ?? { kind, n: 0 };
+      entry.n++;
+      wanted.set(id, entry);
+    }
+    const buckets = [...wanted].map(([id, { kind, n }]) => [this.settings[kind], this.bucket(id, kind, now), n] as const);
     let waitMs = 0;
-    for (const [settings, bucket] of buckets) {
-      if (bucket.tokens < 1) waitMs = Math.max(waitMs, ((1 - bucket.tokens) * 60_000) / settings.perMinute);
+    for (const [settings, bucket, n] of buckets) {
+      const need = Math.min(n, Math.max(1, settings.burst));
+      if (bucket.tokens < n) waitMs = Math.max(waitMs, ((need - bucket.tokens) * 60_000) / settings.perMinute, 1);
     }
     if (waitMs > 0) return Math.max(1, Math.ceil(waitMs / 1000));
-    for (const [, bucket] of buckets) bucket.tokens -= 1;
+    for (const [, bucket, n] of buckets) bucket.tokens -= n;
     return 0;
   }
 

@@ -191,37 +191,7 @@ describe('accounts', () => {
     const attempt = (email: string, password: string) =>
       strict.gql<{ login: { accessToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { variables: { i: { email, password } } });
 
-    it('locks an account after the documented number of failures, even for the right password', async () => {
-      const org = await createOrganization(db);
-      const user = await createUser(db);
-      await addMember(db, org.id, user.id);
-      for (let i = 0; i < 2; i++) expect((await attempt(user.email, 'WrongPass123')).body.errors?.[0]?.message).toBe(SIGN_IN_FAILED);
-      expect((await attempt(user.email, TEST_PASSWORD)).body.errors).toBeUndefined(); // success clears the count
-      for (let i = 0; i < 3; i++) await attempt(user.email, 'WrongPass123');
-      const locked = await attempt(user.email, TEST_PASSWORD);
-      expect(locked.body.errors?.[0]).toMatchObject({ message: SIGN_IN_FAILED, extensions: { code: 'UNAUTHENTICATED' } });
-    });
-
-    it('locks unknown emails the same way, so a lock does not tell whether an account exists', async () => {
-      const ghost = `ghost_${unique()}@example.test`;
-      const answers = [];
-      for (let i = 0; i < 4; i++) answers.push((await attempt(ghost, 'WrongPass123')).body);
-      expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
-      const { rows } = await superuser.query('select locked_until from sign_in_throttle where key = $1', [`account:${ghost}`]);
-      expect(rows[0].locked_until).toBeInstanceOf(Date);
-    });
-
-    it('holds under parallel guesses: no more than the limit get checked', async () => {
-      const org = await createOrganization(db);
-      const user = await createUser(db);
-      await addMember(db, org.id, user.id);
-      const guesses = await Promise.all([...Array.from({ length: 12 }, (_, i) => attempt(user.email, `WrongPass${i}A`)), attempt(user.email, TEST_PASSWORD)]);
-      expect(guesses.filter((g) => g.body.data?.login).length).toBeLessThanOrEqual(1);
-      expect((await attempt(user.email, TEST_PASSWORD)).body.errors?.[0]?.message).toBe(SIGN_IN_FAILED);
-      const { rows } = await superuser.query('select locked_until from sign_in_throttle where key = $1', [`account:${user.email}`]);
-      expect(rows[0].locked_until).toBeInstanceOf(Date);
-    });
-
+    // The account lock, its growth, parallel guesses and known devices: test/api/sign-in-throttle.test.ts.
     it('locks a client address that tries many accounts', async () => {
       const byIp = await startTestApp({ sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perIp: 3 } } });
       // A documentation address of its own (the server trusts X-Forwarded-For from loopback proxies).
@@ -240,28 +210,6 @@ describe('accounts', () => {
       } finally {
         await byIp.close();
       }
-    });
-
-    it('also guards the other password checks: acceptInvitation and changePassword', async () => {
-      const org = await createOrganization(db);
-      const user = await createUser(db);
-      await addMember(db, org.id, user.id);
-      const token = await strict.login(user.email, TEST_PASSWORD);
-      const change = () => strict.gql('mutation ($i: ChangePasswordInput!) { changePassword(input: $i) { accepted } }', { token, variables: { i: { currentPassword: 'WrongPass123', newPassword: NEW_PASSWORD } } });
-      for (let i = 0; i < 3; i++) await change();
-      const locked = await strict.gql('mutation ($i: ChangePasswordInput!) { changePassword(input: $i) { accepted } }', { token, variables: { i: { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD } } });
-      expect(locked.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
-      expect((await attempt(user.email, TEST_PASSWORD)).body.errors?.[0]?.message).toBe(SIGN_IN_FAILED);
-    });
-
-    it('counts aliased logins of one document one by one, and stops at the first failure', async () => {
-      const user = await createUser(db);
-      const aliases = [1, 2, 3].map((n) => `a${n}: login(input: {email: "${user.email}", password: "WrongPass12${n}"}) { accessToken }`).join(' ');
-      const res = await strict.gql(`mutation { ${aliases} }`);
-      // login is non-null: the first failure ends the document, so aliases cannot multiply guesses
-      expect(res.body.errors).toHaveLength(1);
-      const { rows } = await superuser.query('select failures from sign_in_throttle where key = $1', [`account:${user.email}`]);
-      expect(rows[0].failures).toBe(1);
     });
   });
 });

@@ -8,6 +8,8 @@ const SETTINGS: RateLimitSettings = {
   organization: { perMinute: 60, burst: 3 }, // one token a second
   apiKey: { perMinute: 30, burst: 1 }, // one token every 2 s
   anonymous: { perMinute: 120, burst: 2 },
+  costly: { perMinute: 0, burst: 1 }, // off here: its own tests below
+  mail: { perMinute: 0, burst: 1 },
 };
 
 describe('rate limits over HTTP', () => {
@@ -151,12 +153,17 @@ describe('rate limiter', () => {
   it('reads its settings from the environment (0 turns a limit off)', () => {
     expect(loadConfig({}).rateLimits).toEqual({
       organization: { perMinute: 3000, burst: 500 }, apiKey: { perMinute: 600, burst: 100 }, anonymous: { perMinute: 60, burst: 20 },
+      costly: { perMinute: 30, burst: 10 }, mail: { perMinute: 10 / 60, burst: 3 },
     });
     const set = loadConfig({
       RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ORG_BURST: '7', RATE_LIMIT_API_KEY_PER_MINUTE: '10', RATE_LIMIT_API_KEY_BURST: '2',
-      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '5', RATE_LIMIT_ANONYMOUS_BURST: '1',
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '5', RATE_LIMIT_ANONYMOUS_BURST: '1', RATE_LIMIT_COSTLY_PER_MINUTE: '4', RATE_LIMIT_COSTLY_BURST: '2',
+      RATE_LIMIT_MAIL_PER_HOUR: '120', RATE_LIMIT_MAIL_BURST: '5',
     });
-    expect(set.rateLimits).toEqual({ organization: { perMinute: 0, burst: 7 }, apiKey: { perMinute: 10, burst: 2 }, anonymous: { perMinute: 5, burst: 1 } });
+    expect(set.rateLimits).toEqual({
+      organization: { perMinute: 0, burst: 7 }, apiKey: { perMinute: 10, burst: 2 }, anonymous: { perMinute: 5, burst: 1 },
+      costly: { perMinute: 4, burst: 2 }, mail: { perMinute: 2, burst: 5 },
+    });
     expect(() => loadConfig({ RATE_LIMIT_ORG_BURST: '0' })).toThrow(/RATE_LIMIT_ORG_BURST/);
     expect(() => loadConfig({ RATE_LIMIT_API_KEY_PER_MINUTE: '-5' })).toThrow(/RATE_LIMIT_API_KEY_PER_MINUTE/);
   });

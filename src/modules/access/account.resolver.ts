@@ -9,6 +9,7 @@ import {
 import * as accounts from './account.service';
 import { AuthPayload } from './session.type';
 import { authPayload } from './session.resolver';
+import { Cost } from '../../graphql/field-costs';
 
 @ObjectType()
 export class SignUpPayload {
@@ -29,6 +30,7 @@ const accepted = () => Object.assign(new AcceptedPayload(), { accepted: true });
 
 @Resolver()
 export class AccountResolver {
+  @Cost({ credential: true, argon2: true, mailTo: 'input.email' })
   @Mutation(() => SignUpPayload, { description: 'Creates an account (and optionally an organization it owns); a verification mail is sent.' })
   async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<SignUpPayload> {
     const { userId, session } = await accounts.signUp(ctx, input);
@@ -39,18 +41,21 @@ export class AccountResolver {
   }
 
   @Authorized()
+  @Cost({ credential: true, argon2: true })
   @Mutation(() => AcceptedPayload, { description: "Changes the signed-in user's password and ends their other sessions." })
   async changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: Context): Promise<AcceptedPayload> {
     await accounts.changePassword(ctx, input);
     return accepted();
   }
 
+  @Cost({ mailTo: 'input.email' })
   @Mutation(() => AcceptedPayload, { description: 'Mails a password-reset token if an active account has this email.' })
   async requestPasswordReset(@Arg('input', () => RequestPasswordResetInput) input: RequestPasswordResetInput, @Ctx() ctx: Context): Promise<AcceptedPayload> {
     await accounts.requestPasswordReset(ctx, input.email);
     return accepted();
   }
 
+  @Cost({ argon2: true })
   @Mutation(() => AcceptedPayload, { description: 'Sets a new password with a reset token; ends every session of the account.' })
   async resetPassword(@Arg('input', () => ResetPasswordInput) input: ResetPasswordInput, @Ctx() ctx: Context): Promise<AcceptedPayload> {
     await accounts.resetPassword(ctx, input.token, input.newPassword);
@@ -58,6 +63,7 @@ export class AccountResolver {
   }
 
   @Authorized()
+  @Cost({ mailTo: 'viewer' })
   @Mutation(() => AcceptedPayload, { description: 'Mails the signed-in user a new email-verification token.' })
   async requestEmailVerification(@Ctx() ctx: Context): Promise<AcceptedPayload> {
     await accounts.requestEmailVerification(ctx);

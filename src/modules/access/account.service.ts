@@ -41,10 +41,11 @@ export async function changePassword(ctx: Context, input: ChangePasswordInput): 
   const db = await ctx.db.get();
   const me = await ctx.loaders.use(userById).load(ctx.viewer!.userId);
   if (!me) throw new UnauthenticatedError();
+  // The request's session was checked as its transaction opened: a known device, throttled on its own.
   await checkPassword(ctx, me.email, input.currentPassword, async () => {
     const hash = await passwordHashOfCurrentUser(db);
     return hash ? { hash, value: true } : undefined;
-  }, () => new BadUserInputError('currentPassword', 'The current password is not correct'));
+  }, () => new BadUserInputError('currentPassword', 'The current password is not correct'), ctx.viewer!.sessionId);
   if (!(await setPasswordOfCurrentUser(db, await hashPassword(input.newPassword)))) throw new UnauthenticatedError();
 }
 

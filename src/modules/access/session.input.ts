@@ -19,6 +19,14 @@ export class LoginInput {
   @IsSlug()
   @MaxLength(100)
   organizationSlug?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A live refresh token of this account that the client holds (proof of a known device): its sign-in attempts are then throttled on their own, not locked by failures from elsewhere. It is not spent.',
+  })
+  @IsOptional()
+  @Length(1, 200, { message: 'must be a refresh token' })
+  refreshToken?: string | null;
 }
 
 @InputType()

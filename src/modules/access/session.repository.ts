@@ -74,19 +74,30 @@ export async function maySignInTo(db: Kysely<Database>, organizationId: string):
   return rows[0]!.ok;
 }
 
-/** Counts an attempt against each key (with its own limit); false when any key is locked. */
-export async function beginSignInAttempt(
-  db: Kysely<Database>,
-  keys: { key: string; limit: number }[],
-  windowSeconds: number,
-  lockSeconds: number,
-): Promise<boolean> {
-  const { rows } = await sql<{ allowed: boolean }>`select app.begin_sign_in_attempt(${keys.map((k) => k.key)}::text[], ${keys.map((k) => k.limit)}::int[],
-    make_interval(secs => ${windowSeconds}), make_interval(secs => ${lockSeconds})) as allowed`.execute(db);
+/** A sign-in throttle key with the failures it allows before it locks. */
+export interface ThrottleKey {
+  key: string;
+  limit: number;
+}
+
+/** Takes a check slot on every key (its own short transaction); false when any key is locked or busy. */
+export async function reserveSignInAttempt(db: Kysely<Database>, keys: ThrottleKey[], windowSeconds: number): Promise<boolean> {
+  const { rows } = await sql<{ allowed: boolean }>`select app.reserve_sign_in_attempt(${keys.map((k) => k.key)}::text[], ${keys.map((k) => k.limit)}::int[],
+    make_interval(secs => ${windowSeconds})) as allowed`.execute(db);
   return rows[0]!.allowed;
 }
 
-/** A successful attempt is taken back. */
-export async function endSignInAttempt(db: Kysely<Database>, keys: string[]): Promise<void> {
-  await sql`select app.end_sign_in_attempt(${keys}::text[])`.execute(db);
+/**
+ * Gives the slots back: a failure is counted (and locks past the limit), a success clears the
+ * account's failures, null counts nothing (the check could not run).
+ */
+export async function finishSignInAttempt(db: Kysely<Database>, keys: ThrottleKey[], failed: boolean | null, lockSeconds: number): Promise<void> {
+  await sql`select app.finish_sign_in_attempt(${keys.map((k) => k.key)}::text[], ${keys.map((k) => k.limit)}::int[], ${failed},
+    make_interval(secs => ${lockSeconds}))`.execute(db);
+}
+
+/** The session a live refresh token of the account with this email belongs to, or null. */
+export async function liveSessionFamily(db: Kysely<Database>, email: string, tokenHash: string): Promise<string | null> {
+  const { rows } = await sql<{ family_id: string | null }>`select app.live_session_family(${email}, ${tokenHash}) as family_id`.execute(db);
+  return rows[0]!.family_id;
 }

@@ -7,6 +7,7 @@ import { CreateOrganizationInput } from '../tenancy/organization.input';
 import { AcceptInvitationInput } from '../tenancy/membership.input';
 import { AuthPayload, SignOutPayload } from './session.type';
 import * as sessions from './session.service';
+import { Cost } from '../../graphql/field-costs';
 
 /** The AuthPayload of a session just issued (read through RLS as that session). */
 export async function authPayload(ctx: Context, issued: sessions.IssuedSession): Promise<AuthPayload> {
@@ -23,11 +24,13 @@ const signedOut = (sessionsEnded: number) => Object.assign(new SignOutPayload(),
 
 @Resolver()
 export class SessionResolver {
+  @Cost({ credential: true, argon2: true })
   @Mutation(() => AuthPayload, { description: 'Signs in with email and password; fails with UNAUTHENTICATED, never saying why.' })
   async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: Context): Promise<AuthPayload> {
     return authPayload(ctx, await sessions.login(ctx, input));
   }
 
+  @Cost({ credential: true, runsFirst: true })
   @Mutation(() => AuthPayload, { description: 'Trades a refresh token for new tokens. Presenting a used refresh token again ends the whole session.' })
   async refreshSession(@Arg('input', () => RefreshSessionInput) input: RefreshSessionInput, @Ctx() ctx: Context): Promise<AuthPayload> {
     return authPayload(ctx, await sessions.refreshSession(ctx, input.refreshToken));
@@ -57,6 +60,7 @@ export class SessionResolver {
     return authPayload(ctx, await sessions.createOrganization(ctx, input));
   }
 
+  @Cost({ credential: true, argon2: true })
   @Mutation(() => AuthPayload, { description: 'Joins an organization with an invitation token and the invited account\'s password; starts a session there.' })
   async acceptInvitation(@Arg('input', () => AcceptInvitationInput) input: AcceptInvitationInput, @Ctx() ctx: Context): Promise<AuthPayload> {
     return authPayload(ctx, await sessions.acceptInvitation(ctx, input));

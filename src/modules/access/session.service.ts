@@ -3,9 +3,10 @@ import type { Context, Viewer } from '../../graphql/context';
 import { ForbiddenError, UnauthenticatedError } from '../../graphql/errors';
 import { verifyPassword } from '../../auth/passwords';
 import { newSecretToken, hashSecretToken } from '../../auth/secret-tokens';
+import { clientKey } from '../../http/rate-limit';
 import {
-  beginSignInAttempt, endSignInAttempt, findSignInCandidate, insertRefreshToken, maySignInTo, recordSignIn,
-  revokeFamily, revokeSessionsOfCurrentUser, rotateRefreshToken,
+  finishSignInAttempt, findSignInCandidate, insertRefreshToken, liveSessionFamily, maySignInTo, recordSignIn,
+  reserveSignInAttempt, revokeFamily, revokeSessionsOfCurrentUser, rotateRefreshToken, type ThrottleKey,
 } from './session.repository';
 import type { LoginInput } from './session.input';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';
@@ -55,10 +56,11 @@ export async function login(ctx: Context, input: LoginInput): Promise<IssuedSess
   await actAs(ctx, null);
   const db = await ctx.db.get();
   const email = input.email.trim();
+  const knownSession = input.refreshToken ? await liveSessionFamily(db, email, hashSecretToken(input.refreshToken)) : null;
   const account = await checkPassword(ctx, email, input.password, async () => {
     const found = await findSignInCandidate(db, email, input.organizationSlug ?? null);
     return found ? { hash: found.password_hash, value: found } : undefined;
-  }, () => new UnauthenticatedError(SIGN_IN_FAILED));
+  }, () => new UnauthenticatedError(SIGN_IN_FAILED), knownSession);
   if (!account.organization_id) throw new UnauthenticatedError(SIGN_IN_FAILED);
 
   const issued = await startSession(ctx, account.user_id, account.organization_id);
@@ -68,9 +70,13 @@ export async function login(ctx: Context, input: LoginInput): Promise<IssuedSess
 
 /**
  * Every password check goes through here: login, acceptInvitation and changePassword. The
- * attempt is counted per email (existing or not, so a lock tells nothing) and per client address
- * before the password is verified, in its own committed transaction, so neither parallel guesses
- * nor the failing request's rollback escape the limit; a success takes its attempt back.
+ * check is throttled per account (email, existing or not, so a lock tells nothing) and per
+ * client address (an IPv6 client by its /64), in two short transactions of its own that hold no
+ * lock past their commit: one takes a slot before the password is verified (so parallel guesses
+ * cannot overtake the count), one gives it back after, counting only a failure. A client that
+ * proved it holds a live session of the account (`knownSession`) is counted under that session
+ * instead of the account, so failures from elsewhere do not lock it out. A refused check
+ * answers exactly like a wrong password, after the same argon2 work.
  */
 export async function checkPassword<T>(
   ctx: Context,
@@ -78,17 +84,27 @@ export async function checkPassword<T>(
   password: string,
   lookup: () => Promise<{ hash: string | null; value: T } | undefined>,
   fail: () => Error,
+  knownSession: string | null = null,
 ): Promise<T> {
   const { throttle } = ctx.services.sessions;
-  const keys = [{ key: `account:${email.toLowerCase()}`, limit: throttle.perAccount }];
-  if (ctx.ip) keys.push({ key: `ip:${ctx.ip}`, limit: throttle.perIp });
-  const allowed = await ctx.db.standalone((own) => beginSignInAttempt(own, keys, throttle.windowSeconds, throttle.lockSeconds));
-  const found = allowed ? await lookup() : undefined;
-  // Verified even without an account (or when locked), so timing does not tell which emails exist.
-  const passwordOk = await verifyPassword(found?.hash, password);
-  if (!found || !passwordOk) throw fail();
-  await endSignInAttempt(await ctx.db.get(), keys.map((k) => k.key));
-  return found.value;
+  const keys: ThrottleKey[] = [{ key: knownSession ? `session:${knownSession}` : `account:${email.toLowerCase()}`, limit: throttle.perAccount }];
+  if (ctx.ip) keys.push({ key: `ip:${clientKey(ctx.ip)}`, limit: throttle.perIp });
+  const allowed = await ctx.db.standalone((own) => reserveSignInAttempt(own, keys, throttle.windowSeconds));
+  let failed: boolean | null = null;
+  try {
+    const found = allowed ? await lookup() : undefined;
+    // Verified even without an account (or when refused), so timing does not tell which emails exist.
+    const passwordOk = await verifyPassword(found?.hash, password);
+    failed = !found || !passwordOk;
+    if (failed) throw fail();
+    return found!.value;
+  } finally {
+    // Bookkeeping never changes the answer; a slot that is not given back lapses after a minute.
+    if (allowed) {
+      await ctx.db.standalone((own) => finishSignInAttempt(own, keys, failed, throttle.lockSeconds))
+        .catch((error: unknown) => ctx.log.warn({ err: error }, 'sign-in throttle: the attempt could not be recorded'));
+    }
+  }
 }
 
 /**

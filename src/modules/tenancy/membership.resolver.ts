@@ -8,6 +8,7 @@ import { Invitation, InvitationPayload, Membership, MembershipPayload, TransferM
 import * as members from './membership.service';
 import { User } from './user.type';
 import { userById } from './tenancy.loaders';
+import { Cost } from '../../graphql/field-costs';
 
 const membershipPayload = (row: Parameters<typeof Membership.fromRow>[0]) =>
   Object.assign(new MembershipPayload(), { membership: Membership.fromRow(row) });
@@ -22,6 +23,7 @@ export class MembershipResolver {
   }
 
   @Authorized('members:invite')
+  @Cost({ mailTo: 'input.email' })
   @Mutation(() => InvitationPayload, { description: 'Invites someone by email with a role (not above your own); the token is mailed.' })
   async inviteMember(@Arg('input', () => InviteMemberInput) input: InviteMemberInput, @Ctx() ctx: Context): Promise<InvitationPayload> {
     return Object.assign(new InvitationPayload(), { invitation: Invitation.fromRow(await members.inviteMember(ctx, input)) });
