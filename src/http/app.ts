@@ -110,6 +110,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const responses = new WeakMap<RequestTransaction, express.Response>();
   const rememberResponse = (res: express.Response, context: Context): Context => {
     responses.set(context.db, res);
+    // Work deferred until the answer is out (RequestTransaction.afterAnswer) starts now.
+    res.once('close', () => context.db.answered());
+    context.db.onDeferredError = (error) => context.log.error({ err: error }, 'work deferred until after the response failed');
     return context;
   };
 
