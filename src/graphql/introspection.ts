@@ -88,47 +88,62 @@ const FIELD_MESSAGES = [
 ];
 
 /**
- * Rewrites that drop a schema member's name from a message when the request did not name it
- * (the first group is the name; the replacement is used only when it is not the request's).
+ * Rewrites that drop a schema member's name from a message unless the request named it in the
+ * same role: a type among its own types (variable types, type conditions), an input field among
+ * its own input fields. Another use (an alias, a string) does not count, or a guess put there
+ * would be confirmed by the message keeping it. The first group is the name.
  */
-const TYPE_NAME_REWRITES: [RegExp, string][] = [
-  [/Field "((?:\w+\.)?\w+)" of required type "[^"]+" was not provided\./, 'A required field was not provided.'],
-  [/ of required type "([^"]+)" was not provided\./, ' was not provided.'],
-  [/ is not defined by type "([^"]+)"\./, ' is not defined.'],
-  [/Expected type "([^"]+)" to be an object\./, 'Expected an object.'],
-  [/Expected non-nullable type "([^"]+)" not to be null\./, 'Expected a value, not null.'],
-  [/Expected type "([^"]+)"\./, 'Expected a value of another type.'],
-  [/Expected value of type "([^"]+)", found/, 'Unexpected value: found'],
-  [/Enum "([^"]+)" cannot represent/, 'An enum cannot represent'],
-  [/ does not exist in "([^"]+)" enum\./, ' does not exist in the enum.'],
-  [/ for OneOf type "([^"]+)"\./, '.'],
-  [/^OneOf Input Object "([^"]+)" must/, 'A OneOf input object must'],
-  [/ as objects of type "([^"]+)" can never be of type /, ' as these objects can never be of type '],
-  [/ because they return conflicting types "([^"]+)" and "[^"]+"/, ' because they return conflicting types'],
-  [/ because they return conflicting types "[^"]+" and "([^"]+)"/, ' because they return conflicting types'],
+const REWRITES: [RegExp, 'type' | 'inputField', string][] = [
+  [/Field "(?:\w+\.)?(\w+)" of required type "[^"]+" was not provided\./, 'inputField', 'A required field was not provided.'],
+  [/ of required type "([^"]+)" was not provided\./, 'type', ' was not provided.'],
+  [/ is not defined by type "([^"]+)"\./, 'type', ' is not defined.'],
+  [/Expected type "([^"]+)" to be an object\./, 'type', 'Expected an object.'],
+  [/Expected non-nullable type "([^"]+)" not to be null\./, 'type', 'Expected a value, not null.'],
+  [/Expected type "([^"]+)"\./, 'type', 'Expected a value of another type.'],
+  [/Expected value of type "([^"]+)", found/, 'type', 'Unexpected value: found'],
+  [/Enum "([^"]+)" cannot represent/, 'type', 'An enum cannot represent'],
+  [/ does not exist in "([^"]+)" enum\./, 'type', ' does not exist in the enum.'],
+  [/ for OneOf type "([^"]+)"\./, 'type', '.'],
+  [/^OneOf Input Object "([^"]+)" must/, 'type', 'A OneOf input object must'],
+  [/ as objects of type "([^"]+)" can never be of type /, 'type', ' as these objects can never be of type '],
+  [/ because they return conflicting types "([^"]+)" and "[^"]+"/, 'type', ' because they return conflicting types'],
+  [/ because they return conflicting types "[^"]+" and "([^"]+)"/, 'type', ' because they return conflicting types'],
 ];
 
 /** A name in quotes (a type may carry list and non-null marks; fields `Type.field`, `$variables`, `@directives`). */
 const QUOTED_NAME = /"([$@]?[_A-Za-z][_0-9A-Za-z]*(?:\.[_A-Za-z][_0-9A-Za-z]*)?|\[*[_A-Za-z][_0-9A-Za-z]*[\]!]*)"/g;
 
-/** What the request itself named: every name and string of its document, every key and string of its variables. */
-function namesOfRequest(document: DocumentNode | undefined, variables: unknown): Set<string> {
-  const names = new Set(SPEC_NAMES);
+interface RequestNames {
+  /** Every name and string of the document, every key and string of the variables. */
+  all: Set<string>;
+  /** The types the document names (variable types, type conditions) and the spec's scalars. */
+  type: Set<string>;
+  /** The input fields the request names (in object literals, keys of the variables' objects). */
+  inputField: Set<string>;
+}
+
+function namesOfRequest(document: DocumentNode | undefined, variables: unknown): RequestNames {
+  const names: RequestNames = { all: new Set(SPEC_NAMES), type: new Set(SPEC_NAMES), inputField: new Set() };
   if (document) {
     visit(document, {
-      Name: (node) => void names.add(node.value),
-      StringValue: (node) => void names.add(node.value),
+      Name: (node) => void names.all.add(node.value),
+      StringValue: (node) => void names.all.add(node.value),
+      NamedType: (node) => void names.type.add(node.name.value),
+      ObjectField: (node) => void names.inputField.add(node.name.value),
     });
   }
   const seen = new Set<unknown>();
   const walk = (value: unknown, depth: number): void => {
     if (depth > 32 || value === null || typeof value !== 'object' || seen.has(value)) {
-      if (typeof value === 'string') names.add(value);
+      if (typeof value === 'string') names.all.add(value);
       return;
     }
     seen.add(value);
     for (const [key, item] of Object.entries(value)) {
-      if (!Array.isArray(value)) names.add(key);
+      if (!Array.isArray(value)) {
+        names.all.add(key);
+        names.inputField.add(key);
+      }
       walk(item, depth + 1);
     }
   };
@@ -136,11 +151,13 @@ function namesOfRequest(document: DocumentNode | undefined, variables: unknown):
   return names;
 }
 
+/** A quoted name without its marks (`$v`, `@d`, `[T!]!`), split at `Type.field`. */
+const partsOf = (quoted: string) => quoted.replace(/^[$@]/, '').replace(/[[\]!]/g, '').split('.');
+
 /** Whether every name a message quotes was in the request (or every schema has it). */
 function namesOnly(message: string, names: Set<string>): boolean {
   for (const [, quoted] of message.matchAll(QUOTED_NAME)) {
-    const bare = quoted!.replace(/^[$@]/, '').replace(/[[\]!]/g, '');
-    if (!bare.split('.').every((part) => names.has(part) || part.startsWith('__'))) return false;
+    if (!partsOf(quoted!).every((part) => names.has(part) || part.startsWith('__'))) return false;
   }
   return true;
 }
@@ -179,7 +196,7 @@ export function withoutSchemaNames(
   document: DocumentNode | undefined,
   variables: unknown,
 ): { message: string; locations?: readonly SourceLocation[] }[] {
-  let names: Set<string> | undefined;
+  let names: RequestNames | undefined;
   let owners: Map<ASTNode, { field: FieldNode; inArguments: boolean }> | undefined;
   const ownerOf = (error: Pick<GraphQLError, 'nodes'>) => {
     if (!document) return undefined;
@@ -199,10 +216,10 @@ export function withoutSchemaNames(
       return { message: unusableField(field?.name.value ?? aboutField!), locations: field ? locationOf(field) : error.locations };
     }
     let rewritten = message;
-    for (const [pattern, replacement] of TYPE_NAME_REWRITES) {
-      rewritten = rewritten.replace(pattern, (whole, type: string) => (namesOnly(`"${type}"`, names!) ? whole : replacement));
+    for (const [pattern, role, replacement] of REWRITES) {
+      rewritten = rewritten.replace(pattern, (whole, name: string) => (partsOf(name).every((part) => names![role].has(part)) ? whole : replacement));
     }
-    if (namesOnly(rewritten, names)) return { message: rewritten, locations: error.locations };
+    if (namesOnly(rewritten, names.all)) return { message: rewritten, locations: error.locations };
     // Anything else that names the schema: say only which variable or that the document is wrong.
     const variable = /^Variable "(\$\w+)" got invalid value/.exec(rewritten)?.[1];
     return { message: variable ? `Variable "${variable}" got an invalid value.` : INVALID_DOCUMENT, locations: error.locations };

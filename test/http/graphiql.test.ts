@@ -312,6 +312,10 @@ describe('introspection policy', () => {
       { query: '{ viewer { ... on Project { id } } }',
         development: ['Fragment cannot be spread here as objects of type "Viewer" can never be of type "Project".'],
         production: ['Fragment cannot be spread here as these objects can never be of type "Project".'] },
+      // A guess in an alias (or a string) does not count as naming the type: it is not confirmed.
+      { query: '{ Viewer: viewer { ... on Project { id } } }',
+        development: ['Fragment cannot be spread here as objects of type "Viewer" can never be of type "Project".'],
+        production: ['Fragment cannot be spread here as these objects can never be of type "Project".'] },
       { query: '{ viewer { a: user { id } a: organization { id } } }',
         development: ['Fields "a" conflict because "user" and "organization" are different fields. Use different aliases on the fields to fetch both if this was intentional.'],
         production: ['Fields "a" conflict because "user" and "organization" are different fields. Use different aliases on the fields to fetch both if this was intentional.'] },
