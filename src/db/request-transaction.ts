@@ -80,6 +80,13 @@ export const STANDALONE_LOCK_TIMEOUT_MS = 1_000;
 
 type State = 'idle' | 'open' | 'finished';
 
+/** A promise with its resolve function (the first call wins). */
+function settled(): { promise: Promise<boolean>; resolve: (value: boolean) => void } {
+  let resolve!: (value: boolean) => void;
+  const promise = new Promise<boolean>((done) => { resolve = done; });
+  return { promise, resolve };
+}
+
 /**
  * The one transaction of a GraphQL request, opened lazily on first use and shared by every
  * resolver and loader of the request.
@@ -185,6 +192,58 @@ export class RequestTransaction {
   /** Commits (or rolls back) and releases the connection; a no-op when nothing was opened. */
   async finish(outcome: 'commit' | 'rollback'): Promise<void> {
     if (this.state === 'finished') return;
+    let ended = false;
+    try {
+      await this.end(outcome);
+      ended = true;
+    } finally {
+      // Deferred work follows a commit, never a rollback or a commit that failed.
+      if (ended && outcome === 'commit') this.committed.resolve(true);
+      else this.dropDeferred();
+    }
+  }
+
+  /**
+   * Work that must not show in the request's answer: it runs in a standalone transaction (see
+   * `standalone()`) once the request has committed and its response has gone out (`answered()`),
+   * and never when the request is rolled back. A request whose work for one input costs more
+   * than for another (a reset mail for an account that exists, none for an unknown address)
+   * would otherwise tell them apart by how long its answer takes.
+   *
+   * @example
+   * ctx.db.afterAnswer((db) => issueUserToken(db, { email, purpose: 'password_reset', ttlSeconds }));
+   */
+  afterAnswer(work: (db: Kysely<Database>) => Promise<unknown>): void {
+    if (this.state === 'finished') throw new Error('the request transaction has already finished');
+    if (this.deferred.push(work) === 1) void this.runDeferred();
+  }
+
+  /** The request's response has gone out, or its client has left: deferred work may start. */
+  answered(): void {
+    this.responseSent.resolve(true);
+  }
+
+  /** Told about deferred work that failed: nobody else is waiting for it. */
+  onDeferredError: (error: unknown) => void = () => undefined;
+
+  private readonly deferred: ((db: Kysely<Database>) => Promise<unknown>)[] = [];
+  private readonly committed = settled();
+  private readonly responseSent = settled();
+
+  private dropDeferred(): void {
+    this.deferred.length = 0;
+    this.committed.resolve(false);
+  }
+
+  /** Starts the deferred work once both the commit and the response are done; one task after another. */
+  private async runDeferred(): Promise<void> {
+    if (!(await this.committed.promise) || !(await this.responseSent.promise)) return;
+    for (const work of this.deferred.splice(0)) {
+      await this.standalone(work).catch((error: unknown) => this.onDeferredError(error));
+    }
+  }
+
+  private async end(outcome: 'commit' | 'rollback'): Promise<void> {
     const opening = this.opening;
     this.state = 'finished';
     if (!opening) return;

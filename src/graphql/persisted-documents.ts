@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { GraphQLError, Kind, parse } from 'graphql';
 import type { Context } from './context';
 import { unavailableOrRethrow, UnauthenticatedError } from './errors';
@@ -118,10 +119,34 @@ export function checkApiKeyRequest(params: GraphQLParams, documents: PersistedDo
 }
 
 /**
+ * What Apollo is given as its automatic-persisted-queries cache: it never finds anything and
+ * keeps nothing. The persisted-documents plugin keeps them instead, per tenant: Apollo's own
+ * cache is one for every caller, so a hash would tell anyone whether another tenant sent that
+ * exact document. A hash the plugin does not find reaches Apollo, which answers
+ * PERSISTED_QUERY_NOT_FOUND.
+ *
+ * @example
+ * new ApolloServer({ persistedQueries: { cache: APOLLO_APQ_CACHE }, plugins: [createPersistedDocumentsPlugin(documents, apqCache)] });
+ */
+export const APOLLO_APQ_CACHE: KeyValueCache<string> = {
+  get: async () => undefined,
+  set: async () => undefined,
+  delete: async () => undefined,
+};
+
+/** Whose automatic persisted queries a request sees: its organization's, or those of anonymous callers. */
+export function apqScope(ctx: Pick<Context, 'viewer' | 'apiKey'>): string {
+  const organizationId = ctx.viewer?.organizationId ?? ctx.apiKey?.organizationId;
+  return organizationId ? `org:${organizationId}:` : 'anonymous:';
+}
+
+/**
  * Runs registered operations by id and keeps callers to them where they must be:
  * - a request naming a registered id (Apollo's APQ `extensions.persistedQuery.sha256Hash`, or
  *   `documentId`, turned into that by `acceptDocumentIds`) runs the manifest's document;
- *   other ids fall through to Apollo's automatic persisted queries (a bounded cache);
+ *   other ids are automatic persisted queries, kept in `apqCache` (bounded by bytes) under the
+ *   caller's scope (`apqScope`): a hash finds only what the same organization registered, or
+ *   for anonymous callers what anonymous callers registered;
  * - API keys may run only registered operations (checked as the request arrives by
  *   `checkApiKeyRequest`, and again here);
  * - signed-in users of an organization with `trustedDocumentsOnly` may too; the flag is read
@@ -131,18 +156,25 @@ export function checkApiKeyRequest(params: GraphQLParams, documents: PersistedDo
  * Register it after the transaction plugin: that one's didResolveOperation must set the
  * transaction's READ ONLY before this one may open it.
  */
-export function createPersistedDocumentsPlugin(documents: PersistedDocuments): ApolloServerPlugin<Context> {
+export function createPersistedDocumentsPlugin(documents: PersistedDocuments, apqCache?: KeyValueCache<string>): ApolloServerPlugin<Context> {
   return {
-    async requestDidStart({ request }) {
-      const hash = request.extensions?.persistedQuery?.sha256Hash;
-      const registered = request.query === undefined ? documents.get(hash) : undefined;
-      if (registered !== undefined) {
-        // Resolved from the manifest, not Apollo's cache: nothing to register there either.
-        request.query = registered;
-        const { persistedQuery: _resolved, ...extensions } = request.extensions!;
-        request.extensions = extensions;
+    async requestDidStart({ request, contextValue }) {
+      const scope = apqScope(contextValue);
+      const hash = parseDocumentId(request.extensions?.persistedQuery?.sha256Hash);
+      if (request.query === undefined && hash) {
+        const found = documents.get(hash) ?? await apqCache?.get(scope + hash);
+        if (found !== undefined) {
+          // Resolved here, not by Apollo's (empty) cache: nothing to register either.
+          request.query = found;
+          const { persistedQuery: _resolved, ...extensions } = request.extensions!;
+          request.extensions = extensions;
+        }
       }
       return {
+        async executionDidStart({ metrics, queryHash, source }) {
+          // Apollo checked the hash against the document and resolved the operation.
+          if (metrics.persistedQueryRegister && !documents.has(queryHash)) await apqCache?.set(scope + queryHash, source);
+        },
         async didResolveOperation({ contextValue, queryHash }) {
           if (documents.has(queryHash)) return;
           if (contextValue.apiKey) throw idRequiredForApiKeys();

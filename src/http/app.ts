@@ -18,7 +18,7 @@ import { errorLoggingPlugin, formatError } from '../graphql/errors';
 import { createIntrospectionPlugin } from '../graphql/introspection';
 import { Loaders } from '../graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
-import { checkApiKeyRequest, createPersistedDocumentsPlugin, type PersistedDocuments } from '../graphql/persisted-documents';
+import { APOLLO_APQ_CACHE, checkApiKeyRequest, createPersistedDocumentsPlugin, type PersistedDocuments } from '../graphql/persisted-documents';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { RequestTransaction } from '../db/request-transaction';
 import type { Services } from '../services';
@@ -111,11 +111,20 @@ export async function createApp(options: AppOptions): Promise<App> {
   const responses = new WeakMap<RequestTransaction, express.Response>();
   const rememberResponse = (res: express.Response, context: Context): Context => {
     responses.set(context.db, res);
+    // Work deferred until the answer is out (RequestTransaction.afterAnswer) starts now.
+    res.once('close', () => context.db.answered());
+    context.db.onDeferredError = (error) => context.log.error({ err: error }, 'work deferred until after the response failed');
     return context;
   };
 
   const queryLimits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
   const rateLimiter = options.rateLimits ? new RateLimiter(options.rateLimits, options.rateLimitClock) : null;
+
+  // Automatic persisted queries for every client, in a cache of bounded size, kept per tenant by
+  // the persisted-documents plugin (Apollo's own cache would be one for all).
+  // Sized by approximate memory: UTF-16 text plus the key and entry overhead, so a flood of tiny
+  // documents cannot hold many times the setting.
+  const apqCache = new InMemoryLRUCache<string>({ maxSize: options.apqCacheBytes ?? 8 * 1024 * 1024, sizeCalculation: (document: string) => 2 * document.length + 400 });
 
   const apollo = new ApolloServer<Context>({
     // Queries run compiled (graphql-jit); see compiled-execution.ts for why Apollo calls it a gateway.
@@ -126,12 +135,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // The process owns shutdown (main.ts): Apollo must not race it on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     formatError,
-    // Automatic persisted queries for every client, in a cache of bounded size.
-    // Sized by approximate memory: UTF-16 text plus the key and entry overhead, so a flood of tiny
-    // documents cannot hold many times the setting.
-    persistedQueries: {
-      cache: new InMemoryLRUCache<string>({ maxSize: options.apqCacheBytes ?? 8 * 1024 * 1024, sizeCalculation: (document: string) => 2 * document.length + 400 }),
-    },
+    persistedQueries: { cache: APOLLO_APQ_CACHE },
     // The token limit is the parser's; formatError reports it as QUERY_TOO_COMPLEX.
     parseOptions: { maxTokens: queryLimits.tokens },
     plugins: [
@@ -145,7 +149,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         options.onRequestFinished?.(summary);
       }),
       // After the transaction plugin (see its doc comment).
-      createPersistedDocumentsPlugin(options.persistedDocuments),
+      createPersistedDocumentsPlugin(options.persistedDocuments, apqCache),
       createIntrospectionPlugin({ production: options.production }),
       errorLoggingPlugin,
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: shutdownTimeoutMs }),

@@ -3,6 +3,7 @@ import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { startTestApp, TEST_SESSION_SETTINGS, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import { SIGN_IN_FAILED } from '../../src/modules/access/session.service';
+import { eventually } from '../support/eventually';
 
 const SIGN_UP = `mutation ($input: SignUpInput!) {
   signUp(input: $input) { user { id email username name emailVerifiedAt } session { accessToken organization { slug name } } }
@@ -127,12 +128,59 @@ describe('accounts', () => {
     const request = (email: string) => app.gql('mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }', { variables: { i: { email } } });
     const reset = (token: string, newPassword: string) => app.gql('mutation ($i: ResetPasswordInput!) { resetPassword(input: $i) { accepted } }', { variables: { i: { token, newPassword } } });
 
+    /** The reset mail of an address, once the work deferred until after the answer has run. */
+    const resetMail = (email: string) => eventually(async () => {
+      const mail = await mailTo(email, 'account.password_reset');
+      expect(mail).toHaveLength(1);
+      return mail[0];
+    });
+
     it('answers the same for known and unknown emails, mailing only the known one', async () => {
       const user = await createUser(db);
       const known = await request(user.email);
       const unknown = await request(`ghost_${unique()}@example.test`);
       expect(known.body).toEqual(unknown.body);
-      expect(await mailTo(user.email, 'account.password_reset')).toHaveLength(1);
+      await resetMail(user.email);
+    });
+
+    it('does the same work before answering for known and unknown emails: the token is issued after the answer', async () => {
+      const user = await createUser(db);
+      const ghost = `ghost_${unique()}@example.test`;
+      // While nobody can write to the outbox, both requests are still answered at once: neither
+      // writes anything before its answer (on the old code the known email waited for the lock).
+      const locker = await superuser.connect();
+      try {
+        await locker.query('begin');
+        await locker.query('lock table outbox in share mode');
+        const known = await request(user.email);
+        const unknown = await request(ghost);
+        const [knownRequest, unknownRequest] = app.requests.slice(-2);
+        expect(known.body).toEqual({ data: { requestPasswordReset: { accepted: true } } });
+        expect(unknown.body).toEqual(known.body);
+        // Not one statement in either request's own transaction.
+        expect([knownRequest!.statements, unknownRequest!.statements]).toEqual([0, 0]);
+        expect(await mailTo(user.email, 'account.password_reset')).toHaveLength(0);
+      } finally {
+        await locker.query('commit');
+        locker.release();
+      }
+      // Then the mail is written, for the known address only.
+      expect((await resetMail(user.email)).payload).toMatchObject({ token: expect.stringMatching(/^pr_/) });
+      expect(await mailTo(ghost, 'account.password_reset')).toHaveLength(0);
+    });
+
+    it('mails nothing when the request is rolled back', async () => {
+      const user = await createUser(db);
+      const res = await app.gql(`mutation ($i: RequestPasswordResetInput!, $r: ResetPasswordInput!) {
+        requestPasswordReset(input: $i) { accepted } resetPassword(input: $r) { accepted } }`,
+      { variables: { i: { email: user.email }, r: { token: 'pr_wrong', newPassword: NEW_PASSWORD } } });
+      expectCode(res, 'BAD_USER_INPUT', 'token');
+      // A later request's mail arrives; the rolled-back one never does.
+      const other = await createUser(db);
+      await request(other.email);
+      await resetMail(other.email);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await mailTo(user.email, 'account.password_reset')).toHaveLength(0);
     });
 
     it('sets the new password, ends every session, and the token works once', async () => {
@@ -141,7 +189,7 @@ describe('accounts', () => {
       await addMember(db, org.id, user.id);
       const before = await app.login(user.email, TEST_PASSWORD);
       await request(user.email);
-      const token = (await mailTo(user.email, 'account.password_reset'))[0].payload.token as string;
+      const token = (await resetMail(user.email)).payload.token as string;
       expectCode(await reset(token, 'weak'), 'BAD_USER_INPUT', 'newPassword');
       expect((await reset(token, NEW_PASSWORD)).body.errors).toBeUndefined();
       expect((await loginWith(user.email, NEW_PASSWORD)).body.errors).toBeUndefined();
@@ -153,7 +201,7 @@ describe('accounts', () => {
     it('refuses an expired token', async () => {
       const user = await createUser(db);
       await request(user.email);
-      const token = (await mailTo(user.email, 'account.password_reset'))[0].payload.token as string;
+      const token = (await resetMail(user.email)).payload.token as string;
       await superuser.query("update user_tokens set expires_at = now() - interval '1 second' where user_id = $1", [user.id]);
       expectCode(await reset(token, NEW_PASSWORD), 'BAD_USER_INPUT', 'token');
       const hash = (await superuser.query('select password_hash from users where id = $1', [user.id])).rows[0].password_hash;

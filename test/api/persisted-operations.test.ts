@@ -197,6 +197,47 @@ describe('persisted operations', () => {
       expect(codeOf(await send({ extensions: apq(documentHash(first)) }, a.token))).toBe('PERSISTED_QUERY_NOT_FOUND');
     });
 
+    it('are kept per tenant: a hash finds only what the same organization (or, anonymously, an anonymous caller) registered', async () => {
+      const a = await tenant();
+      const b = await tenant();
+      const colleague = await createUser(db);
+      await addMember(db, a.org.id, colleague.id, { role: 'member' });
+      const colleagueToken = await app.login(colleague.email, TEST_PASSWORD);
+      const query = `query OnlyA${a.org.slug.replace(/\W/g, '')} { organization { slug } }`;
+      const hash = documentHash(query);
+      expect((await send({ query, extensions: apq(hash) }, a.token)).body.errors).toBeUndefined();
+      // The same organization finds it, another user of it included.
+      expect((await send({ extensions: apq(hash) }, a.token)).body.data).toEqual({ organization: { slug: a.org.slug } });
+      expect((await send({ extensions: apq(hash) }, colleagueToken)).body.data).toEqual({ organization: { slug: a.org.slug } });
+      // Another organization and anonymous callers cannot tell that anyone sent it.
+      for (const credential of [b.token, undefined]) {
+        const miss = await send({ extensions: apq(hash) }, credential);
+        expect(codeOf(miss)).toBe('PERSISTED_QUERY_NOT_FOUND');
+        expect(miss.body.data ?? null).toBeNull();
+      }
+      // Anonymous callers share their own class, which signed-in callers do not see.
+      const open = 'query AnonymousOnly { __typename }';
+      expect((await send({ query: open, extensions: apq(documentHash(open)) })).body.errors).toBeUndefined();
+      expect((await send({ extensions: apq(documentHash(open)) })).body.data).toEqual({ __typename: 'Query' });
+      expect(codeOf(await send({ extensions: apq(documentHash(open)) }, a.token))).toBe('PERSISTED_QUERY_NOT_FOUND');
+      // B registering the same document gets its own entry.
+      expect((await send({ query, extensions: apq(hash) }, b.token)).body.errors).toBeUndefined();
+      expect((await send({ extensions: apq(hash) }, b.token)).body.data).toEqual({ organization: { slug: b.org.slug } });
+    });
+
+    it('keep one bound in bytes for all tenants together', async () => {
+      const a = await tenant();
+      const b = await tenant();
+      const first = 'query FirstOfA { organization { slug } }';
+      expect((await send({ query: first, extensions: apq(documentHash(first)) }, a.token)).body.errors).toBeUndefined();
+      // The test app's cache holds 4 KiB: another tenant's documents push A's out.
+      for (let i = 0; i < 8; i++) {
+        const filler = `query FillerOfB${i} { organization { slug ${'name '.repeat(120)} } }`;
+        expect((await send({ query: filler, extensions: apq(documentHash(filler)) }, b.token)).body.errors).toBeUndefined();
+      }
+      expect(codeOf(await send({ extensions: apq(documentHash(first)) }, a.token))).toBe('PERSISTED_QUERY_NOT_FOUND');
+    });
+
     it('always find the registered operations, whatever the cache holds', async () => {
       const a = await tenant();
       const res = await send({ extensions: apq(idOf(ViewerDocument).slice(7)) }, a.token);

@@ -3,6 +3,7 @@ import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { codeOf, startTestApp, type Res, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import type { MembershipRole } from '../../src/db/schema';
+import { NAME_NOT_AVAILABLE, SLUG_NOT_AVAILABLE } from '../../src/modules/work/project.service';
 
 interface ProjectNode {
   id: string;
@@ -360,6 +361,32 @@ describe('projects', () => {
       expect(codeOf(await removeMember(t.member.userId))).toBeUndefined();
       expect(codeOf(await removeMember(t.member.userId))).toBe('NOT_FOUND');
       expect(await seesIt(t.member.token)).toBe(false);
+    });
+
+    it('answer a name or slug taken by a private project the caller cannot see as they answer a visible one, naming no project', async () => {
+      const t = await tenant();
+      const hidden = await createOk(t.owner.token, { name: 'Merger Talks', slug: 'merger', visibility: 'PRIVATE' });
+      await createOk(t.owner.token, { name: 'Open Plan', slug: 'open-plan' });
+      const visibleTo = async (token: string) => (await app.gql<ProjectsPage>(PROJECTS, { token })).body.data!.projects.edges.map((e) => e.node.name);
+      expect(await visibleTo(t.member.token)).toEqual(['Open Plan']);
+      const errorsOf = (res: Res) => res.body.errors!.map(({ message, extensions }) => ({ message, extensions }));
+
+      const cases = [
+        [{ name: 'merger talks', slug: 'x1' }, { name: 'open plan', slug: 'x2' }, 'name', NAME_NOT_AVAILABLE],
+        [{ name: 'Takeover', slug: 'merger' }, { name: 'Takeover', slug: 'open-plan' }, 'slug', SLUG_NOT_AVAILABLE],
+      ] as const;
+      for (const [toHidden, toVisible, field, message] of cases) {
+        const hiddenClash = await create(t.member.token, toHidden);
+        const visibleClash = await create(t.member.token, toVisible);
+        expect(errorsOf(hiddenClash)).toEqual([{ message, extensions: { code: 'CONFLICT', field } }]);
+        expect(errorsOf(visibleClash)).toEqual(errorsOf(hiddenClash));
+        expect(hiddenClash.body.errors![0]!.message).not.toMatch(/project|private|merger/i);
+      }
+      // Renaming answers the same way (an officer may rename, and does not see private projects either).
+      const mine = await createOk(t.officer.token, { name: 'Mine' });
+      expect(errorsOf(await update(t.officer.token, { id: mine.id, name: 'MERGER TALKS' }))).toEqual([{ message: NAME_NOT_AVAILABLE, extensions: { code: 'CONFLICT', field: 'name' } }]);
+      expect(hidden.visibility).toBe('PRIVATE');
+      expect(await visibleTo(t.member.token)).toEqual(['Mine', 'Open Plan']);
     });
 
     it('turning a project private hides it from non-members at once', async () => {

@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../src/db/schema';
 import { RequestTransaction } from '../../src/db/request-transaction';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { addMember, createOrganization, createSession, createUser } from '../support/factories';
+import { eventually } from '../support/eventually';
 
 describe('RequestTransaction', () => {
   let pool: pg.Pool;
@@ -113,6 +115,35 @@ describe('RequestTransaction', () => {
     const next = new RequestTransaction(pool, { organizationId: null, userId: null });
     expect((await sql<{ org: string | null }>`select app.current_org_id() as org`.execute(await next.get())).rows[0]!.org).toBeNull();
     await next.finish('commit');
+  });
+
+  it('runs work deferred until after the answer only once the request has committed and answered, never after a rollback', async () => {
+    const ran: string[] = [];
+    const deferredWork = (label: string) => async (db: Kysely<Database>) => {
+      await sql`select 1`.execute(db);
+      ran.push(label);
+    };
+    const committed = new RequestTransaction(pool, { organizationId: null, userId: null });
+    committed.afterAnswer(deferredWork('first'));
+    committed.afterAnswer(deferredWork('second'));
+    await committed.finish('commit');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ran).toEqual([]); // committed, but the response has not gone out
+    committed.answered();
+    await eventually(() => expect(ran).toEqual(['first', 'second']));
+
+    const rolledBack = new RequestTransaction(pool, { organizationId: null, userId: null });
+    rolledBack.afterAnswer(deferredWork('rolled back'));
+    rolledBack.answered();
+    await rolledBack.finish('rollback');
+    const failed = new RequestTransaction(pool, { organizationId: null, userId: null });
+    failed.afterAnswer(deferredWork('failed'));
+    failed.onDeferredError = (error) => ran.push(`error: ${(error as Error).message}`);
+    failed.afterAnswer(async (db) => { await sql`select 1/0`.execute(db); });
+    failed.answered();
+    await failed.finish('commit');
+    await eventually(() => expect(ran).toEqual(['first', 'second', 'failed', 'error: division by zero']));
+    expect(() => failed.afterAnswer(deferredWork('too late'))).toThrow(/already finished/);
   });
 
   it('refuses tenant ids that are not UUIDs before sending anything', async () => {

@@ -8,8 +8,10 @@ import { closeTestPools, ownerDb } from '../support/db';
 import { codeOf, startTestApp, type GqlResponse, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import { GRAPHIQL_CSP, mountGraphiql } from '../../src/http/graphiql';
+import { unusableField } from '../../src/graphql/introspection';
 import { GRAPHIQL_DIST_DIR } from '../../src/paths';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
+import { withTenant } from '../../src/db/database';
 
 /** A reference the browser would fetch from somewhere else: a script, style, font, worker or import. */
 const EXTERNAL_FETCH = /(?:\bimport\s*\(|\bfrom|\burl\(|\bimportScripts\(|\bnew Worker\(|\bsrc=|\bhref=|@import)\s*['"]?(?:https?:)?\/\//;
@@ -152,6 +154,9 @@ describe('introspection policy', () => {
     await closeTestPools();
   });
 
+  const devApp = () => dev;
+  const messages = (res: GqlResponse) => res.body.errors!.map((e) => e.message);
+
   function expectRefused(res: GqlResponse, code = 'UNAUTHENTICATED', status = 401) {
     expect(res.status).toBe(status);
     expect(res.body.data).toBeUndefined();
@@ -235,9 +240,9 @@ describe('introspection policy', () => {
       const res = await prod.gql(MISSPELT);
       expect(res.status).toBe(400);
       expect(codeOf(res)).toBe('GRAPHQL_VALIDATION_FAILED');
-      expect(messages(res)).toEqual([MESSAGE]);
+      expect(messages(res)).toEqual([unusableField('viewr')]);
       const nested = await prod.gql('{ __typename viewer { usr { emial } } }');
-      expect(messages(nested)).toEqual(['Cannot query field "usr" on type "Viewer".']);
+      expect(messages(nested)).toEqual([unusableField('usr')]);
       const argument = await prod.gql('{ projects(frist: 5) { totalCount } }');
       expect(messages(argument).join(' ')).not.toMatch(/Did you mean|first/);
     });
@@ -261,6 +266,153 @@ describe('introspection policy', () => {
         variables: { input: { emial: DEMO_USERS.alice, password: DEMO_PASSWORD } },
       });
       expect(messages(variables).join(' ')).toContain('Did you mean "email"?');
+    });
+  });
+
+  describe('validation messages in production', () => {
+    const messages = (res: GqlResponse) => res.body.errors!.map((e) => e.message);
+    const LOGIN = 'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }';
+    const CREATE = 'mutation ($i: CreateProjectInput!) { createProject(input: $i) { project { id } } }';
+    /**
+     * graphql-js's messages (what anyone gets outside production) and what a caller who may not
+     * introspect gets in production: no schema name the request did not contain, and one answer
+     * for every mistake about a field, existing or not.
+     */
+    const CASES: { query: string; variables?: Record<string, unknown>; development: string[]; production: string[] }[] = [
+      { query: '{ viewr }',
+        development: ['Cannot query field "viewr" on type "Query". Did you mean "viewer"?'],
+        production: [unusableField('viewr')] },
+      { query: '{ nothingHere }',
+        development: ['Cannot query field "nothingHere" on type "Query".'],
+        production: [unusableField('nothingHere')] },
+      { query: '{ viewer }',
+        development: ['Field "viewer" of type "Viewer" must have a selection of subfields. Did you mean "viewer { ... }"?'],
+        production: [unusableField('viewer')] },
+      { query: '{ project(id: "00000000-0000-4000-8000-000000000000") { createdAt { x } } }',
+        development: ['Field "createdAt" must not have a selection since type "DateTime!" has no subfields.'],
+        production: [unusableField('createdAt')] },
+      { query: '{ projects(frist: 5) { totalCount } }',
+        development: ['Unknown argument "frist" on field "Query.projects". Did you mean "first" or "last"?'],
+        production: [unusableField('projects')] },
+      { query: '{ project { id } }',
+        development: ['Field "project" argument "id" of type "UUID!" is required, but it was not provided.'],
+        production: [unusableField('project')] },
+      { query: '{ projects(first: "5") { totalCount } }',
+        development: ['Int cannot represent non-integer value: "5"'],
+        production: [unusableField('projects')] },
+      { query: 'query ($n: String) { projects(first: $n) { totalCount } }',
+        development: ['Variable "$n" of type "String" used in position expecting type "Int".'],
+        production: [unusableField('projects')] },
+      { query: 'mutation { login(input: {email: "a@example.com"}) { accessToken } }',
+        development: ['Field "LoginInput.password" of required type "String!" was not provided.'],
+        production: [unusableField('login')] },
+      { query: 'mutation { login(input: {email: "a@example.com", password: "x", secret: 1}) { accessToken } }',
+        development: ['Field "secret" is not defined by type "LoginInput".'],
+        production: [unusableField('login')] },
+      { query: '{ viewer { ... on Project { id } } }',
+        development: ['Fragment cannot be spread here as objects of type "Viewer" can never be of type "Project".'],
+        production: ['Fragment cannot be spread here as these objects can never be of type "Project".'] },
+      // A guess in an alias (or a string) does not count as naming the type: it is not confirmed.
+      { query: '{ Viewer: viewer { ... on Project { id } } }',
+        development: ['Fragment cannot be spread here as objects of type "Viewer" can never be of type "Project".'],
+        production: ['Fragment cannot be spread here as these objects can never be of type "Project".'] },
+      { query: '{ viewer { a: user { id } a: organization { id } } }',
+        development: ['Fields "a" conflict because "user" and "organization" are different fields. Use different aliases on the fields to fetch both if this was intentional.'],
+        production: ['Fields "a" conflict because "user" and "organization" are different fields. Use different aliases on the fields to fetch both if this was intentional.'] },
+      { query: LOGIN, variables: { input: { email: 'a@example.com' } },
+        development: ['Variable "$input" got invalid value { email: "a@example.com" }; Field "password" of required type "String!" was not provided.'],
+        production: ['Variable "$input" got invalid value { email: "a@example.com" }; A required field was not provided.'] },
+      { query: CREATE, variables: { i: { name: 'x', settings: { bogus: 1 } } },
+        development: [
+          'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; Field "features" of required type "[String!]!" was not provided.',
+          'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; Field "bogus" is not defined by type "ProjectSettingsInput".',
+        ],
+        production: [
+          'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; A required field was not provided.',
+          'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; Field "bogus" is not defined.',
+        ] },
+      { query: CREATE, variables: { i: { name: 'x', visibility: 'SECRET' } },
+        development: ['Variable "$i" got invalid value "SECRET" at "i.visibility"; Value "SECRET" does not exist in "ProjectVisibility" enum.'],
+        production: ['Variable "$i" got invalid value "SECRET" at "i.visibility"; Value "SECRET" does not exist in the enum.'] },
+      { query: CREATE, variables: { i: { name: 'x', settings: 5 } },
+        development: ['Variable "$i" got invalid value 5 at "i.settings"; Expected type "ProjectSettingsInput" to be an object.'],
+        production: ['Variable "$i" got invalid value 5 at "i.settings"; Expected an object.'] },
+    ];
+
+    it.each(CASES.map((c) => [c.query, c]))('%s', async (_query, { query, variables, development, production }) => {
+      const dev = await devApp().gql(query, { variables });
+      expect(messages(dev)).toEqual(development);
+      const res = await prod.gql(query, { variables });
+      expect(res.status).toBe(dev.status);
+      expect(res.body.errors!.map((e) => e.extensions?.code)).toEqual(dev.body.errors!.map((e) => e.extensions?.code).slice(0, production.length));
+      expect(messages(res)).toEqual(production);
+      // A signed-in user in production is told what graphql-js says.
+      expect(messages(await prod.gql(query, { variables, token: aliceInProd }))).toEqual(development);
+    });
+
+    it('answers a mistake about a field once, at the field, whether or not the field exists', async () => {
+      const existing = await prod.gql('{ projects(frist: 5, lst: 2) }');
+      const missing = await prod.gql('{ projectz(frist: 5, lst: 2) }');
+      expect(existing.body.errors).toEqual([{ message: unusableField('projects'), locations: [{ line: 1, column: 3 }], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
+      expect(missing.body.errors).toEqual([{ message: unusableField('projectz'), locations: [{ line: 1, column: 3 }], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
+    });
+  });
+
+  describe('ended sessions', () => {
+    async function endedSession(how: 'logout' | 'removed') {
+      const db = ownerDb();
+      const org = await createOrganization(db);
+      const owner = await createUser(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, owner.id, { role: 'owner' });
+      const membership = await addMember(db, org.id, user.id, { role: 'member' });
+      const token = await prod.login(user.email, TEST_PASSWORD);
+      expect((await prod.gql(SCHEMA_QUERY, { token })).body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+      if (how === 'logout') {
+        expect((await prod.gql('mutation { logout { sessionsEnded } }', { token })).body.errors).toBeUndefined();
+      } else {
+        const ownerToken = await prod.login(owner.email, TEST_PASSWORD);
+        const removed = await prod.gql('mutation ($id: UUID!) { removeMember(input: {membershipId: $id}) { membership { id } } }', { token: ownerToken, variables: { id: membership.id } });
+        expect(removed.body.errors).toBeUndefined();
+      }
+      return { token, user };
+    }
+
+    it.each(['logout', 'removed'] as const)('get no introspection, not even __typename, once the session has ended (%s)', async (how) => {
+      const { token } = await endedSession(how);
+      for (const query of [SCHEMA_QUERY, TYPE_QUERY, getIntrospectionQuery(), '{ __typename }']) {
+        const res = await prod.gql(query, { token });
+        expect(res.status).toBe(401);
+        expect(res.body).toEqual({ errors: [{ message: 'Your session is no longer valid; sign in again', extensions: { code: 'UNAUTHENTICATED' } }] });
+      }
+      // Outside production too: the session is checked, not the mode.
+      expect((await devApp().gql(SCHEMA_QUERY, { token })).status).toBe(401);
+    });
+
+    it('are like those of an organization that allows only registered operations: no introspection, no schema names', async () => {
+      const db = ownerDb();
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, user.id, { role: 'owner' });
+      const token = await prod.login(user.email, TEST_PASSWORD);
+      await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
+        trx.updateTable('organizations').set({ trusted_documents_only: true }).where('id', '=', org.id).execute());
+      // Not SCHEMA_QUERY: the API-key test above registered that one in this app's manifest.
+      const schema = await prod.gql('{ __schema { mutationType { name } } }', { token });
+      expect(codeOf(schema)).toBe('PERSISTED_QUERY_ID_REQUIRED');
+      expect(schema.body.data ?? null).toBeNull();
+      expect(messages(await prod.gql('{ viewer }', { token }))).toEqual([unusableField('viewer')]);
+    });
+
+    it('get validation messages without schema names, and may still sign in with the stale token', async () => {
+      const { token, user } = await endedSession('logout');
+      expect(messages(await prod.gql('{ viewer }', { token }))).toEqual([unusableField('viewer')]);
+      const login = await prod.gql<{ login: { accessToken: string } }>(
+        'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
+        { token, variables: { input: { email: user.email, password: TEST_PASSWORD } } });
+      expect(login.body.errors).toBeUndefined();
+      const fresh = login.body.data!.login.accessToken;
+      expect(messages(await prod.gql('{ viewer }', { token: fresh }))[0]).toMatch(/of type "Viewer" must have a selection/);
     });
   });
 });

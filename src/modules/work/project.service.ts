@@ -6,9 +6,17 @@ import { findRow, setDeleted } from '../../db/rows';
 import type { ProjectMemberRole, ProjectsTable, ProjectVisibility } from '../../db/schema';
 import { Project, ProjectMember } from './project.type';
 
+/**
+ * Names and slugs are unique in the organization, private projects included, so a clash may be
+ * with a project the caller cannot see. The answer claims no project, and is the same whether
+ * or not the caller can see the one that holds the name (docs/security.md, "Known trade-offs").
+ */
+export const NAME_NOT_AVAILABLE = 'That name is not available in this organization; choose another';
+export const SLUG_NOT_AVAILABLE = 'That slug is not available in this organization; choose another';
+
 const PROJECT_RULES = onViolation({
-  projects_name_key: ['name', 'This organization already has a project with that name'],
-  projects_slug_key: ['slug', 'This organization already has a project with that slug'],
+  projects_name_key: ['name', NAME_NOT_AVAILABLE],
+  projects_slug_key: ['slug', SLUG_NOT_AVAILABLE],
   projects_owner_is_member: ['ownerId', 'The owner must be a member of the organization'],
   project_members_are_members: ['ownerId', 'The owner must be a member of the organization'],
   projects_name_check: ['name', 'The name must be 1 to 255 characters, not only spaces'],
