@@ -32,7 +32,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end
       $$;
 
-    -- The one shape of tenant isolation (DESIGN.md), applied by policies/*.sql to every table that
+    -- The one shape of tenant isolation (docs/security.md), applied by policies/*.sql to every table that
     -- has organization_id: ENABLE + FORCE RLS and a tenant_isolation policy for reads and writes,
     -- reading the setting once per statement. Idempotent; run by the owner.
     create function app.isolate_by_tenant(p_table regclass) returns void
@@ -124,7 +124,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index memberships_user_idx on memberships (user_id);
     create trigger memberships_touch before update on memberships for each row execute function app.touch();
 
-    -- The sign-in rule of DESIGN.md in one place: a live membership whose status gives platform
+    -- The sign-in rule (docs/security.md) in one place: a live membership whose status gives platform
     -- access, in an active organization, of an active account. Runs as its caller (inside RLS).
     create function app.member_may_sign_in(p_organization_id uuid, p_user_id uuid) returns boolean
       language sql stable

@@ -7,7 +7,7 @@ import { seedWorkDemoData } from './work';
 
 export const DEMO_PASSWORD = 'DemoPass123';
 
-/** The demo people of DESIGN.md, by email. */
+/** The demo people of the README, by email. */
 export const DEMO_USERS = {
   alice: 'alice@acme.test',
   bob: 'bob@globex.test',

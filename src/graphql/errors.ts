@@ -5,7 +5,7 @@ import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import type { Context } from './context';
 
-/** The `extensions.code` values clients rely on (DESIGN.md). */
+/** The `extensions.code` values clients rely on (docs/api.md, "Errors"). */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
