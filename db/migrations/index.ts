@@ -14,6 +14,7 @@ import * as trustedDocuments from './2026_11_22_0012_trusted_documents';
 import * as readiness from './2026_11_22_0013_readiness';
 import * as plannerStatistics from './2026_11_22_0014_planner_statistics';
 import * as transactionCaches from './2026_12_02_0015_transaction_caches';
+import * as grantsDieWithGrantor from './2026_12_03_0017_grants_die_with_grantor';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_0013_readiness': readiness,
   '2026_11_22_0014_planner_statistics': plannerStatistics,
   '2026_12_02_0015_transaction_caches': transactionCaches,
+  '2026_12_03_0017_grants_die_with_grantor': grantsDieWithGrantor,
 };
