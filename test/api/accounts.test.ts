@@ -180,6 +180,19 @@ describe('accounts', () => {
       expectCode(await app.gql('{ viewer { user { id } } }', { token: other }), 'UNAUTHENTICATED');
       expect((await loginWith(user.email, NEW_PASSWORD)).body.errors).toBeUndefined();
     });
+
+    it('spends a pending password-reset token: it was asked for under the old password', async () => {
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, user.id);
+      const current = await app.login(user.email, TEST_PASSWORD);
+      await app.gql('mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }', { variables: { i: { email: user.email } } });
+      const token = (await mailTo(user.email, 'account.password_reset'))[0].payload.token as string;
+      expect((await change(current, TEST_PASSWORD, NEW_PASSWORD)).body.errors).toBeUndefined();
+      const reset = await app.gql('mutation ($i: ResetPasswordInput!) { resetPassword(input: $i) { accepted } }', { variables: { i: { token, newPassword: 'Another123' } } });
+      expectCode(reset, 'BAD_USER_INPUT', 'token');
+      expect((await loginWith(user.email, NEW_PASSWORD)).body.errors).toBeUndefined();
+    });
   });
 
   describe('sign-in throttle', () => {
