@@ -6,6 +6,7 @@ import { handToAuthRole, replaceAsAuthRole } from './helpers';
  * its inviter may still give it, checked when it is read by its token and again when it is
  * accepted, as an API key already acts within what its creator holds now. A password change
  * spends the account's pending reset token (whoever asked for it asked under the old password).
+ * An ended membership ends the project and team memberships it held.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -43,6 +44,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger invitations_need_their_inviter before update of accepted_at on invitations
       for each row execute function app.invitation_needs_its_inviter();
 
+    -- An ended membership takes its project and team memberships with it, so a person who comes
+    -- back later (a new invitation, a transfer back) starts without the old private projects.
+    -- As tenantql_auth: the remover may not see every private project, and transfers run as it.
+    create function app.end_memberships_within() returns trigger
+      language plpgsql security definer set search_path = ''
+      as $$
+        begin
+          delete from public.project_members where organization_id = new.organization_id and user_id = new.user_id;
+          delete from public.team_members where organization_id = new.organization_id and user_id = new.user_id;
+          return null;
+        end
+      $$;
+    create trigger memberships_end_memberships_within after update of ended_at on memberships
+      for each row when (old.ended_at is null and new.ended_at is not null)
+      execute function app.end_memberships_within();
+
     -- A new password spends the pending reset token of the account.
     create function app.spend_reset_tokens() returns trigger
       language plpgsql security definer set search_path = ''
@@ -58,7 +75,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       execute function app.spend_reset_tokens();
   `.execute(db);
   // The trigger spends tokens only tenantql_auth may touch; nobody calls it directly.
-  await handToAuthRole(db, { 'app.spend_reset_tokens()': [] });
+  await handToAuthRole(db, { 'app.spend_reset_tokens()': [], 'app.end_memberships_within()': [] });
   await replaceAsAuthRole(db, invitationByToken(sql`and app.inviter_may_give(i.organization_id, i.created_by, i.role)`));
 }
 
@@ -79,6 +96,8 @@ function invitationByToken(condition: RawBuilder<unknown>): RawBuilder<unknown> 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await replaceAsAuthRole(db, invitationByToken(sql``));
   await sql`
+    drop trigger memberships_end_memberships_within on memberships;
+    drop function app.end_memberships_within();
     drop trigger users_spend_reset_tokens on users;
     drop function app.spend_reset_tokens();
     drop trigger invitations_need_their_inviter on invitations;

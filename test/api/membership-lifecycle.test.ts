@@ -1,6 +1,6 @@
 import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { codeOf, startTestApp, type Res, type TestApp } from '../support/app';
-import { addMember, createOrganization, createRole, createUser, TEST_PASSWORD } from '../support/factories';
+import { addMember, createOrganization, createProject, createRole, createUser, TEST_PASSWORD } from '../support/factories';
 import type { MembershipRole, MembershipStatus } from '../../src/db/schema';
 import { INVITATION_FAILED } from '../../src/modules/access/session.service';
 import { mayTransition } from '../../src/modules/tenancy/membership.service';
@@ -165,6 +165,47 @@ describe('membership lifecycle', () => {
       expect(res.body.data).toMatchObject({ removeMember: { membership: { status: 'INACTIVE', endedAt: expect.any(String) } } });
       expect(codeOf(await app.gql('{ viewer { user { id } } }', { token: member.token }) as Res)).toBe('UNAUTHENTICATED');
       expect(codeOf(await mutate(admin.token, 'removeMember', 'RemoveMemberInput', { membershipId: member.membershipId }))).toBe('NOT_FOUND');
+    });
+  });
+
+  describe('an ended membership ends what it held', () => {
+    const projectMembers = async (orgId: string, userId: string) =>
+      (await superuser.query('select (select count(*)::int from project_members where organization_id = $1 and user_id = $2) as p, (select count(*)::int from team_members where organization_id = $1 and user_id = $2) as t', [orgId, userId])).rows[0];
+    async function inPrivateProjectAndTeam(orgId: string, ownerId: string, userId: string) {
+      const project = await createProject(db, orgId, ownerId, { visibility: 'private' });
+      await superuser.query('insert into project_members (organization_id, project_id, user_id) values ($1, $2, $3)', [orgId, project.id, userId]);
+      const team = (await superuser.query('insert into teams (organization_id, name) values ($1, $2) returning id', [orgId, `team ${project.id}`])).rows[0].id;
+      await superuser.query('insert into team_members (organization_id, team_id, user_id) values ($1, $2, $3)', [orgId, team, userId]);
+      return project;
+    }
+    const projectIds = async (token: string) => (await app.gql<{ projects: { edges: { node: { id: string } }[] } }>('{ projects(first: 50) { edges { node { id } } } }', { token }))
+      .body.data!.projects.edges.map((e) => e.node.id);
+
+    it('removal ends project and team memberships: someone who comes back does not see the old private projects', async () => {
+      const org = await createOrganization(db);
+      const admin = await person(org.id, 'admin');
+      const member = await person(org.id, 'member');
+      const project = await inPrivateProjectAndTeam(org.id, admin.user.id, member.user.id);
+      expect(await projectIds(member.token)).toContain(project.id);
+      expect(codeOf(await mutate(admin.token, 'removeMember', 'RemoveMemberInput', { membershipId: member.membershipId }))).toBeUndefined();
+      expect(await projectMembers(org.id, member.user.id)).toEqual({ p: 0, t: 0 });
+      await addMember(db, org.id, member.user.id, { role: 'member' });
+      expect(await projectIds(await app.login(member.user.email, TEST_PASSWORD))).not.toContain(project.id);
+    });
+
+    it('so does a transfer, in the organization left; suspension keeps them (the same membership comes back)', async () => {
+      const from = await createOrganization(db);
+      const to = await createOrganization(db);
+      const admin = await person(from.id, 'admin');
+      await addMember(db, to.id, admin.user.id, { role: 'admin' });
+      const moved = await person(from.id, 'member');
+      const suspended = await person(from.id, 'member');
+      await inPrivateProjectAndTeam(from.id, admin.user.id, moved.user.id);
+      await inPrivateProjectAndTeam(from.id, admin.user.id, suspended.user.id);
+      expect(codeOf(await mutate(admin.token, 'transferMember', 'TransferMemberInput', { membershipId: moved.membershipId, toOrganizationId: to.id }, 'newMembershipId'))).toBeUndefined();
+      expect(await projectMembers(from.id, moved.user.id)).toEqual({ p: 0, t: 0 });
+      expect(codeOf(await status(admin.token, suspended.membershipId, 'SUSPENDED'))).toBeUndefined();
+      expect(await projectMembers(from.id, suspended.user.id)).toEqual({ p: 1, t: 1 });
     });
   });
 
