@@ -6,7 +6,8 @@ import { handToAuthRole, replaceAsAuthRole } from './helpers';
  * its inviter may still give it, checked when it is read by its token and again when it is
  * accepted, as an API key already acts within what its creator holds now. A password change
  * spends the account's pending reset token (whoever asked for it asked under the old password).
- * An ended membership ends the project and team memberships it held.
+ * An ended membership ends the project and team memberships it held; an account that stops
+ * being active loses its sessions for good.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -60,6 +61,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       for each row when (old.ended_at is null and new.ended_at is not null)
       execute function app.end_memberships_within();
 
+    -- An account that stops being active loses its sessions everywhere: making it active again
+    -- (maintenance) brings none back. (Its access tokens already stop: app.session_is_valid.)
+    create function app.end_sessions_of_inactive_account() returns trigger
+      language plpgsql security definer set search_path = ''
+      as $$
+        begin
+          update public.auth_refresh_tokens set revoked_at = now(), revoked_reason = 'access_lost'
+           where user_id = new.id and revoked_at is null;
+          return null;
+        end
+      $$;
+    create trigger users_end_sessions_when_inactive after update of status on users
+      for each row when (old.status = 'active' and new.status <> 'active')
+      execute function app.end_sessions_of_inactive_account();
+
     -- A new password spends the pending reset token of the account.
     create function app.spend_reset_tokens() returns trigger
       language plpgsql security definer set search_path = ''
@@ -75,7 +91,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       execute function app.spend_reset_tokens();
   `.execute(db);
   // The trigger spends tokens only tenantql_auth may touch; nobody calls it directly.
-  await handToAuthRole(db, { 'app.spend_reset_tokens()': [], 'app.end_memberships_within()': [] });
+  await handToAuthRole(db, { 'app.spend_reset_tokens()': [], 'app.end_memberships_within()': [], 'app.end_sessions_of_inactive_account()': [] });
   await replaceAsAuthRole(db, invitationByToken(sql`and app.inviter_may_give(i.organization_id, i.created_by, i.role)`));
 }
 
@@ -98,6 +114,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     drop trigger memberships_end_memberships_within on memberships;
     drop function app.end_memberships_within();
+    drop trigger users_end_sessions_when_inactive on users;
+    drop function app.end_sessions_of_inactive_account();
     drop trigger users_spend_reset_tokens on users;
     drop function app.spend_reset_tokens();
     drop trigger invitations_need_their_inviter on invitations;

@@ -195,6 +195,20 @@ describe('accounts', () => {
     });
   });
 
+  it('an account that stops being active loses its sessions: making it active again brings none back', async () => {
+    const org = await createOrganization(db);
+    const user = await createUser(db);
+    await addMember(db, org.id, user.id);
+    const session = (await loginWith(user.email, TEST_PASSWORD)).body.data!;
+    const refresh = await app.gql<{ login: { refreshToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { refreshToken } }', { variables: { i: { email: user.email, password: TEST_PASSWORD } } });
+    await superuser.query("update users set status = 'inactive' where id = $1", [user.id]);
+    await superuser.query("update users set status = 'active' where id = $1", [user.id]);
+    expectCode(await app.gql('{ viewer { user { id } } }', { token: session.login.accessToken }), 'UNAUTHENTICATED');
+    expectCode(await app.gql('mutation ($i: RefreshSessionInput!) { refreshSession(input: $i) { accessToken } }',
+      { variables: { i: { refreshToken: refresh.body.data!.login.refreshToken } } }), 'UNAUTHENTICATED');
+    expect((await loginWith(user.email, TEST_PASSWORD)).body.errors).toBeUndefined();
+  });
+
   describe('sign-in throttle', () => {
     let strict: TestApp;
     beforeAll(async () => {
