@@ -102,20 +102,25 @@ export async function inviteMember(ctx: Context, input: { email: string; role: M
   return row;
 }
 
+// What an Invitation shows; never the token's hash.
+const INVITATION_COLUMNS = ['id', 'email', 'role', 'expires_at', 'created_at'] as const;
+type InvitationColumn = (typeof INVITATION_COLUMNS)[number];
+
 /**
  * Revokes a pending invitation of the current organization; nobody revokes one of a role above
  * their own (as nobody ends a membership that outranks them). Unknown and other tenants' ids
  * are the same NOT_FOUND.
  */
-export async function revokeInvitation(ctx: Context, invitationId: string): Promise<Selectable<InvitationsTable>> {
+export async function revokeInvitation(ctx: Context, invitationId: string): Promise<Pick<Selectable<InvitationsTable>, InvitationColumn>> {
   const db = await ctx.db.get();
-  const invitation = await db.selectFrom('invitations').selectAll().where('id', '=', invitationId)
+  const invitation = await db.selectFrom('invitations').select('role').where('id', '=', invitationId)
     .where('accepted_at', 'is', null).where('revoked_at', 'is', null).forUpdate().executeTakeFirst();
   if (!invitation) throw new NotFoundError('Invitation');
   await assertMayGive(ctx, invitation.role);
   return db.updateTable('invitations').set({ revoked_at: sql`now()` }).where('id', '=', invitationId)
-    .returningAll().executeTakeFirstOrThrow();
+    .returning(INVITATION_COLUMNS).executeTakeFirstOrThrow();
 }
+
 
 /**
  * The open invitation behind a token (read before the invitee acts for any tenant), only while
