@@ -121,7 +121,6 @@ export async function revokeInvitation(ctx: Context, invitationId: string): Prom
     .returning(INVITATION_COLUMNS).executeTakeFirstOrThrow();
 }
 
-
 /**
  * The open invitation behind a token (read before the invitee acts for any tenant), only while
  * its inviter may still give its role (app.inviter_may_give, checked again when it is accepted).
