@@ -104,6 +104,8 @@ revoke all on invitations from tenantql_app;
 grant select, insert on invitations to tenantql_app;
 grant update (accepted_at, revoked_at) on invitations to tenantql_app;
 grant select on invitations to tenantql_auth;
+-- An invitation gives its role only while its inviter may give it (migration 0017).
+grant execute on function app.role_rank(text), app.inviter_may_give(uuid, uuid, text) to tenantql_app, tenantql_auth;
 
 select app.isolate_by_tenant('invitations');
 

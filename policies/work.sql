@@ -36,6 +36,9 @@ create policy "the activity trigger records changes" on task_activity
 -- (tenantql_auth) lists the ones to hide, once per transaction (migration 0015).
 grant select (organization_id, id, visibility) on projects to tenantql_auth;
 grant select (organization_id, project_id, user_id) on project_members to tenantql_auth;
+-- An ended membership ends its project memberships (app.end_memberships_within, migration 0017),
+-- in the organization the transaction acts for (tenant_isolation).
+grant delete on project_members to tenantql_auth;
 drop policy if exists "the private-project check reads projects" on projects;
 create policy "the private-project check reads projects" on projects
   for select to tenantql_auth using (current_user = 'tenantql_auth' and organization_id = (select app.current_org_id()));

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 
 /**
  * Hands SECURITY DEFINER functions to `tenantql_auth` (the NOLOGIN role whose policies let it read
@@ -23,4 +23,18 @@ export async function handToAuthRole(db: Kysely<unknown>, functions: Record<stri
     'reset role',
   ];
   await sql.raw(statements.join(';\n')).execute(db);
+}
+
+/**
+ * Replaces a function tenantql_auth owns (see handToAuthRole): only its owner may, so the
+ * statement runs as tenantql_auth with CREATE on the schema for that moment. Migrations run in
+ * a transaction, so `set local role` ends with it.
+ *
+ * @example
+ * await replaceAsAuthRole(db, sql`create or replace function app.invitation_by_token(p_hash text) ...`);
+ */
+export async function replaceAsAuthRole(db: Kysely<unknown>, statement: RawBuilder<unknown>): Promise<void> {
+  await sql`grant create on schema app to tenantql_auth; set local role tenantql_auth`.execute(db);
+  await statement.execute(db);
+  await sql`reset role; revoke create on schema app from tenantql_auth`.execute(db);
 }

@@ -15,6 +15,7 @@ import * as readiness from './2026_11_22_0013_readiness';
 import * as plannerStatistics from './2026_11_22_0014_planner_statistics';
 import * as transactionCaches from './2026_12_02_0015_transaction_caches';
 import * as signInThrottle from './2026_12_03_0016_sign_in_throttle';
+import * as grantsDieWithGrantor from './2026_12_03_0017_grants_die_with_grantor';
 import * as peoplePrivacy from './2026_12_03_0018_people_privacy';
 
 /**
@@ -38,5 +39,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_0014_planner_statistics': plannerStatistics,
   '2026_12_02_0015_transaction_caches': transactionCaches,
   '2026_12_03_0016_sign_in_throttle': signInThrottle,
+  '2026_12_03_0017_grants_die_with_grantor': grantsDieWithGrantor,
   '2026_12_03_0018_people_privacy': peoplePrivacy,
 };

@@ -368,6 +368,21 @@ export type Invitation = {
   role: MembershipRole;
 };
 
+export type InvitationConnection = {
+  __typename?: 'InvitationConnection';
+  edges: Array<InvitationEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type InvitationEdge = {
+  __typename?: 'InvitationEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: Invitation;
+};
+
 export type InvitationPayload = {
   __typename?: 'InvitationPayload';
   invitation: Invitation;
@@ -616,6 +631,8 @@ export type Mutation = {
   restoreTask: TaskPayload;
   /** Revokes a key; requests with it fail from now on. */
   revokeApiKey: ApiKeyPayload;
+  /** Revokes a pending invitation (not of a role above your own); its token stops working. */
+  revokeInvitation: InvitationPayload;
   /** Creates an account (and optionally an organization it owns); a verification mail is sent. */
   signUp: SignUpPayload;
   /** Starts a session in another organization the user may sign in to. */
@@ -831,6 +848,11 @@ export type MutationRevokeApiKeyArgs = {
 };
 
 
+export type MutationRevokeInvitationArgs = {
+  input: RevokeInvitationInput;
+};
+
+
 export type MutationSignUpArgs = {
   input: SignUpInput;
 };
@@ -907,6 +929,8 @@ export type Organization = {
   createdAt: Scalars['DateTime']['output'];
   email: Maybe<Scalars['String']['output']>;
   id: Scalars['UUID']['output'];
+  /** Pending invitations (open, unexpired, and still backed by their inviter), oldest first. */
+  invitations: InvitationConnection;
   /** A deactivated organization admits nobody. */
   isActive: Scalars['Boolean']['output'];
   /** Members, oldest first. */
@@ -929,6 +953,15 @@ export type Organization = {
 
 /** A tenant. Never deleted, only deactivated. */
 export type OrganizationApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A tenant. Never deleted, only deactivated. */
+export type OrganizationInvitationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1304,6 +1337,11 @@ export type RestoreTaskInput = {
 
 export type RevokeApiKeyInput = {
   id: Scalars['UUID']['input'];
+};
+
+export type RevokeInvitationInput = {
+  /** A pending invitation of the organization. */
+  invitationId: Scalars['UUID']['input'];
 };
 
 /** A custom role of an organization; a member holds its permissions in addition to their built-in role's. */

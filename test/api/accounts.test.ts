@@ -228,6 +228,33 @@ describe('accounts', () => {
       expectCode(await app.gql('{ viewer { user { id } } }', { token: other }), 'UNAUTHENTICATED');
       expect((await loginWith(user.email, NEW_PASSWORD)).body.errors).toBeUndefined();
     });
+
+    it('spends a pending password-reset token: it was asked for under the old password', async () => {
+      const org = await createOrganization(db);
+      const user = await createUser(db);
+      await addMember(db, org.id, user.id);
+      const current = await app.login(user.email, TEST_PASSWORD);
+      await app.gql('mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }', { variables: { i: { email: user.email } } });
+      const token = (await mailTo(user.email, 'account.password_reset'))[0].payload.token as string;
+      expect((await change(current, TEST_PASSWORD, NEW_PASSWORD)).body.errors).toBeUndefined();
+      const reset = await app.gql('mutation ($i: ResetPasswordInput!) { resetPassword(input: $i) { accepted } }', { variables: { i: { token, newPassword: 'Another123' } } });
+      expectCode(reset, 'BAD_USER_INPUT', 'token');
+      expect((await loginWith(user.email, NEW_PASSWORD)).body.errors).toBeUndefined();
+    });
+  });
+
+  it('an account that stops being active loses its sessions: making it active again brings none back', async () => {
+    const org = await createOrganization(db);
+    const user = await createUser(db);
+    await addMember(db, org.id, user.id);
+    const session = (await loginWith(user.email, TEST_PASSWORD)).body.data!;
+    const refresh = await app.gql<{ login: { refreshToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { refreshToken } }', { variables: { i: { email: user.email, password: TEST_PASSWORD } } });
+    await superuser.query("update users set status = 'inactive' where id = $1", [user.id]);
+    await superuser.query("update users set status = 'active' where id = $1", [user.id]);
+    expectCode(await app.gql('{ viewer { user { id } } }', { token: session.login.accessToken }), 'UNAUTHENTICATED');
+    expectCode(await app.gql('mutation ($i: RefreshSessionInput!) { refreshSession(input: $i) { accessToken } }',
+      { variables: { i: { refreshToken: refresh.body.data!.login.refreshToken } } }), 'UNAUTHENTICATED');
+    expect((await loginWith(user.email, TEST_PASSWORD)).body.errors).toBeUndefined();
   });
 
   describe('sign-in throttle', () => {

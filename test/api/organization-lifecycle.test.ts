@@ -77,6 +77,38 @@ describe('organization lifecycle', () => {
     expect(code(await app.gql('{ organization { name } }', { token: await app.login(member.user.email, TEST_PASSWORD) }))).toBeUndefined();
   });
 
+  it('deactivation ends sessions and open invitations: reactivation brings back no old token', async () => {
+    const owner = await signedIn('owner');
+    const member = await createUser(db);
+    await addMember(db, owner.orgId, member.id);
+    const signIn = async (email: string) => (await app.gql<{ login: { accessToken: string; refreshToken: string } }>(
+      'mutation ($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }', { variables: { i: { email, password: TEST_PASSWORD } } })).body.data!.login;
+    const old = await signIn(member.email);
+    const ownerOld = await signIn(owner.user.email);
+    const invitee = await createUser(db);
+    expect(code(await app.gql('mutation ($i: InviteMemberInput!) { inviteMember(input: $i) { invitation { id } } }',
+      { token: owner.token, variables: { i: { email: invitee.email, role: 'MEMBER' } } }))).toBeUndefined();
+    const invitation = (await superuser.query("select payload->>'token' as t from outbox where to_address = $1 and template = 'membership.invitation'", [invitee.email])).rows[0].t as string;
+
+    expect(code(await app.gql('mutation { deactivateOrganization { organization { isActive } } }', { token: owner.token }))).toBeUndefined();
+    const elsewhere = await createOrganization(db);
+    await addMember(db, elsewhere.id, owner.user.id);
+    expect(code(await app.gql('mutation ($i: ReactivateOrganizationInput!) { reactivateOrganization(input: $i) { organizationId } }',
+      { token: await app.login(owner.user.email, TEST_PASSWORD, elsewhere.slug), variables: { i: { organizationId: owner.orgId } } }))).toBeUndefined();
+    expect((await orgRow(owner.orgId)).is_active).toBe(true);
+
+    for (const session of [old, ownerOld]) {
+      expect(code(await app.gql('{ organization { name } }', { token: session.accessToken }))).toBe('UNAUTHENTICATED');
+      const refreshed = await app.gql('mutation ($i: RefreshSessionInput!) { refreshSession(input: $i) { accessToken } }', { variables: { i: { refreshToken: session.refreshToken } } });
+      expect(code(refreshed)).toBe('UNAUTHENTICATED');
+    }
+    expect(code(await app.gql('{ organization { name } }', { token: owner.token }))).toBe('UNAUTHENTICATED');
+    const accepted = await app.gql('mutation ($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { accessToken } }', { variables: { i: { token: invitation, password: TEST_PASSWORD } } });
+    expect(code(accepted)).toBe('UNAUTHENTICATED');
+    // Signing in again works: the organization is back, only the old sessions are not.
+    expect(code(await app.gql('{ organization { name } }', { token: (await signIn(member.email)).accessToken }))).toBeUndefined();
+  });
+
   it('never deletes an organization: there is no such mutation and the app role cannot', async () => {
     const fields = await app.gql<{ __schema: { mutationType: { fields: { name: string }[] } } }>('{ __schema { mutationType { fields { name } } } }');
     expect(fields.body.data!.__schema.mutationType.fields.map((f) => f.name).filter((n) => /delete.*organization/i.test(n))).toEqual([]);

@@ -27,6 +27,7 @@ describe('a viewer cannot mutate the organization', () => {
     const role = await createRole(db, org.id, ['members:read'], 'Existing');
     const team = (await superuser.query('select id from teams where organization_id = $1 limit 1', [org.id])).rows[0].id;
     const apiKey = (await superuser.query('select id from api_keys where organization_id = $1 limit 1', [org.id])).rows[0].id;
+    const invitation = (await superuser.query('select id from invitations where organization_id = $1 limit 1', [org.id])).rows[0].id;
     const token = await app.login(viewer.email, TEST_PASSWORD);
 
     // Every tenant table's rows of this organization, and the organization itself.
@@ -45,6 +46,7 @@ describe('a viewer cannot mutate the organization', () => {
       ['updateOrganization(input: $i) { organization { id } }', { name: 'Viewer was here' }],
       ['deactivateOrganization { organization { id } }', null],
       ['inviteMember(input: $i) { invitation { id } }', { email: 'friend@example.test', role: 'VIEWER' }],
+      ['revokeInvitation(input: $i) { invitation { id } }', { invitationId: invitation }],
       ['changeMembershipStatus(input: $i) { membership { id } }', { membershipId: membership.id, status: 'SUSPENDED' }],
       ['promoteMember(input: $i) { membership { id } }', { membershipId: membership.id, role: 'ADMIN' }],
       ['demoteMember(input: $i) { membership { id } }', { membershipId: membership.id, role: 'VIEWER' }],
@@ -63,7 +65,7 @@ describe('a viewer cannot mutate the organization', () => {
       ['removeTeamMember(input: $i) { removedTeamMemberId }', { teamId: team, userId: viewer.id }],
     ];
     const inputTypes: Record<string, string> = {
-      updateOrganization: 'UpdateOrganizationInput', inviteMember: 'InviteMemberInput', changeMembershipStatus: 'ChangeMembershipStatusInput',
+      updateOrganization: 'UpdateOrganizationInput', inviteMember: 'InviteMemberInput', revokeInvitation: 'RevokeInvitationInput', changeMembershipStatus: 'ChangeMembershipStatusInput',
       promoteMember: 'ChangeMemberRoleInput', demoteMember: 'ChangeMemberRoleInput', removeMember: 'RemoveMemberInput',
       transferMember: 'TransferMemberInput', createRole: 'CreateRoleInput', updateRole: 'UpdateRoleInput', deleteRole: 'DeleteRoleInput',
       assignRole: 'AssignRoleInput', createApiKey: 'CreateApiKeyInput', revokeApiKey: 'RevokeApiKeyInput', createTeam: 'CreateTeamInput',

@@ -82,3 +82,9 @@ export class RemoveMemberInput {
   @Field(() => UUIDResolver)
   membershipId!: string;
 }
+
+@InputType()
+export class RevokeInvitationInput {
+  @Field(() => UUIDResolver, { description: 'A pending invitation of the organization.' })
+  invitationId!: string;
+}

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 't
 import type { Context } from '../../graphql/context';
 import { NotFoundError } from '../../graphql/errors';
 import {
-  ChangeMemberRoleInput, ChangeMembershipStatusInput, InviteMemberInput, RemoveMemberInput, TransferMemberInput,
+  ChangeMemberRoleInput, ChangeMembershipStatusInput, InviteMemberInput, RemoveMemberInput, RevokeInvitationInput, TransferMemberInput,
 } from './membership.input';
 import { Invitation, InvitationPayload, Membership, MembershipPayload, TransferMemberPayload } from './membership.type';
 import * as members from './membership.service';
@@ -27,6 +27,12 @@ export class MembershipResolver {
   @Mutation(() => InvitationPayload, { description: 'Invites someone by email with a role (not above your own); the token is mailed.' })
   async inviteMember(@Arg('input', () => InviteMemberInput) input: InviteMemberInput, @Ctx() ctx: Context): Promise<InvitationPayload> {
     return Object.assign(new InvitationPayload(), { invitation: Invitation.fromRow(await members.inviteMember(ctx, input)) });
+  }
+
+  @Authorized('members:invite')
+  @Mutation(() => InvitationPayload, { description: 'Revokes a pending invitation (not of a role above your own); its token stops working.' })
+  async revokeInvitation(@Arg('input', () => RevokeInvitationInput) input: RevokeInvitationInput, @Ctx() ctx: Context): Promise<InvitationPayload> {
+    return Object.assign(new InvitationPayload(), { invitation: Invitation.fromRow(await members.revokeInvitation(ctx, input.invitationId)) });
   }
 
   @Authorized('members:update')

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database, MembershipRole, MembershipRow, MembershipStatus } from '../../db/schema';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, InvitationsTable, MembershipRole, MembershipRow, MembershipStatus } from '../../db/schema';
 import { SIGN_IN_STATUSES } from '../../db/schema';
 import { organizationOf, type Context } from '../../graphql/context';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../graphql/errors';
@@ -64,10 +64,23 @@ async function assertNotLastOwner(db: Kysely<Database>, membership: MembershipRo
   if (others.n === 0) throw new ConflictError('The last owner cannot be removed, demoted or lose access');
 }
 
-/** A member who loses platform access loses their sessions in this organization too. */
-async function endSessions(db: Kysely<Database>, userId: string): Promise<void> {
-  await db.updateTable('auth_refresh_tokens').set({ revoked_at: sql`now()`, revoked_reason: 'access_lost' })
-    .where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+/**
+ * Ends sessions in the current organization (RLS): a member's who loses platform access, or
+ * everyone's when the organization is deactivated, so that regaining access brings none back.
+ */
+export async function endSessions(db: Kysely<Database>, userId?: string): Promise<void> {
+  let revoke = db.updateTable('auth_refresh_tokens').set({ revoked_at: sql`now()`, revoked_reason: 'access_lost' })
+    .where('revoked_at', 'is', null);
+  if (userId) revoke = revoke.where('user_id', '=', userId);
+  await revoke.execute();
+}
+
+/** Closes open invitations of the current organization (all, or one email's). */
+export async function revokeOpenInvitations(db: Kysely<Database>, email?: string): Promise<void> {
+  let revoke = db.updateTable('invitations').set({ revoked_at: sql`now()` })
+    .where('accepted_at', 'is', null).where('revoked_at', 'is', null);
+  if (email !== undefined) revoke = revoke.where(sql<boolean>`lower(email) = lower(${email})`);
+  await revoke.execute();
 }
 
 export async function inviteMember(ctx: Context, input: { email: string; role: MembershipRole }) {
@@ -78,8 +91,7 @@ export async function inviteMember(ctx: Context, input: { email: string; role: M
     .select('m.id').where('m.ended_at', 'is', null).where(sql<boolean>`lower(u.email) = lower(${email})`).executeTakeFirst();
   if (alreadyMember) throw new ConflictError('That person is already a member', 'email');
   // A new invitation replaces an open one.
-  await db.updateTable('invitations').set({ revoked_at: sql`now()` })
-    .where(sql<boolean>`lower(email) = lower(${email})`).where('accepted_at', 'is', null).where('revoked_at', 'is', null).execute();
+  await revokeOpenInvitations(db, email);
   const { token, hash } = newSecretToken('iv');
   const row = await db.insertInto('invitations').values({
     organization_id: organizationOf(ctx), email, role: input.role, token_hash: hash,
@@ -90,7 +102,29 @@ export async function inviteMember(ctx: Context, input: { email: string; role: M
   return row;
 }
 
-/** The open invitation behind a token (read before the invitee acts for any tenant). */
+// What an Invitation shows; never the token's hash.
+const INVITATION_COLUMNS = ['id', 'email', 'role', 'expires_at', 'created_at'] as const;
+type InvitationColumn = (typeof INVITATION_COLUMNS)[number];
+
+/**
+ * Revokes a pending invitation of the current organization; nobody revokes one of a role above
+ * their own (as nobody ends a membership that outranks them). Unknown and other tenants' ids
+ * are the same NOT_FOUND.
+ */
+export async function revokeInvitation(ctx: Context, invitationId: string): Promise<Pick<Selectable<InvitationsTable>, InvitationColumn>> {
+  const db = await ctx.db.get();
+  const invitation = await db.selectFrom('invitations').select('role').where('id', '=', invitationId)
+    .where('accepted_at', 'is', null).where('revoked_at', 'is', null).forUpdate().executeTakeFirst();
+  if (!invitation) throw new NotFoundError('Invitation');
+  await assertMayGive(ctx, invitation.role);
+  return db.updateTable('invitations').set({ revoked_at: sql`now()` }).where('id', '=', invitationId)
+    .returning(INVITATION_COLUMNS).executeTakeFirstOrThrow();
+}
+
+/**
+ * The open invitation behind a token (read before the invitee acts for any tenant), only while
+ * its inviter may still give its role (app.inviter_may_give, checked again when it is accepted).
+ */
 export async function findInvitation(db: Kysely<Database>, token: string) {
   const { rows } = await sql<{ organization_id: string; invitation_id: string; email: string; role: MembershipRole }>`
     select * from app.invitation_by_token(${hashSecretToken(token)})`.execute(db);

@@ -75,6 +75,9 @@ export class Invitation {
 }
 
 @ObjectType()
+export class InvitationConnection extends Connection(Invitation) {}
+
+@ObjectType()
 export class InvitationPayload {
   @Field(() => Invitation)
   invitation!: Invitation;

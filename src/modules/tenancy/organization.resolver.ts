@@ -4,9 +4,9 @@ import { organizationOf, type Context } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { NotFoundError } from '../../graphql/errors';
 import { MemberFilter, MemberOrder } from './membership.input';
-import { Membership, MembershipConnection } from './membership.type';
+import { Invitation, InvitationConnection, Membership, MembershipConnection } from './membership.type';
 import { Organization } from './organization.type';
-import { membersOfOrganization, organizationById } from './tenancy.loaders';
+import { invitationsOfOrganization, membersOfOrganization, organizationById } from './tenancy.loaders';
 import { ReactivateOrganizationInput, UpdateOrganizationInput } from './organization.input';
 import * as organizations from './organization.service';
 
@@ -72,5 +72,11 @@ export class OrganizationResolver {
       new MembershipConnection(),
       Membership.fromRow,
     );
+  }
+
+  @Authorized('members:invite')
+  @FieldResolver(() => InvitationConnection, { description: 'Pending invitations (open, unexpired, and still backed by their inviter), oldest first.' })
+  invitations(@Root() organization: Organization, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<InvitationConnection> {
+    return invitationsOfOrganization.load(ctx.loaders, { parentId: organization.id, args: { ...page } }, new InvitationConnection(), Invitation.fromRow);
   }
 }

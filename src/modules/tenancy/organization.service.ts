@@ -5,6 +5,7 @@ import { organizationOf, type Context } from '../../graphql/context';
 import { setTenant } from '../../db/database';
 import type { Database } from '../../db/schema';
 import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
+import { endSessions, revokeOpenInvitations } from './membership.service';
 
 /**
  * Creates an organization with `userId` as its owner, in the caller's transaction, and leaves the
@@ -59,6 +60,9 @@ export async function deactivateOrganization(ctx: Context): Promise<string> {
   const membership = await db.selectFrom('memberships').select('role').where('user_id', '=', userId).where('ended_at', 'is', null).executeTakeFirst();
   if (membership?.role !== 'owner') throw new ForbiddenError('Only owners can deactivate the organization');
   await db.updateTable('organizations').set({ is_active: false }).where('id', '=', organizationId).execute();
+  // Deactivation ends what reactivation must not bring back: sessions and open invitations.
+  await endSessions(db);
+  await revokeOpenInvitations(db);
   return organizationId;
 }
 

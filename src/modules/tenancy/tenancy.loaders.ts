@@ -1,8 +1,9 @@
+import { sql, type Selectable } from 'kysely';
 import { byKey, defineLoader } from '../../graphql/loaders';
 import { defineParentConnection } from '../../graphql/connection';
 import { applyRange } from '../../graphql/filters';
 import type { KeysetSort } from '../../db/pagination';
-import type { MembershipRow } from '../../db/schema';
+import type { InvitationsTable, MembershipRow } from '../../db/schema';
 import { findLiveMembershipsByUserIds, findOrganizationsByIds, findUsersByIds } from './tenancy.repository';
 import type { MemberFilter } from './membership.input';
 import { Organization } from './organization.type';
@@ -56,4 +57,20 @@ export const membersOfOrganization = defineParentConnection<MembershipRow, Membe
     if (filter?.live === false) q = q.where('m.ended_at', 'is not', null);
     return q;
   },
+});
+
+/**
+ * `organization.invitations(...)`: the pending ones (open, unexpired, and still backed by an
+ * inviter who may give their role), oldest first. The token's hash is never read.
+ */
+export const invitationsOfOrganization = defineParentConnection<Selectable<InvitationsTable>, null>({
+  name: 'invitationsOfOrganization',
+  table: 'invitations',
+  alias: 'i',
+  parentColumn: 'organization_id',
+  sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
+  columns: ['organization_id', 'id', 'email', 'role', 'expires_at', 'accepted_at', 'revoked_at', 'created_at', 'updated_at', 'created_by', 'updated_by'],
+  filter: (query) => query.where('i.accepted_at', 'is', null).where('i.revoked_at', 'is', null)
+    .where('i.expires_at', '>', sql<Date>`now()`)
+    .where(sql<boolean>`app.inviter_may_give(i.organization_id, i.created_by, i.role)`),
 });
