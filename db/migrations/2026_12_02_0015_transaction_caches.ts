@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { replaceAsAuthRole } from './helpers';
 
 /**
  * `app.current_permissions()` and `app.hidden_project_ids()` computed once per transaction
@@ -79,7 +80,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger project_members_forget_hidden after insert or update or delete or truncate on project_members
       for each statement execute function app.forget_answers('app.cached_hidden_project_ids');
   `.execute(db);
-  await asAuthRole(db, sql`
+  await replaceAsAuthRole(db, sql`
     create or replace function app.hidden_project_ids() returns uuid[]
       language plpgsql stable security definer
       set search_path = ''
@@ -106,15 +107,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `);
 }
 
-/** Replaces a function tenantql_auth owns (see handToAuthRole): only its owner may. Migrations run in a transaction. */
-async function asAuthRole(db: Kysely<unknown>, statement: RawBuilder<unknown>): Promise<void> {
-  await sql`grant create on schema app to tenantql_auth; set local role tenantql_auth`.execute(db);
-  await statement.execute(db);
-  await sql`reset role; revoke create on schema app from tenantql_auth`.execute(db);
-}
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await asAuthRole(db, sql`
+  await replaceAsAuthRole(db, sql`
     create or replace function app.hidden_project_ids() returns uuid[]
       language sql stable security definer
       set search_path = ''

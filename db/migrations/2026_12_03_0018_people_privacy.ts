@@ -1,5 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { handToAuthRole } from './helpers';
+import { sql, type Kysely } from 'kysely';
+import { handToAuthRole, replaceAsAuthRole } from './helpers';
 
 /**
  * What one tenant may learn about a person shared with other tenants (issue 13, items 6, 9, 12).
@@ -66,7 +66,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       when ((to_jsonb(old) - 'last_login_at') is distinct from (to_jsonb(new) - 'last_login_at'))
       execute function app.touch();
   `.execute(db);
-  await asAuthRole(db, sql`
+  await replaceAsAuthRole(db, sql`
     -- Stamps the sign-in of the user the transaction now acts for, once that session is valid:
     -- their membership of this organization, and their own last sign-in anywhere.
     create or replace function app.record_sign_in() returns void
@@ -123,7 +123,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await asAuthRole(db, sql`
+  await replaceAsAuthRole(db, sql`
     create or replace function app.record_sign_in() returns void
       language sql volatile security definer set search_path = ''
       as $$ update public.users set last_login_at = now() where id = app.current_user_id() and app.session_is_valid() $$;
@@ -182,9 +182,3 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
 }
 
-/** Replaces a function tenantql_auth owns (see handToAuthRole): only its owner may. Migrations run in a transaction. */
-async function asAuthRole(db: Kysely<unknown>, statement: RawBuilder<unknown>): Promise<void> {
-  await sql`grant create on schema app to tenantql_auth; set local role tenantql_auth`.execute(db);
-  await statement.execute(db);
-  await sql`reset role; revoke create on schema app from tenantql_auth`.execute(db);
-}
