@@ -32,6 +32,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       add column in_flight_since timestamptz,
       add column last_failure_at timestamptz,
       add constraint sign_in_throttle_failures check (failures >= 0);
+    -- Every email tried, known or not, gets a row: the oldest are forgotten (app.reserve_sign_in_attempt).
+    create index sign_in_throttle_updated_at on sign_in_throttle (updated_at);
 
     drop function app.begin_sign_in_attempt(text[], integer[], interval, interval);
     drop function app.end_sign_in_attempt(text[]);
@@ -47,6 +49,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         k record;
         t public.sign_in_throttle;
       begin
+        -- Forgets a few keys nobody has tried for a whole window, so made-up emails cannot pile
+        -- up: such a row would start from nothing anyway (its failures and lock have lapsed, and a
+        -- check still in flight after a minute counts as gone).
+        delete from public.sign_in_throttle d
+         where d.key in (select s.key from public.sign_in_throttle s
+                          where s.updated_at < now() - p_window - interval '1 minute'
+                            and coalesce(s.locked_until, '-infinity') < now() - p_window
+                          order by s.updated_at limit 10 for update skip locked);
         -- Lock and check every key first (in key order, so two checks never wait for each other
         -- crosswise), then take the slots: all or nothing.
         for k in select * from unnest(p_keys, p_limits) as u(key, lim) order by 1 loop
@@ -156,6 +166,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     alter table sign_in_throttle
       drop constraint sign_in_throttle_failures,
       drop column in_flight, drop column in_flight_since, drop column last_failure_at;
+    drop index sign_in_throttle_updated_at;
 
     -- Migration 0008's, as it was.
     grant create on schema app to tenantql_auth;

@@ -256,6 +256,20 @@ describe('sign-in throttle', () => {
       expect(await reserve()).toBe(false); // locked
     });
 
+    it('forgets keys nobody has tried for a whole window, so made-up emails cannot pile up', async () => {
+      const stamp = Date.now();
+      const keys = { stale: [1, 2, 3].map((n) => `account:stale${n}_${stamp}@example.test`), locked: `account:locked_${stamp}@example.test`, fresh: `account:fresh_${stamp}@example.test` };
+      await superuser.query(
+        `insert into sign_in_throttle (key, failures, updated_at, last_failure_at) select k, 5, now() - interval '10 years', now() - interval '10 years' from unnest($1::text[]) k`,
+        [keys.stale]);
+      await superuser.query(`insert into sign_in_throttle (key, failures, updated_at, locked_until) values ($1, 9, now() - interval '10 years', now() + interval '1 hour')`, [keys.locked]);
+      await superuser.query(`insert into sign_in_throttle (key, failures) values ($1, 1)`, [keys.fresh]);
+      const pool = testPool('app', 1, 'jest-throttle-sweep');
+      await pool.query("select app.reserve_sign_in_attempt($1, '{3}', interval '15 minutes')", [[`account:sweeper_${stamp}@example.test`]]);
+      const { rows } = await superuser.query<{ key: string }>('select key from sign_in_throttle where key = any($1) order by key', [[...keys.stale, keys.locked, keys.fresh]]);
+      expect(rows.map((r) => r.key)).toEqual([keys.fresh, keys.locked]);
+    });
+
     it('locks unknown emails the same way, so a lock does not tell whether an account exists', async () => {
       const ghost = `ghost_${Date.now()}@example.test`;
       const answers = [];
