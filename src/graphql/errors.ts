@@ -256,12 +256,36 @@ function exposed(formatted: GraphQLFormattedError, error: unknown): GraphQLForma
   return null;
 }
 
+/** How much of a caller's value a message may quote, and how long a message may be. */
+const MAX_ECHOED_LENGTH = 64;
+const MAX_MESSAGE_LENGTH = 500;
+const LONG_QUOTE = new RegExp(`"((?:[^"\\\\]|\\\\.){${MAX_ECHOED_LENGTH}})(?:[^"\\\\]|\\\\.)+"`, 'g');
+
+/**
+ * A message with the caller's values cut short: graphql-js quotes a bad variable's value and the
+ * scalar's own message quotes it again (a 1 MB invalid UUID made a 2 MB answer), and names from
+ * the request (operation, fields, variables) are the caller's too. Quoted text keeps its first
+ * 64 characters, and a message at most 500.
+ *
+ * @example
+ * capEchoedValues(`Variable "$id" got invalid value "${'x'.repeat(10_000)}"`) // the first 64 x, then '…"'
+ */
+export function capEchoedValues(message: string): string {
+  // Only the start can be shown: the pattern never runs over a megabyte.
+  const head = message.length > 4 * MAX_MESSAGE_LENGTH ? message.slice(0, 4 * MAX_MESSAGE_LENGTH) : message;
+  const quoted = head.length > MAX_ECHOED_LENGTH ? head.replace(LONG_QUOTE, '"$1…"') : head;
+  return quoted.length > MAX_MESSAGE_LENGTH || head !== message ? `${quoted.slice(0, MAX_MESSAGE_LENGTH)}…` : quoted;
+}
+
 /**
  * The one mapping from thrown errors to what the client sees (Apollo's `formatError`);
- * masked errors become `Internal server error` with code INTERNAL_SERVER_ERROR.
+ * masked errors become `Internal server error` with code INTERNAL_SERVER_ERROR. No message
+ * quotes more than a little of a caller's value (capEchoedValues).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  return exposed(formatted, error) ?? {
+  const shown = exposed(formatted, error);
+  if (shown) return { ...shown, message: capEchoedValues(shown.message) };
+  return {
     locations: formatted.locations,
     path: formatted.path,
     message: 'Internal server error',
