@@ -148,6 +148,20 @@ export function isConnectionError(error: unknown): boolean {
   return (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) || (typeof message === 'string' && CONNECTION_ERROR_MESSAGES.test(message));
 }
 
+/**
+ * The connection was lost while COMMIT was on its way: the write may or may not have been saved.
+ * Not a DomainError: it replaces the whole response (transaction-plugin.ts), 503 with its code.
+ */
+export class CommitOutcomeUnknownError extends Error {
+  static readonly code = 'COMMIT_OUTCOME_UNKNOWN';
+  static readonly message = 'The connection to the database was lost while saving: the change may or may not have been saved. Read it back before retrying';
+
+  constructor(readonly cause: unknown) {
+    super(CommitOutcomeUnknownError.message);
+    this.name = 'CommitOutcomeUnknownError';
+  }
+}
+
 /** The database cannot be reached just now (thrown where a connection is taken). */
 export class ServiceUnavailableError extends DomainError {
   constructor() {

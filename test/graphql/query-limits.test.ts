@@ -68,6 +68,7 @@ describe('measuring an operation', () => {
   });
 
   it('prices every count from the schema: each connection\'s totalCount carries a cost', () => {
+    expect(AGGREGATE_COST).toBeGreaterThan(0);
     const connections = Object.values(schema.getTypeMap()).filter((type) => type.name.endsWith('Connection'));
     expect(connections.length).toBeGreaterThan(5);
     for (const type of connections) {
