@@ -156,8 +156,8 @@ export class CommitOutcomeUnknownError extends Error {
   static readonly code = 'COMMIT_OUTCOME_UNKNOWN';
   static readonly message = 'The connection to the database was lost while saving: the change may or may not have been saved. Read it back before retrying';
 
-  constructor(readonly cause: unknown) {
-    super(CommitOutcomeUnknownError.message);
+  constructor(cause: unknown) {
+    super(CommitOutcomeUnknownError.message, { cause });
     this.name = 'CommitOutcomeUnknownError';
   }
 }
