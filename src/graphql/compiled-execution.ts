@@ -134,6 +134,7 @@ export function compiledExecution(
   // How often each document ran before it is compiled: a one-off query, or a client that changes
   // its text every time, costs no compilation (about 3 ms for a nested query).
   const uses = new WeakMap<DocumentNode, number>();
+  const tooLarge = new WeakSet<DocumentNode>();
 
   const compile = (document: DocumentNode, operationName: string | undefined): { query: CompiledQuery | null; sourceBytes: number } => {
     try {
@@ -155,6 +156,7 @@ export function compiledExecution(
   const compiledFor = (document: DocumentNode, operationName: string | undefined): CompiledQuery | null => {
     let entry = compiled.get(document);
     if (!entry) {
+      if (tooLarge.has(document)) return null;
       const used = (uses.get(document) ?? 0) + 1;
       uses.set(document, used);
       if (used < compileAfter) return null;
@@ -167,8 +169,10 @@ export function compiledExecution(
       query = made.query;
       entry.byName.set(key, query);
       entry.sourceBytes += made.sourceBytes + stringBytes(key);
-      // Stored again with its new size (or for the first time); one larger than the budget is not kept.
+      // Stored again with its new size (or for the first time); one larger than the budget is not
+      // kept, and runs on graphql-js from now on rather than being compiled on every run.
       compiled.set(document, entry);
+      if (!compiled.has(document)) tooLarge.add(document);
     }
     return query;
   };
