@@ -88,6 +88,12 @@ describe('HTTP errors', () => {
       const { errors } = JSON.parse(res.text) as { errors: { message: string }[] };
       for (const error of errors) expect(error.message).toMatch(/zzzz…|^[^z]*$/);
     }
+    // What follows a quoted value still names where it was found.
+    const nested = await app.post(JSON.stringify({
+      query: 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }', variables: { input: { projectId: big, title: 'T' } },
+    }));
+    expect(nested.text.length).toBeLessThan(2_000);
+    expect((JSON.parse(nested.text) as { errors: { message: string }[] }).errors[0]!.message).toContain('at "input.projectId"');
   });
 
   it('answers unknown paths with a JSON 404', async () => {
