@@ -96,6 +96,17 @@ describe('HTTP errors', () => {
     expect((JSON.parse(nested.text) as { errors: { message: string }[] }).errors[0]!.message).toContain('at "input.projectId"');
   });
 
+  it('refuses an access token spelled with padding (401), as its canonical spelling is not', async () => {
+    const ids = { userId: crypto.randomUUID(), organizationId: crypto.randomUUID(), sessionId: crypto.randomUUID() };
+    const { token } = await app.tokens.issueAccessToken(ids);
+    for (const spelling of [`${token}=`, `${token}==`]) {
+      const res = await app.post(JSON.stringify({ query: '{ __typename }' }), { authorization: `Bearer ${spelling}` });
+      expect(res.status).toBe(401);
+    }
+    const canonical = await app.post(JSON.stringify({ query: '{ __typename }' }), { authorization: `Bearer ${token}` });
+    expect(canonical.status).toBe(200);
+  });
+
   it('answers unknown paths with a JSON 404', async () => {
     for (const path of ['/nope', '/graphql/nope', '/graphqlx']) {
       const res = await raw({ method: 'GET', path });
