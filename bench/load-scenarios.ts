@@ -73,8 +73,8 @@ export function loadRequest(n: number, targets: LoadTargets, marker: string): { 
   }
 }
 
-/** Error codes a server may answer with while its database is away: masked, or saying so. */
-export const OUTAGE_CODES = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'TIMEOUT']);
+/** Error codes a server may answer with while its database is away: masked, or saying so (a commit whose connection was lost: COMMIT_OUTCOME_UNKNOWN). */
+export const OUTAGE_CODES = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'TIMEOUT', 'COMMIT_OUTCOME_UNKNOWN']);
 
 /**
  * What no response may show: stacks, driver and network error names, Postgres messages and

@@ -20,6 +20,9 @@ export interface Config {
   heapGrowingPercent: number;
   /** Bytes of document text cached for automatic persisted queries. */
   apqCacheBytes: number;
+  /** Bytes of parsed documents (Apollo's document store) and of compiled queries kept (docs/security.md, "Bounded caches"). */
+  documentCacheBytes: number;
+  compiledQueryCacheBytes: number;
   /** Load the demo organizations and users when the database is empty (never in production). */
   seedDemo: boolean;
   /** Run migrations and re-apply policies at start-up (needs the owner role). */
@@ -39,10 +42,14 @@ export interface Config {
   transactionTimeouts: TransactionTimeouts;
   /** Token buckets per organization, API key, anonymous address, costly field and mail target (RATE_LIMITED above). */
   rateLimits: RateLimitSettings;
+  /** Bytes of rate-limit buckets kept (least recently used go first). */
+  rateLimitCacheBytes: number;
   auth: {
     issuer: string;
     audience: string;
     accessTokenTtlSeconds: number;
+    /** Bytes of verified access tokens remembered (src/auth/tokens.ts). */
+    verifiedTokenCacheBytes: number;
     refreshTokenTtlSeconds: number;
     throttle: { perAccount: number; perIp: number; windowSeconds: number; lockSeconds: number };
   };
@@ -124,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolMax: intFrom(env, 'DB_POOL_MAX', defaultPoolMax(), 1, 1000),
     heapGrowingPercent: intFrom(env, 'HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 1000),
     apqCacheBytes: intFrom(env, 'APQ_CACHE_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    documentCacheBytes: intFrom(env, 'DOCUMENT_CACHE_BYTES', 32 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+    compiledQueryCacheBytes: intFrom(env, 'COMPILED_QUERY_CACHE_BYTES', 32 * 1024 * 1024, 0, 1024 * 1024 * 1024),
     seedDemo: !production && boolFrom(env, 'SEED_DEMO', true),
     migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', database.kind === 'embedded' || Boolean(env.DATABASE_OWNER_URL)),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
@@ -165,10 +174,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         burst: intFrom(env, 'RATE_LIMIT_MAIL_BURST', 3, 1, 10_000_000),
       },
     },
+    rateLimitCacheBytes: intFrom(env, 'RATE_LIMIT_CACHE_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     auth: {
       issuer: env.JWT_ISSUER || 'tenantql',
       audience: env.JWT_AUDIENCE || 'tenantql-api',
       accessTokenTtlSeconds: intFrom(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86400),
+      verifiedTokenCacheBytes: intFrom(env, 'TOKEN_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
       refreshTokenTtlSeconds: intFrom(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86400, 300, 365 * 86400),
       throttle: {
         perAccount: intFrom(env, 'SIGN_IN_FAILURES_PER_ACCOUNT', 5, 1, 1000),

@@ -1,5 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import type { JWTPayload } from 'jose' with { 'resolution-mode': 'import' };
+import { BoundedCache, stringBytes } from '../cache/bounded-cache';
 
 export interface AccessTokenClaims {
   userId: string;
@@ -13,14 +14,29 @@ export interface TokenSettings {
   issuer: string;
   audience: string;
   accessTokenTtlSeconds: number;
+  /** Bytes of verified tokens remembered (DEFAULT_VERIFIED_TOKEN_BYTES when not given). */
+  verifiedTokenCacheBytes?: number;
 }
 
 // jose is ESM-only: load it once with a real dynamic import.
 let joseModule: Promise<typeof import('jose', { with: { 'resolution-mode': 'import' } })> | undefined;
 const jose = () => (joseModule ??= import('jose'));
 
-/** How many verified tokens are remembered (a few hundred bytes each). */
-const VERIFIED_TOKENS = 10_000;
+/** Bytes of verified tokens remembered by default: about 10,000 tokens. */
+export const DEFAULT_VERIFIED_TOKEN_BYTES = 8 * 1024 * 1024;
+
+/** The claims object kept with a verified token: three UUID strings and the object. */
+const CLAIMS_BYTES = 400;
+
+/**
+ * A JWS compact serialization as its specification writes it: three base64url parts without
+ * padding, each the one encoding of its bytes (no `=`, no stray bits in a last character). jose
+ * decodes leniently, so one token would otherwise have many spellings.
+ */
+const isCanonicalJws = (token: string) => {
+  const parts = token.split('.');
+  return parts.length === 3 && parts.every((part) => /^[A-Za-z0-9_-]+$/.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part);
+};
 
 /** The one algorithm we sign with and the only one we accept. */
 const ALGORITHM = 'HS256';
@@ -45,11 +61,14 @@ export class TokenService {
    * as much as a small query. Whether the session is still valid is the database's question on
    * every request (app.session_is_valid), so this remembers nothing that can be revoked.
    */
-  private readonly verified = new Map<string, { claims: AccessTokenClaims; expiresAtMs: number }>();
+  private readonly verified: BoundedCache<string, { claims: AccessTokenClaims; expiresAtMs: number }>;
 
   constructor(private readonly settings: TokenSettings) {
     this.key = new TextEncoder().encode(settings.secret);
     if (this.key.length < 32) throw new Error('the JWT secret must be at least 32 bytes');
+    this.verified = new BoundedCache({
+      maxBytes: settings.verifiedTokenCacheBytes ?? DEFAULT_VERIFIED_TOKEN_BYTES, sizeOf: (token) => stringBytes(token) + CLAIMS_BYTES,
+    });
   }
 
   async issueAccessToken(claims: AccessTokenClaims): Promise<{ token: string; expiresAt: Date }> {
@@ -69,6 +88,7 @@ export class TokenService {
   }
 
   async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+    if (!isCanonicalJws(token)) throw new InvalidTokenError('invalid access token');
     const known = this.verified.get(token);
     if (known) {
       if (Date.now() < known.expiresAtMs) return known.claims;
@@ -94,8 +114,7 @@ export class TokenService {
     }
     // Frozen: every request presenting this token gets this object.
     const claims: AccessTokenClaims = Object.freeze({ userId: payload.sub, organizationId: payload.org, sessionId: payload.sid });
-    // Oldest first out (Map keeps insertion order); jose has checked that exp is a number in the future.
-    if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    // Least recently used first out; jose has checked that exp is a number in the future.
     this.verified.set(token, { claims, expiresAtMs: payload.exp! * 1000 });
     return claims;
   }

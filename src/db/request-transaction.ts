@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema';
-import { isConnectionError, ServiceUnavailableError, UnauthenticatedError } from '../graphql/errors';
+import { CommitOutcomeUnknownError, isConnectionError, ServiceUnavailableError, UnauthenticatedError } from '../graphql/errors';
 
 /** Who the request acts for: read back in SQL by app.current_org_id() / app.current_user_id(). */
 export interface TenantContext {
@@ -254,6 +254,8 @@ export class RequestTransaction {
     }
     const client = this.client!;
     this.client = undefined;
+    // A connection already known dead never carried the COMMIT: nothing was saved.
+    const deadBefore = this.broken;
     try {
       const result = await this.send(client, outcome === 'commit' ? 'commit' : 'rollback');
       // COMMIT of a transaction that hit an error is answered with ROLLBACK, not an error: for a
@@ -264,6 +266,12 @@ export class RequestTransaction {
     } catch (error) {
       await this.send(client, 'rollback').catch(() => undefined);
       this.release(client, true); // in doubt: destroy the connection rather than pool it
+      // PostgreSQL refusing the COMMIT (an ERROR: serialization, deferred constraint) rolled it
+      // back. A connection lost while COMMIT was on its way (no answer, or FATAL) may have
+      // committed or not, and nobody here can tell which.
+      const refused = typeof error === 'object' && error !== null && (error as { severity?: unknown }).severity === 'ERROR';
+      const rolledBack = error instanceof Error && /^the transaction was rolled back/.test(error.message);
+      if (outcome === 'commit' && !this.readOnly && !deadBefore && !refused && !rolledBack) throw new CommitOutcomeUnknownError(error);
       throw error;
     }
     this.release(client, this.broken);

@@ -5,9 +5,11 @@ import {
 import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery, isCompiledQuery, type CompiledQuery, type CompilerOptions } from 'graphql-jit';
 import { UUIDResolver } from 'graphql-scalars';
+import { BoundedCache, stringBytes } from '../cache/bounded-cache';
+import { documentBytes } from './document-bytes';
 
-/** How many compiled queries are kept (least recently used go first); each holds generated code. */
-export const DEFAULT_COMPILED_QUERIES = 200;
+/** Bytes of compiled queries kept (least recently used go first), as `compiledBytes` estimates them. */
+export const DEFAULT_COMPILED_QUERY_BYTES = 32 * 1024 * 1024;
 /** A document is compiled the time it runs this often (before, graphql-js runs it). */
 export const DEFAULT_COMPILE_AFTER = 2;
 
@@ -17,6 +19,12 @@ export const DEFAULT_COMPILE_AFTER = 2;
  * graphql-jit must pass them through as they are.
  */
 const COERCED = new GraphQLScalarType({ name: 'TenantqlCoercedVariable', parseValue: (value) => value, serialize: (value) => value });
+
+/** A document's compiled queries by operation name (null: runs on graphql-js), and what their code holds. */
+interface Compiled {
+  byName: Map<string, CompiledQuery | null>;
+  sourceBytes: number;
+}
 
 /**
  * A private copy of `document` for graphql-jit, every variable of type COERCED: graphql-jit
@@ -106,55 +114,65 @@ const serializeUuid = (value: unknown) => (typeof value === 'string' && value.le
  * keep graphql-js (serial execution that stops at the first failed non-null field). Variables are
  * coerced by graphql-js, so errors about them and input defaults are exactly graphql-js's;
  * compiled code sees the coerced values. Compiled queries are kept per parsed document (Apollo
- * caches those) in a bounded LRU, from a document's second run on. A document graphql-jit cannot
- * compile, or must not (see `notCompilable`), runs on graphql-js.
+ * caches those) in a byte-bounded LRU, from a document's second run on. A document graphql-jit cannot
+ * compile, or must not (see `notCompilable`), runs on graphql-js. The cache is bounded by bytes
+ * (`maxBytes`), not entries: a compiled query costs what its document and code cost.
  */
 export function compiledExecution(
-  schema: GraphQLSchema, options: { maxCompiled?: number; compileAfter?: number } = {},
-): GatewayInterface & { compiledQueries(): number } {
-  const maxCompiled = options.maxCompiled ?? DEFAULT_COMPILED_QUERIES;
+  schema: GraphQLSchema, options: { maxBytes?: number; compileAfter?: number } = {},
+): GatewayInterface & { compiledQueries(): number; compiledBytes(): number } {
   const compileAfter = options.compileAfter ?? DEFAULT_COMPILE_AFTER;
   const config = schema.toConfig();
   const jitSchema = new GraphQLSchema({ ...config, types: [...config.types, COERCED] });
-  // Keyed by document, then operation name; Map order is the LRU order.
-  const compiled = new Map<DocumentNode, Map<string, CompiledQuery | null>>();
+  // Keyed by document, then operation name. An entry holds the document (its key), a private
+  // copy of it (sharing its tokens) and the generated code (kept as source text by V8 too).
+  const compiled = new BoundedCache<DocumentNode, Compiled>({
+    maxBytes: options.maxBytes ?? DEFAULT_COMPILED_QUERY_BYTES,
+    sizeOf: (document, entry) => 2 * documentBytes(document) + entry.sourceBytes,
+  });
 
   // How often each document ran before it is compiled: a one-off query, or a client that changes
   // its text every time, costs no compilation (about 3 ms for a nested query).
   const uses = new WeakMap<DocumentNode, number>();
+  const tooLarge = new WeakSet<DocumentNode>();
 
-  const compile = (document: DocumentNode, operationName: string | undefined): CompiledQuery | null => {
+  const compile = (document: DocumentNode, operationName: string | undefined): { query: CompiledQuery | null; sourceBytes: number } => {
     try {
       const options = { customSerializers: { UUID: serializeUuid }, debug: true } as Partial<CompilerOptions>;
       const result = compileQuery(jitSchema, forCompiling(document), operationName, options);
-      if (!isCompiledQuery(result)) return null;
+      if (!isCompiledQuery(result)) return { query: null, sourceBytes: 0 };
       // `debug` keeps the generated source on the result: read it, then let it go.
       const withSource = result as { __DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation?: unknown };
       const source = withSource.__DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation;
       delete withSource.__DO_NOT_USE_THIS_OR_YOU_WILL_BE_FIRED_compilation;
-      return typeof source === 'string' && !writesCodeFromValues(source) ? result : null;
+      if (typeof source !== 'string' || writesCodeFromValues(source)) return { query: null, sourceBytes: 0 };
+      // The source text, and the code and closures made from it (measured below its length again).
+      return { query: result, sourceBytes: 2 * stringBytes(source) };
     } catch {
-      return null;
+      return { query: null, sourceBytes: 0 };
     }
   };
 
   const compiledFor = (document: DocumentNode, operationName: string | undefined): CompiledQuery | null => {
-    let byName = compiled.get(document);
-    if (byName) {
-      compiled.delete(document);
-      compiled.set(document, byName);
-    } else {
+    let entry = compiled.get(document);
+    if (!entry) {
+      if (tooLarge.has(document)) return null;
       const used = (uses.get(document) ?? 0) + 1;
       uses.set(document, used);
       if (used < compileAfter) return null;
-      compiled.set(document, (byName = new Map()));
-      if (compiled.size > maxCompiled) compiled.delete(compiled.keys().next().value!);
+      entry = { byName: new Map(), sourceBytes: 0 };
     }
     const key = operationName ?? '';
-    let query = byName.get(key);
+    let query = entry.byName.get(key);
     if (query === undefined) {
-      query = notCompilable(document) === null ? compile(document, operationName) : null;
-      byName.set(key, query);
+      const made = notCompilable(document) === null ? compile(document, operationName) : { query: null, sourceBytes: 0 };
+      query = made.query;
+      entry.byName.set(key, query);
+      entry.sourceBytes += made.sourceBytes + stringBytes(key);
+      // Stored again with its new size (or for the first time); one larger than the budget is not
+      // kept, and runs on graphql-js from now on rather than being compiled on every run.
+      compiled.set(document, entry);
+      if (!compiled.has(document)) tooLarge.add(document);
     }
     return query;
   };
@@ -191,6 +209,8 @@ export function compiledExecution(
       compiled.clear();
     },
     /** How many documents have compiled queries now (tests). */
-    compiledQueries: () => [...compiled.values()].filter((byName) => [...byName.values()].some(Boolean)).length,
+    compiledQueries: () => [...compiled].filter(([, entry]) => [...entry.byName.values()].some(Boolean)).length,
+    /** The estimated bytes the compiled queries hold (tests, metrics). */
+    compiledBytes: () => compiled.bytes,
   };
 }

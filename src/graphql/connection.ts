@@ -1,4 +1,4 @@
-import { ArgsType, Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import { ArgsType, Extensions, Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import type { Kysely } from 'kysely';
 import {
@@ -8,6 +8,7 @@ import {
 import type { Database } from '../db/schema';
 import { defineLoader, type LoaderDefinition, type Loaders } from './loaders';
 import { selectedFieldNames } from './selection';
+import { AGGREGATE_COST } from './limits';
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
@@ -93,6 +94,8 @@ export function Connection<T extends object>(nodeClass: ClassType<T>) {
     /** Set by `fill`; the count is only asked for when `totalCount` is resolved. */
     countLoader!: () => Promise<number>;
 
+    // A count reads every matching row: priced by the query cost limit (limits.ts).
+    @Extensions({ cost: AGGREGATE_COST })
     @Field(() => Int, { description: 'Number of nodes matching the filter, across all pages.' })
     get totalCount(): Promise<number> {
       return this.countLoader();

@@ -175,6 +175,20 @@ export function isConnectionError(error: unknown): boolean {
   return (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) || (typeof message === 'string' && CONNECTION_ERROR_MESSAGES.test(message));
 }
 
+/**
+ * The connection was lost while COMMIT was on its way: the write may or may not have been saved.
+ * Not a DomainError: it replaces the whole response (transaction-plugin.ts), 503 with its code.
+ */
+export class CommitOutcomeUnknownError extends Error {
+  static readonly code = 'COMMIT_OUTCOME_UNKNOWN';
+  static readonly message = 'The connection to the database was lost while saving: the change may or may not have been saved. Read it back before retrying';
+
+  constructor(cause: unknown) {
+    super(CommitOutcomeUnknownError.message, { cause });
+    this.name = 'CommitOutcomeUnknownError';
+  }
+}
+
 /** The database cannot be reached just now (thrown where a connection is taken). */
 export class ServiceUnavailableError extends DomainError {
   constructor() {
@@ -285,12 +299,53 @@ function exposed(formatted: GraphQLFormattedError, error: unknown): GraphQLForma
   return null;
 }
 
+/** How much of a caller's value a message may quote, and how long a message may be. */
+const MAX_ECHOED_LENGTH = 64;
+const MAX_MESSAGE_LENGTH = 500;
+
+/**
+ * A message with the caller's values cut short: graphql-js quotes a bad variable's value and the
+ * scalar's own message quotes it again (a 1 MB invalid UUID made a 2 MB answer), and names from
+ * the request (operation, fields, variables) are the caller's too. Each quoted text keeps its
+ * first 64 characters (what follows it, such as the field a value was found at, stays); then the
+ * message keeps at most 500. One pass, whatever the input.
+ *
+ * @example
+ * capEchoedValues(`Variable "$id" got invalid value "${'x'.repeat(10_000)}" at "id"`) // the first 64 x, '…" at "id"'
+ */
+export function capEchoedValues(message: string): string {
+  let out = '';
+  let quoted = -1; // characters of the current quoted text so far; -1 outside quotes
+  for (let i = 0; i < message.length && out.length <= MAX_MESSAGE_LENGTH; i++) {
+    const char = message[i]!;
+    if (quoted < 0) {
+      out += char;
+      if (char === '"') quoted = 0;
+      continue;
+    }
+    if (char === '"') {
+      out += quoted > MAX_ECHOED_LENGTH ? '…"' : '"';
+      quoted = -1;
+      continue;
+    }
+    const escaped = char === '\\' && i + 1 < message.length;
+    const text = escaped ? char + message[++i] : char;
+    if (quoted < MAX_ECHOED_LENGTH) out += text;
+    quoted++;
+  }
+  if (quoted > MAX_ECHOED_LENGTH) out += '…';
+  return out.length > MAX_MESSAGE_LENGTH ? `${out.slice(0, MAX_MESSAGE_LENGTH)}…` : out;
+}
+
 /**
  * The one mapping from thrown errors to what the client sees (Apollo's `formatError`);
- * masked errors become `Internal server error` with code INTERNAL_SERVER_ERROR.
+ * masked errors become `Internal server error` with code INTERNAL_SERVER_ERROR. No message
+ * quotes more than a little of a caller's value (capEchoedValues).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  return exposed(formatted, error) ?? {
+  const shown = exposed(formatted, error);
+  if (shown) return { ...shown, message: capEchoedValues(shown.message) };
+  return {
     locations: formatted.locations,
     path: formatted.path,
     message: 'Internal server error',

@@ -1,5 +1,14 @@
 import { validateOrReject, ValidationError, type ValidatorOptions } from 'class-validator';
 import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
+import { BoundedCache, stringBytes } from '../cache/bounded-cache';
+
+/**
+ * Per request, the bytes of argument values (as JSON keys) whose validation outcome is kept, and
+ * the longest one kept: a large value is validated as it comes (its JSON costs as much as its
+ * validation), and a request cannot make the memo hold many copies of its variables.
+ */
+const MEMO_BYTES_PER_REQUEST = 256 * 1024;
+const MEMO_MAX_KEY_LENGTH = 4096;
 
 /** Deepest nesting accepted in an argument: input objects never come close; JSON values must not go past it. */
 export const MAX_INPUT_DEPTH = 32;
@@ -69,23 +78,27 @@ export function createArgumentValidator(options: ValidatorOptions): ValidatorFn 
   // once: `project.tasks(first: 20)` under 50 projects builds 50 equal TaskListArgs, and all of
   // them share the first one's outcome. Kept per request (keyed by its context object). Mutation
   // inputs (large, and not repeated per row) are validated as they come, without a JSON key.
-  const outcomes = new WeakMap<object, Map<unknown, Map<string, Promise<void>>>>();
+  const outcomes = new WeakMap<object, BoundedCache<string, Promise<void>>>();
+  const typeIds = new Map<unknown, number>();
   return (argValue, argType, resolverData) => {
     const { context, args, info } = resolverData;
     if (argValue === null || typeof argValue !== 'object' || info?.operation.operation !== 'query'
       || context === null || typeof context !== 'object') return validate(argValue, args);
-    let key: string;
+    let json: string;
     try {
-      key = JSON.stringify(argValue);
+      json = JSON.stringify(argValue);
     } catch {
       return validate(argValue, args);
     }
-    let byType = outcomes.get(context);
-    if (!byType) outcomes.set(context, (byType = new Map()));
-    let byValue = byType.get(argType);
-    if (!byValue) byType.set(argType, (byValue = new Map()));
-    let outcome = byValue.get(key);
-    if (!outcome) byValue.set(key, (outcome = validate(argValue, args)));
+    if (json.length > MEMO_MAX_KEY_LENGTH) return validate(argValue, args);
+    // Argument types are the schema's (a fixed set): a number names each in the key.
+    let typeId = typeIds.get(argType);
+    if (typeId === undefined) typeIds.set(argType, (typeId = typeIds.size));
+    const key = `${typeId}:${json}`;
+    let memo = outcomes.get(context);
+    if (!memo) outcomes.set(context, (memo = new BoundedCache({ maxBytes: MEMO_BYTES_PER_REQUEST, sizeOf: (k) => stringBytes(k) + 100 })));
+    let outcome = memo.get(key);
+    if (!outcome) memo.set(key, (outcome = validate(argValue, args)));
     return outcome;
   };
 

@@ -35,6 +35,22 @@ export interface OperationMeasures {
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 
 /**
+ * What a field that aggregates rows costs (`@Extensions({ cost: AGGREGATE_COST })` on the field:
+ * a connection's `totalCount`, a milestone's progress): a count reads every matching row, so it
+ * is priced like a page of unknown size (the default page), once per connection (not per row of
+ * the page, and also under `first: 0`), times the pages around it. Counts under the pages of
+ * many parents are one grouped statement; a full page (100) would refuse the registered
+ * PartnerProjects at its largest page.
+ */
+export const AGGREGATE_COST = DEFAULT_PAGE_SIZE;
+
+/** A field's own price from its schema extension `cost` (0 without one). */
+const ownCost = (field: GraphQLField<unknown, unknown> | undefined): number => {
+  const cost = field?.extensions?.cost;
+  return typeof cost === 'number' && cost > 0 ? cost : 0;
+};
+
+/**
  * A page size given as a literal or a variable; absent, null or not a number means the default
  * page. Sizes outside 0..100 are refused by their own field (BAD_USER_INPUT) or by variable
  * coercion before any SQL; they are priced as the nearest valid size, so that the client gets
@@ -57,7 +73,8 @@ function pageSize(value: ValueNode | undefined, variables: Record<string, unknow
 /**
  * Measures one operation of a valid document: its depth, aliases, directives and cost.
  *
- * Cost estimates the rows a query can make the server load: a leaf field costs 0; an object
+ * Cost estimates the rows a query can make the server load: a leaf field costs 0, unless the
+ * schema prices it (`extensions.cost`: AGGREGATE_COST for counts, paid once per connection); an object
  * field costs 1 plus the cost of its selection; a paginated field (one taking `first`/`last`)
  * costs its page size times that, the page size being `first` or `last` (literal, or the
  * request's variable, at most 100), else the default page of 20. Lists without pagination arguments (a
@@ -79,27 +96,31 @@ export function measureOperation(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const measured = new Map<string, OperationMeasures>();
+  // `flat`: the priced fields directly in a selection, which a connection pays once, not per row.
+  type Measures = OperationMeasures & { flat: number };
+  const measured = new Map<string, Measures>();
   const inProgress = new Set<string>();
   const countDirectives = (directives: readonly DirectiveNode[] | undefined) => directives?.length ?? 0;
 
-  const measureSet = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType | undefined, introspection: boolean): OperationMeasures => {
-    const total: OperationMeasures = { depth: 0, aliases: 0, directives: 0, cost: 0 };
-    const add = (part: OperationMeasures, extraDepth: number) => {
+  const measureSet = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType | undefined, introspection: boolean): Measures => {
+    const total: Measures = { depth: 0, aliases: 0, directives: 0, cost: 0, flat: 0 };
+    const add = (part: Measures, extraDepth: number) => {
       total.depth = Math.max(total.depth, part.depth + extraDepth);
       total.aliases += part.aliases;
       total.directives += part.directives;
       total.cost += part.cost;
+      total.flat += part.flat;
     };
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
-        const own = { depth: 0, aliases: selection.alias ? 1 : 0, directives: countDirectives(selection.directives), cost: 0 };
         // Introspection is answered from memory: its subtree adds neither depth nor cost.
         const inIntrospection = introspection || INTROSPECTION_FIELDS.has(name);
+        const field: GraphQLField<unknown, unknown> | undefined = parent && (isObjectType(parent) || isInterfaceType(parent))
+          ? parent.getFields()[name] : undefined;
+        const priced = inIntrospection ? 0 : ownCost(field);
+        const own = { depth: 0, aliases: selection.alias ? 1 : 0, directives: countDirectives(selection.directives), cost: priced, flat: priced };
         if (selection.selectionSet) {
-          const field: GraphQLField<unknown, unknown> | undefined = parent && (isObjectType(parent) || isInterfaceType(parent))
-            ? parent.getFields()[name] : undefined;
           const type = field ? getNamedType(field.type) : undefined;
           const inner = measureSet(selection.selectionSet, type && isCompositeType(type) ? type : undefined, inIntrospection);
           own.depth = inIntrospection ? 0 : inner.depth;
@@ -112,7 +133,8 @@ export function measureOperation(
               arg('first') || !arg('last') ? pageSize(arg('first'), variables, op) : 0,
               arg('last') ? pageSize(arg('last'), variables, op) : 0,
             );
-            own.cost = size * (1 + inner.cost);
+            // The connection's own priced fields (totalCount) once, the rest per row of the page.
+            own.cost += paginated ? size * (1 + inner.cost - inner.flat) + inner.flat : size * (1 + inner.cost);
           }
         }
         add(own, introspection ? 0 : 1);
@@ -134,7 +156,7 @@ export function measureOperation(
           inProgress.delete(key);
           measured.set(key, inner);
         }
-        const part = inner ?? { depth: 0, aliases: 0, directives: 0, cost: 0 };
+        const part = inner ?? { depth: 0, aliases: 0, directives: 0, cost: 0, flat: 0 };
         add({ ...part, directives: part.directives + countDirectives(selection.directives) }, 0);
       }
     }
@@ -143,7 +165,7 @@ export function measureOperation(
 
   const root = op.operation === 'query' ? schema.getQueryType()
     : op.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-  const result = measureSet(op.selectionSet, root ?? undefined, false);
+  const { flat: _flat, ...result } = measureSet(op.selectionSet, root ?? undefined, false);
   return { ...result, directives: result.directives + countDirectives(op.directives) };
 }
 

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from './context';
+import { CommitOutcomeUnknownError } from './errors';
 
 /** What a finished request reports (for metrics, logs and tests). */
 export interface RequestSummary {
@@ -19,7 +20,8 @@ export interface RequestSummary {
 /**
  * Ties the request transaction to the GraphQL operation: READ ONLY for queries, committed
  * before the response is sent, rolled back when a mutation reports an error. A failed commit
- * replaces the response with an error: the client never believes a lost write succeeded.
+ * replaces the response with an error: the client never believes a lost write succeeded, and is
+ * told "nothing was saved" only when that is known (COMMIT_OUTCOME_UNKNOWN otherwise).
  */
 export function createTransactionPlugin(onFinished?: (summary: RequestSummary, context: Context) => void): ApolloServerPlugin<Context> {
   return {
@@ -37,14 +39,16 @@ export function createTransactionPlugin(onFinished?: (summary: RequestSummary, c
             await contextValue.db.finish(failedMutation ? 'rollback' : 'commit');
           } catch (error) {
             failed = true;
-            contextValue.log.error({ err: error }, 'transaction commit failed');
+            // Refused or rolled back: nothing was saved (500). Lost on its way: nobody knows (503, its own code).
+            const unknown = error instanceof CommitOutcomeUnknownError;
+            contextValue.log.error({ err: unknown ? error.cause : error }, unknown ? 'connection lost during commit: outcome unknown' : 'transaction commit failed');
             if (response.body.kind === 'single') {
               response.body.singleResult.data = null;
-              response.body.singleResult.errors = [
-                { message: 'The request could not be completed; nothing was saved', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
-              ];
+              response.body.singleResult.errors = [unknown
+                ? { message: CommitOutcomeUnknownError.message, extensions: { code: CommitOutcomeUnknownError.code } }
+                : { message: 'The request could not be completed; nothing was saved', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
             }
-            response.http.status = 500;
+            response.http.status = unknown ? 503 : 500;
           }
           const sent = response.body.kind === 'single' ? response.body.singleResult.errors ?? [] : [];
           const codes = sent.map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string');

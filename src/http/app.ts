@@ -10,7 +10,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import type { GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
@@ -19,7 +19,8 @@ import { createIntrospectionPlugin } from '../graphql/introspection';
 import { Loaders } from '../graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
 import { APOLLO_APQ_CACHE, checkApiKeyRequest, createPersistedDocumentsPlugin, type PersistedDocuments } from '../graphql/persisted-documents';
-import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import { BoundedCache, keyValueCache, stringBytes } from '../cache/bounded-cache';
+import { documentBytes } from '../graphql/document-bytes';
 import { RequestTransaction } from '../db/request-transaction';
 import type { Services } from '../services';
 import { authenticate } from './authenticate';
@@ -50,6 +51,10 @@ export interface AppOptions {
   persistedDocuments: PersistedDocuments;
   /** Bytes of document text kept for automatic persisted queries (least recently used go first). */
   apqCacheBytes?: number;
+  /** Bytes of parsed, validated documents kept (Apollo's document store; least recently used go first). */
+  documentCacheBytes?: number;
+  /** Bytes of compiled queries kept (see compiled-execution.ts). */
+  compiledQueryCacheBytes?: number;
   /** Called once per GraphQL request after its transaction has finished. */
   onRequestFinished?: (summary: RequestSummary) => void;
   /** How long `stop()` lets in-flight requests finish before closing their connections. */
@@ -64,6 +69,8 @@ export interface AppOptions {
   transactionTimeouts?: TransactionTimeouts;
   /** Request rate limits; none when not given. */
   rateLimits?: RateLimitSettings;
+  /** Bytes of rate-limit buckets kept (DEFAULT_RATE_LIMIT_CACHE_BYTES when not given). */
+  rateLimitCacheBytes?: number;
   /** A query document is compiled the time it runs this often (default 2; tests use 1 so every query runs compiled). */
   compileQueriesAfter?: number;
   /** The rate limiter's clock in ms (tests move it instead of sleeping). */
@@ -78,6 +85,10 @@ export interface App {
    */
   stop(): Promise<{ cutOff: number }>;
 }
+
+/** Default byte budgets of the caches that hold caller-controlled documents (docs/security.md, "Bounded caches"). */
+export const DEFAULT_APQ_CACHE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -118,17 +129,24 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
 
   const queryLimits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
-  const rateLimiter = options.rateLimits ? new RateLimiter(options.rateLimits, options.rateLimitClock) : null;
+  const rateLimiter = options.rateLimits ? new RateLimiter(options.rateLimits, options.rateLimitClock, options.rateLimitCacheBytes) : null;
 
-  // Automatic persisted queries for every client, in a cache of bounded size, kept per tenant by
-  // the persisted-documents plugin (Apollo's own cache would be one for all).
-  // Sized by approximate memory: UTF-16 text plus the key and entry overhead, so a flood of tiny
-  // documents cannot hold many times the setting.
-  const apqCache = new InMemoryLRUCache<string>({ maxSize: options.apqCacheBytes ?? 8 * 1024 * 1024, sizeCalculation: (document: string) => 2 * document.length + 400 });
+  // Automatic persisted queries for every client, kept per tenant by the persisted-documents
+  // plugin (Apollo's own cache would be one for all), in one cache bounded by bytes (text, key
+  // and entry), so a flood of tiny documents cannot hold many times the setting.
+  const apqCache = keyValueCache(new BoundedCache<string, string>({
+    maxBytes: options.apqCacheBytes ?? DEFAULT_APQ_CACHE_BYTES, sizeOf: (key, document) => stringBytes(key) + stringBytes(document),
+  }));
 
   const apollo = new ApolloServer<Context>({
     // Queries run compiled (graphql-jit); see compiled-execution.ts for why Apollo calls it a gateway.
-    gateway: compiledExecution(options.schema, { compileAfter: options.compileQueriesAfter }),
+    gateway: compiledExecution(options.schema, { compileAfter: options.compileQueriesAfter, maxBytes: options.compiledQueryCacheBytes }),
+    // Parsed documents by the hash of their text, sized by what they hold on the heap (tokens,
+    // comments and text included): Apollo's default store sized them by their JSON, which a
+    // document of comments undercounts thousands of times.
+    documentStore: keyValueCache(new BoundedCache<string, DocumentNode>({
+      maxBytes: options.documentCacheBytes ?? DEFAULT_DOCUMENT_CACHE_BYTES, sizeOf: (key, document) => stringBytes(key) + documentBytes(document),
+    })),
     // Always on here: createIntrospectionPlugin decides per caller (signed in, or not production).
     introspection: true,
     includeStacktraceInErrorResponses: false,

@@ -1,3 +1,11 @@
+import { BoundedCache, stringBytes } from '../cache/bounded-cache';
+
+/** Bytes of buckets kept by default: about 100,000 buckets (docs/security.md, "Bounded caches"). */
+export const DEFAULT_RATE_LIMIT_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** A bucket's object: two numbers and a header. */
+const BUCKET_BYTES = 40;
+
 /** One token bucket's shape: `perMinute` tokens flow in evenly, at most `burst` wait; 0 turns it off. */
 export interface BucketSettings {
   perMinute: number;
@@ -49,7 +57,7 @@ export type RateLimitKey = [kind: keyof RateLimitSettings, key: string];
  * client address. A request takes one token from each bucket it counts against, or from none
  * when any of them is empty; it is then refused with how long until every one of them has a
  * token again. Buckets that have filled up are forgotten (a full bucket is a fresh one), and at
- * most `maxBuckets` are kept: past that the least recently used go first (so a flood of new
+ * most `maxBytes` of them are kept: past that the least recently used go first (so a flood of new
  * addresses pushes out idle buckets, not the busy organizations'), which can only favour the
  * client.
  *
@@ -58,15 +66,16 @@ export type RateLimitKey = [kind: keyof RateLimitSettings, key: string];
  * const wait = limiter.take([['organization', orgId]]); // 0: go ahead; else seconds to wait
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets: BoundedCache<string, Bucket>;
   private lastSweep: number;
 
   constructor(
     private readonly settings: RateLimitSettings,
     private readonly now: () => number = () => performance.now(),
-    private readonly maxBuckets = 100_000,
+    maxBytes = DEFAULT_RATE_LIMIT_CACHE_BYTES,
   ) {
     this.lastSweep = now();
+    this.buckets = new BoundedCache({ maxBytes, sizeOf: (id) => stringBytes(id) + BUCKET_BYTES });
   }
 
   /**
@@ -102,13 +111,10 @@ export class RateLimiter {
     if (!bucket) {
       bucket = { tokens: Math.max(1, burst), at: now };
       this.buckets.set(id, bucket);
-      if (this.buckets.size > this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value!);
     } else {
+      // `get` made it the most recently used.
       bucket.tokens = Math.min(Math.max(1, burst), bucket.tokens + ((now - bucket.at) * perMinute) / 60_000);
       bucket.at = now;
-      // Most recently used last: the Map's order is the eviction order.
-      this.buckets.delete(id);
-      this.buckets.set(id, bucket);
     }
     return bucket;
   }

@@ -33,4 +33,41 @@ describe('argument validator', () => {
     await expect(validate(page(101), {})).rejects.toBeInstanceOf(ArgumentValidationError);
     await expect(validate(page(100), {})).resolves.toBeUndefined();
   });
+
+  describe('kept by bytes', () => {
+    let reads = 0;
+    class Counted {
+      declare private value: number;
+      declare private padding: string;
+      @Max(100)
+      get first(): number {
+        reads++;
+        return this.value;
+      }
+    }
+    const counted = (first: number, padding = '') => Object.assign(new Counted(), { value: first, padding });
+    const check = (value: Counted, context: object) =>
+      validator(value, Counted, { root: {}, args: {}, context, info: { operation: { operation: 'query' } } as GraphQLResolveInfo });
+
+    it('validates a large value each time instead of keeping its JSON', async () => {
+      const request = {};
+      const large = counted(20, 'x'.repeat(10_000));
+      reads = 0;
+      await check(large, request);
+      await check(large, request);
+      expect(reads).toBe(2);
+    });
+
+    it('keeps at most a bounded number of bytes of outcomes per request: the oldest are validated again', async () => {
+      const request = {};
+      reads = 0;
+      await check(counted(1), request);
+      await check(counted(1), request);
+      expect(reads).toBe(1);
+      for (let i = 2; i < 5_000; i++) await check(counted(i % 100, `${i}`), request);
+      reads = 0;
+      await check(counted(1), request);
+      expect(reads).toBe(1);
+    });
+  });
 });

@@ -73,8 +73,8 @@ describe('compiled execution', () => {
     execute({ schema, document: parse(query), variableValues: variables, contextValue: {}, operationName }) as Promise<ExecutionResult>;
   const plain = (result: ExecutionResult) => JSON.parse(JSON.stringify(result));
 
-  async function start(maxCompiled?: number, compileAfter = 1) {
-    const gateway = compiledExecution(schema, { maxCompiled, compileAfter });
+  async function start(maxBytes?: number, compileAfter = 1) {
+    const gateway = compiledExecution(schema, { maxBytes, compileAfter });
     gateway.onSchemaLoadOrUpdate(() => undefined);
     const { executor } = await gateway.load({ apollo: { key: undefined, keyHash: undefined, graphRef: undefined } } as never);
     return { gateway: gateway as ReturnType<typeof compiledExecution>, executor: executor! };
@@ -161,9 +161,15 @@ describe('compiled execution', () => {
     expect(gateway.compiledQueries()).toBe(0);
   });
 
-  it('keeps at most maxCompiled documents, the least recently used going first, and reuses them', async () => {
-    const { executor, gateway } = await start(2);
+  it('keeps compiled queries up to maxBytes, the least recently used going first, and reuses them', async () => {
     const documents = ['{ items { id } }', '{ items { label } }', '{ wrapper { item { id } } }'];
+    // What each document's compiled query counts for, measured on a gateway of its own.
+    const sizes = await Promise.all(documents.map(async (document) => {
+      const probe = await start();
+      await run(probe.executor, document);
+      return probe.gateway.compiledBytes();
+    }));
+    const { executor, gateway } = await start(sizes[0]! + sizes[1]! + sizes[2]! - 1);
     const first = await run(executor, documents[0]!);
     await run(executor, documents[1]!);
     expect(gateway.compiledQueries()).toBe(2);
@@ -174,5 +180,28 @@ describe('compiled execution', () => {
       operation: getOperationAST(first.document)!, operationName: null, context: {} } as unknown as GatewayGraphQLRequestContext) as ExecutionResult;
     expect(again.data).toEqual({ items: [{ id: '1' }, { id: '2' }] });
     expect(gateway.compiledQueries()).toBe(2);
+  });
+
+  /** Runs an already parsed document again, as Apollo does with the documents it caches. */
+  const executorRun = (executor: GatewayExecutor, document: ReturnType<typeof parse>) => executor({
+    request: { query: '' }, document, operation: getOperationAST(document)!, operationName: null, context: {},
+  } as unknown as GatewayGraphQLRequestContext) as Promise<ExecutionResult>;
+
+  it('counts a compiled query by what its document and code hold, and keeps none larger than the budget', async () => {
+    const { executor, gateway } = await start();
+    await run(executor, '{ items { id } }');
+    const small = gateway.compiledBytes();
+    // The same query behind 20,000 comments: the parser's token limit ignores them, the heap does not.
+    await run(executor, `{ items { label } }${'\n#'.repeat(20_000)}`);
+    expect(gateway.compiledBytes() - small).toBeGreaterThan(20_000 * 100);
+    const tight = await start(small * 3);
+    const large = await run(tight.executor, `{ items { label } }${'\n#'.repeat(20_000)}`);
+    expect(tight.gateway.compiledQueries()).toBe(0);
+    // Run again, it stays on graphql-js with the same answer (not compiled anew on every run).
+    const again = await executorRun(tight.executor, large.document);
+    expect(again.data).toEqual(large.result.data);
+    expect(tight.gateway.compiledQueries()).toBe(0);
+    await run(tight.executor, '{ items { id } }');
+    expect(tight.gateway.compiledQueries()).toBe(1);
   });
 });

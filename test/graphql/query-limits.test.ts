@@ -3,7 +3,7 @@ import { getIntrospectionQuery, Kind, parse, type GraphQLSchema, type OperationD
 import { MAX_PAGE_SIZE } from '../../src/db/pagination';
 import { PERSISTED_DOCUMENTS_FILE } from '../../src/paths';
 import { createSchema } from '../../src/graphql/schema';
-import { checkQueryLimits, DEFAULT_QUERY_LIMITS, measureOperation } from '../../src/graphql/limits';
+import { AGGREGATE_COST, checkQueryLimits, DEFAULT_QUERY_LIMITS, measureOperation } from '../../src/graphql/limits';
 import { loadConfig } from '../../src/config';
 import { closeTestPools, ownerDb } from '../support/db';
 import { codeOf, startTestApp, type GqlResponse, type TestApp } from '../support/app';
@@ -32,20 +32,49 @@ describe('measuring an operation', () => {
     expect(measure(query, { p: null, t: null }).cost).toBe(20 * (3 + 20 * 4));
     expect(measure(query, { p: 'many', t: 20 }).cost).toBe(20 * (3 + 20 * 4)); // refused by coercion later anyway
     expect(measure('{ projects(last: 7) { edges { node { id } } } }').cost).toBe(7 * 3);
-    expect(measure('{ projects { totalCount } }').cost).toBe(20);
+    expect(measure('{ projects { __typename } }').cost).toBe(20);
     // a negative page (refused by its field) costs nothing, and takes nothing off its siblings
-    expect(measure('{ a: projects(first: -1000) { totalCount } b: projects(first: 30) { totalCount } }').cost).toBe(30);
-    expect(measure('query ($n: Int = -1000) { a: projects(first: $n) { totalCount } b: projects(first: 30) { totalCount } }').cost).toBe(30);
-    expect(measure('query ($n: Int) { a: projects(first: $n) { totalCount } b: projects(first: 30) { totalCount } }', { n: -1000 }).cost).toBe(30);
+    expect(measure('{ a: projects(first: -1000) { __typename } b: projects(first: 30) { __typename } }').cost).toBe(30);
+    expect(measure('query ($n: Int = -1000) { a: projects(first: $n) { __typename } b: projects(first: 30) { __typename } }').cost).toBe(30);
+    expect(measure('query ($n: Int) { a: projects(first: $n) { __typename } b: projects(first: 30) { __typename } }', { n: -1000 }).cost).toBe(30);
     // above 100 the field refuses the size itself (BAD_USER_INPUT): priced as the largest page
-    expect(measure('{ projects(first: 1000000) { totalCount } }').cost).toBe(100);
-    expect(measure('query ($n: Int) { projects(first: $n) { totalCount } }', { n: 2 ** 31 }).cost).toBe(100);
+    expect(measure('{ projects(first: 1000000) { __typename } }').cost).toBe(100);
+    expect(measure('query ($n: Int) { projects(first: $n) { __typename } }', { n: 2 ** 31 }).cost).toBe(100);
   });
 
   it('gives leaves no cost and counts lists without page arguments once', () => {
     expect(measure('{ viewer { permissions } }').cost).toBe(1);
     expect(measure('{ permissions { name } }').cost).toBe(1);
     expect(measure('{ __typename }')).toEqual({ depth: 1, aliases: 0, directives: 0, cost: 0 });
+  });
+
+  it('prices a count (totalCount, a milestone\'s progress) as a default page, once per connection, also under first: 0', () => {
+    expect(measure('{ tasks(first: 0) { totalCount } }').cost).toBe(AGGREGATE_COST);
+    expect(AGGREGATE_COST).toBe(20);
+    // once per connection, not once per row of its page
+    expect(measure('{ tasks(first: 50) { totalCount edges { node { id } } } }').cost).toBe(AGGREGATE_COST + 50 * 3);
+    // ...but once per row of the page around it
+    expect(measure('{ projects(first: 10) { edges { node { tasks(first: 0) { totalCount } } } } }').cost).toBe(10 * (3 + AGGREGATE_COST));
+    expect(measure('{ milestones(first: 5) { edges { node { progress { ratio } } } } }').cost).toBe(5 * (3 + AGGREGATE_COST + 1));
+    // fragments and inline fragments price it the same
+    expect(measure('{ tasks(first: 0) { ...C } } fragment C on TaskConnection { totalCount }').cost).toBe(AGGREGATE_COST);
+    // the issue's attack: 15 aliases counting whole tables cost 15 pages, not 0; counts under full pages add up to a refusal
+    const aliases = Array.from({ length: 15 }, (_, i) => `c${i}: tasks(first: 0) { totalCount }`).join(' ');
+    expect(measure(`{ ${aliases} }`).cost).toBe(15 * AGGREGATE_COST);
+    const perProject = (i: number) => `p${i}: projects(first: 100) { edges { node { tasks(first: 0) { totalCount } } } }`;
+    expect(measure(`{ ${perProject(0)} }`).cost).toBe(100 * (3 + AGGREGATE_COST));
+    expect(() => checkQueryLimits(DEFAULT_QUERY_LIMITS, schema, parse(`{ ${[0, 1, 2, 3, 4].map(perProject).join(' ')} }`)))
+      .toThrow(expect.objectContaining({ extensions: expect.objectContaining({ limit: 'cost' }) }));
+  });
+
+  it('prices every count from the schema: each connection\'s totalCount carries a cost', () => {
+    expect(AGGREGATE_COST).toBeGreaterThan(0);
+    const connections = Object.values(schema.getTypeMap()).filter((type) => type.name.endsWith('Connection'));
+    expect(connections.length).toBeGreaterThan(5);
+    for (const type of connections) {
+      const totalCount = (type as unknown as { getFields(): Record<string, { extensions: { cost?: unknown } }> }).getFields().totalCount;
+      expect({ type: type.name, cost: totalCount?.extensions.cost }).toEqual({ type: type.name, cost: AGGREGATE_COST });
+    }
   });
 
   it('counts fragments wherever they are spread, without adding depth', () => {
@@ -83,7 +112,7 @@ describe('measuring an operation', () => {
     expect(measures).toEqual({ depth: 1, aliases: 0, directives: 0, cost: 0 });
     expect(measure('{ __type(name: "Task") { fields { name type { ofType { ofType { ofType { name } } } } } } }').depth).toBe(1);
     // ...but a query's own fields beside it still count
-    expect(measure('{ __schema { types { name } } projects(first: 3) { totalCount } }')).toMatchObject({ depth: 2, cost: 3 });
+    expect(measure('{ __schema { types { name } } projects(first: 3) { __typename } }')).toMatchObject({ depth: 2, cost: 3 });
   });
 });
 
@@ -174,10 +203,10 @@ describe('query limits over HTTP', () => {
 
   it('accepts cost 10000 and refuses 10001, with page sizes from literals or variables', async () => {
     // 100 x (1 + edges 1 + node 1 + tasks 97 x 1) = 10000
-    const atLimit = '{ projects(first: 100) { edges { node { tasks(first: 97) { totalCount } } } } }';
+    const atLimit = '{ projects(first: 100) { edges { node { tasks(first: 97) { __typename } } } } }';
     expectAccepted(await run(atLimit));
     expectRefused(await run(`{ organization { id } ${atLimit.slice(1)}`), 'cost', 10_000);
-    const withVariable = 'query ($t: Int) { projects(first: 100) { edges { node { tasks(first: $t) { totalCount } } } } }';
+    const withVariable = 'query ($t: Int) { projects(first: 100) { edges { node { tasks(first: $t) { __typename } } } } }';
     expectAccepted(await run(withVariable, { t: 97 }));
     expectRefused(await run(withVariable, { t: 98 }), 'cost', 10_000);
   });
@@ -232,7 +261,7 @@ describe('configured limits', () => {
     expect((await app.gql('{ a: __typename b: __typename }')).body.errors![0]!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases', max: 1 });
     expect((await app.gql('{ __typename @include(if: true) }')).body.errors![0]!.extensions).toMatchObject({ limit: 'directives', max: 0 });
     expect((await app.gql('{ viewer { user { id } } }')).body.errors![0]!.extensions).toMatchObject({ limit: 'depth', max: 2 });
-    expect((await app.gql('{ projects(first: 6) { totalCount } }')).body.errors![0]!.extensions).toMatchObject({ limit: 'cost', max: 5, found: 6 });
+    expect((await app.gql('{ projects(first: 6) { __typename } }')).body.errors![0]!.extensions).toMatchObject({ limit: 'cost', max: 5, found: 6 });
     expect((await app.gql(`{ ${'__typename '.repeat(20)}}`)).body.errors![0]!.extensions).toMatchObject({ limit: 'tokens', max: 20 });
 
     const padded = (bytes: number) => {

@@ -36,15 +36,33 @@ describe('transaction plugin', () => {
     sessionUserId = (await createUser(owner)).id;
     await addMember(owner, orgId, sessionUserId);
     sessionId = await createSession(owner, orgId, sessionUserId);
+    // A deferred trigger runs inside COMMIT: it sleeps (while the test kills the connection) or refuses.
+    await superuser.query(`drop schema if exists jest_commit_probe cascade; create schema jest_commit_probe;
+      create table jest_commit_probe.probe (action text);
+      create function jest_commit_probe.at_commit() returns trigger language plpgsql as $$
+        begin if new.action = 'kill' then perform pg_sleep(3); else raise exception 'refused at commit'; end if; return null; end $$;
+      create constraint trigger at_commit after insert on jest_commit_probe.probe deferrable initially deferred
+        for each row execute function jest_commit_probe.at_commit();
+      grant usage on schema jest_commit_probe to tenantql_app; grant insert on jest_commit_probe.probe to tenantql_app;`);
 
-    const writeMembership = async (ctx: Context, args: { fail?: boolean; killConnection?: boolean }) => {
+    const writeMembership = async (ctx: Context, args: { fail?: boolean; killConnection?: boolean; atCommit?: 'kill' | 'refuse' }) => {
       const db = await ctx.db.get();
       const user = await createUser(owner);
       await db.insertInto('memberships').values({ organization_id: orgId, user_id: user.id, role: 'member', status: 'active' }).execute();
       if (args.fail) throw new ConflictError('Refused after writing');
+      if (args.atCommit) {
+        // A deferred trigger runs inside COMMIT: it sleeps (the connection is killed meanwhile) or refuses.
+        await sql`insert into jest_commit_probe.probe values (${args.atCommit})`.execute(db);
+        if (args.atCommit === 'kill') {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
+          setTimeout(() => void superuser.query('select pg_terminate_backend($1)', [rows[0]!.pid]), 1_000);
+        }
+      }
       if (args.killConnection) {
         const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
         await superuser.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+        // Until the client has seen its connection end: a COMMIT sent after that cannot have saved anything.
+        await new Promise((resolve) => setTimeout(resolve, 300));
       }
       return true;
     };
@@ -62,7 +80,7 @@ describe('transaction plugin', () => {
         fields: {
           addMember: {
             type: new GraphQLNonNull(GraphQLBoolean),
-            args: { fail: { type: GraphQLBoolean }, killConnection: { type: GraphQLBoolean } },
+            args: { fail: { type: GraphQLBoolean }, killConnection: { type: GraphQLBoolean }, atCommit: { type: GraphQLString } },
             resolve: (_root, args, ctx: Context) => writeMembership(ctx, args),
           },
         },
@@ -72,6 +90,7 @@ describe('transaction plugin', () => {
     await apollo.start();
   });
   afterAll(async () => {
+    await superuser.query('drop schema if exists jest_commit_probe cascade');
     await apollo.stop();
     await closeTestPools();
   });
@@ -141,6 +160,22 @@ describe('transaction plugin', () => {
     expect(result.errors).toEqual([expect.objectContaining({ extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
     expect(await count()).toBe(before);
     expect(summaries.at(-1)).toMatchObject({ outcome: 'error' });
+  });
+
+  it('answers 503 COMMIT_OUTCOME_UNKNOWN when the connection is lost while COMMIT runs: it may have saved or not', async () => {
+    const { status, result } = await run('mutation { addMember(atCommit: "kill") }');
+    expect(status).toBe(503);
+    expect(result.data).toBeNull();
+    expect(result.errors).toEqual([{ message: expect.stringMatching(/may or may not have been saved/), extensions: { code: 'COMMIT_OUTCOME_UNKNOWN' } }]);
+    expect(summaries.at(-1)).toMatchObject({ outcome: 'error', errorCodes: ['COMMIT_OUTCOME_UNKNOWN'] });
+  });
+
+  it('keeps the definite answer when PostgreSQL refuses the COMMIT: it rolled back, nothing was saved', async () => {
+    const before = await count();
+    const { status, result } = await run('mutation { addMember(atCommit: "refuse") }');
+    expect(status).toBe(500);
+    expect(result.errors).toEqual([{ message: 'The request could not be completed; nothing was saved', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+    expect(await count()).toBe(before);
   });
 
   it('returns every connection to the pool without an open transaction', async () => {

@@ -70,6 +70,43 @@ describe('HTTP errors', () => {
     expect(res.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 
+  it('quotes at most a little of a caller\'s value or name in any message', async () => {
+    const big = 'z'.repeat(900_000);
+    const cases = [
+      // A bad variable: graphql-js quotes the value, the UUID scalar quotes it again.
+      { query: 'query ($id: UUID!) { project(id: $id) { id } }', variables: { id: big } },
+      // The same value as a literal in the document, and as a string a scalar refuses there.
+      { query: `{ project(id: "${big}") { id } }` },
+      // Names come from the caller too: an operation name that is not in the document, an unknown field.
+      { query: '{ __typename }', operationName: big },
+      { query: `{ ${big} }` },
+    ];
+    for (const body of cases) {
+      const res = await app.post(JSON.stringify(body));
+      expect(res.status).toBe(400);
+      expect(res.text.length).toBeLessThan(2_000);
+      const { errors } = JSON.parse(res.text) as { errors: { message: string }[] };
+      for (const error of errors) expect(error.message).toMatch(/zzzz…|^[^z]*$/);
+    }
+    // What follows a quoted value still names where it was found.
+    const nested = await app.post(JSON.stringify({
+      query: 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }', variables: { input: { projectId: big, title: 'T' } },
+    }));
+    expect(nested.text.length).toBeLessThan(2_000);
+    expect((JSON.parse(nested.text) as { errors: { message: string }[] }).errors[0]!.message).toContain('at "input.projectId"');
+  });
+
+  it('refuses an access token spelled with padding (401), as its canonical spelling is not', async () => {
+    const ids = { userId: crypto.randomUUID(), organizationId: crypto.randomUUID(), sessionId: crypto.randomUUID() };
+    const { token } = await app.tokens.issueAccessToken(ids);
+    for (const spelling of [`${token}=`, `${token}==`]) {
+      const res = await app.post(JSON.stringify({ query: '{ __typename }' }), { authorization: `Bearer ${spelling}` });
+      expect(res.status).toBe(401);
+    }
+    const canonical = await app.post(JSON.stringify({ query: '{ __typename }' }), { authorization: `Bearer ${token}` });
+    expect(canonical.status).toBe(200);
+  });
+
   it('answers unknown paths with a JSON 404', async () => {
     for (const path of ['/nope', '/graphql/nope', '/graphqlx']) {
       const res = await raw({ method: 'GET', path });

@@ -111,9 +111,12 @@ describe('rate limiter', () => {
     expect(limiter.size).toBe(0);
   });
 
-  it('forgets buckets that have filled up, and keeps at most maxBuckets', () => {
+  // About 190 bytes each (key, bucket, entry): room for three short keys.
+  const THREE_BUCKETS = 600;
+
+  it('forgets buckets that have filled up, and keeps at most maxBytes of them', () => {
     let now = 0;
-    const limiter = new RateLimiter(SETTINGS, () => now, 3);
+    const limiter = new RateLimiter(SETTINGS, () => now, THREE_BUCKETS);
     for (const key of ['1', '2', '3', '4']) expect(limiter.take([['anonymous', key]])).toBe(0);
     expect(limiter.size).toBe(3); // the oldest went (a fresh bucket only favours the client)
     now += 30_000; // full again after one minute's sweep
@@ -124,12 +127,19 @@ describe('rate limiter', () => {
   });
 
   it('evicts the least recently used bucket, not the busiest', () => {
-    const limiter = new RateLimiter({ ...SETTINGS, organization: { perMinute: 1, burst: 2 } }, () => 0, 3);
+    const limiter = new RateLimiter({ ...SETTINGS, organization: { perMinute: 1, burst: 2 } }, () => 0, THREE_BUCKETS);
     expect(limiter.take([['organization', 'busy']])).toBe(0);
     for (const key of ['a', 'b']) limiter.take([['anonymous', key]]);
     expect(limiter.take([['organization', 'busy']])).toBe(0); // used again: now the most recent
     limiter.take([['anonymous', 'c']]); // pushes out 'a', not 'busy'
     expect(limiter.take([['organization', 'busy']])).toBeGreaterThan(0); // its empty bucket was kept
+  });
+
+  it('counts a bucket by the bytes of its key: longer keys leave room for fewer buckets', () => {
+    const limiter = new RateLimiter(SETTINGS, () => 0, THREE_BUCKETS);
+    for (const key of ['1', '2', '3']) limiter.take([['anonymous', key]]);
+    limiter.take([['anonymous', 'x'.repeat(150)]]);
+    expect(limiter.size).toBe(1);
   });
 
   it('counts an IPv6 client by its /64 and an IPv4 client by its address', () => {

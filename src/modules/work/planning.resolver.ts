@@ -1,9 +1,10 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Extensions, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted } from '../../graphql/auth-checker';
 import { NotFoundError } from '../../graphql/errors';
+import { AGGREGATE_COST } from '../../graphql/limits';
 import { Project } from './project.type';
 import {
   CreateMilestoneInput, CreateSprintInput, DeleteMilestoneInput, DeleteSprintInput, MilestoneListArgs, SprintListArgs, UpdateMilestoneInput, UpdateSprintInput,
@@ -97,6 +98,8 @@ export class MilestoneResolver {
     return projectOf(ctx, milestone.projectId);
   }
 
+  // Counts the milestone's tasks: priced by the query cost limit (limits.ts).
+  @Extensions({ cost: AGGREGATE_COST })
   @FieldResolver(() => MilestoneProgress)
   progress(@Root() milestone: Milestone, @Ctx() ctx: Context): Promise<MilestoneProgress> {
     return ctx.loaders.use(milestoneProgress).load(milestone.id);
