@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import { MEMBERSHIP_ROLES } from '../../src/db/schema';
 import { closeTestPools, ownerDb } from '../support/db';
 import { withTenant } from '../../src/db/database';
 import { addMember, createOrganization, createUser } from '../support/factories';
@@ -9,6 +11,13 @@ describe('tenancy tables', () => {
   afterAll(closeTestPools);
 
   const violation = (promise: Promise<unknown>) => promise.then(() => null, (error: { code?: string }) => error.code);
+
+  it('ranks the built-in roles in SQL (app.role_rank) as the code lists them, most powerful first', async () => {
+    const { rows } = await sql<{ role: string }>`select role from unnest(${sql.val([...MEMBERSHIP_ROLES])}::text[]) role order by app.role_rank(role) desc`.execute(db);
+    expect(rows.map((r) => r.role)).toEqual([...MEMBERSHIP_ROLES]);
+    const { rows: check } = await sql<{ definition: string }>`select pg_get_constraintdef(oid) as definition from pg_constraint where conrelid = 'memberships'::regclass and pg_get_constraintdef(oid) like '%role%owner%'`.execute(db);
+    for (const role of MEMBERSHIP_ROLES) expect(check[0]!.definition).toContain(`'${role}'`);
+  });
 
   it('accepts slugs of lowercase letters, digits and hyphens only, unique', async () => {
     await expect(createOrganization(db, { slug: `ok-slug-${crypto.randomUUID().slice(0, 6)}` })).resolves.toBeDefined();

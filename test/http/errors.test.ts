@@ -1,5 +1,6 @@
 import { closeTestPools } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
+import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
 
 /** Nothing a client sees may carry a stack, SQL or file paths. */
 function expectClean(text: string) {
@@ -97,8 +98,8 @@ describe('HTTP errors', () => {
   });
 
   it('refuses an access token spelled with padding (401), as its canonical spelling is not', async () => {
-    const ids = { userId: crypto.randomUUID(), organizationId: crypto.randomUUID(), sessionId: crypto.randomUUID() };
-    const { token } = await app.tokens.issueAccessToken(ids);
+    // A real session: a signed-in request checks it before answering anything.
+    const token = await app.login(DEMO_USERS.alice, DEMO_PASSWORD);
     for (const spelling of [`${token}=`, `${token}==`]) {
       const res = await app.post(JSON.stringify({ query: '{ __typename }' }), { authorization: `Bearer ${spelling}` });
       expect(res.status).toBe(401);

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, InvitationsTable, MembershipRole, MembershipRow, MembershipStatus } from '../../db/schema';
-import { SIGN_IN_STATUSES } from '../../db/schema';
+import { MEMBERSHIP_ROLES, SIGN_IN_STATUSES } from '../../db/schema';
 import { organizationOf, type Context } from '../../graphql/context';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../graphql/errors';
 import { hashSecretToken, newSecretToken } from '../../auth/secret-tokens';
@@ -29,8 +29,8 @@ export function mayTransition(from: MembershipStatus, to: MembershipStatus): boo
   return STATUS_TRANSITIONS[from].includes(to) || MEMBERSHIP_EXITS.includes(to);
 }
 
-/** Built-in roles from most to least powerful; nobody gives a role above their own. */
-const RANK: Record<MembershipRole, number> = { owner: 5, admin: 4, officer: 3, member: 2, viewer: 1 };
+/** Built-in roles ranked by MEMBERSHIP_ROLES' order (most powerful first), as `app.role_rank` ranks them in SQL. */
+const RANK = Object.fromEntries(MEMBERSHIP_ROLES.map((role, i) => [role, MEMBERSHIP_ROLES.length - i])) as Record<MembershipRole, number>;
 
 export const INVITATION_TTL_SECONDS = 7 * 86400;
 
