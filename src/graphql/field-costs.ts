@@ -4,6 +4,7 @@ import {
   type DirectiveNode, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField,
   type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
 } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Extensions } from 'type-graphql';
 import type { Context } from './context';
@@ -175,7 +176,10 @@ export function createFieldCostPlugin(limiter: RateLimiter | null): ApolloServer
       return {
         didResolveOperation({ schema, document, operation, request, contextValue }) {
           if (!operation) return Promise.resolve();
-          const variables = request.variables ?? {};
+          // As execution will see them: a variable's default (`$e: String! = "x@y"`) names a mail's
+          // recipient as well as a value sent. Values that do not coerce fail before anything runs.
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
+          const variables = coerced.coerced ?? request.variables ?? {};
           const fields = costlyFieldsOf(schema, document, operation, variables);
           const credentials = fields.filter((f) => f.cost.credential);
           if (credentials.length > 1) throw oneCredentialCheck(credentials.map((f) => f.label));

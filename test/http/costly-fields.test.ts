@@ -119,6 +119,11 @@ describe('costly fields (issue 13, item 4)', () => {
     expect((await reset(fresh(), false)).body.errors).toBeUndefined();
     expect((await reset(fresh(), true)).body.errors).toBeUndefined();
     expectLimited(await reset(fresh(), false), 60); // one mail a minute to one address
+    // Named by a variable's default, as a literal of the variable or of the whole input.
+    for (const document of [
+      `mutation ($e: String! = "${target.email}") { requestPasswordReset(input: {email: $e}) { accepted } }`,
+      `mutation ($i: RequestPasswordResetInput! = {email: "${target.email}"}) { requestPasswordReset(input: $i) { accepted } }`,
+    ]) expectLimited(await app.gql(document, { headers: fresh() }), 60);
     // Reset mails are queued after the answer has gone out.
     await eventually(async () => expect(await mails(target.email)).toBe(2));
     // Two aliases to one address in one request are two mails.
