@@ -49,14 +49,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         k record;
         t public.sign_in_throttle;
       begin
-        -- Forgets a few keys nobody has tried for a whole window, so made-up emails cannot pile
-        -- up: such a row would start from nothing anyway (its failures and lock have lapsed, and a
-        -- check still in flight after a minute counts as gone).
-        delete from public.sign_in_throttle d
-         where d.key in (select s.key from public.sign_in_throttle s
-                          where s.updated_at < now() - p_window - interval '1 minute'
-                            and coalesce(s.locked_until, '-infinity') < now() - p_window
-                          order by s.updated_at limit 10 for update skip locked);
         -- Lock and check every key first (in key order, so two checks never wait for each other
         -- crosswise), then take the slots: all or nothing.
         for k in select * from unnest(p_keys, p_limits) as u(key, lim) order by 1 loop
@@ -77,6 +69,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                in_flight_since = now(),
                failures = case when greatest(r.last_failure_at, r.locked_until) < now() - p_window then 0 else r.failures end
          where r.key = any(p_keys);
+        -- Forgets a few keys nobody has tried for a whole window, so made-up emails cannot pile
+        -- up: such a row would start from nothing anyway (its failures and lock have lapsed, and a
+        -- check still in flight after a minute counts as gone). Last, with this check's own keys
+        -- held, and skipping locked rows: it never waits, so it cannot join a deadlock.
+        delete from public.sign_in_throttle d
+         where d.key in (select s.key from public.sign_in_throttle s
+                          where s.updated_at < now() - p_window - interval '1 minute'
+                            and coalesce(s.locked_until, '-infinity') < now() - p_window
+                          order by s.updated_at limit 10 for update skip locked);
         return true;
       end
       $$;
