@@ -30,13 +30,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       $$;
 
     -- Acceptance happens in the invitee's transaction: the inviter's rights are checked there too,
-    -- so a demotion committed between reading the token and accepting still stops it.
+    -- so a demotion committed between reading the token and accepting still stops it. The
+    -- inviter's membership is share-locked first: a demotion or removal under way is waited for
+    -- and then seen, and one that starts later waits for the acceptance (no race between them).
     create function app.invitation_needs_its_inviter() returns trigger
       language plpgsql
       as $$
         begin
-          if new.accepted_at is not null and old.accepted_at is null
-             and not app.inviter_may_give(new.organization_id, new.created_by, new.role) then
+          if new.accepted_at is null or old.accepted_at is not null then
+            return new;
+          end if;
+          perform 1 from public.memberships m
+           where m.organization_id = new.organization_id and m.user_id = new.created_by and m.ended_at is null
+             for share;
+          if not app.inviter_may_give(new.organization_id, new.created_by, new.role) then
             raise exception 'the invitation''s inviter may no longer give its role' using errcode = '42501';
           end if;
           return new;

@@ -305,6 +305,26 @@ describe('membership lifecycle', () => {
       await superuser.query('update invitations set accepted_at = now() where id = $1', [id]);
     });
 
+    it('waits for a demotion of the inviter that is under way, then refuses: acceptance and demotion do not race', async () => {
+      const org = await createOrganization(db);
+      const admin = await person(org.id, 'admin');
+      const invitee = await createUser(db);
+      const { token } = await invite(admin.token, invitee.email, 'ADMIN');
+      const demotion = await testPool('superuser', 1, 'jest-demotion').connect();
+      try {
+        await demotion.query('begin');
+        await demotion.query("update memberships set role = 'member' where id = $1", [admin.membershipId]);
+        const accepting = accept(token);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await demotion.query('commit');
+        const res = await accepting;
+        expect(res.body.errors?.length).toBe(1);
+      } finally {
+        demotion.release();
+      }
+      expect(await membershipsOf(invitee.id)).toBe(0);
+    });
+
     it('lists pending invitations to holders of members:invite only', async () => {
       const org = await createOrganization(db);
       const owner = await person(org.id, 'owner');
