@@ -176,11 +176,16 @@ export function createFieldCostPlugin(limiter: RateLimiter | null): ApolloServer
       return {
         didResolveOperation({ schema, document, operation, request, contextValue }) {
           if (!operation) return Promise.resolve();
-          // As execution will see them: a variable's default (`$e: String! = "x@y"`) names a mail's
-          // recipient as well as a value sent. Values that do not coerce fail before anything runs.
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
-          const variables = coerced.coerced ?? request.variables ?? {};
-          const fields = costlyFieldsOf(schema, document, operation, variables);
+          let variables = request.variables ?? {};
+          // Variables the client sent can only count more fields (a directive that cannot be read
+          // counts as included), so most operations, with no costly field, stop here.
+          let fields = costlyFieldsOf(schema, document, operation, variables);
+          if (fields.length && operation.variableDefinitions?.length) {
+            // As execution will see them: a variable's default (`$e: String! = "x@y"`) names a mail's
+            // recipient as well as a value sent. Values that do not coerce fail before anything runs.
+            variables = getVariableValues(schema, operation.variableDefinitions, variables, { maxErrors: 1 }).coerced ?? variables;
+            fields = costlyFieldsOf(schema, document, operation, variables);
+          }
           const credentials = fields.filter((f) => f.cost.credential);
           if (credentials.length > 1) throw oneCredentialCheck(credentials.map((f) => f.label));
           const late = fields.find((f) => f.cost.runsFirst && f.position > 0);
