@@ -2,16 +2,39 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig, requireEncryptionKeys } from '../src/config';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest, rollback, MigrationFailedError } from '../src/db/migrate';
-import { provisionDatabase } from '../src/db/provision';
+import { bootstrapDatabase } from '../src/db/bootstrap';
+import { DATABASE_NAME, provisionDatabase } from '../src/db/provision';
 import { seedDemoData } from '../db/seed/demo';
 import { rotateEncryptionKeys } from '../src/db/encrypted-columns';
 import { KeyRing } from '../src/auth/keyring';
 import { purgeAuditLog } from '../src/db/audit-retention';
 
+/**
+ * `db.js bootstrap`: the three roles and the database, as a superuser of a server we are given
+ * (compose's first one-off job); the README's role SQL is the same by hand. Idempotent.
+ */
+async function bootstrap(): Promise<void> {
+  const env = {
+    DATABASE_SUPERUSER_URL: process.env.DATABASE_SUPERUSER_URL,
+    TENANTQL_OWNER_PASSWORD: process.env.TENANTQL_OWNER_PASSWORD,
+    TENANTQL_APP_PASSWORD: process.env.TENANTQL_APP_PASSWORD,
+  };
+  const missing = Object.entries(env).filter(([, value]) => !value).map(([name]) => name);
+  if (missing.length) throw new ConfigError(`db.js bootstrap needs ${missing.join(', ')}`);
+  await bootstrapDatabase({
+    superuserUrl: env.DATABASE_SUPERUSER_URL!,
+    database: DATABASE_NAME,
+    ownerPassword: env.TENANTQL_OWNER_PASSWORD!,
+    appPassword: env.TENANTQL_APP_PASSWORD!,
+  });
+  console.log(`Roles and database ${DATABASE_NAME} are in place.`);
+}
+
 /** `npm run db:migrate | db:rollback | db:seed | db:rotate-keys | db:purge-audit`, against the embedded or the configured database. */
 async function main(command: string | undefined): Promise<void> {
+  if (command === 'bootstrap') return bootstrap();
   if (!['migrate', 'rollback', 'seed', 'rotate-keys', 'purge-audit'].includes(command ?? '')) {
-    throw new ConfigError('usage: db.js migrate | rollback [--all] | seed | rotate-keys | purge-audit');
+    throw new ConfigError('usage: db.js bootstrap | migrate | rollback [--all] | seed | rotate-keys | purge-audit');
   }
   const config = loadConfig();
   const database = await provisionDatabase(config);
