@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
+import { stdSerializers, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { RequestSummary } from '../graphql/transaction-plugin';
 import type { Metrics } from './metrics';
@@ -117,6 +117,9 @@ export function observeRequests(options: { logger: Logger; metrics: Metrics; gra
     quietReqLogger: true,
     quietResLogger: true,
     customAttributeKeys: { reqId: 'requestId' },
+    // The logger's own serializers (its `err`, its redaction) stay: pino-http would replace `err` with its own.
+    wrapSerializers: false,
+    serializers: { req: stdSerializers.req, res: stdSerializers.res },
     // Readiness changes are logged when they happen (app.ts), not on every probe.
     customLogLevel: (req) => (PROBES.has(pathOf(req)) ? 'debug' : 'info'),
     customSuccessMessage: () => 'request',

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
 import pg from 'pg';
+import pino from 'pino';
 import { createLogger } from '../../src/logger';
 import { Metrics } from '../../src/http/metrics';
 import { observeRequests } from '../../src/http/request-log';
@@ -48,6 +49,32 @@ describe('request logger', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     await made.text();
     expect(lines.filter((l) => l.msg === 'whole request').map((l) => l.requestId)).toEqual(['client-id-1', id]);
+  });
+
+  it("keeps the logger's own error serializer for what a request logs", async () => {
+    const own: Record<string, unknown>[] = [];
+    const logger = pino({ serializers: { err: (error: Error) => ({ message: error.message }) } }, new Writable({
+      write(chunk, _encoding, done) {
+        own.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }));
+    const observer = observeRequests({ logger, metrics: new Metrics({ app: pool }), graphqlPath: '/graphql' });
+    const app = express();
+    app.use(observer.middleware);
+    app.get('/fail', (req, res) => {
+      req.log.error({ err: new Error('boom') }, 'failed');
+      res.status(500).json({});
+    });
+    const other = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => other.once('listening', resolve));
+    try {
+      await (await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/fail`)).text();
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+    expect(own.find((l) => l.msg === 'failed')!.err).toEqual({ message: 'boom' });
+    expect(own.find((l) => l.msg === 'request')).toMatchObject({ status: 500, outcome: 'error' });
   });
 
   it('keeps credentials out of a whole request logged through req.log', async () => {
