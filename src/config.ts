@@ -177,7 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         perMinute: intFrom(env, 'RATE_LIMIT_COSTLY_PER_MINUTE', 30, 0, 10_000_000),
         burst: intFrom(env, 'RATE_LIMIT_COSTLY_BURST', 10, 1, 10_000_000),
       },
-      // Mail to one address is counted per hour; the limiter's buckets fill per minute.
+      // Mail to one address is counted per hour; the limiter's settings are per minute.
       mail: {
         perMinute: intFrom(env, 'RATE_LIMIT_MAIL_PER_HOUR', 10, 0, 10_000_000) / 60,
         burst: intFrom(env, 'RATE_LIMIT_MAIL_BURST', 3, 1, 10_000_000),

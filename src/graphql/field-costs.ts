@@ -161,8 +161,8 @@ function mailTarget(field: CostlyField, viewerId: string | null, variables: Reco
 /**
  * Refuses, before execution, an operation with more than one credential check (QUERY_TOO_COMPLEX)
  * or with a `runsFirst` field after another one (BAD_REQUEST),
- * then charges every costly field to the rate limits (RATE_LIMITED, 429 + Retry-After): one token
- * of the client address's `costly` bucket each, and one of the target's `mail` bucket for each
+ * then charges every costly field to the rate limits (RATE_LIMITED, 429 + Retry-After): one point
+ * of the client address's `costly` limit each, and one of the target's `mail` limit for each
  * mail. Runs in `didResolveOperation` (the operation and its variables are known) and throws
  * its refusals of the document synchronously, like the query limits; the rate limit answers
  * asynchronously (it may ask the database), and the request transaction opens only after it
