@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { codeOf, startTestApp, type GqlResponse, type TestApp } from '../support/app';
 import { createTenant, TEST_PASSWORD } from '../support/factories';
@@ -82,6 +83,19 @@ describe('rate limits shared by two instances (PostgreSQL store)', () => {
     await limiter.purgeExpired();
     const { rows } = await superuser.query(`select key from ${RATE_LIMIT_TABLE} where key like 'anonymous:%-me' order by key`);
     expect(rows).toEqual([{ key: 'anonymous:keep-me' }]);
+  });
+
+  it("counts in the instance's memory while the database does not answer", async () => {
+    const down = new pg.Pool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', connectionTimeoutMillis: 1_000 });
+    try {
+      const limiter = new RateLimiter(SETTINGS, { store: 'postgres', pool: down });
+      expect(await limiter.take([['anonymous', 'a']])).toBe(0);
+      expect(await limiter.take([['anonymous', 'a']])).toBe(0);
+      expect(await limiter.take([['anonymous', 'a']])).toBeGreaterThan(100); // 2 in 2 minutes, held in memory
+      expect(limiter.size).toBe(1);
+    } finally {
+      await down.end();
+    }
   });
 
   it('keeps the table out of reach of the other roles, and the app role out of its DDL', async () => {
