@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from './paths';
 import type { QueryLimits } from './graphql/limits';
 import type { TransactionTimeouts } from './db/request-transaction';
-import type { RateLimitSettings } from './http/rate-limit';
+import type { RateLimitSettings, RateLimitStore } from './http/rate-limit';
 
 /** Where the database comes from: an embedded cluster we run ourselves, or one the operator runs. */
 export type DatabaseSource =
@@ -40,10 +40,12 @@ export interface Config {
   queryLimits: QueryLimits;
   /** Set on every request transaction. */
   transactionTimeouts: TransactionTimeouts;
-  /** Token buckets per organization, API key, anonymous address, costly field and mail target (RATE_LIMITED above). */
+  /** Limits per organization, API key, anonymous address, costly field and mail target (RATE_LIMITED above). */
   rateLimits: RateLimitSettings;
-  /** Bytes of rate-limit buckets kept (least recently used go first). */
+  /** Bytes of rate-limit counters kept in memory (least recently used go first). */
   rateLimitCacheBytes: number;
+  /** Where rate-limit counters are kept: this instance's memory, or the database all instances share. */
+  rateLimitStore: RateLimitStore;
   auth: {
     issuer: string;
     audience: string;
@@ -76,6 +78,13 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -168,13 +177,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         perMinute: intFrom(env, 'RATE_LIMIT_COSTLY_PER_MINUTE', 30, 0, 10_000_000),
         burst: intFrom(env, 'RATE_LIMIT_COSTLY_BURST', 10, 1, 10_000_000),
       },
-      // Mail to one address is counted per hour; the limiter's buckets fill per minute.
+      // Mail to one address is counted per hour; the limiter's settings are per minute.
       mail: {
         perMinute: intFrom(env, 'RATE_LIMIT_MAIL_PER_HOUR', 10, 0, 10_000_000) / 60,
         burst: intFrom(env, 'RATE_LIMIT_MAIL_BURST', 3, 1, 10_000_000),
       },
     },
     rateLimitCacheBytes: intFrom(env, 'RATE_LIMIT_CACHE_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    rateLimitStore: oneOf(env, 'RATE_LIMIT_STORE', ['memory', 'postgres'] as const, 'memory'),
     auth: {
       issuer: env.JWT_ISSUER || 'tenantql',
       audience: env.JWT_AUDIENCE || 'tenantql-api',

@@ -93,6 +93,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       transactionTimeouts: config.transactionTimeouts,
       rateLimits: config.rateLimits,
       rateLimitCacheBytes: config.rateLimitCacheBytes,
+      rateLimitStore: config.rateLimitStore,
       services: {
         tokens: new TokenService({ secret: database.jwtSecret, ...config.auth }),
         keyring,

@@ -9,7 +9,7 @@ export const stringBytes = (text: string) => 2 * text.length + 24;
 /**
  * A least-recently-used cache bounded by the bytes its entries hold, as `sizeOf` estimates them:
  * the one building block for every cache whose keys or values a caller controls (documents,
- * compiled queries, rate-limit buckets, verified tokens), so none of them can grow by entries
+ * compiled queries, rate-limit counters, verified tokens), so none of them can grow by entries
  * that are larger than expected. An entry larger than the whole budget is not kept.
  *
  * @example

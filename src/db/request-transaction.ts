@@ -149,6 +149,17 @@ export class RequestTransaction {
     private readonly timeouts: TransactionTimeouts = DEFAULT_TRANSACTION_TIMEOUTS,
   ) {}
 
+  /**
+   * The transaction opens only once `check` has settled, and not at all if it fails: for checks
+   * that must come before any statement (the costly fields' rate limit) while other plugins'
+   * hooks may already ask for the transaction.
+   */
+  openAfter(check: Promise<unknown>): void {
+    this.pendingCheck = check;
+  }
+
+  private pendingCheck: Promise<unknown> | undefined;
+
   get isOpen(): boolean {
     return this.state === 'open';
   }
@@ -308,6 +319,7 @@ export class RequestTransaction {
   }
 
   private async open(): Promise<Kysely<Database>> {
+    await this.pendingCheck;
     const client = await this.pool.connect().catch((error: unknown) => {
       throw isConnectionError(error) ? new ServiceUnavailableError() : error;
     });

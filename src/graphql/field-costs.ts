@@ -161,11 +161,13 @@ function mailTarget(field: CostlyField, viewerId: string | null, variables: Reco
 /**
  * Refuses, before execution, an operation with more than one credential check (QUERY_TOO_COMPLEX)
  * or with a `runsFirst` field after another one (BAD_REQUEST),
- * then charges every costly field to the rate limits (RATE_LIMITED, 429 + Retry-After): one token
- * of the client address's `costly` bucket each, and one of the target's `mail` bucket for each
+ * then charges every costly field to the rate limits (RATE_LIMITED, 429 + Retry-After): one point
+ * of the client address's `costly` limit each, and one of the target's `mail` limit for each
  * mail. Runs in `didResolveOperation` (the operation and its variables are known) and throws
- * synchronously, like the query limits: register it right after them, before the transaction
- * plugin, so a refused operation opens no transaction.
+ * its refusals of the document synchronously, like the query limits; the rate limit answers
+ * asynchronously (it may ask the database), and the request transaction opens only after it
+ * (`RequestTransaction.openAfter`). Register it right after the query limits, before the
+ * transaction plugin, so a refused operation opens no transaction.
  *
  * @example
  * plugins: [createQueryLimitsPlugin(limits), createFieldCostPlugin(rateLimiter), createTransactionPlugin(), ...]
@@ -198,8 +200,12 @@ export function createFieldCostPlugin(limiter: RateLimiter | null): ApolloServer
               const target = mailTarget(field, contextValue.viewer?.userId ?? null, variables);
               if (target) keys.push(['mail', target]);
             }
-            const retryAfter = limiter.take(keys);
-            if (retryAfter > 0) throw rateLimited(retryAfter);
+            const charged = limiter.take(keys).then((retryAfter) => {
+              if (retryAfter > 0) throw rateLimited(retryAfter);
+            });
+            // Later plugins' hooks run while the limiter answers: none may open the transaction before it has.
+            contextValue.db.openAfter(charged);
+            return charged;
           }
           return Promise.resolve();
         },

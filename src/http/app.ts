@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { isIP } from 'node:net';
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express, { type ErrorRequestHandler } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
@@ -33,7 +33,7 @@ import { INVALID_UTF8, rejectInvalidUtf8 } from './utf8';
 import { createQueryLimitsPlugin, DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/limits';
 import { createFieldCostPlugin } from '../graphql/field-costs';
 import { rateLimited } from '../graphql/errors';
-import { clientKey, RateLimiter, type RateLimitKey, type RateLimitSettings } from './rate-limit';
+import { clientKey, RateLimiter, type RateLimitKey, type RateLimitSettings, type RateLimitStore } from './rate-limit';
 import type { TransactionTimeouts } from '../db/request-transaction';
 import { compiledExecution } from '../graphql/compiled-execution';
 
@@ -69,11 +69,13 @@ export interface AppOptions {
   transactionTimeouts?: TransactionTimeouts;
   /** Request rate limits; none when not given. */
   rateLimits?: RateLimitSettings;
-  /** Bytes of rate-limit buckets kept (DEFAULT_RATE_LIMIT_CACHE_BYTES when not given). */
+  /** Bytes of rate-limit counters kept in memory (DEFAULT_RATE_LIMIT_CACHE_BYTES when not given). */
   rateLimitCacheBytes?: number;
+  /** Where rate-limit counters are kept: 'memory' (default, per instance) or 'postgres' (shared, over appPool). */
+  rateLimitStore?: RateLimitStore;
   /** A query document is compiled the time it runs this often (default 2; tests use 1 so every query runs compiled). */
   compileQueriesAfter?: number;
-  /** The rate limiter's clock in ms (tests move it instead of sleeping). */
+  /** The memory rate limiter's clock in ms (tests move it instead of sleeping). */
   rateLimitClock?: () => number;
 }
 
@@ -89,13 +91,6 @@ export interface App {
 /** Default byte budgets of the caches that hold caller-controlled documents (docs/security.md, "Bounded caches"). */
 export const DEFAULT_APQ_CACHE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function requestIdOf(req: Request): string {
-  const given = req.get('x-request-id');
-  return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-}
 
 /** A GraphQL-shaped error body for failures that happen before GraphQL runs. */
 function errorBody(message: string, code: string) {
@@ -129,7 +124,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
 
   const queryLimits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
-  const rateLimiter = options.rateLimits ? new RateLimiter(options.rateLimits, options.rateLimitClock, options.rateLimitCacheBytes) : null;
+  const rateLimiter = options.rateLimits ? new RateLimiter(options.rateLimits, {
+    store: options.rateLimitStore, pool: options.appPool, now: options.rateLimitClock, maxBytes: options.rateLimitCacheBytes,
+  }) : null;
 
   // Automatic persisted queries for every client, kept per tenant by the persisted-documents
   // plugin (Apollo's own cache would be one for all), in one cache bounded by bytes (text, key
@@ -180,13 +177,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   await apollo.start();
 
-  app.use((req, res, next) => {
-    const requestId = requestIdOf(req);
-    res.locals.requestId = requestId;
-    res.setHeader('x-request-id', requestId);
-    next();
-  });
-
+  // First: it gives the request its id (res.locals.requestId, X-Request-Id) and logger (req.log).
   app.use(observer.middleware);
 
   // Shutting down, a GraphQL request that still arrives on a kept-alive connection (sent right
@@ -246,7 +237,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           const organizationId = viewer?.organizationId ?? apiKey?.organizationId;
           const keys: RateLimitKey[] = organizationId ? [['organization', organizationId]] : [['anonymous', clientKey(req.ip)]];
           if (apiKey) keys.push(['apiKey', apiKey.id]);
-          const retryAfter = rateLimiter.take(keys);
+          const retryAfter = await rateLimiter.take(keys);
           if (retryAfter > 0) throw rateLimited(retryAfter);
         }
         if (apiKey) checkApiKeyRequest(graphqlParams(req), options.persistedDocuments);
@@ -266,7 +257,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           db,
           loaders: new Loaders(db),
           services: options.services,
-          log: options.logger.child({ requestId }),
+          log: req.log,
           ip: req.ip,
           userAgent: req.get('user-agent'),
         });

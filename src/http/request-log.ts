@@ -1,11 +1,20 @@
+import crypto from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
+import { stdSerializers, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { RequestSummary } from '../graphql/transaction-plugin';
 import type { Metrics } from './metrics';
 
 /** Paths probed every few seconds by orchestrators and scrapers: logged at debug level only. */
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 const MAX_LOGGED_LENGTH = 200;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The client's X-Request-Id when it is a plain token, else a fresh one. */
+function requestIdOf(req: Request): string {
+  const given = req.get('x-request-id');
+  return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
 
 /** What a handler that answers a GraphQL request itself (before GraphQL runs) tells the log. */
 interface RequestNotes {
@@ -48,23 +57,82 @@ export interface RequestObserver {
 }
 
 /**
- * One JSON log line per HTTP request when its response closes, and the GraphQL metrics of
- * requests to `graphqlPath`, including those refused before GraphQL ran (bad JSON, too large,
- * 401). Logs ids, path without the query string (a GET may carry variables), status, duration
- * and outcome; never bodies, variables or headers.
+ * Request ids, the per-request logger (`req.log`, bound to `requestId`) and one JSON log line per
+ * HTTP request when its response is done, by pino-http; and the GraphQL metrics of requests to
+ * `graphqlPath`, including those refused before GraphQL ran (bad JSON, too large, 401). The line
+ * has the request id, path without the query string (a GET may carry variables), status,
+ * duration and outcome, and for GraphQL the operation, organization, statements and error codes
+ * (what tenantql's transaction plugin reports, hence the custom part); never bodies, variables
+ * or headers (and `req.log` keeps the logger's redaction of credentials should anything log a
+ * whole request: it is a child logger, not a new one).
  *
  * @example
  * const observer = observeRequests({ logger, metrics, graphqlPath: '/graphql' });
- * app.use(observer.middleware); // after the request id is set
+ * app.use(observer.middleware); // first: it sets res.locals.requestId and the X-Request-Id header
  */
 export function observeRequests(options: { logger: Logger; metrics: Metrics; graphqlPath: string }): RequestObserver {
   let inFlight = 0;
   let aborted = 0;
+  const pathOf = (req: Request) => req.path.slice(0, MAX_LOGGED_LENGTH);
+
+  /** The outcome of a response, as the log line and the metrics tell it. */
+  const outcomeOf = (req: Request, res: Response) => {
+    const { summary, errorCodes: refusal } = notesOf(res);
+    const failed = res.statusCode >= 400;
+    return {
+      summary,
+      errorCodes: summary?.errorCodes ?? refusal ?? (failed ? [codeForStatus(res.statusCode)] : []),
+      outcome: !res.writableFinished ? 'aborted' as const : summary?.outcome ?? (failed ? 'error' as const : 'success' as const),
+      graphql: pathOf(req) === options.graphqlPath,
+    };
+  };
+
+  const line = (req: Request, res: Response, responseTime: number) => {
+    const { summary, errorCodes, outcome, graphql } = outcomeOf(req, res);
+    return {
+      method: req.method,
+      path: pathOf(req),
+      status: res.headersSent ? res.statusCode : null,
+      durationMs: responseTime,
+      outcome,
+      ...(graphql ? {
+        operationName: summary ? summary.operationName : clientOperationName(req),
+        operation: summary?.operation ?? null,
+        organizationId: summary?.organizationId ?? null,
+        statements: summary?.statements ?? null,
+        errorCodes,
+      } : {}),
+    };
+  };
+
+  const logRequest = pinoHttp<Request, Response>({
+    logger: options.logger,
+    genReqId: (req, res) => {
+      const requestId = requestIdOf(req);
+      res.locals.requestId = requestId;
+      res.setHeader('x-request-id', requestId);
+      return requestId;
+    },
+    // Only `requestId` is bound (req.log, and the line): never the whole request with its headers and query string.
+    quietReqLogger: true,
+    quietResLogger: true,
+    customAttributeKeys: { reqId: 'requestId' },
+    // The logger's own serializers (its `err`, its redaction) stay: pino-http would replace `err` with its own.
+    wrapSerializers: false,
+    serializers: { req: stdSerializers.req, res: stdSerializers.res },
+    // Readiness changes are logged when they happen (app.ts), not on every probe.
+    customLogLevel: (req) => (PROBES.has(pathOf(req)) ? 'debug' : 'info'),
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+    customSuccessObject: (req, res, { responseTime }: { responseTime: number }) => line(req, res, responseTime),
+    customErrorObject: (req, res, _error, { responseTime }: { responseTime: number }) => line(req, res, responseTime),
+  });
+
   const middleware: RequestHandler = (req, res, next) => {
     const started = performance.now();
-    const path = req.path.slice(0, MAX_LOGGED_LENGTH);
     inFlight++;
-    if (path === options.graphqlPath) {
+    logRequest(req, res);
+    if (pathOf(req) === options.graphqlPath) {
       // A GraphQL request refused before GraphQL ran (by express, Apollo or a middleware) gets
       // a small GraphQL-shaped error body: its codes are read from there. (res.json sends too.)
       const send = res.send.bind(res);
@@ -82,45 +150,19 @@ export function observeRequests(options: { logger: Logger; metrics: Metrics; gra
     }
     res.once('close', () => {
       inFlight--;
-      const durationMs = performance.now() - started;
-      const complete = res.writableFinished;
-      if (!complete) aborted++;
-      const { summary, errorCodes: refusal } = notesOf(res);
-      const failed = res.statusCode >= 400;
-      const errorCodes = summary?.errorCodes ?? refusal ?? (failed ? [codeForStatus(res.statusCode)] : []);
-      const outcome = !complete ? 'aborted' : summary?.outcome ?? (failed ? 'error' : 'success');
-      const graphql = path === options.graphqlPath;
-      const operationName = summary ? summary.operationName : clientOperationName(req);
-      if (graphql) {
-        options.metrics.observe({
-          // Only what GraphQL resolved: a refused request's body names nothing worth a label.
-          operationName: summary?.operationName ?? null,
-          resolved: summary?.operation != null,
-          authenticated: summary?.organizationId != null,
-          outcome,
-          durationSeconds: durationMs / 1000,
-          errorCodes,
-          statements: summary?.statements ?? null,
-        });
-      }
-      const line = {
-        requestId: res.locals.requestId as string,
-        method: req.method,
-        path,
-        status: res.headersSent ? res.statusCode : null,
-        durationMs: Math.round(durationMs * 10) / 10,
+      if (!res.writableFinished) aborted++;
+      const { summary, errorCodes, outcome, graphql } = outcomeOf(req, res);
+      if (!graphql) return;
+      options.metrics.observe({
+        // Only what GraphQL resolved: a refused request's body names nothing worth a label.
+        operationName: summary?.operationName ?? null,
+        resolved: summary?.operation != null,
+        authenticated: summary?.organizationId != null,
         outcome,
-        ...(graphql ? {
-          operationName,
-          operation: summary?.operation ?? null,
-          organizationId: summary?.organizationId ?? null,
-          statements: summary?.statements ?? null,
-          errorCodes,
-        } : {}),
-      };
-      // Readiness changes are logged when they happen (app.ts), not on every probe.
-      if (PROBES.has(path)) options.logger.debug(line, 'request');
-      else options.logger.info(line, 'request');
+        durationSeconds: (performance.now() - started) / 1000,
+        errorCodes,
+        statements: summary?.statements ?? null,
+      });
     });
     next();
   };
