@@ -925,26 +925,26 @@ export type MutationVerifyEmailArgs = {
 /** A tenant. Never deleted, only deactivated. */
 export type Organization = {
   __typename?: 'Organization';
-  apiKeys: ApiKeyConnection;
+  apiKeys: Maybe<ApiKeyConnection>;
   createdAt: Scalars['DateTime']['output'];
   email: Maybe<Scalars['String']['output']>;
   id: Scalars['UUID']['output'];
   /** Pending invitations (open, unexpired, and still backed by their inviter), oldest first. */
-  invitations: InvitationConnection;
+  invitations: Maybe<InvitationConnection>;
   /** A deactivated organization admits nobody. */
   isActive: Scalars['Boolean']['output'];
   /** Members, oldest first. */
-  members: MembershipConnection;
+  members: Maybe<MembershipConnection>;
   name: Scalars['String']['output'];
   planTier: PlanTier;
   /** Custom roles, by name. */
-  roles: RoleConnection;
+  roles: Maybe<RoleConnection>;
   seatsTotal: Scalars['Int']['output'];
   settings: Scalars['JSONObject']['output'];
   /** URL-safe identifier: lowercase letters, digits and hyphens. */
   slug: Scalars['String']['output'];
   /** Teams, by name. */
-  teams: TeamConnection;
+  teams: Maybe<TeamConnection>;
   /** Only operations registered in the persisted-operations manifest run, for signed-in users too (API keys always). */
   trustedDocumentsOnly: Scalars['Boolean']['output'];
   updatedAt: Scalars['DateTime']['output'];
@@ -1182,25 +1182,25 @@ export type ProjectVisibility =
 export type Query = {
   __typename?: 'Query';
   /** The audit log of the organization, newest first (needs audit:read). */
-  auditLogs: AuditLogConnection;
+  auditLogs: Maybe<AuditLogConnection>;
   milestone: Maybe<Milestone>;
   /** Milestones of every project the caller can see. */
-  milestones: MilestoneConnection;
+  milestones: Maybe<MilestoneConnection>;
   /** The organization the caller is signed in to (or whose API key it uses). */
-  organization: Organization;
+  organization: Maybe<Organization>;
   /** The permission catalog. */
-  permissions: Array<Permission>;
+  permissions: Maybe<Array<Permission>>;
   /** A project by id; null when there is none the caller can see. */
   project: Maybe<Project>;
   /** Projects of the organization (private ones only for their members and admins). */
-  projects: ProjectConnection;
+  projects: Maybe<ProjectConnection>;
   sprint: Maybe<Sprint>;
   /** Sprints of every project the caller can see. */
-  sprints: SprintConnection;
+  sprints: Maybe<SprintConnection>;
   /** A task by id; null when there is none the caller can see. */
   task: Maybe<Task>;
   /** Tasks of every project the caller can see. */
-  tasks: TaskConnection;
+  tasks: Maybe<TaskConnection>;
   /** The signed-in caller, or null without a valid access token. */
   viewer: Maybe<Viewer>;
 };
@@ -1703,7 +1703,7 @@ export type Team = {
   description: Scalars['String']['output'];
   id: Scalars['UUID']['output'];
   /** Members of the team, in the order they joined. */
-  members: TeamMemberConnection;
+  members: Maybe<TeamMemberConnection>;
   name: Scalars['String']['output'];
 };
 
@@ -1908,7 +1908,7 @@ export type User = {
   notificationPreferences: Maybe<Scalars['JSONObject']['output']>;
   status: UserStatus;
   /** The user's teams in the current organization, in the order joined. */
-  teams: TeamMemberConnection;
+  teams: Maybe<TeamMemberConnection>;
   /** IANA time zone, e.g. Europe/Berlin. */
   timezone: Scalars['String']['output'];
   username: Scalars['String']['output'];

@@ -19,7 +19,7 @@ import { CURRENT, viewerPermissions } from '../modules/access/role.loaders';
 export async function assertPermission(context: Context, permission: string): Promise<void> {
   if (!context.viewer && !context.apiKey) throw new UnauthenticatedError();
   const granted = await context.loaders.use(viewerPermissions).load(CURRENT);
-  if (!granted.includes(permission)) throw new ForbiddenError();
+  if (!granted.includes(permission)) throw ForbiddenError.missing(permission);
 }
 
 /**
@@ -48,6 +48,7 @@ export const authChecker: AuthChecker<Context> = async ({ context }, permissions
   }
   if (!context.viewer && !context.apiKey) throw new UnauthenticatedError();
   const granted = new Set(await context.loaders.use(viewerPermissions).load(CURRENT));
-  if (!permissions.every((p) => granted.has(p))) throw new ForbiddenError();
+  const missing = permissions.find((p) => !granted.has(p));
+  if (missing) throw ForbiddenError.missing(missing);
   return true;
 };

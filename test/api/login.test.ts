@@ -280,6 +280,6 @@ describe('login', () => {
     expect((await app.gql('{ viewer { user { email } } }')).body).toEqual({ data: { viewer: null } });
     const res = await app.gql('{ organization { name } }');
     expect(res.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    expect(res.body.data).toBeNull();
+    expect(res.body.data).toEqual({ organization: null });
   });
 });

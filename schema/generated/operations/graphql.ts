@@ -89,7 +89,7 @@ export type PartnerProjectsQueryVariables = Exact<{
 }>;
 
 
-export type PartnerProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, slug: string, visibility: ProjectVisibility, tasks: { totalCount: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type PartnerProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, slug: string, visibility: ProjectVisibility, tasks: { totalCount: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type PartnerTasksQueryVariables = Exact<{
   projectId: string;
@@ -99,7 +99,7 @@ export type PartnerTasksQueryVariables = Exact<{
 }>;
 
 
-export type PartnerTasksQuery = { tasks: { totalCount: number, edges: Array<{ node: { id: string, title: string, status: TaskStatus, priority: TaskPriority, dueDate: string | null, tags: Array<string>, updatedAt: string, assignee: { id: string, email: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type PartnerTasksQuery = { tasks: { totalCount: number, edges: Array<{ node: { id: string, title: string, status: TaskStatus, priority: TaskPriority, dueDate: string | null, tags: Array<string>, updatedAt: string, assignee: { id: string, email: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type PartnerTaskFragment = { id: string, title: string, status: TaskStatus, priority: TaskPriority, dueDate: string | null, tags: Array<string>, updatedAt: string, assignee: { id: string, email: string } | null };
 

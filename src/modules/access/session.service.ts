@@ -12,8 +12,12 @@ import type { LoginInput } from './session.input';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';
 import { findInvitation, joinOrganization } from '../tenancy/membership.service';
 
-/** One message for every sign-in failure, so a caller cannot tell which accounts exist. */
-export const SIGN_IN_FAILED = 'Invalid email, password or organization';
+/**
+ * One message for every sign-in failure (unknown email, wrong password, locked, no organization
+ * that admits the account), so a caller cannot tell which accounts exist or are locked; it
+ * mentions the lock so that a person locked out knows to wait rather than reset the password.
+ */
+export const SIGN_IN_FAILED = 'Invalid email, password or organization. After repeated failures sign-in is paused for a while.';
 export const REFRESH_FAILED = 'Invalid or expired refresh token';
 
 export interface IssuedSession extends Viewer {

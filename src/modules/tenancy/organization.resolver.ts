@@ -25,7 +25,7 @@ export class ReactivateOrganizationPayload {
 @Resolver(() => Organization)
 export class OrganizationResolver {
   @Authorized('organizations:read')
-  @Query(() => Organization, { description: 'The organization the caller is signed in to (or whose API key it uses).' })
+  @Query(() => Organization, { nullable: true, description: 'The organization the caller is signed in to (or whose API key it uses).' })
   async organization(@Ctx() ctx: Context): Promise<Organization> {
     const organization = await ctx.loaders.use(organizationById).load(organizationOf(ctx));
     if (!organization) throw new NotFoundError('Organization');
@@ -58,7 +58,7 @@ export class OrganizationResolver {
   }
 
   @Authorized('members:read')
-  @FieldResolver(() => MembershipConnection, { description: 'Members, oldest first.' })
+  @FieldResolver(() => MembershipConnection, { nullable: true, description: 'Members, oldest first.' })
   members(
     @Root() organization: Organization,
     @Args() page: ConnectionArgs,
@@ -75,7 +75,7 @@ export class OrganizationResolver {
   }
 
   @Authorized('members:invite')
-  @FieldResolver(() => InvitationConnection, { description: 'Pending invitations (open, unexpired, and still backed by their inviter), oldest first.' })
+  @FieldResolver(() => InvitationConnection, { nullable: true, description: 'Pending invitations (open, unexpired, and still backed by their inviter), oldest first.' })
   invitations(@Root() organization: Organization, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<InvitationConnection> {
     return invitationsOfOrganization.load(ctx.loaders, { parentId: organization.id, args: { ...page } }, new InvitationConnection(), Invitation.fromRow);
   }
