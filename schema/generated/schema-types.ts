@@ -176,11 +176,12 @@ export type AuthPayload = {
   accessToken: Scalars['String']['output'];
   /** When the access token stops working. */
   expiresAt: Scalars['DateTime']['output'];
-  organization: Organization;
-  /** Single-use token for refreshSession; rotated on every use. Keep it secret. */
-  refreshToken: Scalars['String']['output'];
+  /** Null in a session without an organization (an account that has none yet): create one or accept an invitation. */
+  organization: Maybe<Organization>;
+  /** Single-use token for refreshSession; rotated on every use. Keep it secret. Null in a session without an organization (sign in again when the access token expires). */
+  refreshToken: Maybe<Scalars['String']['output']>;
   /** When the refresh token expires if unused. */
-  refreshTokenExpiresAt: Scalars['DateTime']['output'];
+  refreshTokenExpiresAt: Maybe<Scalars['DateTime']['output']>;
   user: User;
 };
 
@@ -606,7 +607,7 @@ export type Mutation = {
   inviteMember: InvitationPayload;
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
   login: AuthPayload;
-  /** Ends the current session. */
+  /** Ends the current session (a session without an organization ends when its access token expires). */
   logout: SignOutPayload;
   /** Ends every session of the signed-in user, in every organization. */
   logoutEverywhere: SignOutPayload;
@@ -1937,9 +1938,32 @@ export type VerifyEmailInput = {
 /** The signed-in caller: who, in which organization, with what rights. */
 export type Viewer = {
   __typename?: 'Viewer';
-  membership: Membership;
-  organization: Organization;
+  /** Null in a session without an organization. */
+  membership: Maybe<Membership>;
+  /** Null in a session without an organization. */
+  organization: Maybe<Organization>;
+  /** Every organization where the user has a live membership (the ones to switch to, and the ones that would refuse them), oldest membership first. */
+  organizations: Array<ViewerOrganization>;
   /** Permissions (`entity:action`) held in this organization. */
   permissions: Array<Scalars['String']['output']>;
   user: User;
+};
+
+/** One of the signed-in user's organizations: a live membership, with what it allows. */
+export type ViewerOrganization = {
+  __typename?: 'ViewerOrganization';
+  /** Whether this is the organization of the current session. */
+  current: Scalars['Boolean']['output'];
+  /** Pass it to switchOrganization. */
+  id: Scalars['UUID']['output'];
+  /** False for a deactivated organization (its owners may reactivate it). */
+  isActive: Scalars['Boolean']['output'];
+  joinedAt: Scalars['DateTime']['output'];
+  /** Whether switchOrganization (or login with its slug) would admit the user there now. */
+  maySignIn: Scalars['Boolean']['output'];
+  membershipId: Scalars['UUID']['output'];
+  name: Scalars['String']['output'];
+  role: MembershipRole;
+  slug: Scalars['String']['output'];
+  status: MembershipStatus;
 };

@@ -179,7 +179,7 @@ describe('login', () => {
     beforeAll(async () => {
       ({ SignJWT } = await import('jose'));
       const token = await app.login(DEMO_USERS.alice, DEMO_PASSWORD);
-      claims = await app.tokens.verifyAccessToken(token).then((c) => ({ sub: c.userId, org: c.organizationId, sid: c.sessionId }));
+      claims = await app.tokens.verifyAccessToken(token).then((c) => ({ sub: c.userId, org: c.organizationId!, sid: c.sessionId }));
     });
 
     const sign = (overrides: { alg?: string; iss?: string; aud?: string; exp?: number; secret?: Uint8Array; org?: string }) =>

@@ -9,6 +9,7 @@ import { Organization } from './organization.type';
 import { invitationsOfOrganization, membersOfOrganization, organizationById } from './tenancy.loaders';
 import { ReactivateOrganizationInput, UpdateOrganizationInput } from './organization.input';
 import * as organizations from './organization.service';
+import { WithoutOrganization } from '../../graphql/auth-checker';
 
 @ObjectType()
 export class OrganizationPayload {
@@ -44,6 +45,7 @@ export class OrganizationResolver {
     return this.payload(ctx, await organizations.deactivateOrganization(ctx));
   }
 
+  @WithoutOrganization()
   @Authorized()
   @Mutation(() => ReactivateOrganizationPayload, { description: 'Owners only, from a session in another organization.' })
   async reactivateOrganization(@Arg('input', () => ReactivateOrganizationInput) input: ReactivateOrganizationInput, @Ctx() ctx: Context): Promise<ReactivateOrganizationPayload> {
