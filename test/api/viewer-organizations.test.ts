@@ -167,6 +167,26 @@ describe('a user who signed up without an organization', () => {
     expect((await app.gql('mutation { logout { sessionsEnded } }', { token })).body).toEqual({ data: { logout: { sessionsEnded: 0 } } });
   });
 
+  it('accepts an invitation (with the token of the session without an organization in the header) and lands in the organization', async () => {
+    const { email, userId } = await signUp();
+    const token = (await login(email)).body.data!.login.accessToken;
+    const org = await createOrganization(db);
+    const owner = await createUser(db);
+    await addMember(db, org.id, owner.id, { role: 'owner' });
+    const ownerToken = await app.login(owner.email, TEST_PASSWORD, org.slug);
+    const invited = await app.gql('mutation ($e: String!) { inviteMember(input: { email: $e, role: MEMBER }) { invitation { id } } }', { token: ownerToken, variables: { e: email } });
+    expect(invited.body.errors).toBeUndefined();
+    const superuser = testPool('superuser', 1);
+    const mail = (await superuser.query("select payload->>'token' as t from outbox where lower(to_address) = lower($1) and template = 'membership.invitation'", [email])).rows;
+    const accepted = await app.gql<{ acceptInvitation: { accessToken: string; organization: { slug: string } } }>(
+      'mutation ($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { accessToken organization { slug } } }',
+      { token, variables: { i: { token: mail[0].t, password: TEST_PASSWORD } } });
+    expect(accepted.body.errors).toBeUndefined();
+    expect(accepted.body.data!.acceptInvitation.organization.slug).toBe(org.slug);
+    const viewer = await app.gql('{ viewer { user { id } membership { role } } }', { token: accepted.body.data!.acceptInvitation.accessToken });
+    expect(viewer.body).toEqual({ data: { viewer: { user: { id: userId }, membership: { role: 'MEMBER' } } } });
+  });
+
   it('ends when the account is disabled', async () => {
     const { email, userId } = await signUp();
     const token = (await login(email)).body.data!.login.accessToken;
