@@ -49,9 +49,10 @@ export async function runPartnerExample(url: string, apiKey: string, options: { 
   const report: PartnerReport = { projects: [] };
   let after: string | null | undefined;
   do {
-    const { projects } = await run(PartnerProjectsDocument, { first: 20, after });
+    // Root fields are nullable (a forbidden one is null); `run` has thrown on any error.
+    const projects = (await run(PartnerProjectsDocument, { first: 20, after })).projects!;
     for (const { node } of projects.edges) {
-      const { tasks } = await run(PartnerTasksDocument, { projectId: node.id, status: ['TODO', 'IN_PROGRESS'], first: 10 });
+      const tasks = (await run(PartnerTasksDocument, { projectId: node.id, status: ['TODO', 'IN_PROGRESS'], first: 10 })).tasks!;
       report.projects.push({ name: node.name, openTasks: tasks.edges.map((e) => e.node), totalTasks: node.tasks.totalCount });
     }
     after = projects.pageInfo.hasNextPage ? projects.pageInfo.endCursor : null;
@@ -59,7 +60,7 @@ export async function runPartnerExample(url: string, apiKey: string, options: { 
 
   if (options.createTask) {
     const first = await run(PartnerProjectsDocument, { first: 1 });
-    const project = first.projects.edges[0]?.node;
+    const project = first.projects?.edges[0]?.node;
     if (project) {
       const { createTask } = await run(PartnerCreateTaskDocument, {
         input: { projectId: project.id, title: 'Filed by the partner example', tags: ['partner'], priority: 'HIGH' },

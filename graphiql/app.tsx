@@ -81,7 +81,7 @@ export function App() {
         {session ? (
           <div className="tq-session" data-testid="session">
             <span>
-              Signed in as <b>{session.user.email}</b> in <b>{session.organization.name}</b> ({session.organization.slug})
+              Signed in as <b>{session.user.email}</b>{session.organization ? <> in <b>{session.organization.name}</b> ({session.organization.slug})</> : ' without an organization'}
             </span>
             <button type="button" onClick={leave}>Sign out</button>
           </div>

@@ -57,6 +57,8 @@ export async function signIn(email: string, password: string, organizationSlug: 
 
 /** A new session from the refresh token, or null when it no longer works. */
 export async function refresh(session: Session): Promise<Session | null> {
+  // A session without an organization has no refresh token: it ends with its access token.
+  if (!session.refreshToken) return null;
   try {
     const body = await post(RefreshSessionDocument, { refreshToken: session.refreshToken });
     return body.data?.refreshSession ?? null;

@@ -176,11 +176,12 @@ export type AuthPayload = {
   accessToken: Scalars['String']['output'];
   /** When the access token stops working. */
   expiresAt: Scalars['DateTime']['output'];
-  organization: Organization;
-  /** Single-use token for refreshSession; rotated on every use. Keep it secret. */
-  refreshToken: Scalars['String']['output'];
+  /** Null in a session without an organization (an account that has none yet): create one or accept an invitation. */
+  organization: Maybe<Organization>;
+  /** Single-use token for refreshSession; rotated on every use. Keep it secret. Null in a session without an organization (sign in again when the access token expires). */
+  refreshToken: Maybe<Scalars['String']['output']>;
   /** When the refresh token expires if unused. */
-  refreshTokenExpiresAt: Scalars['DateTime']['output'];
+  refreshTokenExpiresAt: Maybe<Scalars['DateTime']['output']>;
   user: User;
 };
 
@@ -606,7 +607,7 @@ export type Mutation = {
   inviteMember: InvitationPayload;
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
   login: AuthPayload;
-  /** Ends the current session. */
+  /** Ends the current session (a session without an organization ends when its access token expires). */
   logout: SignOutPayload;
   /** Ends every session of the signed-in user, in every organization. */
   logoutEverywhere: SignOutPayload;
@@ -925,26 +926,26 @@ export type MutationVerifyEmailArgs = {
 /** A tenant. Never deleted, only deactivated. */
 export type Organization = {
   __typename?: 'Organization';
-  apiKeys: ApiKeyConnection;
+  apiKeys: Maybe<ApiKeyConnection>;
   createdAt: Scalars['DateTime']['output'];
   email: Maybe<Scalars['String']['output']>;
   id: Scalars['UUID']['output'];
   /** Pending invitations (open, unexpired, and still backed by their inviter), oldest first. */
-  invitations: InvitationConnection;
+  invitations: Maybe<InvitationConnection>;
   /** A deactivated organization admits nobody. */
   isActive: Scalars['Boolean']['output'];
   /** Members, oldest first. */
-  members: MembershipConnection;
+  members: Maybe<MembershipConnection>;
   name: Scalars['String']['output'];
   planTier: PlanTier;
   /** Custom roles, by name. */
-  roles: RoleConnection;
+  roles: Maybe<RoleConnection>;
   seatsTotal: Scalars['Int']['output'];
   settings: Scalars['JSONObject']['output'];
   /** URL-safe identifier: lowercase letters, digits and hyphens. */
   slug: Scalars['String']['output'];
   /** Teams, by name. */
-  teams: TeamConnection;
+  teams: Maybe<TeamConnection>;
   /** Only operations registered in the persisted-operations manifest run, for signed-in users too (API keys always). */
   trustedDocumentsOnly: Scalars['Boolean']['output'];
   updatedAt: Scalars['DateTime']['output'];
@@ -1182,25 +1183,25 @@ export type ProjectVisibility =
 export type Query = {
   __typename?: 'Query';
   /** The audit log of the organization, newest first (needs audit:read). */
-  auditLogs: AuditLogConnection;
+  auditLogs: Maybe<AuditLogConnection>;
   milestone: Maybe<Milestone>;
   /** Milestones of every project the caller can see. */
-  milestones: MilestoneConnection;
+  milestones: Maybe<MilestoneConnection>;
   /** The organization the caller is signed in to (or whose API key it uses). */
-  organization: Organization;
+  organization: Maybe<Organization>;
   /** The permission catalog. */
-  permissions: Array<Permission>;
+  permissions: Maybe<Array<Permission>>;
   /** A project by id; null when there is none the caller can see. */
   project: Maybe<Project>;
   /** Projects of the organization (private ones only for their members and admins). */
-  projects: ProjectConnection;
+  projects: Maybe<ProjectConnection>;
   sprint: Maybe<Sprint>;
   /** Sprints of every project the caller can see. */
-  sprints: SprintConnection;
+  sprints: Maybe<SprintConnection>;
   /** A task by id; null when there is none the caller can see. */
   task: Maybe<Task>;
   /** Tasks of every project the caller can see. */
-  tasks: TaskConnection;
+  tasks: Maybe<TaskConnection>;
   /** The signed-in caller, or null without a valid access token. */
   viewer: Maybe<Viewer>;
 };
@@ -1703,7 +1704,7 @@ export type Team = {
   description: Scalars['String']['output'];
   id: Scalars['UUID']['output'];
   /** Members of the team, in the order they joined. */
-  members: TeamMemberConnection;
+  members: Maybe<TeamMemberConnection>;
   name: Scalars['String']['output'];
 };
 
@@ -1908,7 +1909,7 @@ export type User = {
   notificationPreferences: Maybe<Scalars['JSONObject']['output']>;
   status: UserStatus;
   /** The user's teams in the current organization, in the order joined. */
-  teams: TeamMemberConnection;
+  teams: Maybe<TeamMemberConnection>;
   /** IANA time zone, e.g. Europe/Berlin. */
   timezone: Scalars['String']['output'];
   username: Scalars['String']['output'];
@@ -1937,9 +1938,32 @@ export type VerifyEmailInput = {
 /** The signed-in caller: who, in which organization, with what rights. */
 export type Viewer = {
   __typename?: 'Viewer';
-  membership: Membership;
-  organization: Organization;
+  /** Null in a session without an organization. */
+  membership: Maybe<Membership>;
+  /** Null in a session without an organization. */
+  organization: Maybe<Organization>;
+  /** Every organization where the user has a live membership (the ones to switch to, and the ones that would refuse them), oldest membership first. */
+  organizations: Array<ViewerOrganization>;
   /** Permissions (`entity:action`) held in this organization. */
   permissions: Array<Scalars['String']['output']>;
   user: User;
+};
+
+/** One of the signed-in user's organizations: a live membership, with what it allows. */
+export type ViewerOrganization = {
+  __typename?: 'ViewerOrganization';
+  /** Whether this is the organization of the current session. */
+  current: Scalars['Boolean']['output'];
+  /** Pass it to switchOrganization. */
+  id: Scalars['UUID']['output'];
+  /** False for a deactivated organization (its owners may reactivate it). */
+  isActive: Scalars['Boolean']['output'];
+  joinedAt: Scalars['DateTime']['output'];
+  /** Whether switchOrganization (or login with its slug) would admit the user there now. */
+  maySignIn: Scalars['Boolean']['output'];
+  membershipId: Scalars['UUID']['output'];
+  name: Scalars['String']['output'];
+  role: MembershipRole;
+  slug: Scalars['String']['output'];
+  status: MembershipStatus;
 };

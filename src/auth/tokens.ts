@@ -4,7 +4,8 @@ import { BoundedCache, stringBytes } from '../cache/bounded-cache';
 
 export interface AccessTokenClaims {
   userId: string;
-  organizationId: string;
+  /** Null for a session without an organization (an account that has none yet): no `org` claim. */
+  organizationId: string | null;
   /** The session (refresh-token family) the token belongs to; revoking it ends the token. */
   sessionId: string;
 }
@@ -75,7 +76,7 @@ export class TokenService {
     const { SignJWT } = await jose();
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.settings.accessTokenTtlSeconds;
-    const token = await new SignJWT({ org: claims.organizationId, sid: claims.sessionId })
+    const token = await new SignJWT({ ...(claims.organizationId ? { org: claims.organizationId } : {}), sid: claims.sessionId })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer(this.settings.issuer)
@@ -109,11 +110,11 @@ export class TokenService {
     }
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     const isUuid = (value: unknown): value is string => typeof value === 'string' && uuid.test(value);
-    if (!isUuid(payload.sub) || !isUuid(payload.org) || !isUuid(payload.sid)) {
+    if (!isUuid(payload.sub) || (payload.org !== undefined && !isUuid(payload.org)) || !isUuid(payload.sid)) {
       throw new InvalidTokenError('invalid access token claims');
     }
     // Frozen: every request presenting this token gets this object.
-    const claims: AccessTokenClaims = Object.freeze({ userId: payload.sub, organizationId: payload.org, sessionId: payload.sid });
+    const claims: AccessTokenClaims = Object.freeze({ userId: payload.sub, organizationId: payload.org ?? null, sessionId: payload.sid });
     // Least recently used first out; jose has checked that exp is a number in the future.
     this.verified.set(token, { claims, expiresAtMs: payload.exp! * 1000 });
     return claims;

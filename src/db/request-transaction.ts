@@ -326,7 +326,8 @@ export class RequestTransaction {
     client.on('error', this.onClientError);
     // A signed-in request also re-checks its session in the same round trip.
     const opened = this.context;
-    const check = this.context.organizationId === null ? null
+    // A session without an organization (no org, but a session id) is checked too.
+    const check = this.context.organizationId === null && !this.context.sessionId ? null
       : this.context.apiKeyId ? 'app.api_key_is_valid()' : 'app.session_is_valid()';
     const checkSession = check !== null;
     let sessionValid = true;

@@ -1,4 +1,5 @@
-import type { AuthChecker } from 'type-graphql';
+import { Extensions, type AuthChecker } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from './context';
 import { ForbiddenError, UnauthenticatedError } from './errors';
 import { CURRENT, viewerPermissions } from '../modules/access/role.loaders';
@@ -18,8 +19,9 @@ import { CURRENT, viewerPermissions } from '../modules/access/role.loaders';
  */
 export async function assertPermission(context: Context, permission: string): Promise<void> {
   if (!context.viewer && !context.apiKey) throw new UnauthenticatedError();
+  if (context.viewer && context.viewer.organizationId === null) throw new ForbiddenError(NO_ORGANIZATION, permission);
   const granted = await context.loaders.use(viewerPermissions).load(CURRENT);
-  if (!granted.includes(permission)) throw new ForbiddenError();
+  if (!granted.includes(permission)) throw ForbiddenError.missing(permission);
 }
 
 /**
@@ -40,7 +42,30 @@ export async function hasPermission(context: Context, permission: string): Promi
   return (await context.loaders.use(viewerPermissions).load(CURRENT)).includes(permission);
 }
 
-export const authChecker: AuthChecker<Context> = async ({ context }, permissions) => {
+/** What a session without an organization is told by everything that needs one. */
+export const NO_ORGANIZATION = 'You are signed in without an organization: create one (createOrganization) or switch to one of yours (viewer.organizations)';
+
+/**
+ * Marks a plain `@Authorized()` field that also runs in a session without an organization (an
+ * account that has none yet): the field's `extensions.withoutOrganization`, read back from the
+ * schema by the auth checker. Everything else refuses such a session with FORBIDDEN.
+ *
+ * @example
+ * @WithoutOrganization()
+ * @Authorized()
+ * @Mutation(() => AuthPayload)
+ * createOrganization(...) {}
+ */
+export const WithoutOrganization = (): MethodDecorator & PropertyDecorator => Extensions({ withoutOrganization: true });
+
+const runsWithoutOrganization = (info: GraphQLResolveInfo): boolean =>
+  info.parentType.getFields()[info.fieldName]?.extensions?.withoutOrganization === true;
+
+export const authChecker: AuthChecker<Context> = async ({ context, info }, permissions) => {
+  if (context.viewer && context.viewer.organizationId === null) {
+    if (permissions.length === 0 && runsWithoutOrganization(info)) return true;
+    throw new ForbiddenError(NO_ORGANIZATION, permissions[0]);
+  }
   if (permissions.length === 0) {
     // Plain @Authorized(): something a signed-in person does for themselves; no API key.
     if (context.viewer) return true;
@@ -48,6 +73,7 @@ export const authChecker: AuthChecker<Context> = async ({ context }, permissions
   }
   if (!context.viewer && !context.apiKey) throw new UnauthenticatedError();
   const granted = new Set(await context.loaders.use(viewerPermissions).load(CURRENT));
-  if (!permissions.every((p) => granted.has(p))) throw new ForbiddenError();
+  const missing = permissions.find((p) => !granted.has(p));
+  if (missing) throw ForbiddenError.missing(missing);
   return true;
 };

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ForbiddenError } from './errors';
 import type { RequestTransaction } from '../db/request-transaction';
 import type { Loaders } from './loaders';
 import type { Services } from '../services';
@@ -6,8 +7,9 @@ import type { Services } from '../services';
 /** Who is calling: known from a verified access token; null for anonymous requests. */
 export interface Viewer {
   userId: string;
-  organizationId: string;
-  /** The session (refresh-token family) of the access token. */
+  /** Null in a session without an organization: only fields marked `withoutOrganization` run there. */
+  organizationId: string | null;
+  /** The session (refresh-token family) of the access token; random, unstored, without an organization. */
   sessionId: string;
 }
 
@@ -36,6 +38,10 @@ export interface Context {
 /** The organization the request acts for, whoever is calling (resolvers behind @Authorized). */
 export function organizationOf(ctx: Context): string {
   const id = ctx.viewer?.organizationId ?? ctx.apiKey?.organizationId;
-  if (!id) throw new Error('organizationOf called on an unauthenticated request');
+  if (!id) {
+    // A session without an organization is refused by the auth checker first; this is the backstop.
+    if (ctx.viewer) throw new ForbiddenError('You are signed in without an organization: create one or switch to one of yours');
+    throw new Error('organizationOf called on an unauthenticated request');
+  }
   return id;
 }

@@ -5,15 +5,35 @@ import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import type { Context } from './context';
 
+/**
+ * Every `extensions.code` the server answers with, and who emits it: the one list that
+ * docs/api.md's error table must match (test/docs.test.ts compares them) and that every code
+ * written in src/ must come from (the same test scans for codes outside it).
+ */
+export const ERROR_CODES = {
+  UNAUTHENTICATED: 'no valid token or key (401 when the header is refused), or a failed sign-in',
+  FORBIDDEN: 'signed in, but a permission is missing (`extensions.permission`)',
+  NOT_FOUND: 'no such thing in the organization',
+  BAD_USER_INPUT: 'a value is not valid (`extensions.field`)',
+  CONFLICT: 'a duplicate',
+  TIMEOUT: 'a statement or a lock wait took too long',
+  QUERY_TOO_COMPLEX: 'over a query limit, before anything runs',
+  RATE_LIMITED: 'over a rate limit (429)',
+  SERVICE_UNAVAILABLE: 'the database cannot be reached just now',
+  COMMIT_OUTCOME_UNKNOWN: 'the connection was lost during COMMIT (503)',
+  SHUTTING_DOWN: 'the server is on its way down (503)',
+  INTERNAL_SERVER_ERROR: 'our fault, masked',
+  BAD_REQUEST: 'the HTTP request itself is wrong',
+  GRAPHQL_PARSE_FAILED: "the document does not parse (Apollo's)",
+  GRAPHQL_VALIDATION_FAILED: "the document is not valid against the schema (Apollo's)",
+  OPERATION_RESOLUTION_FAILURE: "several operations and no operationName (Apollo's)",
+  PERSISTED_QUERY_NOT_FOUND: "an automatic persisted query the server does not hold (Apollo's)",
+  PERSISTED_QUERY_ID_REQUIRED: 'a document where only registered operations may run',
+  PERSISTED_QUERY_NOT_IN_LIST: 'no registered operation has that id',
+} as const;
+
 /** The `extensions.code` values clients rely on (docs/api.md, "Errors"). */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'CONFLICT'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL_SERVER_ERROR';
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
  * Base class of every error a service throws on purpose. Its message is shown to the client,
@@ -28,7 +48,7 @@ export class DomainError extends Error {
   constructor(
     readonly code: Exclude<ErrorCode, 'INTERNAL_SERVER_ERROR'>,
     message: string,
-    readonly details: { field?: string } = {},
+    readonly details: { field?: string; permission?: string } = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -41,10 +61,35 @@ export class UnauthenticatedError extends DomainError {
   }
 }
 
+/** Names the missing permission in `extensions.permission` when one permission would allow it. */
 export class ForbiddenError extends DomainError {
-  constructor(message = 'You are not allowed to do this') {
-    super('FORBIDDEN', message);
+  constructor(message = 'You are not allowed to do this', permission?: string) {
+    super('FORBIDDEN', message, permission ? { permission } : {});
   }
+
+  /**
+   * The refusal of a caller who lacks `permission`.
+   *
+   * @example
+   * throw ForbiddenError.missing('tasks:delete'); // extensions { code: 'FORBIDDEN', permission: 'tasks:delete' }
+   */
+  static missing(permission: string, message = `This needs the ${permission} permission`): ForbiddenError {
+    return new ForbiddenError(message, permission);
+  }
+}
+
+/**
+ * A 401 answer (RFC 6750): UNAUTHENTICATED with `WWW-Authenticate: Bearer`, and
+ * `error="invalid_token"` when a token or key was sent but is not (or no longer) valid.
+ *
+ * @example
+ * throw unauthorized('Invalid or expired access token', 'invalid_token');
+ */
+export function unauthorized(message: string, error?: 'invalid_token'): GraphQLError {
+  const challenge = error ? `Bearer error="${error}"` : 'Bearer';
+  return new GraphQLError(message, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new HeaderMap([['www-authenticate', challenge]]) } },
+  });
 }
 
 export class NotFoundError extends DomainError {

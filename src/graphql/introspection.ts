@@ -4,7 +4,7 @@ import {
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from './context';
-import { UnauthenticatedError, unavailableOrRethrow } from './errors';
+import { UnauthenticatedError, unauthorized, unavailableOrRethrow } from './errors';
 
 /** The meta-fields that reveal the schema; `__typename` reveals nothing and is always allowed. */
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
@@ -60,11 +60,10 @@ function refusal(ctx: Pick<Context, 'apiKey'>): GraphQLError {
   // A partner's key is a known caller that signing in would not help; anyone else should sign in.
   return ctx.apiKey
     ? new GraphQLError('API keys may not introspect the schema', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } })
-    : new GraphQLError('Sign in to introspect the schema', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    : unauthorized('Sign in to introspect the schema');
 }
 
-const sessionEnded = () =>
-  new GraphQLError('Your session is no longer valid; sign in again', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+const sessionEnded = () => unauthorized('Your session is no longer valid; sign in again', 'invalid_token');
 
 /** Names every GraphQL schema has (the spec's scalars and directives): naming them tells nothing. */
 const SPEC_NAMES = new Set(['Int', 'Float', 'String', 'Boolean', 'ID', 'include', 'skip', 'deprecated', 'specifiedBy', 'oneOf']);

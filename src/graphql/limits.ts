@@ -9,7 +9,7 @@ import { queryTooComplex } from './errors';
 
 /** How large one GraphQL operation may be (see docs/security.md, "Query limits"). */
 export interface QueryLimits {
-  /** Nested field levels: `{ viewer { user { name } } }` is 3. Fragments add no level. */
+  /** Nested field levels: `{ viewer { user { name } } }` is 3. Fragments and a connection's `edges { node }` add no level. */
   depth: number;
   /** Aliased fields, counted at every place a fragment is spread. */
   aliases: number;
@@ -43,6 +43,18 @@ const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
  * PartnerProjects at its largest page.
  */
 export const AGGREGATE_COST = DEFAULT_PAGE_SIZE;
+
+/**
+ * Whether a field only wraps the level a client means: a connection's `edges` (its type also
+ * has `pageInfo`) and an edge's `node` (its type also has `cursor`), Relay's shape. They add no
+ * depth, so `projects → tasks → comments → author` is 4 levels (plus the leaf), not 10; their
+ * rows are priced by the cost, where the page sizes are.
+ */
+function isConnectionWrapper(parent: GraphQLCompositeType | undefined, name: string): boolean {
+  if (!parent || !(isObjectType(parent) || isInterfaceType(parent))) return false;
+  const fields = parent.getFields();
+  return (name === 'edges' && 'pageInfo' in fields) || (name === 'node' && 'cursor' in fields);
+}
 
 /** A field's own price from its schema extension `cost` (0 without one). */
 const ownCost = (field: GraphQLField<unknown, unknown> | undefined): number => {
@@ -137,7 +149,7 @@ export function measureOperation(
             own.cost += paginated ? size * (1 + inner.cost - inner.flat) + inner.flat : size * (1 + inner.cost);
           }
         }
-        add(own, introspection ? 0 : 1);
+        add(own, introspection || isConnectionWrapper(parent, name) ? 0 : 1);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
         const inner = measureSet(selection.selectionSet, condition && isCompositeType(condition) ? condition : undefined, introspection);

@@ -14,7 +14,7 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
-import { errorLoggingPlugin, formatError } from '../graphql/errors';
+import { errorLoggingPlugin, formatError, type ErrorCode } from '../graphql/errors';
 import { createIntrospectionPlugin } from '../graphql/introspection';
 import { Loaders } from '../graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
@@ -93,7 +93,7 @@ export const DEFAULT_APQ_CACHE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** A GraphQL-shaped error body for failures that happen before GraphQL runs. */
-function errorBody(message: string, code: string) {
+function errorBody(message: string, code: ErrorCode) {
   return { errors: [{ message, extensions: { code } }] };
 }
 

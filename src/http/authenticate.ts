@@ -1,12 +1,9 @@
-import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import type { ApiKeyPrincipal, Viewer } from '../graphql/context';
 import type { TokenService } from '../auth/tokens';
 import { hashSecretToken } from '../auth/secret-tokens';
 
-function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-}
+import { unauthorized } from '../graphql/errors';
 
 /** API keys look like `tq_<8 hex>_<secret>`; anything else after "Bearer" is an access token. */
 export const API_KEY_FORMAT = /^tq_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/;
@@ -20,23 +17,24 @@ export interface Caller {
  * Turns the Authorization header into the caller. No header: anonymous. A Bearer access token:
  * a signed-in user. A Bearer API key: a partner of one organization (resolved in one autocommit
  * statement, which also stamps its last use). Anything else, or a token or key that does not
- * verify: 401, so a client with stale credentials knows to get new ones.
+ * verify: 401 with `WWW-Authenticate: Bearer` (RFC 6750; `error="invalid_token"` for a credential that
+ * does not verify), so a client with stale credentials knows to get new ones.
  */
 export async function authenticate(header: string | undefined, tokens: TokenService, pool: pg.Pool): Promise<Caller> {
   if (header === undefined || header === '') return { viewer: null, apiKey: null };
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
-  if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token or API key>"');
+  if (!match) throw unauthorized('The Authorization header must be "Bearer <access token or API key>"');
   const credential = match[1]!;
   if (credential.startsWith('tq_')) {
-    if (!API_KEY_FORMAT.test(credential)) throw unauthenticated('Invalid API key');
+    if (!API_KEY_FORMAT.test(credential)) throw unauthorized('Invalid API key', 'invalid_token');
     const { rows } = await pool.query<{ organization_id: string; api_key_id: string }>(
       'select organization_id, api_key_id from app.authenticate_api_key($1)', [hashSecretToken(credential)]);
-    if (!rows[0]) throw unauthenticated('Invalid, expired or revoked API key');
+    if (!rows[0]) throw unauthorized('Invalid, expired or revoked API key', 'invalid_token');
     return { viewer: null, apiKey: { id: rows[0].api_key_id, organizationId: rows[0].organization_id } };
   }
   try {
     return { viewer: await tokens.verifyAccessToken(credential), apiKey: null };
   } catch {
-    throw unauthenticated('Invalid or expired access token');
+    throw unauthorized('Invalid or expired access token', 'invalid_token');
   }
 }

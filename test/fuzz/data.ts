@@ -196,9 +196,11 @@ const CURSOR_KEYS = new Set(['cursor', 'startCursor', 'endCursor']);
  * value of a response that belongs to other organizations and not to `org`, and every id in
  * `hidden` (rows of private projects, for callers who may not see them).
  */
-export function findLeaks(body: unknown, org: string, marks: Marks, hidden: ReadonlySet<string> = new Set()): Leak[] {
+export function findLeaks(body: unknown, org: string, marks: Marks, hidden: ReadonlySet<string> = new Set(), own: ReadonlySet<string> = new Set()): Leak[] {
   const leaks: Leak[] = [];
   const check = (value: string, path: string) => {
+    // viewer.organizations lists the caller's own memberships in other organizations, nothing else.
+    if (own.has(value) && /\.organizations\[\d+\]\.\w+$/.test(path)) return;
     const owners = hidden.has(value) ? ['(private to a project the caller may not see)'] : marks.foreignOwners(value, org);
     if (owners.length) leaks.push({ path, value, owners });
   };

@@ -32,6 +32,8 @@ interface Caller {
   token: string;
   /** Ids of private projects (and their rows) this caller may not see. */
   hidden?: ReadonlySet<string>;
+  /** What `viewer.organizations` may show of the caller's own memberships elsewhere (the shared user's). */
+  own?: ReadonlySet<string>;
 }
 
 interface Failure {
@@ -130,6 +132,10 @@ describe('isolation fuzzing', () => {
     // Viewers and the shared user are in no project and lack projects:read_private: private projects are hidden from them.
     const hidden = await privateProjectIds(superuser, orgs);
     for (const caller of callers) if (/^viewer|^shared/.test(caller.label)) caller.hidden = hidden.get(caller.org);
+    const memberships = await superuser.query<{ values: string[] }>(`select array[o.id::text, o.slug, o.name, m.id::text] as values
+      from memberships m join organizations o on o.id = m.organization_id where m.user_id = $1 and m.ended_at is null`, [world.shared.id]);
+    const own = new Set(memberships.rows.flatMap((r) => r.values));
+    for (const caller of callers) if (/^shared/.test(caller.label)) caller.own = own;
   }, 120_000);
 
   afterAll(async () => {
@@ -146,6 +152,9 @@ describe('isolation fuzzing', () => {
     expect(leaks({ data: { p: { id: mine, name: marks.texts.get(a!.id)![0] } } })).toEqual([]);
     expect(leaks({ data: { u: { id: world.shared.id, email: world.shared.email } } })).toEqual([]);
     expect(leaks({ data: { p: { id: theirs } } })).toEqual(['data.p.id']);
+    // The shared user's own other organization, only where viewer.organizations lists it.
+    const shared = new Set([b!.id]);
+    expect(findLeaks({ data: { v: { organizations: [{ id: b!.id }] }, p: { id: b!.id } } }, a!.id, marks, new Set(), shared).map((l) => l.path)).toEqual(['data.p.id']);
     expect(leaks({ data: { list: [{ n: 1 }, { n: theirText }] } })).toEqual(['data.list[1].n']);
     expect(leaks({ data: { a: { changes: { after: { project_id: theirs } } } } })).toEqual(['data.a.changes.after.project_id']);
     expect(leaks({ data: { e: { cursor: Buffer.from(JSON.stringify([1, theirs])).toString('base64url') } } })).toEqual(['data.e.cursor']);
@@ -225,7 +234,7 @@ describe('isolation fuzzing', () => {
       for (const e of res.body.errors ?? []) codes.set(e.extensions?.code ?? '?', (codes.get(e.extensions?.code ?? '?') ?? 0) + 1);
       if (process.env.FUZZ_DUMP && i < 8) console.log(document, JSON.stringify(res.body).slice(0, 1500));
       const problem = serverProblem(res);
-      const leaks = findLeaks(res.body, caller.org, marks, caller.hidden);
+      const leaks = findLeaks(res.body, caller.org, marks, caller.hidden, caller.own);
       if (problem || leaks.length) {
         failures.push({ case: `query ${i}`, caller: caller.label, document, problem: problem ?? `leaked ${JSON.stringify(leaks)}`, response: res.body });
       }

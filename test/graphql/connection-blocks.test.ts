@@ -124,7 +124,7 @@ describe('connection building blocks through the work API', () => {
     const lastStatements = () => app.requests.at(-1)!.statements;
 
     it('refuses page sizes above 100 and below 0, naming the argument', async () => {
-      expect(await fails({ first: 101 })).toEqual({ code: 'BAD_USER_INPUT', field: 'first', data: null });
+      expect(await fails({ first: 101 })).toEqual({ code: 'BAD_USER_INPUT', field: 'first', data: { tasks: null } });
       expect(await fails({ last: 101 })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'last' });
       expect(await fails({ first: -1 })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
       const hundred = await ok<{ tasks: { edges: unknown[] } }>(w.token, TASKS, { first: 100 });

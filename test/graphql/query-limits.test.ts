@@ -19,8 +19,8 @@ describe('measuring an operation', () => {
   });
   const measure = (query: string, variables?: Record<string, unknown>) => measureOperation(schema, parse(query), undefined, variables);
 
-  it('prices the benchmark query at 4150 with depth 8, well under the defaults', () => {
-    expect(measure(BENCHMARK)).toEqual({ depth: 8, aliases: 0, directives: 0, cost: 4150 });
+  it('prices the benchmark query at 4150 with depth 4 (edges and node add none), well under the defaults', () => {
+    expect(measure(BENCHMARK)).toEqual({ depth: 4, aliases: 0, directives: 0, cost: 4150 });
     expect(() => checkQueryLimits(DEFAULT_QUERY_LIMITS, schema, parse(BENCHMARK))).not.toThrow();
   });
 
@@ -80,7 +80,17 @@ describe('measuring an operation', () => {
   it('counts fragments wherever they are spread, without adding depth', () => {
     const query = `query { a: projects(first: 10) { ...P } b: projects(first: 10) { ... on ProjectConnection @include(if: true) { ...P } } }
       fragment P on ProjectConnection { edges @skip(if: false) { node { id } } }`;
-    expect(measure(query)).toEqual({ depth: 4, aliases: 2, directives: 3, cost: 60 });
+    expect(measure(query)).toEqual({ depth: 2, aliases: 2, directives: 3, cost: 60 });
+  });
+
+  it("counts depth as a client means it: a connection's edges and node add no level, the cost still counts their rows", () => {
+    const chain = '{ projects(first: 5) { edges { node { tasks(first: 5) { edges { node { comments(first: 5) { edges { node { author { name } } } } } } } } } } }';
+    // projects → tasks → comments → author → name; before, 11 levels and refused by the default 10.
+    expect(measure(chain)).toEqual({ depth: 5, aliases: 0, directives: 0, cost: 5 * (3 + 5 * (3 + 5 * 4)) });
+    expect(() => checkQueryLimits(DEFAULT_QUERY_LIMITS, schema, parse(chain))).not.toThrow();
+    // pageInfo is no wrapper, and a connection's own fields count as usual.
+    expect(measure('{ projects(first: 1) { pageInfo { hasNextPage } } }').depth).toBe(3);
+    expect(measure('{ projects(first: 1) { edges { cursor } } }').depth).toBe(2);
   });
 
   it('measures a fragment once, however often it is spread (no exponential blow-up)', () => {

@@ -89,7 +89,7 @@ export type PartnerProjectsQueryVariables = Exact<{
 }>;
 
 
-export type PartnerProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, slug: string, visibility: ProjectVisibility, tasks: { totalCount: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type PartnerProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, slug: string, visibility: ProjectVisibility, tasks: { totalCount: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type PartnerTasksQueryVariables = Exact<{
   projectId: string;
@@ -99,7 +99,7 @@ export type PartnerTasksQueryVariables = Exact<{
 }>;
 
 
-export type PartnerTasksQuery = { tasks: { totalCount: number, edges: Array<{ node: { id: string, title: string, status: TaskStatus, priority: TaskPriority, dueDate: string | null, tags: Array<string>, updatedAt: string, assignee: { id: string, email: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type PartnerTasksQuery = { tasks: { totalCount: number, edges: Array<{ node: { id: string, title: string, status: TaskStatus, priority: TaskPriority, dueDate: string | null, tags: Array<string>, updatedAt: string, assignee: { id: string, email: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type PartnerTaskFragment = { id: string, title: string, status: TaskStatus, priority: TaskPriority, dueDate: string | null, tags: Array<string>, updatedAt: string, assignee: { id: string, email: string } | null };
 
@@ -116,7 +116,7 @@ export type RefreshSessionMutationVariables = Exact<{
 }>;
 
 
-export type RefreshSessionMutation = { refreshSession: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, name: string }, organization: { id: string, name: string, slug: string } } };
+export type RefreshSessionMutation = { refreshSession: { accessToken: string, refreshToken: string | null, expiresAt: string, user: { id: string, email: string, name: string }, organization: { id: string, name: string, slug: string } | null } };
 
 export type SetTrustedDocumentsOnlyMutationVariables = Exact<{
   enabled: boolean;
@@ -132,9 +132,9 @@ export type SignInMutationVariables = Exact<{
 }>;
 
 
-export type SignInMutation = { login: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, name: string }, organization: { id: string, name: string, slug: string } } };
+export type SignInMutation = { login: { accessToken: string, refreshToken: string | null, expiresAt: string, user: { id: string, email: string, name: string }, organization: { id: string, name: string, slug: string } | null } };
 
-export type SessionFieldsFragment = { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, name: string }, organization: { id: string, name: string, slug: string } };
+export type SessionFieldsFragment = { accessToken: string, refreshToken: string | null, expiresAt: string, user: { id: string, email: string, name: string }, organization: { id: string, name: string, slug: string } | null };
 
 export type SignOutMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -144,7 +144,7 @@ export type SignOutMutation = { logout: { sessionsEnded: number } };
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { permissions: Array<string>, user: { id: string, email: string }, organization: { id: string, name: string, slug: string, trustedDocumentsOnly: boolean }, membership: { role: MembershipRole, status: MembershipStatus } } | null };
+export type ViewerQuery = { viewer: { permissions: Array<string>, user: { id: string, email: string }, organization: { id: string, name: string, slug: string, trustedDocumentsOnly: boolean } | null, membership: { role: MembershipRole, status: MembershipStatus } | null } | null };
 
 export const PartnerTaskFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"PartnerTask"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Task"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"priority"}},{"kind":"Field","name":{"kind":"Name","value":"dueDate"}},{"kind":"Field","name":{"kind":"Name","value":"tags"}},{"kind":"Field","name":{"kind":"Name","value":"assignee"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<PartnerTaskFragment, unknown>;
 export const SessionFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"organization"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}}]}}]}}]} as unknown as DocumentNode<SessionFieldsFragment, unknown>;

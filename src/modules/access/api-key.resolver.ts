@@ -36,7 +36,7 @@ export class ApiKeyResolver {
 @Resolver(() => Organization)
 export class OrganizationApiKeysResolver {
   @Authorized('api_keys:read')
-  @FieldResolver(() => ApiKeyConnection)
+  @FieldResolver(() => ApiKeyConnection, { nullable: true })
   apiKeys(@Root() organization: Organization, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<ApiKeyConnection> {
     return apiKeysOfOrganization.load(ctx.loaders, { parentId: organization.id, args: { ...page } }, new ApiKeyConnection(), ApiKey.fromRow);
   }

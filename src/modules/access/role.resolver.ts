@@ -13,7 +13,7 @@ const rolePayload = (role: Role) => Object.assign(new RolePayload(), { role });
 @Resolver(() => Role)
 export class RoleResolver {
   @Authorized()
-  @Query(() => [Permission], { description: 'The permission catalog.' })
+  @Query(() => [Permission], { nullable: true, description: 'The permission catalog.' })
   async permissions(@Ctx() ctx: Context): Promise<Permission[]> {
     const rows = await (await ctx.db.get()).selectFrom('permissions').selectAll().orderBy('key').execute();
     return rows.map(Permission.fromRow);
@@ -52,7 +52,7 @@ export class RoleResolver {
 @Resolver(() => Organization)
 export class OrganizationRolesResolver {
   @Authorized('roles:read')
-  @FieldResolver(() => RoleConnection, { description: 'Custom roles, by name.' })
+  @FieldResolver(() => RoleConnection, { nullable: true, description: 'Custom roles, by name.' })
   roles(@Root() organization: Organization, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<RoleConnection> {
     return rolesOfOrganization.load(ctx.loaders, { parentId: organization.id, args: { ...page } }, new RoleConnection(), Role.fromRow);
   }

@@ -17,7 +17,7 @@ export async function assertGrantable(ctx: Context, permissions: string[]): Prom
   if (unknown.length) throw new BadUserInputError('permissions', `Unknown permission: ${unknown.join(', ')}`);
   const held = new Set(await ctx.loaders.use(viewerPermissions).load(CURRENT));
   const beyond = permissions.filter((p) => !held.has(p));
-  if (beyond.length) throw new ForbiddenError(`You cannot grant permissions you do not hold: ${beyond.join(', ')}`);
+  if (beyond.length) throw new ForbiddenError(`You cannot grant permissions you do not hold: ${beyond.join(', ')}`, beyond[0]);
 }
 
 async function replacePermissions(ctx: Context, roleId: string, permissions: string[]): Promise<void> {

@@ -69,6 +69,12 @@ export async function revokeSessionsOfCurrentUser(db: Kysely<Database>): Promise
   return rows[0]!.n;
 }
 
+/** Whether the user the transaction acts for never had a membership (migration 0020). */
+export async function currentUserIsUnaffiliated(db: Kysely<Database>): Promise<boolean> {
+  const { rows } = await sql<{ unaffiliated: boolean }>`select app.current_user_is_unaffiliated() as unaffiliated`.execute(db);
+  return rows[0]!.unaffiliated;
+}
+
 export async function maySignInTo(db: Kysely<Database>, organizationId: string): Promise<boolean> {
   const { rows } = await sql<{ ok: boolean }>`select app.may_sign_in_to(${organizationId}) as ok`.execute(db);
   return rows[0]!.ok;

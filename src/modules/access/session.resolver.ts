@@ -8,14 +8,15 @@ import { AcceptInvitationInput } from '../tenancy/membership.input';
 import { AuthPayload, SignOutPayload } from './session.type';
 import * as sessions from './session.service';
 import { Cost } from '../../graphql/field-costs';
+import { WithoutOrganization } from '../../graphql/auth-checker';
 
 /** The AuthPayload of a session just issued (read through RLS as that session). */
 export async function authPayload(ctx: Context, issued: sessions.IssuedSession): Promise<AuthPayload> {
   const [user, organization] = await Promise.all([
     ctx.loaders.use(userById).load(issued.userId),
-    ctx.loaders.use(organizationById).load(issued.organizationId),
+    issued.organizationId ? ctx.loaders.use(organizationById).load(issued.organizationId) : null,
   ]);
-  if (!user || !organization) throw new NotFoundError('Account');
+  if (!user || (issued.organizationId && !organization)) throw new NotFoundError('Account');
   const { accessToken, expiresAt, refreshToken, refreshTokenExpiresAt } = issued;
   return Object.assign(new AuthPayload(), { accessToken, expiresAt, refreshToken, refreshTokenExpiresAt, user, organization });
 }
@@ -36,24 +37,28 @@ export class SessionResolver {
     return authPayload(ctx, await sessions.refreshSession(ctx, input.refreshToken));
   }
 
+  @WithoutOrganization()
   @Authorized()
-  @Mutation(() => SignOutPayload, { description: 'Ends the current session.' })
+  @Mutation(() => SignOutPayload, { description: 'Ends the current session (a session without an organization ends when its access token expires).' })
   async logout(@Ctx() ctx: Context): Promise<SignOutPayload> {
     return signedOut(await sessions.logout(ctx));
   }
 
+  @WithoutOrganization()
   @Authorized()
   @Mutation(() => SignOutPayload, { description: "Ends every session of the signed-in user, in every organization." })
   async logoutEverywhere(@Ctx() ctx: Context): Promise<SignOutPayload> {
     return signedOut(await sessions.logoutEverywhere(ctx));
   }
 
+  @WithoutOrganization()
   @Authorized()
   @Mutation(() => AuthPayload, { description: 'Starts a session in another organization the user may sign in to.' })
   async switchOrganization(@Arg('input', () => SwitchOrganizationInput) input: SwitchOrganizationInput, @Ctx() ctx: Context): Promise<AuthPayload> {
     return authPayload(ctx, await sessions.switchOrganization(ctx, input.organizationId));
   }
 
+  @WithoutOrganization()
   @Authorized()
   @Mutation(() => AuthPayload, { description: 'Creates an organization owned by the signed-in user and starts a session in it.' })
   async createOrganization(@Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<AuthPayload> {

@@ -5,22 +5,27 @@ import { verifyPassword } from '../../auth/passwords';
 import { newSecretToken, hashSecretToken } from '../../auth/secret-tokens';
 import { clientKey } from '../../http/rate-limit';
 import {
-  finishSignInAttempt, findSignInCandidate, insertRefreshToken, liveSessionFamily, maySignInTo, recordSignIn,
+  currentUserIsUnaffiliated, finishSignInAttempt, findSignInCandidate, insertRefreshToken, liveSessionFamily, maySignInTo, recordSignIn,
   reserveSignInAttempt, revokeFamily, revokeSessionsOfCurrentUser, rotateRefreshToken, type ThrottleKey,
 } from './session.repository';
 import type { LoginInput } from './session.input';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';
 import { findInvitation, joinOrganization } from '../tenancy/membership.service';
 
-/** One message for every sign-in failure, so a caller cannot tell which accounts exist. */
-export const SIGN_IN_FAILED = 'Invalid email, password or organization';
+/**
+ * One message for every sign-in failure (unknown email, wrong password, locked, no organization
+ * that admits the account), so a caller cannot tell which accounts exist or are locked; it
+ * mentions the lock so that a person locked out knows to wait rather than reset the password.
+ */
+export const SIGN_IN_FAILED = 'Invalid email, password or organization. After repeated failures sign-in is paused for a while.';
 export const REFRESH_FAILED = 'Invalid or expired refresh token';
 
 export interface IssuedSession extends Viewer {
   accessToken: string;
   expiresAt: Date;
-  refreshToken: string;
-  refreshTokenExpiresAt: Date;
+  /** Null for a session without an organization: refresh-token families belong to one. */
+  refreshToken: string | null;
+  refreshTokenExpiresAt: Date | null;
 }
 
 /** The request acts for `session` from now on, so the payload is read through RLS as it. */
@@ -29,7 +34,7 @@ async function actAs(ctx: Context, session: Viewer | null): Promise<void> {
   ctx.viewer = session;
 }
 
-async function issue(ctx: Context, session: Viewer, refresh: { token: string; expiresAt: Date }): Promise<IssuedSession> {
+async function issue(ctx: Context, session: Viewer, refresh: { token: string | null; expiresAt: Date | null }): Promise<IssuedSession> {
   const { token, expiresAt } = await ctx.services.tokens.issueAccessToken(session);
   return { ...session, accessToken: token, expiresAt, refreshToken: refresh.token, refreshTokenExpiresAt: refresh.expiresAt };
 }
@@ -61,11 +66,32 @@ export async function login(ctx: Context, input: LoginInput): Promise<IssuedSess
     const found = await findSignInCandidate(db, email, input.organizationSlug ?? null);
     return found ? { hash: found.password_hash, value: found } : undefined;
   }, () => new UnauthenticatedError(SIGN_IN_FAILED), knownSession);
-  if (!account.organization_id) throw new UnauthenticatedError(SIGN_IN_FAILED);
+  if (!account.organization_id) {
+    // An account that never had an organization (signed up without one) gets a session without
+    // one, to create or join one; any other account without an organization that admits it fails.
+    if (input.organizationSlug || !(await isUnaffiliated(ctx, account.user_id))) throw new UnauthenticatedError(SIGN_IN_FAILED);
+    return startSessionWithoutOrganization(ctx, account.user_id);
+  }
 
   const issued = await startSession(ctx, account.user_id, account.organization_id);
   await recordSignIn(db);
   return issued;
+}
+
+async function isUnaffiliated(ctx: Context, userId: string): Promise<boolean> {
+  await ctx.db.setContext({ organizationId: null, userId });
+  return currentUserIsUnaffiliated(await ctx.db.get());
+}
+
+/**
+ * A session of an account without an organization: an access token without `org` and no refresh
+ * token (families belong to an organization). It may create an organization, switch to or
+ * reactivate one, and read `viewer`; the auth checker refuses everything else (FORBIDDEN).
+ */
+async function startSessionWithoutOrganization(ctx: Context, userId: string): Promise<IssuedSession> {
+  const session: Viewer = { userId, organizationId: null, sessionId: crypto.randomUUID() };
+  await actAs(ctx, session);
+  return issue(ctx, session, { token: null, expiresAt: null });
 }
 
 /**

@@ -10,17 +10,17 @@ export class AuthPayload {
   @Field(() => Date, { description: 'When the access token stops working.' })
   expiresAt!: Date;
 
-  @Field({ description: 'Single-use token for refreshSession; rotated on every use. Keep it secret.' })
-  refreshToken!: string;
+  @Field(() => String, { nullable: true, description: 'Single-use token for refreshSession; rotated on every use. Keep it secret. Null in a session without an organization (sign in again when the access token expires).' })
+  refreshToken!: string | null;
 
-  @Field(() => Date, { description: 'When the refresh token expires if unused.' })
-  refreshTokenExpiresAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'When the refresh token expires if unused.' })
+  refreshTokenExpiresAt!: Date | null;
 
   @Field(() => User)
   user!: User;
 
-  @Field(() => Organization)
-  organization!: Organization;
+  @Field(() => Organization, { nullable: true, description: 'Null in a session without an organization (an account that has none yet): create one or accept an invitation.' })
+  organization!: Organization | null;
 }
 
 @ObjectType({ description: 'The result of signing out.' })

@@ -29,7 +29,7 @@ export const auditLogsOfOrganization = defineParentConnection<Selectable<AuditLo
 @Resolver(() => AuditLogEntry)
 export class AuditLogResolver {
   @Authorized('audit:read')
-  @Query(() => AuditLogConnection, { description: 'The audit log of the organization, newest first (needs audit:read).' })
+  @Query(() => AuditLogConnection, { nullable: true, description: 'The audit log of the organization, newest first (needs audit:read).' })
   auditLogs(@Args() args: AuditLogArgs, @Ctx() ctx: Context): Promise<AuditLogConnection> {
     return auditLogsOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args } }, new AuditLogConnection(), AuditLogEntry.fromRow);
   }

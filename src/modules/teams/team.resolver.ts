@@ -17,7 +17,7 @@ const teamPayload = (team: Team) => Object.assign(new TeamPayload(), { team });
 @Resolver(() => Team)
 export class TeamResolver {
   @Authorized('teams:read')
-  @FieldResolver(() => TeamMemberConnection, { description: 'Members of the team, in the order they joined.' })
+  @FieldResolver(() => TeamMemberConnection, { nullable: true, description: 'Members of the team, in the order they joined.' })
   members(@Root() team: Team, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<TeamMemberConnection> {
     return membersOfTeam.load(ctx.loaders, { parentId: team.id, args: { ...page } }, new TeamMemberConnection(), TeamMember.fromRow);
   }
@@ -73,7 +73,7 @@ export class TeamMemberResolver {
 @Resolver(() => Organization)
 export class OrganizationTeamsResolver {
   @Authorized('teams:read')
-  @FieldResolver(() => TeamConnection, { description: 'Teams, by name.' })
+  @FieldResolver(() => TeamConnection, { nullable: true, description: 'Teams, by name.' })
   teams(@Root() organization: Organization, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<TeamConnection> {
     return teamsOfOrganization.load(ctx.loaders, { parentId: organization.id, args: { ...page } }, new TeamConnection(), Team.fromRow);
   }
@@ -82,7 +82,7 @@ export class OrganizationTeamsResolver {
 @Resolver(() => User)
 export class UserTeamsResolver {
   @Authorized('teams:read')
-  @FieldResolver(() => TeamMemberConnection, { description: "The user's teams in the current organization, in the order joined." })
+  @FieldResolver(() => TeamMemberConnection, { nullable: true, description: "The user's teams in the current organization, in the order joined." })
   teams(@Root() user: User, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<TeamMemberConnection> {
     return teamsOfUser.load(ctx.loaders, { parentId: user.id, args: { ...page } }, new TeamMemberConnection(), TeamMember.fromRow);
   }

@@ -9,6 +9,7 @@ import { Organization } from './organization.type';
 import { invitationsOfOrganization, membersOfOrganization, organizationById } from './tenancy.loaders';
 import { ReactivateOrganizationInput, UpdateOrganizationInput } from './organization.input';
 import * as organizations from './organization.service';
+import { WithoutOrganization } from '../../graphql/auth-checker';
 
 @ObjectType()
 export class OrganizationPayload {
@@ -25,7 +26,7 @@ export class ReactivateOrganizationPayload {
 @Resolver(() => Organization)
 export class OrganizationResolver {
   @Authorized('organizations:read')
-  @Query(() => Organization, { description: 'The organization the caller is signed in to (or whose API key it uses).' })
+  @Query(() => Organization, { nullable: true, description: 'The organization the caller is signed in to (or whose API key it uses).' })
   async organization(@Ctx() ctx: Context): Promise<Organization> {
     const organization = await ctx.loaders.use(organizationById).load(organizationOf(ctx));
     if (!organization) throw new NotFoundError('Organization');
@@ -44,6 +45,7 @@ export class OrganizationResolver {
     return this.payload(ctx, await organizations.deactivateOrganization(ctx));
   }
 
+  @WithoutOrganization()
   @Authorized()
   @Mutation(() => ReactivateOrganizationPayload, { description: 'Owners only, from a session in another organization.' })
   async reactivateOrganization(@Arg('input', () => ReactivateOrganizationInput) input: ReactivateOrganizationInput, @Ctx() ctx: Context): Promise<ReactivateOrganizationPayload> {
@@ -58,7 +60,7 @@ export class OrganizationResolver {
   }
 
   @Authorized('members:read')
-  @FieldResolver(() => MembershipConnection, { description: 'Members, oldest first.' })
+  @FieldResolver(() => MembershipConnection, { nullable: true, description: 'Members, oldest first.' })
   members(
     @Root() organization: Organization,
     @Args() page: ConnectionArgs,
@@ -75,7 +77,7 @@ export class OrganizationResolver {
   }
 
   @Authorized('members:invite')
-  @FieldResolver(() => InvitationConnection, { description: 'Pending invitations (open, unexpired, and still backed by their inviter), oldest first.' })
+  @FieldResolver(() => InvitationConnection, { nullable: true, description: 'Pending invitations (open, unexpired, and still backed by their inviter), oldest first.' })
   invitations(@Root() organization: Organization, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<InvitationConnection> {
     return invitationsOfOrganization.load(ctx.loaders, { parentId: organization.id, args: { ...page } }, new InvitationConnection(), Invitation.fromRow);
   }

@@ -56,7 +56,8 @@ export async function updateOrganization(
 export async function deactivateOrganization(ctx: Context): Promise<string> {
   const db = await ctx.db.get();
   if (!ctx.viewer) throw new ForbiddenError('Only owners can deactivate the organization');
-  const { userId, organizationId } = ctx.viewer;
+  const { userId } = ctx.viewer;
+  const organizationId = organizationOf(ctx);
   const membership = await db.selectFrom('memberships').select('role').where('user_id', '=', userId).where('ended_at', 'is', null).executeTakeFirst();
   if (membership?.role !== 'owner') throw new ForbiddenError('Only owners can deactivate the organization');
   await db.updateTable('organizations').set({ is_active: false }).where('id', '=', organizationId).execute();

@@ -26,7 +26,7 @@ export const userById = defineLoader<string, User | null>('userById', async (db,
   if (!users.includes(null)) return users;
   if ((await currentPermissions(db, request)).includes(PEOPLE_PERMISSION)) return users;
   // DataLoader rejects the load of a key whose value is an Error.
-  return users.map((user) => user ?? new ForbiddenError(`Reading people needs the ${PEOPLE_PERMISSION} permission`)) as (User | null)[];
+  return users.map((user) => user ?? ForbiddenError.missing(PEOPLE_PERMISSION, `Reading people needs the ${PEOPLE_PERMISSION} permission`)) as (User | null)[];
 });
 
 export const organizationById = defineLoader<string, Organization | null>('organizationById', async (db, ids) =>

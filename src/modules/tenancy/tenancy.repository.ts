@@ -19,3 +19,25 @@ export function findLiveMembershipsByUserIds(db: Kysely<Database>, userIds: read
     .where('ended_at', 'is', null)
     .execute();
 }
+
+/** A live membership of the current user in any organization (app.current_user_organizations, migration 0020). */
+export interface CurrentUserOrganizationRow {
+  organization_id: string;
+  name: string;
+  slug: string;
+  organization_is_active: boolean;
+  membership_id: string;
+  role: MembershipRow['role'];
+  status: MembershipRow['status'];
+  joined_at: Date;
+  may_sign_in: boolean;
+}
+
+/**
+ * The current user's live memberships in every organization, in one statement: RLS shows only the
+ * current tenant's, so a SECURITY DEFINER function scoped to app.current_user_id() reads them.
+ */
+export async function currentUserOrganizations(db: Kysely<Database>): Promise<CurrentUserOrganizationRow[]> {
+  const { rows } = await sql<CurrentUserOrganizationRow>`select * from app.current_user_organizations()`.execute(db);
+  return rows;
+}

@@ -35,7 +35,7 @@ async function projectIsLive(ctx: Context, projectId: string): Promise<boolean> 
 @Resolver(() => Sprint)
 export class SprintResolver {
   @Authorized('projects:read')
-  @Query(() => SprintConnection, { description: 'Sprints of every project the caller can see.' })
+  @Query(() => SprintConnection, { nullable: true, description: 'Sprints of every project the caller can see.' })
   sprints(@Args() args: SprintListArgs, @Ctx() ctx: Context): Promise<SprintConnection> {
     return sprintsOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args } }, new SprintConnection(), Sprint.fromRow);
   }
@@ -81,7 +81,7 @@ export class SprintResolver {
 @Resolver(() => Milestone)
 export class MilestoneResolver {
   @Authorized('projects:read')
-  @Query(() => MilestoneConnection, { description: 'Milestones of every project the caller can see.' })
+  @Query(() => MilestoneConnection, { nullable: true, description: 'Milestones of every project the caller can see.' })
   milestones(@Args() args: MilestoneListArgs, @Ctx() ctx: Context): Promise<MilestoneConnection> {
     return milestonesOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args } }, new MilestoneConnection(), Milestone.fromRow);
   }

@@ -28,7 +28,7 @@ const projectPayload = (project: Project) => Object.assign(new ProjectPayload(),
 @Resolver(() => Project)
 export class ProjectResolver {
   @Authorized('projects:read')
-  @Query(() => ProjectConnection, { description: 'Projects of the organization (private ones only for their members and admins).' })
+  @Query(() => ProjectConnection, { nullable: true, description: 'Projects of the organization (private ones only for their members and admins).' })
   async projects(@Args() args: ProjectListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<ProjectConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'projects:delete');
     return projectsOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args, includeDeleted } }, new ProjectConnection(), Project.fromRow, info);

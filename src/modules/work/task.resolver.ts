@@ -56,7 +56,7 @@ export async function withAssignees(ctx: Context, info: GraphQLResolveInfo, conn
 @Resolver(() => Task)
 export class TaskResolver {
   @Authorized('projects:read')
-  @Query(() => TaskConnection, { description: 'Tasks of every project the caller can see.' })
+  @Query(() => TaskConnection, { nullable: true, description: 'Tasks of every project the caller can see.' })
   async tasks(@Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
     return withAssignees(ctx, info,

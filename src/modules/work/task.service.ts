@@ -226,7 +226,7 @@ export async function deleteComment(ctx: Context, id: string, mayModerate: boole
   const db = await ctx.db.get();
   const comment = await liveComment(db, id);
   const isAuthor = !!ctx.viewer && comment.author_id === ctx.viewer.userId;
-  if (!isAuthor && !mayModerate) throw new ForbiddenError('Only its author or a moderator can delete a comment');
+  if (!isAuthor && !mayModerate) throw new ForbiddenError('Only its author or a moderator can delete a comment', 'comments:moderate');
   return TaskComment.fromRow(await db.updateTable('task_comments').set({ deleted_at: sql<Date>`now()` })
     .where('id', '=', id).returningAll().executeTakeFirstOrThrow());
 }
