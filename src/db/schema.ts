@@ -118,6 +118,20 @@ export interface ApiKeysTable extends Stamped {
   last_used_at: Date | null;
 }
 
+/** An organization's own operation (migration 0019); `hash` and `version` are the database's. */
+export interface RegisteredOperationsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  client_name: string;
+  name: string;
+  version: Generated<number>;
+  operation_type: 'query' | 'mutation';
+  document: string;
+  hash: Generated<string>;
+  deprecated_at: Date | null;
+  deleted_at: Date | null;
+}
+
 export interface TeamsTable extends Stamped {
   organization_id: string;
   id: Generated<string>;
@@ -301,6 +315,7 @@ export interface Database {
   permissions: PermissionsTable;
   invitations: InvitationsTable;
   api_keys: ApiKeysTable;
+  registered_operations: RegisteredOperationsTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
   roles: RolesTable;

@@ -15,6 +15,8 @@ export interface Viewer {
 export interface ApiKeyPrincipal {
   id: string;
   organizationId: string;
+  /** The organization's registered operation the request names by hash (found with the key, in one statement). */
+  operation?: { hash: string; document: string } | null;
 }
 
 /** What every resolver receives. One per GraphQL request. */
