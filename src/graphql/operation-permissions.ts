@@ -18,8 +18,9 @@ function fieldRules(schema: GraphQLSchema): Map<string, FieldRule> {
   if (rules) return rules;
   rules = new Map();
   const storage = getMetadataStorage();
-  const classRoles = (target: Function) => storage.authorizedResolver.find((r) => r.target === target)?.roles;
-  const typeName = (target: Function | undefined) => storage.objectTypes.find((t) => t.target === target)?.name;
+  type Target = (typeof storage.objectTypes)[number]['target'];
+  const classRoles = (target: Target) => storage.authorizedResolver.find((r) => r.target === target)?.roles;
+  const typeName = (target: Target | undefined) => storage.objectTypes.find((t) => t.target === target)?.name;
   const set = (type: string | undefined, field: string, roles: unknown[] | undefined) => {
     if (!type || !roles) return;
     const fields = (schema.getType(type) as { getFields?: () => Record<string, unknown> } | undefined)?.getFields?.();
@@ -30,7 +31,7 @@ function fieldRules(schema: GraphQLSchema): Map<string, FieldRule> {
   for (const mutation of storage.mutations) set(schema.getMutationType()?.name, mutation.schemaName, mutation.roles ?? classRoles(mutation.target));
   for (const resolver of storage.fieldResolvers) {
     const objectType = resolver.getObjectType?.() ?? storage.resolverClasses.find((r) => r.target === resolver.target)?.getObjectType();
-    set(typeName(objectType as Function | undefined), resolver.schemaName, resolver.roles ?? classRoles(resolver.target));
+    set(typeName(objectType as Target | undefined), resolver.schemaName, resolver.roles ?? classRoles(resolver.target));
   }
   for (const type of storage.objectTypes) for (const field of type.fields ?? []) set(type.name, field.schemaName, field.roles);
   rulesBySchema.set(schema, rules);
