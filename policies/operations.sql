@@ -13,4 +13,7 @@ drop policy if exists "key functions find registered operations" on registered_o
 create policy "key functions find registered operations" on registered_operations
   for select to tenantql_auth using (current_user = 'tenantql_auth');
 
+-- The read-only ad-hoc scope of API keys (set when a key is created).
+grant select (ad_hoc_reads) on api_keys to tenantql_app;
+
 select app.audit_table('registered_operations', 'registered_operation', '{"severity": "warning"}');

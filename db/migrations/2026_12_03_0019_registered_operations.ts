@@ -16,6 +16,8 @@ export const OPERATION_PERMISSIONS: [key: string, description: string, roles: st
  * `app.authenticate_api_key_for(key hash, document hash)` resolves a key and, in the same
  * statement, the live registered operation of that hash in the key's organization: running a
  * registered operation costs no statement beyond the key check every API-key request makes.
+ * It also says whether the key has the read-only ad-hoc scope (`api_keys.ad_hoc_reads`, off by
+ * default): such a key may send queries of its own (for BI tools), never mutations.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -24,6 +26,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create function app.document_hash(p_document text) returns text
       language sql immutable parallel safe set search_path = ''
       as $$ select pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_document, 'UTF8')), 'hex') $$;
+
+    alter table api_keys add column ad_hoc_reads boolean not null default false;
+    comment on column api_keys.ad_hoc_reads is 'The key may send query documents of its own (read-only, the usual limits); off by default';
 
     create table registered_operations (
       organization_id uuid not null references organizations (id),
@@ -78,15 +83,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger registered_operations_deleted before update on registered_operations
       for each row execute function app.keep_operation_deleted();
 
-    -- An API-key request: the key (as app.authenticate_api_key) and, when the request names a
-    -- document hash, that organization's live registered operation of it (null when none).
+    -- An API-key request: the key (as app.authenticate_api_key), whether it may send queries of
+    -- its own, and, when the request names a document hash, that organization's live registered
+    -- operation of it (null when none).
     create function app.authenticate_api_key_for(p_hash text, p_document_hash text)
-      returns table (organization_id uuid, api_key_id uuid, document text)
+      returns table (organization_id uuid, api_key_id uuid, document text, ad_hoc_reads boolean)
       language sql volatile security definer set search_path = ''
       as $$
         select k.organization_id, k.api_key_id,
                (select o.document from public.registered_operations o
-                 where o.organization_id = k.organization_id and o.hash = p_document_hash and o.deleted_at is null)
+                 where o.organization_id = k.organization_id and o.hash = p_document_hash and o.deleted_at is null),
+               (select a.ad_hoc_reads from public.api_keys a where a.organization_id = k.organization_id and a.id = k.api_key_id)
           from app.authenticate_api_key(p_hash) k
       $$;
   `.execute(db);
@@ -108,5 +115,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop function app.keep_operation_deleted();
     drop function app.number_operation_version();
     drop function app.document_hash(text);
+    alter table api_keys drop column ad_hoc_reads;
   `.execute(db);
 }

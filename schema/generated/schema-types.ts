@@ -55,6 +55,8 @@ export type AddTeamMemberInput = {
 /** A key for partner integrations: one organization, a list of permissions. */
 export type ApiKey = {
   __typename?: 'ApiKey';
+  /** It may send query documents of its own (read-only ad-hoc scope). */
+  adHocReads: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   expiresAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['UUID']['output'];
@@ -200,6 +202,8 @@ export type ChangePasswordInput = {
 };
 
 export type CreateApiKeyInput = {
+  /** The key may also send query documents of its own (read-only, the usual limits), e.g. for BI tools; mutations only by documentId. */
+  adHocReads?: Scalars['Boolean']['input'];
   /** When the key stops working; never when null. */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   name: Scalars['String']['input'];

@@ -116,6 +116,8 @@ export interface ApiKeysTable extends Stamped {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  /** The key may send query documents of its own (migration 0019). */
+  ad_hoc_reads: Generated<boolean>;
 }
 
 /** An organization's own operation (migration 0019); `hash` and `version` are the database's. */

@@ -96,6 +96,9 @@ export const notInList = () =>
 export const idRequiredForApiKeys = () =>
   refused('PERSISTED_QUERY_ID_REQUIRED', 'API keys may only run registered operations: send the documentId of an operation from the persisted-operations manifest or organization.operations instead of a document');
 
+const queriesOnlyForAdHocKeys = () =>
+  refused('PERSISTED_QUERY_ID_REQUIRED', 'This API key may send only queries of its own (read-only ad-hoc scope): run mutations by the documentId of a registered operation');
+
 const idRequiredByOrganization = () =>
   refused('PERSISTED_QUERY_ID_REQUIRED', 'This organization allows only registered operations: send the documentId of an operation from the persisted-operations manifest instead of a document');
 
@@ -125,8 +128,10 @@ export function organizationOperationHash(params: GraphQLParams, documents: Pers
  * with a code that says what to do. (Document text sent along with a registered id must be
  * that document: Apollo checks the hash.)
  */
-export function checkApiKeyRequest(params: GraphQLParams, documents: PersistedDocuments, apiKey?: Pick<ApiKeyPrincipal, 'operation'>): void {
+export function checkApiKeyRequest(params: GraphQLParams, documents: PersistedDocuments, apiKey?: Pick<ApiKeyPrincipal, 'operation' | 'adHocReads'>): void {
   const id = requestedId(params);
+  // A document of its own: only with the read-only ad-hoc scope (mutations are refused once parsed).
+  if (apiKey?.adHocReads && typeof params.query === 'string' && id === undefined) return;
   if (id === undefined) throw idRequiredForApiKeys();
   if (!documents.has(id) && (!apiKey?.operation || apiKey.operation.hash !== parseDocumentId(id))) throw notInList();
 }
@@ -194,11 +199,16 @@ export function createPersistedDocumentsPlugin(documents: PersistedDocuments, ap
           // Apollo checked the hash against the document and resolved the operation.
           if (metrics.persistedQueryRegister && !documents.has(queryHash)) await apqCache?.set(scope + queryHash, source);
         },
-        async didResolveOperation({ contextValue, queryHash }) {
+        async didResolveOperation({ contextValue, queryHash, operation }) {
           if (documents.has(queryHash)) return;
           if (contextValue.apiKey) {
             if (isOrganizationOperation(contextValue, queryHash)) return;
-            throw idRequiredForApiKeys();
+            if (!contextValue.apiKey.adHocReads) throw idRequiredForApiKeys();
+            // Read-only ad-hoc scope: queries only (the transaction is READ ONLY for them), and not
+            // in an organization that allows only registered operations.
+            if (operation?.operation !== 'query') throw queriesOnlyForAdHocKeys();
+            contextValue.db.untrustedDocumentError = idRequiredByOrganization;
+            return;
           }
           // From now on, acting for an organization that allows only registered operations
           // fails, also when the request signs in to one (login, refreshSession, ...).

@@ -30,17 +30,12 @@ export async function authenticate(header: string | undefined, tokens: TokenServ
   const credential = match[1]!;
   if (credential.startsWith('tq_')) {
     if (!API_KEY_FORMAT.test(credential)) throw unauthenticated('Invalid API key');
-    const { rows } = operationHash
-      ? await pool.query<{ organization_id: string; api_key_id: string; document: string | null }>(
-        'select organization_id, api_key_id, document from app.authenticate_api_key_for($1, $2)', [hashSecretToken(credential), operationHash])
-      : await pool.query<{ organization_id: string; api_key_id: string; document?: null }>(
-        'select organization_id, api_key_id from app.authenticate_api_key($1)', [hashSecretToken(credential)]);
+    const { rows } = await pool.query<{ organization_id: string; api_key_id: string; document: string | null; ad_hoc_reads: boolean }>(
+      'select organization_id, api_key_id, document, ad_hoc_reads from app.authenticate_api_key_for($1, $2)',
+      [hashSecretToken(credential), operationHash ?? null]);
     if (!rows[0]) throw unauthenticated('Invalid, expired or revoked API key');
-    const document = rows[0].document;
-    return {
-      viewer: null,
-      apiKey: { id: rows[0].api_key_id, organizationId: rows[0].organization_id, operation: document ? { hash: operationHash!, document } : null },
-    };
+    const { organization_id: organizationId, api_key_id: id, document, ad_hoc_reads: adHocReads } = rows[0];
+    return { viewer: null, apiKey: { id, organizationId, operation: document ? { hash: operationHash!, document } : null, adHocReads } };
   }
   try {
     return { viewer: await tokens.verifyAccessToken(credential), apiKey: null };

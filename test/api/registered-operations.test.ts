@@ -208,6 +208,36 @@ describe('operations registered per organization', () => {
     expect((await run(keyB, PartnerOperationsDocument, {})).body.data!.organization.operations.edges).toEqual([]);
   });
 
+  it('gives a key the read-only ad-hoc scope only when asked: its own queries, never mutations', async () => {
+    const a = await tenant();
+    const project = await createProject(db, a.org.id, a.user.id, { name: 'BI board' });
+    const created = await app.gql<{ createApiKey: { secret: string; apiKey: { adHocReads: boolean } } }>(
+      'mutation ($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret apiKey { adHocReads } } }',
+      { token: a.token, variables: { i: { name: 'bi', permissions: ['organizations:read', 'projects:read', 'projects:update'], adHocReads: true } } });
+    expect(created.body.data!.createApiKey.apiKey.adHocReads).toBe(true);
+    const bi = created.body.data!.createApiKey.secret;
+    const plain = await apiKey(a.token, ['organizations:read', 'projects:read']);
+    const send = async (key: string, query: string, variables?: Record<string, unknown>) =>
+      JSON.parse((await app.post(JSON.stringify({ query, variables }), { authorization: `Bearer ${key}` })).text) as GqlResponse['body'];
+
+    const read = await send(bi, '{ projects(first: 5) { totalCount edges { node { name } } } }');
+    expect(read.errors).toBeUndefined();
+    expect(read.data).toEqual({ projects: { totalCount: 1, edges: [{ node: { name: 'BI board' } }] } });
+    // Off by default.
+    expect((await send(plain, '{ projects { totalCount } }')).errors![0]!.extensions!.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
+    // No mutation of its own, even one its permissions allow.
+    const write = await send(bi, 'mutation ($id: UUID!) { updateProject(input: { id: $id, name: "Renamed" }) { project { name } } }', { id: project.id });
+    expect(write.errors![0]!.extensions!.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
+    expect(write.errors![0]!.message).toMatch(/only queries/);
+    expect((await superuser.query('select name from projects where id = $1', [project.id])).rows[0].name).toBe('BI board');
+    // The usual limits hold.
+    const costly = await send(bi, '{ projects(first: 100) { edges { node { tasks(first: 100) { edges { node { subtasks(first: 100) { edges { node { id } } } } } } } } } }');
+    expect(costly.errors![0]!.extensions!.code).toBe('QUERY_TOO_COMPLEX');
+    // An organization that allows only registered operations holds the scope off.
+    await superuser.query('update organizations set trusted_documents_only = true where id = $1', [a.org.id]);
+    expect((await send(bi, '{ projects { totalCount } }')).errors![0]!.extensions!.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
+  });
+
   it('serves the SDL to API keys and signed-in users, and to nobody anonymous in production', async () => {
     const production = await startTestApp({ production: true });
     try {
