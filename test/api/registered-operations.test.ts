@@ -262,5 +262,9 @@ describe('operations registered per organization', () => {
     } finally {
       await production.close();
     }
+    // Outside production anonymous callers get it too, as they get introspection.
+    const development = await fetch(app.url.replace('/graphql', '/schema.graphql'));
+    expect(development.status).toBe(200);
+    expect(await development.text()).toContain('type Query');
   });
 });
