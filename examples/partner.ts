@@ -21,17 +21,35 @@ export class PartnerApiError extends Error {
   }
 }
 
+/** The server could not be reached at `url`, or what answered there is not tenantql's GraphQL endpoint. */
+export class PartnerConnectionError extends Error {
+  constructor(readonly url: string, reason: string) {
+    super(`cannot use ${url}: ${reason}. Is the server running there? Set TENANTQL_URL to its /graphql address.`);
+    this.name = 'PartnerConnectionError';
+  }
+}
+
 /** A client that can only send registered operations: it posts `documentId`, never a document. */
 export function partnerClient(url: string, apiKey: string) {
   return async function run<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables): Promise<Result> {
     const documentId = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
     if (!documentId) throw new Error('not a registered operation: regenerate with `npm run codegen`');
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-      body: JSON.stringify({ documentId, variables }),
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({ documentId, variables }),
+      });
+    } catch (error) {
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is its cause.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new PartnerConnectionError(url, cause?.code ?? cause?.message ?? (error as Error).message);
+    }
+    type Body = { data?: Result | null; errors?: { message: string; extensions?: { code?: string } }[] };
+    const body = await (res.json() as Promise<Body>).catch(() => {
+      throw new PartnerConnectionError(url, `it answered HTTP ${res.status} with something other than a GraphQL response`);
     });
-    const body = (await res.json()) as { data?: Result | null; errors?: { message: string; extensions?: { code?: string } }[] };
     const error = body.errors?.[0];
     if (error || !body.data) throw new PartnerApiError(error?.extensions?.code, error?.message ?? `HTTP ${res.status}`, res.status);
     return body.data;

@@ -1,5 +1,6 @@
 import type { TokenService } from './auth/tokens';
 import type { KeyRing } from './auth/keyring';
+import type { QueryLimits } from './graphql/limits';
 
 /** Long-lived collaborators shared by every request (created once at start-up). */
 export interface Services {
@@ -11,4 +12,6 @@ export interface Services {
     /** Sign-in throttle: failures per account (or known device) and per address before a lock that doubles, at most `lockSeconds`. */
     throttle: { perAccount: number; perIp: number; windowSeconds: number; lockSeconds: number };
   };
+  /** What registering an operation is checked against (createApp sets it: the request limits and the manifest). */
+  operations?: { queryLimits: QueryLimits; manifest: { has(id: unknown): boolean } };
 }

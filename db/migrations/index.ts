@@ -17,6 +17,7 @@ import * as transactionCaches from './2026_12_02_0015_transaction_caches';
 import * as signInThrottle from './2026_12_03_0016_sign_in_throttle';
 import * as grantsDieWithGrantor from './2026_12_03_0017_grants_die_with_grantor';
 import * as peoplePrivacy from './2026_12_03_0018_people_privacy';
+import * as registeredOperations from './2026_12_03_0019_registered_operations';
 import * as viewerOrganizations from './2026_12_03_0020_viewer_organizations';
 import * as rateLimitCounters from './2026_12_03_0021_rate_limit_counters';
 
@@ -43,6 +44,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0016_sign_in_throttle': signInThrottle,
   '2026_12_03_0017_grants_die_with_grantor': grantsDieWithGrantor,
   '2026_12_03_0018_people_privacy': peoplePrivacy,
+  '2026_12_03_0019_registered_operations': registeredOperations,
   '2026_12_03_0020_viewer_organizations': viewerOrganizations,
   '2026_12_03_0021_rate_limit_counters': rateLimitCounters,
 };

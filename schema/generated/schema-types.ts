@@ -55,6 +55,8 @@ export type AddTeamMemberInput = {
 /** A key for partner integrations: one organization, a list of permissions. */
 export type ApiKey = {
   __typename?: 'ApiKey';
+  /** It may send query documents of its own (read-only ad-hoc scope). */
+  adHocReads: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   expiresAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['UUID']['output'];
@@ -201,6 +203,8 @@ export type ChangePasswordInput = {
 };
 
 export type CreateApiKeyInput = {
+  /** The key may also send query documents of its own (read-only, the usual limits), e.g. for BI tools; mutations only by documentId. */
+  adHocReads?: Scalars['Boolean']['input'];
   /** When the key stops working; never when null. */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   name: Scalars['String']['input'];
@@ -589,6 +593,8 @@ export type Mutation = {
   deactivateOrganization: OrganizationPayload;
   /** Deletes a milestone; its tasks stay, outside any milestone. */
   deleteMilestone: DeleteMilestonePayload;
+  /** Deletes an operation: no key runs it from now on. */
+  deleteOperation: RegisteredOperationPayload;
   /** Soft-deletes a project and its tasks; restoreProject brings them back. */
   deleteProject: ProjectPayload;
   /** Deletes a custom role; its members keep their built-in role. */
@@ -603,6 +609,8 @@ export type Mutation = {
   deleteTeam: DeleteTeamPayload;
   /** Gives a member a lower built-in role; the last owner cannot be demoted. */
   demoteMember: MembershipPayload;
+  /** Marks an operation deprecated; it still runs. */
+  deprecateOperation: RegisteredOperationPayload;
   /** Invites someone by email with a role (not above your own); the token is mailed. */
   inviteMember: InvitationPayload;
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
@@ -618,6 +626,8 @@ export type Mutation = {
   reactivateOrganization: ReactivateOrganizationPayload;
   /** Trades a refresh token for new tokens. Presenting a used refresh token again ends the whole session. */
   refreshSession: AuthPayload;
+  /** Registers an operation your organization’s API keys may run by documentId; you must hold every permission it needs. */
+  registerOperation: RegisteredOperationPayload;
   /** Ends a membership (kept as inactive history) and its sessions; the last owner cannot be removed. */
   removeMember: MembershipPayload;
   removeProjectMember: RemoveProjectMemberPayload;
@@ -744,6 +754,11 @@ export type MutationDeleteMilestoneArgs = {
 };
 
 
+export type MutationDeleteOperationArgs = {
+  input: RegisteredOperationIdInput;
+};
+
+
 export type MutationDeleteProjectArgs = {
   input: DeleteProjectInput;
 };
@@ -779,6 +794,11 @@ export type MutationDemoteMemberArgs = {
 };
 
 
+export type MutationDeprecateOperationArgs = {
+  input: RegisteredOperationIdInput;
+};
+
+
 export type MutationInviteMemberArgs = {
   input: InviteMemberInput;
 };
@@ -806,6 +826,11 @@ export type MutationReactivateOrganizationArgs = {
 
 export type MutationRefreshSessionArgs = {
   input: RefreshSessionInput;
+};
+
+
+export type MutationRegisterOperationArgs = {
+  input: RegisterOperationInput;
 };
 
 
@@ -923,6 +948,16 @@ export type MutationVerifyEmailArgs = {
   input: VerifyEmailInput;
 };
 
+/** A variable an operation declares. */
+export type OperationVariable = {
+  __typename?: 'OperationVariable';
+  /** Its default as GraphQL text; null when it has none. */
+  defaultValue: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  /** Its GraphQL type, e.g. "Int" or "[ID!]!". */
+  type: Scalars['String']['output'];
+};
+
 /** A tenant. Never deleted, only deactivated. */
 export type Organization = {
   __typename?: 'Organization';
@@ -937,6 +972,8 @@ export type Organization = {
   /** Members, oldest first. */
   members: Maybe<MembershipConnection>;
   name: Scalars['String']['output'];
+  /** The operations the organization registered (deleted ones left out). */
+  operations: RegisteredOperationConnection;
   planTier: PlanTier;
   /** Custom roles, by name. */
   roles: Maybe<RoleConnection>;
@@ -978,6 +1015,16 @@ export type OrganizationMembersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<MemberOrder>;
+};
+
+
+/** A tenant. Never deleted, only deactivated. */
+export type OrganizationOperationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  clientName?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1292,6 +1339,62 @@ export type ReactivateOrganizationPayload = {
 export type RefreshSessionInput = {
   /** The refresh token of the last login or refresh. */
   refreshToken: Scalars['String']['input'];
+};
+
+export type RegisterOperationInput = {
+  /** The client it belongs to (e.g. "billing-sync"): versions are counted per client and name. */
+  clientName: Scalars['String']['input'];
+  /** The document: exactly one named query or mutation (fragments allowed). */
+  document: Scalars['String']['input'];
+  /** The operation’s name, as the document names it. */
+  name: Scalars['String']['input'];
+};
+
+/** An operation the organization registered: its API keys run it by `documentId`. */
+export type RegisteredOperation = {
+  __typename?: 'RegisteredOperation';
+  clientName: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** A deleted operation no longer runs. */
+  deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Still runs; clients should move to a newer version. */
+  deprecatedAt: Maybe<Scalars['DateTime']['output']>;
+  document: Scalars['String']['output'];
+  /** What to send as `documentId`: `sha256:<hex>`, the same hash as APQ and the manifest. */
+  documentId: Scalars['String']['output'];
+  id: Scalars['UUID']['output'];
+  name: Scalars['String']['output'];
+  /** "query" or "mutation". */
+  operationType: Scalars['String']['output'];
+  /** The permissions a key needs to run it, computed from the document against the current schema. */
+  permissions: Array<Scalars['String']['output']>;
+  variables: Array<OperationVariable>;
+  /** Counted per client and name from 1, by the database. */
+  version: Scalars['Int']['output'];
+};
+
+export type RegisteredOperationConnection = {
+  __typename?: 'RegisteredOperationConnection';
+  edges: Array<RegisteredOperationEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type RegisteredOperationEdge = {
+  __typename?: 'RegisteredOperationEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: RegisteredOperation;
+};
+
+export type RegisteredOperationIdInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type RegisteredOperationPayload = {
+  __typename?: 'RegisteredOperationPayload';
+  operation: RegisteredOperation;
 };
 
 export type RemoveMemberInput = {

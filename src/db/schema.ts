@@ -116,6 +116,22 @@ export interface ApiKeysTable extends Stamped {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  /** The key may send query documents of its own (migration 0019). */
+  ad_hoc_reads: Generated<boolean>;
+}
+
+/** An organization's own operation (migration 0019); `hash` and `version` are the database's. */
+export interface RegisteredOperationsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  client_name: string;
+  name: string;
+  version: Generated<number>;
+  operation_type: 'query' | 'mutation';
+  document: string;
+  hash: Generated<string>;
+  deprecated_at: Date | null;
+  deleted_at: Date | null;
 }
 
 export interface TeamsTable extends Stamped {
@@ -301,6 +317,7 @@ export interface Database {
   permissions: PermissionsTable;
   invitations: InvitationsTable;
   api_keys: ApiKeysTable;
+  registered_operations: RegisteredOperationsTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
   roles: RolesTable;

@@ -17,6 +17,10 @@ export interface Viewer {
 export interface ApiKeyPrincipal {
   id: string;
   organizationId: string;
+  /** The organization's registered operation the request names by hash (found with the key, in one statement). */
+  operation?: { hash: string; document: string } | null;
+  /** The key may send query documents of its own (read-only ad-hoc scope, for BI tools). */
+  adHocReads?: boolean;
 }
 
 /** What every resolver receives. One per GraphQL request. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { GraphQLError, Kind, parse } from 'graphql';
-import type { Context } from './context';
+import type { ApiKeyPrincipal, Context } from './context';
 import { unavailableOrRethrow, UnauthenticatedError } from './errors';
 
 /** `sha256:<64 hex>` (the manifest's form and `documentId`) or the bare hex of Apollo's APQ. */
@@ -91,10 +91,13 @@ function refused(code: 'PERSISTED_QUERY_NOT_IN_LIST' | 'PERSISTED_QUERY_ID_REQUI
 }
 
 export const notInList = () =>
-  refused('PERSISTED_QUERY_NOT_IN_LIST', 'No registered operation has this id; the registered operations are in the persisted-operations manifest');
+  refused('PERSISTED_QUERY_NOT_IN_LIST', 'No registered operation has this id; the registered operations are in the persisted-operations manifest and, for API keys, organization.operations');
 
 export const idRequiredForApiKeys = () =>
-  refused('PERSISTED_QUERY_ID_REQUIRED', 'API keys may only run registered operations: send the documentId of an operation from the persisted-operations manifest instead of a document');
+  refused('PERSISTED_QUERY_ID_REQUIRED', 'API keys may only run registered operations: send the documentId of an operation from the persisted-operations manifest or organization.operations instead of a document');
+
+const queriesOnlyForAdHocKeys = () =>
+  refused('PERSISTED_QUERY_ID_REQUIRED', 'This API key may send only queries of its own (read-only ad-hoc scope): run mutations by the documentId of a registered operation');
 
 const idRequiredByOrganization = () =>
   refused('PERSISTED_QUERY_ID_REQUIRED', 'This organization allows only registered operations: send the documentId of an operation from the persisted-operations manifest instead of a document');
@@ -106,17 +109,36 @@ export interface GraphQLParams {
   extensions?: { persistedQuery?: { sha256Hash?: unknown } } | null;
 }
 
+/** The id an API-key request names (`documentId`, or Apollo's `extensions.persistedQuery.sha256Hash`). */
+const requestedId = (params: GraphQLParams): unknown => params.documentId ?? params.extensions?.persistedQuery?.sha256Hash;
+
 /**
- * What an API key may send: a registered operation by its id (`documentId`, or Apollo's
+ * The hash to look up among the organization's registered operations: the id an API-key request
+ * names, unless the manifest has it (null then, and when the request names none).
+ */
+export function organizationOperationHash(params: GraphQLParams, documents: PersistedDocuments): string | null {
+  const id = requestedId(params);
+  return documents.has(id) ? null : parseDocumentId(id);
+}
+
+/**
+ * What an API key may send: an operation of the manifest or one its organization registered
+ * (`apiKey.operation`, found with the key), by its id (`documentId`, or Apollo's
  * `extensions.persistedQuery.sha256Hash`). Anything else is refused before any GraphQL work,
  * with a code that says what to do. (Document text sent along with a registered id must be
  * that document: Apollo checks the hash.)
  */
-export function checkApiKeyRequest(params: GraphQLParams, documents: PersistedDocuments): void {
-  const id = params.documentId ?? params.extensions?.persistedQuery?.sha256Hash;
+export function checkApiKeyRequest(params: GraphQLParams, documents: PersistedDocuments, apiKey?: Pick<ApiKeyPrincipal, 'operation' | 'adHocReads'>): void {
+  const id = requestedId(params);
+  // A document of its own: only with the read-only ad-hoc scope (mutations are refused once parsed).
+  if (apiKey?.adHocReads && typeof params.query === 'string' && id === undefined) return;
   if (id === undefined) throw idRequiredForApiKeys();
-  if (!documents.has(id)) throw notInList();
+  if (!documents.has(id) && (!apiKey?.operation || apiKey.operation.hash !== parseDocumentId(id))) throw notInList();
 }
+
+/** Whether a resolved document is one the request's API key may run (its organization's registered operation). */
+const isOrganizationOperation = (context: Pick<Context, 'apiKey'>, hash: string | null | undefined): boolean =>
+  !!hash && context.apiKey?.operation?.hash === hash;
 
 /**
  * What Apollo is given as its automatic-persisted-queries cache: it never finds anything and
@@ -147,8 +169,9 @@ export function apqScope(ctx: Pick<Context, 'viewer' | 'apiKey'>): string {
  *   other ids are automatic persisted queries, kept in `apqCache` (bounded by bytes) under the
  *   caller's scope (`apqScope`): a hash finds only what the same organization registered, or
  *   for anonymous callers what anonymous callers registered;
- * - API keys may run only registered operations (checked as the request arrives by
- *   `checkApiKeyRequest`, and again here);
+ * - API keys may run only the manifest's operations and their organization's registered ones
+ *   (`apiKey.operation`, found with the key by `authenticate`; checked as the request arrives
+ *   by `checkApiKeyRequest`, and again here);
  * - signed-in users of an organization with `trustedDocumentsOnly` may too; the flag is read
  *   in the request transaction's opening round trip, so this costs no statement of its own, and
  *   a request with a document of its own that enters such an organization (sign-in, refresh)
@@ -162,7 +185,8 @@ export function createPersistedDocumentsPlugin(documents: PersistedDocuments, ap
       const scope = apqScope(contextValue);
       const hash = parseDocumentId(request.extensions?.persistedQuery?.sha256Hash);
       if (request.query === undefined && hash) {
-        const found = documents.get(hash) ?? await apqCache?.get(scope + hash);
+        const found = documents.get(hash)
+          ?? (isOrganizationOperation(contextValue, hash) ? contextValue.apiKey!.operation!.document : await apqCache?.get(scope + hash));
         if (found !== undefined) {
           // Resolved here, not by Apollo's (empty) cache: nothing to register either.
           request.query = found;
@@ -175,9 +199,17 @@ export function createPersistedDocumentsPlugin(documents: PersistedDocuments, ap
           // Apollo checked the hash against the document and resolved the operation.
           if (metrics.persistedQueryRegister && !documents.has(queryHash)) await apqCache?.set(scope + queryHash, source);
         },
-        async didResolveOperation({ contextValue, queryHash }) {
+        async didResolveOperation({ contextValue, queryHash, operation }) {
           if (documents.has(queryHash)) return;
-          if (contextValue.apiKey) throw idRequiredForApiKeys();
+          if (contextValue.apiKey) {
+            if (isOrganizationOperation(contextValue, queryHash)) return;
+            if (!contextValue.apiKey.adHocReads) throw idRequiredForApiKeys();
+            // Read-only ad-hoc scope: queries only (the transaction is READ ONLY for them), and not
+            // in an organization that allows only registered operations.
+            if (operation?.operation !== 'query') throw queriesOnlyForAdHocKeys();
+            contextValue.db.untrustedDocumentError = idRequiredByOrganization;
+            return;
+          }
           // From now on, acting for an organization that allows only registered operations
           // fails, also when the request signs in to one (login, refreshSession, ...).
           contextValue.db.untrustedDocumentError = idRequiredByOrganization;

@@ -10,7 +10,8 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { printSchemaSdl } from '../graphql/schema';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
@@ -18,7 +19,9 @@ import { errorLoggingPlugin, formatError, type ErrorCode } from '../graphql/erro
 import { createIntrospectionPlugin } from '../graphql/introspection';
 import { Loaders } from '../graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
-import { APOLLO_APQ_CACHE, checkApiKeyRequest, createPersistedDocumentsPlugin, type PersistedDocuments } from '../graphql/persisted-documents';
+import {
+  APOLLO_APQ_CACHE, checkApiKeyRequest, createPersistedDocumentsPlugin, organizationOperationHash, type PersistedDocuments,
+} from '../graphql/persisted-documents';
 import { BoundedCache, keyValueCache, stringBytes } from '../cache/bounded-cache';
 import { documentBytes } from '../graphql/document-bytes';
 import { RequestTransaction } from '../db/request-transaction';
@@ -124,6 +127,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
 
   const queryLimits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
+  // Registered operations are checked against the limits requests are held to.
+  const services: Services = { ...options.services, operations: { queryLimits, manifest: options.persistedDocuments } };
   const rateLimiter = options.rateLimits ? new RateLimiter(options.rateLimits, {
     store: options.rateLimitStore, pool: options.appPool, now: options.rateLimitClock, maxBytes: options.rateLimitCacheBytes,
   }) : null;
@@ -231,7 +236,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const requestId = res.locals.requestId as string;
-        const { viewer, apiKey } = await authenticate(req.get('authorization'), options.services.tokens, options.appPool);
+        const params = graphqlParams(req);
+        const { viewer, apiKey } = await authenticate(req.get('authorization'), options.services.tokens, options.appPool,
+          organizationOperationHash(params, options.persistedDocuments));
         if (rateLimiter) {
           // After authentication (a bad credential is a 401, not a spent token), before any GraphQL work.
           const organizationId = viewer?.organizationId ?? apiKey?.organizationId;
@@ -240,7 +247,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           const retryAfter = await rateLimiter.take(keys);
           if (retryAfter > 0) throw rateLimited(retryAfter);
         }
-        if (apiKey) checkApiKeyRequest(graphqlParams(req), options.persistedDocuments);
+        if (apiKey) checkApiKeyRequest(params, options.persistedDocuments, apiKey);
         const db = new RequestTransaction(options.appPool, {
           organizationId: viewer?.organizationId ?? apiKey?.organizationId ?? null,
           userId: viewer?.userId ?? null,
@@ -256,7 +263,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           apiKey,
           db,
           loaders: new Loaders(db),
-          services: options.services,
+          services,
           log: req.log,
           ip: req.ip,
           userAgent: req.get('user-agent'),
@@ -264,6 +271,26 @@ export async function createApp(options: AppOptions): Promise<App> {
       },
     }),
   );
+
+  // The SDL, so partners can generate types: for an API key or a signed-in user; anonymous
+  // callers only outside production (as introspection). Printed once, on first use.
+  let sdl: string | undefined;
+  app.get('/schema.graphql', async (req, res, next) => {
+    let caller;
+    try {
+      caller = await authenticate(req.get('authorization'), options.services.tokens, options.appPool);
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) return next(error);
+      res.status(401).set('www-authenticate', 'Bearer').json(errorBody(error.message, 'UNAUTHENTICATED'));
+      return;
+    }
+    if (options.production && !caller.viewer && !caller.apiKey) {
+      res.status(401).set('www-authenticate', 'Bearer').json(errorBody('Send an API key or an access token to read the schema', 'UNAUTHENTICATED'));
+      return;
+    }
+    sdl ??= printSchemaSdl(options.schema);
+    res.set('cache-control', 'no-store').type('text/plain; charset=utf-8').send(sdl);
+  });
 
   mountGraphiql(app);
 

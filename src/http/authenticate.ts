@@ -16,21 +16,24 @@ export interface Caller {
 /**
  * Turns the Authorization header into the caller. No header: anonymous. A Bearer access token:
  * a signed-in user. A Bearer API key: a partner of one organization (resolved in one autocommit
- * statement, which also stamps its last use). Anything else, or a token or key that does not
- * verify: 401 with `WWW-Authenticate: Bearer` (RFC 6750; `error="invalid_token"` for a credential that
- * does not verify), so a client with stale credentials knows to get new ones.
+ * statement, which also stamps its last use, and finds the organization's registered operation
+ * of `operationHash` when one is given). Anything else, or a token or key that does not
+ * verify: 401 with `WWW-Authenticate: Bearer` (RFC 6750; `error="invalid_token"` for a credential
+ * that does not verify), so a client with stale credentials knows to get new ones.
  */
-export async function authenticate(header: string | undefined, tokens: TokenService, pool: pg.Pool): Promise<Caller> {
+export async function authenticate(header: string | undefined, tokens: TokenService, pool: pg.Pool, operationHash?: string | null): Promise<Caller> {
   if (header === undefined || header === '') return { viewer: null, apiKey: null };
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
   if (!match) throw unauthorized('The Authorization header must be "Bearer <access token or API key>"');
   const credential = match[1]!;
   if (credential.startsWith('tq_')) {
     if (!API_KEY_FORMAT.test(credential)) throw unauthorized('Invalid API key', 'invalid_token');
-    const { rows } = await pool.query<{ organization_id: string; api_key_id: string }>(
-      'select organization_id, api_key_id from app.authenticate_api_key($1)', [hashSecretToken(credential)]);
+    const { rows } = await pool.query<{ organization_id: string; api_key_id: string; document: string | null; ad_hoc_reads: boolean }>(
+      'select organization_id, api_key_id, document, ad_hoc_reads from app.authenticate_api_key_for($1, $2)',
+      [hashSecretToken(credential), operationHash ?? null]);
     if (!rows[0]) throw unauthorized('Invalid, expired or revoked API key', 'invalid_token');
-    return { viewer: null, apiKey: { id: rows[0].api_key_id, organizationId: rows[0].organization_id } };
+    const { organization_id: organizationId, api_key_id: id, document, ad_hoc_reads: adHocReads } = rows[0];
+    return { viewer: null, apiKey: { id, organizationId, operation: document ? { hash: operationHash!, document } : null, adHocReads } };
   }
   try {
     return { viewer: await tokens.verifyAccessToken(credential), apiKey: null };

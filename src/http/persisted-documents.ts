@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { notInList, type GraphQLParams, type PersistedDocuments } from '../graphql/persisted-documents';
+import { notInList, parseDocumentId, type GraphQLParams, type PersistedDocuments } from '../graphql/persisted-documents';
 
 function parseJson(text: unknown): unknown {
   if (typeof text !== 'string') return undefined;
@@ -27,16 +27,20 @@ export function graphqlParams(req: Request): GraphQLParams {
   return { query, documentId, extensions: typeof extensions === 'object' ? extensions as GraphQLParams['extensions'] : undefined };
 }
 
+/** Whether the request comes with an API key (checked for real by `authenticate`). */
+const withApiKey = (req: Request): boolean => /^Bearer tq_/i.test(req.get('authorization')?.trim() ?? '');
+
 /**
  * Accepts `documentId` (the GraphQL-over-HTTP persisted-documents form, `sha256:<hash>`) for a
  * registered operation by turning it into Apollo's `extensions.persistedQuery`, in a POST body
- * or a GET query string. An id that is not registered is refused here, for every caller.
+ * or a GET query string. An id that is not in the manifest is refused here, for every caller
+ * but an API key: its organization's registered operations are looked up with the key.
  */
 export function acceptDocumentIds(documents: PersistedDocuments): RequestHandler {
   return (req, res, next) => {
     const { documentId, extensions } = graphqlParams(req);
     if (documentId === undefined) return next();
-    const hash = documents.has(documentId) ? (documentId as string).replace(/^sha256:/i, '').toLowerCase() : null;
+    const hash = documents.has(documentId) || withApiKey(req) ? parseDocumentId(documentId) : null;
     if (!hash) {
       const error = notInList();
       res.status(400).json({ errors: [{ message: error.message, extensions: { code: error.extensions.code } }] });

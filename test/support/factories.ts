@@ -115,6 +115,10 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
     organization_id: organizationId, name: 'factory key', prefix: `tq_${crypto.randomBytes(4).toString('hex')}`,
     secret_hash: crypto.randomBytes(32).toString('hex'), permissions: ['members:read'],
   }).execute());
+  await withTenant(db, { organizationId, userId: null }, (trx) => trx.insertInto('registered_operations').values({
+    organization_id: organizationId, client_name: 'factory', name: 'FactoryOrganization', operation_type: 'query',
+    document: `query FactoryOrganization { organization { id } } # ${unique()}`,
+  }).execute());
   await withTenant(db, { organizationId, userId: null }, async (trx) => {
     const team = await trx.insertInto('teams').values({ organization_id: organizationId, name: `team ${unique()}` }).returning('id').executeTakeFirstOrThrow();
     await trx.insertInto('team_members').values({ organization_id: organizationId, team_id: team.id, user_id: user.id }).execute();

@@ -15,7 +15,11 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "mutation PartnerCreateTask($input: CreateTaskInput!) {\n  createTask(input: $input) {\n    task {\n      ...PartnerTask\n    }\n  }\n}": typeof types.PartnerCreateTaskDocument,
+    "mutation PartnerDeleteOperation($id: UUID!) {\n  deleteOperation(input: {id: $id}) {\n    operation {\n      id\n      deletedAt\n    }\n  }\n}": typeof types.PartnerDeleteOperationDocument,
+    "mutation PartnerDeprecateOperation($id: UUID!) {\n  deprecateOperation(input: {id: $id}) {\n    operation {\n      ...PartnerOperation\n    }\n  }\n}": typeof types.PartnerDeprecateOperationDocument,
+    "query PartnerOperations($clientName: String, $first: Int = 50, $after: String) {\n  organization {\n    operations(clientName: $clientName, first: $first, after: $after) {\n      edges {\n        node {\n          ...PartnerOperation\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}\n\nfragment PartnerOperation on RegisteredOperation {\n  id\n  clientName\n  name\n  version\n  operationType\n  documentId\n  deprecatedAt\n  createdAt\n  variables {\n    name\n    type\n    defaultValue\n  }\n  permissions\n}": typeof types.PartnerOperationsDocument,
     "query PartnerProjects($first: Int = 20, $after: String) {\n  projects(first: $first, after: $after, orderBy: CREATED_AT_DESC) {\n    edges {\n      node {\n        id\n        name\n        slug\n        visibility\n        tasks {\n          totalCount\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": typeof types.PartnerProjectsDocument,
+    "mutation PartnerRegisterOperation($input: RegisterOperationInput!) {\n  registerOperation(input: $input) {\n    operation {\n      ...PartnerOperation\n    }\n  }\n}": typeof types.PartnerRegisterOperationDocument,
     "query PartnerTasks($projectId: UUID!, $status: [TaskStatus!], $first: Int = 50, $after: String) {\n  tasks(\n    first: $first\n    after: $after\n    filter: {projectId: {eq: $projectId}, status: $status}\n  ) {\n    totalCount\n    edges {\n      node {\n        ...PartnerTask\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}\n\nfragment PartnerTask on Task {\n  id\n  title\n  status\n  priority\n  dueDate\n  tags\n  assignee {\n    id\n    email\n  }\n  updatedAt\n}": typeof types.PartnerTasksDocument,
     "mutation PartnerTransitionTask($id: UUID!, $status: TaskStatus!) {\n  transitionTask(input: {id: $id, status: $status}) {\n    task {\n      ...PartnerTask\n    }\n  }\n}": typeof types.PartnerTransitionTaskDocument,
     "mutation RefreshSession($refreshToken: String!) {\n  refreshSession(input: {refreshToken: $refreshToken}) {\n    ...SessionFields\n  }\n}": typeof types.RefreshSessionDocument,
@@ -26,7 +30,11 @@ type Documents = {
 };
 const documents: Documents = {
     "mutation PartnerCreateTask($input: CreateTaskInput!) {\n  createTask(input: $input) {\n    task {\n      ...PartnerTask\n    }\n  }\n}": types.PartnerCreateTaskDocument,
+    "mutation PartnerDeleteOperation($id: UUID!) {\n  deleteOperation(input: {id: $id}) {\n    operation {\n      id\n      deletedAt\n    }\n  }\n}": types.PartnerDeleteOperationDocument,
+    "mutation PartnerDeprecateOperation($id: UUID!) {\n  deprecateOperation(input: {id: $id}) {\n    operation {\n      ...PartnerOperation\n    }\n  }\n}": types.PartnerDeprecateOperationDocument,
+    "query PartnerOperations($clientName: String, $first: Int = 50, $after: String) {\n  organization {\n    operations(clientName: $clientName, first: $first, after: $after) {\n      edges {\n        node {\n          ...PartnerOperation\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}\n\nfragment PartnerOperation on RegisteredOperation {\n  id\n  clientName\n  name\n  version\n  operationType\n  documentId\n  deprecatedAt\n  createdAt\n  variables {\n    name\n    type\n    defaultValue\n  }\n  permissions\n}": types.PartnerOperationsDocument,
     "query PartnerProjects($first: Int = 20, $after: String) {\n  projects(first: $first, after: $after, orderBy: CREATED_AT_DESC) {\n    edges {\n      node {\n        id\n        name\n        slug\n        visibility\n        tasks {\n          totalCount\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": types.PartnerProjectsDocument,
+    "mutation PartnerRegisterOperation($input: RegisterOperationInput!) {\n  registerOperation(input: $input) {\n    operation {\n      ...PartnerOperation\n    }\n  }\n}": types.PartnerRegisterOperationDocument,
     "query PartnerTasks($projectId: UUID!, $status: [TaskStatus!], $first: Int = 50, $after: String) {\n  tasks(\n    first: $first\n    after: $after\n    filter: {projectId: {eq: $projectId}, status: $status}\n  ) {\n    totalCount\n    edges {\n      node {\n        ...PartnerTask\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}\n\nfragment PartnerTask on Task {\n  id\n  title\n  status\n  priority\n  dueDate\n  tags\n  assignee {\n    id\n    email\n  }\n  updatedAt\n}": types.PartnerTasksDocument,
     "mutation PartnerTransitionTask($id: UUID!, $status: TaskStatus!) {\n  transitionTask(input: {id: $id, status: $status}) {\n    task {\n      ...PartnerTask\n    }\n  }\n}": types.PartnerTransitionTaskDocument,
     "mutation RefreshSession($refreshToken: String!) {\n  refreshSession(input: {refreshToken: $refreshToken}) {\n    ...SessionFields\n  }\n}": types.RefreshSessionDocument,
@@ -57,7 +65,23 @@ export function graphql(source: "mutation PartnerCreateTask($input: CreateTaskIn
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "mutation PartnerDeleteOperation($id: UUID!) {\n  deleteOperation(input: {id: $id}) {\n    operation {\n      id\n      deletedAt\n    }\n  }\n}"): (typeof documents)["mutation PartnerDeleteOperation($id: UUID!) {\n  deleteOperation(input: {id: $id}) {\n    operation {\n      id\n      deletedAt\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation PartnerDeprecateOperation($id: UUID!) {\n  deprecateOperation(input: {id: $id}) {\n    operation {\n      ...PartnerOperation\n    }\n  }\n}"): (typeof documents)["mutation PartnerDeprecateOperation($id: UUID!) {\n  deprecateOperation(input: {id: $id}) {\n    operation {\n      ...PartnerOperation\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PartnerOperations($clientName: String, $first: Int = 50, $after: String) {\n  organization {\n    operations(clientName: $clientName, first: $first, after: $after) {\n      edges {\n        node {\n          ...PartnerOperation\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}\n\nfragment PartnerOperation on RegisteredOperation {\n  id\n  clientName\n  name\n  version\n  operationType\n  documentId\n  deprecatedAt\n  createdAt\n  variables {\n    name\n    type\n    defaultValue\n  }\n  permissions\n}"): (typeof documents)["query PartnerOperations($clientName: String, $first: Int = 50, $after: String) {\n  organization {\n    operations(clientName: $clientName, first: $first, after: $after) {\n      edges {\n        node {\n          ...PartnerOperation\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}\n\nfragment PartnerOperation on RegisteredOperation {\n  id\n  clientName\n  name\n  version\n  operationType\n  documentId\n  deprecatedAt\n  createdAt\n  variables {\n    name\n    type\n    defaultValue\n  }\n  permissions\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query PartnerProjects($first: Int = 20, $after: String) {\n  projects(first: $first, after: $after, orderBy: CREATED_AT_DESC) {\n    edges {\n      node {\n        id\n        name\n        slug\n        visibility\n        tasks {\n          totalCount\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}"): (typeof documents)["query PartnerProjects($first: Int = 20, $after: String) {\n  projects(first: $first, after: $after, orderBy: CREATED_AT_DESC) {\n    edges {\n      node {\n        id\n        name\n        slug\n        visibility\n        tasks {\n          totalCount\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation PartnerRegisterOperation($input: RegisterOperationInput!) {\n  registerOperation(input: $input) {\n    operation {\n      ...PartnerOperation\n    }\n  }\n}"): (typeof documents)["mutation PartnerRegisterOperation($input: RegisterOperationInput!) {\n  registerOperation(input: $input) {\n    operation {\n      ...PartnerOperation\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

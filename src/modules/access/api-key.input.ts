@@ -16,6 +16,9 @@ export class CreateApiKeyInput {
   @Field(() => DateTimeResolver, { nullable: true, description: 'When the key stops working; never when null.' })
   @IsOptional()
   expiresAt?: Date | null;
+
+  @Field({ defaultValue: false, description: 'The key may also send query documents of its own (read-only, the usual limits), e.g. for BI tools; mutations only by documentId.' })
+  adHocReads!: boolean;
 }
 
 @InputType()

@@ -15,7 +15,7 @@ const apiKeysOfOrganization = defineParentConnection<Selectable<ApiKeysTable>, n
   alias: 'k',
   parentColumn: 'organization_id',
   sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
-  columns: ['organization_id', 'id', 'name', 'prefix', 'permissions', 'expires_at', 'revoked_at', 'last_used_at', 'created_at'],
+  columns: ['organization_id', 'id', 'name', 'prefix', 'permissions', 'expires_at', 'revoked_at', 'last_used_at', 'ad_hoc_reads', 'created_at'],
 });
 
 @Resolver(() => ApiKey)

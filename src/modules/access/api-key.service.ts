@@ -7,7 +7,7 @@ import { ApiKey } from './api-key.type';
 import { assertGrantable } from './role.service';
 import type { CreateApiKeyInput } from './api-key.input';
 
-const VISIBLE = ['organization_id', 'id', 'name', 'prefix', 'permissions', 'expires_at', 'revoked_at', 'last_used_at', 'created_at', 'updated_at', 'created_by', 'updated_by'] as const;
+const VISIBLE = ['organization_id', 'id', 'name', 'prefix', 'permissions', 'expires_at', 'revoked_at', 'last_used_at', 'ad_hoc_reads', 'created_at', 'updated_at', 'created_by', 'updated_by'] as const;
 
 /** A new key `tq_<8 hex>_<256-bit secret>`; the prefix is shown in lists, the whole only once. */
 function newApiKey(): { secret: string; prefix: string; hash: string } {
@@ -25,7 +25,7 @@ export async function createApiKey(ctx: Context, input: CreateApiKeyInput): Prom
   const key = newApiKey();
   const row = await (await ctx.db.get()).insertInto('api_keys').values({
     organization_id: organizationOf(ctx), name: input.name.trim(), prefix: key.prefix, secret_hash: key.hash,
-    permissions, expires_at: input.expiresAt ?? null,
+    permissions, expires_at: input.expiresAt ?? null, ad_hoc_reads: input.adHocReads ?? false,
   }).returning(VISIBLE).executeTakeFirstOrThrow();
   return { apiKey: ApiKey.fromRow(row), secret: key.secret };
 }

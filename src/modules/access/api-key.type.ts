@@ -27,13 +27,16 @@ export class ApiKey {
   @Field(() => DateTimeResolver, { nullable: true, description: 'Updated at most once a minute.' })
   lastUsedAt!: Date | null;
 
+  @Field({ description: 'It may send query documents of its own (read-only ad-hoc scope).' })
+  adHocReads!: boolean;
+
   @Field(() => DateTimeResolver)
   createdAt!: Date;
 
   static fromRow(row: Omit<Selectable<ApiKeysTable>, 'secret_hash'>): ApiKey {
     return Object.assign(new ApiKey(), {
       id: row.id, name: row.name, prefix: row.prefix, permissions: row.permissions, expiresAt: row.expires_at,
-      revokedAt: row.revoked_at, lastUsedAt: row.last_used_at, createdAt: row.created_at,
+      revokedAt: row.revoked_at, lastUsedAt: row.last_used_at, adHocReads: row.ad_hoc_reads, createdAt: row.created_at,
     });
   }
 }

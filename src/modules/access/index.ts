@@ -2,5 +2,7 @@ import { SessionResolver } from './session.resolver';
 import { AccountResolver } from './account.resolver';
 import { MembershipRoleResolver, OrganizationRolesResolver, RoleResolver } from './role.resolver';
 import { ApiKeyResolver, OrganizationApiKeysResolver } from './api-key.resolver';
+import { OrganizationOperationsResolver, RegisteredOperationResolver } from './registered-operation.resolver';
 
-export const accessResolvers = [SessionResolver, AccountResolver, RoleResolver, OrganizationRolesResolver, MembershipRoleResolver, ApiKeyResolver, OrganizationApiKeysResolver] as const;
+export const accessResolvers = [SessionResolver, AccountResolver, RoleResolver, OrganizationRolesResolver, MembershipRoleResolver, ApiKeyResolver, OrganizationApiKeysResolver,
+  RegisteredOperationResolver, OrganizationOperationsResolver] as const;
