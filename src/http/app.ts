@@ -24,7 +24,7 @@ import { documentBytes } from '../graphql/document-bytes';
 import { RequestTransaction } from '../db/request-transaction';
 import type { Services } from '../services';
 import { authenticate } from './authenticate';
-import { mountGraphiql } from './graphiql';
+import { mountGraphiql, type GraphiqlConfig } from './graphiql';
 import { checkReadiness } from '../db/readiness';
 import { Metrics } from './metrics';
 import { notesOf, observeRequests } from './request-log';
@@ -73,6 +73,8 @@ export interface AppOptions {
   rateLimitCacheBytes?: number;
   /** A query document is compiled the time it runs this often (default 2; tests use 1 so every query runs compiled). */
   compileQueriesAfter?: number;
+  /** Demo accounts GraphiQL offers to sign in with; never shown when `production` is set. */
+  demo?: GraphiqlConfig['demo'];
   /** The rate limiter's clock in ms (tests move it instead of sleeping). */
   rateLimitClock?: () => number;
 }
@@ -274,7 +276,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     }),
   );
 
-  mountGraphiql(app);
+  mountGraphiql(app, { demo: options.production ? null : options.demo });
 
   app.use((_req, res) => {
     res.status(404).json(errorBody('Not found', 'NOT_FOUND'));
