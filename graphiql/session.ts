@@ -14,6 +14,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   RefreshSessionDocument, SignInDocument, SignOutDocument, type SessionFieldsFragment,
 } from '../schema/generated/operations/graphql';
+import { REFRESH_TOKEN_KEY } from './session-key';
 
 export const GRAPHQL_URL = '/graphql';
 
@@ -66,9 +67,6 @@ export async function refresh(session: Pick<Session, 'refreshToken'>): Promise<S
     return null;
   }
 }
-
-/** Where this tab keeps its refresh token across a reload. */
-export const REFRESH_TOKEN_KEY = 'tenantql:graphiql:refreshToken';
 
 /** Keeps (or, signed out, forgets) the session's refresh token for a reload of this tab. */
 export function keepForReload(session: Session | null): void {
