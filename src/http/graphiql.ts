@@ -50,6 +50,8 @@ export function mountGraphiql(app: Express, options: { dir?: string; demo?: Grap
 
   // The server's front door is the page (in production too: it shows nothing /graphiql does not).
   app.get('/', (_req, res) => {
+    // Express writes a one-line HTML body with the redirect: it gets the page's headers too.
+    secureHeaders(res);
     res.redirect(302, '/graphiql');
   });
 

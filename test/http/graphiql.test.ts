@@ -159,6 +159,7 @@ describe('the front door and what the page is told', () => {
     const res = await fetch(`${originOf(app())}/`, { redirect: 'manual' });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/graphiql');
+    expect(res.headers.get('content-security-policy')).toBe(GRAPHIQL_CSP);
     const page = await fetch(`${originOf(app())}/`);
     expect(page.url).toBe(`${originOf(app())}/graphiql`);
     expect(page.status).toBe(200);
