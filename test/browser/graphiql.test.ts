@@ -76,6 +76,10 @@ async function resultPane(page: Page): Promise<string> {
 
 /** Runs the active tab and returns the GraphQL answer to its operation. */
 async function runActiveTab(page: Page, operationName: string): Promise<{ data?: Record<string, unknown> | null; errors?: unknown[] }> {
+  await waitForText(page, '.graphiql-query-editor', `query ${operationName}`);
+  // GraphiQL derives the operation name 100 ms (debounced) after the editor changes: a run sooner
+  // would send the previous tab's name.
+  await page.waitForTimeout(300);
   const answered = page.waitForResponse((res) => res.url().endsWith('/graphql') && !!res.request().postData()?.includes(`query ${operationName}`));
   await page.locator('.graphiql-execute-button').click();
   return (await answered).json();
@@ -343,7 +347,8 @@ describeInBrowser('GraphiQL in Chromium', () => {
 
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
-      await page.waitForSelector('.graphiql-query-editor .monaco-editor');
+      // The new GraphiQL instance is ready once its editor shows the active tab's query.
+      await waitForText(page, '.graphiql-query-editor', 'query Viewer');
       expect(await resultPane(page)).not.toContain('"data"');
       await page.locator('#graphiql-session-tab-1').click();
       expect(await resultPane(page)).not.toContain('"data"');
@@ -352,12 +357,13 @@ describeInBrowser('GraphiQL in Chromium', () => {
 
       // Signed in as someone else, still nothing of alice's answer is shown.
       await page.locator('#graphiql-session-tab-0').click();
+      await waitForText(page, '.graphiql-query-editor', 'query Viewer');
       await runActiveTab(page, 'Viewer');
       // Anonymous: an answer (refused, or a null viewer) is shown.
       await page.waitForFunction(() => /"(data|errors)"/.test((globalThis as unknown as InPage).document.querySelector('.graphiql-response')?.textContent ?? ''));
       await signInFromForm(page, DEMO_USERS.bob, 'globex');
       await waitForText(page, '[data-testid="session"]', DEMO_USERS.bob);
-      await page.waitForSelector('.graphiql-query-editor .monaco-editor');
+      await waitForText(page, '.graphiql-query-editor', 'query Viewer');
       expect(await resultPane(page)).not.toContain('"');
       const body = await runActiveTab(page, 'Viewer');
       expect(body.data).toMatchObject({ viewer: { organization: { slug: 'globex' } } });
