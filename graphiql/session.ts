@@ -4,14 +4,17 @@
  * registered operations) on the same origin's /graphql, and a fetch that sends the session's
  * access token.
  *
- * The session lives in memory only (a page reload signs out): nothing an injected script
- * could read later stays in storage, and the refresh token never leaves this module's caller.
+ * The session survives a reload of its tab and nothing else: the refresh token (only it) is kept
+ * in sessionStorage, the access token in memory; a reload trades the kept token for a new session.
+ * Why this and not memory only or localStorage: docs/security.md, "GraphiQL: the session across
+ * a reload".
  */
 
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   RefreshSessionDocument, SignInDocument, SignOutDocument, type SessionFieldsFragment,
 } from '../schema/generated/operations/graphql';
+import { REFRESH_TOKEN_KEY } from './session-key';
 
 export const GRAPHQL_URL = '/graphql';
 
@@ -55,8 +58,8 @@ export async function signIn(email: string, password: string, organizationSlug: 
   return body.data.login;
 }
 
-/** A new session from the refresh token, or null when it no longer works. */
-export async function refresh(session: Session): Promise<Session | null> {
+/** A new session from the refresh token, or null when it no longer works (or the server cannot be reached). */
+export async function refresh(session: Pick<Session, 'refreshToken'>): Promise<Session | null> {
   // A session without an organization has no refresh token: it ends with its access token.
   if (!session.refreshToken) return null;
   try {
@@ -65,6 +68,39 @@ export async function refresh(session: Session): Promise<Session | null> {
   } catch {
     return null;
   }
+}
+
+/** Keeps (or, signed out, forgets) the session's refresh token for a reload of this tab. */
+export function keepForReload(session: Session | null): void {
+  try {
+    // A session without an organization has no refresh token, so nothing to keep.
+    if (session?.refreshToken) sessionStorage.setItem(REFRESH_TOKEN_KEY, session.refreshToken);
+    else sessionStorage.removeItem(REFRESH_TOKEN_KEY);
+  } catch {
+    // Storage refused (a privacy setting): the session lasts as long as the page.
+  }
+}
+
+let restoring: Promise<Session | null> | undefined;
+
+/**
+ * The session this tab had before the reload, renewed, or null. Runs once per page load: a
+ * refresh token is single-use, and presenting it twice would end the session (reuse detection).
+ */
+export function restoreSession(): Promise<Session | null> {
+  restoring ??= (async () => {
+    let refreshToken: string | null = null;
+    try {
+      refreshToken = sessionStorage.getItem(REFRESH_TOKEN_KEY);
+    } catch {
+      return null;
+    }
+    if (!refreshToken) return null;
+    const session = await refresh({ refreshToken });
+    keepForReload(session);
+    return session;
+  })();
+  return restoring;
 }
 
 /** Ends the session on the server too; signing out locally does not wait for it to succeed. */

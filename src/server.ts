@@ -8,7 +8,7 @@ import { createSchema } from './graphql/schema';
 import { createApp } from './http/app';
 import { TokenService } from './auth/tokens';
 import { KeyRing } from './auth/keyring';
-import { seedDemoData } from '../db/seed/demo';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemoData } from '../db/seed/demo';
 import { PersistedDocuments } from './graphql/persisted-documents';
 import { PERSISTED_DOCUMENTS_FILE } from './paths';
 
@@ -94,6 +94,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       rateLimits: config.rateLimits,
       rateLimitCacheBytes: config.rateLimitCacheBytes,
       rateLimitStore: config.rateLimitStore,
+      demo: config.seedDemo ? { password: DEMO_PASSWORD, accounts: DEMO_ACCOUNTS } : null,
       services: {
         tokens: new TokenService({ secret: database.jwtSecret, ...config.auth }),
         keyring,

@@ -4,6 +4,7 @@ import { SIGN_IN_STATUSES, type Database, type MembershipRole, type MembershipSt
 import { setTenant } from '../../src/db/database';
 import { hashPassword } from '../../src/auth/passwords';
 import { seedWorkDemoData } from './work';
+import type { DemoAccount } from '../../src/http/graphiql-config';
 
 export const DEMO_PASSWORD = 'DemoPass123';
 
@@ -35,6 +36,14 @@ const memberships: { org: string; person: keyof typeof DEMO_USERS; role: Members
   { org: 'globex', person: 'bob', role: 'owner', status: 'active' },
   { org: 'globex', person: 'carol', role: 'viewer', status: 'active' },
 ];
+
+/**
+ * Every demo account that may sign in, once per organization: GraphiQL lists them in development
+ * (src/http/graphiql.ts), derived from the memberships above so the two cannot disagree.
+ */
+export const DEMO_ACCOUNTS: DemoAccount[] = memberships
+  .filter((m) => SIGN_IN_STATUSES.includes(m.status))
+  .map((m) => ({ email: DEMO_USERS[m.person], organization: m.org, role: m.role }));
 
 /**
  * Loads the demo organizations and users when the database has no organization yet.

@@ -27,7 +27,7 @@ import { documentBytes } from '../graphql/document-bytes';
 import { RequestTransaction } from '../db/request-transaction';
 import type { Services } from '../services';
 import { authenticate } from './authenticate';
-import { mountGraphiql } from './graphiql';
+import { mountGraphiql, type GraphiqlConfig } from './graphiql';
 import { checkReadiness } from '../db/readiness';
 import { Metrics } from './metrics';
 import { notesOf, observeRequests } from './request-log';
@@ -78,6 +78,8 @@ export interface AppOptions {
   rateLimitStore?: RateLimitStore;
   /** A query document is compiled the time it runs this often (default 2; tests use 1 so every query runs compiled). */
   compileQueriesAfter?: number;
+  /** Demo accounts GraphiQL offers to sign in with; never shown when `production` is set. */
+  demo?: GraphiqlConfig['demo'];
   /** The memory rate limiter's clock in ms (tests move it instead of sleeping). */
   rateLimitClock?: () => number;
 }
@@ -281,7 +283,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       caller = await authenticate(req.get('authorization'), options.services.tokens, options.appPool);
     } catch (error) {
       if (!(error instanceof GraphQLError)) return next(error);
-      res.status(401).set('www-authenticate', 'Bearer').json(errorBody(error.message, 'UNAUTHENTICATED'));
+      res.status(401).set('www-authenticate', 'Bearer error="invalid_token"').json(errorBody(error.message, 'UNAUTHENTICATED'));
       return;
     }
     if (options.production && !caller.viewer && !caller.apiKey) {
@@ -292,7 +294,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     res.set('cache-control', 'no-store').type('text/plain; charset=utf-8').send(sdl);
   });
 
-  mountGraphiql(app);
+  mountGraphiql(app, { demo: options.production ? null : options.demo });
 
   app.use((_req, res) => {
     res.status(404).json(errorBody('Not found', 'NOT_FOUND'));

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type Response } from 'express';
 import { GRAPHIQL_DIST_DIR } from '../paths';
+import type { GraphiqlConfig } from './graphiql-config';
+
+export type { DemoAccount, GraphiqlConfig } from './graphiql-config';
 
 /**
  * What the GraphiQL page may load: only its own origin. Monaco sets inline styles and starts its
@@ -31,15 +34,32 @@ function secureHeaders(res: Response): void {
 
 /**
  * Serves GraphiQL (built by scripts/build-graphiql.ts) at GET /graphiql, its content-hashed
- * assets under /graphiql/assets/ with a year of caching. Without a build, /graphiql answers
- * 503 with a message saying how to make one; the rest of the server is unaffected.
+ * assets under /graphiql/assets/ with a year of caching, and what the page needs to know of this
+ * server at /graphiql/config.json (JSON, so no inline script is needed under the CSP). GET /
+ * redirects to it. Without a build, /graphiql answers 503 with a message saying how to make one;
+ * the rest of the server is unaffected.
  *
  * @example
- * mountGraphiql(app);                         // dist/graphiql
+ * mountGraphiql(app);                         // dist/graphiql, no demo accounts shown
+ * mountGraphiql(app, { demo: { password: DEMO_PASSWORD, accounts: DEMO_ACCOUNTS } }); // development
  * mountGraphiql(app, { dir: '/tmp/empty' });  // tests of the missing-build answer
  */
-export function mountGraphiql(app: Express, options: { dir?: string } = {}): void {
+export function mountGraphiql(app: Express, options: { dir?: string; demo?: GraphiqlConfig['demo'] } = {}): void {
   const dir = options.dir ?? GRAPHIQL_DIST_DIR;
+  const config: GraphiqlConfig = { demo: options.demo ?? null };
+
+  // The server's front door is the page (in production too: it shows nothing /graphiql does not).
+  app.get('/', (_req, res) => {
+    // Express writes a one-line HTML body with the redirect: it gets the page's headers too.
+    secureHeaders(res);
+    res.redirect(302, '/graphiql');
+  });
+
+  app.get('/graphiql/config.json', (_req, res) => {
+    secureHeaders(res);
+    res.setHeader('cache-control', 'no-store');
+    res.json(config);
+  });
 
   app.get(['/graphiql', '/graphiql/'], async (_req, res, next) => {
     let html: string;

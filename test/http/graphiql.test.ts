@@ -10,7 +10,8 @@ import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../sup
 import { GRAPHIQL_CSP, mountGraphiql } from '../../src/http/graphiql';
 import { unusableField } from '../../src/graphql/introspection';
 import { GRAPHIQL_DIST_DIR } from '../../src/paths';
-import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_USERS } from '../../db/seed/demo';
+import type { GraphiqlConfig } from '../../src/http/graphiql-config';
 import { withTenant } from '../../src/db/database';
 
 /** A reference the browser would fetch from somewhere else: a script, style, font, worker or import. */
@@ -137,6 +138,58 @@ describe('GraphiQL page', () => {
       await new Promise((resolve) => server.close(resolve));
       fs.rmSync(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the front door and what the page is told', () => {
+  let dev: TestApp;
+  let prod: TestApp;
+  const demo = { password: DEMO_PASSWORD, accounts: DEMO_ACCOUNTS };
+  const originOf = (app: TestApp) => new URL(app.url).origin;
+
+  beforeAll(async () => {
+    // Both are given the demo accounts: production must not show them all the same.
+    [dev, prod] = await Promise.all([startTestApp({ app: { demo } }), startTestApp({ production: true, app: { demo } })]);
+  });
+  afterAll(async () => {
+    await Promise.all([dev?.close(), prod?.close()]);
+  });
+
+  it.each([['development', () => dev], ['production', () => prod]])('GET / redirects to /graphiql (%s)', async (_mode, app) => {
+    const res = await fetch(`${originOf(app())}/`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/graphiql');
+    expect(res.headers.get('content-security-policy')).toBe(GRAPHIQL_CSP);
+    const page = await fetch(`${originOf(app())}/`);
+    expect(page.url).toBe(`${originOf(app())}/graphiql`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+  });
+
+  it('tells the page the demo accounts outside production, each of which signs in', async () => {
+    const res = await fetch(`${originOf(dev)}/graphiql/config.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('content-security-policy')).toBe(GRAPHIQL_CSP);
+    const config = await res.json() as GraphiqlConfig;
+    expect(config.demo?.password).toBe(DEMO_PASSWORD);
+    expect(config.demo?.accounts).toEqual(expect.arrayContaining([
+      { email: DEMO_USERS.alice, organization: 'acme', role: 'owner' },
+      { email: DEMO_USERS.carol, organization: 'globex', role: 'viewer' },
+    ]));
+    // dave is a prospective member: he may not sign in, so he is not offered.
+    expect(config.demo?.accounts.map((a) => a.email)).not.toContain(DEMO_USERS.dave);
+    for (const account of config.demo!.accounts) {
+      await expect(dev.login(account.email, config.demo!.password, account.organization)).resolves.toMatch(/\./);
+    }
+  });
+
+  it('shows no demo account in production, even when the app is given some', async () => {
+    const res = await fetch(`${originOf(prod)}/graphiql/config.json`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ demo: null });
+    expect(text).not.toContain(DEMO_PASSWORD);
   });
 });
 

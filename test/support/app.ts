@@ -88,7 +88,7 @@ export async function startTestApp(options: {
   standalonePool?: pg.Pool;
   /** Options passed to createApp as they are (a logger to read, the metrics token, timeouts). */
   app?: Partial<Pick<AppOptions, 'logger' | 'metricsToken' | 'readinessTimeoutMs' | 'shutdownTimeoutMs'
-    | 'bodyLimit' | 'queryLimits' | 'transactionTimeouts' | 'rateLimits' | 'rateLimitClock' | 'rateLimitStore' | 'compileQueriesAfter'>>;
+    | 'bodyLimit' | 'queryLimits' | 'transactionTimeouts' | 'rateLimits' | 'rateLimitClock' | 'rateLimitStore' | 'compileQueriesAfter' | 'demo'>>;
 } = {}): Promise<TestApp> {
   const pool = options.pool ?? testPool('app', options.poolMax ?? 5);
   const tokens = new TokenService(TEST_TOKEN_SETTINGS);
