@@ -14,7 +14,7 @@ async function main(command: string | undefined): Promise<void> {
     throw new ConfigError('usage: db.js migrate | rollback [--all] | seed | rotate-keys | purge-audit');
   }
   const config = loadConfig();
-  const database = await provisionDatabase(config);
+  const database = await provisionDatabase(config, (message) => console.error(message));
   try {
     if (!database.ownerUrl) throw new ConfigError('DATABASE_OWNER_URL is required to change the schema');
     const db = createKysely(createPool(database.ownerUrl, { max: 1, applicationName: 'tenantql-db' }));

@@ -3,6 +3,7 @@ import v8 from 'node:v8';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
+import { EmbeddedPostgresError } from './db/embedded';
 import { DEMO_PASSWORD, DEMO_USERS } from '../db/seed/demo';
 
 async function main(): Promise<void> {
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
 main().catch((error) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`Configuration error: ${error.message}\n`);
+  } else if (error instanceof EmbeddedPostgresError) {
+    process.stderr.write(`tenantql cannot start the embedded PostgreSQL: ${error.message}\n`);
   } else {
     process.stderr.write(`tenantql failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   }

@@ -24,7 +24,7 @@ export interface RunningServer {
 
 /** Brings the whole service up: database, migrations and policies, demo data, HTTP. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const database = await provisionDatabase(config);
+  const database = await provisionDatabase(config, (message) => logger.info(message));
   const cleanups: [string, () => Promise<void>][] = [['database', () => database.stop()]];
   /** Runs every cleanup, newest first; returns the steps that failed (already logged). */
   const closeAll = async () => {

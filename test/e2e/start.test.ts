@@ -58,11 +58,14 @@ describe('npm start (the built server)', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts an embedded PostgreSQL, migrates, loads the demo data once, reuses it, and stops cleanly', async () => {
-    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) };
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'info' };
     const first = await startServer(env);
+    const initialising = (server: BuiltServer) => server.logs().filter((line) => /^(initialising the embedded PostgreSQL cluster in .* \(first start only; this takes a few seconds\)|embedded PostgreSQL cluster initialised in [\d.]+ s; starting it)$/.test(String(line.msg)));
     let token: string;
     let orgId: string;
     try {
+      // initdb takes seconds: the first start says what is happening.
+      expect(initialising(first)).toHaveLength(2);
       expect(first.stdout()).toContain('Demo data loaded.');
       expect(first.stdout()).toContain(DEMO_USERS.alice);
       ({ token, orgId } = await signIn(first.url, DEMO_USERS.alice));
@@ -77,6 +80,7 @@ describe('npm start (the built server)', () => {
     const second = await startServer(env);
     try {
       expect(second.stdout()).not.toContain('Demo data loaded.');
+      expect(initialising(second)).toHaveLength(0);
       // Same data (same organization) and same signing key (the old token still works).
       expect(await memberEmails(second.url, token)).toEqual([DEMO_USERS.alice, DEMO_USERS.carol, DEMO_USERS.dave]);
       expect((await signIn(second.url, DEMO_USERS.alice)).orgId).toBe(orgId);
