@@ -32,6 +32,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined;
+  /** When set, GET /metrics is served on this port only (its own server), not on `port`. */
+  metricsPort: number | undefined;
   /** How many days `npm run db:purge-audit` keeps audit-log entries. */
   auditRetentionDays: number;
   /** Largest request body accepted, in bytes (413 above). */
@@ -138,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     metricsToken: env.METRICS_TOKEN || undefined,
+    metricsPort: env.METRICS_PORT ? intFrom(env, 'METRICS_PORT', 0, 1, 65535) : undefined,
     auditRetentionDays: intFrom(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36500),
     bodyLimitBytes: intFrom(env, 'BODY_LIMIT_BYTES', 1_000_000, 1024, 100 * 1024 * 1024),
     queryLimits: {
