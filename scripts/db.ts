@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, requireEncryptionKeys } from '../src/config';
+import { ConfigError, loadConfig, loadEnvFile, requireEncryptionKeys } from '../src/config';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest, rollback, MigrationFailedError } from '../src/db/migrate';
 import { provisionDatabase } from '../src/db/provision';
@@ -13,6 +13,7 @@ async function main(command: string | undefined): Promise<void> {
   if (!['migrate', 'rollback', 'seed', 'rotate-keys', 'purge-audit'].includes(command ?? '')) {
     throw new ConfigError('usage: db.js migrate | rollback [--all] | seed | rotate-keys | purge-audit');
   }
+  loadEnvFile();
   const config = loadConfig();
   const database = await provisionDatabase(config, (message) => console.error(message));
   try {

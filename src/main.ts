@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import v8 from 'node:v8';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, loadEnvFile } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
 import { EmbeddedPostgresError } from './db/embedded';
 import { DEMO_PASSWORD, DEMO_USERS } from '../db/seed/demo';
 
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   // Read by V8 at every full collection, so setting it now (before the load) is enough.
