@@ -117,7 +117,11 @@ describe('npm start (the built server)', () => {
     const base = { PATH: process.env.PATH ?? '' };
     const production = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, NODE_ENV: 'production' } }).catch((e) => e);
     expect(production.code).toBe(1);
-    expect(production.stderr).toContain('Configuration error: DATABASE_URL is required');
+    expect(production.stderr).toContain('Configuration error: 1 invalid environment variable:\n  DATABASE_URL is required');
+    // Every invalid variable at once, without a stack.
+    const several = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, PORT: 'eighty', SEED_DEMO: 'maybe', LOG_LEVEL: 'loud' } }).catch((e) => e);
+    expect(several.code).toBe(1);
+    expect(several.stderr).toMatch(/^Configuration error: 3 invalid environment variables:\n {2}PORT .*\n {2}SEED_DEMO .*\n {2}LOG_LEVEL .*\n$/);
     const noSecret = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, DATABASE_URL: 'postgres://x@127.0.0.1:1/x' } }).catch((e) => e);
     expect(noSecret.code).toBe(1);
     expect(noSecret.stderr).toContain('JWT_SECRET is required');
