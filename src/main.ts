@@ -23,8 +23,6 @@ async function main(): Promise<void> {
       `    -d '{"query":"mutation { login(input: {email: \\"${DEMO_USERS.alice}\\", password: \\"${DEMO_PASSWORD}\\"}) { accessToken } }"}'`,
     );
   }
-  process.stdout.write(lines.join('\n') + '\n');
-
   // In-flight requests get SHUTDOWN_TIMEOUT_MS; closing the pools and the embedded database
   // get 15 s more. A second signal exits at once.
   let stoppingSince: number | undefined;
@@ -52,6 +50,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Last: whoever waits for this banner may signal at once, and the handlers are in place.
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 main().catch((error) => {
