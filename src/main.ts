@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import v8 from 'node:v8';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, loadEnvFile } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
+import { EmbeddedPostgresError } from './db/embedded';
 import { DEMO_PASSWORD, DEMO_USERS } from '../db/seed/demo';
 
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   // Read by V8 at every full collection, so setting it now (before the load) is enough.
@@ -21,8 +23,6 @@ async function main(): Promise<void> {
       `    -d '{"query":"mutation { login(input: {email: \\"${DEMO_USERS.alice}\\", password: \\"${DEMO_PASSWORD}\\"}) { accessToken } }"}'`,
     );
   }
-  process.stdout.write(lines.join('\n') + '\n');
-
   // In-flight requests get SHUTDOWN_TIMEOUT_MS; closing the pools and the embedded database
   // get 15 s more. A second signal exits at once.
   let stoppingSince: number | undefined;
@@ -50,11 +50,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Last: whoever waits for this banner may signal at once, and the handlers are in place.
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 main().catch((error) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`Configuration error: ${error.message}\n`);
+  } else if (error instanceof EmbeddedPostgresError) {
+    process.stderr.write(`tenantql cannot start the embedded PostgreSQL: ${error.message}\n`);
   } else {
     process.stderr.write(`tenantql failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   }

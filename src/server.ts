@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrate';
 import { provisionDatabase } from './db/provision';
 import { createSchema } from './graphql/schema';
 import { createApp } from './http/app';
+import { startMetricsServer } from './http/metrics-endpoint';
 import { TokenService } from './auth/tokens';
 import { KeyRing } from './auth/keyring';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemoData } from '../db/seed/demo';
@@ -24,7 +25,7 @@ export interface RunningServer {
 
 /** Brings the whole service up: database, migrations and policies, demo data, HTTP. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const database = await provisionDatabase(config);
+  const database = await provisionDatabase(config, (message) => logger.info(message));
   const cleanups: [string, () => Promise<void>][] = [['database', () => database.stop()]];
   /** Runs every cleanup, newest first; returns the steps that failed (already logged). */
   const closeAll = async () => {
@@ -88,6 +89,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       compiledQueryCacheBytes: config.compiledQueryCacheBytes,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       metricsToken: config.metricsToken,
+      metricsOnOwnPort: config.metricsPort !== undefined,
       bodyLimit: config.bodyLimitBytes,
       queryLimits: config.queryLimits,
       transactionTimeouts: config.transactionTimeouts,
@@ -109,6 +111,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const { cutOff } = await app.stop();
       if (cutOff) throw new Error(`${cutOff} request(s) did not finish within SHUTDOWN_TIMEOUT_MS`);
     }]);
+    if (config.metricsPort !== undefined) {
+      const metricsServer = await startMetricsServer(app.serveMetrics, config.host, config.metricsPort);
+      cleanups.push(['metrics server', () => metricsServer.close()]);
+      logger.info({ port: metricsServer.port }, 'GET /metrics is served on its own port');
+    } else if (config.env === 'production' && !config.metricsToken) {
+      logger.warn('GET /metrics is closed: set METRICS_TOKEN (bearer token) or METRICS_PORT (a port of its own) to scrape it');
+    }
     const { port } = app.server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     return { url: `http://${host}:${port}/graphql`, seeded, close };

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, defaultPoolMax, loadConfig } from '../src/config';
+import { ConfigError, defaultPoolMax, ENVIRONMENT_VARIABLES, loadConfig, loadEnvFile } from '../src/config';
 import { PROJECT_ROOT } from '../src/paths';
 
 describe('configuration', () => {
@@ -56,6 +58,52 @@ describe('configuration', () => {
     for (const value of ['0', '-7', '1.5', 'a year', '36501']) {
       expect(() => loadConfig({ AUDIT_RETENTION_DAYS: value })).toThrow(ConfigError);
       expect(() => loadConfig({ AUDIT_RETENTION_DAYS: value })).toThrow(/AUDIT_RETENTION_DAYS must be an integer/);
+    }
+  });
+
+  it('names every invalid variable in one error, not only the first', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', SEED_DEMO: 'maybe', LOG_LEVEL: 'loud', NODE_ENV: 'prod', DATABASE_URL: 'mysql://x', QUERY_MAX_DEPTH: '0' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^6 invalid environment variables:\n/);
+    expect(message).toContain('PORT must be an integer between 0 and 65535, got "eighty"');
+    expect(message).toContain('SEED_DEMO must be true or false, got "maybe"');
+    expect(message).toContain('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"');
+    expect(message).toContain('NODE_ENV must be one of development, production, test, got "prod"');
+    expect(message).toContain('DATABASE_URL must be a postgres:// URL');
+    expect(message).toContain('QUERY_MAX_DEPTH must be an integer between 1 and 1000');
+    // The rule across variables joins the same list.
+    expect(() => loadConfig({ NODE_ENV: 'production', PORT: 'x' })).toThrow(/2 invalid environment variables:\n {2}PORT .*\n {2}DATABASE_URL is required when NODE_ENV=production/);
+  });
+
+  it('lists every variable it reads in .env.example (commented, with its default) and in the README', () => {
+    const example = fs.readFileSync(path.join(PROJECT_ROOT, '.env.example'), 'utf8');
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    for (const name of ENVIRONMENT_VARIABLES) {
+      expect([name, new RegExp(`^# ${name}=`, 'm').test(example)]).toEqual([name, true]);
+      expect([name, readme.includes(`\`${name}\``)]).toEqual([name, true]);
+    }
+    expect(fs.readFileSync(path.join(PROJECT_ROOT, '.gitignore'), 'utf8')).toMatch(/^\.env$/m);
+  });
+
+  it('loads .env when there is one, and variables already set in the environment win', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantql-env-'));
+    const names = ['TENANTQL_TEST_FROM_FILE', 'TENANTQL_TEST_SET_BEFORE'];
+    try {
+      expect(loadEnvFile(path.join(dir, '.env'))).toBe(false);
+      fs.writeFileSync(path.join(dir, '.env'), 'TENANTQL_TEST_FROM_FILE=file\nTENANTQL_TEST_SET_BEFORE=file\n');
+      process.env.TENANTQL_TEST_SET_BEFORE = 'environment';
+      expect(loadEnvFile(path.join(dir, '.env'))).toBe(true);
+      expect(process.env.TENANTQL_TEST_FROM_FILE).toBe('file');
+      expect(process.env.TENANTQL_TEST_SET_BEFORE).toBe('environment');
+    } finally {
+      for (const name of names) delete process.env[name];
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -21,10 +21,10 @@ export interface ProvisionedDatabase {
 
 /**
  * Embedded mode: starts (or reuses) the cluster in DATA_DIR, creates the roles and database
- * and generates the secrets once. External mode: uses DATABASE_URL / DATABASE_OWNER_URL and
+ * and generates the secrets once (`onProgress` hears what takes time). External mode: uses DATABASE_URL / DATABASE_OWNER_URL and
  * requires JWT_SECRET from the environment.
  */
-export async function provisionDatabase(config: Config): Promise<ProvisionedDatabase> {
+export async function provisionDatabase(config: Config, onProgress?: (message: string) => void): Promise<ProvisionedDatabase> {
   const source = config.database;
   if (source.kind === 'external') {
     if (!config.secrets.jwtSecret) {
@@ -45,6 +45,7 @@ export async function provisionDatabase(config: Config): Promise<ProvisionedData
     dir: path.join(source.dataDir, 'pg'),
     port: source.port,
     superuserPassword: secrets.superuserPassword,
+    onProgress,
   });
   try {
     const superuserUrl = server.superuserUrl('postgres');

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import http from 'node:http';
 import { isIP } from 'node:net';
 import express, { type ErrorRequestHandler } from 'express';
@@ -30,6 +29,7 @@ import { authenticate } from './authenticate';
 import { mountGraphiql, type GraphiqlConfig } from './graphiql';
 import { checkReadiness } from '../db/readiness';
 import { Metrics } from './metrics';
+import { metricsEndpoint } from './metrics-endpoint';
 import { notesOf, observeRequests } from './request-log';
 import { acceptDocumentIds, graphqlParams } from './persisted-documents';
 import { INVALID_UTF8, rejectInvalidUtf8 } from './utf8';
@@ -64,6 +64,8 @@ export interface AppOptions {
   shutdownTimeoutMs?: number;
   /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /** GET /metrics only on METRICS_PORT's own server (see `serveMetrics`), never here. */
+  metricsOnOwnPort?: boolean;
   /** How long GET /readyz waits for the database. */
   readinessTimeoutMs?: number;
   /** Size limits of one GraphQL operation; DEFAULT_QUERY_LIMITS when not given. */
@@ -91,6 +93,8 @@ export interface App {
    * their connections are closed and `cutOff` says how many were (the pool is the caller's).
    */
   stop(): Promise<{ cutOff: number }>;
+  /** GET /metrics with its token check, for METRICS_PORT's own server (src/http/metrics-endpoint.ts). */
+  serveMetrics: express.RequestHandler;
 }
 
 /** Default byte budgets of the caches that hold caller-controlled documents (docs/security.md, "Bounded caches"). */
@@ -218,17 +222,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     else res.status(503).json({ status: 'not ready', reason: state.reason });
   });
 
-  const metricsToken = options.metricsToken ? crypto.createHash('sha256').update(options.metricsToken).digest() : null;
-  app.get('/metrics', async (req, res) => {
-    if (metricsToken) {
-      const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
-      if (!crypto.timingSafeEqual(crypto.createHash('sha256').update(given).digest(), metricsToken)) {
-        res.status(401).set('www-authenticate', 'Bearer').json(errorBody('The metrics token is missing or wrong', 'UNAUTHENTICATED'));
-        return;
-      }
-    }
-    res.set('cache-control', 'no-store').type(metrics.contentType).send(await metrics.render());
-  });
+  const serveMetrics = metricsEndpoint(metrics, options.metricsToken);
+  // Closed in production unless a token guards them: they name operations and show load (docs/operations.md, "Metrics").
+  if (!options.metricsOnOwnPort && !(options.production && !options.metricsToken)) app.get('/metrics', serveMetrics);
 
   // Exactly /graphql (app.use would also take /graphql/anything).
   app.all(
@@ -319,6 +315,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   return {
     server,
+    serveMetrics,
     async stop() {
       draining = true;
       const started = performance.now();

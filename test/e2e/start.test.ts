@@ -58,11 +58,14 @@ describe('npm start (the built server)', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts an embedded PostgreSQL, migrates, loads the demo data once, reuses it, and stops cleanly', async () => {
-    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) };
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'info' };
     const first = await startServer(env);
+    const initialising = (server: BuiltServer) => server.logs().filter((line) => /^(initialising the embedded PostgreSQL cluster in .* \(first start only; this takes a few seconds\)|embedded PostgreSQL cluster initialised in [\d.]+ s; starting it)$/.test(String(line.msg)));
     let token: string;
     let orgId: string;
     try {
+      // initdb takes seconds: the first start says what is happening.
+      expect(initialising(first)).toHaveLength(2);
       expect(first.stdout()).toContain('Demo data loaded.');
       expect(first.stdout()).toContain(DEMO_USERS.alice);
       ({ token, orgId } = await signIn(first.url, DEMO_USERS.alice));
@@ -77,6 +80,7 @@ describe('npm start (the built server)', () => {
     const second = await startServer(env);
     try {
       expect(second.stdout()).not.toContain('Demo data loaded.');
+      expect(initialising(second)).toHaveLength(0);
       // Same data (same organization) and same signing key (the old token still works).
       expect(await memberEmails(second.url, token)).toEqual([DEMO_USERS.alice, DEMO_USERS.carol, DEMO_USERS.dave]);
       expect((await signIn(second.url, DEMO_USERS.alice)).orgId).toBe(orgId);
@@ -113,7 +117,11 @@ describe('npm start (the built server)', () => {
     const base = { PATH: process.env.PATH ?? '' };
     const production = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, NODE_ENV: 'production' } }).catch((e) => e);
     expect(production.code).toBe(1);
-    expect(production.stderr).toContain('Configuration error: DATABASE_URL is required');
+    expect(production.stderr).toContain('Configuration error: 1 invalid environment variable:\n  DATABASE_URL is required');
+    // Every invalid variable at once, without a stack.
+    const several = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, PORT: 'eighty', SEED_DEMO: 'maybe', LOG_LEVEL: 'loud' } }).catch((e) => e);
+    expect(several.code).toBe(1);
+    expect(several.stderr).toMatch(/^Configuration error: 3 invalid environment variables:\n {2}PORT .*\n {2}SEED_DEMO .*\n {2}LOG_LEVEL .*\n$/);
     const noSecret = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, DATABASE_URL: 'postgres://x@127.0.0.1:1/x' } }).catch((e) => e);
     expect(noSecret.code).toBe(1);
     expect(noSecret.stderr).toContain('JWT_SECRET is required');

@@ -60,6 +60,7 @@ export default async function globalSetup(): Promise<void> {
     // jest skips globalTeardown when setup fails: clean up here.
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(server.dir, { recursive: true, force: true });
     throw error;
   }
   process.env.TEST_SUPERUSER_URL = server.superuserUrl('tenantql_test');
