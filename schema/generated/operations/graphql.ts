@@ -113,7 +113,7 @@ export type PartnerOperationsQueryVariables = Exact<{
 }>;
 
 
-export type PartnerOperationsQuery = { organization: { operations: { edges: Array<{ node: { id: string, clientName: string, name: string, version: number, operationType: string, documentId: string, deprecatedAt: string | null, createdAt: string, permissions: Array<string>, variables: Array<{ name: string, type: string, defaultValue: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+export type PartnerOperationsQuery = { organization: { operations: { edges: Array<{ node: { id: string, clientName: string, name: string, version: number, operationType: string, documentId: string, deprecatedAt: string | null, createdAt: string, permissions: Array<string>, variables: Array<{ name: string, type: string, defaultValue: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
 export type PartnerOperationFragment = { id: string, clientName: string, name: string, version: number, operationType: string, documentId: string, deprecatedAt: string | null, createdAt: string, permissions: Array<string>, variables: Array<{ name: string, type: string, defaultValue: string | null }> };
 
