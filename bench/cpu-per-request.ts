@@ -34,11 +34,22 @@ const POOL_MAX = String(Number(env.BENCH_POOL_MAX || defaultPoolMax()));
 const NODE_FLAGS = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const SERVERS = (env.CPU_SERVERS || 'tenantql,raw').split(',');
 const SCENARIOS = (env.CPU_SCENARIOS || 'nested,taskPage').split(',');
-const PROFILE_FLAGS = env.CPU_PROF === '1'
-  ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROJECT_ROOT, '.data', 'bench-profiles')}`, `--cpu-prof-name=cpu-tenantql-${Date.now()}.cpuprofile`] : [];
+const PROFILE_FLAGS =
+  env.CPU_PROF === '1'
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${path.join(PROJECT_ROOT, '.data', 'bench-profiles')}`,
+        `--cpu-prof-name=cpu-tenantql-${Date.now()}.cpuprofile`,
+      ]
+    : [];
 const PASSWORD = 'BenchPass123';
 /** The benchmark's 10,000-task dataset. */
-const SIZE: DatasetSize = { organizations: 5, usersPerOrganization: 20, projectsPerOrganization: 50, tasksPerProject: 40 };
+const SIZE: DatasetSize = {
+  organizations: 5,
+  usersPerOrganization: 20,
+  projectsPerOrganization: 50,
+  tasksPerProject: 40,
+};
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
@@ -52,13 +63,19 @@ function cpuTimes(pid: number): { total: number; system: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const [user, system] = [Number(fields[11]), Number(fields[12])].map((ticks) => (ticks * 1000) / TICKS_PER_SECOND) as [number, number];
+  const [user, system] = [Number(fields[11]), Number(fields[12])].map((ticks) => (ticks * 1000) / TICKS_PER_SECOND) as [
+    number,
+    number,
+  ];
   return { total: user + system, system };
 }
 
 /** The cluster's processes: the postmaster started on `dataDir` and its children (backends, workers). */
 function clusterPids(dataDir: string): number[] {
-  const pids = fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+  const pids = fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
   const read = (pid: number, file: string) => {
     try {
       return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
@@ -76,17 +93,20 @@ function clusterPids(dataDir: string): number[] {
 }
 
 /** CPU ms of the cluster (processes that exit meanwhile are not counted: the pools keep their connections). */
-const clusterCpuMs = (pids: number[]) => pids.reduce((sum, pid) => {
-  try {
-    return sum + cpuMs(pid);
-  } catch {
-    return sum;
-  }
-}, 0);
+const clusterCpuMs = (pids: number[]) =>
+  pids.reduce((sum, pid) => {
+    try {
+      return sum + cpuMs(pid);
+    } catch {
+      return sum;
+    }
+  }, 0);
 
 async function request(url: string, token: string, body: string): Promise<unknown> {
   const res = await fetch(`${url}/graphql`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
   });
   const text = await res.text();
   if (res.status !== 200 || text.includes('"errors":[')) throw new Error(`${res.status} ${text.slice(0, 300)}`);
@@ -94,7 +114,14 @@ async function request(url: string, token: string, body: string): Promise<unknow
 }
 
 /** CPU ms per request (server and PostgreSQL) and wall ms per request for `count` requests, `inFlight` at a time. */
-async function measure(server: Served, tokens: string[], body: string, count: number, inFlight: number, dataDir: string) {
+async function measure(
+  server: Served,
+  tokens: string[],
+  body: string,
+  count: number,
+  inFlight: number,
+  dataDir: string,
+) {
   const pid = server.process.pid!;
   let next = 0;
   const worker = async () => {
@@ -114,7 +141,13 @@ async function measure(server: Served, tokens: string[], body: string, count: nu
   const cpu = cpu1.total - cpu0.total;
   const pgCpu = clusterCpuMs(pgPids) - pg0;
   const perRequest = (ms: number) => Math.round((ms / count) * 100) / 100;
-  return { cpuMsPerRequest: perRequest(cpu), systemMsPerRequest: perRequest(cpu1.system - cpu0.system), postgresCpuMsPerRequest: perRequest(pgCpu), wallMsPerRequest: perRequest(wall), peakRssMb: rssMb(pid)?.peak ?? null };
+  return {
+    cpuMsPerRequest: perRequest(cpu),
+    systemMsPerRequest: perRequest(cpu1.system - cpu0.system),
+    postgresCpuMsPerRequest: perRequest(pgCpu),
+    wallMsPerRequest: perRequest(wall),
+    peakRssMb: rssMb(pid)?.peak ?? null,
+  };
 }
 
 async function main(): Promise<void> {
@@ -125,21 +158,50 @@ async function main(): Promise<void> {
     const cluster = await ws.startCluster();
     const passwords = { ownerPassword: 'bench-owner', appPassword: 'bench-app' };
     const database = 'tenantql_cpu';
-    await prepareBenchDatabase({ superuserUrl: cluster.superuserUrl, database, passwords, size: SIZE, passwordHash: await hashPassword(PASSWORD) });
+    await prepareBenchDatabase({
+      superuserUrl: cluster.superuserUrl,
+      database,
+      passwords,
+      size: SIZE,
+      passwordHash: await hashPassword(PASSWORD),
+    });
     const appUrl = roleUrl(cluster.superuserUrl('postgres'), ROLES.app, passwords.appPassword, database);
     const jwtSecret = crypto.randomBytes(48).toString('base64');
     // The compiled tree this script runs from (dist/, or another outDir) holds the server too.
-    const tenantql = await spawnServer('tenantql', path.join(__dirname, '..', 'src', 'main.js'), {
-      JWT_SECRET: jwtSecret, ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
-      DATABASE_URL: appUrl, NODE_ENV: 'production', LOG_LEVEL: 'warn', SEED_DEMO: 'false', MIGRATE_ON_START: 'false',
-      ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: POOL_MAX, HOST: '127.0.0.1', RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0', RATE_LIMIT_COSTLY_PER_MINUTE: '0',
-    }, { flags: [...NODE_FLAGS, ...PROFILE_FLAGS] });
+    const tenantql = await spawnServer(
+      'tenantql',
+      path.join(__dirname, '..', 'src', 'main.js'),
+      {
+        JWT_SECRET: jwtSecret,
+        ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
+        DATABASE_URL: appUrl,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        SEED_DEMO: 'false',
+        MIGRATE_ON_START: 'false',
+        ACCESS_TOKEN_TTL_SECONDS: '86400',
+        DB_POOL_MAX: POOL_MAX,
+        HOST: '127.0.0.1',
+        RATE_LIMIT_ORG_PER_MINUTE: '0',
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+        RATE_LIMIT_COSTLY_PER_MINUTE: '0',
+      },
+      { flags: [...NODE_FLAGS, ...PROFILE_FLAGS] },
+    );
     servers.push(tenantql);
-    const raw = await spawnServer('raw', path.join(__dirname, 'raw-server.js'), { JWT_SECRET: jwtSecret, DATABASE_URL: appUrl, DB_POOL_MAX: POOL_MAX }, { flags: NODE_FLAGS });
+    const raw = await spawnServer(
+      'raw',
+      path.join(__dirname, 'raw-server.js'),
+      { JWT_SECRET: jwtSecret, DATABASE_URL: appUrl, DB_POOL_MAX: POOL_MAX },
+      { flags: NODE_FLAGS },
+    );
     servers.push(raw);
 
     const tokens: string[] = [];
-    for (let c = 0; c < 16; c++) tokens.push(await signIn(tenantql.url, 1 + (c % SIZE.organizations), 2 + Math.floor(c / SIZE.organizations), PASSWORD));
+    for (let c = 0; c < 16; c++)
+      tokens.push(
+        await signIn(tenantql.url, 1 + (c % SIZE.organizations), 2 + Math.floor(c / SIZE.organizations), PASSWORD),
+      );
 
     let scenarios: Record<string, string> = {
       nested: JSON.stringify({ query: NESTED_QUERY, operationName: 'BenchNested' }),
@@ -157,16 +219,23 @@ async function main(): Promise<void> {
       }
     }
     const results: Record<string, unknown>[] = [];
-    for (const [name, body] of Object.entries(scenarios).filter(([name]) => env.CPU_QUERIES || SCENARIOS.includes(name))) {
+    for (const [name, body] of Object.entries(scenarios).filter(
+      ([name]) => env.CPU_QUERIES || SCENARIOS.includes(name),
+    )) {
       for (const server of servers.filter((s) => SERVERS.includes(s.name))) {
         await measure(server, tokens, body, Math.max(50, REQUESTS / 2), CONCURRENCY, pgDir); // warm-up: JIT, pools, caches
         const sequential = await measure(server, tokens, body, REQUESTS, 1, pgDir);
         const concurrent = await measure(server, tokens, body, REQUESTS * 2, CONCURRENCY, pgDir);
         const row = {
-          scenario: name, server: server.name,
-          'cpu ms/req (1)': sequential.cpuMsPerRequest, 'wall ms/req (1)': sequential.wallMsPerRequest,
-          [`cpu ms/req (${CONCURRENCY})`]: concurrent.cpuMsPerRequest, 'of which system': concurrent.systemMsPerRequest, [`wall ms/req (${CONCURRENCY})`]: concurrent.wallMsPerRequest,
-          'postgres cpu ms/req': concurrent.postgresCpuMsPerRequest, 'peak RSS MB': concurrent.peakRssMb,
+          scenario: name,
+          server: server.name,
+          'cpu ms/req (1)': sequential.cpuMsPerRequest,
+          'wall ms/req (1)': sequential.wallMsPerRequest,
+          [`cpu ms/req (${CONCURRENCY})`]: concurrent.cpuMsPerRequest,
+          'of which system': concurrent.systemMsPerRequest,
+          [`wall ms/req (${CONCURRENCY})`]: concurrent.wallMsPerRequest,
+          'postgres cpu ms/req': concurrent.postgresCpuMsPerRequest,
+          'peak RSS MB': concurrent.peakRssMb,
         };
         log(JSON.stringify(row));
         results.push(row);
@@ -174,14 +243,18 @@ async function main(): Promise<void> {
     }
     if (env.CPU_SHOW_OUTPUT === '1') process.stdout.write(`tenantql's last output:\n${tenantql.output()}\n`);
     console.table(results);
-    process.stdout.write(`node flags: "${NODE_FLAGS.join(' ')}", ${REQUESTS} requests one at a time, ${REQUESTS * 2} with ${CONCURRENCY} in flight; ` +
-      `server CPU from /proc/<pid>/stat; root ${path.relative(PROJECT_ROOT, __dirname)}\n`);
+    process.stdout.write(
+      `node flags: "${NODE_FLAGS.join(' ')}", ${REQUESTS} requests one at a time, ${REQUESTS * 2} with ${CONCURRENCY} in flight; ` +
+        `server CPU from /proc/<pid>/stat; root ${path.relative(PROJECT_ROOT, __dirname)}\n`,
+    );
   } finally {
     await ws.cleanup();
   }
 }
 
 main().catch((error) => {
-  process.stderr.write(`cpu-per-request failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(
+    `cpu-per-request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -10,7 +10,9 @@ export const VIEWER_QUERY = `query LoadViewer {
 }`;
 
 /** Smaller than the benchmark's 50 x 20: the load test is about faults, not the heaviest page. */
-export const PROJECTS_QUERY = NESTED_QUERY.replace('BenchNested', 'LoadProjects').replace('first: 50', 'first: 10').replace('first: 20', 'first: 10');
+export const PROJECTS_QUERY = NESTED_QUERY.replace('BenchNested', 'LoadProjects')
+  .replace('first: 50', 'first: 10')
+  .replace('first: 20', 'first: 10');
 export const TASK_PAGE = TASK_PAGE_QUERY.replace('BenchTaskPage', 'LoadTaskPage');
 
 const CREATE_TASK = `mutation LoadCreateTask($input: CreateTaskInput!) { createTask(input: $input) { task { id title } } }`;
@@ -45,11 +47,21 @@ export interface LoadTargets {
   movableTaskIds: string[];
 }
 
-export type LoadKind = 'viewer' | 'projects' | 'taskPage' | 'createTask' | 'updateTask' | 'transitionTask' | 'addTaskComment';
+export type LoadKind =
+  'viewer' | 'projects' | 'taskPage' | 'createTask' | 'updateTask' | 'transitionTask' | 'addTaskComment';
 
 /** Six reads and four writes in ten. */
 export const LOAD_MIX: readonly LoadKind[] = [
-  'viewer', 'projects', 'taskPage', 'createTask', 'taskPage', 'updateTask', 'viewer', 'transitionTask', 'projects', 'addTaskComment',
+  'viewer',
+  'projects',
+  'taskPage',
+  'createTask',
+  'taskPage',
+  'updateTask',
+  'viewer',
+  'transitionTask',
+  'projects',
+  'addTaskComment',
 ];
 
 /** The n-th request of the mix: its kind and JSON body. `marker` names what a createTask writes. */
@@ -59,37 +71,81 @@ export function loadRequest(n: number, targets: LoadTargets, marker: string): { 
   const body = (query: string, operationName: string, input?: Record<string, unknown>) =>
     JSON.stringify(input ? { query, operationName, variables: { input } } : { query, operationName });
   switch (kind) {
-    case 'viewer': return { kind, body: body(VIEWER_QUERY, 'LoadViewer') };
-    case 'projects': return { kind, body: body(PROJECTS_QUERY, 'LoadProjects') };
-    case 'taskPage': return { kind, body: body(TASK_PAGE, 'LoadTaskPage') };
+    case 'viewer':
+      return { kind, body: body(VIEWER_QUERY, 'LoadViewer') };
+    case 'projects':
+      return { kind, body: body(PROJECTS_QUERY, 'LoadProjects') };
+    case 'taskPage':
+      return { kind, body: body(TASK_PAGE, 'LoadTaskPage') };
     case 'createTask':
-      return { kind, body: body(CREATE_TASK, 'LoadCreateTask', { projectId: pick(targets.projectIds), title: `${marker} ${n}`, tags: ['load'] }) };
+      return {
+        kind,
+        body: body(CREATE_TASK, 'LoadCreateTask', {
+          projectId: pick(targets.projectIds),
+          title: `${marker} ${n}`,
+          tags: ['load'],
+        }),
+      };
     case 'updateTask':
-      return { kind, body: body(UPDATE_TASK, 'LoadUpdateTask', { id: pick(targets.taskIds), title: `Load update ${n}`, priority: ['LOW', 'MEDIUM', 'HIGH', 'URGENT'][n % 4] }) };
+      return {
+        kind,
+        body: body(UPDATE_TASK, 'LoadUpdateTask', {
+          id: pick(targets.taskIds),
+          title: `Load update ${n}`,
+          priority: ['LOW', 'MEDIUM', 'HIGH', 'URGENT'][n % 4],
+        }),
+      };
     case 'transitionTask':
-      return { kind, body: body(TRANSITION_TASK, 'LoadTransitionTask', { id: pick(targets.movableTaskIds), status: n % 20 < 10 ? 'IN_PROGRESS' : 'TODO' }) };
+      return {
+        kind,
+        body: body(TRANSITION_TASK, 'LoadTransitionTask', {
+          id: pick(targets.movableTaskIds),
+          status: n % 20 < 10 ? 'IN_PROGRESS' : 'TODO',
+        }),
+      };
     case 'addTaskComment':
-      return { kind, body: body(ADD_COMMENT, 'LoadAddComment', { taskId: pick(targets.taskIds), body: `Load comment ${n}` }) };
+      return {
+        kind,
+        body: body(ADD_COMMENT, 'LoadAddComment', { taskId: pick(targets.taskIds), body: `Load comment ${n}` }),
+      };
   }
 }
 
 /** Error codes a server may answer with while its database is away: masked, or saying so (a commit whose connection was lost: COMMIT_OUTCOME_UNKNOWN). */
-export const OUTAGE_CODES = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'TIMEOUT', 'COMMIT_OUTCOME_UNKNOWN']);
+export const OUTAGE_CODES = new Set([
+  'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'TIMEOUT',
+  'COMMIT_OUTCOME_UNKNOWN',
+]);
 
 /**
  * What no response may show: stacks, driver and network error names, Postgres messages and
  * SQLSTATEs, SQL, role names, connection strings.
  */
-export const LEAK = new RegExp([
-  'stacktrace', '\\n\\s+at ', '\\.[jt]s:\\d+', '\\bE(CONN|PIPE|TIMEDOUT|HOSTUNREACH)', 'terminating connection', 'database system',
-  'Connection terminated', 'connection (error|refused|timeout)', '\\b(57P0\\d|08\\d{3})\\b',
-  '\\bselect\\s', '\\binsert into\\b', '\\bupdate \\w+ set\\b', '\\bpg_', 'tenantql_(app|owner|auth)', 'postgres(ql)?://',
-].join('|'), 'i');
+export const LEAK = new RegExp(
+  [
+    'stacktrace',
+    '\\n\\s+at ',
+    '\\.[jt]s:\\d+',
+    '\\bE(CONN|PIPE|TIMEDOUT|HOSTUNREACH)',
+    'terminating connection',
+    'database system',
+    'Connection terminated',
+    'connection (error|refused|timeout)',
+    '\\b(57P0\\d|08\\d{3})\\b',
+    '\\bselect\\s',
+    '\\binsert into\\b',
+    '\\bupdate \\w+ set\\b',
+    '\\bpg_',
+    'tenantql_(app|owner|auth)',
+    'postgres(ql)?://',
+  ].join('|'),
+  'i',
+);
 
 export type Judgement =
-  | { outcome: 'ok' }
-  | { outcome: 'clean error'; code: string }
-  | { outcome: 'unclean'; why: string };
+  { outcome: 'ok' } | { outcome: 'clean error'; code: string } | { outcome: 'unclean'; why: string };
 
 /**
  * Success: 200, JSON, data and no errors. A clean error: status 200, 500 or 503, JSON errors that
@@ -105,9 +161,11 @@ export function judge(status: number, text: string, allowed: ReadonlySet<string>
   if (status === 200 && !body.errors && body.data && typeof body.data === 'object') return { outcome: 'ok' };
   if (LEAK.test(text)) return { outcome: 'unclean', why: `${status}, leaks: ${text.slice(0, 300)}` };
   if (![200, 500, 503].includes(status)) return { outcome: 'unclean', why: `status ${status}: ${text.slice(0, 200)}` };
-  if (!Array.isArray(body.errors) || !body.errors.length) return { outcome: 'unclean', why: `${status} without errors: ${text.slice(0, 200)}` };
+  if (!Array.isArray(body.errors) || !body.errors.length)
+    return { outcome: 'unclean', why: `${status} without errors: ${text.slice(0, 200)}` };
   const codes = body.errors.map((e) => e.extensions?.code);
   const bad = codes.find((code) => typeof code !== 'string' || !allowed.has(code));
-  if (bad !== undefined || codes.length === 0) return { outcome: 'unclean', why: `${status}, code ${String(bad)}: ${text.slice(0, 200)}` };
+  if (bad !== undefined || codes.length === 0)
+    return { outcome: 'unclean', why: `${status}, code ${String(bad)}: ${text.slice(0, 200)}` };
   return { outcome: 'clean error', code: `${status} ${codes[0] as string}` };
 }

@@ -9,8 +9,26 @@ import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/d
 import { hashPassword } from '../src/auth/passwords';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchSlug, taskCount, type DatasetSize } from './seed';
-import { postgresVersion, prepareBenchDatabase, rssMb, signIn, sleep, spawnServer, workDirectory, type Served } from './support';
-import { BATCH_MUTATION, batchVariables, judge, loadRequest, OUTAGE_CODES, type Judgement, type LoadKind, type LoadTargets } from './load-scenarios';
+import {
+  postgresVersion,
+  prepareBenchDatabase,
+  rssMb,
+  signIn,
+  sleep,
+  spawnServer,
+  workDirectory,
+  type Served,
+} from './support';
+import {
+  BATCH_MUTATION,
+  batchVariables,
+  judge,
+  loadRequest,
+  OUTAGE_CODES,
+  type Judgement,
+  type LoadKind,
+  type LoadTargets,
+} from './load-scenarios';
 
 /**
  * `npm run loadtest`: tenantql under a mixed load on loopback, then the faults an operator meets,
@@ -48,7 +66,12 @@ const STANDALONE_POOL_MAX = Math.max(2, Math.ceil(POOL_MAX / 4)); // as src/serv
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 const PASSWORD = 'LoadPass123';
 const DATABASE = 'tenantql_loadtest';
-const SIZE: DatasetSize = { organizations: 4, usersPerOrganization: 8, projectsPerOrganization: 20, tasksPerProject: 25 };
+const SIZE: DatasetSize = {
+  organizations: 4,
+  usersPerOrganization: 8,
+  projectsPerOrganization: 20,
+  tasksPerProject: 25,
+};
 const RESULTS_FILE = path.join(PROJECT_ROOT, 'bench', 'loadtest-results.json');
 /** Narrow a run while investigating: LOADTEST_PHASES=restart,sigterm (the default runs all four). */
 const PHASES = (env.LOADTEST_PHASES || 'steady,restart,terminate,sigterm').split(',').filter(Boolean);
@@ -63,16 +86,28 @@ function superuserPool(url: string): pg.Pool {
   return pool;
 }
 
-interface Check { phase: string; name: string; pass: boolean; detail: string }
+interface Check {
+  phase: string;
+  name: string;
+  pass: boolean;
+  detail: string;
+}
 const checks: Check[] = [];
 function check(phase: string, name: string, pass: boolean, detail: string): void {
   checks.push({ phase, name, pass, detail });
   log(`${pass ? 'PASS' : 'FAIL'} ${phase}: ${name} (${detail})`);
 }
 
-interface Caller { token: string; organization: number }
+interface Caller {
+  token: string;
+  organization: number;
+}
 
-interface Sample { t: number; kind: LoadKind | 'batch'; judgement: Judgement }
+interface Sample {
+  t: number;
+  kind: LoadKind | 'batch';
+  judgement: Judgement;
+}
 
 /** Outcomes of a run, for the table and the results file. */
 interface PhaseFigures {
@@ -89,18 +124,30 @@ interface PhaseFigures {
   notes: string[];
 }
 
-function figures(phase: string, samples: Sample[], seconds: number, socketErrors: number, latencyMs: PhaseFigures['latencyMs'], notes: string[]): PhaseFigures {
+function figures(
+  phase: string,
+  samples: Sample[],
+  seconds: number,
+  socketErrors: number,
+  latencyMs: PhaseFigures['latencyMs'],
+  notes: string[],
+): PhaseFigures {
   const errorCodes: Record<string, number> = {};
   for (const s of samples) {
     if (s.judgement.outcome === 'clean error') errorCodes[s.judgement.code] = (errorCodes[s.judgement.code] ?? 0) + 1;
   }
   return {
-    phase, seconds: Math.round(seconds * 10) / 10, requests: samples.length,
+    phase,
+    seconds: Math.round(seconds * 10) / 10,
+    requests: samples.length,
     requestsPerSecond: Math.round((samples.length / seconds) * 10) / 10,
     ok: samples.filter((s) => s.judgement.outcome === 'ok').length,
     cleanErrors: samples.filter((s) => s.judgement.outcome === 'clean error').length,
     unclean: samples.filter((s) => s.judgement.outcome === 'unclean').length,
-    socketErrors, latencyMs, errorCodes, notes,
+    socketErrors,
+    latencyMs,
+    errorCodes,
+    notes,
   };
 }
 
@@ -113,8 +160,13 @@ const firstUnclean = (samples: Sample[]) => {
  * autocannon with the mixed workload until `stop()` (or `seconds`): every response judged and
  * time-stamped; the markers of acknowledged createTask requests kept.
  */
-function startLoad(url: string, callers: Caller[], targets: Map<number, LoadTargets>, marker: string,
-  options: { seconds?: number; allowed?: ReadonlySet<string> } = {}) {
+function startLoad(
+  url: string,
+  callers: Caller[],
+  targets: Map<number, LoadTargets>,
+  marker: string,
+  options: { seconds?: number; allowed?: ReadonlySet<string> } = {},
+) {
   let n = 0;
   const samples: Sample[] = [];
   const socketErrors: { t: number; message: string }[] = [];
@@ -122,28 +174,38 @@ function startLoad(url: string, callers: Caller[], targets: Map<number, LoadTarg
   const started = Date.now();
   let instance!: autocannon.Instance;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon({
-      url: `${url}/graphql`,
-      connections: CONNECTIONS,
-      duration: options.seconds ?? 600,
-      timeout: 15,
-      requests: [{
-        method: 'POST',
-        setupRequest: (request, context) => {
-          const i = n++;
-          const caller = callers[i % callers.length]!;
-          const { kind, body } = loadRequest(i, targets.get(caller.organization)!, marker);
-          Object.assign(context, { kind, title: `${marker} ${i}` });
-          return { ...request, path: '/graphql', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${caller.token}` } };
-        },
-        onResponse: (status, body, context) => {
-          const { kind, title } = context as { kind: LoadKind; title: string };
-          const judgement = judge(status, body, options.allowed);
-          samples.push({ t: Date.now(), kind, judgement });
-          if (kind === 'createTask' && judgement.outcome === 'ok') acknowledged.add(title);
-        },
-      }],
-    }, (error: unknown, result: autocannon.Result) => (error ? reject(error) : resolve(result)));
+    instance = autocannon(
+      {
+        url: `${url}/graphql`,
+        connections: CONNECTIONS,
+        duration: options.seconds ?? 600,
+        timeout: 15,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (request, context) => {
+              const i = n++;
+              const caller = callers[i % callers.length]!;
+              const { kind, body } = loadRequest(i, targets.get(caller.organization)!, marker);
+              Object.assign(context, { kind, title: `${marker} ${i}` });
+              return {
+                ...request,
+                path: '/graphql',
+                body,
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${caller.token}` },
+              };
+            },
+            onResponse: (status, body, context) => {
+              const { kind, title } = context as { kind: LoadKind; title: string };
+              const judgement = judge(status, body, options.allowed);
+              samples.push({ t: Date.now(), kind, judgement });
+              if (kind === 'createTask' && judgement.outcome === 'ok') acknowledged.add(title);
+            },
+          },
+        ],
+      },
+      (error: unknown, result: autocannon.Result) => (error ? reject(error) : resolve(result)),
+    );
     instance.on('reqError', (error: Error) => socketErrors.push({ t: Date.now(), message: error.message }));
   });
   return { samples, socketErrors, acknowledged, started, done, stop: () => instance.stop() };
@@ -152,7 +214,7 @@ type Load = ReturnType<typeof startLoad>;
 
 async function readyz(url: string): Promise<{ status: number; reason?: string; t: number }> {
   const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) });
-  const body = await res.json().catch(() => ({})) as { reason?: string };
+  const body = (await res.json().catch(() => ({}))) as { reason?: string };
   return { status: res.status, reason: body.reason, t: Date.now() };
 }
 
@@ -165,42 +227,70 @@ async function connectionCheck(phase: string, server: Served, superuser: pg.Pool
     await sleep(500);
     const text = await (await fetch(`${server.url}/metrics`)).text();
     const gauge = (pool: string, state: string) =>
-      Number(new RegExp(`^tenantql_db_pool_connections\\{pool="${pool}",state="${state}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-    const pools = Object.fromEntries(['app', 'standalone'].map((pool) =>
-      [pool, { total: gauge(pool, 'total'), idle: gauge(pool, 'idle'), waiting: gauge(pool, 'waiting') }]));
+      Number(
+        new RegExp(`^tenantql_db_pool_connections\\{pool="${pool}",state="${state}"\\} (\\S+)`, 'm').exec(text)?.[1] ??
+          NaN,
+      );
+    const pools = Object.fromEntries(
+      ['app', 'standalone'].map((pool) => [
+        pool,
+        { total: gauge(pool, 'total'), idle: gauge(pool, 'idle'), waiting: gauge(pool, 'waiting') },
+      ]),
+    );
     const { rows } = await superuser.query<{ state: string | null; n: number }>(
       `select coalesce(state, 'unknown') as state, count(*)::int as n from pg_stat_activity
-        where usename = $1 and datname = $2 group by 1 order by 1`, [ROLES.app, DATABASE]);
+        where usename = $1 and datname = $2 group by 1 order by 1`,
+      [ROLES.app, DATABASE],
+    );
     const backends = Object.fromEntries(rows.map((r) => [r.state, r.n]));
     const backendCount = rows.reduce((sum, r) => sum + r.n, 0);
     const app = pools.app!;
     const standalone = pools.standalone!;
     problems = [];
     if (app.waiting !== 0 || standalone.waiting !== 0) problems.push('requests still waiting for a connection');
-    if (app.idle !== app.total || standalone.idle !== standalone.total) problems.push('pool connections still checked out');
-    if (!(app.total <= POOL_MAX) || !(standalone.total <= STANDALONE_POOL_MAX)) problems.push('a pool above its maximum');
-    if (Object.keys(backends).some((state) => state !== 'idle')) problems.push(`backends not idle: ${JSON.stringify(backends)}`);
-    if (backendCount !== app.total + standalone.total) problems.push(`${backendCount} backends for ${app.total + standalone.total} pooled connections`);
+    if (app.idle !== app.total || standalone.idle !== standalone.total)
+      problems.push('pool connections still checked out');
+    if (!(app.total <= POOL_MAX) || !(standalone.total <= STANDALONE_POOL_MAX))
+      problems.push('a pool above its maximum');
+    if (Object.keys(backends).some((state) => state !== 'idle'))
+      problems.push(`backends not idle: ${JSON.stringify(backends)}`);
+    if (backendCount !== app.total + standalone.total)
+      problems.push(`${backendCount} backends for ${app.total + standalone.total} pooled connections`);
     last = { pools, backends };
     if (!problems.length) break;
   }
-  check(phase, 'no leaked connections', problems.length === 0, `${JSON.stringify(last)}${problems.length ? `; ${problems.join('; ')}` : ''}`);
+  check(
+    phase,
+    'no leaked connections',
+    problems.length === 0,
+    `${JSON.stringify(last)}${problems.length ? `; ${problems.join('; ')}` : ''}`,
+  );
   return last;
 }
 
 /** Every acknowledged createTask is in the database (with its activity row); a few unacknowledged ones (cut off by the end of the load) may be too. */
-async function acknowledgedWritesCheck(phase: string, load: Load, marker: string, superuser: pg.Pool): Promise<Record<string, number>> {
+async function acknowledgedWritesCheck(
+  phase: string,
+  load: Load,
+  marker: string,
+  superuser: pg.Pool,
+): Promise<Record<string, number>> {
   const { rows } = await superuser.query<{ title: string; created: number }>(
     `select t.title, (select count(*) from task_activity a where a.organization_id = t.organization_id and a.task_id = t.id and a.action = 'created')::int as created
-       from tasks t where t.title like $1`, [`${marker} %`]);
+       from tasks t where t.title like $1`,
+    [`${marker} %`],
+  );
   const stored = new Set(rows.map((r) => r.title));
   const missing = [...load.acknowledged].filter((title) => !stored.has(title));
   const unacknowledged = rows.filter((r) => !load.acknowledged.has(r.title)).length;
   const withoutActivity = rows.filter((r) => r.created !== 1).length;
-  check(phase, 'every acknowledged createTask is stored, with its activity row',
+  check(
+    phase,
+    'every acknowledged createTask is stored, with its activity row',
     missing.length === 0 && withoutActivity === 0 && unacknowledged <= CONNECTIONS,
     `${load.acknowledged.size} acknowledged, ${rows.length} stored, ${missing.length} missing, ${withoutActivity} without activity row, ` +
-    `${unacknowledged} stored but unacknowledged (in flight when the load stopped or failed; at most ${CONNECTIONS})`);
+      `${unacknowledged} stored but unacknowledged (in flight when the load stopped or failed; at most ${CONNECTIONS})`,
+  );
   return { acknowledged: load.acknowledged.size, stored: rows.length, missing: missing.length, unacknowledged };
 }
 
@@ -216,10 +306,15 @@ async function steadyPhase(server: Served, callers: Caller[], targets: Map<numbe
   const sampler = setInterval(() => {
     const mb = rssMb(pid)?.current;
     if (mb !== undefined) rss.push(mb);
-    void fetch(`${server.url}/metrics`).then((res) => res.text()).then((text) => {
-      const used = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
-      if (used) heap.push(Math.round(used / 2 ** 20));
-    }, () => undefined);
+    void fetch(`${server.url}/metrics`)
+      .then((res) => res.text())
+      .then(
+        (text) => {
+          const used = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
+          if (used) heap.push(Math.round(used / 2 ** 20));
+        },
+        () => undefined,
+      );
   }, 250);
   const load = startLoad(server.url, callers, targets, marker, { seconds: DURATION });
   const result = await load.done;
@@ -227,9 +322,16 @@ async function steadyPhase(server: Served, callers: Caller[], targets: Map<numbe
   const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
   const all = [...warm.samples, ...load.samples];
   const failed = all.filter((s) => s.judgement.outcome !== 'ok').length;
-  check(phase, 'no failed response (warm-up and measured)', failed === 0 && warm.socketErrors.length + load.socketErrors.length === 0 && result.timeouts === 0,
+  check(
+    phase,
+    'no failed response (warm-up and measured)',
+    failed === 0 && warm.socketErrors.length + load.socketErrors.length === 0 && result.timeouts === 0,
     `${all.length} responses, ${failed} failed, ${warm.socketErrors.length + load.socketErrors.length} socket errors, ${result.timeouts} timeouts; first: ${
-      all.find((s) => s.judgement.outcome !== 'ok') ? JSON.stringify(all.find((s) => s.judgement.outcome !== 'ok')!.judgement) : 'none'}`);
+      all.find((s) => s.judgement.outcome !== 'ok')
+        ? JSON.stringify(all.find((s) => s.judgement.outcome !== 'ok')!.judgement)
+        : 'none'
+    }`,
+  );
   const kinds = new Set(load.samples.map((s) => s.kind));
   check(phase, 'the mix ran every kind of request', kinds.size === 7, [...kinds].join(', '));
   const writes = await acknowledgedWritesCheck(phase, load, marker, superuser);
@@ -244,25 +346,50 @@ async function steadyPhase(server: Served, callers: Caller[], targets: Map<numbe
   const mean = (list: number[]) => Math.round(list.reduce((sum, v) => sum + v, 0) / Math.max(1, list.length));
   const first = mean(rss.slice(0, third));
   const lastThird = mean(rss.slice(-third));
-  check(phase, 'memory stable', floors.length >= 2 && growth <= MAX_HEAP_GROWTH,
+  check(
+    phase,
+    'memory stable',
+    floors.length >= 2 && growth <= MAX_HEAP_GROWTH,
     `live heap after major collections ${floors.join(', ') || 'none seen'} MB: ${(growth * 100).toFixed(1)}% first to last (at most ${MAX_HEAP_GROWTH * 100}%` +
-    `${floors.length < 2 ? '; fewer than two collections seen, lengthen LOADTEST_DURATION' : ''}); heap used peak ${Math.max(...heap)} MB; ` +
-    `mean RSS ${first} MB in the first third, ${lastThird} MB in the last, peak ${Math.max(...rss)} MB`);
+      `${floors.length < 2 ? '; fewer than two collections seen, lengthen LOADTEST_DURATION' : ''}); heap used peak ${Math.max(...heap)} MB; ` +
+      `mean RSS ${first} MB in the first third, ${lastThird} MB in the last, peak ${Math.max(...rss)} MB`,
+  );
   const connections = await connectionCheck(phase, server, superuser);
   const byKind = Object.fromEntries([...kinds].map((k) => [k, load.samples.filter((s) => s.kind === k).length]));
   return {
-    figures: figures(phase, load.samples, seconds, load.socketErrors.length,
+    figures: figures(
+      phase,
+      load.samples,
+      seconds,
+      load.socketErrors.length,
       { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-      [`${writes.acknowledged} tasks created`, `live heap ${heapFirst} -> ${heapLast} MB`, `RSS ${first} -> ${lastThird} MB`]),
-    byKind, writes, connections,
+      [
+        `${writes.acknowledged} tasks created`,
+        `live heap ${heapFirst} -> ${heapLast} MB`,
+        `RSS ${first} -> ${lastThird} MB`,
+      ],
+    ),
+    byKind,
+    writes,
+    connections,
     memoryMb: {
-      heapAfterMajorCollections: floors, heapGrowthPercent: Math.round(growth * 1000) / 10,
-      rssMeanFirstThird: first, rssMeanLastThird: lastThird, heapUsedSamples: heap, rssSamples: rss,
+      heapAfterMajorCollections: floors,
+      heapGrowthPercent: Math.round(growth * 1000) / 10,
+      rssMeanFirstThird: first,
+      rssMeanLastThird: lastThird,
+      heapUsedSamples: heap,
+      rssSamples: rss,
     },
   };
 }
 
-async function restartPhase(server: Served, callers: Caller[], targets: Map<number, LoadTargets>, superuser: pg.Pool, cluster: EmbeddedPostgres) {
+async function restartPhase(
+  server: Served,
+  callers: Caller[],
+  targets: Map<number, LoadTargets>,
+  superuser: pg.Pool,
+  cluster: EmbeddedPostgres,
+) {
   const phase = 'db restart';
   const pid = server.process.pid;
   const marker = `LT restart ${RUN}`;
@@ -296,46 +423,92 @@ async function restartPhase(server: Served, callers: Caller[], targets: Map<numb
   const endAt = Date.now();
   const samples = load.samples;
 
-  check(phase, 'every failed response is a clean error', samples.every((s) => s.judgement.outcome !== 'unclean'),
-    `${samples.filter((s) => s.judgement.outcome === 'unclean').length} unclean; first: ${firstUnclean(samples)}`);
-  check(phase, 'the HTTP server kept answering (no socket error or timeout)', load.socketErrors.length === 0 && result.timeouts === 0,
-    `${load.socketErrors.length} socket errors${load.socketErrors[0] ? ` (${load.socketErrors[0].message})` : ''}, ${result.timeouts} timeouts`);
+  check(
+    phase,
+    'every failed response is a clean error',
+    samples.every((s) => s.judgement.outcome !== 'unclean'),
+    `${samples.filter((s) => s.judgement.outcome === 'unclean').length} unclean; first: ${firstUnclean(samples)}`,
+  );
+  check(
+    phase,
+    'the HTTP server kept answering (no socket error or timeout)',
+    load.socketErrors.length === 0 && result.timeouts === 0,
+    `${load.socketErrors.length} socket errors${load.socketErrors[0] ? ` (${load.socketErrors[0].message})` : ''}, ${result.timeouts} timeouts`,
+  );
   // From shortly after the postmaster exited (responses computed just before may still be on their way).
   const duringOutage = samples.filter((s) => s.t >= downAt + 100 && s.t <= upAt);
-  check(phase, 'requests during the outage were answered, with errors', duringOutage.length > 0 && duringOutage.every((s) => s.judgement.outcome !== 'ok'),
-    `${duringOutage.length} answered while PostgreSQL was down, ${duringOutage.filter((s) => s.judgement.outcome === 'ok').length} of them ok`);
-  check(phase, '/readyz said not ready while the database was down',
+  check(
+    phase,
+    'requests during the outage were answered, with errors',
+    duringOutage.length > 0 && duringOutage.every((s) => s.judgement.outcome !== 'ok'),
+    `${duringOutage.length} answered while PostgreSQL was down, ${duringOutage.filter((s) => s.judgement.outcome === 'ok').length} of them ok`,
+  );
+  check(
+    phase,
+    '/readyz said not ready while the database was down',
     probes.length > 0 && probes.every((p) => p.status === 503 && p.reason === 'database unreachable'),
-    `${probes.length} probes: ${[...new Set(probes.map((p) => `${p.status} ${p.reason ?? ''}`.trim()))].join(', ')}`);
+    `${probes.length} probes: ${[...new Set(probes.map((p) => `${p.status} ${p.reason ?? ''}`.trim()))].join(', ')}`,
+  );
   const firstOk = samples.find((s) => s.t > upAt && s.judgement.outcome === 'ok')?.t ?? null;
-  check(phase, `recovered by itself within ${RECOVERY_LIMIT_MS / 1000} s`, readyAt !== null && firstOk !== null && firstOk - upAt <= RECOVERY_LIMIT_MS,
-    `/readyz 200 ${readyAt === null ? 'never' : `${readyAt - upAt} ms`} and first successful request ${firstOk === null ? 'never' : `${firstOk - upAt} ms`} after PostgreSQL was back`);
+  check(
+    phase,
+    `recovered by itself within ${RECOVERY_LIMIT_MS / 1000} s`,
+    readyAt !== null && firstOk !== null && firstOk - upAt <= RECOVERY_LIMIT_MS,
+    `/readyz 200 ${readyAt === null ? 'never' : `${readyAt - upAt} ms`} and first successful request ${firstOk === null ? 'never' : `${firstOk - upAt} ms`} after PostgreSQL was back`,
+  );
   const settledFrom = (readyAt ?? endAt) + 1_000;
   const afterRecovery = samples.filter((s) => s.t > settledFrom);
   const failedAfter = afterRecovery.filter((s) => s.judgement.outcome !== 'ok');
-  check(phase, 'every request succeeded from 1 s after recovery', afterRecovery.length > 0 && failedAfter.length === 0,
-    `${afterRecovery.length} requests, ${failedAfter.length} failed${failedAfter[0] ? `: ${JSON.stringify(failedAfter[0].judgement)}` : ''}`);
-  check(phase, 'same server process, no restart', server.process.exitCode === null && server.process.signalCode === null && server.process.pid === pid,
-    `pid ${pid}, ${server.process.exitCode === null ? 'running' : `exited ${server.process.exitCode}`}`);
+  check(
+    phase,
+    'every request succeeded from 1 s after recovery',
+    afterRecovery.length > 0 && failedAfter.length === 0,
+    `${afterRecovery.length} requests, ${failedAfter.length} failed${failedAfter[0] ? `: ${JSON.stringify(failedAfter[0].judgement)}` : ''}`,
+  );
+  check(
+    phase,
+    'same server process, no restart',
+    server.process.exitCode === null && server.process.signalCode === null && server.process.pid === pid,
+    `pid ${pid}, ${server.process.exitCode === null ? 'running' : `exited ${server.process.exitCode}`}`,
+  );
   const newSuperuser = superuserPool(cluster.superuserUrl(DATABASE));
   const writes = await acknowledgedWritesCheck(phase, load, marker, newSuperuser);
   const connections = await connectionCheck(phase, server, newSuperuser);
   const seconds = (endAt - load.started) / 1000;
   return {
     superuser: newSuperuser,
-    figures: figures(phase, samples, seconds, load.socketErrors.length, { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max }, [
-      `down ${upAt - stopAt} ms`, `ready ${readyAt === null ? 'never' : `${readyAt - upAt} ms`} after restart`,
-      `first ok ${firstOk === null ? 'never' : `${firstOk - upAt} ms`} after`]),
+    figures: figures(
+      phase,
+      samples,
+      seconds,
+      load.socketErrors.length,
+      { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+      [
+        `down ${upAt - stopAt} ms`,
+        `ready ${readyAt === null ? 'never' : `${readyAt - upAt} ms`} after restart`,
+        `first ok ${firstOk === null ? 'never' : `${firstOk - upAt} ms`} after`,
+      ],
+    ),
     timeline: {
-      stopRequestedMs: stopAt - load.started, downMs: downAt - load.started, upMs: upAt - load.started,
-      readyMs: readyAt === null ? null : readyAt - load.started, firstOkAfterUpMs: firstOk === null ? null : firstOk - upAt,
-      answeredDuringOutage: duringOutage.length, readyzProbesWhileDown: probes.map((p) => p.status),
+      stopRequestedMs: stopAt - load.started,
+      downMs: downAt - load.started,
+      upMs: upAt - load.started,
+      readyMs: readyAt === null ? null : readyAt - load.started,
+      firstOkAfterUpMs: firstOk === null ? null : firstOk - upAt,
+      answeredDuringOutage: duringOutage.length,
+      readyzProbesWhileDown: probes.map((p) => p.status),
     },
-    writes, connections,
+    writes,
+    connections,
   };
 }
 
-async function terminatePhase(server: Served, callers: Caller[], targets: Map<number, LoadTargets>, superuser: pg.Pool) {
+async function terminatePhase(
+  server: Served,
+  callers: Caller[],
+  targets: Map<number, LoadTargets>,
+  superuser: pg.Pool,
+) {
   const phase = 'pg_terminate_backend';
   const marker = `LT terminate ${RUN}`;
   const load = startLoad(server.url, callers, targets, marker, { allowed: OUTAGE_CODES });
@@ -343,7 +516,9 @@ async function terminatePhase(server: Served, callers: Caller[], targets: Map<nu
   const killed: number[] = [];
   for (let round = 0; round < 2; round++) {
     const { rows } = await superuser.query<{ n: number }>(
-      `select count(*) filter (where pg_terminate_backend(pid))::int as n from pg_stat_activity where usename = $1 and datname = $2`, [ROLES.app, DATABASE]);
+      `select count(*) filter (where pg_terminate_backend(pid))::int as n from pg_stat_activity where usename = $1 and datname = $2`,
+      [ROLES.app, DATABASE],
+    );
     killed.push(rows[0]!.n);
     log(`terminated ${rows[0]!.n} app-role backends`);
     await sleep(1_000);
@@ -356,23 +531,48 @@ async function terminatePhase(server: Served, callers: Caller[], targets: Map<nu
   const samples = load.samples;
   const total = killed.reduce((a, b) => a + b, 0);
   const failed = samples.filter((s) => s.judgement.outcome !== 'ok');
-  check(phase, 'connections were terminated', killed.every((k) => k > 0), `${killed.join(' + ')} backends`);
-  check(phase, 'every failed response is a clean error', samples.every((s) => s.judgement.outcome !== 'unclean'),
-    `${samples.filter((s) => s.judgement.outcome === 'unclean').length} unclean; first: ${firstUnclean(samples)}`);
-  check(phase, 'at most one failed request per terminated connection', failed.length <= total && load.socketErrors.length === 0 && result.timeouts === 0,
-    `${failed.length} failed for ${total} terminated, ${load.socketErrors.length} socket errors, ${result.timeouts} timeouts`);
+  check(
+    phase,
+    'connections were terminated',
+    killed.every((k) => k > 0),
+    `${killed.join(' + ')} backends`,
+  );
+  check(
+    phase,
+    'every failed response is a clean error',
+    samples.every((s) => s.judgement.outcome !== 'unclean'),
+    `${samples.filter((s) => s.judgement.outcome === 'unclean').length} unclean; first: ${firstUnclean(samples)}`,
+  );
+  check(
+    phase,
+    'at most one failed request per terminated connection',
+    failed.length <= total && load.socketErrors.length === 0 && result.timeouts === 0,
+    `${failed.length} failed for ${total} terminated, ${load.socketErrors.length} socket errors, ${result.timeouts} timeouts`,
+  );
   const afterRecovery = samples.filter((s) => s.t > lastKillAt + 1_000);
   const failedAfter = afterRecovery.filter((s) => s.judgement.outcome !== 'ok');
-  check(phase, 'every request succeeded from 1 s after the last termination', afterRecovery.length > 0 && failedAfter.length === 0,
-    `${afterRecovery.length} requests, ${failedAfter.length} failed${failedAfter[0] ? `: ${JSON.stringify(failedAfter[0].judgement)}` : ''}`);
+  check(
+    phase,
+    'every request succeeded from 1 s after the last termination',
+    afterRecovery.length > 0 && failedAfter.length === 0,
+    `${afterRecovery.length} requests, ${failedAfter.length} failed${failedAfter[0] ? `: ${JSON.stringify(failedAfter[0].judgement)}` : ''}`,
+  );
   const ready = await readyz(server.url);
   check(phase, '/readyz ready', ready.status === 200, `${ready.status}`);
   const writes = await acknowledgedWritesCheck(phase, load, marker, superuser);
   const connections = await connectionCheck(phase, server, superuser);
   return {
-    figures: figures(phase, samples, (endAt - load.started) / 1000, load.socketErrors.length,
-      { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max }, [`${total} backends terminated`, `${failed.length} requests failed`]),
-    terminated: killed, writes, connections,
+    figures: figures(
+      phase,
+      samples,
+      (endAt - load.started) / 1000,
+      load.socketErrors.length,
+      { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+      [`${total} backends terminated`, `${failed.length} requests failed`],
+    ),
+    terminated: killed,
+    writes,
+    connections,
   };
 }
 
@@ -397,7 +597,11 @@ async function sigtermPhase(server: Served, callers: Caller[], targets: Map<numb
         const res = await fetch(`${server.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${caller.token}` },
-          body: JSON.stringify({ query: BATCH_MUTATION, operationName: 'LoadBatch', variables: batchVariables(marker, t.projectIds[w % t.projectIds.length]!, t.taskIds[w % t.taskIds.length]!) }),
+          body: JSON.stringify({
+            query: BATCH_MUTATION,
+            operationName: 'LoadBatch',
+            variables: batchVariables(marker, t.projectIds[w % t.projectIds.length]!, t.taskIds[w % t.taskIds.length]!),
+          }),
           signal: AbortSignal.timeout(30_000),
         });
         const judgement = judge(res.status, await res.text(), new Set([...OUTAGE_CODES, 'SHUTTING_DOWN']));
@@ -405,7 +609,10 @@ async function sigtermPhase(server: Served, callers: Caller[], targets: Map<numb
         if (judgement.outcome === 'unclean') entry.why = judgement.why;
       } catch (error) {
         entry.outcome = 'network';
-        entry.why = error instanceof Error ? `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}` : String(error);
+        entry.why =
+          error instanceof Error
+            ? `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`
+            : String(error);
       } finally {
         inFlight--;
         entry.ms = Date.now() - entry.startedAt;
@@ -428,11 +635,15 @@ async function sigtermPhase(server: Served, callers: Caller[], targets: Map<numb
   const markers = sent.map((s) => s.marker);
   const { rows: tasks } = await superuser.query<{ id: string; title: string; created: number }>(
     `select t.id, t.title, (select count(*) from task_activity a where a.organization_id = t.organization_id and a.task_id = t.id and a.action = 'created')::int as created
-       from tasks t where t.title like $1`, [`${prefix} %`]);
+       from tasks t where t.title like $1`,
+    [`${prefix} %`],
+  );
   const { rows: comments } = await superuser.query<{ body: string; commented: number }>(
     `select c.body, (select count(*) from task_activity a where a.organization_id = c.organization_id and a.task_id = c.task_id
                       and a.action = 'commented' and a.changes ->> 'commentId' = c.id::text)::int as commented
-       from task_comments c where c.body like $1`, [`${prefix} %`]);
+       from task_comments c where c.body like $1`,
+    [`${prefix} %`],
+  );
   const rowsOf = new Map<string, number>(markers.map((m) => [m, 0]));
   const unknownRows: string[] = [];
   const add = (marker: string, n: number) => {
@@ -449,64 +660,159 @@ async function sigtermPhase(server: Served, callers: Caller[], targets: Map<numb
   const networkBefore = sent.filter((s) => s.outcome === 'network' && s.startedAt + (s.ms ?? 0) < sigtermAt!);
   const network = sent.filter((s) => s.outcome === 'network');
   const networkApplied = network.filter((s) => rowsOf.get(s.marker) !== 0).length;
-  const finishedAfterSigterm = sent.filter((s) => s.outcome === 'ok' && s.startedAt <= sigtermAt! && s.startedAt + (s.ms ?? 0) >= sigtermAt!);
+  const finishedAfterSigterm = sent.filter(
+    (s) => s.outcome === 'ok' && s.startedAt <= sigtermAt! && s.startedAt + (s.ms ?? 0) >= sigtermAt!,
+  );
   const okAfterSigterm = finishedAfterSigterm.length;
 
   check(phase, 'writes were in flight at SIGTERM', inFlightAtSigterm > 0, `${inFlightAtSigterm} requests`);
-  check(phase, 'every request all-or-nothing (6 rows or 0)', partial.length === 0 && unknownRows.length === 0,
-    `${sent.length} requests, ${partial.length} partial${partial[0] ? ` (${partial[0].marker}: ${rowsOf.get(partial[0].marker)} rows)` : ''}, ${unknownRows.length} rows of no request`);
-  check(phase, 'every acknowledged request fully applied', okMissing.length === 0, `${sent.filter((s) => s.outcome === 'ok').length} acknowledged, ${okMissing.length} not fully applied`);
-  check(phase, 'every refused request not applied, and refused cleanly', errorApplied.length === 0 && unclean.length === 0,
-    `${sent.filter((s) => s.outcome === 'error').length} refused, ${errorApplied.length} applied, ${unclean.length} unclean${unclean[0] ? `: ${unclean[0].why}` : ''}`);
-  check(phase, 'no write applied whose response was lost', networkApplied === 0,
-    `${network.length} requests failed on the connection (refused or closed), ${networkApplied} of them applied`);
-  check(phase, 'no request failed before SIGTERM', networkBefore.length === 0, `${networkBefore.length}${networkBefore[0] ? `: ${networkBefore[0].why}` : ''}`);
-  check(phase, 'in-flight requests finished, server exited 0 within the shutdown timeout',
+  check(
+    phase,
+    'every request all-or-nothing (6 rows or 0)',
+    partial.length === 0 && unknownRows.length === 0,
+    `${sent.length} requests, ${partial.length} partial${partial[0] ? ` (${partial[0].marker}: ${rowsOf.get(partial[0].marker)} rows)` : ''}, ${unknownRows.length} rows of no request`,
+  );
+  check(
+    phase,
+    'every acknowledged request fully applied',
+    okMissing.length === 0,
+    `${sent.filter((s) => s.outcome === 'ok').length} acknowledged, ${okMissing.length} not fully applied`,
+  );
+  check(
+    phase,
+    'every refused request not applied, and refused cleanly',
+    errorApplied.length === 0 && unclean.length === 0,
+    `${sent.filter((s) => s.outcome === 'error').length} refused, ${errorApplied.length} applied, ${unclean.length} unclean${unclean[0] ? `: ${unclean[0].why}` : ''}`,
+  );
+  check(
+    phase,
+    'no write applied whose response was lost',
+    networkApplied === 0,
+    `${network.length} requests failed on the connection (refused or closed), ${networkApplied} of them applied`,
+  );
+  check(
+    phase,
+    'no request failed before SIGTERM',
+    networkBefore.length === 0,
+    `${networkBefore.length}${networkBefore[0] ? `: ${networkBefore[0].why}` : ''}`,
+  );
+  check(
+    phase,
+    'in-flight requests finished, server exited 0 within the shutdown timeout',
     exit !== null && exit.code === 0 && exitedAfterMs <= SHUTDOWN_TIMEOUT_MS + 15_000 && okAfterSigterm > 0,
-    `exit ${exit === null ? 'none' : `${exit.code ?? exit.signal}`} after ${exitedAfterMs} ms, ${okAfterSigterm} in-flight requests completed ok`);
-  const { rows: left } = await superuser.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where usename = $1', [ROLES.app]);
+    `exit ${exit === null ? 'none' : `${exit.code ?? exit.signal}`} after ${exitedAfterMs} ms, ${okAfterSigterm} in-flight requests completed ok`,
+  );
+  const { rows: left } = await superuser.query<{ n: number }>(
+    'select count(*)::int as n from pg_stat_activity where usename = $1',
+    [ROLES.app],
+  );
   check(phase, 'no app connection left after exit', left[0]!.n === 0, `${left[0]!.n} backends`);
 
-  const durations = sent.filter((s) => s.ms !== undefined).map((s) => s.ms!).sort((a, b) => a - b);
+  const durations = sent
+    .filter((s) => s.ms !== undefined)
+    .map((s) => s.ms!)
+    .sort((a, b) => a - b);
   const pct = (p: number) => durations[Math.min(durations.length - 1, Math.floor((p / 100) * durations.length))] ?? 0;
-  const samples: Sample[] = sent.filter((s) => s.outcome !== 'network').map((s) => ({
-    t: s.startedAt, kind: 'batch',
-    judgement: s.outcome === 'ok' ? { outcome: 'ok' } : s.why ? { outcome: 'unclean', why: s.why } : { outcome: 'clean error', code: 'refused' },
-  }));
+  const samples: Sample[] = sent
+    .filter((s) => s.outcome !== 'network')
+    .map((s) => ({
+      t: s.startedAt,
+      kind: 'batch',
+      judgement:
+        s.outcome === 'ok'
+          ? { outcome: 'ok' }
+          : s.why
+            ? { outcome: 'unclean', why: s.why }
+            : { outcome: 'clean error', code: 'refused' },
+    }));
   const cutOffDetails = network.map((s) => ({
-    sentAfterSigtermMs: s.startedAt - sigtermAt!, failedAfterMs: s.ms, rows: rowsOf.get(s.marker), error: s.why,
+    sentAfterSigtermMs: s.startedAt - sigtermAt!,
+    failedAfterMs: s.ms,
+    rows: rowsOf.get(s.marker),
+    error: s.why,
   }));
   return {
-    figures: figures(phase, samples, (Date.now() - sent[0]!.startedAt) / 1000, network.length, { p50: pct(50), p99: pct(99), max: durations.at(-1) ?? 0 }, [
-      `${inFlightAtSigterm} in flight at SIGTERM`, `exit ${exit?.code ?? exit?.signal ?? 'none'} after ${exitedAfterMs} ms`,
-      `${network.length} cut off (${networkApplied} of them applied)`]),
-    requests: sent.length, acknowledged: sent.filter((s) => s.outcome === 'ok').length, refused: sent.filter((s) => s.outcome === 'error').length,
-    cutOff: network.length, cutOffApplied: networkApplied, cutOffDetails, inFlightAtSigterm, exitedAfterMs, exitCode: exit?.code ?? null,
+    figures: figures(
+      phase,
+      samples,
+      (Date.now() - sent[0]!.startedAt) / 1000,
+      network.length,
+      { p50: pct(50), p99: pct(99), max: durations.at(-1) ?? 0 },
+      [
+        `${inFlightAtSigterm} in flight at SIGTERM`,
+        `exit ${exit?.code ?? exit?.signal ?? 'none'} after ${exitedAfterMs} ms`,
+        `${network.length} cut off (${networkApplied} of them applied)`,
+      ],
+    ),
+    requests: sent.length,
+    acknowledged: sent.filter((s) => s.outcome === 'ok').length,
+    refused: sent.filter((s) => s.outcome === 'error').length,
+    cutOff: network.length,
+    cutOffApplied: networkApplied,
+    cutOffDetails,
+    inFlightAtSigterm,
+    exitedAfterMs,
+    exitCode: exit?.code ?? null,
   };
 }
 
 async function loadTargets(superuser: pg.Pool): Promise<Map<number, LoadTargets>> {
   const targets = new Map<number, LoadTargets>();
   for (let i = 1; i <= SIZE.organizations; i++) {
-    const ids = async (query: string) => (await superuser.query<{ id: string }>(query, [benchSlug(i)])).rows.map((r) => r.id);
+    const ids = async (query: string) =>
+      (await superuser.query<{ id: string }>(query, [benchSlug(i)])).rows.map((r) => r.id);
     const org = 'join organizations o on o.id = organization_id where o.slug = $1';
     targets.set(i, {
       projectIds: await ids(`select p.id from projects p ${org} order by p.name`),
       taskIds: await ids(`select t.id from tasks t ${org} order by t.id limit 200`),
-      movableTaskIds: await ids(`select t.id from tasks t ${org} and t.status in ('todo', 'in_progress') order by t.id limit 100`),
+      movableTaskIds: await ids(
+        `select t.id from tasks t ${org} and t.status in ('todo', 'in_progress') order by t.id limit 100`,
+      ),
     });
   }
   return targets;
 }
 
 function table(phases: PhaseFigures[]): string {
-  const rows = [['phase', 's', 'requests', 'req/s', 'ok', 'clean errors', 'unclean', 'socket errors', 'p50 ms', 'p99 ms', 'max ms', 'notes']];
+  const rows = [
+    [
+      'phase',
+      's',
+      'requests',
+      'req/s',
+      'ok',
+      'clean errors',
+      'unclean',
+      'socket errors',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'notes',
+    ],
+  ];
   for (const p of phases) {
-    rows.push([p.phase, String(p.seconds), String(p.requests), String(p.requestsPerSecond), String(p.ok), String(p.cleanErrors), String(p.unclean),
-      String(p.socketErrors), String(p.latencyMs.p50), String(p.latencyMs.p99), String(p.latencyMs.max), p.notes.join('; ')]);
+    rows.push([
+      p.phase,
+      String(p.seconds),
+      String(p.requests),
+      String(p.requestsPerSecond),
+      String(p.ok),
+      String(p.cleanErrors),
+      String(p.unclean),
+      String(p.socketErrors),
+      String(p.latencyMs.p50),
+      String(p.latencyMs.p99),
+      String(p.latencyMs.max),
+      p.notes.join('; '),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const lines = rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return lines.join('\n');
 }
@@ -530,56 +836,116 @@ async function main(): Promise<boolean> {
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
     log(`starting PostgreSQL in ${path.relative(PROJECT_ROOT, dir)}`);
-    cluster = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), superuserPassword: 'loadtest-superuser', fast: true });
+    cluster = await startEmbeddedPostgres({
+      dir: path.join(dir, 'pg'),
+      port: await freePort(),
+      superuserPassword: 'loadtest-superuser',
+      fast: true,
+    });
     const passwords = { ownerPassword: 'loadtest-owner', appPassword: 'loadtest-app' };
-    await prepareBenchDatabase({ superuserUrl: cluster.superuserUrl, database: DATABASE, passwords, size: SIZE, passwordHash: await hashPassword(PASSWORD) });
+    await prepareBenchDatabase({
+      superuserUrl: cluster.superuserUrl,
+      database: DATABASE,
+      passwords,
+      size: SIZE,
+      passwordHash: await hashPassword(PASSWORD),
+    });
     const pgVersion = await postgresVersion(cluster.superuserUrl('postgres'));
     superuser = superuserPool(cluster.superuserUrl(DATABASE));
     const targets = await loadTargets(superuser);
 
-    server = await spawnServer('tenantql', path.join(PROJECT_ROOT, 'dist', 'src', 'main.js'), {
-      JWT_SECRET: crypto.randomBytes(48).toString('base64'),
-      ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
-      DATABASE_URL: roleUrl(cluster.superuserUrl('postgres'), ROLES.app, passwords.appPassword, DATABASE),
-      NODE_ENV: 'production', LOG_LEVEL: 'error', SEED_DEMO: 'false', MIGRATE_ON_START: 'false', HOST: '127.0.0.1',
-      ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: String(POOL_MAX), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-      // The load test is the only client: rate limits would refuse it.
-      RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0', RATE_LIMIT_COSTLY_PER_MINUTE: '0',
-    }, { quiet: true });
+    server = await spawnServer(
+      'tenantql',
+      path.join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
+      {
+        JWT_SECRET: crypto.randomBytes(48).toString('base64'),
+        ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
+        DATABASE_URL: roleUrl(cluster.superuserUrl('postgres'), ROLES.app, passwords.appPassword, DATABASE),
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'error',
+        SEED_DEMO: 'false',
+        MIGRATE_ON_START: 'false',
+        HOST: '127.0.0.1',
+        ACCESS_TOKEN_TTL_SECONDS: '86400',
+        DB_POOL_MAX: String(POOL_MAX),
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+        // The load test is the only client: rate limits would refuse it.
+        RATE_LIMIT_ORG_PER_MINUTE: '0',
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+        RATE_LIMIT_COSTLY_PER_MINUTE: '0',
+      },
+      { quiet: true },
+    );
     // Members (not owners) of every organization, round-robin over the connections.
     const callers: Caller[] = [];
     for (let c = 0; c < CONNECTIONS; c++) {
       const organization = 1 + (c % SIZE.organizations);
-      callers.push({ token: await signIn(server.url, organization, 2 + Math.floor(c / SIZE.organizations) % (SIZE.usersPerOrganization - 1), PASSWORD), organization });
+      callers.push({
+        token: await signIn(
+          server.url,
+          organization,
+          2 + (Math.floor(c / SIZE.organizations) % (SIZE.usersPerOrganization - 1)),
+          PASSWORD,
+        ),
+        organization,
+      });
     }
 
     const steady = PHASES.includes('steady') ? await steadyPhase(server, callers, targets, superuser) : undefined;
-    const restart = PHASES.includes('restart') ? await restartPhase(server, callers, targets, superuser, cluster) : undefined;
+    const restart = PHASES.includes('restart')
+      ? await restartPhase(server, callers, targets, superuser, cluster)
+      : undefined;
     if (restart) superuser = restart.superuser;
-    const terminate = PHASES.includes('terminate') ? await terminatePhase(server, callers, targets, superuser) : undefined;
+    const terminate = PHASES.includes('terminate')
+      ? await terminatePhase(server, callers, targets, superuser)
+      : undefined;
     const sigterm = PHASES.includes('sigterm') ? await sigtermPhase(server, callers, targets, superuser) : undefined;
     if (sigterm) server = undefined;
 
-    const phases = [steady?.figures, restart?.figures, terminate?.figures, sigterm?.figures].filter((p) => p !== undefined);
+    const phases = [steady?.figures, restart?.figures, terminate?.figures, sigterm?.figures].filter(
+      (p) => p !== undefined,
+    );
     const failed = checks.filter((c) => !c.pass);
     const document = {
       measuredAt: new Date().toISOString(),
       passed: failed.length === 0,
       machine: {
-        cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version, postgres: pgVersion, platform: `${os.type()} ${os.release()}`,
-        loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100), loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        cores: os.cpus().length,
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: pgVersion,
+        platform: `${os.type()} ${os.release()}`,
+        loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
+        loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
       },
       settings: {
-        phases: PHASES, connections: CONNECTIONS, steadySeconds: DURATION, warmupSeconds: WARMUP, dbPoolMax: POOL_MAX, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
-        recoveryLimitSeconds: RECOVERY_LIMIT_MS / 1000, maxHeapGrowth: MAX_HEAP_GROWTH, databaseDownMs: DOWN_MS,
-        dataset: { ...SIZE, tasks: taskCount(SIZE) }, postgres: 'embedded, fsync=off, synchronous_commit=off, full_page_writes=off',
+        phases: PHASES,
+        connections: CONNECTIONS,
+        steadySeconds: DURATION,
+        warmupSeconds: WARMUP,
+        dbPoolMax: POOL_MAX,
+        shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
+        recoveryLimitSeconds: RECOVERY_LIMIT_MS / 1000,
+        maxHeapGrowth: MAX_HEAP_GROWTH,
+        databaseDownMs: DOWN_MS,
+        dataset: { ...SIZE, tasks: taskCount(SIZE) },
+        postgres: 'embedded, fsync=off, synchronous_commit=off, full_page_writes=off',
       },
       phases,
       details: {
-        steady: steady && { byKind: steady.byKind, writes: steady.writes, connections: steady.connections, memoryMb: steady.memoryMb },
+        steady: steady && {
+          byKind: steady.byKind,
+          writes: steady.writes,
+          connections: steady.connections,
+          memoryMb: steady.memoryMb,
+        },
         restart: restart && { timeline: restart.timeline, writes: restart.writes, connections: restart.connections },
-        terminate: terminate && { terminated: terminate.terminated, writes: terminate.writes, connections: terminate.connections },
+        terminate: terminate && {
+          terminated: terminate.terminated,
+          writes: terminate.writes,
+          connections: terminate.connections,
+        },
         sigterm: sigterm && { ...sigterm, figures: undefined },
       },
       checks,
@@ -587,10 +953,12 @@ async function main(): Promise<boolean> {
     };
     fs.writeFileSync(RESULTS_FILE, JSON.stringify(document, null, 2) + '\n');
     const m = document.machine;
-    process.stdout.write(`\n${m.cores} x ${m.cpu}, node ${m.node}, PostgreSQL ${m.postgres}, ${CONNECTIONS} connections, ` +
-      `load average ${m.loadAverageBefore[0]} -> ${m.loadAverageAfter[0]}\n${table(phases)}\n\n` +
-      checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}  ${c.phase}: ${c.name}`).join('\n') +
-      `\n\n${checks.length - failed.length}/${checks.length} checks passed. Wrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)}\n`);
+    process.stdout.write(
+      `\n${m.cores} x ${m.cpu}, node ${m.node}, PostgreSQL ${m.postgres}, ${CONNECTIONS} connections, ` +
+        `load average ${m.loadAverageBefore[0]} -> ${m.loadAverageAfter[0]}\n${table(phases)}\n\n` +
+        checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}  ${c.phase}: ${c.name}`).join('\n') +
+        `\n\n${checks.length - failed.length}/${checks.length} checks passed. Wrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)}\n`,
+    );
     return failed.length === 0;
   } finally {
     await cleanup();
@@ -598,7 +966,12 @@ async function main(): Promise<boolean> {
 }
 
 // Exits explicitly, with the checks' verdict as the exit code.
-main().then((passed) => process.exit(passed ? 0 : 1), (error) => {
-  process.stderr.write(`loadtest failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  (passed) => process.exit(passed ? 0 : 1),
+  (error) => {
+    process.stderr.write(
+      `loadtest failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -11,8 +11,15 @@ import { defaultPoolMax } from '../src/config';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchSlug, taskCount, type DatasetSize } from './seed';
 import {
-  benchWorkspace, graphql, peakRssReset, postgresVersion, prepareBenchDatabase, rssMb, signIn as signInAs,
-  spawnServer as spawn, type Served as AnyServed,
+  benchWorkspace,
+  graphql,
+  peakRssReset,
+  postgresVersion,
+  prepareBenchDatabase,
+  rssMb,
+  signIn as signInAs,
+  spawnServer as spawn,
+  type Served as AnyServed,
 } from './support';
 import { mutationFor, MUTATION_DOCUMENTS, NESTED_QUERY, TASK_PAGE_QUERY, type MutationTargets } from './scenarios';
 
@@ -38,7 +45,12 @@ const ONLY_SCENARIOS = env.BENCH_SCENARIOS?.split(',').filter(Boolean);
 const ONLY_DATASETS = env.BENCH_DATASETS?.split(',').filter(Boolean);
 const RESULTS_FILE = path.join(PROJECT_ROOT, 'bench', 'results.json');
 
-const SMALL: DatasetSize = { organizations: 5, usersPerOrganization: 20, projectsPerOrganization: 50, tasksPerProject: 40 };
+const SMALL: DatasetSize = {
+  organizations: 5,
+  usersPerOrganization: 20,
+  projectsPerOrganization: 50,
+  tasksPerProject: 40,
+};
 const LARGE: DatasetSize = QUICK
   ? { organizations: 10, usersPerOrganization: 20, projectsPerOrganization: 100, tasksPerProject: 100 }
   : { organizations: 100, usersPerOrganization: 20, projectsPerOrganization: 100, tasksPerProject: 100 };
@@ -52,24 +64,34 @@ interface Served extends AnyServed {
 
 async function spawnServer(name: Served['name'], script: string, serverEnv: Record<string, string>): Promise<Served> {
   const flags = [...NODE_FLAGS];
-  if (CPU_PROF) flags.push('--cpu-prof', `--cpu-prof-dir=${path.join(PROJECT_ROOT, '.data', 'bench-profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
-  return { ...await spawn(name, script, serverEnv, { flags }), name };
+  if (CPU_PROF)
+    flags.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${path.join(PROJECT_ROOT, '.data', 'bench-profiles')}`,
+      `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+    );
+  return { ...(await spawn(name, script, serverEnv, { flags })), name };
 }
 
 const signIn = (url: string, organization: number, user: number) => signInAs(url, organization, user, PASSWORD);
 
 /** Server-side counters read around a measured run: statements per request and peak RSS. */
-interface Counters { statements: number; requests: number; histogram: Map<string, number> }
+interface Counters {
+  statements: number;
+  requests: number;
+  histogram: Map<string, number>;
+}
 
 async function readCounters(target: Served): Promise<Counters> {
   if (target.name === 'raw') {
-    const stats = await (await fetch(`${target.url}/stats`)).json() as { statements: number; requests: number };
+    const stats = (await (await fetch(`${target.url}/stats`)).json()) as { statements: number; requests: number };
     return { ...stats, histogram: new Map() };
   }
   const text = await (await fetch(`${target.url}/metrics`)).text();
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
   const histogram = new Map<string, number>();
-  for (const m of text.matchAll(/^tenantql_sql_statements_per_request_bucket\{le="([^"]+)"\} (\d+)/gm)) histogram.set(m[1]!, Number(m[2]));
+  for (const m of text.matchAll(/^tenantql_sql_statements_per_request_bucket\{le="([^"]+)"\} (\d+)/gm))
+    histogram.set(m[1]!, Number(m[2]));
   if (!/^tenantql_sql_statements_per_request_count /m.test(text)) {
     throw new Error(`GET /metrics has no tenantql_sql_statements_per_request histogram:\n${text.slice(0, 300)}`);
   }
@@ -122,19 +144,26 @@ async function load(target: Served, make: RequestFactory, seconds: number) {
     url: `${target.url}/graphql`,
     connections: CONNECTIONS,
     duration: seconds,
-    requests: [{
-      method: 'POST',
-      setupRequest: (request) => {
-        const { body, token } = make(n++);
-        return { ...request, path: '/graphql', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } };
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const { body, token } = make(n++);
+          return {
+            ...request,
+            path: '/graphql',
+            body,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          };
+        },
+        onResponse: (status, body) => {
+          if (status !== 200 || body.includes('"errors":[')) {
+            graphqlErrors++;
+            firstError ??= `${status} ${body.slice(0, 300)}`;
+          }
+        },
       },
-      onResponse: (status, body) => {
-        if (status !== 200 || body.includes('"errors":[')) {
-          graphqlErrors++;
-          firstError ??= `${status} ${body.slice(0, 300)}`;
-        }
-      },
-    }],
+    ],
   });
   return { result, graphqlErrors: graphqlErrors + result.errors + result.timeouts, firstError };
 }
@@ -150,33 +179,48 @@ async function measure(scenario: string, dataset: string, target: Served, make: 
   if (graphqlErrors) log(`${scenario} on ${target.name}: ${graphqlErrors} failed responses, first: ${firstError}`);
   const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
   const m: Measurement = {
-    scenario, dataset, server: target.name,
+    scenario,
+    dataset,
+    server: target.name,
     requestsPerSecond: Math.round((result.requests.total / seconds) * 10) / 10,
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
     requests: result.requests.total,
     errors: graphqlErrors,
     // null when the server counted none (its /metrics did not observe the requests)
-    statementsPerRequest: after.requests > before.requests
-      ? Math.round(((after.statements - before.statements) / (after.requests - before.requests)) * 100) / 100 : null,
+    statementsPerRequest:
+      after.requests > before.requests
+        ? Math.round(((after.statements - before.statements) / (after.requests - before.requests)) * 100) / 100
+        : null,
     statementCounts: statementSpread(before, after),
     peakRssMb: rss?.peak ?? null,
   };
-  log(`${dataset} ${scenario} ${target.name}: ${m.requestsPerSecond} req/s, p50 ${m.latencyMs.p50} ms, p99 ${m.latencyMs.p99} ms, ` +
-    `${m.statementsPerRequest} statements/request${m.statementCounts ? ` (${m.statementCounts})` : ''}, peak RSS ${m.peakRssMb} MB`);
+  log(
+    `${dataset} ${scenario} ${target.name}: ${m.requestsPerSecond} req/s, p50 ${m.latencyMs.p50} ms, p99 ${m.latencyMs.p99} ms, ` +
+      `${m.statementsPerRequest} statements/request${m.statementCounts ? ` (${m.statementCounts})` : ''}, peak RSS ${m.peakRssMb} MB`,
+  );
   return m;
 }
 
 /** Sorts object keys nowhere: the two servers must agree on data, edge order included. */
 async function checkSameAnswers(tenantql: Served, raw: Served, tokens: string[]): Promise<void> {
-  for (const [query, operationName] of [[NESTED_QUERY, 'BenchNested'], [TASK_PAGE_QUERY, 'BenchTaskPage']] as const) {
+  for (const [query, operationName] of [
+    [NESTED_QUERY, 'BenchNested'],
+    [TASK_PAGE_QUERY, 'BenchTaskPage'],
+  ] as const) {
     for (const token of tokens.slice(0, 3)) {
-      const [a, b] = await Promise.all([graphql(tenantql.url, token, query, operationName), graphql(raw.url, token, query, operationName)]);
+      const [a, b] = await Promise.all([
+        graphql(tenantql.url, token, query, operationName),
+        graphql(raw.url, token, query, operationName),
+      ]);
       if (!isDeepStrictEqual(a, b)) {
-        throw new Error(`${operationName}: tenantql and the raw server disagree:\n${JSON.stringify(a).slice(0, 400)}\n${JSON.stringify(b).slice(0, 400)}`);
+        throw new Error(
+          `${operationName}: tenantql and the raw server disagree:\n${JSON.stringify(a).slice(0, 400)}\n${JSON.stringify(b).slice(0, 400)}`,
+        );
       }
       if (operationName === 'BenchNested') {
         const edges = (a as { projects: { edges: { node: { tasks: { edges: unknown[] } } }[] } }).projects.edges;
-        if (edges.length !== 50 || edges.some((e) => e.node.tasks.edges.length !== 20)) throw new Error('BenchNested: not 50 projects x 20 tasks');
+        if (edges.length !== 50 || edges.some((e) => e.node.tasks.edges.length !== 20))
+          throw new Error('BenchNested: not 50 projects x 20 tasks');
       } else if ((a as { tasks: { edges: unknown[] } }).tasks.edges.length !== 50) {
         throw new Error('BenchTaskPage: not a full page of 50 tasks');
       }
@@ -191,10 +235,14 @@ async function mutationTargets(superuserUrl: string, organizations: number): Pro
     const targets = new Map<number, MutationTargets>();
     for (let i = 1; i <= organizations; i++) {
       const { rows: projects } = await client.query<{ id: string }>(
-        "select p.id from projects p join organizations o on o.id = p.organization_id where o.slug = $1 order by p.name limit 50", [benchSlug(i)]);
+        'select p.id from projects p join organizations o on o.id = p.organization_id where o.slug = $1 order by p.name limit 50',
+        [benchSlug(i)],
+      );
       const { rows: tasks } = await client.query<{ id: string }>(
         `select t.id from tasks t join organizations o on o.id = t.organization_id where o.slug = $1 and t.deleted_at is null
-          order by t.id limit 500`, [benchSlug(i)]);
+          order by t.id limit 500`,
+        [benchSlug(i)],
+      );
       targets.set(i, { projectIds: projects.map((p) => p.id), taskIds: tasks.map((t) => t.id) });
     }
     return targets;
@@ -221,12 +269,29 @@ async function main(): Promise<void> {
     const superuserUrl = cluster.superuserUrl('postgres');
     const passwords = { ownerPassword: 'bench-owner', appPassword: 'bench-app' };
     const passwordHash = await hashPassword(PASSWORD);
-    const datasets: Dataset[] = ([
-      { name: `${taskCount(SMALL).toLocaleString('en')} tasks`, key: 'small', size: SMALL, database: 'tenantql_bench_small', scenarios: ['nested', 'taskPage'] },
-      { name: `${taskCount(LARGE).toLocaleString('en')} tasks`, key: 'large', size: LARGE, database: 'tenantql_bench_large', scenarios: ['nested', 'taskPage', 'mutations'] },
-    ] satisfies (Dataset & { key: string })[])
+    const datasets: Dataset[] = (
+      [
+        {
+          name: `${taskCount(SMALL).toLocaleString('en')} tasks`,
+          key: 'small',
+          size: SMALL,
+          database: 'tenantql_bench_small',
+          scenarios: ['nested', 'taskPage'],
+        },
+        {
+          name: `${taskCount(LARGE).toLocaleString('en')} tasks`,
+          key: 'large',
+          size: LARGE,
+          database: 'tenantql_bench_large',
+          scenarios: ['nested', 'taskPage', 'mutations'],
+        },
+      ] satisfies (Dataset & { key: string })[]
+    )
       .filter((d) => !ONLY_DATASETS || ONLY_DATASETS.includes(d.key))
-      .map(({ key: _key, ...d }) => ({ ...d, scenarios: d.scenarios.filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s)) }));
+      .map(({ key: _key, ...d }) => ({
+        ...d,
+        scenarios: d.scenarios.filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s)),
+      }));
     const secrets = {
       JWT_SECRET: crypto.randomBytes(48).toString('base64'),
       ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
@@ -234,7 +299,13 @@ async function main(): Promise<void> {
     const seedSeconds: Record<string, number> = {};
     for (const d of datasets) {
       const t0 = Date.now();
-      await prepareBenchDatabase({ superuserUrl: cluster.superuserUrl, database: d.database, passwords, size: d.size, passwordHash });
+      await prepareBenchDatabase({
+        superuserUrl: cluster.superuserUrl,
+        database: d.database,
+        passwords,
+        size: d.size,
+        passwordHash,
+      });
       seedSeconds[d.name] = Math.round((Date.now() - t0) / 100) / 10;
       log(`${d.name}: migrated and seeded in ${seedSeconds[d.name]} s`);
     }
@@ -244,14 +315,25 @@ async function main(): Promise<void> {
     for (const d of datasets) {
       const appUrl = roleUrl(superuserUrl, ROLES.app, passwords.appPassword, d.database);
       const tenantql = await spawnServer('tenantql', path.join(PROJECT_ROOT, 'dist', 'src', 'main.js'), {
-        ...secrets, DATABASE_URL: appUrl, NODE_ENV: 'production', LOG_LEVEL: 'warn', SEED_DEMO: 'false', MIGRATE_ON_START: 'false',
-        ACCESS_TOKEN_TTL_SECONDS: '86400', DB_POOL_MAX: POOL_MAX, HOST: '127.0.0.1',
+        ...secrets,
+        DATABASE_URL: appUrl,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        SEED_DEMO: 'false',
+        MIGRATE_ON_START: 'false',
+        ACCESS_TOKEN_TTL_SECONDS: '86400',
+        DB_POOL_MAX: POOL_MAX,
+        HOST: '127.0.0.1',
         // The benchmark is the only client: the per-organization and sign-in rate limits would measure themselves.
-        RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0', RATE_LIMIT_COSTLY_PER_MINUTE: '0',
+        RATE_LIMIT_ORG_PER_MINUTE: '0',
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+        RATE_LIMIT_COSTLY_PER_MINUTE: '0',
       });
       servers.push(tenantql);
       const raw = await spawnServer('raw', path.join(PROJECT_ROOT, 'dist', 'bench', 'raw-server.js'), {
-        JWT_SECRET: secrets.JWT_SECRET, DATABASE_URL: appUrl, DB_POOL_MAX: POOL_MAX,
+        JWT_SECRET: secrets.JWT_SECRET,
+        DATABASE_URL: appUrl,
+        DB_POOL_MAX: POOL_MAX,
       });
       servers.push(raw);
 
@@ -262,13 +344,22 @@ async function main(): Promise<void> {
         const user = 2 + Math.floor(c / d.size.organizations);
         tokens.push({ token: await signIn(tenantql.url, organization, user), organization });
       }
-      await checkSameAnswers(tenantql, raw, tokens.map((t) => t.token));
+      await checkSameAnswers(
+        tenantql,
+        raw,
+        tokens.map((t) => t.token),
+      );
       if (env.BENCH_HOLD === '1') {
         // For profiling by hand: the servers stay up until Ctrl-C.
-        process.stdout.write(JSON.stringify({ tenantql: tenantql.url, raw: raw.url, pid: tenantql.process.pid, token: tokens[0]!.token }) + '\n');
+        process.stdout.write(
+          JSON.stringify({ tenantql: tenantql.url, raw: raw.url, pid: tenantql.process.pid, token: tokens[0]!.token }) +
+            '\n',
+        );
         await new Promise(() => undefined);
       }
-      const targets = d.scenarios.includes('mutations') ? await mutationTargets(cluster.superuserUrl(d.database), d.size.organizations) : new Map();
+      const targets = d.scenarios.includes('mutations')
+        ? await mutationTargets(cluster.superuserUrl(d.database), d.size.organizations)
+        : new Map();
 
       const query = (text: string, operationName: string): RequestFactory => {
         const body = JSON.stringify({ query: text, operationName });
@@ -282,11 +373,15 @@ async function main(): Promise<void> {
           const { kind, input } = mutationFor(n, targets.get(caller.organization)!);
           const document = MUTATION_DOCUMENTS[kind];
           const operationName = /mutation (\w+)/.exec(document)![1]!;
-          return { body: JSON.stringify({ query: document, operationName, variables: { input } }), token: caller.token };
+          return {
+            body: JSON.stringify({ query: document, operationName, variables: { input } }),
+            token: caller.token,
+          };
         },
       };
       for (const scenario of d.scenarios) {
-        for (const target of [tenantql, raw]) measurements.push(await measure(scenario, d.name, target, factories[scenario]));
+        for (const target of [tenantql, raw])
+          measurements.push(await measure(scenario, d.name, target, factories[scenario]));
       }
       for (const s of servers.splice(0)) await s.stop();
     }
@@ -296,15 +391,26 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       quick: QUICK,
       machine: {
-        cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version, postgres: pgVersion, platform: `${os.type()} ${os.release()}`,
-        loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100), loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        cores: os.cpus().length,
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: pgVersion,
+        platform: `${os.type()} ${os.release()}`,
+        loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
+        loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
       },
       settings: {
-        connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, nodeFlags: NODE_FLAGS.join(' '),
-        dbPoolMax: Number(POOL_MAX), postgres: 'embedded, fsync=off, synchronous_commit=off, full_page_writes=off',
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+        warmupSeconds: WARMUP,
+        nodeFlags: NODE_FLAGS.join(' '),
+        dbPoolMax: Number(POOL_MAX),
+        postgres: 'embedded, fsync=off, synchronous_commit=off, full_page_writes=off',
       },
-      datasets: Object.fromEntries(datasets.map((d) => [d.name, { ...d.size, tasks: taskCount(d.size), seedSeconds: seedSeconds[d.name] }])),
+      datasets: Object.fromEntries(
+        datasets.map((d) => [d.name, { ...d.size, tasks: taskCount(d.size), seedSeconds: seedSeconds[d.name] }]),
+      ),
       results,
       measurements,
       totalSeconds: Math.round((Date.now() - started) / 1000),
@@ -330,12 +436,16 @@ function summarize(measurements: Measurement[], datasets: Dataset[]): Summary[] 
   const out: Summary[] = [];
   for (const d of datasets) {
     for (const scenario of d.scenarios) {
-      const find = (dataset: string, server: string) => measurements.find((m) => m.scenario === scenario && m.dataset === dataset && m.server === server);
+      const find = (dataset: string, server: string) =>
+        measurements.find((m) => m.scenario === scenario && m.dataset === dataset && m.server === server);
       const tenantql = find(d.name, 'tenantql')!;
       const raw = find(d.name, 'raw')!;
       const small = d === datasets[0] ? undefined : find(datasets[0]!.name, 'tenantql');
       out.push({
-        scenario, dataset: d.name, tenantql, raw,
+        scenario,
+        dataset: d.name,
+        tenantql,
+        raw,
         ratioToRaw: Math.round((tenantql.requestsPerSecond / raw.requestsPerSecond) * 100) / 100,
         latencyRatioToSmall: small ? Math.round((tenantql.latencyMs.p50 / small.latencyMs.p50) * 100) / 100 : null,
       });
@@ -345,13 +455,36 @@ function summarize(measurements: Measurement[], datasets: Dataset[]): Summary[] 
 }
 
 function table(results: Summary[], machine: { cpu: string; cores: number; node: string; postgres: string }): string {
-  const rows = [['scenario', 'dataset', 'req/s', 'raw req/s', 'x raw', 'p50 ms', 'p99 ms', 'raw p99', 'SQL/req', 'raw SQL/req', 'peak RSS MB', 'p50 vs 10k']];
+  const rows = [
+    [
+      'scenario',
+      'dataset',
+      'req/s',
+      'raw req/s',
+      'x raw',
+      'p50 ms',
+      'p99 ms',
+      'raw p99',
+      'SQL/req',
+      'raw SQL/req',
+      'peak RSS MB',
+      'p50 vs 10k',
+    ],
+  ];
   for (const r of results) {
     rows.push([
-      r.scenario, r.dataset, String(r.tenantql.requestsPerSecond), String(r.raw.requestsPerSecond), r.ratioToRaw.toFixed(2),
-      String(r.tenantql.latencyMs.p50), String(r.tenantql.latencyMs.p99), String(r.raw.latencyMs.p99),
-      r.tenantql.statementCounts || String(r.tenantql.statementsPerRequest ?? 'n/a'), String(r.raw.statementsPerRequest ?? 'n/a'),
-      String(r.tenantql.peakRssMb ?? '?'), r.latencyRatioToSmall === null ? '' : `${r.latencyRatioToSmall.toFixed(2)}x`,
+      r.scenario,
+      r.dataset,
+      String(r.tenantql.requestsPerSecond),
+      String(r.raw.requestsPerSecond),
+      r.ratioToRaw.toFixed(2),
+      String(r.tenantql.latencyMs.p50),
+      String(r.tenantql.latencyMs.p99),
+      String(r.raw.latencyMs.p99),
+      r.tenantql.statementCounts || String(r.tenantql.statementsPerRequest ?? 'n/a'),
+      String(r.raw.statementsPerRequest ?? 'n/a'),
+      String(r.tenantql.peakRssMb ?? '?'),
+      r.latencyRatioToSmall === null ? '' : `${r.latencyRatioToSmall.toFixed(2)}x`,
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -361,6 +494,6 @@ function table(results: Summary[], machine: { cpu: string; cores: number; node: 
 }
 
 main().catch((error) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -41,7 +41,10 @@ export type MutationKind = 'createTask' | 'updateTask' | 'addTaskComment';
 export const MUTATION_KINDS: readonly MutationKind[] = ['createTask', 'updateTask', 'addTaskComment'];
 
 /** The n-th mutation of a connection: kind and variables, deterministic in n. */
-export function mutationFor(n: number, targets: MutationTargets): { kind: MutationKind; input: Record<string, string> } {
+export function mutationFor(
+  n: number,
+  targets: MutationTargets,
+): { kind: MutationKind; input: Record<string, string> } {
   const kind = MUTATION_KINDS[n % MUTATION_KINDS.length]!;
   const pick = <T>(list: T[]) => list[(n * 7919) % list.length]!;
   switch (kind) {
@@ -55,5 +58,7 @@ export function mutationFor(n: number, targets: MutationTargets): { kind: Mutati
 }
 
 export const MUTATION_DOCUMENTS: Record<MutationKind, string> = {
-  createTask: CREATE_TASK, updateTask: UPDATE_TASK, addTaskComment: ADD_COMMENT,
+  createTask: CREATE_TASK,
+  updateTask: UPDATE_TASK,
+  addTaskComment: ADD_COMMENT,
 };

@@ -8,7 +8,8 @@ export interface DatasetSize {
   tasksPerProject: number;
 }
 
-export const taskCount = (size: DatasetSize) => size.organizations * size.projectsPerOrganization * size.tasksPerProject;
+export const taskCount = (size: DatasetSize) =>
+  size.organizations * size.projectsPerOrganization * size.tasksPerProject;
 
 /** Who the benchmark signs in as: user 1 of organization i is its owner. */
 export const benchEmail = (organization: number, user: number) => `u${user}@bench-${organization}.test`;
@@ -50,10 +51,12 @@ export async function seedBenchData(client: pg.Client, size: DatasetSize, passwo
       insert into organizations (id, name, slug, email, plan_tier, seats_total)
       select id, 'Bench organization ' || i, 'bench-' || i, 'hello@bench-' || i || '.test', 'enterprise', 1000 from bench_orgs;
     `);
-    await client.query(`
+    await client.query(
+      `
       insert into users (id, email, username, password_hash, first_name, last_name)
       select id, 'u' || j || '@bench-' || org || '.test', 'u_' || org || '_' || j, $1, 'User' || j, 'Org' || org from bench_users`,
-    [passwordHash]);
+      [passwordHash],
+    );
     await client.query(`
       insert into memberships (organization_id, user_id, role, status, joined_at)
       select o.id, u.id, case when u.j = 1 then 'owner' else 'member' end, 'active', now() - interval '400 days' + u.j * interval '1 hour'
@@ -90,5 +93,6 @@ export async function seedBenchData(client: pg.Client, size: DatasetSize, passwo
     await client.query('rollback').catch(() => undefined);
     throw error;
   }
-  for (const table of ['organizations', 'users', 'memberships', 'projects', 'tasks']) await client.query(`vacuum analyze ${table}`);
+  for (const table of ['organizations', 'users', 'memberships', 'projects', 'tasks'])
+    await client.query(`vacuum analyze ${table}`);
 }

@@ -61,7 +61,12 @@ export function benchWorkspace(prefix: string): BenchWorkspace {
     servers: [],
     cluster: undefined,
     async startCluster(superuserPassword = 'bench-superuser') {
-      ws.cluster = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), superuserPassword, fast: true });
+      ws.cluster = await startEmbeddedPostgres({
+        dir: path.join(dir, 'pg'),
+        port: await freePort(),
+        superuserPassword,
+        fast: true,
+      });
       return ws.cluster;
     },
     async cleanup() {
@@ -92,10 +97,14 @@ export interface Served {
  * Spawns `node <flags> <script>` on a free port with exactly `serverEnv` (plus PATH and PORT) and
  * waits until POST /graphql answers. Its stderr is echoed with the name as prefix unless `quiet`.
  */
-export async function spawnServer(name: string, script: string, serverEnv: Record<string, string>,
-  options: { flags?: string[]; quiet?: boolean } = {}): Promise<Served> {
+export async function spawnServer(
+  name: string,
+  script: string,
+  serverEnv: Record<string, string>,
+  options: { flags?: string[]; quiet?: boolean } = {},
+): Promise<Served> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...options.flags ?? [], script], {
+  const child = spawn(process.execPath, [...(options.flags ?? []), script], {
     env: { PATH: process.env.PATH ?? '', ...serverEnv, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -106,19 +115,29 @@ export async function spawnServer(name: string, script: string, serverEnv: Recor
     if (!options.quiet) process.stderr.write(`[${name}] ${chunk.toString()}`);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })));
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) while starting:\n${output}`);
-    const up = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
-      .then(() => true, () => false);
+    const up = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    }).then(
+      () => true,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > deadline) throw new Error(`${name} did not start within 60 s:\n${output}`);
     await sleep(200);
   }
   return {
-    name, process: child, url, exited,
+    name,
+    process: child,
+    url,
+    exited,
     output: () => output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -129,22 +148,35 @@ export async function spawnServer(name: string, script: string, serverEnv: Recor
 }
 
 /** One GraphQL request that must succeed (status 200, no errors); its data. */
-export async function graphql(url: string, token: string | null, query: string, operationName: string, variables?: unknown) {
+export async function graphql(
+  url: string,
+  token: string | null,
+  query: string,
+  operationName: string,
+  variables?: unknown,
+) {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, operationName, variables }),
   });
-  const body = await res.json() as { data?: Record<string, unknown> | null; errors?: unknown[] };
-  if (res.status !== 200 || body.errors) throw new Error(`${operationName} at ${url} answered ${res.status}: ${JSON.stringify(body).slice(0, 500)}`);
+  const body = (await res.json()) as { data?: Record<string, unknown> | null; errors?: unknown[] };
+  if (res.status !== 200 || body.errors)
+    throw new Error(`${operationName} at ${url} answered ${res.status}: ${JSON.stringify(body).slice(0, 500)}`);
   return body.data!;
 }
 
 /** Signs in user `user` of bench organization `organization` (seed.ts names them); its access token. */
 export async function signIn(url: string, organization: number, user: number, password: string): Promise<string> {
-  const data = await graphql(url, null, 'mutation BenchLogin($input: LoginInput!) { login(input: $input) { accessToken } }', 'BenchLogin', {
-    input: { email: benchEmail(organization, user), password, organizationSlug: benchSlug(organization) },
-  });
+  const data = await graphql(
+    url,
+    null,
+    'mutation BenchLogin($input: LoginInput!) { login(input: $input) { accessToken } }',
+    'BenchLogin',
+    {
+      input: { email: benchEmail(organization, user), password, organizationSlug: benchSlug(organization) },
+    },
+  );
   return (data.login as { accessToken: string }).accessToken;
 }
 
@@ -180,7 +212,12 @@ export async function prepareBenchDatabase(options: {
 }): Promise<void> {
   const superuserUrl = options.superuserUrl('postgres');
   await bootstrapDatabase({ superuserUrl, database: options.database, ...options.passwords });
-  const owner = createKysely(createPool(roleUrl(superuserUrl, ROLES.owner, options.passwords.ownerPassword, options.database), { max: 2, applicationName: 'bench-migrate' }));
+  const owner = createKysely(
+    createPool(roleUrl(superuserUrl, ROLES.owner, options.passwords.ownerPassword, options.database), {
+      max: 2,
+      applicationName: 'bench-migrate',
+    }),
+  );
   try {
     await migrateToLatest(owner);
   } finally {

@@ -11,11 +11,18 @@
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
-  PartnerCreateTaskDocument, PartnerProjectsDocument, PartnerTasksDocument, type PartnerTaskFragment,
+  PartnerCreateTaskDocument,
+  PartnerProjectsDocument,
+  PartnerTasksDocument,
+  type PartnerTaskFragment,
 } from '../schema/generated/operations/graphql';
 
 export class PartnerApiError extends Error {
-  constructor(readonly code: string | undefined, message: string, readonly status: number) {
+  constructor(
+    readonly code: string | undefined,
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
     this.name = 'PartnerApiError';
   }
@@ -23,7 +30,10 @@ export class PartnerApiError extends Error {
 
 /** The server could not be reached at `url`, or what answered there is not tenantql's GraphQL endpoint. */
 export class PartnerConnectionError extends Error {
-  constructor(readonly url: string, reason: string) {
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
     super(`cannot use ${url}: ${reason}. Is the server running there? Set TENANTQL_URL to its /graphql address.`);
     this.name = 'PartnerConnectionError';
   }
@@ -31,7 +41,10 @@ export class PartnerConnectionError extends Error {
 
 /** A client that can only send registered operations: it posts `documentId`, never a document. */
 export function partnerClient(url: string, apiKey: string) {
-  return async function run<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables): Promise<Result> {
+  return async function run<Result, Variables>(
+    document: TypedDocumentNode<Result, Variables>,
+    variables: Variables,
+  ): Promise<Result> {
     const documentId = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
     if (!documentId) throw new Error('not a registered operation: regenerate with `npm run codegen`');
     let res: Response;
@@ -48,10 +61,14 @@ export function partnerClient(url: string, apiKey: string) {
     }
     type Body = { data?: Result | null; errors?: { message: string; extensions?: { code?: string } }[] };
     const body = await (res.json() as Promise<Body>).catch(() => {
-      throw new PartnerConnectionError(url, `it answered HTTP ${res.status} with something other than a GraphQL response`);
+      throw new PartnerConnectionError(
+        url,
+        `it answered HTTP ${res.status} with something other than a GraphQL response`,
+      );
     });
     const error = body.errors?.[0];
-    if (error || !body.data) throw new PartnerApiError(error?.extensions?.code, error?.message ?? `HTTP ${res.status}`, res.status);
+    if (error || !body.data)
+      throw new PartnerApiError(error?.extensions?.code, error?.message ?? `HTTP ${res.status}`, res.status);
     return body.data;
   };
 }
@@ -62,7 +79,11 @@ export interface PartnerReport {
 }
 
 /** Lists every project (walking all pages) with its open tasks; optionally files a task. */
-export async function runPartnerExample(url: string, apiKey: string, options: { createTask?: boolean } = {}): Promise<PartnerReport> {
+export async function runPartnerExample(
+  url: string,
+  apiKey: string,
+  options: { createTask?: boolean } = {},
+): Promise<PartnerReport> {
   const run = partnerClient(url, apiKey);
   const report: PartnerReport = { projects: [] };
   let after: string | null | undefined;
@@ -70,8 +91,14 @@ export async function runPartnerExample(url: string, apiKey: string, options: { 
     // Root fields are nullable (a forbidden one is null); `run` has thrown on any error.
     const projects = (await run(PartnerProjectsDocument, { first: 20, after })).projects!;
     for (const { node } of projects.edges) {
-      const tasks = (await run(PartnerTasksDocument, { projectId: node.id, status: ['TODO', 'IN_PROGRESS'], first: 10 })).tasks!;
-      report.projects.push({ name: node.name, openTasks: tasks.edges.map((e) => e.node), totalTasks: node.tasks.totalCount });
+      const tasks = (
+        await run(PartnerTasksDocument, { projectId: node.id, status: ['TODO', 'IN_PROGRESS'], first: 10 })
+      ).tasks!;
+      report.projects.push({
+        name: node.name,
+        openTasks: tasks.edges.map((e) => e.node),
+        totalTasks: node.tasks.totalCount,
+      });
     }
     after = projects.pageInfo.hasNextPage ? projects.pageInfo.endCursor : null;
   } while (after);
@@ -96,14 +123,19 @@ if (require.main === module) {
     process.stderr.write('Set TENANTQL_API_KEY to an API key (tq_...) of your organization.\n');
     process.exit(2);
   }
-  runPartnerExample(url, apiKey, { createTask: process.env.TENANTQL_CREATE_TASK === '1' }).then((report) => {
-    for (const project of report.projects) {
-      process.stdout.write(`${project.name}: ${project.totalTasks} tasks, ${project.openTasks.length} open shown\n`);
-      for (const task of project.openTasks) process.stdout.write(`  [${task.status}] ${task.title}\n`);
-    }
-    if (report.created) process.stdout.write(`created task ${report.created.id}: ${report.created.title}\n`);
-  }, (error: unknown) => {
-    process.stderr.write(`${error instanceof PartnerApiError ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+  runPartnerExample(url, apiKey, { createTask: process.env.TENANTQL_CREATE_TASK === '1' }).then(
+    (report) => {
+      for (const project of report.projects) {
+        process.stdout.write(`${project.name}: ${project.totalTasks} tasks, ${project.openTasks.length} open shown\n`);
+        for (const task of project.openTasks) process.stdout.write(`  [${task.status}] ${task.title}\n`);
+      }
+      if (report.created) process.stdout.write(`created task ${report.created.id}: ${report.created.title}\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `${error instanceof PartnerApiError ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
 }

@@ -5,7 +5,14 @@ import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import type { DemoAccount, GraphiqlConfig } from '../src/http/graphiql-config';
 import { EXAMPLE_TABS } from './examples';
 import {
-  authorizedFetch, GRAPHQL_URL, keepForReload, restoreSession, SignInError, signIn, signOut, type Session,
+  authorizedFetch,
+  GRAPHQL_URL,
+  keepForReload,
+  restoreSession,
+  SignInError,
+  signIn,
+  signOut,
+  type Session,
 } from './session';
 
 // Created once: GraphiQL compares plugins by identity.
@@ -48,14 +55,29 @@ function SignInForm({ demo, onSignedIn }: { demo: GraphiqlConfig['demo']; onSign
     <div className="tq-signin-area">
       <form className="tq-signin" onSubmit={submit} aria-label="Sign in">
         <input name="email" type="email" placeholder="email" autoComplete="username" required aria-label="Email" />
-        <input name="password" type="password" placeholder="password" autoComplete="current-password" required aria-label="Password" />
+        <input
+          name="password"
+          type="password"
+          placeholder="password"
+          autoComplete="current-password"
+          required
+          aria-label="Password"
+        />
         <input name="organization" type="text" placeholder="organization (optional)" aria-label="Organization" />
-        <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
-        {error ? <span className="tq-error" role="alert">{error}</span> : null}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        {error ? (
+          <span className="tq-error" role="alert">
+            {error}
+          </span>
+        ) : null}
       </form>
       {demo && demo.accounts.length > 0 ? (
         <div className="tq-demo" role="group" aria-label="Demo accounts" data-testid="demo-accounts">
-          <span>Demo accounts (development only; password <code>{demo.password}</code>):</span>
+          <span>
+            Demo accounts (development only; password <code>{demo.password}</code>):
+          </span>
           {demo.accounts.map((account: DemoAccount) => (
             <button
               key={`${account.email} ${account.organization}`}
@@ -109,11 +131,15 @@ export function App() {
   }, [replace]);
 
   const fetcher = useMemo(
-    () => createGraphiQLFetcher({
-      url: GRAPHQL_URL,
-      enableIncrementalDelivery: false,
-      fetch: authorizedFetch(() => sessionRef.current, (next) => replace(next)),
-    }),
+    () =>
+      createGraphiQLFetcher({
+        url: GRAPHQL_URL,
+        enableIncrementalDelivery: false,
+        fetch: authorizedFetch(
+          () => sessionRef.current,
+          (next) => replace(next),
+        ),
+      }),
     [generation, replace],
   );
 
@@ -132,9 +158,19 @@ export function App() {
         ) : session ? (
           <div className="tq-session" data-testid="session">
             <span>
-              Signed in as <b>{session.user.email}</b>{session.organization ? <> in <b>{session.organization.name}</b> ({session.organization.slug})</> : ' without an organization'}
+              Signed in as <b>{session.user.email}</b>
+              {session.organization ? (
+                <>
+                  {' '}
+                  in <b>{session.organization.name}</b> ({session.organization.slug})
+                </>
+              ) : (
+                ' without an organization'
+              )}
             </span>
-            <button type="button" onClick={leave}>Sign out</button>
+            <button type="button" onClick={leave}>
+              Sign out
+            </button>
           </div>
         ) : (
           <SignInForm demo={config.demo} onSignedIn={(next) => replace(next, true)} />

@@ -12,7 +12,10 @@
 
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
-  RefreshSessionDocument, SignInDocument, SignOutDocument, type SessionFieldsFragment,
+  RefreshSessionDocument,
+  SignInDocument,
+  SignOutDocument,
+  type SessionFieldsFragment,
 } from '../schema/generated/operations/graphql';
 import { REFRESH_TOKEN_KEY } from './session-key';
 
@@ -29,7 +32,11 @@ interface GraphQLBody<T> {
 export class SignInError extends Error {}
 
 /** Runs a registered operation by its id (the typed document's `__meta__.hash`). */
-async function post<T, V>(document: TypedDocumentNode<T, V>, variables: V, accessToken?: string): Promise<GraphQLBody<T>> {
+async function post<T, V>(
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+  accessToken?: string,
+): Promise<GraphQLBody<T>> {
   const documentId = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
   let response: Response;
   try {
@@ -118,7 +125,10 @@ function hasAuthorization(headers: HeadersInit | undefined): boolean {
  * the session once and retries. Rotated refresh tokens are single-use, so concurrent 401s share
  * one refresh.
  */
-export function authorizedFetch(current: () => Session | null, replace: (session: Session | null) => void): typeof fetch {
+export function authorizedFetch(
+  current: () => Session | null,
+  replace: (session: Session | null) => void,
+): typeof fetch {
   let refreshing: { from: Session; result: Promise<Session | null> } | null = null;
   const renew = (session: Session): Promise<Session | null> => {
     if (refreshing?.from !== session) refreshing = { from: session, result: refresh(session) };

@@ -33,8 +33,9 @@ const WORKERS = {
 } as const;
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)])
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)]))
     .sort();
 }
 
@@ -130,7 +131,9 @@ async function buildInto(dir: string): Promise<void> {
   });
   const outputs = Object.entries(main.metafile!.outputs);
   // Dynamic imports are entry points too; the page's own is main.tsx.
-  const entry = outputs.find(([file, output]) => output.entryPoint?.endsWith('graphiql/main.tsx') && file.endsWith('.js'));
+  const entry = outputs.find(
+    ([file, output]) => output.entryPoint?.endsWith('graphiql/main.tsx') && file.endsWith('.js'),
+  );
   if (!entry) throw new Error('the GraphiQL entry point was not built');
   // The entry's own CSS (graphiql/style.css and ours); CSS split off lazy chunks duplicates it.
   const css = entry[1].cssBundle ? [assetUrl(assets, entry[1].cssBundle)] : [];
@@ -163,7 +166,9 @@ function removeLeftovers(dir: string): void {
  * await buildGraphiql();                // npm run build, the test setup
  * await buildGraphiql({ force: true }); // always
  */
-export async function buildGraphiql(options: { force?: boolean; outDir?: string } = {}): Promise<{ built: boolean; dir: string }> {
+export async function buildGraphiql(
+  options: { force?: boolean; outDir?: string } = {},
+): Promise<{ built: boolean; dir: string }> {
   const dir = options.outDir ?? GRAPHIQL_DIST_DIR;
   const inputs = graphiqlInputsHash();
   if (!options.force && readManifest(dir)?.inputs === inputs && fs.existsSync(path.join(dir, 'index.html'))) {
@@ -198,10 +203,17 @@ export async function buildGraphiql(options: { force?: boolean; outDir?: string 
 if (require.main === module) {
   const force = process.argv.includes('--force');
   const started = Date.now();
-  buildGraphiql({ force }).then(({ built, dir }) => {
-    console.log(built ? `built GraphiQL into ${path.relative(PROJECT_ROOT, dir)} in ${Date.now() - started} ms` : 'GraphiQL is up to date');
-  }, (error) => {
-    console.error(error);
-    process.exit(1);
-  });
+  buildGraphiql({ force }).then(
+    ({ built, dir }) => {
+      console.log(
+        built
+          ? `built GraphiQL into ${path.relative(PROJECT_ROOT, dir)} in ${Date.now() - started} ms`
+          : 'GraphiQL is up to date',
+      );
+    },
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

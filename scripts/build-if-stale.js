@@ -9,7 +9,18 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 /** What dist/ is built from. */
-const SOURCES = ['src', 'db', 'scripts', 'examples', 'bench', 'graphiql', 'schema', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const SOURCES = [
+  'src',
+  'db',
+  'scripts',
+  'examples',
+  'bench',
+  'graphiql',
+  'schema',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+];
 const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 /** Written when a build succeeds, with the time the build STARTED: a file saved during it is newer. */
 const STAMP = path.join(ROOT, 'dist', '.build-stamp');
@@ -70,13 +81,23 @@ function main() {
   if (!tsc) {
     if (fs.existsSync(MAIN) && !force) {
       // Production install: dist/ is what was shipped.
-      if (state === 'stale') console.error('dist/ is older than the sources, and TypeScript is not installed (a production install): running dist/ as it is.');
+      if (state === 'stale')
+        console.error(
+          'dist/ is older than the sources, and TypeScript is not installed (a production install): running dist/ as it is.',
+        );
       return;
     }
-    console.error('dist/ is missing and TypeScript is not installed (a production install without dev dependencies): build on a machine with them (npm ci && npm run build) and ship dist/.');
+    console.error(
+      'dist/ is missing and TypeScript is not installed (a production install without dev dependencies): build on a machine with them (npm ci && npm run build) and ship dist/.',
+    );
     process.exit(1);
   }
-  if (state !== 'forced') console.error(state === 'missing' ? 'Building dist/ (first run)...' : 'Sources changed since the last build: rebuilding dist/...');
+  if (state !== 'forced')
+    console.error(
+      state === 'missing'
+        ? 'Building dist/ (first run)...'
+        : 'Sources changed since the last build: rebuilding dist/...',
+    );
   build(tsc);
 }
 

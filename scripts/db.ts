@@ -19,7 +19,9 @@ async function bootstrap(): Promise<void> {
     TENANTQL_OWNER_PASSWORD: process.env.TENANTQL_OWNER_PASSWORD,
     TENANTQL_APP_PASSWORD: process.env.TENANTQL_APP_PASSWORD,
   };
-  const missing = Object.entries(env).filter(([, value]) => !value).map(([name]) => name);
+  const missing = Object.entries(env)
+    .filter(([, value]) => !value)
+    .map(([name]) => name);
   if (missing.length) throw new ConfigError(`db.js bootstrap needs ${missing.join(', ')}`);
   await bootstrapDatabase({
     superuserUrl: env.DATABASE_SUPERUSER_URL!,
@@ -58,10 +60,16 @@ async function main(command: string | undefined): Promise<void> {
       } else if (command === 'purge-audit') {
         const removed = await purgeAuditLog(db, config.auditRetentionDays);
         const days = config.auditRetentionDays;
-        console.log(`Removed ${removed} audit-log ${removed === 1 ? 'entry' : 'entries'} older than ${days} ${days === 1 ? 'day' : 'days'}.`);
+        console.log(
+          `Removed ${removed} audit-log ${removed === 1 ? 'entry' : 'entries'} older than ${days} ${days === 1 ? 'day' : 'days'}.`,
+        );
       } else {
         if (config.env === 'production') throw new ConfigError('the demo data is never loaded in production');
-        console.log((await seedDemoData(db)) ? 'Demo data loaded.' : 'The database already has organizations; demo data not loaded.');
+        console.log(
+          (await seedDemoData(db))
+            ? 'Demo data loaded.'
+            : 'The database already has organizations; demo data not loaded.',
+        );
       }
     } finally {
       await db.destroy();
@@ -73,9 +81,17 @@ async function main(command: string | undefined): Promise<void> {
 
 main(process.argv[2]).catch((error) => {
   if (error instanceof MigrationFailedError) {
-    console.error(`Migration failed: ${error.migrationName} (${error.direction.toLowerCase()}): ${error.reason instanceof Error ? error.reason.message : String(error.reason)}`);
+    console.error(
+      `Migration failed: ${error.migrationName} (${error.direction.toLowerCase()}): ${error.reason instanceof Error ? error.reason.message : String(error.reason)}`,
+    );
   } else {
-    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error instanceof Error ? error.message : error);
+    console.error(
+      error instanceof ConfigError
+        ? `Configuration error: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : error,
+    );
   }
   process.exit(1);
 });

@@ -19,12 +19,18 @@ const start = (args, options) => {
 };
 
 // Only tsc's errors and its "Watching" summary are of interest.
-const tsc = start([bin('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--watch', '--preserveWatchOutput'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const tsc = start([bin('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--watch', '--preserveWatchOutput'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 tsc.stdout.on('data', (chunk) => {
   for (const line of String(chunk).split('\n')) if (/error TS|Found [1-9]\d* error/.test(line)) console.error(line);
 });
-const server = start(['--watch', '--enable-source-maps', 'dist/src/main.js'], { stdio: ['inherit', 'pipe', 'inherit'] });
-const pretty = start([bin('pino-pretty/bin.js'), '--colorize', '--ignore', 'pid,hostname'], { stdio: ['pipe', 'inherit', 'inherit'] });
+const server = start(['--watch', '--enable-source-maps', 'dist/src/main.js'], {
+  stdio: ['inherit', 'pipe', 'inherit'],
+});
+const pretty = start([bin('pino-pretty/bin.js'), '--colorize', '--ignore', 'pid,hostname'], {
+  stdio: ['pipe', 'inherit', 'inherit'],
+});
 server.stdout.pipe(pretty.stdin);
 
 let stopping = false;

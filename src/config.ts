@@ -71,7 +71,8 @@ export class ConfigError extends Error {}
 
 /** The encryption key ring, or a clear error naming the variable. */
 export function requireEncryptionKeys(keys: string | undefined): string {
-  if (!keys) throw new ConfigError('ENCRYPTION_KEYS is required with DATABASE_URL (e.g. `k1:$(openssl rand -base64 32)`)');
+  if (!keys)
+    throw new ConfigError('ENCRYPTION_KEYS is required with DATABASE_URL (e.g. `k1:$(openssl rand -base64 32)`)');
   return keys;
 }
 
@@ -109,7 +110,10 @@ export function loadEnvFile(file = path.join(PROJECT_ROOT, '.env'), target: Node
 }
 
 /** Unset and empty are the same: the default applies. */
-const given = z.string().optional().transform((raw) => (raw === undefined || raw === '' ? undefined : raw));
+const given = z
+  .string()
+  .optional()
+  .transform((raw) => (raw === undefined || raw === '' ? undefined : raw));
 
 /** An integer variable within [min, max]; undefined when not given. */
 function int(min: number, max: number) {
@@ -223,10 +227,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')} ${issue.message}`);
   // The one rule across variables, in the same list.
   if (source.NODE_ENV === 'production' && !source.DATABASE_URL) {
-    lines.push('  DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for trying tenantql and for tests)');
+    lines.push(
+      '  DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for trying tenantql and for tests)',
+    );
   }
   if (!parsed.success || lines.length) {
-    throw new ConfigError(`${lines.length} invalid environment variable${lines.length === 1 ? '' : 's'}:\n${lines.join('\n')}`);
+    throw new ConfigError(
+      `${lines.length} invalid environment variable${lines.length === 1 ? '' : 's'}:\n${lines.join('\n')}`,
+    );
   }
   const env = parsed.data;
   const nodeEnv = env.NODE_ENV ?? 'development';
@@ -234,7 +242,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
   const database: DatabaseSource = env.DATABASE_URL
     ? { kind: 'external', appUrl: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL }
-    : { kind: 'embedded', dataDir: path.resolve(PROJECT_ROOT, env.DATA_DIR ?? '.data'), port: env.EMBEDDED_PG_PORT ?? 54329 };
+    : {
+        kind: 'embedded',
+        dataDir: path.resolve(PROJECT_ROOT, env.DATA_DIR ?? '.data'),
+        port: env.EMBEDDED_PG_PORT ?? 54329,
+      };
 
   return {
     env: nodeEnv,

@@ -19,7 +19,8 @@ export interface SerializedError {
  * // { type: 'Error', message: 'Connection terminated', code: '57P01', stack: 'Error: ...' }
  */
 export function serializeError(error: unknown, depth = 0): SerializedError {
-  if (!(error instanceof Error)) return { type: typeof error, message: typeof error === 'string' ? error : 'a non-Error value was thrown' };
+  if (!(error instanceof Error))
+    return { type: typeof error, message: typeof error === 'string' ? error : 'a non-Error value was thrown' };
   const code = (error as { code?: unknown }).code;
   const serialized: SerializedError = { type: error.name, message: error.message };
   if (typeof code === 'string' || typeof code === 'number') serialized.code = String(code);
@@ -30,18 +31,36 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
 
 /** JSON logs; credentials never reach them, whatever a caller logs by mistake. */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({
-    level,
-    serializers: { err: serializeError, error: serializeError },
-    redact: {
-      paths: [
-        'req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
-        '*.password', '*.accessToken', '*.token', 'password', 'accessToken', 'token',
-        // Request logs carry none of these; a caller logging an object by mistake must not leak them.
-        '*.refreshToken', 'refreshToken', '*.newPassword', 'newPassword', '*.secret', 'secret',
-        '*.authorization', 'authorization', '*.variables', 'variables',
-      ],
-      censor: '[redacted]',
+  return pino(
+    {
+      level,
+      serializers: { err: serializeError, error: serializeError },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          '*.password',
+          '*.accessToken',
+          '*.token',
+          'password',
+          'accessToken',
+          'token',
+          // Request logs carry none of these; a caller logging an object by mistake must not leak them.
+          '*.refreshToken',
+          'refreshToken',
+          '*.newPassword',
+          'newPassword',
+          '*.secret',
+          'secret',
+          '*.authorization',
+          'authorization',
+          '*.variables',
+          'variables',
+        ],
+        censor: '[redacted]',
+      },
     },
-  }, destination);
+    destination,
+  );
 }

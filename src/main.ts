@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   if (config.heapGrowingPercent > 0) v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   const server = await startServer(config, logger);
 
-  const lines = [`tenantql is serving GraphQL at ${server.url}`, `GraphiQL: ${server.url.replace(/\/graphql$/, '/graphiql')}`];
+  const lines = [
+    `tenantql is serving GraphQL at ${server.url}`,
+    `GraphiQL: ${server.url.replace(/\/graphql$/, '/graphiql')}`,
+  ];
   if (config.seedDemo) {
     lines.push(
       server.seeded ? 'Demo data loaded.' : 'Demo data: loaded on the first start of an empty database.',
@@ -40,13 +43,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 15_000);
     force.unref();
-    server.close().then(() => {
-      logger.info('shut down');
-      process.exit(0);
-    }, (err) => {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
+    server.close().then(
+      () => {
+        logger.info('shut down');
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -60,7 +66,9 @@ main().catch((error) => {
   } else if (error instanceof EmbeddedPostgresError) {
     process.stderr.write(`tenantql cannot start the embedded PostgreSQL: ${error.message}\n`);
   } else {
-    process.stderr.write(`tenantql failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(
+      `tenantql failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

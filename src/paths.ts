@@ -19,4 +19,10 @@ export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'schema.graphql');
 export const GRAPHIQL_SOURCE_DIR = path.join(PROJECT_ROOT, 'graphiql');
 export const GRAPHIQL_DIST_DIR = path.join(PROJECT_ROOT, 'dist', 'graphiql');
 /** The persisted-operations manifest written by `npm run codegen` (hash -> registered document). */
-export const PERSISTED_DOCUMENTS_FILE = path.join(PROJECT_ROOT, 'schema', 'generated', 'operations', 'persisted-documents.json');
+export const PERSISTED_DOCUMENTS_FILE = path.join(
+  PROJECT_ROOT,
+  'schema',
+  'generated',
+  'operations',
+  'persisted-documents.json',
+);

@@ -107,16 +107,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       app.server.once('error', reject);
       app.server.listen(config.port, config.host, resolve);
     });
-    cleanups.push(['http', async () => {
-      const { cutOff } = await app.stop();
-      if (cutOff) throw new Error(`${cutOff} request(s) did not finish within SHUTDOWN_TIMEOUT_MS`);
-    }]);
+    cleanups.push([
+      'http',
+      async () => {
+        const { cutOff } = await app.stop();
+        if (cutOff) throw new Error(`${cutOff} request(s) did not finish within SHUTDOWN_TIMEOUT_MS`);
+      },
+    ]);
     if (config.metricsPort !== undefined) {
       const metricsServer = await startMetricsServer(app.serveMetrics, config.host, config.metricsPort);
       cleanups.push(['metrics server', () => metricsServer.close()]);
       logger.info({ port: metricsServer.port }, 'GET /metrics is served on its own port');
     } else if (config.env === 'production' && !config.metricsToken) {
-      logger.warn('GET /metrics is closed: set METRICS_TOKEN (bearer token) or METRICS_PORT (a port of its own) to scrape it');
+      logger.warn(
+        'GET /metrics is closed: set METRICS_TOKEN (bearer token) or METRICS_PORT (a port of its own) to scrape it',
+      );
     }
     const { port } = app.server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

@@ -8,27 +8,42 @@ describe('configuration', () => {
   it('defaults to the embedded database in ./.data, demo data and port 4000', () => {
     const config = loadConfig({});
     expect(config.database).toEqual({ kind: 'embedded', dataDir: path.join(PROJECT_ROOT, '.data'), port: 54329 });
-    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', seedDemo: true, migrateOnStart: true, env: 'development' });
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      seedDemo: true,
+      migrateOnStart: true,
+      env: 'development',
+    });
   });
 
   it('uses DATABASE_URL, and migrates at start only when the owner URL is given', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://a@h/d' })).toMatchObject({
-      database: { kind: 'external', appUrl: 'postgres://a@h/d', ownerUrl: undefined }, migrateOnStart: false,
+      database: { kind: 'external', appUrl: 'postgres://a@h/d', ownerUrl: undefined },
+      migrateOnStart: false,
     });
     expect(loadConfig({ DATABASE_URL: 'postgres://a@h/d', DATABASE_OWNER_URL: 'postgres://o@h/d' })).toMatchObject({
-      database: { kind: 'external', ownerUrl: 'postgres://o@h/d' }, migrateOnStart: true,
+      database: { kind: 'external', ownerUrl: 'postgres://o@h/d' },
+      migrateOnStart: true,
     });
   });
 
   it('never loads demo data in production, whatever SEED_DEMO says, and requires DATABASE_URL there', () => {
-    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a@h/d', SEED_DEMO: 'true' }).seedDemo).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a@h/d', SEED_DEMO: 'true' }).seedDemo).toBe(
+      false,
+    );
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
   });
 
   it('gives in-flight requests 10 s at shutdown unless SHUTDOWN_TIMEOUT_MS says otherwise, and leaves /metrics open without METRICS_TOKEN', () => {
     expect(loadConfig({})).toMatchObject({ shutdownTimeoutMs: 10_000, metricsToken: undefined });
-    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2500', METRICS_TOKEN: 'scrape-me' })).toMatchObject({ shutdownTimeoutMs: 2500, metricsToken: 'scrape-me' });
-    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '-1' })).toThrow(/SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 600000/);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2500', METRICS_TOKEN: 'scrape-me' })).toMatchObject({
+      shutdownTimeoutMs: 2500,
+      metricsToken: 'scrape-me',
+    });
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '-1' })).toThrow(
+      /SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 600000/,
+    );
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT_MS/);
   });
 
@@ -64,7 +79,14 @@ describe('configuration', () => {
   it('names every invalid variable in one error, not only the first', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', SEED_DEMO: 'maybe', LOG_LEVEL: 'loud', NODE_ENV: 'prod', DATABASE_URL: 'mysql://x', QUERY_MAX_DEPTH: '0' });
+      loadConfig({
+        PORT: 'eighty',
+        SEED_DEMO: 'maybe',
+        LOG_LEVEL: 'loud',
+        NODE_ENV: 'prod',
+        DATABASE_URL: 'mysql://x',
+        QUERY_MAX_DEPTH: '0',
+      });
     } catch (caught) {
       error = caught;
     }
@@ -78,7 +100,9 @@ describe('configuration', () => {
     expect(message).toContain('DATABASE_URL must be a postgres:// URL');
     expect(message).toContain('QUERY_MAX_DEPTH must be an integer between 1 and 1000');
     // The rule across variables joins the same list.
-    expect(() => loadConfig({ NODE_ENV: 'production', PORT: 'x' })).toThrow(/2 invalid environment variables:\n {2}PORT .*\n {2}DATABASE_URL is required when NODE_ENV=production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', PORT: 'x' })).toThrow(
+      /2 invalid environment variables:\n {2}PORT .*\n {2}DATABASE_URL is required when NODE_ENV=production/,
+    );
   });
 
   it('lists every variable it reads in .env.example (commented, with its default) and in the README', () => {

@@ -18,11 +18,13 @@ describe('README and Dockerfile', () => {
     const sources = ['src/config.ts', 'src/db/provision.ts'].map(read).join('\n');
     const used = new Set([...sources.matchAll(/env(?:\.|, ')([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!));
     expect(used.size).toBeGreaterThan(10);
-    for (const name of used) expect({ name, documented: readme.includes(`\`${name}\``) }).toEqual({ name, documented: true });
+    for (const name of used)
+      expect({ name, documented: readme.includes(`\`${name}\``) }).toEqual({ name, documented: true });
   });
 
   it('documents the SQL that creates every database role', () => {
-    for (const role of ['tenantql_owner', 'tenantql_app', 'tenantql_auth']) expect(readme).toMatch(new RegExp(`create role ${role} `));
+    for (const role of ['tenantql_owner', 'tenantql_app', 'tenantql_auth'])
+      expect(readme).toMatch(new RegExp(`create role ${role} `));
   });
 
   it('builds a multi-stage, production-only, non-root image with a health check', () => {

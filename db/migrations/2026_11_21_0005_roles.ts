@@ -110,9 +110,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       as $$ select app.member_permissions(app.current_org_id(), app.current_user_id()) $$;
   `.execute(db);
 
-  await sql`insert into permissions (key, description) select * from unnest(${PERMISSIONS.map(([k]) => k)}::text[], ${PERMISSIONS.map(([, d]) => d)}::text[])`.execute(db);
+  await sql`insert into permissions (key, description) select * from unnest(${PERMISSIONS.map(([k]) => k)}::text[], ${PERMISSIONS.map(([, d]) => d)}::text[])`.execute(
+    db,
+  );
   const grants = Object.entries(BUILT_IN_GRANTS).flatMap(([role, keys]) => keys.map((key) => [role, key] as const));
-  await sql`insert into built_in_role_permissions (role, permission) select * from unnest(${grants.map(([r]) => r)}::text[], ${grants.map(([, k]) => k)}::text[])`.execute(db);
+  await sql`insert into built_in_role_permissions (role, permission) select * from unnest(${grants.map(([r]) => r)}::text[], ${grants.map(([, k]) => k)}::text[])`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

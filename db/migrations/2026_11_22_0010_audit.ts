@@ -192,9 +192,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     select format('drop trigger if exists audit on %s', c.oid::regclass) from pg_trigger t join pg_class c on c.oid = t.tgrelid
      where t.tgname = 'audit' and not t.tgisinternal;
-  `.execute(db).then(async (result) => {
-    for (const row of result.rows as { format: string }[]) await sql.raw(row.format).execute(db);
-  });
+  `
+    .execute(db)
+    .then(async (result) => {
+      for (const row of result.rows as { format: string }[]) await sql.raw(row.format).execute(db);
+    });
   await sql`
     drop table audit_log;
     drop function app.audit_log_is_append_only();

@@ -3,7 +3,11 @@ import { handToAuthRole } from './helpers';
 
 /** The permissions of the work domain (seeds 003, 004), and which built-in roles hold them. */
 export const WORK_PERMISSIONS: [key: string, description: string, roles: string[]][] = [
-  ['projects:read', 'See projects (private ones only as their member) and their tasks, sprints and milestones', ['owner', 'admin', 'officer', 'member', 'viewer']],
+  [
+    'projects:read',
+    'See projects (private ones only as their member) and their tasks, sprints and milestones',
+    ['owner', 'admin', 'officer', 'member', 'viewer'],
+  ],
   ['projects:read_private', 'See every private project, member or not', ['owner', 'admin']],
   ['projects:create', 'Create projects', ['owner', 'admin', 'officer', 'member']],
   ['projects:update', 'Change projects and their members', ['owner', 'admin', 'officer']],
@@ -12,7 +16,11 @@ export const WORK_PERMISSIONS: [key: string, description: string, roles: string[
   ['tasks:update', 'Change, transition, assign and move tasks', ['owner', 'admin', 'officer', 'member']],
   ['tasks:delete', 'Delete and restore tasks, and see deleted ones', ['owner', 'admin', 'officer']],
   ['sprints:manage', 'Create, change and delete sprints and milestones', ['owner', 'admin', 'officer']],
-  ['comments:create', 'Comment on tasks (and edit and delete one’s own comments)', ['owner', 'admin', 'officer', 'member']],
+  [
+    'comments:create',
+    'Comment on tasks (and edit and delete one’s own comments)',
+    ['owner', 'admin', 'officer', 'member'],
+  ],
   ['comments:moderate', 'Delete anyone’s comments', ['owner', 'admin']],
   ['audit:read', 'Read the audit log', ['owner', 'admin']],
 ];
@@ -422,7 +430,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     'app.hidden_project_ids()': ['tenantql_app', 'session_user'],
   });
   const keys = WORK_PERMISSIONS.map(([key]) => key);
-  await sql`insert into permissions (key, description) select * from unnest(${keys}::text[], ${WORK_PERMISSIONS.map(([, d]) => d)}::text[])`.execute(db);
+  await sql`insert into permissions (key, description) select * from unnest(${keys}::text[], ${WORK_PERMISSIONS.map(([, d]) => d)}::text[])`.execute(
+    db,
+  );
   const grants = WORK_PERMISSIONS.flatMap(([key, , roles]) => roles.map((role) => [role, key] as const));
   await sql`insert into built_in_role_permissions (role, permission)
             select * from unnest(${grants.map(([r]) => r)}::text[], ${grants.map(([, k]) => k)}::text[])`.execute(db);

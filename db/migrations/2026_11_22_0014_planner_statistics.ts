@@ -8,7 +8,9 @@ import { sql, type Kysely } from 'kysely';
  * one third less time for that statement; ANALYZE, by hand or autovacuum, fills them in).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`create statistics tasks_project_organization (dependencies, ndistinct) on organization_id, project_id from tasks`.execute(db);
+  await sql`create statistics tasks_project_organization (dependencies, ndistinct) on organization_id, project_id from tasks`.execute(
+    db,
+  );
   await sql`analyze tasks`.execute(db);
 }
 

@@ -80,7 +80,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger project_members_forget_hidden after insert or update or delete or truncate on project_members
       for each statement execute function app.forget_answers('app.cached_hidden_project_ids');
   `.execute(db);
-  await replaceAsAuthRole(db, sql`
+  await replaceAsAuthRole(
+    db,
+    sql`
     create or replace function app.hidden_project_ids() returns uuid[]
       language plpgsql stable security definer
       set search_path = ''
@@ -104,12 +106,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           return answer;
         end
       $$;
-  `);
+  `,
+  );
 }
 
-
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await replaceAsAuthRole(db, sql`
+  await replaceAsAuthRole(
+    db,
+    sql`
     create or replace function app.hidden_project_ids() returns uuid[]
       language sql stable security definer
       set search_path = ''
@@ -122,7 +126,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
                                      where m.organization_id = p.organization_id and m.project_id = p.id
                                        and m.user_id = app.current_user_id())), '{}'::uuid[]) end
       $$;
-  `);
+  `,
+  );
   await sql`
     drop trigger memberships_forget_permissions on memberships;
     drop trigger roles_forget_permissions on roles;

@@ -98,8 +98,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       execute function app.spend_reset_tokens();
   `.execute(db);
   // The trigger spends tokens only tenantql_auth may touch; nobody calls it directly.
-  await handToAuthRole(db, { 'app.spend_reset_tokens()': [], 'app.end_memberships_within()': [], 'app.end_sessions_of_inactive_account()': [] });
-  await replaceAsAuthRole(db, invitationByToken(sql`and app.inviter_may_give(i.organization_id, i.created_by, i.role)`));
+  await handToAuthRole(db, {
+    'app.spend_reset_tokens()': [],
+    'app.end_memberships_within()': [],
+    'app.end_sessions_of_inactive_account()': [],
+  });
+  await replaceAsAuthRole(
+    db,
+    invitationByToken(sql`and app.inviter_may_give(i.organization_id, i.created_by, i.role)`),
+  );
 }
 
 /** The open, unexpired invitation behind a token (migration 0007), with an extra condition. */

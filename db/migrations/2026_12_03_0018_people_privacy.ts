@@ -66,7 +66,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       when ((to_jsonb(old) - 'last_login_at') is distinct from (to_jsonb(new) - 'last_login_at'))
       execute function app.touch();
   `.execute(db);
-  await replaceAsAuthRole(db, sql`
+  await replaceAsAuthRole(
+    db,
+    sql`
     -- Stamps the sign-in of the user the transaction now acts for, once that session is valid:
     -- their membership of this organization, and their own last sign-in anywhere.
     create or replace function app.record_sign_in() returns void
@@ -77,7 +79,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
          where organization_id = app.current_org_id() and user_id = app.current_user_id() and ended_at is null
            and app.session_is_valid();
       $$;
-  `);
+  `,
+  );
 
   // The sign-in rule needs one fact about the account (is it active?) also where the caller may
   // not read people: an API key's request checks that its creator may still sign in.
@@ -123,11 +126,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await replaceAsAuthRole(db, sql`
+  await replaceAsAuthRole(
+    db,
+    sql`
     create or replace function app.record_sign_in() returns void
       language sql volatile security definer set search_path = ''
       as $$ update public.users set last_login_at = now() where id = app.current_user_id() and app.session_is_valid() $$;
-  `);
+  `,
+  );
   await sql`
     create or replace function app.member_may_sign_in(p_organization_id uuid, p_user_id uuid) returns boolean
       language sql stable
@@ -181,4 +187,3 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop function app.self_only_columns(regclass);
   `.execute(db);
 }
-

@@ -3,7 +3,11 @@ import { handToAuthRole } from './helpers';
 
 /** The permission that registers, deprecates and deletes an organization's operations, and who holds it. */
 export const OPERATION_PERMISSIONS: [key: string, description: string, roles: string[]][] = [
-  ['operations:manage', 'Register, deprecate and delete the organization’s own operations (only what one could run oneself)', ['owner', 'admin']],
+  [
+    'operations:manage',
+    'Register, deprecate and delete the organization’s own operations (only what one could run oneself)',
+    ['owner', 'admin'],
+  ],
 ];
 
 /**
@@ -99,7 +103,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
   await handToAuthRole(db, { 'app.authenticate_api_key_for(text, text)': ['tenantql_app'] });
   const keys = OPERATION_PERMISSIONS.map(([key]) => key);
-  await sql`insert into permissions (key, description) select * from unnest(${keys}::text[], ${OPERATION_PERMISSIONS.map(([, d]) => d)}::text[])`.execute(db);
+  await sql`insert into permissions (key, description) select * from unnest(${keys}::text[], ${OPERATION_PERMISSIONS.map(([, d]) => d)}::text[])`.execute(
+    db,
+  );
   const grants = OPERATION_PERMISSIONS.flatMap(([key, , roles]) => roles.map((role) => [role, key] as const));
   await sql`insert into built_in_role_permissions (role, permission)
             select * from unnest(${grants.map(([r]) => r)}::text[], ${grants.map(([, k]) => k)}::text[])`.execute(db);

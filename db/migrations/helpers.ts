@@ -10,7 +10,10 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
  * @example
  * await handToAuthRole(db, { 'app.reactivate_organization(uuid)': ['tenantql_app'] });
  */
-export async function handToAuthRole(db: Kysely<unknown>, functions: Record<string, ('tenantql_app' | 'session_user')[]>): Promise<void> {
+export async function handToAuthRole(
+  db: Kysely<unknown>,
+  functions: Record<string, ('tenantql_app' | 'session_user')[]>,
+): Promise<void> {
   const signatures = Object.keys(functions);
   const statements = [
     `revoke execute on function ${signatures.join(', ')} from public`,
@@ -18,7 +21,8 @@ export async function handToAuthRole(db: Kysely<unknown>, functions: Record<stri
     ...signatures.map((fn) => `alter function ${fn} owner to tenantql_auth`),
     'revoke create on schema app from tenantql_auth',
     'set local role tenantql_auth',
-    ...Object.entries(functions).filter(([, grantees]) => grantees.length)
+    ...Object.entries(functions)
+      .filter(([, grantees]) => grantees.length)
       .map(([fn, grantees]) => `grant execute on function ${fn} to ${grantees.join(', ')}`),
     'reset role',
   ];

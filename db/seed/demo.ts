@@ -28,14 +28,15 @@ const people = [
   { key: 'dave', username: 'dave', first_name: 'Dave', last_name: 'Davis' },
 ] as const;
 
-const memberships: { org: string; person: keyof typeof DEMO_USERS; role: MembershipRole; status: MembershipStatus }[] = [
-  { org: 'acme', person: 'alice', role: 'owner', status: 'active' },
-  { org: 'acme', person: 'carol', role: 'member', status: 'active' },
-  // Seed 000: a prospective member (pnm) exists but may not sign in.
-  { org: 'acme', person: 'dave', role: 'member', status: 'pnm' },
-  { org: 'globex', person: 'bob', role: 'owner', status: 'active' },
-  { org: 'globex', person: 'carol', role: 'viewer', status: 'active' },
-];
+const memberships: { org: string; person: keyof typeof DEMO_USERS; role: MembershipRole; status: MembershipStatus }[] =
+  [
+    { org: 'acme', person: 'alice', role: 'owner', status: 'active' },
+    { org: 'acme', person: 'carol', role: 'member', status: 'active' },
+    // Seed 000: a prospective member (pnm) exists but may not sign in.
+    { org: 'acme', person: 'dave', role: 'member', status: 'pnm' },
+    { org: 'globex', person: 'bob', role: 'owner', status: 'active' },
+    { org: 'globex', person: 'carol', role: 'viewer', status: 'active' },
+  ];
 
 /**
  * Every demo account that may sign in, once per organization: GraphiQL lists them in development
@@ -61,7 +62,10 @@ export async function seedDemoData(db: Kysely<Database>): Promise<boolean> {
       const id = crypto.randomUUID();
       orgIds.set(org.slug, id);
       await setTenant(trx, { organizationId: id, userId: null });
-      await trx.insertInto('organizations').values({ id, ...org, email: `hello@${org.slug}.test` }).execute();
+      await trx
+        .insertInto('organizations')
+        .values({ id, ...org, email: `hello@${org.slug}.test` })
+        .execute();
     }
     const userIds = new Map<string, string>();
     for (const person of people) {
@@ -69,15 +73,25 @@ export async function seedDemoData(db: Kysely<Database>): Promise<boolean> {
       userIds.set(person.key, id);
       await setTenant(trx, { organizationId: null, userId: id });
       const { key, ...fields } = person;
-      await trx.insertInto('users').values({ id, ...fields, email: DEMO_USERS[key], password_hash: passwordHash }).execute();
+      await trx
+        .insertInto('users')
+        .values({ id, ...fields, email: DEMO_USERS[key], password_hash: passwordHash })
+        .execute();
     }
     for (const [index, m] of memberships.entries()) {
       const organizationId = orgIds.get(m.org)!;
       await setTenant(trx, { organizationId, userId: null });
       // Joined a day apart, in list order: "first organization" and member order are stable.
       const joinedAt = new Date(Date.now() - (memberships.length - index) * 86_400_000);
-      await trx.insertInto('memberships')
-        .values({ organization_id: organizationId, user_id: userIds.get(m.person)!, role: m.role, status: m.status, joined_at: joinedAt })
+      await trx
+        .insertInto('memberships')
+        .values({
+          organization_id: organizationId,
+          user_id: userIds.get(m.person)!,
+          role: m.role,
+          status: m.status,
+          joined_at: joinedAt,
+        })
         .execute();
     }
     // Projects, sprints, milestones, tasks and comments, written by each organization's owner.
@@ -86,7 +100,12 @@ export async function seedDemoData(db: Kysely<Database>): Promise<boolean> {
       const people = memberships
         .filter((m) => m.org === org.slug && SIGN_IN_STATUSES.includes(m.status))
         .map((m) => ({ key: m.person, userId: userIds.get(m.person)!, role: m.role }));
-      await seedWorkDemoData(trx, { slug: org.slug, organizationId: orgIds.get(org.slug)!, ownerId: userIds.get(owner.person)!, people });
+      await seedWorkDemoData(trx, {
+        slug: org.slug,
+        organizationId: orgIds.get(org.slug)!,
+        ownerId: userIds.get(owner.person)!,
+        people,
+      });
     }
   });
   return true;

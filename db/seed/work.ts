@@ -1,8 +1,17 @@
 import crypto from 'node:crypto';
 import type { Insertable, Transaction } from 'kysely';
 import type {
-  Database, MembershipRole, MilestonesTable, ProjectMembersTable, ProjectsTable, SprintsTable, TaskCommentsTable,
-  TaskPriority, TaskStatus, TasksTable, TaskType,
+  Database,
+  MembershipRole,
+  MilestonesTable,
+  ProjectMembersTable,
+  ProjectsTable,
+  SprintsTable,
+  TaskCommentsTable,
+  TaskPriority,
+  TaskStatus,
+  TasksTable,
+  TaskType,
 } from '../../src/db/schema';
 import { setTenant } from '../../src/db/database';
 
@@ -69,7 +78,8 @@ export const WORK_DEMO_PROJECTS: Record<string, ProjectSpec[]> = {
     {
       slug: 'website-redesign',
       name: 'Website Redesign',
-      description: 'The new acme.test: a faster, accessible marketing site on the design system, with a rebuilt pricing page and checkout.',
+      description:
+        'The new acme.test: a faster, accessible marketing site on the design system, with a rebuilt pricing page and checkout.',
       visibility: 'public',
       features: ALL_FEATURES,
       firstSprint: 14,
@@ -79,22 +89,39 @@ export const WORK_DEMO_PROJECTS: Record<string, ProjectSpec[]> = {
         'Accessibility pass and launch preparation',
       ],
       milestones: [
-        { title: 'Public beta', description: 'The new site for 10% of visitors, with analytics comparing both versions.' },
+        {
+          title: 'Public beta',
+          description: 'The new site for 10% of visitors, with analytics comparing both versions.',
+        },
         { title: 'Launch', description: 'The new site for everyone; the old templates are removed.' },
       ],
       tasks: 90,
       epics: ['Design system adoption', 'New pricing page', 'Checkout rebuild', 'Accessibility (WCAG 2.2 AA)'],
       subjects: [
-        'navigation menu', 'hero section', 'pricing table', 'checkout form', 'newsletter signup', 'footer',
-        'blog index', 'search box', 'cookie banner', 'contact form', 'image carousel', 'dark mode',
-        'customer logo strip', 'case study page', 'sitemap', '404 page',
+        'navigation menu',
+        'hero section',
+        'pricing table',
+        'checkout form',
+        'newsletter signup',
+        'footer',
+        'blog index',
+        'search box',
+        'cookie banner',
+        'contact form',
+        'image carousel',
+        'dark mode',
+        'customer logo strip',
+        'case study page',
+        'sitemap',
+        '404 page',
       ],
       tags: ['frontend', 'design', 'ux', 'seo', 'accessibility', 'performance', 'content', 'analytics'],
     },
     {
       slug: 'mobile-app',
       name: 'Mobile App',
-      description: 'The acme field app for iOS and Android: offline work orders, photos and signatures, push notifications.',
+      description:
+        'The acme field app for iOS and Android: offline work orders, photos and signatures, push notifications.',
       visibility: 'public',
       features: ALL_FEATURES,
       firstSprint: 31,
@@ -110,16 +137,28 @@ export const WORK_DEMO_PROJECTS: Record<string, ProjectSpec[]> = {
       tasks: 80,
       epics: ['Offline mode', 'Push notifications', 'Customer signatures'],
       subjects: [
-        'login screen', 'work order list', 'photo upload', 'signature pad', 'sync queue', 'settings screen',
-        'push permission prompt', 'map view', 'barcode scanner', 'onboarding flow', 'crash reporting',
-        'app icon badge', 'biometric unlock', 'release notes screen',
+        'login screen',
+        'work order list',
+        'photo upload',
+        'signature pad',
+        'sync queue',
+        'settings screen',
+        'push permission prompt',
+        'map view',
+        'barcode scanner',
+        'onboarding flow',
+        'crash reporting',
+        'app icon badge',
+        'biometric unlock',
+        'release notes screen',
       ],
       tags: ['ios', 'android', 'offline', 'ux', 'performance', 'release', 'crash'],
     },
     {
       slug: 'platform-api',
       name: 'Platform API',
-      description: 'The public REST and GraphQL API used by integrations and the mobile app: versioning, rate limits, webhooks and docs.',
+      description:
+        'The public REST and GraphQL API used by integrations and the mobile app: versioning, rate limits, webhooks and docs.',
       visibility: 'public',
       features: ALL_FEATURES,
       firstSprint: 22,
@@ -135,16 +174,29 @@ export const WORK_DEMO_PROJECTS: Record<string, ProjectSpec[]> = {
       tasks: 90,
       epics: ['Webhooks', 'Rate limiting', 'API v2', 'Developer portal'],
       subjects: [
-        'webhook signing', 'retry schedule', 'rate limiter', 'pagination cursors', 'error codes', 'OpenAPI spec',
-        'bulk import endpoint', 'API key scope check', 'request logging', 'idempotency key check', 'GraphQL complexity limit',
-        'SDK example app', 'health check', 'database connection pool', 'background job queue',
+        'webhook signing',
+        'retry schedule',
+        'rate limiter',
+        'pagination cursors',
+        'error codes',
+        'OpenAPI spec',
+        'bulk import endpoint',
+        'API key scope check',
+        'request logging',
+        'idempotency key check',
+        'GraphQL complexity limit',
+        'SDK example app',
+        'health check',
+        'database connection pool',
+        'background job queue',
       ],
       tags: ['backend', 'api', 'database', 'docs', 'performance', 'infra', 'tech-debt'],
     },
     {
       slug: 'security-review',
       name: 'Security review',
-      description: 'Confidential: findings of the external penetration test and their fixes. Visible to its members only.',
+      description:
+        'Confidential: findings of the external penetration test and their fixes. Visible to its members only.',
       visibility: 'private',
       features: ['milestones', 'due_dates', 'comments'],
       members: ['alice'],
@@ -161,10 +213,24 @@ export const WORK_DEMO_PROJECTS: Record<string, ProjectSpec[]> = {
       tasks: 40,
       epics: ['Penetration test findings'],
       subjects: [
-        'session cookie', 'password reset flow', 'CSP header', 'SSRF in image fetcher', 'admin audit log',
-        'secrets rotation', 'dependency scanning', 'TLS configuration', 'S3 bucket policy', 'MFA enrolment',
+        'session cookie',
+        'password reset flow',
+        'CSP header',
+        'SSRF in image fetcher',
+        'admin audit log',
+        'secrets rotation',
+        'dependency scanning',
+        'TLS configuration',
+        'S3 bucket policy',
+        'MFA enrolment',
       ],
-      symptoms: ['is exploitable without signing in', 'leaks secrets into the logs', 'accepts expired tokens', 'is misconfigured in staging', 'allows cross-tenant reads'],
+      symptoms: [
+        'is exploitable without signing in',
+        'leaks secrets into the logs',
+        'accepts expired tokens',
+        'is misconfigured in staging',
+        'allows cross-tenant reads',
+      ],
       tags: ['security', 'compliance', 'infra', 'backend'],
     },
   ],
@@ -183,20 +249,32 @@ export const WORK_DEMO_PROJECTS: Record<string, ProjectSpec[]> = {
       ],
       milestones: [
         { title: 'Portal pilot', description: 'Ten pilot customers use the portal instead of email.' },
-        { title: 'Portal for all customers', description: 'Every customer gets an invitation; email support becomes the fallback.' },
+        {
+          title: 'Portal for all customers',
+          description: 'Every customer gets an invitation; email support becomes the fallback.',
+        },
       ],
       tasks: 60,
       epics: ['Invoices', 'Support tickets'],
       subjects: [
-        'invoice list', 'PDF download', 'ticket form', 'attachment upload', 'account settings', 'team invitation flow',
-        'email notification', 'single sign-on', 'usage chart', 'payment method form',
+        'invoice list',
+        'PDF download',
+        'ticket form',
+        'attachment upload',
+        'account settings',
+        'team invitation flow',
+        'email notification',
+        'single sign-on',
+        'usage chart',
+        'payment method form',
       ],
       tags: ['frontend', 'backend', 'billing', 'support', 'ux'],
     },
     {
       slug: 'data-warehouse-migration',
       name: 'Data Warehouse Migration',
-      description: 'Moving reporting from the legacy warehouse to the new one, with the nightly ETL rewritten and dashboards checked.',
+      description:
+        'Moving reporting from the legacy warehouse to the new one, with the nightly ETL rewritten and dashboards checked.',
       visibility: 'public',
       features: ['sprints', 'milestones', 'story_points', 'due_dates'],
       firstSprint: 3,
@@ -207,26 +285,67 @@ export const WORK_DEMO_PROJECTS: Record<string, ProjectSpec[]> = {
       ],
       milestones: [
         { title: 'Parallel run', description: 'Both warehouses loaded nightly; reports compared.' },
-        { title: 'Legacy warehouse off', description: 'Every dashboard reads the new warehouse; the old one is archived.' },
+        {
+          title: 'Legacy warehouse off',
+          description: 'Every dashboard reads the new warehouse; the old one is archived.',
+        },
       ],
       tasks: 40,
       epics: ['Nightly ETL'],
       subjects: [
-        'orders table', 'customer dimension', 'revenue dashboard', 'ETL scheduler', 'row count check',
-        'late-arriving data handler', 'backfill script', 'access grant job', 'cost monitoring',
+        'orders table',
+        'customer dimension',
+        'revenue dashboard',
+        'ETL scheduler',
+        'row count check',
+        'late-arriving data handler',
+        'backfill script',
+        'access grant job',
+        'cost monitoring',
       ],
-      symptoms: ['fails on the nightly run', 'double-counts refunds', 'misses yesterday’s rows', 'times out at month end', 'ignores the time zone'],
+      symptoms: [
+        'fails on the nightly run',
+        'double-counts refunds',
+        'misses yesterday’s rows',
+        'times out at month end',
+        'ignores the time zone',
+      ],
       tags: ['data', 'etl', 'infra', 'reporting'],
     },
   ],
 };
 
-const FEATURE_VERBS = ['Redesign the', 'Improve the', 'Rebuild the', 'Polish the', 'Add analytics to the', 'Localize the', 'Add keyboard shortcuts to the'];
-const TASK_VERBS = ['Write tests for the', 'Document the', 'Refactor the', 'Review the', 'Clean up the', 'Measure the performance of the', 'Add monitoring for the', 'Spike: options for the'];
+const FEATURE_VERBS = [
+  'Redesign the',
+  'Improve the',
+  'Rebuild the',
+  'Polish the',
+  'Add analytics to the',
+  'Localize the',
+  'Add keyboard shortcuts to the',
+];
+const TASK_VERBS = [
+  'Write tests for the',
+  'Document the',
+  'Refactor the',
+  'Review the',
+  'Clean up the',
+  'Measure the performance of the',
+  'Add monitoring for the',
+  'Spike: options for the',
+];
 const BUG_SYMPTOMS = [
-  'fails on Safari', 'shows stale data after a refresh', 'times out under load', 'shows the wrong error message',
-  'breaks with non-ASCII input', 'overflows on small screens', 'submits twice on slow networks', 'returns 500 when empty',
-  'loses changes when going back', 'is not translated', 'ignores the time zone',
+  'fails on Safari',
+  'shows stale data after a refresh',
+  'times out under load',
+  'shows the wrong error message',
+  'breaks with non-ASCII input',
+  'overflows on small screens',
+  'submits twice on slow networks',
+  'returns 500 when empty',
+  'loses changes when going back',
+  'is not translated',
+  'ignores the time zone',
 ];
 const COMMENTS = [
   'I can take this one.',
@@ -265,11 +384,19 @@ const CADENCE_ANCHOR = Date.UTC(2026, 0, 5);
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The three sprint windows (start and end dates, both inclusive, Monday to Sunday) around `now`. */
-export function demoSprintWindows(now: Date): { completed: [number, number]; active: [number, number]; planned: [number, number] } {
+export function demoSprintWindows(now: Date): {
+  completed: [number, number];
+  active: [number, number];
+  planned: [number, number];
+} {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const activeStart = CADENCE_ANCHOR + Math.floor((today - CADENCE_ANCHOR) / (14 * DAY)) * 14 * DAY;
   const window = (start: number): [number, number] => [start, start + 13 * DAY];
-  return { completed: window(activeStart - 14 * DAY), active: window(activeStart), planned: window(activeStart + 14 * DAY) };
+  return {
+    completed: window(activeStart - 14 * DAY),
+    active: window(activeStart),
+    planned: window(activeStart + 14 * DAY),
+  };
 }
 
 type Bucket = 'completed' | 'active' | 'planned' | 'backlog';
@@ -404,37 +531,119 @@ export async function seedWorkDemoData(
 
     const bucketOf = (task: PlannedTask): Bucket => {
       const sprint = task.row.sprint_id;
-      return sprint === sprintIds.completed ? 'completed' : sprint === sprintIds.active ? 'active' : sprint === sprintIds.planned ? 'planned' : 'backlog';
+      return sprint === sprintIds.completed
+        ? 'completed'
+        : sprint === sprintIds.active
+          ? 'active'
+          : sprint === sprintIds.planned
+            ? 'planned'
+            : 'backlog';
     };
 
-    const makeTask = (type: TaskType, bucket: Bucket, parent: PlannedTask | null, depth: number, epicTitle?: string): PlannedTask => {
+    const makeTask = (
+      type: TaskType,
+      bucket: Bucket,
+      parent: PlannedTask | null,
+      depth: number,
+      epicTitle?: string,
+    ): PlannedTask => {
       const subject = pick(spec.subjects);
-      const title = epicTitle ?? uniqueTitle(() => {
-        switch (type) {
-          case 'feature': return `${pick(FEATURE_VERBS)} ${pick(spec.subjects)}`;
-          case 'bug': return `${pick(spec.subjects).replace(/^./, (c) => c.toUpperCase())} ${pick(spec.symptoms ?? BUG_SYMPTOMS)}`;
-          default: return `${pick(TASK_VERBS)} ${pick(spec.subjects)}`;
-        }
-      });
+      const title =
+        epicTitle ??
+        uniqueTitle(() => {
+          switch (type) {
+            case 'feature':
+              return `${pick(FEATURE_VERBS)} ${pick(spec.subjects)}`;
+            case 'bug':
+              return `${pick(spec.subjects).replace(/^./, (c) => c.toUpperCase())} ${pick(spec.symptoms ?? BUG_SYMPTOMS)}`;
+            default:
+              return `${pick(TASK_VERBS)} ${pick(spec.subjects)}`;
+          }
+        });
       let status: TaskStatus;
       if (parent?.row.status === 'done') status = 'done';
-      else if (type === 'epic') status = weighted<TaskStatus>([['in_progress', 3], ['todo', 1]]);
-      else if (bucket === 'completed') status = weighted<TaskStatus>([['done', 88], ['cancelled', 12]]);
-      else if (bucket === 'active') status = weighted<TaskStatus>([['todo', 25], ['in_progress', 30], ['in_review', 15], ['done', 30]]);
-      else if (bucket === 'planned') status = weighted<TaskStatus>([['todo', 70], ['backlog', 30]]);
-      else status = weighted<TaskStatus>([['backlog', 75], ['todo', 10], ['done', 10], ['cancelled', 5]]);
+      else if (type === 'epic')
+        status = weighted<TaskStatus>([
+          ['in_progress', 3],
+          ['todo', 1],
+        ]);
+      else if (bucket === 'completed')
+        status = weighted<TaskStatus>([
+          ['done', 88],
+          ['cancelled', 12],
+        ]);
+      else if (bucket === 'active')
+        status = weighted<TaskStatus>([
+          ['todo', 25],
+          ['in_progress', 30],
+          ['in_review', 15],
+          ['done', 30],
+        ]);
+      else if (bucket === 'planned')
+        status = weighted<TaskStatus>([
+          ['todo', 70],
+          ['backlog', 30],
+        ]);
+      else
+        status = weighted<TaskStatus>([
+          ['backlog', 75],
+          ['todo', 10],
+          ['done', 10],
+          ['cancelled', 5],
+        ]);
 
-      const priority = weighted<TaskPriority>(type === 'bug'
-        ? [['low', 10], ['medium', 35], ['high', 35], ['urgent', 20]]
-        : [['low', 20], ['medium', 45], ['high', 27], ['urgent', 8]]);
-      const storyPoints = type === 'epic'
-        ? weighted<number | null>([[21, 1], [34, 2], [55, 1], [null, 1]])
-        : weighted<number | null>([[1, 3], [2, 5], [3, 6], [5, 5], [8, 3], [13, 1], [null, 2]]);
-      const tags = [...new Set(Array.from({ length: weighted([[0, 2], [1, 4], [2, 3], [3, 1]]) }, () => pick(spec.tags)))].sort();
+      const priority = weighted<TaskPriority>(
+        type === 'bug'
+          ? [
+              ['low', 10],
+              ['medium', 35],
+              ['high', 35],
+              ['urgent', 20],
+            ]
+          : [
+              ['low', 20],
+              ['medium', 45],
+              ['high', 27],
+              ['urgent', 8],
+            ],
+      );
+      const storyPoints =
+        type === 'epic'
+          ? weighted<number | null>([
+              [21, 1],
+              [34, 2],
+              [55, 1],
+              [null, 1],
+            ])
+          : weighted<number | null>([
+              [1, 3],
+              [2, 5],
+              [3, 6],
+              [5, 5],
+              [8, 3],
+              [13, 1],
+              [null, 2],
+            ]);
+      const tags = [
+        ...new Set(
+          Array.from(
+            {
+              length: weighted([
+                [0, 2],
+                [1, 4],
+                [2, 3],
+                [3, 1],
+              ]),
+            },
+            () => pick(spec.tags),
+          ),
+        ),
+      ].sort();
 
       const [start, end] = windowOf(bucket);
       // Epics early on; other work shortly before its sprint (any time for the backlog), after its parent.
-      let createdFrom = type === 'epic' ? projectsCreated + 2 * DAY : bucket === 'backlog' ? projectsCreated : start - 10 * DAY;
+      let createdFrom =
+        type === 'epic' ? projectsCreated + 2 * DAY : bucket === 'backlog' ? projectsCreated : start - 10 * DAY;
       let createdTo = type === 'epic' ? windows.completed[0] : bucket === 'backlog' ? nowMs : start + 2 * DAY;
       if (parent) {
         createdFrom = Math.max(createdFrom, parent.row.created_at.getTime() + 3_600_000);
@@ -446,16 +655,30 @@ export async function seedWorkDemoData(
       const startedAt = ['in_progress', 'in_review', 'done'].includes(status)
         ? between(Math.max(createdAt.getTime(), workFrom), Math.min(workTo + DAY, nowMs))
         : null;
-      const completedAt = status === 'done' && startedAt ? between(startedAt.getTime(), Math.min(workTo + DAY, nowMs)) : null;
+      const completedAt =
+        status === 'done' && startedAt ? between(startedAt.getTime(), Math.min(workTo + DAY, nowMs)) : null;
 
       let dueDate: Date | null = null;
-      if (type === 'epic') dueDate = new Date((bucket === 'planned' ? milestoneDue[1]! : milestoneDue[0]!) + 17 * 3_600_000);
+      if (type === 'epic')
+        dueDate = new Date((bucket === 'planned' ? milestoneDue[1]! : milestoneDue[0]!) + 17 * 3_600_000);
       else if (bucket !== 'backlog' && chance(0.55)) dueDate = new Date(end - int(0, 4) * DAY + 17 * 3_600_000);
-      else if (bucket === 'backlog' && chance(0.3)) dueDate = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + int(7, 45) * DAY + 17 * 3_600_000);
+      else if (bucket === 'backlog' && chance(0.3))
+        dueDate = new Date(
+          Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + int(7, 45) * DAY + 17 * 3_600_000,
+        );
 
-      const milestone = bucket === 'completed' || bucket === 'active'
-        ? (chance(0.8) ? milestoneIds[0] : null)
-        : bucket === 'planned' ? (chance(0.8) ? milestoneIds[1] : null) : (chance(0.3) ? milestoneIds[1] : null);
+      const milestone =
+        bucket === 'completed' || bucket === 'active'
+          ? chance(0.8)
+            ? milestoneIds[0]
+            : null
+          : bucket === 'planned'
+            ? chance(0.8)
+              ? milestoneIds[1]
+              : null
+            : chance(0.3)
+              ? milestoneIds[1]
+              : null;
       // Open backlog work is often unassigned; anything planned or under way has someone.
       const assignee = status === 'backlog' && chance(0.5) ? null : pick(members);
       const reporter = pick(writers.length ? writers : members);
@@ -492,8 +715,19 @@ export async function seedWorkDemoData(
         },
       };
     };
-    const randomBucket = () => weighted<Bucket>([['completed', 25], ['active', 30], ['planned', 20], ['backlog', 25]]);
-    const randomType = () => weighted<TaskType>([['task', 45], ['bug', 30], ['feature', 25]]);
+    const randomBucket = () =>
+      weighted<Bucket>([
+        ['completed', 25],
+        ['active', 30],
+        ['planned', 20],
+        ['backlog', 25],
+      ]);
+    const randomType = () =>
+      weighted<TaskType>([
+        ['task', 45],
+        ['bug', 30],
+        ['feature', 25],
+      ]);
 
     const projectTasks: PlannedTask[] = [];
     // Epics (no sprint of their own) with subtasks across sprints, a few of them with sub-subtasks.
@@ -524,7 +758,12 @@ export async function seedWorkDemoData(
 
     // Comments by the people who may write in the project, after the task was created.
     for (const task of projectTasks) {
-      const count = weighted([[0, 55], [1, 25], [2, 12], [3, 8]]);
+      const count = weighted([
+        [0, 55],
+        [1, 25],
+        [2, 12],
+        [3, 8],
+      ]);
       let at = task.row.created_at.getTime();
       for (let c = 0; c < count && writers.length; c++) {
         at = between(at, Math.min(nowMs, at + 3 * DAY)).getTime();
@@ -551,5 +790,11 @@ export async function seedWorkDemoData(
     }
   }
   for (const chunk of chunks(comments)) await trx.insertInto('task_comments').values(chunk).execute();
-  return { projects: projects.length, sprints: sprints.length, milestones: milestones.length, tasks: tasks.length, comments: comments.length };
+  return {
+    projects: projects.length,
+    sprints: sprints.length,
+    milestones: milestones.length,
+    tasks: tasks.length,
+    comments: comments.length,
+  };
 }

@@ -22,17 +22,24 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
  * ring.decrypt(stored, `users.phone_number:${userId}`); // '+15551234567'
  */
 export class KeyRing {
-  private constructor(private readonly keys: ReadonlyMap<string, Buffer>, readonly currentKeyId: string) {}
+  private constructor(
+    private readonly keys: ReadonlyMap<string, Buffer>,
+    readonly currentKeyId: string,
+  ) {}
 
   /** Parses `keyId:base64key` entries, comma separated, newest first; each key is 32 bytes. */
   static parse(spec: string): KeyRing {
     const keys = new Map<string, Buffer>();
     let current: string | undefined;
-    for (const entry of spec.split(',').map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of spec
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       const colon = entry.indexOf(':');
       const id = entry.slice(0, colon);
       const key = Buffer.from(entry.slice(colon + 1), 'base64');
-      if (colon < 1 || !KEY_ID.test(id)) throw new Error('ENCRYPTION_KEYS: each entry must be keyId:base64key with a keyId of letters, digits, _ or -');
+      if (colon < 1 || !KEY_ID.test(id))
+        throw new Error('ENCRYPTION_KEYS: each entry must be keyId:base64key with a keyId of letters, digits, _ or -');
       if (key.length !== 32) throw new Error(`ENCRYPTION_KEYS: key ${id} must be 32 bytes (base64 of 32 random bytes)`);
       if (keys.has(id)) throw new Error(`ENCRYPTION_KEYS: key id ${id} is listed twice`);
       keys.set(id, key);
@@ -53,7 +60,8 @@ export class KeyRing {
     cipher.setAAD(Buffer.from(associatedData, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [FORMAT, this.currentKeyId, iv, data, cipher.getAuthTag()]
-      .map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
+      .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+      .join('.');
   }
 
   decrypt(stored: string, associatedData: string): string {

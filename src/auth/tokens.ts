@@ -36,7 +36,12 @@ const CLAIMS_BYTES = 400;
  */
 const isCanonicalJws = (token: string) => {
   const parts = token.split('.');
-  return parts.length === 3 && parts.every((part) => /^[A-Za-z0-9_-]+$/.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part);
+  return (
+    parts.length === 3 &&
+    parts.every(
+      (part) => /^[A-Za-z0-9_-]+$/.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part,
+    )
+  );
 };
 
 /** The one algorithm we sign with and the only one we accept. */
@@ -68,7 +73,8 @@ export class TokenService {
     this.key = new TextEncoder().encode(settings.secret);
     if (this.key.length < 32) throw new Error('the JWT secret must be at least 32 bytes');
     this.verified = new BoundedCache({
-      maxBytes: settings.verifiedTokenCacheBytes ?? DEFAULT_VERIFIED_TOKEN_BYTES, sizeOf: (token) => stringBytes(token) + CLAIMS_BYTES,
+      maxBytes: settings.verifiedTokenCacheBytes ?? DEFAULT_VERIFIED_TOKEN_BYTES,
+      sizeOf: (token) => stringBytes(token) + CLAIMS_BYTES,
     });
   }
 
@@ -76,7 +82,10 @@ export class TokenService {
     const { SignJWT } = await jose();
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.settings.accessTokenTtlSeconds;
-    const token = await new SignJWT({ ...(claims.organizationId ? { org: claims.organizationId } : {}), sid: claims.sessionId })
+    const token = await new SignJWT({
+      ...(claims.organizationId ? { org: claims.organizationId } : {}),
+      sid: claims.sessionId,
+    })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer(this.settings.issuer)
@@ -98,7 +107,9 @@ export class TokenService {
     const { jwtVerify } = await jose();
     let payload: JWTPayload;
     try {
-      this.verifyKey ??= webcrypto.subtle.importKey('raw', this.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+      this.verifyKey ??= webcrypto.subtle.importKey('raw', this.key, { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'verify',
+      ]);
       ({ payload } = await jwtVerify(token, await this.verifyKey, {
         algorithms: [ALGORITHM],
         issuer: this.settings.issuer,
@@ -114,7 +125,11 @@ export class TokenService {
       throw new InvalidTokenError('invalid access token claims');
     }
     // Frozen: every request presenting this token gets this object.
-    const claims: AccessTokenClaims = Object.freeze({ userId: payload.sub, organizationId: payload.org ?? null, sessionId: payload.sid });
+    const claims: AccessTokenClaims = Object.freeze({
+      userId: payload.sub,
+      organizationId: payload.org ?? null,
+      sessionId: payload.sid,
+    });
     // Least recently used first out; jose has checked that exp is a number in the future.
     this.verified.set(token, { claims, expiresAtMs: payload.exp! * 1000 });
     return claims;

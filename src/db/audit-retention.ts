@@ -17,8 +17,11 @@ export async function purgeAuditLog(db: Kysely<Database>, retentionDays: number)
   }
   return db.transaction().execute(async (trx) => {
     await sql`select set_config('app.maintenance', 'on', true),
-                     set_config('app.audit_purge_before', (now() - make_interval(days => ${retentionDays}::int))::text, true)`.execute(trx);
-    const result = await trx.deleteFrom('audit_log')
+                     set_config('app.audit_purge_before', (now() - make_interval(days => ${retentionDays}::int))::text, true)`.execute(
+      trx,
+    );
+    const result = await trx
+      .deleteFrom('audit_log')
       .where('created_at', '<', sql<Date>`current_setting('app.audit_purge_before')::timestamptz`)
       .executeTakeFirst();
     return Number(result.numDeletedRows);

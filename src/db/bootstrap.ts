@@ -29,13 +29,21 @@ export async function bootstrapDatabase(options: {
       const exists = await client.query('select 1 from pg_roles where rolname = $1', [name]);
       await client.query(`${exists.rowCount ? 'alter' : 'create'} role ${name} ${attributes}`);
     };
-    await ensureRole(ROLES.owner, `login nosuperuser nobypassrls nocreaterole nocreatedb password ${lit(options.ownerPassword)}`);
-    await ensureRole(ROLES.app, `login nosuperuser nobypassrls nocreaterole nocreatedb noinherit password ${lit(options.appPassword)}`);
+    await ensureRole(
+      ROLES.owner,
+      `login nosuperuser nobypassrls nocreaterole nocreatedb password ${lit(options.ownerPassword)}`,
+    );
+    await ensureRole(
+      ROLES.app,
+      `login nosuperuser nobypassrls nocreaterole nocreatedb noinherit password ${lit(options.appPassword)}`,
+    );
     await ensureRole(ROLES.auth, 'nologin nosuperuser nobypassrls nocreaterole nocreatedb');
     // The owner hands the sign-in functions to the auth role, so it must be able to SET ROLE to
     // it; it need not inherit its rights (PostgreSQL 16+ can say so; policies check either way).
     const { rows } = await client.query<{ v: number }>("select current_setting('server_version_num')::int as v");
-    await client.query(`grant ${ROLES.auth} to ${ROLES.owner}${rows[0]!.v >= 160000 ? ' with inherit false, set true' : ''}`);
+    await client.query(
+      `grant ${ROLES.auth} to ${ROLES.owner}${rows[0]!.v >= 160000 ? ' with inherit false, set true' : ''}`,
+    );
 
     const db = client.escapeIdentifier(options.database);
     const exists = await client.query('select 1 from pg_database where datname = $1', [options.database]);

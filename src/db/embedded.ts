@@ -69,7 +69,9 @@ function postgresUser(): RunAs | undefined {
     spawnSync('groupadd', ['postgres'], { stdio: 'ignore' });
     const created = spawnSync('useradd', ['-g', 'postgres', 'postgres'], { encoding: 'utf8' });
     if (created.status !== 0 && idOf('-u') === undefined) {
-      throw new EmbeddedPostgresError(`As root, PostgreSQL must run as a "postgres" system user, and creating it failed: ${created.stderr || created.error?.message}. Create it (useradd postgres) or run tenantql as a non-root user.`);
+      throw new EmbeddedPostgresError(
+        `As root, PostgreSQL must run as a "postgres" system user, and creating it failed: ${created.stderr || created.error?.message}. Create it (useradd postgres) or run tenantql as a non-root user.`,
+      );
     }
   }
   return { uid: idOf('-u')!, gid: idOf('-g')! };
@@ -77,7 +79,10 @@ function postgresUser(): RunAs | undefined {
 
 /** Whether `user` passes `test <flag> file`, asked as that user (so ACLs and every folder above count). */
 function userCan(user: RunAs, flag: '-x' | '-r', file: string): boolean {
-  return spawnSync('/bin/sh', ['-c', `test ${flag} "$1"`, 'sh', file], { uid: user.uid, gid: user.gid, stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync('/bin/sh', ['-c', `test ${flag} "$1"`, 'sh', file], { uid: user.uid, gid: user.gid, stdio: 'ignore' })
+      .status === 0
+  );
 }
 
 /**
@@ -93,7 +98,9 @@ function reachableBase(key: string): string {
   }
   const stat = fs.lstatSync(base);
   if (!stat.isDirectory() || stat.uid !== 0 || (stat.mode & 0o022) !== 0) {
-    throw new EmbeddedPostgresError(`${base} is not a folder owned and writable only by root; remove it and start again.`);
+    throw new EmbeddedPostgresError(
+      `${base} is not a folder owned and writable only by root; remove it and start again.`,
+    );
   }
   return base;
 }
@@ -119,26 +126,39 @@ function copiedBinaries(binaries: Binaries, base: string): Binaries {
  * of this data directory's own under the temporary directory, said in the log. Never a spawn
  * that fails with EACCES: what cannot be placed stops with what to do.
  */
-function placeForUser(user: RunAs, binaries: Binaries, dir: string, say: (message: string) => void): { binaries: Binaries; dir: string } {
+function placeForUser(
+  user: RunAs,
+  binaries: Binaries,
+  dir: string,
+  say: (message: string) => void,
+): { binaries: Binaries; dir: string } {
   const binariesReachable = userCan(user, '-x', binaries.postgres) && userCan(user, '-x', binaries.initdb);
   const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'));
   const dirReachable = userCan(user, '-x', path.dirname(dir));
   if (binariesReachable && dirReachable) return { binaries, dir };
   if (initialised && !dirReachable) {
-    throw new EmbeddedPostgresError(`As root, PostgreSQL runs as the "postgres" user, who cannot reach the cluster in ${dir}. ${WHAT_TO_DO}`);
+    throw new EmbeddedPostgresError(
+      `As root, PostgreSQL runs as the "postgres" user, who cannot reach the cluster in ${dir}. ${WHAT_TO_DO}`,
+    );
   }
   const base = reachableBase(path.resolve(dir));
   const placed = { binaries, dir };
   if (!binariesReachable) {
     placed.binaries = copiedBinaries(binaries, base);
-    say(`as root, PostgreSQL runs as the "postgres" user, who cannot reach ${path.dirname(path.dirname(binaries.postgres))}: using a copy of its programs in ${path.dirname(path.dirname(placed.binaries.postgres))}`);
+    say(
+      `as root, PostgreSQL runs as the "postgres" user, who cannot reach ${path.dirname(path.dirname(binaries.postgres))}: using a copy of its programs in ${path.dirname(path.dirname(placed.binaries.postgres))}`,
+    );
   }
   if (!dirReachable) {
     placed.dir = path.join(base, 'pg');
-    say(`as root, PostgreSQL runs as the "postgres" user, who cannot reach ${path.dirname(dir)}: the cluster is in ${placed.dir} instead (it goes when the temporary directory is cleared; set DATA_DIR to a folder the postgres user can reach to keep it)`);
+    say(
+      `as root, PostgreSQL runs as the "postgres" user, who cannot reach ${path.dirname(dir)}: the cluster is in ${placed.dir} instead (it goes when the temporary directory is cleared; set DATA_DIR to a folder the postgres user can reach to keep it)`,
+    );
   }
   if (!userCan(user, '-x', placed.binaries.postgres) || !userCan(user, '-x', path.dirname(placed.dir))) {
-    throw new EmbeddedPostgresError(`As root, PostgreSQL runs as the "postgres" user, who cannot reach ${dir} nor ${base}. ${WHAT_TO_DO}`);
+    throw new EmbeddedPostgresError(
+      `As root, PostgreSQL runs as the "postgres" user, who cannot reach ${dir} nor ${base}. ${WHAT_TO_DO}`,
+    );
   }
   return placed;
 }
@@ -162,7 +182,13 @@ function spawnFailure(program: string, error: NodeJS.ErrnoException): Error {
 }
 
 /** initdb with the superuser's password in a file only the cluster's user can read, removed afterwards. */
-async function initialise(binaries: Binaries, dir: string, password: string, user: RunAs | undefined, remember: (text: string) => void): Promise<void> {
+async function initialise(
+  binaries: Binaries,
+  dir: string,
+  password: string,
+  user: RunAs | undefined,
+  remember: (text: string) => void,
+): Promise<void> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantql-initdb-'));
   const passwordFile = path.join(secretDir, 'password');
@@ -172,10 +198,19 @@ async function initialise(binaries: Binaries, dir: string, password: string, use
       for (const owned of [dir, secretDir, passwordFile]) fs.chownSync(owned, user.uid, user.gid);
     }
     await new Promise<void>((resolve, reject) => {
-      const child = run(binaries.initdb, [
-        `--pgdata=${dir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`,
-        '--encoding=UTF8', '--locale=C',
-      ], user, remember);
+      const child = run(
+        binaries.initdb,
+        [
+          `--pgdata=${dir}`,
+          '--auth=scram-sha-256',
+          '--username=postgres',
+          `--pwfile=${passwordFile}`,
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
+        user,
+        remember,
+      );
       child.once('error', (error) => reject(spawnFailure('initdb', error)));
       child.once('exit', (code, signal) => {
         if (code === 0) resolve();
@@ -210,7 +245,9 @@ export async function startEmbeddedPostgres(options: {
   bin?: string;
 }): Promise<EmbeddedPostgres> {
   const say = options.onProgress ?? (() => undefined);
-  const packaged = options.bin ? { initdb: path.join(options.bin, 'initdb'), postgres: path.join(options.bin, 'postgres') } : packagedBinaries();
+  const packaged = options.bin
+    ? { initdb: path.join(options.bin, 'initdb'), postgres: path.join(options.bin, 'postgres') }
+    : packagedBinaries();
   const user = postgresUser();
   const { binaries, dir } = user
     ? placeForUser(user, { initdb: packaged.initdb, postgres: packaged.postgres }, path.resolve(options.dir), say)
@@ -234,35 +271,50 @@ export async function startEmbeddedPostgres(options: {
       if (error instanceof EmbeddedPostgresError) throw error;
       throw new Error(`${(error as Error).message}\n${recentLog()}`);
     }
-    say(`embedded PostgreSQL cluster initialised in ${((performance.now() - started) / 1000).toFixed(1)} s; starting it`);
+    say(
+      `embedded PostgreSQL cluster initialised in ${((performance.now() - started) / 1000).toFixed(1)} s; starting it`,
+    );
   }
 
-  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'lc_messages=C'];
+  const flags = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=200',
+    '-c',
+    'lc_messages=C',
+  ];
   if (options.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   let child: ChildProcess | undefined;
   // If the process ends without stop() (an uncaught error, process.exit), the cluster ends too.
   const stopOnExit = () => child?.kill('SIGINT');
 
-  const start = (again: boolean) => new Promise<void>((resolve, reject) => {
-    const failed = (reason: string) => new Error(`embedded PostgreSQL did not start${again ? ' again' : ''} on port ${options.port}: ${reason}\n${recentLog()}`);
-    let output: string | null = '';
-    const server = run(binaries.postgres, ['-D', dir, '-p', String(options.port), ...flags], user, (text) => {
-      remember(text);
-      if (output === null) return;
-      // The line may arrive in two chunks.
-      output += text;
-      if (output.includes('database system is ready to accept connections')) {
-        output = null;
-        resolve();
-      }
+  const start = (again: boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const failed = (reason: string) =>
+        new Error(
+          `embedded PostgreSQL did not start${again ? ' again' : ''} on port ${options.port}: ${reason}\n${recentLog()}`,
+        );
+      let output: string | null = '';
+      const server = run(binaries.postgres, ['-D', dir, '-p', String(options.port), ...flags], user, (text) => {
+        remember(text);
+        if (output === null) return;
+        // The line may arrive in two chunks.
+        output += text;
+        if (output.includes('database system is ready to accept connections')) {
+          output = null;
+          resolve();
+        }
+      });
+      child = server;
+      server.once('error', (error) => reject(spawnFailure('postgres', error)));
+      server.once('exit', (code, signal) => {
+        if (child === server) child = undefined;
+        reject(failed(`it exited (${signal ?? `code ${code}`})`));
+      });
     });
-    child = server;
-    server.once('error', (error) => reject(spawnFailure('postgres', error)));
-    server.once('exit', (code, signal) => {
-      if (child === server) child = undefined;
-      reject(failed(`it exited (${signal ?? `code ${code}`})`));
-    });
-  });
 
   await start(false);
   process.on('exit', stopOnExit);

@@ -39,7 +39,9 @@ export async function rotateEncryptionKeys(db: Kysely<Database>, keyring: KeyRin
         } catch (error) {
           throw new Error(`${spec.table}.${spec.column} of row ${row.id}: ${(error as Error).message}`);
         }
-        await sql`update ${table} set ${column} = ${keyring.encrypt(plaintext, spec.context(row))} where id = ${row.id}`.execute(trx);
+        await sql`update ${table} set ${column} = ${keyring.encrypt(plaintext, spec.context(row))} where id = ${row.id}`.execute(
+          trx,
+        );
       }
       reports.push({ table: spec.table, column: spec.column, rotated: rows.length });
     }

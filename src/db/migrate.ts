@@ -9,8 +9,14 @@ import { POLICIES_DIR } from '../paths';
 type AnyDb = Kysely<any>;
 
 export class MigrationFailedError extends Error {
-  constructor(readonly migrationName: string, readonly direction: string, readonly reason: unknown) {
-    super(`migration ${migrationName} failed (${direction}): ${reason instanceof Error ? reason.message : String(reason)}`);
+  constructor(
+    readonly migrationName: string,
+    readonly direction: string,
+    readonly reason: unknown,
+  ) {
+    super(
+      `migration ${migrationName} failed (${direction}): ${reason instanceof Error ? reason.message : String(reason)}`,
+    );
   }
 }
 
@@ -23,7 +29,9 @@ function check(result: MigrationResultSet): string[] {
   if (result.error) {
     throw new MigrationFailedError(failed?.migrationName ?? '(none)', failed?.direction ?? 'Up', result.error);
   }
-  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => `${r.direction.toLowerCase()} ${r.migrationName}`);
+  return (result.results ?? [])
+    .filter((r) => r.status === 'Success')
+    .map((r) => `${r.direction.toLowerCase()} ${r.migrationName}`);
 }
 
 /**

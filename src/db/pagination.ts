@@ -61,7 +61,12 @@ const VALUE_SHAPES: Record<KeysetSort['type'], RegExp> = {
   number: /^-?\d{1,30}(\.\d{1,30})?$/,
   text: /^[\s\S]{0,1000}$/,
 };
-const SQL_TYPES: Record<KeysetSort['type'], string> = { timestamp: 'timestamptz', date: 'date', number: 'numeric', text: 'text' };
+const SQL_TYPES: Record<KeysetSort['type'], string> = {
+  timestamp: 'timestamptz',
+  date: 'date',
+  number: 'numeric',
+  text: 'text',
+};
 
 function decodeCursor(sort: KeysetSort, cursor: string, field: string): { value: string; id: string } {
   const invalid = () => new BadUserInputError(field, `${field} is not a valid cursor for this list and order`);
@@ -74,7 +79,8 @@ function decodeCursor(sort: KeysetSort, cursor: string, field: string): { value:
   if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== orderName(sort)) throw invalid();
   const [, value, id] = parsed as [string, unknown, unknown];
   if (typeof id !== 'string' || !UUID.test(id)) throw invalid();
-  if (typeof value !== 'string' || !VALUE_SHAPES[sort.type].test(value) || !isPlausibleValue(sort.type, value)) throw invalid();
+  if (typeof value !== 'string' || !VALUE_SHAPES[sort.type].test(value) || !isPlausibleValue(sort.type, value))
+    throw invalid();
   return { value, id };
 }
 
@@ -85,16 +91,27 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * 2026-02-30 or 25:00 with an error that names no argument), and text PostgreSQL can store.
  */
 function isPlausibleValue(type: KeysetSort['type'], value: string): boolean {
-  if (type === 'text') return !value.includes('\u0000') && !/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''));
+  if (type === 'text')
+    return !value.includes('\u0000') && !/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''));
   if ((type !== 'date' && type !== 'timestamp') || value === 'infinity') return true;
-  const [, y, m, d, hh = '0', mm = '0', ss = '0'] = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?/.exec(value) ?? [];
+  const [, y, m, d, hh = '0', mm = '0', ss = '0'] =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?/.exec(value) ?? [];
   const year = Number(y);
   const month = Number(m);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1] ?? 0;
-  const [, offsetHours = '0', offsetMinutes = '0'] = type === 'timestamp' ? /[+-](\d{2})(?::(\d{2}))?$/.exec(value) ?? [] : [];
-  return year >= 1 && Number(d) >= 1 && Number(d) <= days && Number(hh) < 24 && Number(mm) < 60 && Number(ss) < 60
-    && Number(offsetHours) <= 15 && Number(offsetMinutes) < 60;
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  const [, offsetHours = '0', offsetMinutes = '0'] =
+    type === 'timestamp' ? (/[+-](\d{2})(?::(\d{2}))?$/.exec(value) ?? []) : [];
+  return (
+    year >= 1 &&
+    Number(d) >= 1 &&
+    Number(d) <= days &&
+    Number(hh) < 24 &&
+    Number(mm) < 60 &&
+    Number(ss) < 60 &&
+    Number(offsetHours) <= 15 &&
+    Number(offsetMinutes) < 60
+  );
 }
 
 /**
@@ -107,9 +124,13 @@ export function pageRequest(args: PageArgs, sort: KeysetSort): PageRequest {
   const { first, after, last, before } = args;
   if (first != null && last != null) throw new BadUserInputError('last', 'Pass either first or last, not both');
   if (after != null && before != null) throw new BadUserInputError('before', 'Pass either after or before, not both');
-  if (first != null && before != null) throw new BadUserInputError('before', 'Use before with last, and after with first');
+  if (first != null && before != null)
+    throw new BadUserInputError('before', 'Use before with last, and after with first');
   if (last != null && after != null) throw new BadUserInputError('after', 'Use after with first, and before with last');
-  for (const [name, value] of [['first', first], ['last', last]] as const) {
+  for (const [name, value] of [
+    ['first', first],
+    ['last', last],
+  ] as const) {
     if (value != null && (!Number.isInteger(value) || value < 0 || value > MAX_PAGE_SIZE)) {
       throw new BadUserInputError(name, `${name} must be between 0 and ${MAX_PAGE_SIZE}`);
     }
@@ -136,7 +157,13 @@ type AnyDb = Kysely<any>;
  * the page), with the row's position in the page and, unless `cursors` is false, its sort value
  * as text (what a cursor is made of).
  */
-export function applyKeyset(query: AnyQuery, sort: KeysetSort, page: PageRequest, alias: string, cursors = true): AnyQuery {
+export function applyKeyset(
+  query: AnyQuery,
+  sort: KeysetSort,
+  page: PageRequest,
+  alias: string,
+  cursors = true,
+): AnyQuery {
   const ascending = (sort.direction === 'asc') !== page.backward;
   const col = sql.ref(`${alias}.${sort.column}`);
   const id = sql.ref(`${alias}.id`);
@@ -144,15 +171,21 @@ export function applyKeyset(query: AnyQuery, sort: KeysetSort, page: PageRequest
   if (page.cursor) {
     const op = sql.raw(ascending ? '>' : '<');
     const type = sql.raw(SQL_TYPES[sort.type]);
-    q = q.where(sql<boolean>`(${col}, ${id}) ${op} (cast(${page.cursor.value} as ${type}), cast(${page.cursor.id} as uuid))`);
+    q = q.where(
+      sql<boolean>`(${col}, ${id}) ${op} (cast(${page.cursor.value} as ${type}), cast(${page.cursor.id} as uuid))`,
+    );
   }
   const dir = ascending ? 'asc' : 'desc';
   const order = sql.raw(dir);
-  return q.select([
-    ...cursors ? [sql<string>`${col}::text`.as('__sort_value')] : [],
-    // The position in the page, so an outer query can keep the order (a join does not promise it).
-    sql<number>`row_number() over (order by ${col} ${order}, ${id} ${order})`.as('__position'),
-  ]).orderBy(col, dir).orderBy(id, dir).limit(page.size + 1);
+  return q
+    .select([
+      ...(cursors ? [sql<string>`${col}::text`.as('__sort_value')] : []),
+      // The position in the page, so an outer query can keep the order (a join does not promise it).
+      sql<number>`row_number() over (order by ${col} ${order}, ${id} ${order})`.as('__position'),
+    ])
+    .orderBy(col, dir)
+    .orderBy(id, dir)
+    .limit(page.size + 1);
 }
 
 type Keyed = { __sort_value: string; __position?: number; id: string };
@@ -167,7 +200,8 @@ function toPage<Row>(rows: (Row & Keyed)[], page: PageRequest, sort: KeysetSort)
     cursorAt: (index) => {
       const row = kept[index]!;
       // A page read without sort values (no cursor selected) must never be asked for a cursor: fail loudly, not with a wrong one.
-      if (typeof row.__sort_value !== 'string') throw new Error('pagination: a cursor was asked of a page read without cursors');
+      if (typeof row.__sort_value !== 'string')
+        throw new Error('pagination: a cursor was asked of a page read without cursors');
       return encodeCursor(sort, row.__sort_value, row.id);
     },
     hasNextPage: page.backward ? page.hadCursor : more,
@@ -210,17 +244,20 @@ export async function pagesByParent<Row>(
       .innerJoinLateral(
         (eb) => {
           const from = eb.selectFrom(`${options.table} as ${alias}`);
-          let inner: AnyQuery = (options.columns ? from.select(options.columns.map((c) => `${alias}.${c}`)) : from.selectAll(alias))
-            .whereRef(`${alias}.${options.parentColumn}`, '=', 'parent.parent_id');
+          let inner: AnyQuery = (
+            options.columns ? from.select(options.columns.map((c) => `${alias}.${c}`)) : from.selectAll(alias)
+          ).whereRef(`${alias}.${options.parentColumn}`, '=', 'parent.parent_id');
           if (options.filter) inner = options.filter(inner);
           return applyKeyset(inner, options.sort, options.page, alias, options.cursors ?? true).as('r');
         },
         (join) => join.onTrue(),
       )
       // Known columns are listed, so the position (only needed to order) is not sent back.
-      .$call((q) => options.columns
-        ? q.select([...options.columns, ...options.cursors ?? true ? ['__sort_value'] : []].map((c) => `r.${c}`))
-        : q.selectAll('r'))
+      .$call((q) =>
+        options.columns
+          ? q.select([...options.columns, ...((options.cursors ?? true) ? ['__sort_value'] : [])].map((c) => `r.${c}`))
+          : q.selectAll('r'),
+      )
       .select('parent.parent_id as __parent_id')
       .orderBy('r.__position')
       .execute();
@@ -232,11 +269,18 @@ export async function pagesByParent<Row>(
 /** `totalCount` for many parents in one grouped statement (only run when the field is selected). */
 export async function countsByParent(
   db: AnyDb,
-  options: { parentIds: readonly string[]; table: string; alias: string; parentColumn: string; filter?: (query: AnyQuery) => AnyQuery },
+  options: {
+    parentIds: readonly string[];
+    table: string;
+    alias: string;
+    parentColumn: string;
+    filter?: (query: AnyQuery) => AnyQuery;
+  },
 ): Promise<Map<string, number>> {
   const { alias } = options;
   const parentRef = `${alias}.${options.parentColumn}`;
-  let query: AnyQuery = db.selectFrom(`${options.table} as ${alias}`)
+  let query: AnyQuery = db
+    .selectFrom(`${options.table} as ${alias}`)
     .select([`${parentRef} as parent_id`, sql<string>`count(*)`.as('total')])
     .where(parentRef, '=', sql<string>`any(${sql.val(options.parentIds)}::uuid[])`)
     .groupBy(parentRef);

@@ -24,11 +24,16 @@ export interface ProvisionedDatabase {
  * and generates the secrets once (`onProgress` hears what takes time). External mode: uses DATABASE_URL / DATABASE_OWNER_URL and
  * requires JWT_SECRET from the environment.
  */
-export async function provisionDatabase(config: Config, onProgress?: (message: string) => void): Promise<ProvisionedDatabase> {
+export async function provisionDatabase(
+  config: Config,
+  onProgress?: (message: string) => void,
+): Promise<ProvisionedDatabase> {
   const source = config.database;
   if (source.kind === 'external') {
     if (!config.secrets.jwtSecret) {
-      throw new ConfigError('JWT_SECRET is required with DATABASE_URL (at least 32 bytes, e.g. `openssl rand -base64 48`)');
+      throw new ConfigError(
+        'JWT_SECRET is required with DATABASE_URL (at least 32 bytes, e.g. `openssl rand -base64 48`)',
+      );
     }
     return {
       kind: 'external',
@@ -50,7 +55,10 @@ export async function provisionDatabase(config: Config, onProgress?: (message: s
   try {
     const superuserUrl = server.superuserUrl('postgres');
     await bootstrapDatabase({
-      superuserUrl, database: DATABASE_NAME, ownerPassword: secrets.ownerPassword, appPassword: secrets.appPassword,
+      superuserUrl,
+      database: DATABASE_NAME,
+      ownerPassword: secrets.ownerPassword,
+      appPassword: secrets.appPassword,
     });
     return {
       kind: 'embedded',

@@ -2,8 +2,7 @@ import type pg from 'pg';
 import { migrations } from '../../db/migrations';
 
 export type Readiness =
-  | { ready: true }
-  | { ready: false; reason: 'database unreachable' | 'migrations pending'; pending?: string[] };
+  { ready: true } | { ready: false; reason: 'database unreachable' | 'migrations pending'; pending?: string[] };
 
 const SCHEMA_NOT_READABLE = new Set([
   '42P01', // undefined table: no migration ever ran
@@ -33,7 +32,8 @@ export async function checkReadiness(pool: pg.Pool, timeoutMs: number): Promise<
     return pending.length ? { ready: false, reason: 'migrations pending', pending } : { ready: true };
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && SCHEMA_NOT_READABLE.has(code)) return { ready: false, reason: 'migrations pending' };
+    if (typeof code === 'string' && SCHEMA_NOT_READABLE.has(code))
+      return { ready: false, reason: 'migrations pending' };
     return { ready: false, reason: 'database unreachable' };
   } finally {
     clearTimeout(timer);

@@ -1,7 +1,19 @@
-import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  sql,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema';
-import { CommitOutcomeUnknownError, isConnectionError, ServiceUnavailableError, UnauthenticatedError } from '../graphql/errors';
+import {
+  CommitOutcomeUnknownError,
+  isConnectionError,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+} from '../graphql/errors';
 
 /** Who the request acts for: read back in SQL by app.current_org_id() / app.current_user_id(). */
 export interface TenantContext {
@@ -37,18 +49,22 @@ export interface RequestInfo {
 function requestInfoLiteral(info: RequestInfo): string {
   const clean = (value: string | null | undefined, max: number) => value?.replace(/\0/g, '').slice(0, max) ?? null;
   const json = JSON.stringify({
-    requestId: clean(info.requestId, 200), ip: clean(info.ip, 100),
-    userAgent: clean(info.userAgent, 500), operationName: clean(info.operationName, 200),
+    requestId: clean(info.requestId, 200),
+    ip: clean(info.ip, 100),
+    userAgent: clean(info.userAgent, 500),
+    operationName: clean(info.operationName, 200),
   });
   return `'${Buffer.from(json, 'utf8').toString('base64')}'`;
 }
 
 function setConfigSql(context: TenantContext, info: RequestInfo | null): string {
-  return `select set_config('app.current_org_id', ${uuidLiteral(context.organizationId)}, true), ` +
+  return (
+    `select set_config('app.current_org_id', ${uuidLiteral(context.organizationId)}, true), ` +
     `set_config('app.current_user_id', ${uuidLiteral(context.userId)}, true), ` +
     `set_config('app.current_session_id', ${uuidLiteral(context.sessionId ?? null)}, true), ` +
     `set_config('app.current_api_key_id', ${uuidLiteral(context.apiKeyId ?? null)}, true)` +
-    (info ? `, set_config('app.request', ${requestInfoLiteral(info)}, true)` : '');
+    (info ? `, set_config('app.request', ${requestInfoLiteral(info)}, true)` : '')
+  );
 }
 
 /** Per-transaction limits (`SET LOCAL` through `set_config(..., true)`); 0 turns one off. */
@@ -59,16 +75,22 @@ export interface TransactionTimeouts {
   idleInTransactionTimeoutMs: number;
 }
 
-export const DEFAULT_TRANSACTION_TIMEOUTS: Readonly<TransactionTimeouts> = { statementTimeoutMs: 5_000, idleInTransactionTimeoutMs: 10_000 };
+export const DEFAULT_TRANSACTION_TIMEOUTS: Readonly<TransactionTimeouts> = {
+  statementTimeoutMs: 5_000,
+  idleInTransactionTimeoutMs: 10_000,
+};
 
 /** Only validated integers reach the statement. */
 function timeoutsSql(timeouts: TransactionTimeouts): string {
   const ms = (value: number) => {
-    if (!Number.isSafeInteger(value) || value < 0 || value > 2_147_483_647) throw new Error('timeouts must be integers of milliseconds');
+    if (!Number.isSafeInteger(value) || value < 0 || value > 2_147_483_647)
+      throw new Error('timeouts must be integers of milliseconds');
     return `'${value}ms'`;
   };
-  return `, set_config('statement_timeout', ${ms(timeouts.statementTimeoutMs)}, true), ` +
-    `set_config('idle_in_transaction_session_timeout', ${ms(timeouts.idleInTransactionTimeoutMs)}, true)`;
+  return (
+    `, set_config('statement_timeout', ${ms(timeouts.statementTimeoutMs)}, true), ` +
+    `set_config('idle_in_transaction_session_timeout', ${ms(timeouts.idleInTransactionTimeoutMs)}, true)`
+  );
 }
 
 /**
@@ -83,7 +105,9 @@ type State = 'idle' | 'open' | 'finished';
 /** A promise with its resolve function (the first call wins). */
 function settled(): { promise: Promise<boolean>; resolve: (value: boolean) => void } {
   let resolve!: (value: boolean) => void;
-  const promise = new Promise<boolean>((done) => { resolve = done; });
+  const promise = new Promise<boolean>((done) => {
+    resolve = done;
+  });
   return { promise, resolve };
 }
 
@@ -191,7 +215,10 @@ export class RequestTransaction {
       if (this.untrustedDocumentError && context.organizationId !== null) {
         // Entering an organization with a document of its own: may it? (same round trip)
         if (!this.client || this.state !== 'open') throw new Error('the request transaction is not open');
-        const results = await this.send(this.client, `${statement}; select app.trusted_documents_only() as only`) as pg.QueryResult<{ only: boolean }>[];
+        const results = (await this.send(
+          this.client,
+          `${statement}; select app.trusted_documents_only() as only`,
+        )) as pg.QueryResult<{ only: boolean }>[];
         this.trustedDocumentsOnly = results.at(-1)!.rows[0]!.only;
         if (this.trustedDocumentsOnly) throw this.untrustedDocumentError();
       } else {
@@ -280,9 +307,11 @@ export class RequestTransaction {
       // PostgreSQL refusing the COMMIT (an ERROR: serialization, deferred constraint) rolled it
       // back. A connection lost while COMMIT was on its way (no answer, or FATAL) may have
       // committed or not, and nobody here can tell which.
-      const refused = typeof error === 'object' && error !== null && (error as { severity?: unknown }).severity === 'ERROR';
+      const refused =
+        typeof error === 'object' && error !== null && (error as { severity?: unknown }).severity === 'ERROR';
       const rolledBack = error instanceof Error && /^the transaction was rolled back/.test(error.message);
-      if (outcome === 'commit' && !this.readOnly && !deadBefore && !refused && !rolledBack) throw new CommitOutcomeUnknownError(error);
+      if (outcome === 'commit' && !this.readOnly && !deadBefore && !refused && !rolledBack)
+        throw new CommitOutcomeUnknownError(error);
       throw error;
     }
     this.release(client, this.broken);
@@ -305,8 +334,12 @@ export class RequestTransaction {
       this.statementCount += 3;
       // Never waits long: the row it needs may be held by a request transaction, even this
       // request's own, which cannot go on until this returns.
-      await sql.raw(`${setConfigSql({ organizationId: null, userId: null }, this.requestInfo)}${timeoutsSql(this.timeouts)}` +
-        `, set_config('lock_timeout', '${STANDALONE_LOCK_TIMEOUT_MS}ms', true)`).execute(trx);
+      await sql
+        .raw(
+          `${setConfigSql({ organizationId: null, userId: null }, this.requestInfo)}${timeoutsSql(this.timeouts)}` +
+            `, set_config('lock_timeout', '${STANDALONE_LOCK_TIMEOUT_MS}ms', true)`,
+        )
+        .execute(trx);
       const counted = trx.withPlugin({
         transformQuery: (args) => {
           this.statementCount++;
@@ -327,15 +360,26 @@ export class RequestTransaction {
     // A signed-in request also re-checks its session in the same round trip.
     const opened = this.context;
     // A session without an organization (no org, but a session id) is checked too.
-    const check = this.context.organizationId === null && !this.context.sessionId ? null
-      : this.context.apiKeyId ? 'app.api_key_is_valid()' : 'app.session_is_valid()';
+    const check =
+      this.context.organizationId === null && !this.context.sessionId
+        ? null
+        : this.context.apiKeyId
+          ? 'app.api_key_is_valid()'
+          : 'app.session_is_valid()';
     const checkSession = check !== null;
     let sessionValid = true;
     try {
-      const results = await this.send(client, `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context, this.auditInfo)}${timeoutsSql(this.timeouts)}` +
-        (check ? `; select ${check} as valid, app.current_permissions() as permissions, app.trusted_documents_only() as trusted_documents_only` : ''));
+      const results = await this.send(
+        client,
+        `${this.readOnly ? 'begin read only' : 'begin'}; ${setConfigSql(this.context, this.auditInfo)}${timeoutsSql(this.timeouts)}` +
+          (check
+            ? `; select ${check} as valid, app.current_permissions() as permissions, app.trusted_documents_only() as trusted_documents_only`
+            : ''),
+      );
       if (checkSession) {
-        const row = (results as pg.QueryResult<{ valid: boolean; permissions: string[]; trusted_documents_only: boolean }>[]).at(-1)?.rows[0];
+        const row = (
+          results as pg.QueryResult<{ valid: boolean; permissions: string[]; trusted_documents_only: boolean }>[]
+        ).at(-1)?.rows[0];
         sessionValid = row?.valid === true;
         // Only if the context did not change while BEGIN was on its way (setContext clears them).
         if (sessionValid && this.context === opened) {
@@ -348,10 +392,16 @@ export class RequestTransaction {
       this.release(client, true);
       throw error;
     }
-    const refusal = !sessionValid ? new UnauthenticatedError('Your session is no longer valid; sign in again')
-      : this.untrustedDocumentError && this.trustedDocumentsOnly ? this.untrustedDocumentError() : null;
+    const refusal = !sessionValid
+      ? new UnauthenticatedError('Your session is no longer valid; sign in again')
+      : this.untrustedDocumentError && this.trustedDocumentsOnly
+        ? this.untrustedDocumentError()
+        : null;
     if (refusal) {
-      const rolledBack = await this.send(client, 'rollback').then(() => true, () => false);
+      const rolledBack = await this.send(client, 'rollback').then(
+        () => true,
+        () => false,
+      );
       this.release(client, !rolledBack || this.broken);
       // The request is not spoiled: it may still sign in (login with a stale token), and a later
       // get() opens afresh under the context set then.
@@ -402,7 +452,9 @@ export class RequestTransaction {
         if (this.state !== 'open') {
           return Promise.reject(new Error('the request transaction has already finished'));
         }
-        return this.enqueue(() => client.query(sqlText, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<unknown>>);
+        return this.enqueue(
+          () => client.query(sqlText, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<unknown>>,
+        );
       }) as PostgresPoolClient['query'],
       release: () => undefined,
     };

@@ -3,7 +3,9 @@ import type { Database } from './schema';
 import { NotFoundError } from '../graphql/errors';
 
 /** Tables with a `deleted_at` column. */
-export type SoftDeletedTable = { [T in keyof Database]: Database[T] extends { deleted_at: unknown } ? T : never }[keyof Database];
+export type SoftDeletedTable = {
+  [T in keyof Database]: Database[T] extends { deleted_at: unknown } ? T : never;
+}[keyof Database];
 type TableWithId = { [T in keyof Database]: Database[T] extends { id: unknown } ? T : never }[keyof Database];
 
 // Kysely cannot type a query over a table chosen at run time; the row type is restored at the boundary.
@@ -26,8 +28,12 @@ export async function findRow<T extends TableWithId>(
   what: string,
   options: { deleted?: 'exclude' | 'include' | 'only'; forUpdate?: boolean } = {},
 ): Promise<Selectable<Database[T]>> {
-  let query = (db as Untyped).selectFrom(table as string).selectAll().where('id', '=', id);
-  if (options.deleted === 'exclude' || (options.deleted === undefined && SOFT_DELETED.has(table))) query = query.where('deleted_at', 'is', null);
+  let query = (db as Untyped)
+    .selectFrom(table as string)
+    .selectAll()
+    .where('id', '=', id);
+  if (options.deleted === 'exclude' || (options.deleted === undefined && SOFT_DELETED.has(table)))
+    query = query.where('deleted_at', 'is', null);
   if (options.deleted === 'only') query = query.where('deleted_at', 'is not', null);
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
@@ -52,10 +58,13 @@ export async function setDeleted<T extends SoftDeletedTable & TableWithId>(
   what: string,
   deleted: boolean,
 ): Promise<Selectable<Database[T]>> {
-  const row = await (db as Untyped).updateTable(table as string)
+  const row = await (db as Untyped)
+    .updateTable(table as string)
     .set({ deleted_at: deleted ? sql`now()` : null })
-    .where('id', '=', id).where('deleted_at', deleted ? 'is' : 'is not', null)
-    .returningAll().executeTakeFirst();
+    .where('id', '=', id)
+    .where('deleted_at', deleted ? 'is' : 'is not', null)
+    .returningAll()
+    .executeTakeFirst();
   if (!row) throw new NotFoundError(what);
   return row as Selectable<Database[T]>;
 }

@@ -19,12 +19,26 @@ export type MembershipRole = (typeof MEMBERSHIP_ROLES)[number];
 
 /** Seed 000: the membership status decides whether a person may sign in to the organization. */
 export const MEMBERSHIP_STATUSES = [
-  'pledge', 'active', 'associate', 'alumni', 'alumni_active', 'alumni_lifetime',
-  'invited', 'pnm', 'inactive', 'disaffiliated', 'suspended',
+  'pledge',
+  'active',
+  'associate',
+  'alumni',
+  'alumni_active',
+  'alumni_lifetime',
+  'invited',
+  'pnm',
+  'inactive',
+  'disaffiliated',
+  'suspended',
 ] as const;
 export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
 export const SIGN_IN_STATUSES: readonly MembershipStatus[] = [
-  'pledge', 'active', 'associate', 'alumni', 'alumni_active', 'alumni_lifetime',
+  'pledge',
+  'active',
+  'associate',
+  'alumni',
+  'alumni_active',
+  'alumni_lifetime',
 ];
 
 export interface OrganizationsTable extends Stamped {
@@ -337,9 +351,25 @@ export type UserRow = Selectable<UsersTable>;
 /** What the app role may read of a user: everything but the password hash. */
 export type UserProfileRow = Omit<UserRow, 'password_hash'>;
 export const USER_PROFILE_COLUMNS = [
-  'id', 'email', 'username', 'first_name', 'last_name', 'status', 'identity_provider', 'identity_subject',
-  'last_login_at', 'created_at', 'updated_at', 'created_by', 'updated_by',
-  'avatar_url', 'timezone', 'language', 'notification_preferences', 'phone_number', 'email_verified_at',
+  'id',
+  'email',
+  'username',
+  'first_name',
+  'last_name',
+  'status',
+  'identity_provider',
+  'identity_subject',
+  'last_login_at',
+  'created_at',
+  'updated_at',
+  'created_by',
+  'updated_by',
+  'avatar_url',
+  'timezone',
+  'language',
+  'notification_preferences',
+  'phone_number',
+  'email_verified_at',
 ] as const satisfies readonly (keyof UserProfileRow)[];
 export type MembershipRow = Selectable<MembershipsTable>;
 export type NewUser = Insertable<UsersTable>;

@@ -31,7 +31,11 @@ export async function assertPermission(context: Context, permission: string): Pr
  * @example
  * const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
  */
-export async function allowDeleted(context: Context, includeDeleted: boolean | null | undefined, permission: string): Promise<boolean> {
+export async function allowDeleted(
+  context: Context,
+  includeDeleted: boolean | null | undefined,
+  permission: string,
+): Promise<boolean> {
   if (includeDeleted) await assertPermission(context, permission);
   return !!includeDeleted;
 }
@@ -43,7 +47,8 @@ export async function hasPermission(context: Context, permission: string): Promi
 }
 
 /** What a session without an organization is told by everything that needs one. */
-export const NO_ORGANIZATION = 'You are signed in without an organization: create one (createOrganization) or switch to one of yours (viewer.organizations)';
+export const NO_ORGANIZATION =
+  'You are signed in without an organization: create one (createOrganization) or switch to one of yours (viewer.organizations)';
 
 /**
  * Marks a plain `@Authorized()` field that also runs in a session without an organization (an

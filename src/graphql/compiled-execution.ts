@@ -1,6 +1,17 @@
-import type { GatewayExecutor, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
+import type {
+  GatewayExecutor,
+  GatewayInterface,
+  GatewaySchemaLoadOrUpdateCallback,
+} from '@apollo/server-gateway-interface';
 import {
-  execute, GraphQLError, GraphQLScalarType, GraphQLSchema, Kind, visit, type DocumentNode, type ExecutionResult,
+  execute,
+  GraphQLError,
+  GraphQLScalarType,
+  GraphQLSchema,
+  Kind,
+  visit,
+  type DocumentNode,
+  type ExecutionResult,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery, isCompiledQuery, type CompiledQuery, type CompilerOptions } from 'graphql-jit';
@@ -18,7 +29,11 @@ export const DEFAULT_COMPILE_AFTER = 2;
  * values already (defaults of input fields included, which graphql-jit's own coercion skips), so
  * graphql-jit must pass them through as they are.
  */
-const COERCED = new GraphQLScalarType({ name: 'TenantqlCoercedVariable', parseValue: (value) => value, serialize: (value) => value });
+const COERCED = new GraphQLScalarType({
+  name: 'TenantqlCoercedVariable',
+  parseValue: (value) => value,
+  serialize: (value) => value,
+});
 
 /** A document's compiled queries by operation name (null: runs on graphql-js), and what their code holds. */
 interface Compiled {
@@ -40,7 +55,11 @@ function forCompiling(document: DocumentNode): DocumentNode {
     return out;
   };
   return visit(copy(document) as DocumentNode, {
-    VariableDefinition: (node) => ({ ...node, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: COERCED.name } }, defaultValue: undefined }),
+    VariableDefinition: (node) => ({
+      ...node,
+      type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: COERCED.name } },
+      defaultValue: undefined,
+    }),
   });
 }
 
@@ -71,7 +90,8 @@ function notCompilable(document: DocumentNode): string | null {
     },
     Field(node) {
       const name = (node.alias ?? node.name).value;
-      if (name === '__schema' || name === '__type' || node.name.value === '__schema' || node.name.value === '__type') reason ??= 'introspection';
+      if (name === '__schema' || name === '__type' || node.name.value === '__schema' || node.name.value === '__type')
+        reason ??= 'introspection';
       else if (name !== '__typename' && name.includes('_')) reason ??= 'a response name with _';
     },
     ObjectValue: { enter: () => void literalDepth++, leave: () => void literalDepth-- },
@@ -93,8 +113,17 @@ const writesCodeFromValues = (source: string) => source.includes('new Date(');
 
 /** graphql-jit's errors as graphql-js makes them: real GraphQLErrors, extensions from the original error. */
 function standardError(error: GraphQLError): GraphQLError {
-  const standard = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? undefined });
-  if (error.locations) Object.defineProperty(standard, 'locations', { value: error.locations, enumerable: true, writable: true, configurable: true });
+  const standard = new GraphQLError(error.message, {
+    path: error.path,
+    originalError: error.originalError ?? undefined,
+  });
+  if (error.locations)
+    Object.defineProperty(standard, 'locations', {
+      value: error.locations,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return standard;
 }
 
@@ -102,7 +131,8 @@ function standardError(error: GraphQLError): GraphQLError {
  * UUIDs read from uuid columns are canonical already: output skips graphql-scalars' regular
  * expression (a thousand ids per nested page); anything else is checked as before.
  */
-const serializeUuid = (value: unknown) => (typeof value === 'string' && value.length === 36 ? value : UUIDResolver.serialize(value));
+const serializeUuid = (value: unknown) =>
+  typeof value === 'string' && value.length === 36 ? value : UUIDResolver.serialize(value);
 
 /**
  * Runs queries as compiled JavaScript (graphql-jit) instead of graphql-js's interpreter: the same
@@ -119,7 +149,8 @@ const serializeUuid = (value: unknown) => (typeof value === 'string' && value.le
  * (`maxBytes`), not entries: a compiled query costs what its document and code cost.
  */
 export function compiledExecution(
-  schema: GraphQLSchema, options: { maxBytes?: number; compileAfter?: number } = {},
+  schema: GraphQLSchema,
+  options: { maxBytes?: number; compileAfter?: number } = {},
 ): GatewayInterface & { compiledQueries(): number; compiledBytes(): number } {
   const compileAfter = options.compileAfter ?? DEFAULT_COMPILE_AFTER;
   const config = schema.toConfig();
@@ -136,7 +167,10 @@ export function compiledExecution(
   const uses = new WeakMap<DocumentNode, number>();
   const tooLarge = new WeakSet<DocumentNode>();
 
-  const compile = (document: DocumentNode, operationName: string | undefined): { query: CompiledQuery | null; sourceBytes: number } => {
+  const compile = (
+    document: DocumentNode,
+    operationName: string | undefined,
+  ): { query: CompiledQuery | null; sourceBytes: number } => {
     try {
       const options = { customSerializers: { UUID: serializeUuid }, debug: true } as Partial<CompilerOptions>;
       const result = compileQuery(jitSchema, forCompiling(document), operationName, options);
@@ -165,7 +199,8 @@ export function compiledExecution(
     const key = operationName ?? '';
     let query = entry.byName.get(key);
     if (query === undefined) {
-      const made = notCompilable(document) === null ? compile(document, operationName) : { query: null, sourceBytes: 0 };
+      const made =
+        notCompilable(document) === null ? compile(document, operationName) : { query: null, sourceBytes: 0 };
       query = made.query;
       entry.byName.set(key, query);
       entry.sourceBytes += made.sourceBytes + stringBytes(key);
@@ -181,15 +216,22 @@ export function compiledExecution(
     // The name the client asked for (request.operationName is the resolved one, null when none matched).
     const operationName = request.request.operationName ?? undefined;
     const variables = request.request.variables ?? {};
-    const interpreted = async () => await execute({
-      schema, document: request.document, contextValue: request.context, variableValues: variables, operationName,
-    }) as ExecutionResult;
+    const interpreted = async () =>
+      (await execute({
+        schema,
+        document: request.document,
+        contextValue: request.context,
+        variableValues: variables,
+        operationName,
+      })) as ExecutionResult;
     if (request.operation?.operation !== 'query') return interpreted();
-    const coerced = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
+    const coerced = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables, {
+      maxErrors: 50,
+    });
     if (coerced.errors) return { errors: coerced.errors };
     const query = compiledFor(request.document, operationName);
     if (!query) return interpreted();
-    const result = await query.query(undefined, request.context, coerced.coerced) as ExecutionResult;
+    const result = (await query.query(undefined, request.context, coerced.coerced)) as ExecutionResult;
     return result.errors ? { ...result, errors: result.errors.map(standardError) } : result;
   };
 

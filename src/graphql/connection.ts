@@ -2,8 +2,13 @@ import { ArgsType, Extensions, Field, Int, ObjectType, registerEnumType, type Cl
 import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import type { Kysely } from 'kysely';
 import {
-  countsByParent, pageRequest, pagesByParent,
-  type AnyQuery, type KeysetSort, type Page, type PageArgs,
+  countsByParent,
+  pageRequest,
+  pagesByParent,
+  type AnyQuery,
+  type KeysetSort,
+  type Page,
+  type PageArgs,
 } from '../db/pagination';
 import type { Database } from '../db/schema';
 import { defineLoader, type LoaderDefinition, type Loaders } from './loaders';
@@ -234,7 +239,13 @@ export function defineParentConnection<Row, F>(options: {
   softDelete?: boolean;
 }) {
   const argsOf = (args: ParentPageKey<F>['args']) => [
-    args.first, args.after, args.last, args.before, args.filter ?? null, args.orderBy ?? null, args.includeDeleted ?? false,
+    args.first,
+    args.after,
+    args.last,
+    args.before,
+    args.filter ?? null,
+    args.orderBy ?? null,
+    args.includeDeleted ?? false,
   ];
   // Each key is stringified once (DataLoader and the batch ask several times for each of 50 parents).
   const keys = new WeakMap<ParentPageKey<F>, { key: string; args: string }>();
@@ -251,7 +262,8 @@ export function defineParentConnection<Row, F>(options: {
   const keyOf = (key: ParentPageKey<F>) => stringsOf(key).key;
   // ...while a batch groups by arguments only and reads the union of its keys' columns: one statement per arguments.
   const argsKey = (key: ParentPageKey<F>) => stringsOf(key).args;
-  const sortOf = (args: ParentPageKey<F>['args']): KeysetSort => (args.orderBy && options.orders?.[args.orderBy]) || options.sort;
+  const sortOf = (args: ParentPageKey<F>['args']): KeysetSort =>
+    (args.orderBy && options.orders?.[args.orderBy]) || options.sort;
   const columnsOf = (group: readonly ParentPageKey<F>[]): readonly string[] | undefined => {
     const first = group[0]!.columns;
     // The usual case: every parent's list of one field, with the same (shared) columns.
@@ -259,11 +271,14 @@ export function defineParentConnection<Row, F>(options: {
     if (group.some((key) => !key.columns)) return options.columns;
     return [...new Set(group.flatMap((key) => key.columns!))].sort();
   };
-  const filterFor = (args: ParentPageKey<F>['args']) => (query: AnyQuery): AnyQuery => {
-    let q = options.softDelete && !args.includeDeleted ? query.where(`${options.alias}.deleted_at`, 'is', null) : query;
-    if (options.filter) q = options.filter(q, args.filter ?? null);
-    return q;
-  };
+  const filterFor =
+    (args: ParentPageKey<F>['args']) =>
+    (query: AnyQuery): AnyQuery => {
+      let q =
+        options.softDelete && !args.includeDeleted ? query.where(`${options.alias}.deleted_at`, 'is', null) : query;
+      if (options.filter) q = options.filter(q, args.filter ?? null);
+      return q;
+    };
 
   const groups = <K extends ParentPageKey<F>>(keys: readonly K[]) => {
     const byArgs = new Map<string, K[]>();
@@ -279,17 +294,25 @@ export function defineParentConnection<Row, F>(options: {
     `${options.name}.page`,
     async (db: Kysely<Database>, keys) => {
       const results = new Map<string, Page<Row>>();
-      await Promise.all(groups(keys).map(async (group) => {
-        const { args } = group[0]!;
-        const sort = sortOf(args);
-        const request = pageRequest(args, sort);
-        const pages = await pagesByParent<Row>(db, {
-          parentIds: [...new Set(group.map((k) => k.parentId))],
-          table: options.table, alias: options.alias, parentColumn: options.parentColumn,
-          sort, page: request, filter: filterFor(args), columns: columnsOf(group), cursors: group.some((key) => key.cursors ?? true),
-        });
-        for (const key of group) results.set(keyOf(key), pages.get(key.parentId)!);
-      }));
+      await Promise.all(
+        groups(keys).map(async (group) => {
+          const { args } = group[0]!;
+          const sort = sortOf(args);
+          const request = pageRequest(args, sort);
+          const pages = await pagesByParent<Row>(db, {
+            parentIds: [...new Set(group.map((k) => k.parentId))],
+            table: options.table,
+            alias: options.alias,
+            parentColumn: options.parentColumn,
+            sort,
+            page: request,
+            filter: filterFor(args),
+            columns: columnsOf(group),
+            cursors: group.some((key) => key.cursors ?? true),
+          });
+          for (const key of group) results.set(keyOf(key), pages.get(key.parentId)!);
+        }),
+      );
       return keys.map((key) => results.get(keyOf(key))!);
     },
     keyOf,
@@ -299,14 +322,18 @@ export function defineParentConnection<Row, F>(options: {
     `${options.name}.count`,
     async (db: Kysely<Database>, keys) => {
       const results = new Map<string, number>();
-      await Promise.all(groups(keys).map(async (group) => {
-        const counts = await countsByParent(db, {
-          parentIds: [...new Set(group.map((k) => k.parentId))],
-          table: options.table, alias: options.alias, parentColumn: options.parentColumn,
-          filter: filterFor(group[0]!.args),
-        });
-        for (const key of group) results.set(keyOf(key), counts.get(key.parentId) ?? 0);
-      }));
+      await Promise.all(
+        groups(keys).map(async (group) => {
+          const counts = await countsByParent(db, {
+            parentIds: [...new Set(group.map((k) => k.parentId))],
+            table: options.table,
+            alias: options.alias,
+            parentColumn: options.parentColumn,
+            filter: filterFor(group[0]!.args),
+          });
+          for (const key of group) results.set(keyOf(key), counts.get(key.parentId) ?? 0);
+        }),
+      );
       return keys.map((key) => results.get(keyOf(key))!);
     },
     keyOf,

@@ -44,7 +44,8 @@ export function organizationOf(ctx: Context): string {
   const id = ctx.viewer?.organizationId ?? ctx.apiKey?.organizationId;
   if (!id) {
     // A session without an organization is refused by the auth checker first; this is the backstop.
-    if (ctx.viewer) throw new ForbiddenError('You are signed in without an organization: create one or switch to one of yours');
+    if (ctx.viewer)
+      throw new ForbiddenError('You are signed in without an organization: create one or switch to one of yours');
     throw new Error('organizationOf called on an unauthenticated request');
   }
   return id;

@@ -21,7 +21,7 @@ const BYTES_PER_COMMENT = 120;
  */
 export function documentBytes(document: DocumentNode): number {
   const loc = document.loc;
-  if (!loc) return BYTES_PER_TOKEN * JSON.stringify(document).length / 20;
+  if (!loc) return (BYTES_PER_TOKEN * JSON.stringify(document).length) / 20;
   let bytes = stringBytes(loc.source.body);
   for (let token: typeof loc.startToken | null = loc.startToken; token; token = token.next) {
     bytes += token.kind === TokenKind.COMMENT ? BYTES_PER_COMMENT : BYTES_PER_TOKEN;

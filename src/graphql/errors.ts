@@ -88,7 +88,10 @@ export class ForbiddenError extends DomainError {
 export function unauthorized(message: string, error?: 'invalid_token'): GraphQLError {
   const challenge = error ? `Bearer error="${error}"` : 'Bearer';
   return new GraphQLError(message, {
-    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new HeaderMap([['www-authenticate', challenge]]) } },
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      http: { status: 401, headers: new HeaderMap([['www-authenticate', challenge]]) },
+    },
   });
 }
 
@@ -131,7 +134,13 @@ const TOO_COMPLEX: Record<QueryLimitName, string> = {
 export function queryTooComplex(limit: QueryLimitName, max: number, found?: number): GraphQLError {
   const numbers = found === undefined ? ` (at most ${max})` : ` (${found}; at most ${max})`;
   return new GraphQLError(TOO_COMPLEX[limit] + numbers, {
-    extensions: { code: 'QUERY_TOO_COMPLEX', limit, max, ...(found === undefined ? {} : { found }), http: { status: 400 } },
+    extensions: {
+      code: 'QUERY_TOO_COMPLEX',
+      limit,
+      max,
+      ...(found === undefined ? {} : { found }),
+      http: { status: 400 },
+    },
   });
 }
 
@@ -162,9 +171,18 @@ export function rateLimited(retryAfterSeconds: number): GraphQLError {
  * throw oneCredentialCheck(['a: login', 'b: login']); // extensions { code: 'QUERY_TOO_COMPLEX', limit: 'credentialChecks', max: 1, found: 2 }
  */
 export function oneCredentialCheck(fields: string[]): GraphQLError {
-  return new GraphQLError(`An operation may check credentials only once; this one does in ${fields.length} fields (${fields.join(', ')}): send them as separate requests`, {
-    extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'credentialChecks', max: 1, found: fields.length, http: { status: 400 } },
-  });
+  return new GraphQLError(
+    `An operation may check credentials only once; this one does in ${fields.length} fields (${fields.join(', ')}): send them as separate requests`,
+    {
+      extensions: {
+        code: 'QUERY_TOO_COMPLEX',
+        limit: 'credentialChecks',
+        max: 1,
+        found: fields.length,
+        http: { status: 400 },
+      },
+    },
+  );
 }
 
 /**
@@ -176,9 +194,12 @@ export function oneCredentialCheck(fields: string[]): GraphQLError {
  * throw mustRunFirst('refreshSession');
  */
 export function mustRunFirst(field: string): GraphQLError {
-  return new GraphQLError(`${field} must be the first field of its operation (the fields before it may hold the session rows it needs): send it first or in a request of its own`, {
-    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-  });
+  return new GraphQLError(
+    `${field} must be the first field of its operation (the fields before it may hold the session rows it needs): send it first or in a request of its own`,
+    {
+      extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+    },
+  );
 }
 
 /**
@@ -196,28 +217,46 @@ export function mustRunFirst(field: string): GraphQLError {
  */
 export function onViolation(constraints: Record<string, [field: string, message: string]>) {
   return (error: unknown): never => {
-    const named = isPostgresError(error) && VIOLATIONS.has(error.code)
-      ? constraints[(error as { constraint?: string }).constraint ?? ''] : undefined;
+    const named =
+      isPostgresError(error) && VIOLATIONS.has(error.code)
+        ? constraints[(error as { constraint?: string }).constraint ?? '']
+        : undefined;
     if (!named) throw error;
     const [field, message] = named;
     const code = (error as { code: string }).code;
-    throw code === '23505' || code === '23P01' ? new ConflictError(message, field) : new BadUserInputError(field, message);
+    throw code === '23505' || code === '23P01'
+      ? new ConflictError(message, field)
+      : new BadUserInputError(field, message);
   };
 }
 const VIOLATIONS = new Set(['23505', '23P01', '23503', '23514']);
 
 /** Postgres SQLSTATEs we turn into client errors; anything else is internal. */
-const DATABASE_UNAVAILABLE = { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable just now; retry shortly' };
+const DATABASE_UNAVAILABLE = {
+  code: 'SERVICE_UNAVAILABLE',
+  message: 'The database is unavailable just now; retry shortly',
+};
 
 /** Node's and pg's own errors for a database that cannot be reached or went away mid-request. */
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
-const CONNECTION_ERROR_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+const CONNECTION_ERROR_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
 /** By shape, not `instanceof`: Node's network errors may come from another realm (jest's vm). */
 export function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null || 'severity' in error) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  return (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) || (typeof message === 'string' && CONNECTION_ERROR_MESSAGES.test(message));
+  return (
+    (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) ||
+    (typeof message === 'string' && CONNECTION_ERROR_MESSAGES.test(message))
+  );
 }
 
 /**
@@ -226,7 +265,8 @@ export function isConnectionError(error: unknown): boolean {
  */
 export class CommitOutcomeUnknownError extends Error {
   static readonly code = 'COMMIT_OUTCOME_UNKNOWN';
-  static readonly message = 'The connection to the database was lost while saving: the change may or may not have been saved. Read it back before retrying';
+  static readonly message =
+    'The connection to the database was lost while saving: the change may or may not have been saved. Read it back before retrying';
 
   constructor(cause: unknown) {
     super(CommitOutcomeUnknownError.message, { cause });
@@ -241,7 +281,10 @@ export class ServiceUnavailableError extends DomainError {
   }
 }
 
-function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLFormattedError['extensions'] & { message: string } | undefined {
+function fromPostgres(error: {
+  code?: unknown;
+  constraint?: unknown;
+}): (GraphQLFormattedError['extensions'] & { message: string }) | undefined {
   switch (error.code) {
     case '23505':
       return { code: 'CONFLICT', message: 'A record with these values already exists' };
@@ -279,7 +322,12 @@ function fromPostgres(error: { code?: unknown; constraint?: unknown }): GraphQLF
 const aboutTheRequestOf = (formatted: GraphQLFormattedError): boolean => formatted.path === undefined;
 
 function isPostgresError(error: unknown): error is { code: string; severity: string } {
-  return typeof error === 'object' && error !== null && 'severity' in error && typeof (error as { code?: unknown }).code === 'string';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'severity' in error &&
+    typeof (error as { code?: unknown }).code === 'string'
+  );
 }
 
 function validationFields(errors: ValidationError[], prefix = ''): { field: string; message: string }[] {
@@ -313,13 +361,17 @@ function exposed(formatted: GraphQLFormattedError, error: unknown): GraphQLForma
     };
   }
   // graphql-js's parser stops at the token limit (QUERY_TOO_COMPLEX like the other query limits).
-  const maxTokens = original instanceof GraphQLError && aboutTheRequestOf(formatted) ? TOKEN_LIMIT_MESSAGE.exec(original.message)?.[1] : undefined;
+  const maxTokens =
+    original instanceof GraphQLError && aboutTheRequestOf(formatted)
+      ? TOKEN_LIMIT_MESSAGE.exec(original.message)?.[1]
+      : undefined;
   if (maxTokens !== undefined) {
     const { message, extensions } = queryTooComplex('tokens', Number(maxTokens));
     const { http: _http, ...shown } = extensions;
     return { message, extensions: shown };
   }
-  if (isConnectionError(original)) return { ...base, message: DATABASE_UNAVAILABLE.message, extensions: { code: DATABASE_UNAVAILABLE.code } };
+  if (isConnectionError(original))
+    return { ...base, message: DATABASE_UNAVAILABLE.message, extensions: { code: DATABASE_UNAVAILABLE.code } };
   if (isPostgresError(original)) {
     const mapped = fromPostgres(original);
     if (!mapped) return null;
@@ -338,7 +390,14 @@ function exposed(formatted: GraphQLFormattedError, error: unknown): GraphQLForma
   // Apollo's own errors about a malformed request come without a code, only a 4xx status
   // ("provided sha does not match query", "Unsupported persisted query version").
   const status = (original as GraphQLError | undefined)?.extensions?.http as { status?: number } | undefined;
-  if (aboutTheRequest && original instanceof GraphQLError && !original.extensions.code && status?.status && status.status >= 400 && status.status < 500) {
+  if (
+    aboutTheRequest &&
+    original instanceof GraphQLError &&
+    !original.extensions.code &&
+    status?.status &&
+    status.status >= 400 &&
+    status.status < 500
+  ) {
     return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_REQUEST' } };
   }
   return null;
@@ -406,8 +465,11 @@ export function isMaskedError(error: GraphQLError): boolean {
 function isUnavailable(error: GraphQLError): boolean {
   if (error.extensions?.code === DATABASE_UNAVAILABLE.code) return true;
   const original = unwrapResolverError(error);
-  return original instanceof ServiceUnavailableError || isConnectionError(original)
-    || (isPostgresError(original) && fromPostgres(original) === DATABASE_UNAVAILABLE);
+  return (
+    original instanceof ServiceUnavailableError ||
+    isConnectionError(original) ||
+    (isPostgresError(original) && fromPostgres(original) === DATABASE_UNAVAILABLE)
+  );
 }
 
 /**
@@ -416,11 +478,14 @@ function isUnavailable(error: GraphQLError): boolean {
  * anything else is rethrown as it is.
  */
 export function unavailableOrRethrow(error: unknown): never {
-  const unavailable = error instanceof ServiceUnavailableError || isConnectionError(error)
-    || (isPostgresError(error) && fromPostgres(error) === DATABASE_UNAVAILABLE);
+  const unavailable =
+    error instanceof ServiceUnavailableError ||
+    isConnectionError(error) ||
+    (isPostgresError(error) && fromPostgres(error) === DATABASE_UNAVAILABLE);
   if (!unavailable) throw error;
   throw new GraphQLError(DATABASE_UNAVAILABLE.message, {
-    originalError: error as Error, extensions: { code: DATABASE_UNAVAILABLE.code, http: { status: 503 } },
+    originalError: error as Error,
+    extensions: { code: DATABASE_UNAVAILABLE.code, http: { status: 503 } },
   });
 }
 
@@ -430,8 +495,10 @@ export const errorLoggingPlugin: ApolloServerPlugin<Context> = {
     return {
       async didEncounterErrors({ errors, contextValue }) {
         for (const error of errors) {
-          if (isMaskedError(error)) contextValue.log.error({ err: unwrapResolverError(error), path: error.path }, 'internal error');
-          else if (isUnavailable(error)) contextValue.log.warn({ err: unwrapResolverError(error), path: error.path }, 'database unavailable');
+          if (isMaskedError(error))
+            contextValue.log.error({ err: unwrapResolverError(error), path: error.path }, 'internal error');
+          else if (isUnavailable(error))
+            contextValue.log.warn({ err: unwrapResolverError(error), path: error.path }, 'database unavailable');
         }
       },
     };

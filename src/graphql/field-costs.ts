@@ -1,8 +1,19 @@
 import crypto from 'node:crypto';
 import {
-  GraphQLIncludeDirective, GraphQLSkipDirective, Kind, getDirectiveValues,
-  type DirectiveNode, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField,
-  type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  Kind,
+  getDirectiveValues,
+  type DirectiveNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -97,11 +108,19 @@ function included(node: { directives?: readonly DirectiveNode[] }, variables: Re
  * // [{ label: 'a: login', cost: { credential: true, argon2: true }, ... }, { label: 'b: login', ... }]
  */
 export function costlyFieldsOf(
-  schema: GraphQLSchema, document: DocumentNode, operation?: OperationDefinitionNode, variables: Record<string, unknown> = {},
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation?: OperationDefinitionNode,
+  variables: Record<string, unknown> = {},
 ): CostlyField[] {
-  const op = operation ?? document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const root: GraphQLObjectType | null | undefined = op?.operation === 'query' ? schema.getQueryType()
-    : op?.operation === 'mutation' ? schema.getMutationType() : undefined;
+  const op =
+    operation ?? document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const root: GraphQLObjectType | null | undefined =
+    op?.operation === 'query'
+      ? schema.getQueryType()
+      : op?.operation === 'mutation'
+        ? schema.getMutationType()
+        : undefined;
   if (!op || !root) return [];
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -118,7 +137,13 @@ export function costlyFieldsOf(
         // `__typename` runs no resolver and holds nothing.
         if (keys.has(key) || selection.name.value.startsWith('__')) continue;
         const cost = costOf(root.getFields()[selection.name.value]);
-        if (cost) byKey.set(key, { label: selection.alias ? `${key}: ${selection.name.value}` : key, position: keys.size, cost, node: selection });
+        if (cost)
+          byKey.set(key, {
+            label: selection.alias ? `${key}: ${selection.name.value}` : key,
+            position: keys.size,
+            cost,
+            node: selection,
+          });
         keys.add(key);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         collect(selection.selectionSet);
@@ -138,7 +163,8 @@ function valueAt(node: ValueNode | undefined, path: string[], variables: Record<
   if (!node) return undefined;
   if (node.kind === Kind.VARIABLE) {
     let value: unknown = variables[node.name.value];
-    for (const step of path) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[step] : undefined;
+    for (const step of path)
+      value = value && typeof value === 'object' ? (value as Record<string, unknown>)[step] : undefined;
     return value;
   }
   if (path.length === 0) return node.kind === Kind.STRING ? node.value : undefined;
@@ -185,7 +211,9 @@ export function createFieldCostPlugin(limiter: RateLimiter | null): ApolloServer
           if (fields.length && operation.variableDefinitions?.length) {
             // As execution will see them: a variable's default (`$e: String! = "x@y"`) names a mail's
             // recipient as well as a value sent. Values that do not coerce fail before anything runs.
-            variables = getVariableValues(schema, operation.variableDefinitions, variables, { maxErrors: 1 }).coerced ?? variables;
+            variables =
+              getVariableValues(schema, operation.variableDefinitions, variables, { maxErrors: 1 }).coerced ??
+              variables;
             fields = costlyFieldsOf(schema, document, operation, variables);
           }
           const credentials = fields.filter((f) => f.cost.credential);

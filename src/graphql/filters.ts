@@ -81,7 +81,11 @@ export class TagsFilter {
 const OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 /** Applies a range filter (dates or numbers) to a column (`alias.column`). */
-export function applyRange<V>(query: AnyQuery, column: string, range: Partial<Record<keyof typeof OPERATORS, V | null>> | null | undefined): AnyQuery {
+export function applyRange<V>(
+  query: AnyQuery,
+  column: string,
+  range: Partial<Record<keyof typeof OPERATORS, V | null>> | null | undefined,
+): AnyQuery {
   let q = query;
   for (const [bound, op] of Object.entries(OPERATORS) as [keyof typeof OPERATORS, ComparisonOperatorExpression][]) {
     const value = range?.[bound];
@@ -128,7 +132,9 @@ export function applyIn<V>(query: AnyQuery, column: string, values: readonly V[]
 /** Tags (a text[] column with a GIN index): `@>` for all of them, `&&` for any of them. */
 export function applyTags(query: AnyQuery, column: string, filter: TagsFilter | null | undefined): AnyQuery {
   let q = query;
-  if (filter?.containsAll != null) q = q.where(sql<boolean>`${sql.ref(column)} @> ${sql.val(filter.containsAll)}::text[]`);
-  if (filter?.containsAny != null) q = q.where(sql<boolean>`${sql.ref(column)} && ${sql.val(filter.containsAny)}::text[]`);
+  if (filter?.containsAll != null)
+    q = q.where(sql<boolean>`${sql.ref(column)} @> ${sql.val(filter.containsAll)}::text[]`);
+  if (filter?.containsAny != null)
+    q = q.where(sql<boolean>`${sql.ref(column)} && ${sql.val(filter.containsAny)}::text[]`);
   return q;
 }

@@ -82,8 +82,14 @@ export function createArgumentValidator(options: ValidatorOptions): ValidatorFn 
   const typeIds = new Map<unknown, number>();
   return (argValue, argType, resolverData) => {
     const { context, args, info } = resolverData;
-    if (argValue === null || typeof argValue !== 'object' || info?.operation.operation !== 'query'
-      || context === null || typeof context !== 'object') return validate(argValue, args);
+    if (
+      argValue === null ||
+      typeof argValue !== 'object' ||
+      info?.operation.operation !== 'query' ||
+      context === null ||
+      typeof context !== 'object'
+    )
+      return validate(argValue, args);
     let json: string;
     try {
       json = JSON.stringify(argValue);
@@ -96,7 +102,11 @@ export function createArgumentValidator(options: ValidatorOptions): ValidatorFn 
     if (typeId === undefined) typeIds.set(argType, (typeId = typeIds.size));
     const key = `${typeId}:${json}`;
     let memo = outcomes.get(context);
-    if (!memo) outcomes.set(context, (memo = new BoundedCache({ maxBytes: MEMO_BYTES_PER_REQUEST, sizeOf: (k) => stringBytes(k) + 100 })));
+    if (!memo)
+      outcomes.set(
+        context,
+        (memo = new BoundedCache({ maxBytes: MEMO_BYTES_PER_REQUEST, sizeOf: (k) => stringBytes(k) + 100 })),
+      );
     let outcome = memo.get(key);
     if (!outcome) memo.set(key, (outcome = validate(argValue, args)));
     return outcome;
@@ -104,20 +114,27 @@ export function createArgumentValidator(options: ValidatorOptions): ValidatorFn 
 
   async function validate(argValue: unknown, args: Record<string, unknown>): Promise<void> {
     // A scalar argument is named by its key; an object argument by its fields (as class-validator does).
-    const name = typeof argValue === 'string' ? Object.keys(args).find((key) => args[key] === argValue) ?? '' : '';
+    const name = typeof argValue === 'string' ? (Object.keys(args).find((key) => args[key] === argValue) ?? '') : '';
     const problem = inputProblem(argValue, name);
     if (problem) {
-      throw new ArgumentValidationError([Object.assign(new ValidationError(), {
-        property: problem.field, constraints: { input: problem.message }, children: [],
-      })]);
+      throw new ArgumentValidationError([
+        Object.assign(new ValidationError(), {
+          property: problem.field,
+          constraints: { input: problem.message },
+          children: [],
+        }),
+      ]);
     }
     if (argValue === null || typeof argValue !== 'object') return;
-    const items: object[] = Array.isArray(argValue) ? argValue.filter((v): v is object => v !== null && typeof v === 'object') : [argValue];
+    const items: object[] = Array.isArray(argValue)
+      ? argValue.filter((v): v is object => v !== null && typeof v === 'object')
+      : [argValue];
     try {
       await Promise.all(items.map((item) => validateOrReject(item, validatorOptions)));
     } catch (errors) {
-      if (Array.isArray(errors) && errors.every((e) => e instanceof ValidationError)) throw new ArgumentValidationError(errors);
+      if (Array.isArray(errors) && errors.every((e) => e instanceof ValidationError))
+        throw new ArgumentValidationError(errors);
       throw errors;
     }
-  };
+  }
 }

@@ -1,6 +1,14 @@
 import {
-  GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode,
-  type SelectionSetNode, type SourceLocation,
+  GraphQLError,
+  Kind,
+  visit,
+  type ASTNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type SourceLocation,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from './context';
@@ -35,38 +43,55 @@ export function selectsIntrospection(document: DocumentNode, operation?: Operati
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const visited = new Set<string>();
-  const selects = (selectionSet: SelectionSetNode | undefined): boolean => (selectionSet?.selections ?? []).some((selection) => {
-    switch (selection.kind) {
-      case Kind.FIELD:
-        return INTROSPECTION_FIELDS.has(selection.name.value) || selects(selection.selectionSet);
-      case Kind.INLINE_FRAGMENT:
-        return selects(selection.selectionSet);
-      case Kind.FRAGMENT_SPREAD: {
-        const name = selection.name.value;
-        if (visited.has(name)) return false;
-        visited.add(name);
-        return selects(fragments.get(name)?.selectionSet);
+  const selects = (selectionSet: SelectionSetNode | undefined): boolean =>
+    (selectionSet?.selections ?? []).some((selection) => {
+      switch (selection.kind) {
+        case Kind.FIELD:
+          return INTROSPECTION_FIELDS.has(selection.name.value) || selects(selection.selectionSet);
+        case Kind.INLINE_FRAGMENT:
+          return selects(selection.selectionSet);
+        case Kind.FRAGMENT_SPREAD: {
+          const name = selection.name.value;
+          if (visited.has(name)) return false;
+          visited.add(name);
+          return selects(fragments.get(name)?.selectionSet);
+        }
+        default:
+          return false;
       }
-      default:
-        return false;
-    }
-  });
+    });
   if (operation) return selects(operation.selectionSet);
-  return document.definitions.some((definition) =>
-    (definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) && selects(definition.selectionSet));
+  return document.definitions.some(
+    (definition) =>
+      (definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) &&
+      selects(definition.selectionSet),
+  );
 }
 
 function refusal(ctx: Pick<Context, 'apiKey'>): GraphQLError {
   // A partner's key is a known caller that signing in would not help; anyone else should sign in.
   return ctx.apiKey
-    ? new GraphQLError('API keys may not introspect the schema', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } })
+    ? new GraphQLError('API keys may not introspect the schema', {
+        extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+      })
     : unauthorized('Sign in to introspect the schema');
 }
 
 const sessionEnded = () => unauthorized('Your session is no longer valid; sign in again', 'invalid_token');
 
 /** Names every GraphQL schema has (the spec's scalars and directives): naming them tells nothing. */
-const SPEC_NAMES = new Set(['Int', 'Float', 'String', 'Boolean', 'ID', 'include', 'skip', 'deprecated', 'specifiedBy', 'oneOf']);
+const SPEC_NAMES = new Set([
+  'Int',
+  'Float',
+  'String',
+  'Boolean',
+  'ID',
+  'include',
+  'skip',
+  'deprecated',
+  'specifiedBy',
+  'oneOf',
+]);
 
 /** The one answer to every mistake about a field, so that a wrong shape does not tell whether the field exists. */
 export const unusableField = (name: string) =>
@@ -93,7 +118,11 @@ const FIELD_MESSAGES = [
  * would be confirmed by the message keeping it. The first group is the name.
  */
 const REWRITES: [RegExp, 'type' | 'inputField', string][] = [
-  [/Field "(?:\w+\.)?(\w+)" of required type "[^"]+" was not provided\./, 'inputField', 'A required field was not provided.'],
+  [
+    /Field "(?:\w+\.)?(\w+)" of required type "[^"]+" was not provided\./,
+    'inputField',
+    'A required field was not provided.',
+  ],
   [/ of required type "([^"]+)" was not provided\./, 'type', ' was not provided.'],
   [/ is not defined by type "([^"]+)"\./, 'type', ' is not defined.'],
   [/Expected type "([^"]+)" to be an object\./, 'type', 'Expected an object.'],
@@ -151,7 +180,11 @@ function namesOfRequest(document: DocumentNode | undefined, variables: unknown):
 }
 
 /** A quoted name without its marks (`$v`, `@d`, `[T!]!`), split at `Type.field`. */
-const partsOf = (quoted: string) => quoted.replace(/^[$@]/, '').replace(/[[\]!]/g, '').split('.');
+const partsOf = (quoted: string) =>
+  quoted
+    .replace(/^[$@]/, '')
+    .replace(/[[\]!]/g, '')
+    .split('.');
 
 /** Whether every name a message quotes was in the request (or every schema has it). */
 function namesOnly(message: string, names: Set<string>): boolean {
@@ -168,7 +201,8 @@ function fieldsByNode(document: DocumentNode): Map<ASTNode, { field: FieldNode; 
     Field(field) {
       owners.set(field, { field, inArguments: false });
       if (field.selectionSet) owners.set(field.selectionSet, { field, inArguments: false });
-      for (const argument of field.arguments ?? []) visit(argument, { enter: (node) => void owners.set(node, { field, inArguments: true }) });
+      for (const argument of field.arguments ?? [])
+        visit(argument, { enter: (node) => void owners.set(node, { field, inArguments: true }) });
     },
   });
   return owners;
@@ -212,16 +246,24 @@ export function withoutSchemaNames(
     // A mistake inside a field's arguments (an unknown one, a value of the wrong type) is a mistake about the field.
     if (aboutField !== undefined || owner?.inArguments) {
       const field = owner?.field;
-      return { message: unusableField(field?.name.value ?? aboutField!), locations: field ? locationOf(field) : error.locations };
+      return {
+        message: unusableField(field?.name.value ?? aboutField!),
+        locations: field ? locationOf(field) : error.locations,
+      };
     }
     let rewritten = message;
     for (const [pattern, role, replacement] of REWRITES) {
-      rewritten = rewritten.replace(pattern, (whole, name: string) => (partsOf(name).every((part) => names![role].has(part)) ? whole : replacement));
+      rewritten = rewritten.replace(pattern, (whole, name: string) =>
+        partsOf(name).every((part) => names![role].has(part)) ? whole : replacement,
+      );
     }
     if (namesOnly(rewritten, names.all)) return { message: rewritten, locations: error.locations };
     // Anything else that names the schema: say only which variable or that the document is wrong.
     const variable = /^Variable "(\$\w+)" got invalid value/.exec(rewritten)?.[1];
-    return { message: variable ? `Variable "${variable}" got an invalid value.` : INVALID_DOCUMENT, locations: error.locations };
+    return {
+      message: variable ? `Variable "${variable}" got an invalid value.` : INVALID_DOCUMENT,
+      locations: error.locations,
+    };
   });
 }
 
@@ -254,27 +296,32 @@ export function createIntrospectionPlugin(options: { production: boolean }): Apo
       const { viewer, apiKey } = contextValue;
       let session: Promise<boolean> | undefined;
       // Opens the request transaction (once); false when the session has ended.
-      const sessionIsValid = () => session ??= contextValue.db.get().then(() => true, (error: unknown) => {
-        if (error instanceof UnauthenticatedError) return false;
-        return unavailableOrRethrow(error);
-      });
+      const sessionIsValid = () =>
+        (session ??= contextValue.db.get().then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof UnauthenticatedError) return false;
+            return unavailableOrRethrow(error);
+          },
+        ));
       // Asked only when an error would be told differently, so a refused request sends no statement for it.
       const mayIntrospectNow = async (): Promise<boolean> => {
         if (!viewer) return false;
         // Before an operation is known (a validation error) nothing runs: the check needs no write.
         if (!session && !contextValue.db.isOpen) contextValue.db.readOnly = true;
-        return await sessionIsValid().catch(() => false) && contextValue.db.trustedDocumentsOnly !== true;
+        return (await sessionIsValid().catch(() => false)) && contextValue.db.trustedDocumentsOnly !== true;
       };
       return {
         async didResolveOperation({ document, operation }) {
           if (viewer && !(await sessionIsValid()) && operation?.operation !== 'mutation') throw sessionEnded();
-          if (!mayIntrospect({ viewer }, options.production) && selectsIntrospection(document, operation)) throw refusal({ apiKey });
+          if (!mayIntrospect({ viewer }, options.production) && selectsIntrospection(document, operation))
+            throw refusal({ apiKey });
         },
         // Sees parse, validation and variable-coercion errors, before `formatError` runs.
         async didEncounterErrors({ errors, document, request }) {
           if (!options.production) return;
           const quiet = withoutSchemaNames(errors, document, request.variables);
-          if (quiet.every((shown, i) => shown.message === errors[i]!.message) || await mayIntrospectNow()) return;
+          if (quiet.every((shown, i) => shown.message === errors[i]!.message) || (await mayIntrospectNow())) return;
           // The same mistake reported twice (a field and its argument) is shown once.
           const shown = new Set<string>();
           const kept: GraphQLError[] = [];

@@ -1,7 +1,18 @@
 import {
-  Kind, getNamedType, isCompositeType, isInterfaceType, isObjectType,
-  type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLField,
-  type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
+  Kind,
+  getNamedType,
+  isCompositeType,
+  isInterfaceType,
+  isObjectType,
+  type DirectiveNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
@@ -22,7 +33,13 @@ export interface QueryLimits {
 }
 
 /** Close to graphql-armor's defaults; the cost lets the standard 50 projects x 20 tasks query through. */
-export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = { depth: 10, aliases: 15, directives: 50, tokens: 2000, cost: 10_000 };
+export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = {
+  depth: 10,
+  aliases: 15,
+  directives: 50,
+  tokens: 2000,
+  cost: 10_000,
+};
 
 /** What an operation measures against the limits other than tokens. */
 export interface OperationMeasures {
@@ -68,16 +85,22 @@ const ownCost = (field: GraphQLField<unknown, unknown> | undefined): number => {
  * coercion before any SQL; they are priced as the nearest valid size, so that the client gets
  * that error, and so a negative one cannot lower what its siblings may cost.
  */
-function pageSize(value: ValueNode | undefined, variables: Record<string, unknown>, operation: OperationDefinitionNode): number {
+function pageSize(
+  value: ValueNode | undefined,
+  variables: Record<string, unknown>,
+  operation: OperationDefinitionNode,
+): number {
   const clamp = (n: number) => Math.min(MAX_PAGE_SIZE, Math.max(0, n));
   if (!value) return DEFAULT_PAGE_SIZE;
   if (value.kind === Kind.INT) return clamp(Number(value.value));
   if (value.kind === Kind.VARIABLE) {
     const name = value.name.value;
-    const given = Object.hasOwn(variables, name) ? variables[name]
+    const given = Object.hasOwn(variables, name)
+      ? variables[name]
       : operation.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue;
     if (typeof given === 'number' && Number.isFinite(given)) return clamp(Math.ceil(given));
-    if (given && typeof given === 'object' && (given as ValueNode).kind === Kind.INT) return clamp(Number((given as { value: string }).value));
+    if (given && typeof given === 'object' && (given as ValueNode).kind === Kind.INT)
+      return clamp(Number((given as { value: string }).value));
   }
   return DEFAULT_PAGE_SIZE;
 }
@@ -100,9 +123,13 @@ function pageSize(value: ValueNode | undefined, variables: Record<string, unknow
  * measureOperation(schema, parse('{ projects(first: 50) { edges { node { tasks(first: 20) { edges { node { assignee { name } } } } } } } }'));
  */
 export function measureOperation(
-  schema: GraphQLSchema, document: DocumentNode, operation?: OperationDefinitionNode, variables: Record<string, unknown> = {},
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation?: OperationDefinitionNode,
+  variables: Record<string, unknown> = {},
 ): OperationMeasures {
-  const op = operation ?? document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const op =
+    operation ?? document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   if (!op) return { depth: 0, aliases: 0, directives: 0, cost: 0 };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -114,7 +141,11 @@ export function measureOperation(
   const inProgress = new Set<string>();
   const countDirectives = (directives: readonly DirectiveNode[] | undefined) => directives?.length ?? 0;
 
-  const measureSet = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType | undefined, introspection: boolean): Measures => {
+  const measureSet = (
+    selectionSet: SelectionSetNode,
+    parent: GraphQLCompositeType | undefined,
+    introspection: boolean,
+  ): Measures => {
     const total: Measures = { depth: 0, aliases: 0, directives: 0, cost: 0, flat: 0 };
     const add = (part: Measures, extraDepth: number) => {
       total.depth = Math.max(total.depth, part.depth + extraDepth);
@@ -128,23 +159,35 @@ export function measureOperation(
         const name = selection.name.value;
         // Introspection is answered from memory: its subtree adds neither depth nor cost.
         const inIntrospection = introspection || INTROSPECTION_FIELDS.has(name);
-        const field: GraphQLField<unknown, unknown> | undefined = parent && (isObjectType(parent) || isInterfaceType(parent))
-          ? parent.getFields()[name] : undefined;
+        const field: GraphQLField<unknown, unknown> | undefined =
+          parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
         const priced = inIntrospection ? 0 : ownCost(field);
-        const own = { depth: 0, aliases: selection.alias ? 1 : 0, directives: countDirectives(selection.directives), cost: priced, flat: priced };
+        const own = {
+          depth: 0,
+          aliases: selection.alias ? 1 : 0,
+          directives: countDirectives(selection.directives),
+          cost: priced,
+          flat: priced,
+        };
         if (selection.selectionSet) {
           const type = field ? getNamedType(field.type) : undefined;
-          const inner = measureSet(selection.selectionSet, type && isCompositeType(type) ? type : undefined, inIntrospection);
+          const inner = measureSet(
+            selection.selectionSet,
+            type && isCompositeType(type) ? type : undefined,
+            inIntrospection,
+          );
           own.depth = inIntrospection ? 0 : inner.depth;
           own.aliases += inner.aliases;
           own.directives += inner.directives;
           if (!inIntrospection) {
             const paginated = field?.args.some((a) => a.name === 'first' || a.name === 'last') ?? false;
             const arg = (n: string) => selection.arguments?.find((a) => a.name.value === n)?.value;
-            const size = !paginated ? 1 : Math.max(
-              arg('first') || !arg('last') ? pageSize(arg('first'), variables, op) : 0,
-              arg('last') ? pageSize(arg('last'), variables, op) : 0,
-            );
+            const size = !paginated
+              ? 1
+              : Math.max(
+                  arg('first') || !arg('last') ? pageSize(arg('first'), variables, op) : 0,
+                  arg('last') ? pageSize(arg('last'), variables, op) : 0,
+                );
             // The connection's own priced fields (totalCount) once, the rest per row of the page.
             own.cost += paginated ? size * (1 + inner.cost - inner.flat) + inner.flat : size * (1 + inner.cost);
           }
@@ -152,7 +195,11 @@ export function measureOperation(
         add(own, introspection || isConnectionWrapper(parent, name) ? 0 : 1);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        const inner = measureSet(selection.selectionSet, condition && isCompositeType(condition) ? condition : undefined, introspection);
+        const inner = measureSet(
+          selection.selectionSet,
+          condition && isCompositeType(condition) ? condition : undefined,
+          introspection,
+        );
         add({ ...inner, directives: inner.directives + countDirectives(selection.directives) }, 0);
       } else {
         const name = selection.name.value;
@@ -163,7 +210,11 @@ export function measureOperation(
           // Validation has already refused cycles; the guard only keeps this function total.
           inProgress.add(key);
           const condition = schema.getType(fragment.typeCondition.name.value);
-          inner = measureSet(fragment.selectionSet, condition && isCompositeType(condition) ? condition : undefined, introspection);
+          inner = measureSet(
+            fragment.selectionSet,
+            condition && isCompositeType(condition) ? condition : undefined,
+            introspection,
+          );
           inner.directives += countDirectives(fragment.directives);
           inProgress.delete(key);
           measured.set(key, inner);
@@ -175,8 +226,12 @@ export function measureOperation(
     return total;
   };
 
-  const root = op.operation === 'query' ? schema.getQueryType()
-    : op.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    op.operation === 'query'
+      ? schema.getQueryType()
+      : op.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   const { flat: _flat, ...result } = measureSet(op.selectionSet, root ?? undefined, false);
   return { ...result, directives: result.directives + countDirectives(op.directives) };
 }
@@ -188,7 +243,11 @@ export function measureOperation(
  * checkQueryLimits(DEFAULT_QUERY_LIMITS, schema, document, operation, request.variables);
  */
 export function checkQueryLimits(
-  limits: QueryLimits, schema: GraphQLSchema, document: DocumentNode, operation?: OperationDefinitionNode, variables?: Record<string, unknown>,
+  limits: QueryLimits,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation?: OperationDefinitionNode,
+  variables?: Record<string, unknown>,
 ): OperationMeasures {
   const measures = measureOperation(schema, document, operation, variables);
   for (const limit of ['depth', 'aliases', 'directives', 'cost'] as const) {

@@ -87,10 +87,10 @@ export class Loaders {
   use<K, V>(definition: LoaderDefinition<K, V>): DataLoader<K, V> {
     let loader = this.loaders.get(definition.name) as DataLoader<K, V> | undefined;
     if (!loader) {
-      loader = new DataLoader<K, V, unknown>(
-        async (keys) => definition.batch(await this.db.get(), keys, this.db),
-        { cacheKeyFn: definition.cacheKey, maxBatchSize: 1000 },
-      );
+      loader = new DataLoader<K, V, unknown>(async (keys) => definition.batch(await this.db.get(), keys, this.db), {
+        cacheKeyFn: definition.cacheKey,
+        maxBatchSize: 1000,
+      });
       this.loaders.set(definition.name, loader as DataLoader<unknown, unknown>);
     }
     return loader;
@@ -98,7 +98,12 @@ export class Loaders {
 }
 
 /** Orders batch results to match the keys (missing ones become null). */
-export function byKey<K, Row, V>(keys: readonly K[], rows: readonly Row[], keyOf: (row: Row) => K, map: (row: Row) => V): (V | null)[] {
+export function byKey<K, Row, V>(
+  keys: readonly K[],
+  rows: readonly Row[],
+  keyOf: (row: Row) => K,
+  map: (row: Row) => V,
+): (V | null)[] {
   const found = new Map<K, V>();
   for (const row of rows) found.set(keyOf(row), map(row));
   return keys.map((key) => found.get(key) ?? null);

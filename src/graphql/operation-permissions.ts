@@ -1,6 +1,12 @@
 import {
-  TypeInfo, getNamedType, print, visit, visitWithTypeInfo,
-  type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
+  TypeInfo,
+  getNamedType,
+  print,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
 
@@ -27,13 +33,17 @@ function fieldRules(schema: GraphQLSchema): Map<string, FieldRule> {
     if (!fields?.[field]) return;
     rules!.set(`${type}.${field}`, roles.length === 0 ? 'person' : { permissions: roles.map(String) });
   };
-  for (const query of storage.queries) set(schema.getQueryType()?.name, query.schemaName, query.roles ?? classRoles(query.target));
-  for (const mutation of storage.mutations) set(schema.getMutationType()?.name, mutation.schemaName, mutation.roles ?? classRoles(mutation.target));
+  for (const query of storage.queries)
+    set(schema.getQueryType()?.name, query.schemaName, query.roles ?? classRoles(query.target));
+  for (const mutation of storage.mutations)
+    set(schema.getMutationType()?.name, mutation.schemaName, mutation.roles ?? classRoles(mutation.target));
   for (const resolver of storage.fieldResolvers) {
-    const objectType = resolver.getObjectType?.() ?? storage.resolverClasses.find((r) => r.target === resolver.target)?.getObjectType();
+    const objectType =
+      resolver.getObjectType?.() ?? storage.resolverClasses.find((r) => r.target === resolver.target)?.getObjectType();
     set(typeName(objectType as Target | undefined), resolver.schemaName, resolver.roles ?? classRoles(resolver.target));
   }
-  for (const type of storage.objectTypes) for (const field of type.fields ?? []) set(type.name, field.schemaName, field.roles);
+  for (const type of storage.objectTypes)
+    for (const field of type.fields ?? []) set(type.name, field.schemaName, field.roles);
   rulesBySchema.set(schema, rules);
   return rules;
 }
@@ -60,21 +70,26 @@ export function operationNeeds(schema: GraphQLSchema, document: DocumentNode): O
   const permissions = new Set<string>();
   const personOnly = new Set<string>();
   const typeInfo = new TypeInfo(schema);
-  visit(document, visitWithTypeInfo(typeInfo, {
-    Field() {
-      const parent = typeInfo.getParentType();
-      const field = typeInfo.getFieldDef();
-      if (!parent || !field) return;
-      const rule = rules.get(`${getNamedType(parent).name}.${field.name}`);
-      if (rule === 'person') personOnly.add(`${parent.name}.${field.name}`);
-      else if (rule) for (const permission of rule.permissions) permissions.add(permission);
-    },
-  }));
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const parent = typeInfo.getParentType();
+        const field = typeInfo.getFieldDef();
+        if (!parent || !field) return;
+        const rule = rules.get(`${getNamedType(parent).name}.${field.name}`);
+        if (rule === 'person') personOnly.add(`${parent.name}.${field.name}`);
+        else if (rule) for (const permission of rule.permissions) permissions.add(permission);
+      },
+    }),
+  );
   return { permissions: [...permissions].sort(), personOnly: [...personOnly].sort() };
 }
 
 /** An operation's variables as a client declares them: name, type and default (as GraphQL text). */
-export function operationVariables(operation: OperationDefinitionNode): { name: string; type: string; defaultValue: string | null }[] {
+export function operationVariables(
+  operation: OperationDefinitionNode,
+): { name: string; type: string; defaultValue: string | null }[] {
   return (operation.variableDefinitions ?? []).map((definition) => ({
     name: definition.variable.name.value,
     type: print(definition.type),

@@ -44,7 +44,9 @@ export class PersistedDocuments {
     try {
       manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new Error(`cannot read the persisted-operations manifest ${file} (run \`npm run codegen\`): ${(error as Error).message}`);
+      throw new Error(
+        `cannot read the persisted-operations manifest ${file} (run \`npm run codegen\`): ${(error as Error).message}`,
+      );
     }
     if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
       throw new Error(`the persisted-operations manifest ${file} must be a JSON object of id -> document`);
@@ -91,16 +93,28 @@ function refused(code: 'PERSISTED_QUERY_NOT_IN_LIST' | 'PERSISTED_QUERY_ID_REQUI
 }
 
 export const notInList = () =>
-  refused('PERSISTED_QUERY_NOT_IN_LIST', 'No registered operation has this id; the registered operations are in the persisted-operations manifest and, for API keys, organization.operations');
+  refused(
+    'PERSISTED_QUERY_NOT_IN_LIST',
+    'No registered operation has this id; the registered operations are in the persisted-operations manifest and, for API keys, organization.operations',
+  );
 
 export const idRequiredForApiKeys = () =>
-  refused('PERSISTED_QUERY_ID_REQUIRED', 'API keys may only run registered operations: send the documentId of an operation from the persisted-operations manifest or organization.operations instead of a document');
+  refused(
+    'PERSISTED_QUERY_ID_REQUIRED',
+    'API keys may only run registered operations: send the documentId of an operation from the persisted-operations manifest or organization.operations instead of a document',
+  );
 
 const queriesOnlyForAdHocKeys = () =>
-  refused('PERSISTED_QUERY_ID_REQUIRED', 'This API key may send only queries of its own (read-only ad-hoc scope): run mutations by the documentId of a registered operation');
+  refused(
+    'PERSISTED_QUERY_ID_REQUIRED',
+    'This API key may send only queries of its own (read-only ad-hoc scope): run mutations by the documentId of a registered operation',
+  );
 
 const idRequiredByOrganization = () =>
-  refused('PERSISTED_QUERY_ID_REQUIRED', 'This organization allows only registered operations: send the documentId of an operation from the persisted-operations manifest instead of a document');
+  refused(
+    'PERSISTED_QUERY_ID_REQUIRED',
+    'This organization allows only registered operations: send the documentId of an operation from the persisted-operations manifest instead of a document',
+  );
 
 /** The GraphQL parameters of an HTTP request, from a POST body or a GET query string. */
 export interface GraphQLParams {
@@ -110,7 +124,8 @@ export interface GraphQLParams {
 }
 
 /** The id an API-key request names (`documentId`, or Apollo's `extensions.persistedQuery.sha256Hash`). */
-const requestedId = (params: GraphQLParams): unknown => params.documentId ?? params.extensions?.persistedQuery?.sha256Hash;
+const requestedId = (params: GraphQLParams): unknown =>
+  params.documentId ?? params.extensions?.persistedQuery?.sha256Hash;
 
 /**
  * The hash to look up among the organization's registered operations: the id an API-key request
@@ -128,7 +143,11 @@ export function organizationOperationHash(params: GraphQLParams, documents: Pers
  * with a code that says what to do. (Document text sent along with a registered id must be
  * that document: Apollo checks the hash.)
  */
-export function checkApiKeyRequest(params: GraphQLParams, documents: PersistedDocuments, apiKey?: Pick<ApiKeyPrincipal, 'operation' | 'adHocReads'>): void {
+export function checkApiKeyRequest(
+  params: GraphQLParams,
+  documents: PersistedDocuments,
+  apiKey?: Pick<ApiKeyPrincipal, 'operation' | 'adHocReads'>,
+): void {
   const id = requestedId(params);
   // A document of its own: only with the read-only ad-hoc scope (mutations are refused once parsed).
   if (apiKey?.adHocReads && typeof params.query === 'string' && id === undefined) return;
@@ -179,14 +198,20 @@ export function apqScope(ctx: Pick<Context, 'viewer' | 'apiKey'>): string {
  * Register it after the transaction plugin: that one's didResolveOperation must set the
  * transaction's READ ONLY before this one may open it.
  */
-export function createPersistedDocumentsPlugin(documents: PersistedDocuments, apqCache?: KeyValueCache<string>): ApolloServerPlugin<Context> {
+export function createPersistedDocumentsPlugin(
+  documents: PersistedDocuments,
+  apqCache?: KeyValueCache<string>,
+): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request, contextValue }) {
       const scope = apqScope(contextValue);
       const hash = parseDocumentId(request.extensions?.persistedQuery?.sha256Hash);
       if (request.query === undefined && hash) {
-        const found = documents.get(hash)
-          ?? (isOrganizationOperation(contextValue, hash) ? contextValue.apiKey!.operation!.document : await apqCache?.get(scope + hash));
+        const found =
+          documents.get(hash) ??
+          (isOrganizationOperation(contextValue, hash)
+            ? contextValue.apiKey!.operation!.document
+            : await apqCache?.get(scope + hash));
         if (found !== undefined) {
           // Resolved here, not by Apollo's (empty) cache: nothing to register either.
           request.query = found;
@@ -197,7 +222,8 @@ export function createPersistedDocumentsPlugin(documents: PersistedDocuments, ap
       return {
         async executionDidStart({ metrics, queryHash, source }) {
           // Apollo checked the hash against the document and resolved the operation.
-          if (metrics.persistedQueryRegister && !documents.has(queryHash)) await apqCache?.set(scope + queryHash, source);
+          if (metrics.persistedQueryRegister && !documents.has(queryHash))
+            await apqCache?.set(scope + queryHash, source);
         },
         async didResolveOperation({ contextValue, queryHash, operation }) {
           if (documents.has(queryHash)) return;

@@ -23,7 +23,9 @@ export function readPlainFields(schema: GraphQLSchema): GraphQLSchema {
     const fields = type.getFields();
     for (const meta of objectType.fields ?? []) {
       const field = fields[meta.schemaName];
-      const resolvedByMethod = storage.fieldResolvers.some((r) => r.methodName === meta.name && r.getObjectType?.() === meta.target);
+      const resolvedByMethod = storage.fieldResolvers.some(
+        (r) => r.methodName === meta.name && r.getObjectType?.() === meta.target,
+      );
       const guarded = meta.roles !== undefined || (meta.middlewares?.length ?? 0) > 0;
       // A field renamed in the schema (`@Field({ name })`) is read by its property name: keep type-graphql's resolver.
       const renamed = meta.schemaName !== meta.name;

@@ -10,7 +10,10 @@ import { defaultFieldResolver, isObjectType, type GraphQLSchema } from 'graphql'
  * @example
  * answerPrefetched(schema, { Task: ['assignee'] });
  */
-export function answerPrefetched(schema: GraphQLSchema, fields: Readonly<Record<string, readonly string[]>>): GraphQLSchema {
+export function answerPrefetched(
+  schema: GraphQLSchema,
+  fields: Readonly<Record<string, readonly string[]>>,
+): GraphQLSchema {
   for (const [typeName, names] of Object.entries(fields)) {
     const type = schema.getType(typeName);
     if (!isObjectType(type)) throw new Error(`answerPrefetched: ${typeName} is not an object type of the schema`);

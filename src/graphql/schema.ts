@@ -13,7 +13,13 @@ import { workResolvers } from '../modules/work';
 import { auditResolvers } from '../modules/audit';
 
 /** Every module's resolvers; a new module adds its list here. */
-const resolvers = [...tenancyResolvers, ...accessResolvers, ...teamResolvers, ...auditResolvers, ...workResolvers] as const;
+const resolvers = [
+  ...tenancyResolvers,
+  ...accessResolvers,
+  ...teamResolvers,
+  ...auditResolvers,
+  ...workResolvers,
+] as const;
 
 /** Builds the executable schema from the type-graphql classes. */
 export async function createSchema(): Promise<GraphQLSchema> {
@@ -21,7 +27,10 @@ export async function createSchema(): Promise<GraphQLSchema> {
     resolvers,
     authChecker,
     // class-validator, after the checks no input type can express (NUL, unpaired surrogates, nesting).
-    validateFn: createArgumentValidator({ forbidUnknownValues: false, validationError: { target: false, value: false } }),
+    validateFn: createArgumentValidator({
+      forbidUnknownValues: false,
+      validationError: { target: false, value: false },
+    }),
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
   // Plain fields: the executor reads the property, no resolver call per field and row.

@@ -9,7 +9,9 @@ import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } 
  * if (selects(info, ['edges', 'node', 'assignee'])) await prefetchAssignees(ctx, connection);
  */
 export function selects(info: GraphQLResolveInfo, path: readonly string[]): boolean {
-  return remembered(info, `selects:${path.join('.')}`, () => info.fieldNodes.some((field) => selectsIn(field.selectionSet, path, info, new Set())));
+  return remembered(info, `selects:${path.join('.')}`, () =>
+    info.fieldNodes.some((field) => selectsIn(field.selectionSet, path, info, new Set())),
+  );
 }
 
 /**
@@ -28,13 +30,22 @@ function remembered<T>(info: GraphQLResolveInfo, key: string, compute: () => T):
   return answer;
 }
 
-function selectsIn(set: SelectionSetNode | undefined, path: readonly string[], info: GraphQLResolveInfo, seen: Set<string>): boolean {
+function selectsIn(
+  set: SelectionSetNode | undefined,
+  path: readonly string[],
+  info: GraphQLResolveInfo,
+  seen: Set<string>,
+): boolean {
   if (!set) return false;
   if (!path.length) return true;
   const [name, ...rest] = path;
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) {
-      if ((selection as FieldNode).name.value === name && (!rest.length || selectsIn(selection.selectionSet, rest, info, seen))) return true;
+      if (
+        (selection as FieldNode).name.value === name &&
+        (!rest.length || selectsIn(selection.selectionSet, rest, info, seen))
+      )
+        return true;
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       if (selectsIn(selection.selectionSet, path, info, seen)) return true;
     } else {

@@ -23,7 +23,9 @@ export interface RequestSummary {
  * replaces the response with an error: the client never believes a lost write succeeded, and is
  * told "nothing was saved" only when that is known (COMMIT_OUTCOME_UNKNOWN otherwise).
  */
-export function createTransactionPlugin(onFinished?: (summary: RequestSummary, context: Context) => void): ApolloServerPlugin<Context> {
+export function createTransactionPlugin(
+  onFinished?: (summary: RequestSummary, context: Context) => void,
+): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       const started = performance.now();
@@ -41,27 +43,38 @@ export function createTransactionPlugin(onFinished?: (summary: RequestSummary, c
             failed = true;
             // Refused or rolled back: nothing was saved (500). Lost on its way: nobody knows (503, its own code).
             const unknown = error instanceof CommitOutcomeUnknownError;
-            contextValue.log.error({ err: unknown ? error.cause : error }, unknown ? 'connection lost during commit: outcome unknown' : 'transaction commit failed');
+            contextValue.log.error(
+              { err: unknown ? error.cause : error },
+              unknown ? 'connection lost during commit: outcome unknown' : 'transaction commit failed',
+            );
             if (response.body.kind === 'single') {
               response.body.singleResult.data = null;
-              response.body.singleResult.errors = [unknown
-                ? { message: CommitOutcomeUnknownError.message, extensions: { code: CommitOutcomeUnknownError.code } }
-                : { message: 'The request could not be completed; nothing was saved', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
+              response.body.singleResult.errors = [
+                unknown
+                  ? { message: CommitOutcomeUnknownError.message, extensions: { code: CommitOutcomeUnknownError.code } }
+                  : {
+                      message: 'The request could not be completed; nothing was saved',
+                      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+                    },
+              ];
             }
             response.http.status = unknown ? 503 : 500;
           }
-          const sent = response.body.kind === 'single' ? response.body.singleResult.errors ?? [] : [];
+          const sent = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           const codes = sent.map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string');
-          onFinished?.({
-            requestId: contextValue.requestId,
-            operationName: operationName ?? null,
-            operation: operation?.operation ?? null,
-            statements: contextValue.db.statementCount,
-            outcome: failed ? 'error' : 'success',
-            durationMs: performance.now() - started,
-            errorCodes: [...new Set(codes)],
-            organizationId: contextValue.viewer?.organizationId ?? contextValue.apiKey?.organizationId ?? null,
-          }, contextValue);
+          onFinished?.(
+            {
+              requestId: contextValue.requestId,
+              operationName: operationName ?? null,
+              operation: operation?.operation ?? null,
+              statements: contextValue.db.statementCount,
+              outcome: failed ? 'error' : 'success',
+              durationMs: performance.now() - started,
+              errorCodes: [...new Set(codes)],
+              organizationId: contextValue.viewer?.organizationId ?? contextValue.apiKey?.organizationId ?? null,
+            },
+            contextValue,
+          );
         },
       };
     },

@@ -4,8 +4,10 @@ import express, { type ErrorRequestHandler } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
-  ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled,
-  ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -19,7 +21,11 @@ import { createIntrospectionPlugin } from '../graphql/introspection';
 import { Loaders } from '../graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
 import {
-  APOLLO_APQ_CACHE, checkApiKeyRequest, createPersistedDocumentsPlugin, organizationOperationHash, type PersistedDocuments,
+  APOLLO_APQ_CACHE,
+  checkApiKeyRequest,
+  createPersistedDocumentsPlugin,
+  organizationOperationHash,
+  type PersistedDocuments,
 } from '../graphql/persisted-documents';
 import { BoundedCache, keyValueCache, stringBytes } from '../cache/bounded-cache';
 import { documentBytes } from '../graphql/document-bytes';
@@ -117,7 +123,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
   const server = http.createServer(app);
-  const metrics = new Metrics({ app: options.appPool, standalone: options.standalonePool }, options.persistedDocuments.operationNames());
+  const metrics = new Metrics(
+    { app: options.appPool, standalone: options.standalonePool },
+    options.persistedDocuments.operationNames(),
+  );
   const observer = observeRequests({ logger: options.logger, metrics, graphqlPath: '/graphql' });
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
   let draining = false;
@@ -128,33 +137,48 @@ export async function createApp(options: AppOptions): Promise<App> {
     responses.set(context.db, res);
     // Work deferred until the answer is out (RequestTransaction.afterAnswer) starts now.
     res.once('close', () => context.db.answered());
-    context.db.onDeferredError = (error) => context.log.error({ err: error }, 'work deferred until after the response failed');
+    context.db.onDeferredError = (error) =>
+      context.log.error({ err: error }, 'work deferred until after the response failed');
     return context;
   };
 
   const queryLimits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
   // Registered operations are checked against the limits requests are held to.
   const services: Services = { ...options.services, operations: { queryLimits, manifest: options.persistedDocuments } };
-  const rateLimiter = options.rateLimits ? new RateLimiter(options.rateLimits, {
-    store: options.rateLimitStore, pool: options.appPool, now: options.rateLimitClock, maxBytes: options.rateLimitCacheBytes,
-  }) : null;
+  const rateLimiter = options.rateLimits
+    ? new RateLimiter(options.rateLimits, {
+        store: options.rateLimitStore,
+        pool: options.appPool,
+        now: options.rateLimitClock,
+        maxBytes: options.rateLimitCacheBytes,
+      })
+    : null;
 
   // Automatic persisted queries for every client, kept per tenant by the persisted-documents
   // plugin (Apollo's own cache would be one for all), in one cache bounded by bytes (text, key
   // and entry), so a flood of tiny documents cannot hold many times the setting.
-  const apqCache = keyValueCache(new BoundedCache<string, string>({
-    maxBytes: options.apqCacheBytes ?? DEFAULT_APQ_CACHE_BYTES, sizeOf: (key, document) => stringBytes(key) + stringBytes(document),
-  }));
+  const apqCache = keyValueCache(
+    new BoundedCache<string, string>({
+      maxBytes: options.apqCacheBytes ?? DEFAULT_APQ_CACHE_BYTES,
+      sizeOf: (key, document) => stringBytes(key) + stringBytes(document),
+    }),
+  );
 
   const apollo = new ApolloServer<Context>({
     // Queries run compiled (graphql-jit); see compiled-execution.ts for why Apollo calls it a gateway.
-    gateway: compiledExecution(options.schema, { compileAfter: options.compileQueriesAfter, maxBytes: options.compiledQueryCacheBytes }),
+    gateway: compiledExecution(options.schema, {
+      compileAfter: options.compileQueriesAfter,
+      maxBytes: options.compiledQueryCacheBytes,
+    }),
     // Parsed documents by the hash of their text, sized by what they hold on the heap (tokens,
     // comments and text included): Apollo's default store sized them by their JSON, which a
     // document of comments undercounts thousands of times.
-    documentStore: keyValueCache(new BoundedCache<string, DocumentNode>({
-      maxBytes: options.documentCacheBytes ?? DEFAULT_DOCUMENT_CACHE_BYTES, sizeOf: (key, document) => stringBytes(key) + documentBytes(document),
-    })),
+    documentStore: keyValueCache(
+      new BoundedCache<string, DocumentNode>({
+        maxBytes: options.documentCacheBytes ?? DEFAULT_DOCUMENT_CACHE_BYTES,
+        sizeOf: (key, document) => stringBytes(key) + documentBytes(document),
+      }),
+    ),
     // Always on here: createIntrospectionPlugin decides per caller (signed in, or not production).
     introspection: true,
     includeStacktraceInErrorResponses: false,
@@ -197,7 +221,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   // answer (a write applied, its client told the connection failed). A 503 is safe to retry.
   app.use('/graphql', (_req, res, next) => {
     if (!draining) return next();
-    res.status(503).set('retry-after', '1').json(errorBody('The server is shutting down; retry the request', 'SHUTTING_DOWN'));
+    res
+      .status(503)
+      .set('retry-after', '1')
+      .json(errorBody('The server is shutting down; retry the request', 'SHUTTING_DOWN'));
   });
 
   // Liveness: the process answers. Readiness: it may be sent traffic (database reachable,
@@ -214,7 +241,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     const now = state.ready ? 'ready' : state.reason;
     if (now !== lastReadiness) {
       if (state.ready) options.logger.info('ready');
-      else options.logger.warn({ reason: state.reason, pending: 'pending' in state ? state.pending : undefined }, 'not ready');
+      else
+        options.logger.warn(
+          { reason: state.reason, pending: 'pending' in state ? state.pending : undefined },
+          'not ready',
+        );
       lastReadiness = now;
     }
     res.set('cache-control', 'no-store');
@@ -235,23 +266,34 @@ export async function createApp(options: AppOptions): Promise<App> {
       context: async ({ req, res }): Promise<Context> => {
         const requestId = res.locals.requestId as string;
         const params = graphqlParams(req);
-        const { viewer, apiKey } = await authenticate(req.get('authorization'), options.services.tokens, options.appPool,
-          organizationOperationHash(params, options.persistedDocuments));
+        const { viewer, apiKey } = await authenticate(
+          req.get('authorization'),
+          options.services.tokens,
+          options.appPool,
+          organizationOperationHash(params, options.persistedDocuments),
+        );
         if (rateLimiter) {
           // After authentication (a bad credential is a 401, not a spent token), before any GraphQL work.
           const organizationId = viewer?.organizationId ?? apiKey?.organizationId;
-          const keys: RateLimitKey[] = organizationId ? [['organization', organizationId]] : [['anonymous', clientKey(req.ip)]];
+          const keys: RateLimitKey[] = organizationId
+            ? [['organization', organizationId]]
+            : [['anonymous', clientKey(req.ip)]];
           if (apiKey) keys.push(['apiKey', apiKey.id]);
           const retryAfter = await rateLimiter.take(keys);
           if (retryAfter > 0) throw rateLimited(retryAfter);
         }
         if (apiKey) checkApiKeyRequest(params, options.persistedDocuments, apiKey);
-        const db = new RequestTransaction(options.appPool, {
-          organizationId: viewer?.organizationId ?? apiKey?.organizationId ?? null,
-          userId: viewer?.userId ?? null,
-          sessionId: viewer?.sessionId ?? null,
-          apiKeyId: apiKey?.id ?? null,
-        }, options.standalonePool, options.transactionTimeouts);
+        const db = new RequestTransaction(
+          options.appPool,
+          {
+            organizationId: viewer?.organizationId ?? apiKey?.organizationId ?? null,
+            userId: viewer?.userId ?? null,
+            sessionId: viewer?.sessionId ?? null,
+            apiKeyId: apiKey?.id ?? null,
+          },
+          options.standalonePool,
+          options.transactionTimeouts,
+        );
         // An IPv6 zone id (fe80::1%eth0) is not part of an inet value.
         const ip = req.ip?.replace(/%.*$/, '');
         db.requestInfo = { requestId, ip: ip && isIP(ip) ? ip : null, userAgent: req.get('user-agent') ?? null };
@@ -279,11 +321,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       caller = await authenticate(req.get('authorization'), options.services.tokens, options.appPool);
     } catch (error) {
       if (!(error instanceof GraphQLError)) return next(error);
-      res.status(401).set('www-authenticate', 'Bearer error="invalid_token"').json(errorBody(error.message, 'UNAUTHENTICATED'));
+      res
+        .status(401)
+        .set('www-authenticate', 'Bearer error="invalid_token"')
+        .json(errorBody(error.message, 'UNAUTHENTICATED'));
       return;
     }
     if (options.production && !caller.viewer && !caller.apiKey) {
-      res.status(401).set('www-authenticate', 'Bearer').json(errorBody('Send an API key or an access token to read the schema', 'UNAUTHENTICATED'));
+      res
+        .status(401)
+        .set('www-authenticate', 'Bearer')
+        .json(errorBody('Send an API key or an access token to read the schema', 'UNAUTHENTICATED'));
       return;
     }
     sdl ??= printSchemaSdl(options.schema);
@@ -320,16 +368,24 @@ export async function createApp(options: AppOptions): Promise<App> {
       draining = true;
       const started = performance.now();
       const abortedBefore = observer.aborted;
-      options.logger.info({ inFlight: observer.inFlight, timeoutMs: shutdownTimeoutMs }, 'no longer accepting connections; finishing in-flight requests');
+      options.logger.info(
+        { inFlight: observer.inFlight, timeoutMs: shutdownTimeoutMs },
+        'no longer accepting connections; finishing in-flight requests',
+      );
       await apollo.stop();
       // Timers may fire a little early by this clock: a few ms of slack, not a second condition.
       const timedOut = performance.now() - started >= shutdownTimeoutMs - 50;
       // Past the grace period the drain closed the connections of unfinished requests: wait
       // (bounded) for their responses' close events, which count them as aborted.
       const settle = performance.now() + 1_000;
-      while (observer.inFlight > 0 && performance.now() < settle) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (observer.inFlight > 0 && performance.now() < settle)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       const cutOff = timedOut ? observer.aborted - abortedBefore : 0;
-      if (cutOff) options.logger.warn({ cutOff, timeoutMs: shutdownTimeoutMs }, 'requests still running at the shutdown timeout were cut off');
+      if (cutOff)
+        options.logger.warn(
+          { cutOff, timeoutMs: shutdownTimeoutMs },
+          'requests still running at the shutdown timeout were cut off',
+        );
       return { cutOff };
     },
   };

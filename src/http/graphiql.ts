@@ -68,12 +68,17 @@ export function mountGraphiql(app: Express, options: { dir?: string; demo?: Grap
       html = await fs.promises.readFile(path.join(dir, 'index.html'), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return next(error);
-      res.status(503).setHeader('cache-control', 'no-store').json({
-        errors: [{
-          message: 'GraphiQL is not built on this server: run `npm run build` (it writes dist/graphiql)',
-          extensions: { code: 'SERVICE_UNAVAILABLE' },
-        }],
-      });
+      res
+        .status(503)
+        .setHeader('cache-control', 'no-store')
+        .json({
+          errors: [
+            {
+              message: 'GraphiQL is not built on this server: run `npm run build` (it writes dist/graphiql)',
+              extensions: { code: 'SERVICE_UNAVAILABLE' },
+            },
+          ],
+        });
       return;
     }
     secureHeaders(res);
@@ -81,15 +86,19 @@ export function mountGraphiql(app: Express, options: { dir?: string; demo?: Grap
     res.type('html').send(html);
   });
 
-  app.use('/graphiql/assets', (_req, res, next) => {
-    secureHeaders(res);
-    next();
-  }, express.static(path.join(dir, 'assets'), {
-    // Every asset name carries a hash of its content.
-    immutable: true,
-    maxAge: '365d',
-    index: false,
-    redirect: false,
-    dotfiles: 'ignore',
-  }));
+  app.use(
+    '/graphiql/assets',
+    (_req, res, next) => {
+      secureHeaders(res);
+      next();
+    },
+    express.static(path.join(dir, 'assets'), {
+      // Every asset name carries a hash of its content.
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      redirect: false,
+      dotfiles: 'ignore',
+    }),
+  );
 }

@@ -16,11 +16,19 @@ export function metricsEndpoint(metrics: Metrics, token: string | undefined): Re
     if (expected) {
       const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
       if (!crypto.timingSafeEqual(crypto.createHash('sha256').update(given).digest(), expected)) {
-        res.status(401).set('www-authenticate', 'Bearer').json({ errors: [{ message: 'The metrics token is missing or wrong', extensions: { code: 'UNAUTHENTICATED' } }] });
+        res
+          .status(401)
+          .set('www-authenticate', 'Bearer')
+          .json({
+            errors: [{ message: 'The metrics token is missing or wrong', extensions: { code: 'UNAUTHENTICATED' } }],
+          });
         return;
       }
     }
-    res.set('cache-control', 'no-store').type(metrics.contentType).send(await metrics.render());
+    res
+      .set('cache-control', 'no-store')
+      .type(metrics.contentType)
+      .send(await metrics.render());
   };
 }
 
@@ -31,7 +39,11 @@ export function metricsEndpoint(metrics: Metrics, token: string | undefined): Re
  * @example
  * const server = await startMetricsServer(app.serveMetrics, '0.0.0.0', 9464);
  */
-export async function startMetricsServer(serve: RequestHandler, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function startMetricsServer(
+  serve: RequestHandler,
+  host: string,
+  port: number,
+): Promise<{ port: number; close(): Promise<void> }> {
   const app = express();
   app.disable('x-powered-by');
   app.get('/metrics', serve);
@@ -45,10 +57,11 @@ export async function startMetricsServer(serve: RequestHandler, host: string, po
   });
   return {
     port: (server.address() as { port: number }).port,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      // A scraper's keep-alive connection would hold close() open.
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // A scraper's keep-alive connection would hold close() open.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -56,7 +56,10 @@ export class Metrics {
    *   Other names are labelled only for authenticated callers, up to MAX_OPERATION_LABELS, so
    *   nobody without credentials can use up the labels.
    */
-  constructor(pools: Record<string, pg.Pool>, private readonly registeredOperations: ReadonlySet<string> = new Set()) {
+  constructor(
+    pools: Record<string, pg.Pool>,
+    private readonly registeredOperations: ReadonlySet<string> = new Set(),
+  ) {
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'tenantql_graphql_requests_total',

@@ -1,5 +1,10 @@
 import type { Request, RequestHandler } from 'express';
-import { notInList, parseDocumentId, type GraphQLParams, type PersistedDocuments } from '../graphql/persisted-documents';
+import {
+  notInList,
+  parseDocumentId,
+  type GraphQLParams,
+  type PersistedDocuments,
+} from '../graphql/persisted-documents';
 
 function parseJson(text: unknown): unknown {
   if (typeof text !== 'string') return undefined;
@@ -18,13 +23,17 @@ export function graphqlParams(req: Request): GraphQLParams {
     return {
       query: search.get('query') ?? undefined,
       documentId: search.get('documentId') ?? undefined,
-      extensions: typeof extensions === 'object' ? extensions as GraphQLParams['extensions'] : undefined,
+      extensions: typeof extensions === 'object' ? (extensions as GraphQLParams['extensions']) : undefined,
     };
   }
   const body: unknown = req.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
   const { query, documentId, extensions } = body as Record<string, unknown>;
-  return { query, documentId, extensions: typeof extensions === 'object' ? extensions as GraphQLParams['extensions'] : undefined };
+  return {
+    query,
+    documentId,
+    extensions: typeof extensions === 'object' ? (extensions as GraphQLParams['extensions']) : undefined,
+  };
 }
 
 /** Whether the request comes with an API key (checked for real by `authenticate`). */

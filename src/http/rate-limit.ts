@@ -52,8 +52,13 @@ export function clientKey(ip: string | undefined): string {
   const [head = '', tail = ''] = ip.replace(/%.*$/, '').toLowerCase().split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /**
@@ -85,7 +90,10 @@ class BoundedCounters {
   private readonly counters: BoundedCache<string, Counter>;
   private lastSweep: number;
 
-  constructor(private readonly now: () => number, maxBytes: number) {
+  constructor(
+    private readonly now: () => number,
+    maxBytes: number,
+  ) {
     this.counters = new BoundedCache({ maxBytes, sizeOf: (key) => stringBytes(key) + COUNTER_BYTES });
     this.lastSweep = now();
   }
@@ -138,7 +146,10 @@ class BoundedCounters {
 }
 
 /** A memory store of rate-limiter-flexible on bounded storage. */
-function boundedMemoryLimiter(options: { keyPrefix: string; points: number; duration: number }, counters: BoundedCounters): RateLimiterMemory {
+function boundedMemoryLimiter(
+  options: { keyPrefix: string; points: number; duration: number },
+  counters: BoundedCounters,
+): RateLimiterMemory {
   const limiter = new RateLimiterMemory(options);
   // Its storage is a private field of 11.x (pinned in package.json); the bounded-memory test fails if that changes.
   (limiter as unknown as { _memoryStorage: BoundedCounters })._memoryStorage = counters;
@@ -182,7 +193,10 @@ export class RateLimiter {
   private purger: RateLimiterPostgres | undefined;
 
   constructor(settings: RateLimitSettings, options: RateLimiterOptions = {}) {
-    this.counters = new BoundedCounters(options.now ?? (() => performance.now()), options.maxBytes ?? DEFAULT_RATE_LIMIT_CACHE_BYTES);
+    this.counters = new BoundedCounters(
+      options.now ?? (() => performance.now()),
+      options.maxBytes ?? DEFAULT_RATE_LIMIT_CACHE_BYTES,
+    );
     if (options.store === 'postgres' && !options.pool) throw new Error('the PostgreSQL rate-limit store needs a pool');
     for (const kind of Object.keys(settings) as (keyof RateLimitSettings)[]) {
       if (settings[kind].perMinute <= 0) continue;
@@ -218,7 +232,8 @@ export class RateLimiter {
     const wanted = new Map<string, { kind: keyof RateLimitSettings; key: string; n: number }>();
     for (const [kind, raw] of keys) {
       if (!this.limiters.has(kind)) continue;
-      const key = raw.length <= MAX_KEY_LENGTH ? raw : `sha256:${crypto.createHash('sha256').update(raw).digest('base64url')}`;
+      const key =
+        raw.length <= MAX_KEY_LENGTH ? raw : `sha256:${crypto.createHash('sha256').update(raw).digest('base64url')}`;
       const entry = wanted.get(`${kind}:${key}`) ?? { kind, key, n: 0 };
       entry.n++;
       wanted.set(`${kind}:${key}`, entry);
@@ -226,7 +241,9 @@ export class RateLimiter {
     const entries = [...wanted.values()];
     // All at once; a refusal or a failure gives every point back (the library counts a refused
     // consume too), so a refused request takes nothing and never holds another back for long.
-    const results = await Promise.allSettled(entries.map(({ kind, key, n }) => this.limiters.get(kind)!.consume(key, n)));
+    const results = await Promise.allSettled(
+      entries.map(({ kind, key, n }) => this.limiters.get(kind)!.consume(key, n)),
+    );
     let waitMs = 0;
     let failure: unknown;
     for (const result of results) {
@@ -235,11 +252,18 @@ export class RateLimiter {
       else failure ??= result.reason;
     }
     if (waitMs === 0 && failure === undefined) return 0;
-    await Promise.all(entries.map(({ kind, key, n }, i) => {
-      const result = results[i]!;
-      const counted = result.status === 'fulfilled' || result.reason instanceof RateLimiterRes;
-      return counted ? this.limiters.get(kind)!.reward(key, n).catch(() => undefined) : undefined;
-    }));
+    await Promise.all(
+      entries.map(({ kind, key, n }, i) => {
+        const result = results[i]!;
+        const counted = result.status === 'fulfilled' || result.reason instanceof RateLimiterRes;
+        return counted
+          ? this.limiters
+              .get(kind)!
+              .reward(key, n)
+              .catch(() => undefined)
+          : undefined;
+      }),
+    );
     if (failure !== undefined) throw failure;
     return Math.max(1, Math.ceil(waitMs / 1000));
   }

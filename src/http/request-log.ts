@@ -39,7 +39,9 @@ function codeForStatus(status: number): string {
 function codesOfBody(body: unknown): string[] | undefined {
   const errors = (body as { errors?: unknown } | null)?.errors;
   if (!Array.isArray(errors)) return undefined;
-  const codes = errors.map((e) => (e as { extensions?: { code?: unknown } })?.extensions?.code).filter((c): c is string => typeof c === 'string');
+  const codes = errors
+    .map((e) => (e as { extensions?: { code?: unknown } })?.extensions?.code)
+    .filter((c): c is string => typeof c === 'string');
   return codes.length ? [...new Set(codes)] : undefined;
 }
 
@@ -82,7 +84,9 @@ export function observeRequests(options: { logger: Logger; metrics: Metrics; gra
     return {
       summary,
       errorCodes: summary?.errorCodes ?? refusal ?? (failed ? [codeForStatus(res.statusCode)] : []),
-      outcome: !res.writableFinished ? 'aborted' as const : summary?.outcome ?? (failed ? 'error' as const : 'success' as const),
+      outcome: !res.writableFinished
+        ? ('aborted' as const)
+        : (summary?.outcome ?? (failed ? ('error' as const) : ('success' as const))),
       graphql: pathOf(req) === options.graphqlPath,
     };
   };
@@ -95,13 +99,15 @@ export function observeRequests(options: { logger: Logger; metrics: Metrics; gra
       status: res.headersSent ? res.statusCode : null,
       durationMs: responseTime,
       outcome,
-      ...(graphql ? {
-        operationName: summary ? summary.operationName : clientOperationName(req),
-        operation: summary?.operation ?? null,
-        organizationId: summary?.organizationId ?? null,
-        statements: summary?.statements ?? null,
-        errorCodes,
-      } : {}),
+      ...(graphql
+        ? {
+            operationName: summary ? summary.operationName : clientOperationName(req),
+            operation: summary?.operation ?? null,
+            organizationId: summary?.organizationId ?? null,
+            statements: summary?.statements ?? null,
+            errorCodes,
+          }
+        : {}),
     };
   };
 
@@ -168,7 +174,11 @@ export function observeRequests(options: { logger: Logger; metrics: Metrics; gra
   };
   return {
     middleware,
-    get inFlight() { return inFlight; },
-    get aborted() { return aborted; },
+    get inFlight() {
+      return inFlight;
+    },
+    get aborted() {
+      return aborted;
+    },
   };
 }

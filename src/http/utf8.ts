@@ -12,5 +12,6 @@ export const INVALID_UTF8 = 'encoding.invalid.utf8';
  * app.use(express.json({ verify: rejectInvalidUtf8 }));
  */
 export function rejectInvalidUtf8(_req: IncomingMessage, _res: ServerResponse, body: Buffer): void {
-  if (!isUtf8(body)) throw Object.assign(new Error('The request body is not valid UTF-8'), { status: 400, type: INVALID_UTF8 });
+  if (!isUtf8(body))
+    throw Object.assign(new Error('The request body is not valid UTF-8'), { status: 400, type: INVALID_UTF8 });
 }

@@ -17,6 +17,14 @@ export interface MailTemplates {
  * @example
  * await queueMail(db, 'account.password_reset', user.email, { firstName, token });
  */
-export async function queueMail<T extends keyof MailTemplates>(db: Kysely<Database>, template: T, to: string, payload: MailTemplates[T]): Promise<void> {
-  await db.insertInto('outbox').values({ to_address: to, template, payload: JSON.stringify(payload) }).execute();
+export async function queueMail<T extends keyof MailTemplates>(
+  db: Kysely<Database>,
+  template: T,
+  to: string,
+  payload: MailTemplates[T],
+): Promise<void> {
+  await db
+    .insertInto('outbox')
+    .values({ to_address: to, template, payload: JSON.stringify(payload) })
+    .execute();
 }

@@ -10,7 +10,12 @@ const SIGN_UP = `mutation ($input: SignUpInput!) {
 }`;
 const NEW_PASSWORD = 'BrandNew123';
 
-interface SignUpResult { signUp: { user: { id: string; email: string; emailVerifiedAt: string | null }; session: { accessToken: string; organization: { slug: string; name: string } } | null } }
+interface SignUpResult {
+  signUp: {
+    user: { id: string; email: string; emailVerifiedAt: string | null };
+    session: { accessToken: string; organization: { slug: string; name: string } } | null;
+  };
+}
 
 describe('accounts', () => {
   let app: TestApp;
@@ -27,24 +32,48 @@ describe('accounts', () => {
 
   const unique = () => crypto.randomUUID().slice(0, 8);
   const mailTo = async (to: string, template: string) =>
-    (await superuser.query('select * from outbox where lower(to_address) = lower($1) and template = $2 order by created_at', [to, template])).rows;
+    (
+      await superuser.query(
+        'select * from outbox where lower(to_address) = lower($1) and template = $2 order by created_at',
+        [to, template],
+      )
+    ).rows;
   const signUp = (input: Record<string, unknown>) => app.gql<SignUpResult>(SIGN_UP, { variables: { input } });
-  const fresh = () => { const u = unique(); return { email: `new_${u}@example.test`, username: `new_${u}`, password: 'GoodPass123', firstName: 'Nia', lastName: 'New' }; };
+  const fresh = () => {
+    const u = unique();
+    return {
+      email: `new_${u}@example.test`,
+      username: `new_${u}`,
+      password: 'GoodPass123',
+      firstName: 'Nia',
+      lastName: 'New',
+    };
+  };
   const loginWith = (email: string, password: string) =>
-    app.gql<{ login: { accessToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { variables: { i: { email, password } } });
-  const expectCode = (res: { body: { errors?: { extensions?: Record<string, unknown> }[] } }, code: string, field?: string) =>
-    expect(res.body.errors?.[0]?.extensions).toMatchObject(field ? { code, field } : { code });
+    app.gql<{ login: { accessToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', {
+      variables: { i: { email, password } },
+    });
+  const expectCode = (
+    res: { body: { errors?: { extensions?: Record<string, unknown> }[] } },
+    code: string,
+    field?: string,
+  ) => expect(res.body.errors?.[0]?.extensions).toMatchObject(field ? { code, field } : { code });
 
   describe('signUp', () => {
     it('creates the account and queues a verification mail; with no organization there is no session yet', async () => {
       const input = fresh();
       const res = await signUp(input);
       expect(res.body.errors).toBeUndefined();
-      expect(res.body.data!.signUp).toMatchObject({ user: { email: input.email, emailVerifiedAt: null }, session: null });
+      expect(res.body.data!.signUp).toMatchObject({
+        user: { email: input.email, emailVerifiedAt: null },
+        session: null,
+      });
       const mail = await mailTo(input.email, 'account.verify_email');
       expect(mail).toHaveLength(1);
       expect(mail[0].payload).toMatchObject({ firstName: 'Nia', token: expect.stringMatching(/^ev_/) });
-      const stored = (await superuser.query('select password_hash from users where id = $1', [res.body.data!.signUp.user.id])).rows[0];
+      const stored = (
+        await superuser.query('select password_hash from users where id = $1', [res.body.data!.signUp.user.id])
+      ).rows[0];
       expect(stored.password_hash).toMatch(/^\$argon2id\$/);
     });
 
@@ -54,7 +83,9 @@ describe('accounts', () => {
       expect(res.body.errors).toBeUndefined();
       const session = res.body.data!.signUp.session!;
       expect(session.organization.slug).toMatch(/^zeta-labs-[a-z0-9]{8}$/);
-      const viewer = await app.gql<{ viewer: { membership: { role: string } } }>('{ viewer { membership { role } } }', { token: session.accessToken });
+      const viewer = await app.gql<{ viewer: { membership: { role: string } } }>('{ viewer { membership { role } } }', {
+        token: session.accessToken,
+      });
       expect(viewer.body.data!.viewer.membership.role).toBe('OWNER');
     });
 
@@ -70,10 +101,15 @@ describe('accounts', () => {
       for (const [input, field] of attempts) {
         expectCode(await signUp(input), 'CONFLICT', field);
         // nothing of the failed sign-up exists: not the user, not an organization
-        const written = await superuser.query('select count(*)::int as n from users where lower(email) = lower($1) or lower(username) = lower($2)', [input.email, input.username]);
+        const written = await superuser.query(
+          'select count(*)::int as n from users where lower(email) = lower($1) or lower(username) = lower($2)',
+          [input.email, input.username],
+        );
         expect(written.rows[0].n).toBe(field === 'email' || field === 'username' ? 1 : 0);
       }
-      expect((await superuser.query('select count(*)::int as n from organizations where slug = $1', [slug])).rows[0].n).toBe(1);
+      expect(
+        (await superuser.query('select count(*)::int as n from organizations where slug = $1', [slug])).rows[0].n,
+      ).toBe(1);
     });
 
     it('validates email, username, password and slug as seed 004 says', async () => {
@@ -89,8 +125,14 @@ describe('accounts', () => {
       ];
       for (const [override, field] of cases) {
         const input = { ...fresh(), ...override };
-        expect({ field, error: (await signUp(input)).body.errors?.[0]?.extensions }).toMatchObject({ field, error: { code: 'BAD_USER_INPUT', field } });
-        const written = await superuser.query('select count(*)::int as n from users where lower(email) = lower($1) or lower(username) = lower($2)', [input.email, input.username]);
+        expect({ field, error: (await signUp(input)).body.errors?.[0]?.extensions }).toMatchObject({
+          field,
+          error: { code: 'BAD_USER_INPUT', field },
+        });
+        const written = await superuser.query(
+          'select count(*)::int as n from users where lower(email) = lower($1) or lower(username) = lower($2)',
+          [input.email, input.username],
+        );
         expect({ field, written: written.rows[0].n }).toEqual({ field, written: 0 });
       }
     });
@@ -101,9 +143,15 @@ describe('accounts', () => {
       const input = fresh();
       const { user } = (await signUp(input)).body.data!.signUp;
       const token = (await mailTo(input.email, 'account.verify_email'))[0].payload.token;
-      const verify = (t: string) => app.gql('mutation ($i: VerifyEmailInput!) { verifyEmail(input: $i) { accepted } }', { variables: { i: { token: t } } });
+      const verify = (t: string) =>
+        app.gql('mutation ($i: VerifyEmailInput!) { verifyEmail(input: $i) { accepted } }', {
+          variables: { i: { token: t } },
+        });
       expect((await verify(token)).body.errors).toBeUndefined();
-      expect((await superuser.query('select email_verified_at from users where id = $1', [user.id])).rows[0].email_verified_at).toBeInstanceOf(Date);
+      expect(
+        (await superuser.query('select email_verified_at from users where id = $1', [user.id])).rows[0]
+          .email_verified_at,
+      ).toBeInstanceOf(Date);
       expectCode(await verify(token), 'BAD_USER_INPUT', 'token');
       expectCode(await verify('ev_not-a-real-token'), 'BAD_USER_INPUT', 'token');
     });
@@ -114,10 +162,15 @@ describe('accounts', () => {
       await addMember(db, org.id, user.id);
       const token = await app.login(user.email, TEST_PASSWORD);
       for (let i = 0; i < 2; i++) {
-        expect((await app.gql('mutation { requestEmailVerification { accepted } }', { token })).body.errors).toBeUndefined();
+        expect(
+          (await app.gql('mutation { requestEmailVerification { accepted } }', { token })).body.errors,
+        ).toBeUndefined();
       }
       const [older, newer] = (await mailTo(user.email, 'account.verify_email')).map((m) => m.payload.token);
-      const verify = (t: string) => app.gql('mutation ($i: VerifyEmailInput!) { verifyEmail(input: $i) { accepted } }', { variables: { i: { token: t } } });
+      const verify = (t: string) =>
+        app.gql('mutation ($i: VerifyEmailInput!) { verifyEmail(input: $i) { accepted } }', {
+          variables: { i: { token: t } },
+        });
       expectCode(await verify(older), 'BAD_USER_INPUT', 'token');
       expect((await verify(newer)).body.errors).toBeUndefined();
       expectCode(await app.gql('mutation { requestEmailVerification { accepted } }'), 'UNAUTHENTICATED');
@@ -125,15 +178,22 @@ describe('accounts', () => {
   });
 
   describe('password reset', () => {
-    const request = (email: string) => app.gql('mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }', { variables: { i: { email } } });
-    const reset = (token: string, newPassword: string) => app.gql('mutation ($i: ResetPasswordInput!) { resetPassword(input: $i) { accepted } }', { variables: { i: { token, newPassword } } });
+    const request = (email: string) =>
+      app.gql('mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }', {
+        variables: { i: { email } },
+      });
+    const reset = (token: string, newPassword: string) =>
+      app.gql('mutation ($i: ResetPasswordInput!) { resetPassword(input: $i) { accepted } }', {
+        variables: { i: { token, newPassword } },
+      });
 
     /** The reset mail of an address, once the work deferred until after the answer has run. */
-    const resetMail = (email: string) => eventually(async () => {
-      const mail = await mailTo(email, 'account.password_reset');
-      expect(mail).toHaveLength(1);
-      return mail[0];
-    });
+    const resetMail = (email: string) =>
+      eventually(async () => {
+        const mail = await mailTo(email, 'account.password_reset');
+        expect(mail).toHaveLength(1);
+        return mail[0];
+      });
 
     it('answers the same for known and unknown emails, mailing only the known one', async () => {
       const user = await createUser(db);
@@ -171,9 +231,11 @@ describe('accounts', () => {
 
     it('mails nothing when the request is rolled back', async () => {
       const user = await createUser(db);
-      const res = await app.gql(`mutation ($i: RequestPasswordResetInput!, $r: ResetPasswordInput!) {
+      const res = await app.gql(
+        `mutation ($i: RequestPasswordResetInput!, $r: ResetPasswordInput!) {
         requestPasswordReset(input: $i) { accepted } resetPassword(input: $r) { accepted } }`,
-      { variables: { i: { email: user.email }, r: { token: 'pr_wrong', newPassword: NEW_PASSWORD } } });
+        { variables: { i: { email: user.email }, r: { token: 'pr_wrong', newPassword: NEW_PASSWORD } } },
+      );
       expectCode(res, 'BAD_USER_INPUT', 'token');
       // A later request's mail arrives; the rolled-back one never does.
       const other = await createUser(db);
@@ -202,16 +264,22 @@ describe('accounts', () => {
       const user = await createUser(db);
       await request(user.email);
       const token = (await resetMail(user.email)).payload.token as string;
-      await superuser.query("update user_tokens set expires_at = now() - interval '1 second' where user_id = $1", [user.id]);
+      await superuser.query("update user_tokens set expires_at = now() - interval '1 second' where user_id = $1", [
+        user.id,
+      ]);
       expectCode(await reset(token, NEW_PASSWORD), 'BAD_USER_INPUT', 'token');
-      const hash = (await superuser.query('select password_hash from users where id = $1', [user.id])).rows[0].password_hash;
+      const hash = (await superuser.query('select password_hash from users where id = $1', [user.id])).rows[0]
+        .password_hash;
       expect(hash).toBe(user.password_hash);
     });
   });
 
   describe('changePassword', () => {
     const change = (token: string, currentPassword: string, newPassword: string) =>
-      app.gql('mutation ($i: ChangePasswordInput!) { changePassword(input: $i) { accepted } }', { token, variables: { i: { currentPassword, newPassword } } });
+      app.gql('mutation ($i: ChangePasswordInput!) { changePassword(input: $i) { accepted } }', {
+        token,
+        variables: { i: { currentPassword, newPassword } },
+      });
 
     it('needs the current password and a strong new one, then ends the other sessions only', async () => {
       const org = await createOrganization(db);
@@ -234,10 +302,16 @@ describe('accounts', () => {
       const user = await createUser(db);
       await addMember(db, org.id, user.id);
       const current = await app.login(user.email, TEST_PASSWORD);
-      await app.gql('mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }', { variables: { i: { email: user.email } } });
-      const token = await eventually(async () => (await mailTo(user.email, 'account.password_reset'))[0]!.payload.token as string);
+      await app.gql('mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }', {
+        variables: { i: { email: user.email } },
+      });
+      const token = await eventually(
+        async () => (await mailTo(user.email, 'account.password_reset'))[0]!.payload.token as string,
+      );
       expect((await change(current, TEST_PASSWORD, NEW_PASSWORD)).body.errors).toBeUndefined();
-      const reset = await app.gql('mutation ($i: ResetPasswordInput!) { resetPassword(input: $i) { accepted } }', { variables: { i: { token, newPassword: 'Another123' } } });
+      const reset = await app.gql('mutation ($i: ResetPasswordInput!) { resetPassword(input: $i) { accepted } }', {
+        variables: { i: { token, newPassword: 'Another123' } },
+      });
       expectCode(reset, 'BAD_USER_INPUT', 'token');
       expect((await loginWith(user.email, NEW_PASSWORD)).body.errors).toBeUndefined();
     });
@@ -248,27 +322,41 @@ describe('accounts', () => {
     const user = await createUser(db);
     await addMember(db, org.id, user.id);
     const session = (await loginWith(user.email, TEST_PASSWORD)).body.data!;
-    const refresh = await app.gql<{ login: { refreshToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { refreshToken } }', { variables: { i: { email: user.email, password: TEST_PASSWORD } } });
+    const refresh = await app.gql<{ login: { refreshToken: string } }>(
+      'mutation ($i: LoginInput!) { login(input: $i) { refreshToken } }',
+      { variables: { i: { email: user.email, password: TEST_PASSWORD } } },
+    );
     await superuser.query("update users set status = 'inactive' where id = $1", [user.id]);
     await superuser.query("update users set status = 'active' where id = $1", [user.id]);
     expectCode(await app.gql('{ viewer { user { id } } }', { token: session.login.accessToken }), 'UNAUTHENTICATED');
-    expectCode(await app.gql('mutation ($i: RefreshSessionInput!) { refreshSession(input: $i) { accessToken } }',
-      { variables: { i: { refreshToken: refresh.body.data!.login.refreshToken } } }), 'UNAUTHENTICATED');
+    expectCode(
+      await app.gql('mutation ($i: RefreshSessionInput!) { refreshSession(input: $i) { accessToken } }', {
+        variables: { i: { refreshToken: refresh.body.data!.login.refreshToken } },
+      }),
+      'UNAUTHENTICATED',
+    );
     expect((await loginWith(user.email, TEST_PASSWORD)).body.errors).toBeUndefined();
   });
 
   describe('sign-in throttle', () => {
     let strict: TestApp;
     beforeAll(async () => {
-      strict = await startTestApp({ sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perAccount: 3 } } });
+      strict = await startTestApp({
+        sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perAccount: 3 } },
+      });
     });
     afterAll(() => strict.close());
     const attempt = (email: string, password: string) =>
-      strict.gql<{ login: { accessToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { variables: { i: { email, password } } });
+      strict.gql<{ login: { accessToken: string } }>(
+        'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }',
+        { variables: { i: { email, password } } },
+      );
 
     // The account lock, its growth, parallel guesses and known devices: test/api/sign-in-throttle.test.ts.
     it('locks a client address that tries many accounts', async () => {
-      const byIp = await startTestApp({ sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perIp: 3 } } });
+      const byIp = await startTestApp({
+        sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perIp: 3 } },
+      });
       // A documentation address of its own (the server trusts X-Forwarded-For from loopback proxies).
       const headers = { 'x-forwarded-for': `203.0.113.${Math.floor(Math.random() * 250) + 1}` };
       try {
@@ -276,9 +364,15 @@ describe('accounts', () => {
         const user = await createUser(db);
         await addMember(db, org.id, user.id);
         for (let i = 0; i < 3; i++) {
-          await byIp.gql('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { headers, variables: { i: { email: `nobody${i}_${unique()}@example.test`, password: 'WrongPass123' } } });
+          await byIp.gql('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', {
+            headers,
+            variables: { i: { email: `nobody${i}_${unique()}@example.test`, password: 'WrongPass123' } },
+          });
         }
-        const res = await byIp.gql('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { headers, variables: { i: { email: user.email, password: TEST_PASSWORD } } });
+        const res = await byIp.gql('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', {
+          headers,
+          variables: { i: { email: user.email, password: TEST_PASSWORD } },
+        });
         expect(res.body.errors?.[0]?.message).toBe(SIGN_IN_FAILED);
         // the account itself is not locked: from another address it signs in
         expect((await attempt(user.email, TEST_PASSWORD)).body.errors).toBeUndefined();

@@ -35,33 +35,50 @@ describe('client contract of refusals', () => {
     it('answers a permitted root field and refuses a forbidden one in the same query', async () => {
       const { user, token } = await memberToken();
       const res = await app.gql<{ viewer: { user: { id: string } }; auditLogs: unknown }>(
-        '{ viewer { user { id } } auditLogs(first: 1) { totalCount } }', { token });
+        '{ viewer { user { id } } auditLogs(first: 1) { totalCount } }',
+        { token },
+      );
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual({ viewer: { user: { id: user.id } }, auditLogs: null });
-      expect(res.body.errors).toEqual([expect.objectContaining({
-        path: ['auditLogs'], extensions: { code: 'FORBIDDEN', permission: 'audit:read' },
-      })]);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          path: ['auditLogs'],
+          extensions: { code: 'FORBIDDEN', permission: 'audit:read' },
+        }),
+      ]);
     });
 
     it('keeps the organization when one of its guarded lists is forbidden', async () => {
       const { org, token } = await memberToken('viewer');
       const res = await app.gql<{ organization: { slug: string; invitations: unknown } }>(
-        '{ organization { slug invitations(first: 1) { totalCount } } }', { token });
+        '{ organization { slug invitations(first: 1) { totalCount } } }',
+        { token },
+      );
       expect(res.body.data).toEqual({ organization: { slug: org.slug, invitations: null } });
-      expect(res.body.errors?.[0]).toMatchObject({ path: ['organization', 'invitations'], extensions: { code: 'FORBIDDEN', permission: 'members:invite' } });
+      expect(res.body.errors?.[0]).toMatchObject({
+        path: ['organization', 'invitations'],
+        extensions: { code: 'FORBIDDEN', permission: 'members:invite' },
+      });
     });
 
     it('every root query field and every field behind @Authorized is nullable (from the resolver metadata)', () => {
       const query = schema.getQueryType()!;
-      const nonNull = Object.values(query.getFields()).filter((f) => isNonNullType(f.type)).map((f) => `Query.${f.name}`);
+      const nonNull = Object.values(query.getFields())
+        .filter((f) => isNonNullType(f.type))
+        .map((f) => `Query.${f.name}`);
       const storage = getMetadataStorage();
       for (const authorized of storage.authorizedFields) {
-        const resolver = storage.fieldResolvers.find((r) => r.target === authorized.target && r.methodName === authorized.fieldName);
+        const resolver = storage.fieldResolvers.find(
+          (r) => r.target === authorized.target && r.methodName === authorized.fieldName,
+        );
         const parent = resolver?.getObjectType?.();
         const typeName = parent ? storage.objectTypes.find((t) => t.target === parent)?.name : undefined;
         if (!typeName) continue; // a query or mutation: queries are covered above, mutations roll back as a whole
-        const field = (schema.getType(typeName) as { getFields?: () => Record<string, { type: unknown }> }).getFields?.()[resolver!.schemaName];
-        if (field && isNonNullType(field.type)) nonNull.push(`${typeName}.${resolver!.schemaName}: ${String(getNullableType(field.type as never))}!`);
+        const field = (
+          schema.getType(typeName) as { getFields?: () => Record<string, { type: unknown }> }
+        ).getFields?.()[resolver!.schemaName];
+        if (field && isNonNullType(field.type))
+          nonNull.push(`${typeName}.${resolver!.schemaName}: ${String(getNullableType(field.type as never))}!`);
       }
       expect(nonNull).toEqual([]);
     });
@@ -73,7 +90,9 @@ describe('client contract of refusals', () => {
       const user = await createUser(db);
       await addMember(db, org.id, user.id, { role: 'viewer' });
       const token = await app.login(user.email, TEST_PASSWORD, org.slug);
-      const guarded = await app.gql('mutation { createProject(input: { name: "Nope" }) { project { id } } }', { token });
+      const guarded = await app.gql('mutation { createProject(input: { name: "Nope" }) { project { id } } }', {
+        token,
+      });
       expect(guarded.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', permission: 'projects:create' });
       const inside = await app.gql('{ projects(first: 1, includeDeleted: true) { totalCount } }', { token });
       expect(inside.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', permission: 'projects:delete' });
@@ -85,9 +104,13 @@ describe('client contract of refusals', () => {
       await addMember(db, org.id, owner.id, { role: 'owner' });
       const ownerToken = await app.login(owner.email, TEST_PASSWORD, org.slug);
       const created = await app.gql<{ createApiKey: { secret: string } }>(
-        'mutation { createApiKey(input: { name: "crm", permissions: ["organizations:read", "members:read"] }) { secret } }', { token: ownerToken });
+        'mutation { createApiKey(input: { name: "crm", permissions: ["organizations:read", "members:read"] }) { secret } }',
+        { token: ownerToken },
+      );
       const res = await app.gql<{ organization: { members: unknown } }>(
-        '{ organization { slug members(first: 5) { edges { node { role user { name } } } } } }', { token: created.body.data!.createApiKey.secret });
+        '{ organization { slug members(first: 5) { edges { node { role user { name } } } } } }',
+        { token: created.body.data!.createApiKey.secret },
+      );
       expect(res.body.data?.organization).toMatchObject({ slug: org.slug });
       expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', permission: 'users:read' });
     });
@@ -97,7 +120,11 @@ describe('client contract of refusals', () => {
     it('error="invalid_token" for a token or key that does not verify', async () => {
       for (const token of ['not-a-jwt', 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln', `tq_00000000_${'a'.repeat(43)}`]) {
         const res = await app.gql('{ __typename }', { token });
-        expect([token, res.status, res.headers.get('www-authenticate')]).toEqual([token, 401, 'Bearer error="invalid_token"']);
+        expect([token, res.status, res.headers.get('www-authenticate')]).toEqual([
+          token,
+          401,
+          'Bearer error="invalid_token"',
+        ]);
       }
     });
 
@@ -124,7 +151,12 @@ describe('client contract of refusals', () => {
   describe('the sign-in failure message', () => {
     it('mentions the pause and is the same for an unknown email, a wrong password and a paused account', async () => {
       expect(SIGN_IN_FAILED).toMatch(/paused for a while/);
-      const strict = await startTestApp({ sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perAccount: 1, lockSeconds: 600 } } });
+      const strict = await startTestApp({
+        sessions: {
+          ...TEST_SESSION_SETTINGS,
+          throttle: { ...TEST_SESSION_SETTINGS.throttle, perAccount: 1, lockSeconds: 600 },
+        },
+      });
       try {
         const user = await createUser(db);
         const org = await createOrganization(db);
@@ -134,7 +166,11 @@ describe('client contract of refusals', () => {
         const unknown = await message(`nobody-${user.id}@example.test`, TEST_PASSWORD);
         const wrong = await message(user.email, 'WrongPass123');
         const paused = await message(user.email, TEST_PASSWORD); // locked after one failure: refused though right
-        expect({ unknown, wrong, paused }).toEqual({ unknown: SIGN_IN_FAILED, wrong: SIGN_IN_FAILED, paused: SIGN_IN_FAILED });
+        expect({ unknown, wrong, paused }).toEqual({
+          unknown: SIGN_IN_FAILED,
+          wrong: SIGN_IN_FAILED,
+          paused: SIGN_IN_FAILED,
+        });
       } finally {
         await strict.close();
       }

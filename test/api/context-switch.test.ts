@@ -25,14 +25,19 @@ describe('switching organization inside one document', () => {
     const user = await createUser(db);
     await addMember(db, target.id, user.id, { role: 'viewer' });
     const token = await app.login(user.email, TEST_PASSWORD);
-    const res = await app.gql(`mutation ($target: UUID!) {
+    const res = await app.gql(
+      `mutation ($target: UUID!) {
       own: createOrganization(input: {name: "Owned by me ${Date.now()}"}) { organization { id } }
       warm: inviteMember(input: {email: "warm@example.test", role: OWNER}) { invitation { id } }
       back: switchOrganization(input: {organizationId: $target}) { organization { id } }
       key: createApiKey(input: {name: "escalated", permissions: ["organizations:deactivate"]}) { secret }
-    }`, { token, variables: { target: target.id } });
+    }`,
+      { token, variables: { target: target.id } },
+    );
     expect(res.body.errors?.[0]).toMatchObject({ path: ['key'], extensions: { code: 'FORBIDDEN' } });
-    const { rows } = await superuser.query('select count(*)::int as n from api_keys where organization_id = $1', [target.id]);
+    const { rows } = await superuser.query('select count(*)::int as n from api_keys where organization_id = $1', [
+      target.id,
+    ]);
     expect(rows[0].n).toBe(0);
   });
 });

@@ -22,16 +22,27 @@ describe('login', () => {
     await closeTestPools();
   });
 
-  const login = (input: Record<string, unknown>) => app.gql<{ login: { accessToken: string; expiresAt: string; user: { email: string }; organization: { slug: string } } }>(LOGIN, { variables: { input } });
+  const login = (input: Record<string, unknown>) =>
+    app.gql<{
+      login: { accessToken: string; expiresAt: string; user: { email: string }; organization: { slug: string } };
+    }>(LOGIN, { variables: { input } });
 
   async function expectSignInFailure(input: Record<string, unknown>) {
     const res = await login(input);
     expect(res.body.data).toBeNull();
-    expect(res.body.errors).toEqual([expect.objectContaining({ message: SIGN_IN_FAILED, extensions: { code: 'UNAUTHENTICATED' } })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ message: SIGN_IN_FAILED, extensions: { code: 'UNAUTHENTICATED' } }),
+    ]);
   }
 
-  const lastLoginOf = async (userId: string) => withTenant(db, { organizationId: null, userId }, async (trx) =>
-    (await trx.selectFrom('users').select('last_login_at').where('id', '=', userId).executeTakeFirstOrThrow()).last_login_at);
+  const lastLoginOf = async (userId: string) =>
+    withTenant(
+      db,
+      { organizationId: null, userId },
+      async (trx) =>
+        (await trx.selectFrom('users').select('last_login_at').where('id', '=', userId).executeTakeFirstOrThrow())
+          .last_login_at,
+    );
 
   it('signs alice in to acme with an access token that works for viewer', async () => {
     const res = await login({ email: DEMO_USERS.alice, password: DEMO_PASSWORD });
@@ -67,9 +78,14 @@ describe('login', () => {
   });
 
   it('signs carol in to either of her organizations with the right role in each', async () => {
-    for (const [slug, role] of [['acme', 'MEMBER'], ['globex', 'VIEWER']] as const) {
+    for (const [slug, role] of [
+      ['acme', 'MEMBER'],
+      ['globex', 'VIEWER'],
+    ] as const) {
       const token = await app.login(DEMO_USERS.carol, DEMO_PASSWORD, slug);
-      const res = await app.gql<{ viewer: { organization: { slug: string }; membership: { role: string } } }>(VIEWER, { token });
+      const res = await app.gql<{ viewer: { organization: { slug: string }; membership: { role: string } } }>(VIEWER, {
+        token,
+      });
       expect(res.body.data!.viewer.organization.slug).toBe(slug);
       expect(res.body.data!.viewer.membership.role).toBe(role);
     }
@@ -79,7 +95,9 @@ describe('login', () => {
   });
 
   it('stores argon2id hashes with at least the OWASP parameters', async () => {
-    const { rows } = await testPool('app').query('select password_hash from app.sign_in_candidate($1, null)', [DEMO_USERS.alice]);
+    const { rows } = await testPool('app').query('select password_hash from app.sign_in_candidate($1, null)', [
+      DEMO_USERS.alice,
+    ]);
     expect(rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
@@ -91,9 +109,11 @@ describe('login', () => {
     await addMember(db, other.id, user.id);
     const stale = await app.login(user.email, TEST_PASSWORD, org.slug);
     await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
-      trx.updateTable('memberships').set({ status: 'suspended' }).where('id', '=', membership.id).execute());
+      trx.updateTable('memberships').set({ status: 'suspended' }).where('id', '=', membership.id).execute(),
+    );
     const res = await app.gql<{ login: { organization: { slug: string } } }>(LOGIN, {
-      token: stale, variables: { input: { email: user.email, password: TEST_PASSWORD, organizationSlug: other.slug } },
+      token: stale,
+      variables: { input: { email: user.email, password: TEST_PASSWORD, organizationSlug: other.slug } },
     });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data!.login.organization.slug).toBe(other.slug);
@@ -113,9 +133,12 @@ describe('login', () => {
 
     it('a wrong password', () => expectSignInFailure({ email: member.email, password: 'WrongPass123' }));
     it('an unknown email', () => expectSignInFailure({ email: 'nobody@nowhere.test', password: TEST_PASSWORD }));
-    it('a prospective member (dave, status pnm)', () => expectSignInFailure({ email: DEMO_USERS.dave, password: DEMO_PASSWORD }));
-    it('an organization the user does not belong to', () => expectSignInFailure({ email: DEMO_USERS.alice, password: DEMO_PASSWORD, organizationSlug: 'globex' }));
-    it('an organization that does not exist', () => expectSignInFailure({ email: member.email, password: TEST_PASSWORD, organizationSlug: 'no-such-org' }));
+    it('a prospective member (dave, status pnm)', () =>
+      expectSignInFailure({ email: DEMO_USERS.dave, password: DEMO_PASSWORD }));
+    it('an organization the user does not belong to', () =>
+      expectSignInFailure({ email: DEMO_USERS.alice, password: DEMO_PASSWORD, organizationSlug: 'globex' }));
+    it('an organization that does not exist', () =>
+      expectSignInFailure({ email: member.email, password: TEST_PASSWORD, organizationSlug: 'no-such-org' }));
 
     for (const status of ['inactive', 'disaffiliated', 'suspended', 'invited'] as const) {
       it(`a membership with status ${status}`, async () => {
@@ -179,10 +202,19 @@ describe('login', () => {
     beforeAll(async () => {
       ({ SignJWT } = await import('jose'));
       const token = await app.login(DEMO_USERS.alice, DEMO_PASSWORD);
-      claims = await app.tokens.verifyAccessToken(token).then((c) => ({ sub: c.userId, org: c.organizationId!, sid: c.sessionId }));
+      claims = await app.tokens
+        .verifyAccessToken(token)
+        .then((c) => ({ sub: c.userId, org: c.organizationId!, sid: c.sessionId }));
     });
 
-    const sign = (overrides: { alg?: string; iss?: string; aud?: string; exp?: number; secret?: Uint8Array; org?: string }) =>
+    const sign = (overrides: {
+      alg?: string;
+      iss?: string;
+      aud?: string;
+      exp?: number;
+      secret?: Uint8Array;
+      org?: string;
+    }) =>
       new SignJWT({ org: overrides.org ?? claims.org, sid: claims.sid })
         .setProtectedHeader({ alg: overrides.alg ?? 'HS256' })
         .setSubject(claims.sub)
@@ -204,10 +236,12 @@ describe('login', () => {
       expect(res.status).toBe(200);
       expect(res.body.data!.viewer.user.email).toBe(DEMO_USERS.alice);
     });
-    it('rejects an expired token', async () => expectRejected(`Bearer ${await sign({ exp: Math.floor(Date.now() / 1000) - 10 })}`));
+    it('rejects an expired token', async () =>
+      expectRejected(`Bearer ${await sign({ exp: Math.floor(Date.now() / 1000) - 10 })}`));
     it('rejects another issuer', async () => expectRejected(`Bearer ${await sign({ iss: 'someone-else' })}`));
     it('rejects another audience', async () => expectRejected(`Bearer ${await sign({ aud: 'another-api' })}`));
-    it('rejects a token signed with another key', async () => expectRejected(`Bearer ${await sign({ secret: new TextEncoder().encode('x'.repeat(40)) })}`));
+    it('rejects a token signed with another key', async () =>
+      expectRejected(`Bearer ${await sign({ secret: new TextEncoder().encode('x'.repeat(40)) })}`));
     it('rejects another algorithm (HS512)', async () => expectRejected(`Bearer ${await sign({ alg: 'HS512' })}`));
     it('rejects an unsigned token (alg none)', async () => {
       const encode = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -218,7 +252,16 @@ describe('login', () => {
     it('rejects a tampered token', async () => {
       const token = await sign({});
       const [h, , s] = token.split('.');
-      const forged = Buffer.from(JSON.stringify({ ...claims, org: '00000000-0000-4000-8000-000000000000', iss: 'tenantql', aud: 'tenantql-api', exp: 9999999999, iat: 1 })).toString('base64url');
+      const forged = Buffer.from(
+        JSON.stringify({
+          ...claims,
+          org: '00000000-0000-4000-8000-000000000000',
+          iss: 'tenantql',
+          aud: 'tenantql-api',
+          exp: 9999999999,
+          iat: 1,
+        }),
+      ).toString('base64url');
       await expectRejected(`Bearer ${h}.${forged}.${s}`);
     });
     it('rejects a header that is not a Bearer token', async () => expectRejected('Basic YWxpY2U6cGFzcw=='));
@@ -250,28 +293,36 @@ describe('login', () => {
     it('the membership ends', async () => {
       const { org, membership, token } = await signedInMember();
       await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
-        trx.updateTable('memberships').set({ ended_at: new Date(Date.now() + 1000), status: 'inactive' }).where('id', '=', membership.id).execute());
+        trx
+          .updateTable('memberships')
+          .set({ ended_at: new Date(Date.now() + 1000), status: 'inactive' })
+          .where('id', '=', membership.id)
+          .execute(),
+      );
       await expectSignedOut(token);
     });
 
     it('the membership is suspended', async () => {
       const { org, membership, token } = await signedInMember();
       await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
-        trx.updateTable('memberships').set({ status: 'suspended' }).where('id', '=', membership.id).execute());
+        trx.updateTable('memberships').set({ status: 'suspended' }).where('id', '=', membership.id).execute(),
+      );
       await expectSignedOut(token);
     });
 
     it('the organization is deactivated', async () => {
       const { org, token } = await signedInMember();
       await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
-        trx.updateTable('organizations').set({ is_active: false }).where('id', '=', org.id).execute());
+        trx.updateTable('organizations').set({ is_active: false }).where('id', '=', org.id).execute(),
+      );
       await expectSignedOut(token);
     });
 
     it('the user is disabled', async () => {
       const { user, token } = await signedInMember();
       await withTenant(db, { organizationId: null, userId: user.id }, (trx) =>
-        trx.updateTable('users').set({ status: 'inactive' }).where('id', '=', user.id).execute());
+        trx.updateTable('users').set({ status: 'inactive' }).where('id', '=', user.id).execute(),
+      );
       await expectSignedOut(token);
     });
   });

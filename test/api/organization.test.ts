@@ -8,7 +8,12 @@ interface MembersPage {
     slug: string;
     members: {
       totalCount?: number;
-      pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+      pageInfo: {
+        hasNextPage: boolean;
+        hasPreviousPage: boolean;
+        startCursor: string | null;
+        endCursor: string | null;
+      };
       edges: { cursor: string; node: { role: string; status: string; user: { email: string; name: string } } }[];
     };
   };
@@ -64,9 +69,15 @@ describe('organization and members', () => {
     const pnm = await app.gql<MembersPage>(MEMBERS, { token: alice, variables: { filter: { status: ['PNM'] } } });
     expect(emails(pnm.body.data!)).toEqual([DEMO_USERS.dave]);
     expect(pnm.body.data!.organization.members.totalCount).toBe(1);
-    const owners = await app.gql<MembersPage>(MEMBERS, { token: alice, variables: { filter: { role: ['OWNER', 'ADMIN'] } } });
+    const owners = await app.gql<MembersPage>(MEMBERS, {
+      token: alice,
+      variables: { filter: { role: ['OWNER', 'ADMIN'] } },
+    });
     expect(emails(owners.body.data!)).toEqual([DEMO_USERS.alice]);
-    const both = await app.gql<MembersPage>(MEMBERS, { token: alice, variables: { filter: { status: ['ACTIVE'], role: ['MEMBER'] } } });
+    const both = await app.gql<MembersPage>(MEMBERS, {
+      token: alice,
+      variables: { filter: { status: ['ACTIVE'], role: ['MEMBER'] } },
+    });
     expect(emails(both.body.data!)).toEqual([DEMO_USERS.carol]);
   });
 
@@ -87,7 +98,10 @@ describe('organization and members', () => {
       let after: string | null = null;
       let pages = 0;
       for (;;) {
-        const res: { body: { data?: MembersPage | null } } = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 5, after } });
+        const res: { body: { data?: MembersPage | null } } = await app.gql<MembersPage>(MEMBERS, {
+          token,
+          variables: { first: 5, after },
+        });
         const members = res.body.data!.organization.members;
         seen.push(...members.edges.map((e) => e.node.user.email));
         expect(members.totalCount).toBe(12);
@@ -104,36 +118,72 @@ describe('organization and members', () => {
       const last = await app.gql<MembersPage>(MEMBERS, { token, variables: { last: 5 } });
       expect(emails(last.body.data!)).toEqual(all.slice(7));
       expect(last.body.data!.organization.members.pageInfo.hasPreviousPage).toBe(true);
-      const before = await app.gql<MembersPage>(MEMBERS, { token, variables: { last: 5, before: last.body.data!.organization.members.pageInfo.startCursor } });
+      const before = await app.gql<MembersPage>(MEMBERS, {
+        token,
+        variables: { last: 5, before: last.body.data!.organization.members.pageInfo.startCursor },
+      });
       expect(emails(before.body.data!)).toEqual(all.slice(2, 7));
       expect(before.body.data!.organization.members.pageInfo.hasNextPage).toBe(true);
     });
 
     it('keeps cursors stable when members join in between', async () => {
       const first = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 4 } });
-      const tenantOrg = await app.gql<{ viewer: { organization: { id: string } } }>('{ viewer { organization { id } } }', { token });
+      const tenantOrg = await app.gql<{ viewer: { organization: { id: string } } }>(
+        '{ viewer { organization { id } } }',
+        { token },
+      );
       const newcomer = await createUser(db);
       await addMember(db, tenantOrg.body.data!.viewer.organization.id, newcomer.id);
-      const next = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 4, after: first.body.data!.organization.members.pageInfo.endCursor } });
+      const next = await app.gql<MembersPage>(MEMBERS, {
+        token,
+        variables: { first: 4, after: first.body.data!.organization.members.pageInfo.endCursor },
+      });
       expect(emails(next.body.data!)).toEqual(all.slice(4, 8));
     });
 
     it('orders by newest first when asked, with cursors of that order only', async () => {
-      const MEMBERS_DESC = MEMBERS.replace('$filter: MemberFilter)', '$filter: MemberFilter, $orderBy: MemberOrder)').replace('filter: $filter)', 'filter: $filter, orderBy: $orderBy)');
-      const page1 = await app.gql<MembersPage>(MEMBERS_DESC, { token, variables: { first: 5, orderBy: 'JOINED_AT_DESC' } });
-      const page2 = await app.gql<MembersPage>(MEMBERS_DESC, { token, variables: { first: 5, orderBy: 'JOINED_AT_DESC', after: page1.body.data!.organization.members.pageInfo.endCursor } });
+      const MEMBERS_DESC = MEMBERS.replace(
+        '$filter: MemberFilter)',
+        '$filter: MemberFilter, $orderBy: MemberOrder)',
+      ).replace('filter: $filter)', 'filter: $filter, orderBy: $orderBy)');
+      const page1 = await app.gql<MembersPage>(MEMBERS_DESC, {
+        token,
+        variables: { first: 5, orderBy: 'JOINED_AT_DESC' },
+      });
+      const page2 = await app.gql<MembersPage>(MEMBERS_DESC, {
+        token,
+        variables: {
+          first: 5,
+          orderBy: 'JOINED_AT_DESC',
+          after: page1.body.data!.organization.members.pageInfo.endCursor,
+        },
+      });
       const desc = [...emails(page1.body.data!), ...emails(page2.body.data!)];
       const ascNow = emails((await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 100 } })).body.data!);
       expect(desc).toEqual([...ascNow].reverse().slice(0, 10));
       // an ascending cursor is refused by the descending order
-      const mixed = await app.gql<MembersPage>(MEMBERS_DESC, { token, variables: { first: 5, orderBy: 'JOINED_AT_DESC', after: (await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 1 } })).body.data!.organization.members.pageInfo.endCursor } });
+      const mixed = await app.gql<MembersPage>(MEMBERS_DESC, {
+        token,
+        variables: {
+          first: 5,
+          orderBy: 'JOINED_AT_DESC',
+          after: (await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 1 } })).body.data!.organization
+            .members.pageInfo.endCursor,
+        },
+      });
       expect(mixed.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     });
 
     it('filters by a joined-at range', async () => {
-      const future = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 50, filter: { joinedAt: { gt: new Date(Date.now() + 60_000).toISOString() } } } });
+      const future = await app.gql<MembersPage>(MEMBERS, {
+        token,
+        variables: { first: 50, filter: { joinedAt: { gt: new Date(Date.now() + 60_000).toISOString() } } },
+      });
       expect(emails(future.body.data!)).toEqual([]);
-      const past = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 50, filter: { joinedAt: { lte: new Date(Date.now() + 60_000).toISOString() } } } });
+      const past = await app.gql<MembersPage>(MEMBERS, {
+        token,
+        variables: { first: 50, filter: { joinedAt: { lte: new Date(Date.now() + 60_000).toISOString() } } },
+      });
       expect(emails(past.body.data!).length).toBeGreaterThanOrEqual(12);
     });
 
@@ -144,7 +194,9 @@ describe('organization and members', () => {
       expect(negative.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'last' } });
       const both = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 1, last: 1 } });
       expect(both.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-      const cursor = Buffer.from(`["joined_at","2026-01-01 00:00:00+00","00000000-0000-4000-8000-000000000000"]`).toString('base64url');
+      const cursor = Buffer.from(
+        `["joined_at","2026-01-01 00:00:00+00","00000000-0000-4000-8000-000000000000"]`,
+      ).toString('base64url');
       const crossed = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 2, before: cursor } });
       expect(crossed.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'before' } });
       const crossedBack = await app.gql<MembersPage>(MEMBERS, { token, variables: { last: 2, after: cursor } });
@@ -152,7 +204,12 @@ describe('organization and members', () => {
     });
 
     it('refuses cursors that are not ours with BAD_USER_INPUT, before any SQL', async () => {
-      for (const after of ['garbage', Buffer.from('["joined_at","x","not-a-uuid"]').toString('base64url'), Buffer.from('["name","a","00000000-0000-4000-8000-000000000000"]').toString('base64url'), "'; drop table users; --"]) {
+      for (const after of [
+        'garbage',
+        Buffer.from('["joined_at","x","not-a-uuid"]').toString('base64url'),
+        Buffer.from('["name","a","00000000-0000-4000-8000-000000000000"]').toString('base64url'),
+        "'; drop table users; --",
+      ]) {
         const res = await app.gql<MembersPage>(MEMBERS, { token, variables: { first: 2, after } });
         expect(res.body.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
         expect(res.body.data?.organization?.members ?? null).toBeNull();
@@ -184,7 +241,9 @@ describe('organization and members', () => {
   });
 
   it('does not run the count unless totalCount is selected', async () => {
-    const withCount = await app.gql('{ organization { members(first: 5) { totalCount edges { cursor } } } }', { token: alice });
+    const withCount = await app.gql('{ organization { members(first: 5) { totalCount edges { cursor } } } }', {
+      token: alice,
+    });
     expect(withCount.body.errors).toBeUndefined();
     const counted = app.requests.at(-1)!.statements;
     await app.gql('{ organization { members(first: 5) { edges { cursor } } } }', { token: alice });
@@ -194,10 +253,14 @@ describe('organization and members', () => {
   it('never mixes tenants across concurrent requests sharing one pooled connection', async () => {
     const single = await startTestApp({ poolMax: 1 });
     try {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => {
-        const token = i % 2 ? alice : bob;
-        return single.gql<MembersPage>(MEMBERS, { token }).then((res) => ({ i, slug: res.body.data!.organization.slug, emails: emails(res.body.data!) }));
-      }));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => {
+          const token = i % 2 ? alice : bob;
+          return single
+            .gql<MembersPage>(MEMBERS, { token })
+            .then((res) => ({ i, slug: res.body.data!.organization.slug, emails: emails(res.body.data!) }));
+        }),
+      );
       for (const r of results) {
         expect(r.slug).toBe(r.i % 2 ? 'acme' : 'globex');
         expect(r.emails.includes(DEMO_USERS.bob)).toBe(r.slug === 'globex');

@@ -19,13 +19,17 @@ describe('the partner example without a server', () => {
   });
 
   it('names the URL when what answers is not a GraphQL endpoint', async () => {
-    const server = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not here</h1>'));
+    const server = http.createServer((_req, res) =>
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not here</h1>'),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/wrong`;
     try {
       const error = await runPartnerExample(url, KEY).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PartnerConnectionError);
-      expect((error as Error).message).toMatch(new RegExp(`^cannot use ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: it answered HTTP 404`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`^cannot use ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: it answered HTTP 404`),
+      );
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

@@ -30,7 +30,8 @@ describe('users:read', () => {
     'TaskComment.author': '{ tasks { edges { node { comments { edges { node { author { email } } } } } } } }',
     'TaskActivity.actor': '{ tasks { edges { node { activity { edges { node { actor { email } } } } } } } }',
     'Membership.user': '{ organization { members { edges { node { user { email } } } } } }',
-    'TeamMember.user': '{ organization { teams { edges { node { members { edges { node { user { email } } } } } } } } }',
+    'TeamMember.user':
+      '{ organization { teams { edges { node { members { edges { node { user { email } } } } } } } } }',
     'AuditLogEntry.actor': '{ auditLogs(first: 100) { edges { node { actor { email } } } } }',
   };
   const SCOPE = ['organizations:read', 'members:read', 'teams:read', 'projects:read', 'audit:read'];
@@ -43,8 +44,11 @@ describe('users:read', () => {
     await addMember(db, org.id, owner.id, { role: 'owner' });
     ownerToken = await app.login(owner.email, TEST_PASSWORD);
     await seedTenantRows(db, org.id); // a member who owns a project, is assigned, comments, is on a team
-    const { rows } = await superuser.query(`select u.id, u.email from users u join memberships m on m.user_id = u.id
-                                             where m.organization_id = $1 and u.id <> $2`, [org.id, owner.id]);
+    const { rows } = await superuser.query(
+      `select u.id, u.email from users u join memberships m on m.user_id = u.id
+                                             where m.organization_id = $1 and u.id <> $2`,
+      [org.id, owner.id],
+    );
     memberEmail = rows[0].email;
     await superuser.query('update tasks set reporter_id = $1 where organization_id = $2', [rows[0].id, org.id]);
   });
@@ -56,15 +60,21 @@ describe('users:read', () => {
   async function key(permissions: string[]): Promise<{ secret: string; id: string }> {
     const res = await app.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
       'mutation ($p: [String!]!) { createApiKey(input: {name: "partner", permissions: $p}) { secret apiKey { id } } }',
-      { token: ownerToken, variables: { p: permissions } });
+      { token: ownerToken, variables: { p: permissions } },
+    );
     expect(res.body.errors).toBeUndefined();
     return { secret: res.body.data!.createApiKey.secret, id: res.body.data!.createApiKey.apiKey.id };
   }
 
   it('covers every user-valued field of the schema', async () => {
     const schema = await createSchema();
-    const userValued = Object.values(schema.getTypeMap()).filter(isObjectType).flatMap((type) =>
-      Object.values(type.getFields()).filter((field) => getNamedType(field.type).name === 'User').map((field) => `${type.name}.${field.name}`));
+    const userValued = Object.values(schema.getTypeMap())
+      .filter(isObjectType)
+      .flatMap((type) =>
+        Object.values(type.getFields())
+          .filter((field) => getNamedType(field.type).name === 'User')
+          .map((field) => `${type.name}.${field.name}`),
+      );
     expect(userValued.sort()).toEqual([...SELF, ...Object.keys(PEOPLE)].sort());
   });
 
@@ -74,8 +84,14 @@ describe('users:read', () => {
     for (const [field, query] of Object.entries(PEOPLE)) {
       const refused = await app.gql(query, { token: without.secret });
       const name = field.split('.')[1]!;
-      expect({ field, codes: [...new Set(refused.body.errors?.map((e) => e.extensions?.code))] }).toEqual({ field, codes: ['FORBIDDEN'] });
-      expect({ field, paths: refused.body.errors!.every((e) => e.path?.at(-1) === name) }).toEqual({ field, paths: true });
+      expect({ field, codes: [...new Set(refused.body.errors?.map((e) => e.extensions?.code))] }).toEqual({
+        field,
+        codes: ['FORBIDDEN'],
+      });
+      expect({ field, paths: refused.body.errors!.every((e) => e.path?.at(-1) === name) }).toEqual({
+        field,
+        paths: true,
+      });
       expect(refused.body.errors![0]!.message).toBe('Reading people needs the users:read permission');
       expect(JSON.stringify(refused.body)).not.toContain(memberEmail);
 
@@ -89,7 +105,9 @@ describe('users:read', () => {
     const without = await key(SCOPE);
     const withIt = await key([...SCOPE, 'users:read']);
     const statements = async (token: string): Promise<number> => {
-      const res: GqlResponse = await app.gql('{ tasks(first: 50) { edges { node { title assignee { name } } } } }', { token });
+      const res: GqlResponse = await app.gql('{ tasks(first: 50) { edges { node { title assignee { name } } } } }', {
+        token,
+      });
       expect(res.body.data).toBeDefined();
       return app.requests.at(-1)!.statements;
     };
@@ -97,14 +115,22 @@ describe('users:read', () => {
   });
 
   it('the same shape elsewhere: a custom role reached through a membership needs roles:read', async () => {
-    await superuser.query(`with r as (insert into roles (organization_id, name) values ($1, 'Treasurer') returning id)
-                           update memberships set custom_role_id = (select id from r) where organization_id = $1 and role = 'member'`, [orgId]);
+    await superuser.query(
+      `with r as (insert into roles (organization_id, name) values ($1, 'Treasurer') returning id)
+                           update memberships set custom_role_id = (select id from r) where organization_id = $1 and role = 'member'`,
+      [orgId],
+    );
     const query = '{ organization { members { edges { node { role customRole { name } } } } } }';
     const without = await key(['organizations:read', 'members:read']);
     const refused = await app.gql(query, { token: without.secret });
-    expect(refused.body.errors?.map((e) => [e.extensions?.code, e.path?.at(-1)])).toContainEqual(['FORBIDDEN', 'customRole']);
+    expect(refused.body.errors?.map((e) => [e.extensions?.code, e.path?.at(-1)])).toContainEqual([
+      'FORBIDDEN',
+      'customRole',
+    ]);
     expect(JSON.stringify(refused.body)).not.toContain('Treasurer');
-    const allowed = await app.gql(query, { token: (await key(['organizations:read', 'members:read', 'roles:read'])).secret });
+    const allowed = await app.gql(query, {
+      token: (await key(['organizations:read', 'members:read', 'roles:read'])).secret,
+    });
     expect(allowed.body.errors).toBeUndefined();
     expect(JSON.stringify(allowed.body)).toContain('Treasurer');
   });
@@ -116,7 +142,10 @@ describe('users:read', () => {
       const client = await appRole.connect();
       try {
         await client.query('begin');
-        await client.query("select set_config('app.current_org_id', $1, true), set_config('app.current_api_key_id', $2, true)", [orgId, apiKeyId]);
+        await client.query(
+          "select set_config('app.current_org_id', $1, true), set_config('app.current_api_key_id', $2, true)",
+          [orgId, apiKeyId],
+        );
         return (await client.query('select count(*)::int as n from users')).rows[0].n;
       } finally {
         await client.query('rollback');

@@ -36,19 +36,44 @@ describe('updateProfile', () => {
   it('changes the given fields and only those', async () => {
     const res = await app.gql<{ updateProfile: { user: Record<string, unknown> } }>(UPDATE, {
       token,
-      variables: { input: { firstName: ' Ada ', lastName: 'Lovelace', timezone: 'Europe/London', language: 'en-GB', avatarUrl: 'https://example.test/ada.png', notificationPreferences: { 'task.assigned': true, digest: false } } },
+      variables: {
+        input: {
+          firstName: ' Ada ',
+          lastName: 'Lovelace',
+          timezone: 'Europe/London',
+          language: 'en-GB',
+          avatarUrl: 'https://example.test/ada.png',
+          notificationPreferences: { 'task.assigned': true, digest: false },
+        },
+      },
     });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data!.updateProfile.user).toMatchObject({
-      firstName: 'Ada', lastName: 'Lovelace', name: 'Ada Lovelace', timezone: 'Europe/London', language: 'en-GB',
-      avatarUrl: 'https://example.test/ada.png', notificationPreferences: { 'task.assigned': true, digest: false }, hasPhoneNumber: false,
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      name: 'Ada Lovelace',
+      timezone: 'Europe/London',
+      language: 'en-GB',
+      avatarUrl: 'https://example.test/ada.png',
+      notificationPreferences: { 'task.assigned': true, digest: false },
+      hasPhoneNumber: false,
     });
-    const partial = await app.gql<{ updateProfile: { user: Record<string, unknown> } }>(UPDATE, { token, variables: { input: { language: 'fr' } } });
-    expect(partial.body.data!.updateProfile.user).toMatchObject({ firstName: 'Ada', language: 'fr', timezone: 'Europe/London' });
+    const partial = await app.gql<{ updateProfile: { user: Record<string, unknown> } }>(UPDATE, {
+      token,
+      variables: { input: { language: 'fr' } },
+    });
+    expect(partial.body.data!.updateProfile.user).toMatchObject({
+      firstName: 'Ada',
+      language: 'fr',
+      timezone: 'Europe/London',
+    });
   });
 
   it('stores the phone number encrypted, bound to the user, and never returns it', async () => {
-    const res = await app.gql<{ updateProfile: { user: { hasPhoneNumber: boolean } } }>(UPDATE, { token, variables: { input: { phoneNumber: '+447700900123' } } });
+    const res = await app.gql<{ updateProfile: { user: { hasPhoneNumber: boolean } } }>(UPDATE, {
+      token,
+      variables: { input: { phoneNumber: '+447700900123' } },
+    });
     expect(res.body.data!.updateProfile.user.hasPhoneNumber).toBe(true);
     expect(JSON.stringify(res.body)).not.toContain('7700900123');
     const stored = (await row()).phone_number as string;
@@ -59,7 +84,9 @@ describe('updateProfile', () => {
     // a colleague in the same organization sees neither the number nor whether there is one
     type Seen = { id: string; hasPhoneNumber: boolean | null; notificationPreferences: unknown };
     const seen = await app.gql<{ organization: { members: { edges: { node: { user: Seen } }[] } } }>(
-      '{ organization { members { edges { node { user { id hasPhoneNumber notificationPreferences } } } } } }', { token: colleague });
+      '{ organization { members { edges { node { user { id hasPhoneNumber notificationPreferences } } } } } }',
+      { token: colleague },
+    );
     const me = seen.body.data!.organization.members.edges.find((e) => e.node.user.id === userId)!;
     expect(me.node.user).toEqual({ id: userId, hasPhoneNumber: null, notificationPreferences: null });
 
@@ -79,7 +106,10 @@ describe('updateProfile', () => {
     ];
     for (const [input, field] of cases) {
       const res = await app.gql(UPDATE, { token, variables: { input: { lastName: 'Changed', ...input } } });
-      expect({ field, error: res.body.errors?.[0]?.extensions }).toMatchObject({ field, error: { code: 'BAD_USER_INPUT', field } });
+      expect({ field, error: res.body.errors?.[0]?.extensions }).toMatchObject({
+        field,
+        error: { code: 'BAD_USER_INPUT', field },
+      });
     }
     expect(await row()).toEqual(before);
   });

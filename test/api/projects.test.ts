@@ -64,7 +64,10 @@ describe('projects', () => {
   }
 
   const call = (token: string, name: string, type: string, input: Record<string, unknown>, select: string) =>
-    app.gql(`mutation ($i: ${type}!) { ${name}(input: $i) { ${select} } }`, { token, variables: { i: input } }) as Promise<Res>;
+    app.gql(`mutation ($i: ${type}!) { ${name}(input: $i) { ${select} } }`, {
+      token,
+      variables: { i: input },
+    }) as Promise<Res>;
   const extensionsOf = (res: Res) => res.body.errors?.[0]?.extensions;
   const create = (token: string, input: Record<string, unknown>) =>
     call(token, 'createProject', 'CreateProjectInput', input, `project { ${PROJECT} }`);
@@ -75,10 +78,18 @@ describe('projects', () => {
   };
   const update = (token: string, input: Record<string, unknown>) =>
     call(token, 'updateProject', 'UpdateProjectInput', input, `project { ${PROJECT} }`);
-  const remove = (token: string, id: string) => call(token, 'deleteProject', 'DeleteProjectInput', { id }, 'project { id deletedAt }');
-  const restore = (token: string, id: string) => call(token, 'restoreProject', 'RestoreProjectInput', { id }, 'project { id deletedAt }');
+  const remove = (token: string, id: string) =>
+    call(token, 'deleteProject', 'DeleteProjectInput', { id }, 'project { id deletedAt }');
+  const restore = (token: string, id: string) =>
+    call(token, 'restoreProject', 'RestoreProjectInput', { id }, 'project { id deletedAt }');
   const addProjectMember = (token: string, projectId: string, userId: string) =>
-    call(token, 'addProjectMember', 'AddProjectMemberInput', { projectId, userId }, 'projectMember { id role user { id } }');
+    call(
+      token,
+      'addProjectMember',
+      'AddProjectMemberInput',
+      { projectId, userId },
+      'projectMember { id role user { id } }',
+    );
   const createTask = async (token: string, projectId: string, title: string) => {
     const res = await call(token, 'createTask', 'CreateTaskInput', { projectId, title }, 'task { id }');
     expect(res.body.errors).toBeUndefined();
@@ -92,46 +103,72 @@ describe('projects', () => {
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.projects;
   };
-  const names = async (token: string, variables: Record<string, unknown> = {}) => (await list(token, variables)).edges.map((e) => e.node.name);
+  const names = async (token: string, variables: Record<string, unknown> = {}) =>
+    (await list(token, variables)).edges.map((e) => e.node.name);
   const projectById = async (token: string, id: string, includeDeleted = false) => {
     const res = await app.gql<{ project: ProjectNode | null }>(
-      `query ($id: UUID!, $d: Boolean!) { project(id: $id, includeDeleted: $d) { ${PROJECT} } }`, { token, variables: { id, d: includeDeleted } });
+      `query ($id: UUID!, $d: Boolean!) { project(id: $id, includeDeleted: $d) { ${PROJECT} } }`,
+      { token, variables: { id, d: includeDeleted } },
+    );
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.project;
   };
   const memberIds = async (token: string, id: string) => {
     const res = await app.gql<{ project: { members: { edges: { node: { role: string; user: { id: string } } }[] } } }>(
-      'query ($id: UUID!) { project(id: $id) { members { edges { node { role user { id } } } } } }', { token, variables: { id } });
+      'query ($id: UUID!) { project(id: $id) { members { edges { node { role user { id } } } } } }',
+      { token, variables: { id } },
+    );
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.project.members.edges.map((e) => [e.node.user.id, e.node.role]);
   };
   const taskIdsOf = async (token: string, projectId: string, includeDeleted = false) => {
     const res = await app.gql<{ tasks: { edges: { node: { id: string } }[] } }>(
       'query ($f: TaskFilter, $d: Boolean!) { tasks(filter: $f, includeDeleted: $d) { edges { node { id } } } }',
-      { token, variables: { f: { projectId: { eq: projectId } }, d: includeDeleted } });
+      { token, variables: { f: { projectId: { eq: projectId } }, d: includeDeleted } },
+    );
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.tasks.edges.map((e) => e.node.id).sort();
   };
   /** The organization's projects as stored (the superuser sees past RLS): name, slug, deleted. */
-  const stored = async (orgId: string) => (await superuser.query(
-    'select name, slug, owner_id, visibility, metadata, settings, deleted_at is not null as deleted from projects where organization_id = $1 order by created_at, id',
-    [orgId])).rows;
+  const stored = async (orgId: string) =>
+    (
+      await superuser.query(
+        'select name, slug, owner_id, visibility, metadata, settings, deleted_at is not null as deleted from projects where organization_id = $1 order by created_at, id',
+        [orgId],
+      )
+    ).rows;
 
   describe('createProject', () => {
     it('derives the slug from the name, takes an explicit one, and fills in the defaults', async () => {
       const t = await tenant();
       const derived = await createOk(t.officer.token, { name: '  Ünïcode Roadmap 2027! ' });
       expect(derived).toEqual({
-        id: expect.any(String), name: 'Ünïcode Roadmap 2027!', slug: 'unicode-roadmap-2027', description: '', visibility: 'PUBLIC',
-        settings: { features: [] }, metadata: {}, owner: { id: t.officer.userId }, deletedAt: null,
+        id: expect.any(String),
+        name: 'Ünïcode Roadmap 2027!',
+        slug: 'unicode-roadmap-2027',
+        description: '',
+        visibility: 'PUBLIC',
+        settings: { features: [] },
+        metadata: {},
+        owner: { id: t.officer.userId },
+        deletedAt: null,
       });
       const explicit = await createOk(t.member.token, {
-        name: 'Website', slug: 'web-2', description: ' The site ', visibility: 'PRIVATE',
-        settings: { features: ['kanban', 'sprints'] }, metadata: { color: 'blue', nested: { a: [1, 2] } },
+        name: 'Website',
+        slug: 'web-2',
+        description: ' The site ',
+        visibility: 'PRIVATE',
+        settings: { features: ['kanban', 'sprints'] },
+        metadata: { color: 'blue', nested: { a: [1, 2] } },
       });
       expect(explicit).toMatchObject({
-        name: 'Website', slug: 'web-2', description: 'The site', visibility: 'PRIVATE',
-        settings: { features: ['kanban', 'sprints'] }, metadata: { color: 'blue', nested: { a: [1, 2] } }, owner: { id: t.member.userId },
+        name: 'Website',
+        slug: 'web-2',
+        description: 'The site',
+        visibility: 'PRIVATE',
+        settings: { features: ['kanban', 'sprints'] },
+        metadata: { color: 'blue', nested: { a: [1, 2] } },
+        owner: { id: t.member.userId },
       });
       expect(await projectById(t.viewer.token, derived.id)).toEqual(derived);
     });
@@ -140,9 +177,18 @@ describe('projects', () => {
       const t = await tenant();
       const own = await createOk(t.member.token, { name: 'Solo' });
       expect(await memberIds(t.member.token, own.id)).toEqual([[t.member.userId, 'LEAD']]);
-      const forOther = await createOk(t.officer.token, { name: 'Delegated', ownerId: t.member.userId, visibility: 'PRIVATE' });
+      const forOther = await createOk(t.officer.token, {
+        name: 'Delegated',
+        ownerId: t.member.userId,
+        visibility: 'PRIVATE',
+      });
       expect(forOther.owner).toEqual({ id: t.member.userId });
-      expect((await memberIds(t.officer.token, forOther.id)).sort()).toEqual([[t.member.userId, 'LEAD'], [t.officer.userId, 'LEAD']].sort());
+      expect((await memberIds(t.officer.token, forOther.id)).sort()).toEqual(
+        [
+          [t.member.userId, 'LEAD'],
+          [t.officer.userId, 'LEAD'],
+        ].sort(),
+      );
       // the private project is visible to both of them, as members
       expect(await projectById(t.member.token, forOther.id)).not.toBeNull();
       expect(await projectById(t.officer.token, forOther.id)).not.toBeNull();
@@ -167,7 +213,10 @@ describe('projects', () => {
         [{ name: 'Features', settings: { features: [''] } }, 'settings.features'],
       ] as const) {
         const res = await create(t.owner.token, input);
-        expect([JSON.stringify(input), extensionsOf(res)]).toEqual([JSON.stringify(input), expect.objectContaining({ code: 'BAD_USER_INPUT', field })]);
+        expect([JSON.stringify(input), extensionsOf(res)]).toEqual([
+          JSON.stringify(input),
+          expect.objectContaining({ code: 'BAD_USER_INPUT', field }),
+        ]);
       }
       expect(await stored(t.org.id)).toEqual([]);
     });
@@ -175,11 +224,22 @@ describe('projects', () => {
     it('keeps names (ignoring case) and slugs unique among live projects; a deleted project frees them', async () => {
       const t = await tenant();
       const first = await createOk(t.owner.token, { name: 'Apollo' });
-      expect(extensionsOf(await create(t.owner.token, { name: 'APOLLO', slug: 'apollo-2' }))).toMatchObject({ code: 'CONFLICT', field: 'name' });
-      expect(extensionsOf(await create(t.owner.token, { name: 'Gemini', slug: 'apollo' }))).toMatchObject({ code: 'CONFLICT', field: 'slug' });
+      expect(extensionsOf(await create(t.owner.token, { name: 'APOLLO', slug: 'apollo-2' }))).toMatchObject({
+        code: 'CONFLICT',
+        field: 'name',
+      });
+      expect(extensionsOf(await create(t.owner.token, { name: 'Gemini', slug: 'apollo' }))).toMatchObject({
+        code: 'CONFLICT',
+        field: 'slug',
+      });
       // a name whose derived slug is taken is a slug conflict too
-      expect(extensionsOf(await create(t.owner.token, { name: 'apollo!' }))).toMatchObject({ code: 'CONFLICT', field: 'slug' });
-      expect(await stored(t.org.id)).toEqual([expect.objectContaining({ name: 'Apollo', slug: 'apollo', deleted: false })]);
+      expect(extensionsOf(await create(t.owner.token, { name: 'apollo!' }))).toMatchObject({
+        code: 'CONFLICT',
+        field: 'slug',
+      });
+      expect(await stored(t.org.id)).toEqual([
+        expect.objectContaining({ name: 'Apollo', slug: 'apollo', deleted: false }),
+      ]);
       // another organization may use the same name and slug
       const other = await tenant();
       await createOk(other.owner.token, { name: 'Apollo' });
@@ -187,7 +247,10 @@ describe('projects', () => {
       expect(codeOf(await remove(t.owner.token, first.id))).toBeUndefined();
       const again = await createOk(t.owner.token, { name: 'apollo' });
       expect(again).toMatchObject({ name: 'apollo', slug: 'apollo' });
-      expect((await stored(t.org.id)).map((p) => [p.name, p.deleted])).toEqual([['Apollo', true], ['apollo', false]]);
+      expect((await stored(t.org.id)).map((p) => [p.name, p.deleted])).toEqual([
+        ['Apollo', true],
+        ['apollo', false],
+      ]);
     });
 
     it('needs projects:create: a viewer may not create, a member may', async () => {
@@ -201,20 +264,37 @@ describe('projects', () => {
   describe('updateProject', () => {
     it('changes visibility, settings, metadata, name and slug', async () => {
       const t = await tenant();
-      const p = await createOk(t.owner.token, { name: 'Mercury', metadata: { keep: false, old: 1 }, settings: { features: ['a'] } });
+      const p = await createOk(t.owner.token, {
+        name: 'Mercury',
+        metadata: { keep: false, old: 1 },
+        settings: { features: ['a'] },
+      });
       const res = await update(t.officer.token, {
-        id: p.id, name: ' Venus ', slug: 'venus', description: 'Second planet', visibility: 'PRIVATE',
-        settings: { features: ['kanban', 'reports'] }, metadata: { keep: true },
+        id: p.id,
+        name: ' Venus ',
+        slug: 'venus',
+        description: 'Second planet',
+        visibility: 'PRIVATE',
+        settings: { features: ['kanban', 'reports'] },
+        metadata: { keep: true },
       });
       expect(res.body.errors).toBeUndefined();
       expect((res.body.data!.updateProject as { project: ProjectNode }).project).toEqual({
-        ...p, name: 'Venus', slug: 'venus', description: 'Second planet', visibility: 'PRIVATE',
-        settings: { features: ['kanban', 'reports'] }, metadata: { keep: true },
+        ...p,
+        name: 'Venus',
+        slug: 'venus',
+        description: 'Second planet',
+        visibility: 'PRIVATE',
+        settings: { features: ['kanban', 'reports'] },
+        metadata: { keep: true },
       });
       // fields left out stay as they are
       const again = await update(t.owner.token, { id: p.id, visibility: 'PUBLIC' });
       expect((again.body.data!.updateProject as { project: ProjectNode }).project).toMatchObject({
-        name: 'Venus', visibility: 'PUBLIC', settings: { features: ['kanban', 'reports'] }, metadata: { keep: true },
+        name: 'Venus',
+        visibility: 'PUBLIC',
+        settings: { features: ['kanban', 'reports'] },
+        metadata: { keep: true },
       });
     });
 
@@ -224,24 +304,45 @@ describe('projects', () => {
       const outsider = await createUser(db);
       const other = await tenant();
       for (const ownerId of [outsider.id, other.owner.userId]) {
-        expect(extensionsOf(await update(t.owner.token, { id: p.id, ownerId, name: 'Renamed' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'ownerId' });
+        expect(extensionsOf(await update(t.owner.token, { id: p.id, ownerId, name: 'Renamed' }))).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          field: 'ownerId',
+        });
       }
       expect(await stored(t.org.id)).toEqual([expect.objectContaining({ name: 'Handover', owner_id: t.owner.userId })]);
       const res = await update(t.owner.token, { id: p.id, ownerId: t.member.userId });
       expect((res.body.data!.updateProject as { project: ProjectNode }).project.owner).toEqual({ id: t.member.userId });
-      expect((await memberIds(t.owner.token, p.id)).sort()).toEqual([[t.owner.userId, 'LEAD'], [t.member.userId, 'LEAD']].sort());
+      expect((await memberIds(t.owner.token, p.id)).sort()).toEqual(
+        [
+          [t.owner.userId, 'LEAD'],
+          [t.member.userId, 'LEAD'],
+        ].sort(),
+      );
     });
 
     it('refuses a taken name or slug, an invalid slug, a blank name and oversized metadata, changing nothing', async () => {
       const t = await tenant();
       await createOk(t.owner.token, { name: 'Taken', slug: 'taken' });
       const p = await createOk(t.owner.token, { name: 'Mine' });
-      expect(extensionsOf(await update(t.owner.token, { id: p.id, name: 'TAKEN', description: 'changed' }))).toMatchObject({ code: 'CONFLICT', field: 'name' });
-      expect(extensionsOf(await update(t.owner.token, { id: p.id, slug: 'taken', description: 'changed' }))).toMatchObject({ code: 'CONFLICT', field: 'slug' });
-      expect(extensionsOf(await update(t.owner.token, { id: p.id, slug: 'Bad Slug' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'slug' });
-      expect(extensionsOf(await update(t.owner.token, { id: p.id, name: '   ' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
-      expect(extensionsOf(await update(t.owner.token, { id: p.id, metadata: { big: crypto.randomBytes(40_000).toString('hex') } })))
-        .toMatchObject({ code: 'BAD_USER_INPUT', field: 'metadata' });
+      expect(
+        extensionsOf(await update(t.owner.token, { id: p.id, name: 'TAKEN', description: 'changed' })),
+      ).toMatchObject({ code: 'CONFLICT', field: 'name' });
+      expect(
+        extensionsOf(await update(t.owner.token, { id: p.id, slug: 'taken', description: 'changed' })),
+      ).toMatchObject({ code: 'CONFLICT', field: 'slug' });
+      expect(extensionsOf(await update(t.owner.token, { id: p.id, slug: 'Bad Slug' }))).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'slug',
+      });
+      expect(extensionsOf(await update(t.owner.token, { id: p.id, name: '   ' }))).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'name',
+      });
+      expect(
+        extensionsOf(
+          await update(t.owner.token, { id: p.id, metadata: { big: crypto.randomBytes(40_000).toString('hex') } }),
+        ),
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'metadata' });
       expect(await projectById(t.owner.token, p.id)).toEqual(p);
     });
 
@@ -264,7 +365,11 @@ describe('projects', () => {
       const t = await tenant();
       const p = await createOk(t.owner.token, { name: 'Doomed' });
       const kept = await createOk(t.owner.token, { name: 'Kept' });
-      const [a, b, early] = [await createTask(t.owner.token, p.id, 'a'), await createTask(t.owner.token, p.id, 'b'), await createTask(t.owner.token, p.id, 'early')];
+      const [a, b, early] = [
+        await createTask(t.owner.token, p.id, 'a'),
+        await createTask(t.owner.token, p.id, 'b'),
+        await createTask(t.owner.token, p.id, 'early'),
+      ];
       await deleteTask(t.owner.token, early);
 
       const deleted = await remove(t.admin.token, p.id);
@@ -275,12 +380,19 @@ describe('projects', () => {
         expect(await taskIdsOf(token, p.id)).toEqual([]);
       }
       expect(await names(t.owner.token, { includeDeleted: true })).toEqual(['Doomed', 'Kept']);
-      expect(await projectById(t.owner.token, p.id, true)).toMatchObject({ id: p.id, name: 'Doomed', deletedAt: expect.any(String) });
+      expect(await projectById(t.owner.token, p.id, true)).toMatchObject({
+        id: p.id,
+        name: 'Doomed',
+        deletedAt: expect.any(String),
+      });
       expect(await taskIdsOf(t.owner.token, p.id, true)).toEqual([a, b, early].sort());
       // includeDeleted needs projects:delete
       for (const res of [
         await app.gql(PROJECTS, { token: t.member.token, variables: { includeDeleted: true } }),
-        await app.gql('query ($id: UUID!) { project(id: $id, includeDeleted: true) { id } }', { token: t.member.token, variables: { id: p.id } }),
+        await app.gql('query ($id: UUID!) { project(id: $id, includeDeleted: true) { id } }', {
+          token: t.member.token,
+          variables: { id: p.id },
+        }),
       ]) {
         expect(codeOf(res)).toBe('FORBIDDEN');
       }
@@ -290,7 +402,9 @@ describe('projects', () => {
       expect(codeOf(await restore(t.owner.token, kept.id))).toBe('NOT_FOUND');
       expect(codeOf(await restore(t.member.token, p.id))).toBe('FORBIDDEN');
       // its tasks come back with it, not on their own
-      expect(extensionsOf(await call(t.owner.token, 'restoreTask', 'RestoreTaskInput', { id: a }, 'task { id }'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+      expect(
+        extensionsOf(await call(t.owner.token, 'restoreTask', 'RestoreTaskInput', { id: a }, 'task { id }')),
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
 
       const restored = await restore(t.owner.token, p.id);
       expect(restored.body.data!.restoreProject).toEqual({ project: { id: p.id, deletedAt: null } });
@@ -314,7 +428,9 @@ describe('projects', () => {
       expect(extensionsOf(await restore(t.owner.token, bySlug.id))).toMatchObject({ code: 'CONFLICT', field: 'slug' });
       expect(await stored(t.org.id)).toEqual(before);
       // the tasks deleted with it stay deleted too
-      expect((await superuser.query('select deleted_at is not null as deleted from tasks where id = $1', [task])).rows).toEqual([{ deleted: true }]);
+      expect(
+        (await superuser.query('select deleted_at is not null as deleted from tasks where id = $1', [task])).rows,
+      ).toEqual([{ deleted: true }]);
     });
   });
 
@@ -328,7 +444,7 @@ describe('projects', () => {
 
       const seesIt = async (token: string) => {
         const visible = (await names(token)).includes('Secret');
-        expect(await projectById(token, secret.id) !== null).toBe(visible);
+        expect((await projectById(token, secret.id)) !== null).toBe(visible);
         expect((await taskIdsOf(token, secret.id)).length === 1).toBe(visible);
         const byId = await app.gql<{ task: { id: string } | null }>(taskQuery, { token, variables: { id: task } });
         expect(byId.body.data!.task !== null).toBe(visible);
@@ -344,18 +460,42 @@ describe('projects', () => {
       // nor can they change it: it is not found for them
       expect(codeOf(await update(t.officer.token, { id: secret.id, name: 'Mine now' }))).toBe('NOT_FOUND');
       expect(codeOf(await addProjectMember(t.officer.token, secret.id, t.officer.userId))).toBe('NOT_FOUND');
-      expect(codeOf(await call(t.member.token, 'createTask', 'CreateTaskInput', { projectId: secret.id, title: 'sneaky' }, 'task { id }'))).toBe('NOT_FOUND');
+      expect(
+        codeOf(
+          await call(
+            t.member.token,
+            'createTask',
+            'CreateTaskInput',
+            { projectId: secret.id, title: 'sneaky' },
+            'task { id }',
+          ),
+        ),
+      ).toBe('NOT_FOUND');
 
       const added = await addProjectMember(t.admin.token, secret.id, t.member.userId);
-      expect(added.body.data!.addProjectMember).toEqual({ projectMember: { id: expect.any(String), role: 'MEMBER', user: { id: t.member.userId } } });
+      expect(added.body.data!.addProjectMember).toEqual({
+        projectMember: { id: expect.any(String), role: 'MEMBER', user: { id: t.member.userId } },
+      });
       expect(await seesIt(t.member.token)).toBe(true);
       expect(await seesIt(t.viewer.token)).toBe(false);
       // once only, and only members of the organization
-      expect(extensionsOf(await addProjectMember(t.admin.token, secret.id, t.member.userId))).toMatchObject({ code: 'CONFLICT', field: 'userId' });
-      expect(extensionsOf(await addProjectMember(t.admin.token, secret.id, (await createUser(db)).id))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'userId' });
+      expect(extensionsOf(await addProjectMember(t.admin.token, secret.id, t.member.userId))).toMatchObject({
+        code: 'CONFLICT',
+        field: 'userId',
+      });
+      expect(extensionsOf(await addProjectMember(t.admin.token, secret.id, (await createUser(db)).id))).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'userId',
+      });
 
       const removeMember = (userId: string) =>
-        call(t.admin.token, 'removeProjectMember', 'RemoveProjectMemberInput', { projectId: secret.id, userId }, 'removedProjectMemberId');
+        call(
+          t.admin.token,
+          'removeProjectMember',
+          'RemoveProjectMemberInput',
+          { projectId: secret.id, userId },
+          'removedProjectMemberId',
+        );
       expect(codeOf(await removeMember(t.owner.userId))).toBe('FORBIDDEN');
       expect(await memberIds(t.owner.token, secret.id)).toContainEqual([t.owner.userId, 'LEAD']);
       expect(codeOf(await removeMember(t.member.userId))).toBeUndefined();
@@ -367,7 +507,8 @@ describe('projects', () => {
       const t = await tenant();
       const hidden = await createOk(t.owner.token, { name: 'Merger Talks', slug: 'merger', visibility: 'PRIVATE' });
       await createOk(t.owner.token, { name: 'Open Plan', slug: 'open-plan' });
-      const visibleTo = async (token: string) => (await app.gql<ProjectsPage>(PROJECTS, { token })).body.data!.projects.edges.map((e) => e.node.name);
+      const visibleTo = async (token: string) =>
+        (await app.gql<ProjectsPage>(PROJECTS, { token })).body.data!.projects.edges.map((e) => e.node.name);
       expect(await visibleTo(t.member.token)).toEqual(['Open Plan']);
       const errorsOf = (res: Res) => res.body.errors!.map(({ message, extensions }) => ({ message, extensions }));
 
@@ -384,7 +525,9 @@ describe('projects', () => {
       }
       // Renaming answers the same way (an officer may rename, and does not see private projects either).
       const mine = await createOk(t.officer.token, { name: 'Mine' });
-      expect(errorsOf(await update(t.officer.token, { id: mine.id, name: 'MERGER TALKS' }))).toEqual([{ message: NAME_NOT_AVAILABLE, extensions: { code: 'CONFLICT', field: 'name' } }]);
+      expect(errorsOf(await update(t.officer.token, { id: mine.id, name: 'MERGER TALKS' }))).toEqual([
+        { message: NAME_NOT_AVAILABLE, extensions: { code: 'CONFLICT', field: 'name' } },
+      ]);
       expect(hidden.visibility).toBe('PRIVATE');
       expect(await visibleTo(t.member.token)).toEqual(['Mine', 'Open Plan']);
     });
@@ -404,8 +547,16 @@ describe('projects', () => {
       const p = await createOk(t.admin.token, { name: 'Handed over' });
       const res = await update(t.officer.token, { id: p.id, visibility: 'PRIVATE', ownerId: t.member.userId });
       expect(extensionsOf(res)).toBeUndefined();
-      expect((res.body.data!.updateProject as { project: ProjectNode }).project).toMatchObject({ visibility: 'PRIVATE', owner: { id: t.member.userId } });
-      expect((await memberIds(t.member.token, p.id)).sort()).toEqual([[t.admin.userId, 'LEAD'], [t.member.userId, 'LEAD']].sort());
+      expect((res.body.data!.updateProject as { project: ProjectNode }).project).toMatchObject({
+        visibility: 'PRIVATE',
+        owner: { id: t.member.userId },
+      });
+      expect((await memberIds(t.member.token, p.id)).sort()).toEqual(
+        [
+          [t.admin.userId, 'LEAD'],
+          [t.member.userId, 'LEAD'],
+        ].sort(),
+      );
       expect(await projectById(t.officer.token, p.id)).toBeNull();
     });
   });
@@ -420,7 +571,8 @@ describe('projects', () => {
       other = await person(t.org.id);
       for (const name of all) {
         await createOk(t.owner.token, {
-          name, visibility: name === 'Charlie' || name === 'Echo' ? 'PRIVATE' : 'PUBLIC',
+          name,
+          visibility: name === 'Charlie' || name === 'Echo' ? 'PRIVATE' : 'PUBLIC',
           ownerId: name === 'Bravo' || name === 'Echo' ? other.userId : undefined,
         });
       }
@@ -429,13 +581,20 @@ describe('projects', () => {
     });
 
     it('filters by name (contains, ignoring case, % and _ literal), visibility and owner', async () => {
-      expect(await names(t.owner.token, { filter: { name: { contains: 'A' } } })).toEqual(['Alpha', 'Bravo', 'Charlie', 'Delta']);
+      expect(await names(t.owner.token, { filter: { name: { contains: 'A' } } })).toEqual([
+        'Alpha',
+        'Bravo',
+        'Charlie',
+        'Delta',
+      ]);
       expect(await names(t.owner.token, { filter: { name: { contains: '%_' } } })).toEqual(['100%_done']);
       expect(await names(t.owner.token, { filter: { name: { contains: '0_' } } })).toEqual([]);
       expect(await names(t.owner.token, { filter: { name: { eq: 'Golf' } } })).toEqual(['Golf']);
       expect(await names(t.owner.token, { filter: { visibility: 'PRIVATE' } })).toEqual(['Charlie', 'Echo']);
       expect(await names(t.owner.token, { filter: { ownerId: { eq: other.userId } } })).toEqual(['Bravo', 'Echo']);
-      expect(await names(t.owner.token, { filter: { ownerId: { eq: other.userId }, visibility: 'PUBLIC' } })).toEqual(['Bravo']);
+      expect(await names(t.owner.token, { filter: { ownerId: { eq: other.userId }, visibility: 'PUBLIC' } })).toEqual([
+        'Bravo',
+      ]);
       expect((await list(t.owner.token, { filter: { visibility: 'PUBLIC' } })).totalCount).toBe(7);
       // a member sees only the private projects they belong to: Echo (as its owner) for `other`
       expect(await names(other.token, { filter: { visibility: 'PRIVATE' } })).toEqual(['Echo']);
@@ -446,7 +605,11 @@ describe('projects', () => {
       expect(await names(t.owner.token)).toEqual(everything);
       expect(await names(t.owner.token, { orderBy: 'NAME_ASC' })).toEqual(everything);
       expect(await names(t.owner.token, { orderBy: 'NAME_DESC' })).toEqual([...everything].reverse());
-      expect(await names(t.owner.token, { orderBy: 'CREATED_AT_DESC' })).toEqual(['100 percent', '100%_done', ...[...all].reverse()]);
+      expect(await names(t.owner.token, { orderBy: 'CREATED_AT_DESC' })).toEqual([
+        '100 percent',
+        '100%_done',
+        ...[...all].reverse(),
+      ]);
     });
 
     it('pages with first/after through every project once, and refuses pages over 100', async () => {
@@ -469,12 +632,15 @@ describe('projects', () => {
       }
       const tooMany = await app.gql(PROJECTS, { token: t.owner.token, variables: { first: 101 } });
       expect(extensionsOf(tooMany)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-      const badCursor = await app.gql(PROJECTS, { token: t.owner.token, variables: { first: 2, after: 'not-a-cursor' } });
+      const badCursor = await app.gql(PROJECTS, {
+        token: t.owner.token,
+        variables: { first: 2, after: 'not-a-cursor' },
+      });
       expect(extensionsOf(badCursor)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     });
   });
 
-  it('treats another organization\'s project like one that does not exist', async () => {
+  it("treats another organization's project like one that does not exist", async () => {
     const a = await tenant();
     const b = await tenant();
     const theirs = await createOk(b.owner.token, { name: 'Theirs' });
@@ -487,9 +653,12 @@ describe('projects', () => {
         await restore(a.owner.token, id),
         await addProjectMember(a.owner.token, id, a.owner.userId),
         await call(a.owner.token, 'createTask', 'CreateTaskInput', { projectId: id, title: 'intruder' }, 'task { id }'),
-      ]) expect([id, codeOf(res)]).toEqual([id, 'NOT_FOUND']);
+      ])
+        expect([id, codeOf(res)]).toEqual([id, 'NOT_FOUND']);
     }
     expect(await names(a.owner.token)).toEqual([]);
-    expect(await stored(b.org.id)).toEqual([expect.objectContaining({ name: 'Theirs', owner_id: b.owner.userId, deleted: false })]);
+    expect(await stored(b.org.id)).toEqual([
+      expect.objectContaining({ name: 'Theirs', owner_id: b.owner.userId, deleted: false }),
+    ]);
   });
 });

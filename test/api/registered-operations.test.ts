@@ -7,7 +7,11 @@ import { addMember, createOrganization, createProject, createUser, TEST_PASSWORD
 import { documentHash } from '../../src/graphql/persisted-documents';
 import { PERSISTED_DOCUMENTS_FILE } from '../../src/paths';
 import {
-  PartnerDeleteOperationDocument, PartnerDeprecateOperationDocument, PartnerOperationsDocument, PartnerProjectsDocument, PartnerRegisterOperationDocument,
+  PartnerDeleteOperationDocument,
+  PartnerDeprecateOperationDocument,
+  PartnerOperationsDocument,
+  PartnerProjectsDocument,
+  PartnerRegisterOperationDocument,
 } from '../../schema/generated/operations/graphql';
 
 /** A partner's own operation: a project with its open tasks, and a page size with a default. */
@@ -40,13 +44,18 @@ describe('operations registered per organization', () => {
   async function apiKey(token: string, permissions: string[]): Promise<string> {
     const res = await app.gql<{ createApiKey: { secret: string } }>(
       'mutation ($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }',
-      { token, variables: { i: { name: 'partner', permissions } } });
+      { token, variables: { i: { name: 'partner', permissions } } },
+    );
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.createApiKey.secret;
   }
 
   /** Posts an operation by id with a key: all a key may send. */
-  async function byId<T = Record<string, unknown>>(key: string, documentId: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>> {
+  async function byId<T = Record<string, unknown>>(
+    key: string,
+    documentId: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GqlResponse<T>> {
     const res = await app.post(JSON.stringify({ documentId, variables }), { authorization: `Bearer ${key}` });
     return { status: res.status, headers: res.headers, body: JSON.parse(res.text) };
   }
@@ -68,20 +77,34 @@ describe('operations registered per organization', () => {
     const operation = registered.body.data!.registerOperation.operation;
     // The same hash as APQ and the manifest: sha256 of the text.
     expect(operation).toMatchObject({
-      clientName: 'board-sync', name: 'ProjectBoard', version: 1, operationType: 'query',
-      documentId: `sha256:${documentHash(PROJECT_BOARD)}`, deprecatedAt: null,
+      clientName: 'board-sync',
+      name: 'ProjectBoard',
+      version: 1,
+      operationType: 'query',
+      documentId: `sha256:${documentHash(PROJECT_BOARD)}`,
+      deprecatedAt: null,
     });
 
-    const ran = await byId<{ project: { name: string; tasks: { totalCount: number } } }>(key, operation.documentId, { id: project.id });
+    const ran = await byId<{ project: { name: string; tasks: { totalCount: number } } }>(key, operation.documentId, {
+      id: project.id,
+    });
     expect(ran.body.errors).toBeUndefined();
     expect(ran.body.data!.project).toMatchObject({ name: 'Board', tasks: { totalCount: 0 } });
     // Apollo's APQ form finds it too.
-    const apq = await app.post(JSON.stringify({ variables: { id: project.id }, extensions: { persistedQuery: { version: 1, sha256Hash: documentHash(PROJECT_BOARD) } } }),
-      { authorization: `Bearer ${key}` });
+    const apq = await app.post(
+      JSON.stringify({
+        variables: { id: project.id },
+        extensions: { persistedQuery: { version: 1, sha256Hash: documentHash(PROJECT_BOARD) } },
+      }),
+      { authorization: `Bearer ${key}` },
+    );
     expect(JSON.parse(apq.text).data.project.name).toBe('Board');
 
     // Stored per organization, hash computed by the database.
-    const { rows } = await superuser.query('select organization_id, hash, version from registered_operations where id = $1', [operation.id]);
+    const { rows } = await superuser.query(
+      'select organization_id, hash, version from registered_operations where id = $1',
+      [operation.id],
+    );
     expect(rows).toEqual([{ organization_id: a.org.id, hash: documentHash(PROJECT_BOARD), version: 1 }]);
   });
 
@@ -90,15 +113,20 @@ describe('operations registered per organization', () => {
     const b = await tenant();
     const keyA = await apiKey(a.token, PARTNER);
     const keyB = await apiKey(b.token, PARTNER);
-    const { documentId } = (await register(keyA, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' })).body.data!.registerOperation.operation;
+    const { documentId } = (await register(keyA, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' }))
+      .body.data!.registerOperation.operation;
     const other = await byId(keyB, documentId, { id: crypto.randomUUID() });
     expect(other.status).toBe(400);
     expect(codeOf(other)).toBe('PERSISTED_QUERY_NOT_IN_LIST');
     // A signed-in person (or anonymous caller) cannot name it by documentId either: the manifest is theirs.
-    const person = await app.post(JSON.stringify({ documentId, variables: { id: crypto.randomUUID() } }), { authorization: `Bearer ${a.token}` });
+    const person = await app.post(JSON.stringify({ documentId, variables: { id: crypto.randomUUID() } }), {
+      authorization: `Bearer ${a.token}`,
+    });
     expect(JSON.parse(person.text).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
     // Keys still send nothing but ids.
-    const adHoc = await app.post(JSON.stringify({ query: PROJECT_BOARD, variables: { id: crypto.randomUUID() } }), { authorization: `Bearer ${keyA}` });
+    const adHoc = await app.post(JSON.stringify({ query: PROJECT_BOARD, variables: { id: crypto.randomUUID() } }), {
+      authorization: `Bearer ${keyA}`,
+    });
     expect(JSON.parse(adHoc.text).errors[0].extensions.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
   });
 
@@ -107,7 +135,8 @@ describe('operations registered per organization', () => {
     const project = await createProject(db, a.org.id, a.user.id, { name: 'Secret board' });
     const manager = await apiKey(a.token, PARTNER);
     const weak = await apiKey(a.token, ['organizations:read']);
-    const { documentId } = (await register(manager, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' })).body.data!.registerOperation.operation;
+    const { documentId } = (await register(manager, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' }))
+      .body.data!.registerOperation.operation;
     const res = await byId(weak, documentId, { id: project.id });
     expect(codeOf(res)).toBe('FORBIDDEN');
     expect(JSON.stringify(res.body)).not.toContain('Secret board');
@@ -117,13 +146,15 @@ describe('operations registered per organization', () => {
     const a = await tenant();
     const project = await createProject(db, a.org.id, a.user.id);
     const key = await apiKey(a.token, PARTNER);
-    const first = (await register(key, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' })).body.data!.registerOperation.operation;
+    const first = (await register(key, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' })).body.data!
+      .registerOperation.operation;
     const deleted = await run(key, PartnerDeleteOperationDocument, { id: first.id });
     expect(deleted.body.data!.deleteOperation.operation.deletedAt).toEqual(expect.any(String));
     expect(codeOf(await byId(key, first.documentId, { id: project.id }))).toBe('PERSISTED_QUERY_NOT_IN_LIST');
     expect(codeOf(await run(key, PartnerDeleteOperationDocument, { id: first.id }))).toBe('NOT_FOUND');
     // The same text again is a new version that runs.
-    const again = (await register(key, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' })).body.data!.registerOperation.operation;
+    const again = (await register(key, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' })).body.data!
+      .registerOperation.operation;
     expect(again.version).toBe(2);
     expect((await byId(key, again.documentId, { id: project.id })).body.errors).toBeUndefined();
     // A deleted row cannot be brought back, not even by the app role writing SQL.
@@ -131,7 +162,9 @@ describe('operations registered per organization', () => {
     try {
       await client.query('begin');
       await client.query(`select set_config('app.current_org_id', $1, true)`, [a.org.id]);
-      await expect(client.query('update registered_operations set deleted_at = null where id = $1', [first.id])).rejects.toThrow(/deleted operation cannot change/);
+      await expect(
+        client.query('update registered_operations set deleted_at = null where id = $1', [first.id]),
+      ).rejects.toThrow(/deleted operation cannot change/);
     } finally {
       await client.query('rollback');
       client.release();
@@ -144,13 +177,25 @@ describe('operations registered per organization', () => {
     const res = await register(key, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' });
     expect(codeOf(res)).toBe('FORBIDDEN');
     expect(res.body.errors![0]!.message).toContain('projects:read');
-    const personOnly = await register(key, { name: 'Me', document: 'mutation Me { logout { sessionsEnded } }', clientName: 'c' });
+    const personOnly = await register(key, {
+      name: 'Me',
+      document: 'mutation Me { logout { sessionsEnded } }',
+      clientName: 'c',
+    });
     expect(codeOf(personOnly)).toBe('FORBIDDEN');
     expect(personOnly.body.errors![0]!.message).toContain('Mutation.logout');
     // Without operations:manage nothing registers at all.
     const reader = await apiKey(a.token, ['organizations:read', 'projects:read']);
-    expect(codeOf(await register(reader, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' }))).toBe('FORBIDDEN');
-    expect((await superuser.query('select count(*)::int as n from registered_operations where organization_id = $1', [a.org.id])).rows[0].n).toBe(0);
+    expect(codeOf(await register(reader, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'c' }))).toBe(
+      'FORBIDDEN',
+    );
+    expect(
+      (
+        await superuser.query('select count(*)::int as n from registered_operations where organization_id = $1', [
+          a.org.id,
+        ])
+      ).rows[0].n,
+    ).toBe(0);
   });
 
   it('refuses an invalid document with an error naming the field', async () => {
@@ -159,9 +204,21 @@ describe('operations registered per organization', () => {
     const cases: [input: { name: string; document: string }, field: string, message: RegExp][] = [
       [{ name: 'Broken', document: 'query Broken { projects {' }, 'document', /not valid GraphQL/],
       [{ name: 'Unknown', document: 'query Unknown { rockets { id } }' }, 'document', /does not match the schema/],
-      [{ name: 'Two', document: 'query Two { organization { id } } query Three { organization { name } }' }, 'document', /exactly one operation/],
+      [
+        { name: 'Two', document: 'query Two { organization { id } } query Three { organization { name } }' },
+        'document',
+        /exactly one operation/,
+      ],
       [{ name: 'Other', document: 'query Named { organization { id } }' }, 'name', /operation name \(Named\)/],
-      [{ name: 'Costly', document: 'query Costly { projects(first: 100) { edges { node { tasks(first: 100) { edges { node { subtasks(first: 100) { edges { node { id } } } } } } } } } }' }, 'document', /request limits/],
+      [
+        {
+          name: 'Costly',
+          document:
+            'query Costly { projects(first: 100) { edges { node { tasks(first: 100) { edges { node { subtasks(first: 100) { edges { node { id } } } } } } } } } }',
+        },
+        'document',
+        /request limits/,
+      ],
     ];
     for (const [input, field, message] of cases) {
       const res = await register(key, { ...input, clientName: 'c' });
@@ -172,16 +229,30 @@ describe('operations registered per organization', () => {
     const partnerProjects = manifest[(PartnerProjectsDocument as { __meta__?: { hash?: string } }).__meta__!.hash!]!;
     const builtIn = await register(key, { name: 'PartnerProjects', document: partnerProjects, clientName: 'c' });
     expect(builtIn.body.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT', field: 'document' } });
-    expect((await superuser.query('select count(*)::int as n from registered_operations where organization_id = $1', [a.org.id])).rows[0].n).toBe(0);
+    expect(
+      (
+        await superuser.query('select count(*)::int as n from registered_operations where organization_id = $1', [
+          a.org.id,
+        ])
+      ).rows[0].n,
+    ).toBe(0);
   });
 
   it('versions by client and name, deprecates, and lists variables and permissions', async () => {
     const a = await tenant();
     const key = await apiKey(a.token, PARTNER);
-    const v1 = (await register(key, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'board' })).body.data!.registerOperation.operation;
+    const v1 = (await register(key, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'board' })).body.data!
+      .registerOperation.operation;
     const v2Text = PROJECT_BOARD.replace('title', 'title status');
-    const v2 = (await register(key, { name: 'ProjectBoard', document: v2Text, clientName: 'board' })).body.data!.registerOperation.operation;
-    const otherClient = (await register(key, { name: 'ProjectBoard', document: PROJECT_BOARD.replace('title', 'id'), clientName: 'mobile' })).body.data!.registerOperation.operation;
+    const v2 = (await register(key, { name: 'ProjectBoard', document: v2Text, clientName: 'board' })).body.data!
+      .registerOperation.operation;
+    const otherClient = (
+      await register(key, {
+        name: 'ProjectBoard',
+        document: PROJECT_BOARD.replace('title', 'id'),
+        clientName: 'mobile',
+      })
+    ).body.data!.registerOperation.operation;
     expect([v1.version, v2.version, otherClient.version]).toEqual([1, 2, 1]);
     // The exact same text twice while one is live: one hash, one operation.
     const twice = await register(key, { name: 'ProjectBoard', document: PROJECT_BOARD, clientName: 'other' });
@@ -194,18 +265,24 @@ describe('operations registered per organization', () => {
 
     const listed = await run(key, PartnerOperationsDocument, { clientName: 'board' });
     expect(listed.body.errors).toBeUndefined();
-    const nodes = listed.body.data!.organization.operations.edges.map((e) => e.node);
-    expect(nodes.map((n) => [n.name, n.version, n.deprecatedAt !== null])).toEqual([['ProjectBoard', 1, true], ['ProjectBoard', 2, false]]);
+    const nodes = listed.body.data!.organization!.operations.edges.map((e) => e.node);
+    expect(nodes.map((n) => [n.name, n.version, n.deprecatedAt !== null])).toEqual([
+      ['ProjectBoard', 1, true],
+      ['ProjectBoard', 2, false],
+    ]);
     expect(nodes[0]).toMatchObject({
-      variables: [{ name: 'id', type: 'UUID!', defaultValue: null }, { name: 'first', type: 'Int', defaultValue: '10' }],
+      variables: [
+        { name: 'id', type: 'UUID!', defaultValue: null },
+        { name: 'first', type: 'Int', defaultValue: '10' },
+      ],
       permissions: ['projects:read'],
     });
     const all = await run(key, PartnerOperationsDocument, {});
-    expect(all.body.data!.organization.operations.edges).toHaveLength(3);
+    expect(all.body.data!.organization!.operations.edges).toHaveLength(3);
     // Another organization sees none of them.
     const b = await tenant();
     const keyB = await apiKey(b.token, PARTNER);
-    expect((await run(keyB, PartnerOperationsDocument, {})).body.data!.organization.operations.edges).toEqual([]);
+    expect((await run(keyB, PartnerOperationsDocument, {})).body.data!.organization!.operations.edges).toEqual([]);
   });
 
   it('gives a key the read-only ad-hoc scope only when asked: its own queries, never mutations', async () => {
@@ -213,29 +290,50 @@ describe('operations registered per organization', () => {
     const project = await createProject(db, a.org.id, a.user.id, { name: 'BI board' });
     const created = await app.gql<{ createApiKey: { secret: string; apiKey: { adHocReads: boolean } } }>(
       'mutation ($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret apiKey { adHocReads } } }',
-      { token: a.token, variables: { i: { name: 'bi', permissions: ['organizations:read', 'projects:read', 'projects:update'], adHocReads: true } } });
+      {
+        token: a.token,
+        variables: {
+          i: { name: 'bi', permissions: ['organizations:read', 'projects:read', 'projects:update'], adHocReads: true },
+        },
+      },
+    );
     expect(created.body.data!.createApiKey.apiKey.adHocReads).toBe(true);
     const bi = created.body.data!.createApiKey.secret;
     const plain = await apiKey(a.token, ['organizations:read', 'projects:read']);
     const send = async (key: string, query: string, variables?: Record<string, unknown>) =>
-      JSON.parse((await app.post(JSON.stringify({ query, variables }), { authorization: `Bearer ${key}` })).text) as GqlResponse['body'];
+      JSON.parse(
+        (await app.post(JSON.stringify({ query, variables }), { authorization: `Bearer ${key}` })).text,
+      ) as GqlResponse['body'];
 
     const read = await send(bi, '{ projects(first: 5) { totalCount edges { node { name } } } }');
     expect(read.errors).toBeUndefined();
     expect(read.data).toEqual({ projects: { totalCount: 1, edges: [{ node: { name: 'BI board' } }] } });
     // Off by default.
-    expect((await send(plain, '{ projects { totalCount } }')).errors![0]!.extensions!.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
+    expect((await send(plain, '{ projects { totalCount } }')).errors![0]!.extensions!.code).toBe(
+      'PERSISTED_QUERY_ID_REQUIRED',
+    );
     // No mutation of its own, even one its permissions allow.
-    const write = await send(bi, 'mutation ($id: UUID!) { updateProject(input: { id: $id, name: "Renamed" }) { project { name } } }', { id: project.id });
+    const write = await send(
+      bi,
+      'mutation ($id: UUID!) { updateProject(input: { id: $id, name: "Renamed" }) { project { name } } }',
+      { id: project.id },
+    );
     expect(write.errors![0]!.extensions!.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
     expect(write.errors![0]!.message).toMatch(/only queries/);
-    expect((await superuser.query('select name from projects where id = $1', [project.id])).rows[0].name).toBe('BI board');
+    expect((await superuser.query('select name from projects where id = $1', [project.id])).rows[0].name).toBe(
+      'BI board',
+    );
     // The usual limits hold.
-    const costly = await send(bi, '{ projects(first: 100) { edges { node { tasks(first: 100) { edges { node { subtasks(first: 100) { edges { node { id } } } } } } } } } }');
+    const costly = await send(
+      bi,
+      '{ projects(first: 100) { edges { node { tasks(first: 100) { edges { node { subtasks(first: 100) { edges { node { id } } } } } } } } } }',
+    );
     expect(costly.errors![0]!.extensions!.code).toBe('QUERY_TOO_COMPLEX');
     // An organization that allows only registered operations holds the scope off.
     await superuser.query('update organizations set trusted_documents_only = true where id = $1', [a.org.id]);
-    expect((await send(bi, '{ projects { totalCount } }')).errors![0]!.extensions!.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
+    expect((await send(bi, '{ projects { totalCount } }')).errors![0]!.extensions!.code).toBe(
+      'PERSISTED_QUERY_ID_REQUIRED',
+    );
   });
 
   it('serves the SDL to API keys and signed-in users, and to nobody anonymous in production', async () => {

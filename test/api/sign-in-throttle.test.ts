@@ -1,7 +1,15 @@
 import pino from 'pino';
 import { sql } from 'kysely';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
-import { codeOf, startTestApp, TEST_KEYRING, TEST_SESSION_SETTINGS, TEST_TOKEN_SETTINGS, type GqlResponse, type TestApp } from '../support/app';
+import {
+  codeOf,
+  startTestApp,
+  TEST_KEYRING,
+  TEST_SESSION_SETTINGS,
+  TEST_TOKEN_SETTINGS,
+  type GqlResponse,
+  type TestApp,
+} from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import { RequestTransaction, STANDALONE_LOCK_TIMEOUT_MS } from '../../src/db/request-transaction';
 import { Loaders } from '../../src/graphql/loaders';
@@ -29,7 +37,9 @@ describe('sign-in throttle', () => {
 
   beforeAll(async () => {
     app = await startTestApp();
-    strict = await startTestApp({ sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perAccount: 3 } } });
+    strict = await startTestApp({
+      sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perAccount: 3 } },
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -43,10 +53,24 @@ describe('sign-in throttle', () => {
     await addMember(db, org.id, user.id);
     return user;
   }
-  const attempt = (on: TestApp, email: string, password: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-    on.gql<{ login: { accessToken: string; refreshToken: string } }>(LOGIN, { headers, variables: { i: { email, password, ...extra } } });
+  const attempt = (
+    on: TestApp,
+    email: string,
+    password: string,
+    extra: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) =>
+    on.gql<{ login: { accessToken: string; refreshToken: string } }>(LOGIN, {
+      headers,
+      variables: { i: { email, password, ...extra } },
+    });
   const row = async (key: string) =>
-    (await superuser.query('select *, extract(epoch from locked_until - now()) as lock_left from sign_in_throttle where key = $1', [key])).rows[0] as
+    (
+      await superuser.query(
+        'select *, extract(epoch from locked_until - now()) as lock_left from sign_in_throttle where key = $1',
+        [key],
+      )
+    ).rows[0] as
       { failures: number; in_flight: number; locked_until: Date | null; lock_left: string | null } | undefined;
   /** Sets a key's lock: `interval` from now ('0' lifts it), as a longer attack (or the passing time) would. */
   const lock = (key: string, interval: string) =>
@@ -79,15 +103,21 @@ describe('sign-in throttle', () => {
         const before = strict.requests.length;
         const res = await strict.gql(document);
         expect(res.status).toBe(400);
-        expect(res.body.errors).toEqual([expect.objectContaining({
-          message: expect.stringMatching(/^An operation may check credentials only once; this one does in 2 fields \(.*login|signUp/),
-          extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'credentialChecks', max: 1, found: 2 },
-        })]);
+        expect(res.body.errors).toEqual([
+          expect.objectContaining({
+            message: expect.stringMatching(
+              /^An operation may check credentials only once; this one does in 2 fields \(.*login|signUp/,
+            ),
+            extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'credentialChecks', max: 1, found: 2 },
+          }),
+        ]);
         expect(strict.requests.slice(before).every((r) => r.statements === 0)).toBe(true);
       }
       expect(await row(`account:${email}`)).toBeUndefined(); // nothing was checked, nothing counted
       // One field spread twice runs once, as execution merges it: one check.
-      const once = await strict.gql(`mutation { ...A ...A } fragment A on Mutation { login(input: {email: "${email}", password: "${TEST_PASSWORD}"}) { accessToken } }`);
+      const once = await strict.gql(
+        `mutation { ...A ...A } fragment A on Mutation { login(input: {email: "${email}", password: "${TEST_PASSWORD}"}) { accessToken } }`,
+      );
       expect(once.body.errors).toBeUndefined();
     });
 
@@ -111,19 +141,37 @@ describe('sign-in throttle', () => {
       const standalonePool = testPool('app', 2, 'jest-throttle-standalone');
       const victim = await member();
       const bystander = await member();
-      const requestDb = new RequestTransaction(testPool('app', 1, 'jest-throttle-request'), { organizationId: null, userId: null }, standalonePool);
+      const requestDb = new RequestTransaction(
+        testPool('app', 1, 'jest-throttle-request'),
+        { organizationId: null, userId: null },
+        standalonePool,
+      );
       const ctx: Context = {
-        requestId: 'throttle-test', viewer: null, apiKey: null, db: requestDb, loaders: new Loaders(requestDb),
-        services: { tokens: new TokenService(TEST_TOKEN_SETTINGS), keyring: TEST_KEYRING, sessions: TEST_SESSION_SETTINGS },
-        log: pino({ level: 'silent' }), ip: '127.0.0.1', userAgent: 'jest',
+        requestId: 'throttle-test',
+        viewer: null,
+        apiKey: null,
+        db: requestDb,
+        loaders: new Loaders(requestDb),
+        services: {
+          tokens: new TokenService(TEST_TOKEN_SETTINGS),
+          keyring: TEST_KEYRING,
+          sessions: TEST_SESSION_SETTINGS,
+        },
+        log: pino({ level: 'silent' }),
+        ip: '127.0.0.1',
+        userAgent: 'jest',
       };
       try {
         await login(ctx, { email: victim.email, password: TEST_PASSWORD });
         // Same account and same address as the first check, whose request has not committed.
-        const [, secondMs] = await timed(Promise.race([
-          login(ctx, { email: victim.email, password: TEST_PASSWORD }),
-          sleep(4_000).then(() => { throw new Error('the second check waited for the first one\'s request'); }),
-        ]));
+        const [, secondMs] = await timed(
+          Promise.race([
+            login(ctx, { email: victim.email, password: TEST_PASSWORD }),
+            sleep(4_000).then(() => {
+              throw new Error("the second check waited for the first one's request");
+            }),
+          ]),
+        );
         expect(secondMs).toBeLessThan(2_500);
         // Meanwhile the same address signs someone else in at once.
         const [other, otherMs] = await timed(attempt(app, bystander.email, TEST_PASSWORD));
@@ -135,9 +183,21 @@ describe('sign-in throttle', () => {
     });
 
     it('gives standalone work lock and statement timeouts', async () => {
-      const trx = new RequestTransaction(testPool('app', 1), { organizationId: null, userId: null }, testPool('app', 1), { statementTimeoutMs: 2_345, idleInTransactionTimeoutMs: 6_789 });
-      const settings = await trx.standalone(async (own) => (await sql<{ lock: string; statement: string; idle: string }>`select current_setting('lock_timeout') as lock,
-        current_setting('statement_timeout') as statement, current_setting('idle_in_transaction_session_timeout') as idle`.execute(own)).rows[0]);
+      const trx = new RequestTransaction(
+        testPool('app', 1),
+        { organizationId: null, userId: null },
+        testPool('app', 1),
+        { statementTimeoutMs: 2_345, idleInTransactionTimeoutMs: 6_789 },
+      );
+      const settings = await trx.standalone(
+        async (own) =>
+          (
+            await sql<{ lock: string; statement: string; idle: string }>`select current_setting('lock_timeout') as lock,
+        current_setting('statement_timeout') as statement, current_setting('idle_in_transaction_session_timeout') as idle`.execute(
+              own,
+            )
+          ).rows[0],
+      );
       expect(settings).toEqual({ lock: `${STANDALONE_LOCK_TIMEOUT_MS / 1000}s`, statement: '2345ms', idle: '6789ms' });
     });
 
@@ -147,17 +207,26 @@ describe('sign-in throttle', () => {
       // logoutEverywhere would lock the session's refresh-token rows in the request transaction;
       // the rotation then needs one of them on its own connection.
       const before = app.requests.length;
-      const [res, ms] = await timed(app.gql(
-        'mutation ($t: String!) { logoutEverywhere { sessionsEnded } refreshSession(input: {refreshToken: $t}) { accessToken } }',
-        { token: session.accessToken, variables: { t: session.refreshToken } },
-      ));
+      const [res, ms] = await timed(
+        app.gql(
+          'mutation ($t: String!) { logoutEverywhere { sessionsEnded } refreshSession(input: {refreshToken: $t}) { accessToken } }',
+          { token: session.accessToken, variables: { t: session.refreshToken } },
+        ),
+      );
       expect(ms).toBeLessThan(2_500);
       expect(res.status).toBe(400);
-      expect(res.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^refreshSession must be the first field of its operation/), extensions: { code: 'BAD_REQUEST' } })]);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(/^refreshSession must be the first field of its operation/),
+          extensions: { code: 'BAD_REQUEST' },
+        }),
+      ]);
       expect(app.requests.slice(before).every((r) => r.statements === 0)).toBe(true);
       // First, it runs: nothing before it holds anything.
-      const first = await app.gql('mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken } logoutEverywhere { sessionsEnded } }',
-        { token: session.accessToken, variables: { t: session.refreshToken } });
+      const first = await app.gql(
+        'mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken } logoutEverywhere { sessionsEnded } }',
+        { token: session.accessToken, variables: { t: session.refreshToken } },
+      );
       expect(first.body.errors).toBeUndefined();
     });
 
@@ -167,21 +236,37 @@ describe('sign-in throttle', () => {
       const holder = await superuser.connect();
       try {
         await holder.query('begin');
-        await holder.query('select 1 from auth_refresh_tokens where token_hash = $1 for update', [hashSecretToken(session.refreshToken)]);
-        const [res, ms] = await timed(Promise.race([
-          app.gql('mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken } }', { variables: { t: session.refreshToken } }),
-          sleep(4_000).then(() => { throw new Error('the rotation waited for the row lock'); }),
-        ]));
+        await holder.query('select 1 from auth_refresh_tokens where token_hash = $1 for update', [
+          hashSecretToken(session.refreshToken),
+        ]);
+        const [res, ms] = await timed(
+          Promise.race([
+            app.gql('mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken } }', {
+              variables: { t: session.refreshToken },
+            }),
+            sleep(4_000).then(() => {
+              throw new Error('the rotation waited for the row lock');
+            }),
+          ]),
+        );
         expect(ms).toBeLessThan(STANDALONE_LOCK_TIMEOUT_MS + 1_500);
         expect(res.body.errors?.[0]).toMatchObject({
-          path: ['refreshSession'], message: 'The request waited too long for another one to finish; try again', extensions: { code: 'TIMEOUT' },
+          path: ['refreshSession'],
+          message: 'The request waited too long for another one to finish; try again',
+          extensions: { code: 'TIMEOUT' },
         });
       } finally {
         await holder.query('rollback');
         holder.release();
       }
       // The token was not spent: it still refreshes once.
-      expect((await app.gql('mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken } }', { variables: { t: session.refreshToken } })).body.errors).toBeUndefined();
+      expect(
+        (
+          await app.gql('mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken } }', {
+            variables: { t: session.refreshToken },
+          })
+        ).body.errors,
+      ).toBeUndefined();
     });
   });
 
@@ -192,16 +277,22 @@ describe('sign-in throttle', () => {
       await addMember(db, org.id, owner.id, { role: 'owner' });
       const token = await app.login(owner.email, TEST_PASSWORD, org.slug);
       const created = await app.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
-        'mutation { createApiKey(input: { name: "partner", permissions: ["organizations:read"] }) { secret apiKey { id } } }', { token });
+        'mutation { createApiKey(input: { name: "partner", permissions: ["organizations:read"] }) { secret apiKey { id } } }',
+        { token },
+      );
       const { secret, apiKey } = created.body.data!.createApiKey;
       const holder = await superuser.connect();
       try {
         await holder.query('begin');
         await holder.query('select 1 from api_keys where id = $1 for update', [apiKey.id]); // as an updating request would
-        const [res, ms] = await timed(Promise.race([
-          app.gql<{ organization: { id: string } }>('{ organization { id } }', { token: secret }),
-          sleep(4_000).then(() => { throw new Error('authenticating the key waited for the row lock'); }),
-        ]));
+        const [res, ms] = await timed(
+          Promise.race([
+            app.gql<{ organization: { id: string } }>('{ organization { id } }', { token: secret }),
+            sleep(4_000).then(() => {
+              throw new Error('authenticating the key waited for the row lock');
+            }),
+          ]),
+        );
         expect(res.body.data?.organization.id).toBe(org.id);
         expect(ms).toBeLessThan(2_500);
       } finally {
@@ -248,25 +339,42 @@ describe('sign-in throttle', () => {
     it('runs at most the failures left of checks at once, so parallel guesses cannot overtake the count', async () => {
       const key = `account:parallel_${Date.now()}@example.test`;
       const pool = testPool('app', 10, 'jest-throttle-parallel');
-      const reserve = () => pool.query<{ ok: boolean }>("select app.reserve_sign_in_attempt($1, '{3}', interval '15 minutes') as ok", [[key]]).then((r) => r.rows[0]!.ok);
+      const reserve = () =>
+        pool
+          .query<{ ok: boolean }>("select app.reserve_sign_in_attempt($1, '{3}', interval '15 minutes') as ok", [[key]])
+          .then((r) => r.rows[0]!.ok);
       const reserved = await Promise.all(Array.from({ length: 10 }, reserve));
       expect(reserved.filter(Boolean)).toHaveLength(3);
-      for (let i = 0; i < 3; i++) await pool.query("select app.finish_sign_in_attempt($1, '{3}', true, interval '15 minutes')", [[key]]);
+      for (let i = 0; i < 3; i++)
+        await pool.query("select app.finish_sign_in_attempt($1, '{3}', true, interval '15 minutes')", [[key]]);
       expect(await row(key)).toMatchObject({ failures: 3, in_flight: 0 });
       expect(await reserve()).toBe(false); // locked
     });
 
     it('forgets keys nobody has tried for a whole window, so made-up emails cannot pile up', async () => {
       const stamp = Date.now();
-      const keys = { stale: [1, 2, 3].map((n) => `account:stale${n}_${stamp}@example.test`), locked: `account:locked_${stamp}@example.test`, fresh: `account:fresh_${stamp}@example.test` };
+      const keys = {
+        stale: [1, 2, 3].map((n) => `account:stale${n}_${stamp}@example.test`),
+        locked: `account:locked_${stamp}@example.test`,
+        fresh: `account:fresh_${stamp}@example.test`,
+      };
       await superuser.query(
         `insert into sign_in_throttle (key, failures, updated_at, last_failure_at) select k, 5, now() - interval '10 years', now() - interval '10 years' from unnest($1::text[]) k`,
-        [keys.stale]);
-      await superuser.query(`insert into sign_in_throttle (key, failures, updated_at, locked_until) values ($1, 9, now() - interval '10 years', now() + interval '1 hour')`, [keys.locked]);
+        [keys.stale],
+      );
+      await superuser.query(
+        `insert into sign_in_throttle (key, failures, updated_at, locked_until) values ($1, 9, now() - interval '10 years', now() + interval '1 hour')`,
+        [keys.locked],
+      );
       await superuser.query(`insert into sign_in_throttle (key, failures) values ($1, 1)`, [keys.fresh]);
       const pool = testPool('app', 1, 'jest-throttle-sweep');
-      await pool.query("select app.reserve_sign_in_attempt($1, '{3}', interval '15 minutes')", [[`account:sweeper_${stamp}@example.test`]]);
-      const { rows } = await superuser.query<{ key: string }>('select key from sign_in_throttle where key = any($1) order by key', [[...keys.stale, keys.locked, keys.fresh]]);
+      await pool.query("select app.reserve_sign_in_attempt($1, '{3}', interval '15 minutes')", [
+        [`account:sweeper_${stamp}@example.test`],
+      ]);
+      const { rows } = await superuser.query<{ key: string }>(
+        'select key from sign_in_throttle where key = any($1) order by key',
+        [[...keys.stale, keys.locked, keys.fresh]],
+      );
       expect(rows.map((r) => r.key)).toEqual([keys.fresh, keys.locked]);
     });
 
@@ -279,18 +387,33 @@ describe('sign-in throttle', () => {
     });
 
     it('counts a client address by its /64 (IPv6), as the rate limiter does', async () => {
-      const byIp = await startTestApp({ sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perIp: 3 } } });
+      const byIp = await startTestApp({
+        sessions: { ...TEST_SESSION_SETTINGS, throttle: { ...TEST_SESSION_SETTINGS.throttle, perIp: 3 } },
+      });
       const prefix = `2001:db8:${(Date.now() % 65_000).toString(16)}:1`;
       try {
         const user = await member();
         for (let i = 1; i <= 3; i++) {
-          expectFailed(await attempt(byIp, `nobody${i}_${Date.now()}@example.test`, 'WrongPass123', {}, { 'x-forwarded-for': `${prefix}::${i}` }));
+          expectFailed(
+            await attempt(
+              byIp,
+              `nobody${i}_${Date.now()}@example.test`,
+              'WrongPass123',
+              {},
+              { 'x-forwarded-for': `${prefix}::${i}` },
+            ),
+          );
         }
         await expectLock(`ip:${prefix}::/64`, 1);
         await lock(`ip:${prefix}::/64`, '15 minutes');
-        expectFailed(await attempt(byIp, user.email, TEST_PASSWORD, {}, { 'x-forwarded-for': `${prefix}:ffff:ffff:ffff:ffff` }));
+        expectFailed(
+          await attempt(byIp, user.email, TEST_PASSWORD, {}, { 'x-forwarded-for': `${prefix}:ffff:ffff:ffff:ffff` }),
+        );
         // Another /64, and the account itself, are not locked.
-        expect((await attempt(byIp, user.email, TEST_PASSWORD, {}, { 'x-forwarded-for': `${prefix.slice(0, -1)}2::1` })).body.errors).toBeUndefined();
+        expect(
+          (await attempt(byIp, user.email, TEST_PASSWORD, {}, { 'x-forwarded-for': `${prefix.slice(0, -1)}2::1` })).body
+            .errors,
+        ).toBeUndefined();
       } finally {
         await byIp.close();
       }
@@ -300,15 +423,22 @@ describe('sign-in throttle', () => {
       const user = await member();
       const mine = (await attempt(strict, user.email, TEST_PASSWORD)).body.data!.login;
       for (let i = 0; i < 3; i++) await attempt(strict, user.email, 'WrongPass123'); // the stranger,
-      await superuser.query("update sign_in_throttle set locked_until = now() + interval '15 minutes' where key = $1", [`account:${user.email}`]); // for hours
+      await superuser.query("update sign_in_throttle set locked_until = now() + interval '15 minutes' where key = $1", [
+        `account:${user.email}`,
+      ]); // for hours
       expectFailed(await attempt(strict, user.email, TEST_PASSWORD));
       const known = await attempt(strict, user.email, TEST_PASSWORD, { refreshToken: mine.refreshToken });
       expect(known.body.errors).toBeUndefined();
       expect((await row(`account:${user.email}`))!.locked_until).toBeInstanceOf(Date); // still locked for strangers
 
       // The known device is throttled on its own: its failures lock it, not the account's owner elsewhere.
-      for (let i = 0; i < 3; i++) expectFailed(await attempt(strict, user.email, 'WrongPass123', { refreshToken: mine.refreshToken }));
-      const family = (await superuser.query('select family_id from auth_refresh_tokens where token_hash = $1', [hashSecretToken(mine.refreshToken)])).rows[0].family_id as string;
+      for (let i = 0; i < 3; i++)
+        expectFailed(await attempt(strict, user.email, 'WrongPass123', { refreshToken: mine.refreshToken }));
+      const family = (
+        await superuser.query('select family_id from auth_refresh_tokens where token_hash = $1', [
+          hashSecretToken(mine.refreshToken),
+        ])
+      ).rows[0].family_id as string;
       await expectLock(`session:${family}`, 1);
       await lock(`session:${family}`, '15 minutes');
       expectFailed(await attempt(strict, user.email, TEST_PASSWORD, { refreshToken: mine.refreshToken }));
@@ -316,7 +446,10 @@ describe('sign-in throttle', () => {
       // No proof: a rotated token, another account's token, a made-up one.
       const other = await member();
       const theirs = (await attempt(strict, other.email, TEST_PASSWORD)).body.data!.login.refreshToken;
-      const rotated = (await strict.gql<{ refreshSession: { refreshToken: string } }>('mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { refreshToken } }', { variables: { t: known.body.data!.login.refreshToken } }));
+      const rotated = await strict.gql<{ refreshSession: { refreshToken: string } }>(
+        'mutation ($t: String!) { refreshSession(input: {refreshToken: $t}) { refreshToken } }',
+        { variables: { t: known.body.data!.login.refreshToken } },
+      );
       expect(rotated.body.errors).toBeUndefined();
       for (const refreshToken of [known.body.data!.login.refreshToken, theirs, 'rt_made_up']) {
         expectFailed(await attempt(strict, user.email, TEST_PASSWORD, { refreshToken }));
@@ -326,13 +459,19 @@ describe('sign-in throttle', () => {
     it('counts changePassword under the session that asks, so a stolen session cannot lock the owner out', async () => {
       const user = await member();
       const token = await strict.login(user.email, TEST_PASSWORD);
-      const change = (currentPassword: string) => strict.gql('mutation ($i: ChangePasswordInput!) { changePassword(input: $i) { accepted } }',
-        { token, variables: { i: { currentPassword, newPassword: 'BrandNew123' } } });
+      const change = (currentPassword: string) =>
+        strict.gql('mutation ($i: ChangePasswordInput!) { changePassword(input: $i) { accepted } }', {
+          token,
+          variables: { i: { currentPassword, newPassword: 'BrandNew123' } },
+        });
       for (let i = 0; i < 3; i++) expect(codeOf(await change('WrongPass123'))).toBe('BAD_USER_INPUT');
       const { sessionId } = await strict.tokens.verifyAccessToken(token);
       await expectLock(`session:${sessionId}`, 1);
       await lock(`session:${sessionId}`, '15 minutes');
-      expect((await change(TEST_PASSWORD)).body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
+      expect((await change(TEST_PASSWORD)).body.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'currentPassword',
+      });
       expect((await attempt(strict, user.email, TEST_PASSWORD)).body.errors).toBeUndefined();
     });
   });

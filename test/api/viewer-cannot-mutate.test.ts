@@ -1,6 +1,13 @@
 import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
-import { addMember, createOrganization, createRole, createUser, seedTenantRows, TEST_PASSWORD } from '../support/factories';
+import {
+  addMember,
+  createOrganization,
+  createRole,
+  createUser,
+  seedTenantRows,
+  TEST_PASSWORD,
+} from '../support/factories';
 
 /**
  * A member with the built-in `viewer` role reads, but every mutation that changes the
@@ -25,18 +32,30 @@ describe('a viewer cannot mutate the organization', () => {
     const viewer = await createUser(db);
     const membership = await addMember(db, org.id, viewer.id, { role: 'viewer' });
     const role = await createRole(db, org.id, ['members:read'], 'Existing');
-    const team = (await superuser.query('select id from teams where organization_id = $1 limit 1', [org.id])).rows[0].id;
-    const apiKey = (await superuser.query('select id from api_keys where organization_id = $1 limit 1', [org.id])).rows[0].id;
-    const invitation = (await superuser.query('select id from invitations where organization_id = $1 limit 1', [org.id])).rows[0].id;
+    const team = (await superuser.query('select id from teams where organization_id = $1 limit 1', [org.id])).rows[0]
+      .id;
+    const apiKey = (await superuser.query('select id from api_keys where organization_id = $1 limit 1', [org.id]))
+      .rows[0].id;
+    const invitation = (
+      await superuser.query('select id from invitations where organization_id = $1 limit 1', [org.id])
+    ).rows[0].id;
     const token = await app.login(viewer.email, TEST_PASSWORD);
 
     // Every tenant table's rows of this organization, and the organization itself.
     const snapshot = async () => {
       const { rows: tables } = await superuser.query<{ table_name: string }>(
-        "select table_name from information_schema.columns where table_schema = 'public' and column_name = 'organization_id' order by 1");
-      const parts = [JSON.stringify((await superuser.query('select * from organizations where id = $1', [org.id])).rows)];
+        "select table_name from information_schema.columns where table_schema = 'public' and column_name = 'organization_id' order by 1",
+      );
+      const parts = [
+        JSON.stringify((await superuser.query('select * from organizations where id = $1', [org.id])).rows),
+      ];
       for (const { table_name } of tables) {
-        parts.push(JSON.stringify((await superuser.query(`select * from ${table_name} where organization_id = $1 order by id`, [org.id])).rows));
+        parts.push(
+          JSON.stringify(
+            (await superuser.query(`select * from ${table_name} where organization_id = $1 order by id`, [org.id]))
+              .rows,
+          ),
+        );
       }
       return parts.join('\n');
     };
@@ -65,11 +84,25 @@ describe('a viewer cannot mutate the organization', () => {
       ['removeTeamMember(input: $i) { removedTeamMemberId }', { teamId: team, userId: viewer.id }],
     ];
     const inputTypes: Record<string, string> = {
-      updateOrganization: 'UpdateOrganizationInput', inviteMember: 'InviteMemberInput', revokeInvitation: 'RevokeInvitationInput', changeMembershipStatus: 'ChangeMembershipStatusInput',
-      promoteMember: 'ChangeMemberRoleInput', demoteMember: 'ChangeMemberRoleInput', removeMember: 'RemoveMemberInput',
-      transferMember: 'TransferMemberInput', createRole: 'CreateRoleInput', updateRole: 'UpdateRoleInput', deleteRole: 'DeleteRoleInput',
-      assignRole: 'AssignRoleInput', createApiKey: 'CreateApiKeyInput', revokeApiKey: 'RevokeApiKeyInput', createTeam: 'CreateTeamInput',
-      updateTeam: 'UpdateTeamInput', deleteTeam: 'DeleteTeamInput', addTeamMember: 'AddTeamMemberInput', removeTeamMember: 'RemoveTeamMemberInput',
+      updateOrganization: 'UpdateOrganizationInput',
+      inviteMember: 'InviteMemberInput',
+      revokeInvitation: 'RevokeInvitationInput',
+      changeMembershipStatus: 'ChangeMembershipStatusInput',
+      promoteMember: 'ChangeMemberRoleInput',
+      demoteMember: 'ChangeMemberRoleInput',
+      removeMember: 'RemoveMemberInput',
+      transferMember: 'TransferMemberInput',
+      createRole: 'CreateRoleInput',
+      updateRole: 'UpdateRoleInput',
+      deleteRole: 'DeleteRoleInput',
+      assignRole: 'AssignRoleInput',
+      createApiKey: 'CreateApiKeyInput',
+      revokeApiKey: 'RevokeApiKeyInput',
+      createTeam: 'CreateTeamInput',
+      updateTeam: 'UpdateTeamInput',
+      deleteTeam: 'DeleteTeamInput',
+      addTeamMember: 'AddTeamMemberInput',
+      removeTeamMember: 'RemoveTeamMemberInput',
     };
     for (const [field, input] of mutations) {
       const name = field.split(/[( ]/)[0]!;

@@ -9,9 +9,25 @@ import type { Database } from '../../src/db/schema';
 import { createSchema } from '../../src/graphql/schema';
 import { closeTestPools, testUrls } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
-import { addMember, createOrganization, createProject, createTask, createTenant, createUser, TEST_PASSWORD } from '../support/factories';
+import {
+  addMember,
+  createOrganization,
+  createProject,
+  createTask,
+  createTenant,
+  createUser,
+  TEST_PASSWORD,
+} from '../support/factories';
 import { createScratchDatabase } from '../support/scratch-database';
-import { badInputCorpus, inertCorpus, type BadInputCase, type CorpusIds, type Expected, type Identity, type RawRequest } from './corpus';
+import {
+  badInputCorpus,
+  inertCorpus,
+  type BadInputCase,
+  type CorpusIds,
+  type Expected,
+  type Identity,
+  type RawRequest,
+} from './corpus';
 
 /**
  * Bad input gets a clear error and loses nothing: every case of the corpus, sent anonymously and
@@ -37,9 +53,31 @@ const BOOKKEEPING_TABLES = new Set(['sign_in_throttle']);
 const BOOKKEEPING_COLUMNS: Record<string, string[]> = {};
 
 /** Nothing a client sees may carry a stack, file paths, SQL or a Postgres error code. */
-const STACK = [/stacktrace/i, /\n\s+at /, /\bat [\w.<>]+ \([^)]*:\d+:\d+\)/, /node_modules/, /\/src\//, /\/work\//, /\.ts:\d+/, /\.js:\d+/];
-const SQL = [/\bselect\s.+\bfrom\b/i, /insert into/i, /\bupdate \w+ set\b/i, /delete from/i, /violates/i, /constraint/i, /relation "/i,
-  /\bsqlstate\b/i, /\bpg_\w+/i, /syntax error at or near/i, /invalid input syntax/i, /\bpostgres/i, /\bkysely\b/i];
+const STACK = [
+  /stacktrace/i,
+  /\n\s+at /,
+  /\bat [\w.<>]+ \([^)]*:\d+:\d+\)/,
+  /node_modules/,
+  /\/src\//,
+  /\/work\//,
+  /\.ts:\d+/,
+  /\.js:\d+/,
+];
+const SQL = [
+  /\bselect\s.+\bfrom\b/i,
+  /insert into/i,
+  /\bupdate \w+ set\b/i,
+  /delete from/i,
+  /violates/i,
+  /constraint/i,
+  /relation "/i,
+  /\bsqlstate\b/i,
+  /\bpg_\w+/i,
+  /syntax error at or near/i,
+  /invalid input syntax/i,
+  /\bpostgres/i,
+  /\bkysely\b/i,
+];
 const SQLSTATE = /\b(?:0[0-9A-Z]|2[0-9A-Z]|3[0-9A-Z]|4[0-2]|5[3-8]|F0|HV|P0|XX)[0-9A-Z]{3}\b/;
 
 /** Known failures, by test name (`<identity>: <case>`): run with it.failing until fixed. None today. */
@@ -63,7 +101,8 @@ const IDENTITIES: readonly Identity[] = ['owner', 'anonymous'];
 interface Sent {
   status: number;
   text: string;
-  body: { data?: unknown; errors?: { message: string; extensions?: { code?: unknown; field?: unknown } }[] } | undefined;
+  body:
+    { data?: unknown; errors?: { message: string; extensions?: { code?: unknown; field?: unknown } }[] } | undefined;
 }
 
 describe('bad input', () => {
@@ -84,13 +123,16 @@ describe('bad input', () => {
   async function checksums(): Promise<Map<string, string>> {
     const { rows: tables } = await superuser.query<{ schema: string; name: string }>(
       `select schemaname as schema, tablename as name from pg_tables
-       where schemaname not in ('pg_catalog', 'information_schema') order by 1, 2`);
+       where schemaname not in ('pg_catalog', 'information_schema') order by 1, 2`,
+    );
     const sums = new Map<string, string>();
     for (const { schema: s, name } of tables) {
       if (BOOKKEEPING_TABLES.has(name)) continue;
       const { rows } = await superuser.query<{ sum: string }>(
         `select count(*) || ':' || coalesce(md5(string_agg(md5((to_jsonb(t) - $1::text[])::text), '' order by md5((to_jsonb(t) - $1::text[])::text))), '') as sum
-         from ${pg.escapeIdentifier(s)}.${pg.escapeIdentifier(name)} t`, [BOOKKEEPING_COLUMNS[name] ?? []]);
+         from ${pg.escapeIdentifier(s)}.${pg.escapeIdentifier(name)} t`,
+        [BOOKKEEPING_COLUMNS[name] ?? []],
+      );
       sums.set(`${s}.${name}`, rows[0]!.sum);
     }
     return sums;
@@ -102,7 +144,9 @@ describe('bad input', () => {
     const headers: Record<string, string> = { ...request.headers };
     if (as === 'owner' && !('authorization' in headers)) headers.authorization = `Bearer ${token}`;
     const res = await fetch(app.url.replace('/graphql', request.path ?? '/graphql'), {
-      method: request.method, headers, body: request.body as RequestInit['body'],
+      method: request.method,
+      headers,
+      body: request.body as RequestInit['body'],
     });
     const text = await res.text();
     let body: Sent['body'];
@@ -197,7 +241,11 @@ describe('bad input', () => {
   beforeAll(async () => {
     scratch = await createScratchDatabase();
     owner = createKysely(createPool(scratch.ownerUrl, { max: 2, applicationName: 'jest-bad-input-owner' }));
-    superuser = new pg.Pool({ connectionString: scratch.superuserUrl, max: 1, application_name: 'jest-bad-input-checksum' });
+    superuser = new pg.Pool({
+      connectionString: scratch.superuserUrl,
+      max: 1,
+      application_name: 'jest-bad-input-checksum',
+    });
     // An idle connection that dies (a restart, a terminated backend) must not crash the run.
     superuser.on('error', () => undefined);
     const appUrl = roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name);
@@ -211,14 +259,46 @@ describe('bad input', () => {
     const ownerUser = await createUser(owner, { email: ids.ownerEmail });
     await addMember(owner, org, ownerUser.id, { role: 'owner' });
     const member = await createUser(owner);
-    await withTenant(owner, { organizationId: org, userId: null }, (trx) => trx.insertInto('memberships')
-      .values({ id: ids.memberMembershipId, organization_id: org, user_id: member.id, role: 'member', status: 'active' }).execute());
+    await withTenant(owner, { organizationId: org, userId: null }, (trx) =>
+      trx
+        .insertInto('memberships')
+        .values({
+          id: ids.memberMembershipId,
+          organization_id: org,
+          user_id: member.id,
+          role: 'member',
+          status: 'active',
+        })
+        .execute(),
+    );
     await createProject(owner, org, ownerUser.id, { id: ids.projectId, name: 'Apollo' });
     await withTenant(owner, { organizationId: org, userId: ownerUser.id }, async (trx) => {
       await createTask(trx, org, ids.projectId, { id: ids.taskId, title: 'Ship it' });
-      await trx.insertInto('sprints').values({ id: ids.sprintId, organization_id: org, project_id: ids.projectId, name: 'Sprint 1', start_date: '2026-01-01', end_date: '2026-01-15' }).execute();
-      await trx.insertInto('milestones').values({ id: ids.milestoneId, organization_id: org, project_id: ids.projectId, title: 'Beta' }).execute();
-      await trx.insertInto('task_comments').values({ id: ids.commentId, organization_id: org, task_id: ids.taskId, author_id: ownerUser.id, body: 'Looks good' }).execute();
+      await trx
+        .insertInto('sprints')
+        .values({
+          id: ids.sprintId,
+          organization_id: org,
+          project_id: ids.projectId,
+          name: 'Sprint 1',
+          start_date: '2026-01-01',
+          end_date: '2026-01-15',
+        })
+        .execute();
+      await trx
+        .insertInto('milestones')
+        .values({ id: ids.milestoneId, organization_id: org, project_id: ids.projectId, title: 'Beta' })
+        .execute();
+      await trx
+        .insertInto('task_comments')
+        .values({
+          id: ids.commentId,
+          organization_id: org,
+          task_id: ids.taskId,
+          author_id: ownerUser.id,
+          body: 'Looks good',
+        })
+        .execute();
       await trx.insertInto('teams').values({ id: ids.teamId, organization_id: org, name: 'Core' }).execute();
     });
     // Another organization, so a write across tenants would show too.
@@ -243,7 +323,9 @@ describe('bad input', () => {
     expect(new Set(corpus.map((c) => c.name)).size).toBe(corpus.length);
     // A typo in a selection would make a case fail for the wrong reason (validation instead of the input).
     for (const c of corpus) {
-      const aboutTheDocument = ['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'QUERY_TOO_COMPLEX'].some((code) => c.expect.code.includes(code));
+      const aboutTheDocument = ['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'QUERY_TOO_COMPLEX'].some((code) =>
+        c.expect.code.includes(code),
+      );
       if (aboutTheDocument || c.expect.status === 413 || typeof c.request.body !== 'string') continue;
       let query: unknown;
       try {
@@ -258,16 +340,26 @@ describe('bad input', () => {
       } catch {
         continue;
       }
-      expect({ case: c.name, errors: validate(schema, document).map((e) => e.message) }).toEqual({ case: c.name, errors: [] });
+      expect({ case: c.name, errors: validate(schema, document).map((e) => e.message) }).toEqual({
+        case: c.name,
+        errors: [],
+      });
     }
   });
 
   it('sees a write: the checksum changes when a valid mutation succeeds', async () => {
     const before = await checksums();
-    const res = await send({
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'mutation ($input: AddTaskCommentInput!) { addTaskComment(input: $input) { comment { id } } }', variables: { input: { taskId: ids.taskId, body: 'A real comment' } } }),
-    }, 'owner');
+    const res = await send(
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'mutation ($input: AddTaskCommentInput!) { addTaskComment(input: $input) { comment { id } } }',
+          variables: { input: { taskId: ids.taskId, body: 'A real comment' } },
+        }),
+      },
+      'owner',
+    );
     expect(res.body?.errors).toBeUndefined();
     expect(changedTables(before, await checksums())).toEqual(expect.arrayContaining(['public.task_comments']));
   });
@@ -300,7 +392,14 @@ describe('bad input', () => {
 
   it.each(inertCorpus().map((c) => [c.name, c] as const))('treats metacharacters as data: %s', async (_name, c) => {
     const before = await checksums();
-    const res = await send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: c.query, variables: c.variables }) }, 'owner');
+    const res = await send(
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: c.query, variables: c.variables }),
+      },
+      'owner',
+    );
     expect(res.status).toBe(200);
     expect(res.body?.errors).toBeUndefined();
     if (c.count) expect(c.count(res.body!.data as Record<string, unknown>)).toBe(0);
@@ -308,19 +407,35 @@ describe('bad input', () => {
   });
 
   it('accepts input that is only unusual: emoji, other scripts, JSON nested 20 deep, its own cursors', async () => {
-    const createProject = 'mutation ($input: CreateProjectInput!) { createProject(input: $input) { project { id name metadata } } }';
+    const createProject =
+      'mutation ($input: CreateProjectInput!) { createProject(input: $input) { project { id name metadata } } }';
     const deep = JSON.parse(`${'{"a": '.repeat(19)}{"v": "🙂"}${'}'.repeat(19)}`) as Record<string, unknown>;
     // Raw UTF-8 bytes (4-byte emoji, CJK, combining marks) in the body, and a surrogate pair escaped in JSON.
     const name = `Ünïcödé 日本 🚀 \ud83d\ude00 ${crypto.randomUUID().slice(0, 6)}`;
-    const body = Buffer.from(JSON.stringify({ query: createProject, variables: { input: { name, metadata: { '🔑': deep } } } }), 'utf8');
+    const body = Buffer.from(
+      JSON.stringify({ query: createProject, variables: { input: { name, metadata: { '🔑': deep } } } }),
+      'utf8',
+    );
     const res = await send({ method: 'POST', headers: { 'content-type': 'application/json' }, body }, 'owner');
     expect(res.body?.errors).toBeUndefined();
-    expect(res.body?.data).toEqual({ createProject: { project: { id: expect.any(String), name, metadata: { '🔑': deep } } } });
+    expect(res.body?.data).toEqual({
+      createProject: { project: { id: expect.any(String), name, metadata: { '🔑': deep } } },
+    });
 
     for (const orderBy of ['NAME_ASC', 'CREATED_AT_ASC', 'UPDATED_AT_DESC']) {
-      const page = (after?: string) => send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
-        query: 'query ($after: String, $orderBy: ProjectOrder) { projects(first: 1, after: $after, orderBy: $orderBy) { edges { cursor } } }', variables: { after, orderBy },
-      }) }, 'owner');
+      const page = (after?: string) =>
+        send(
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              query:
+                'query ($after: String, $orderBy: ProjectOrder) { projects(first: 1, after: $after, orderBy: $orderBy) { edges { cursor } } }',
+              variables: { after, orderBy },
+            }),
+          },
+          'owner',
+        );
       const first = await page();
       const cursor = (first.body?.data as { projects: { edges: { cursor: string }[] } }).projects.edges[0]!.cursor;
       const second = await page(cursor);
@@ -331,13 +446,29 @@ describe('bad input', () => {
 
   it('treats metacharacters as data: a LIKE wildcard matches only itself', async () => {
     const name = `100%_${crypto.randomUUID().slice(0, 6)}`;
-    const created = await send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
-      query: 'mutation ($input: CreateProjectInput!) { createProject(input: $input) { project { id } } }', variables: { input: { name } },
-    }) }, 'owner');
+    const created = await send(
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'mutation ($input: CreateProjectInput!) { createProject(input: $input) { project { id } } }',
+          variables: { input: { name } },
+        }),
+      },
+      'owner',
+    );
     expect(created.body?.errors).toBeUndefined();
-    const res = await send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
-      query: 'query ($filter: ProjectFilter) { projects(filter: $filter) { totalCount } }', variables: { filter: { name: { contains: '0%_' } } },
-    }) }, 'owner');
+    const res = await send(
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'query ($filter: ProjectFilter) { projects(filter: $filter) { totalCount } }',
+          variables: { filter: { name: { contains: '0%_' } } },
+        }),
+      },
+      'owner',
+    );
     expect(res.body?.data).toEqual({ projects: { totalCount: 1 } });
   });
 });

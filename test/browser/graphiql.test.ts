@@ -18,22 +18,27 @@ function findChromium(): string | undefined {
   const candidates = [
     process.env.CHROMIUM_PATH,
     '/usr/bin/chromium',
-    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).flatMap((dir) => [path.join(dir, 'chromium'), path.join(dir, 'chromium-browser')]),
+    ...(process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .flatMap((dir) => [path.join(dir, 'chromium'), path.join(dir, 'chromium-browser')]),
   ];
   return candidates.find((file): file is string => !!file && fs.existsSync(file));
 }
 
 const CHROMIUM = findChromium();
 if (!CHROMIUM) {
-  console.warn([
-    '',
-    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-    '!!! SKIPPING the GraphiQL browser test: no Chromium found (CHROMIUM_PATH,   !!!',
-    '!!! /usr/bin/chromium, or chromium on PATH). Install it:                    !!!',
-    '!!!   apt-get install -y --no-install-recommends chromium   (.ci/run does)  !!!',
-    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-    '',
-  ].join('\n'));
+  console.warn(
+    [
+      '',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      '!!! SKIPPING the GraphiQL browser test: no Chromium found (CHROMIUM_PATH,   !!!',
+      '!!! /usr/bin/chromium, or chromium on PATH). Install it:                    !!!',
+      '!!!   apt-get install -y --no-install-recommends chromium   (.ci/run does)  !!!',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      '',
+    ].join('\n'),
+  );
 }
 
 const describeInBrowser = CHROMIUM ? describe : describe.skip;
@@ -46,18 +51,28 @@ if (!CHROMIUM && process.env.CHROMIUM_REQUIRED === '1') {
 }
 
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 // One line: monaco's auto-indent would add closing braces after inserted newlines.
-const QUERY = 'query RunFromPage { viewer { user { email } organization { name slug } } projects(first: 3) { totalCount edges { node { name } } } }';
+const QUERY =
+  'query RunFromPage { viewer { user { email } organization { name slug } } projects(first: 3) { totalCount edges { node { name } } } }';
 
 /** The little of the DOM that functions run in the page use (this tsconfig has no DOM types). */
 interface InPage {
   document: {
     querySelector(selector: string): { textContent: string | null } | null;
-    addEventListener(type: 'securitypolicyviolation', listener: (event: { violatedDirective: string; blockedURI: string }) => void): void;
+    addEventListener(
+      type: 'securitypolicyviolation',
+      listener: (event: { violatedDirective: string; blockedURI: string }) => void,
+    ): void;
   };
 }
 
@@ -75,12 +90,17 @@ async function resultPane(page: Page): Promise<string> {
 }
 
 /** Runs the active tab and returns the GraphQL answer to its operation. */
-async function runActiveTab(page: Page, operationName: string): Promise<{ data?: Record<string, unknown> | null; errors?: unknown[] }> {
+async function runActiveTab(
+  page: Page,
+  operationName: string,
+): Promise<{ data?: Record<string, unknown> | null; errors?: unknown[] }> {
   await waitForText(page, '.graphiql-query-editor', `query ${operationName}`);
   // GraphiQL derives the operation name 100 ms (debounced) after the editor changes: a run sooner
   // would send the previous tab's name.
   await page.waitForTimeout(300);
-  const answered = page.waitForResponse((res) => res.url().endsWith('/graphql') && !!res.request().postData()?.includes(`query ${operationName}`));
+  const answered = page.waitForResponse(
+    (res) => res.url().endsWith('/graphql') && !!res.request().postData()?.includes(`query ${operationName}`),
+  );
   await page.locator('.graphiql-execute-button').click();
   return (await answered).json();
 }
@@ -92,7 +112,10 @@ interface Recorder {
   problems: string[];
 }
 
-async function recordedContext(browser: Browser, origin: string): Promise<{ context: BrowserContext; page: Page; seen: Recorder }> {
+async function recordedContext(
+  browser: Browser,
+  origin: string,
+): Promise<{ context: BrowserContext; page: Page; seen: Recorder }> {
   const context = await browser.newContext();
   const seen: Recorder = { requests: [], offOrigin: [], problems: [] };
   // Nothing may leave the server's origin: record it and refuse it.
@@ -111,17 +134,24 @@ async function recordedContext(browser: Browser, origin: string): Promise<{ cont
   const page = await context.newPage();
   page.on('pageerror', (error) => seen.problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && /CSP|Content Security Policy|Refused to/i.test(message.text())) seen.problems.push(message.text());
+    if (message.type() === 'error' && /CSP|Content Security Policy|Refused to/i.test(message.text()))
+      seen.problems.push(message.text());
   });
-  page.on('worker', (worker) => worker.on('console', (message) => {
-    if (message.type() === 'error') seen.problems.push(`worker: ${message.text()}`);
-  }));
+  page.on('worker', (worker) =>
+    worker.on('console', (message) => {
+      if (message.type() === 'error') seen.problems.push(`worker: ${message.text()}`);
+    }),
+  );
   return { context, page, seen };
 }
 
 async function waitForText(page: Page, selector: string, text: string, timeout = 20_000): Promise<void> {
   await page.waitForFunction(
-    ([sel, want]) => (globalThis as unknown as InPage).document.querySelector(sel)?.textContent?.replace(/\u00a0/g, ' ').includes(want) ?? false,
+    ([sel, want]) =>
+      (globalThis as unknown as InPage).document
+        .querySelector(sel)
+        ?.textContent?.replace(/\u00a0/g, ' ')
+        .includes(want) ?? false,
     [selector, text] as const,
     { timeout },
   );
@@ -150,8 +180,13 @@ describeInBrowser('GraphiQL in Chromium', () => {
     // What the other organization holds, so that the page can be shown not to see it.
     const bob = await app.login(DEMO_USERS.bob, DEMO_PASSWORD, 'globex');
     const res = await app.gql<{ organization: { name: string }; projects: { edges: { node: { name: string } }[] } }>(
-      '{ organization { name } projects(first: 100) { edges { node { name } } } }', { token: bob });
-    globex = { name: res.body.data!.organization.name, projects: res.body.data!.projects.edges.map((e) => e.node.name) };
+      '{ organization { name } projects(first: 100) { edges { node { name } } } }',
+      { token: bob },
+    );
+    globex = {
+      name: res.body.data!.organization.name,
+      projects: res.body.data!.projects.edges.map((e) => e.node.name),
+    };
     expect(globex.projects.length).toBeGreaterThan(0);
   }, 60_000);
   afterAll(async () => {
@@ -187,13 +222,24 @@ describeInBrowser('GraphiQL in Chromium', () => {
         }
         return route.continue();
       });
-      const answered = page.waitForResponse((res) => res.url().endsWith('/graphql') && res.status() === 200 && !!res.request().postData()?.includes('RunFromPage'));
+      const answered = page.waitForResponse(
+        (res) =>
+          res.url().endsWith('/graphql') && res.status() === 200 && !!res.request().postData()?.includes('RunFromPage'),
+      );
       await page.locator('.graphiql-execute-button').click();
       const response = await answered;
       expect(expiredOnce).toBe(true);
       expect(response.request().headers().authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
-      const body = await response.json() as { data: { viewer: { user: { email: string }; organization: { name: string; slug: string } }; projects: { totalCount: number; edges: { node: { name: string } }[] } } };
-      expect(body.data.viewer).toEqual({ user: { email: DEMO_USERS.alice }, organization: { name: 'Acme Corporation', slug: 'acme' } });
+      const body = (await response.json()) as {
+        data: {
+          viewer: { user: { email: string }; organization: { name: string; slug: string } };
+          projects: { totalCount: number; edges: { node: { name: string } }[] };
+        };
+      };
+      expect(body.data.viewer).toEqual({
+        user: { email: DEMO_USERS.alice },
+        organization: { name: 'Acme Corporation', slug: 'acme' },
+      });
       expect(body.data.projects.edges).toHaveLength(3);
       const text = JSON.stringify(body);
       expect(text).not.toContain(globex.name);
@@ -209,7 +255,10 @@ describeInBrowser('GraphiQL in Chromium', () => {
       // The documentation explorer, from the schema introspected with alice's token.
       await page.locator('[aria-label="Show Documentation Explorer"]').click();
       await waitForText(page, '.graphiql-doc-explorer', 'Root Types');
-      await page.locator('.graphiql-doc-explorer-content a', { hasText: /^Query$/ }).first().click();
+      await page
+        .locator('.graphiql-doc-explorer-content a', { hasText: /^Query$/ })
+        .first()
+        .click();
       await waitForText(page, '.graphiql-doc-explorer-title', 'Query');
       await waitForText(page, '.graphiql-doc-explorer-content', 'projects');
       await waitForText(page, '.graphiql-doc-explorer-content', 'ProjectConnection');
@@ -291,7 +340,9 @@ describeInBrowser('GraphiQL in Chromium', () => {
       expect(Object.keys(before.session)).toEqual([REFRESH_TOKEN_KEY]);
       expect(JSON.stringify(before.local)).not.toMatch(/rt_|eyJ/);
 
-      const refreshed = page.waitForResponse((res) => res.url().endsWith('/graphql') && res.status() === 200 && !!res.request().postData()?.includes(kept));
+      const refreshed = page.waitForResponse(
+        (res) => res.url().endsWith('/graphql') && res.status() === 200 && !!res.request().postData()?.includes(kept),
+      );
       await page.reload();
       await refreshed;
       await waitForText(page, '[data-testid="session"]', `Signed in as ${DEMO_USERS.alice} in Acme Corporation (acme)`);
@@ -304,7 +355,9 @@ describeInBrowser('GraphiQL in Chromium', () => {
       expect(body.data).toMatchObject({ viewer: { organization: { slug: 'acme' } } });
       // The spent token is dead (rotation): presenting it again is refused.
       const replay = await app.gql<{ refreshSession: unknown }>(
-        'mutation ($t: String!) { refreshSession(input: { refreshToken: $t }) { accessToken } }', { variables: { t: kept } });
+        'mutation ($t: String!) { refreshSession(input: { refreshToken: $t }) { accessToken } }',
+        { variables: { t: kept } },
+      );
       expect(replay.body.data?.refreshSession ?? null).toBeNull();
 
       // Another tab of the same browser does not share it.
@@ -338,7 +391,10 @@ describeInBrowser('GraphiQL in Chromium', () => {
       await page.goto(`${origin}/graphiql`);
       await signInFromForm(page, DEMO_USERS.alice, 'acme');
       await waitForText(page, '[data-testid="session"]', DEMO_USERS.alice);
-      for (const [index, name] of [[1, 'ProjectsWithTasks'], [0, 'Viewer']] as const) {
+      for (const [index, name] of [
+        [1, 'ProjectsWithTasks'],
+        [0, 'Viewer'],
+      ] as const) {
         await page.locator(`#graphiql-session-tab-${index}`).click();
         await runActiveTab(page, name);
         await waitForText(page, '.graphiql-response', '"data"');
@@ -360,7 +416,11 @@ describeInBrowser('GraphiQL in Chromium', () => {
       await waitForText(page, '.graphiql-query-editor', 'query Viewer');
       await runActiveTab(page, 'Viewer');
       // Anonymous: an answer (refused, or a null viewer) is shown.
-      await page.waitForFunction(() => /"(data|errors)"/.test((globalThis as unknown as InPage).document.querySelector('.graphiql-response')?.textContent ?? ''));
+      await page.waitForFunction(() =>
+        /"(data|errors)"/.test(
+          (globalThis as unknown as InPage).document.querySelector('.graphiql-response')?.textContent ?? '',
+        ),
+      );
       await signInFromForm(page, DEMO_USERS.bob, 'globex');
       await waitForText(page, '[data-testid="session"]', DEMO_USERS.bob);
       await waitForText(page, '.graphiql-query-editor', 'query Viewer');
@@ -385,7 +445,12 @@ describeInBrowser('GraphiQL in Chromium', () => {
       expect(page.url()).toBe(`${devOrigin}/graphiql`);
       const offered = page.getByTestId('demo-accounts');
       await waitForText(page, '[data-testid="demo-accounts"]', DEMO_PASSWORD);
-      for (const account of DEMO_ACCOUNTS) await expect(offered.getByRole('button', { name: `${account.email} · ${account.role} of ${account.organization}` }).count()).resolves.toBe(1);
+      for (const account of DEMO_ACCOUNTS)
+        await expect(
+          offered
+            .getByRole('button', { name: `${account.email} · ${account.role} of ${account.organization}` })
+            .count(),
+        ).resolves.toBe(1);
       await offered.getByRole('button', { name: `${DEMO_USERS.carol} · viewer of globex` }).click();
       await waitForText(page, '[data-testid="session"]', `Signed in as ${DEMO_USERS.carol} in Globex Inc. (globex)`);
       expect(await page.locator('[data-testid="demo-accounts"]').count()).toBe(0);

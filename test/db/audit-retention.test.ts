@@ -20,9 +20,12 @@ describe('audit-log retention', () => {
     try {
       await client.query('begin');
       await client.query('set local role tenantql_auth');
-      await client.query(`insert into audit_log (organization_id, id, created_at, action, resource_type)
+      await client.query(
+        `insert into audit_log (organization_id, id, created_at, action, resource_type)
                           select $1, id, now() - make_interval(days => age), 'task.create', 'task'
-                            from unnest($2::uuid[], $3::int[]) as e(id, age)`, [organizationId, ids, daysAgo]);
+                            from unnest($2::uuid[], $3::int[]) as e(id, age)`,
+        [organizationId, ids, daysAgo],
+      );
       await client.query('commit');
     } catch (error) {
       await client.query('rollback');
@@ -35,7 +38,11 @@ describe('audit-log retention', () => {
 
   /** Which of these entries are still there (read as the superuser, past RLS). */
   const remaining = async (ids: string[]) =>
-    (await testPool('superuser', 1).query<{ id: string }>('select id from audit_log where id = any($1::uuid[])', [ids])).rows.map((r) => r.id).sort();
+    (
+      await testPool('superuser', 1).query<{ id: string }>('select id from audit_log where id = any($1::uuid[])', [ids])
+    ).rows
+      .map((r) => r.id)
+      .sort();
 
   it('removes the entries older than the retention, in every organization, and keeps the younger ones', async () => {
     const orgA = (await createOrganization(db)).id;
@@ -64,7 +71,9 @@ describe('audit-log retention', () => {
     const single = createKysely(testPool('owner', 1));
     await purgeAuditLog(single, 365);
     const { rows } = await sql<{ maintenance: string | null; cutoff: string | null }>`
-      select current_setting('app.maintenance', true) as maintenance, current_setting('app.audit_purge_before', true) as cutoff`.execute(single);
+      select current_setting('app.maintenance', true) as maintenance, current_setting('app.audit_purge_before', true) as cutoff`.execute(
+      single,
+    );
     expect([rows[0]!.maintenance ?? '', rows[0]!.cutoff ?? '']).toEqual(['', '']);
   });
 });

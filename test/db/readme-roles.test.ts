@@ -37,7 +37,10 @@ function statements(sql: string): string[] {
 const POSTGRES_15 = '/usr/lib/postgresql/15/bin';
 const versions: [string, string | undefined][] = [['the embedded PostgreSQL', undefined]];
 if (fs.existsSync(path.join(POSTGRES_15, 'postgres'))) versions.push(['PostgreSQL 15', POSTGRES_15]);
-else console.warn(`PostgreSQL 15 is not installed (${POSTGRES_15}): the README's role SQL is tested on the embedded PostgreSQL only`);
+else
+  console.warn(
+    `PostgreSQL 15 is not installed (${POSTGRES_15}): the README's role SQL is tested on the embedded PostgreSQL only`,
+  );
 
 /**
  * The roles are cluster-wide and the test cluster has them already: the README's SQL runs, as
@@ -49,7 +52,13 @@ describe.each(versions)("the README's role SQL on %s", (_name, bin) => {
 
   beforeAll(async () => {
     fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
-    cluster = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), superuserPassword: 'readme-superuser', fast: true, bin });
+    cluster = await startEmbeddedPostgres({
+      dir: path.join(dir, 'pg'),
+      port: await freePort(),
+      superuserPassword: 'readme-superuser',
+      fast: true,
+      bin,
+    });
   }, 60_000);
   afterAll(async () => {
     await cluster?.stop();
@@ -66,7 +75,9 @@ describe.each(versions)("the README's role SQL on %s", (_name, bin) => {
       await superuser.end();
     }
     const url = (role: string, password: string) => `postgres://${role}:${password}@127.0.0.1:${cluster.port}/tenantql`;
-    const owner = createKysely(createPool(url('tenantql_owner', 'change-me'), { max: 1, applicationName: 'jest-readme' }));
+    const owner = createKysely(
+      createPool(url('tenantql_owner', 'change-me'), { max: 1, applicationName: 'jest-readme' }),
+    );
     try {
       await migrateToLatest(owner);
     } finally {

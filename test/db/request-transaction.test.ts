@@ -31,9 +31,15 @@ describe('RequestTransaction', () => {
   });
   afterAll(closeTestPools);
 
-  const membershipsOf = async (organizationId: string) => (await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [organizationId])).rows[0].n as number;
-  const openTransactions = async () => (await superuser.query(
-    "select count(*)::int as n from pg_stat_activity where application_name = 'jest-request-transaction' and state like 'idle in transaction%'")).rows[0].n as number;
+  const membershipsOf = async (organizationId: string) =>
+    (await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [organizationId]))
+      .rows[0].n as number;
+  const openTransactions = async () =>
+    (
+      await superuser.query(
+        "select count(*)::int as n from pg_stat_activity where application_name = 'jest-request-transaction' and state like 'idle in transaction%'",
+      )
+    ).rows[0].n as number;
 
   it('opens nothing until first used', async () => {
     const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
@@ -46,7 +52,11 @@ describe('RequestTransaction', () => {
     const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     const db = await trx.get();
     expect(trx.statementCount).toBe(1);
-    const { rows } = await sql<{ org: string; usr: string; sid: string }>`select app.current_org_id() as org, app.current_user_id() as usr, app.current_session_id() as sid`.execute(db);
+    const { rows } = await sql<{
+      org: string;
+      usr: string;
+      sid: string;
+    }>`select app.current_org_id() as org, app.current_user_id() as usr, app.current_session_id() as sid`.execute(db);
     expect(rows[0]).toEqual({ org: orgId, usr: userId, sid: sessionId });
     await trx.finish('commit');
     expect(trx.statementCount).toBe(3);
@@ -56,7 +66,14 @@ describe('RequestTransaction', () => {
     const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     const [a, b] = await Promise.all([trx.get(), trx.get()]);
     expect(a).toBe(b);
-    const pids = await Promise.all([1, 2, 3].map(() => sql<{ pid: number; xid: string }>`select pg_backend_pid() as pid, txid_current_if_assigned()::text as xid`.execute(a)));
+    const pids = await Promise.all(
+      [1, 2, 3].map(() =>
+        sql<{
+          pid: number;
+          xid: string;
+        }>`select pg_backend_pid() as pid, txid_current_if_assigned()::text as xid`.execute(a),
+      ),
+    );
     expect(new Set(pids.map((p) => p.rows[0]!.pid)).size).toBe(1);
     expect(trx.statementCount).toBe(4);
     await trx.finish('commit');
@@ -66,20 +83,34 @@ describe('RequestTransaction', () => {
     const trx = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
     trx.readOnly = true;
     const db = await trx.get();
-    await expect(db.insertInto('memberships').values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' }).execute())
-      .rejects.toMatchObject({ code: '25006' });
+    await expect(
+      db
+        .insertInto('memberships')
+        .values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' })
+        .execute(),
+    ).rejects.toMatchObject({ code: '25006' });
     await trx.finish('commit');
     expect(await membershipsOf(orgId)).toBe(baseline);
   });
 
   it('commits writes on commit and discards them on rollback', async () => {
     const rolledBack = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
-    await (await rolledBack.get()).insertInto('memberships').values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' }).execute();
+    await (
+      await rolledBack.get()
+    )
+      .insertInto('memberships')
+      .values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' })
+      .execute();
     await rolledBack.finish('rollback');
     expect(await membershipsOf(orgId)).toBe(baseline);
 
     const committed = new RequestTransaction(pool, { organizationId: orgId, userId, sessionId });
-    await (await committed.get()).insertInto('memberships').values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' }).execute();
+    await (
+      await committed.get()
+    )
+      .insertInto('memberships')
+      .values({ organization_id: orgId, user_id: newcomerId, role: 'member', status: 'active' })
+      .execute();
     await committed.finish('commit');
     expect(await membershipsOf(orgId)).toBe(baseline + 1);
   });
@@ -113,7 +144,9 @@ describe('RequestTransaction', () => {
     await trx.finish('commit');
 
     const next = new RequestTransaction(pool, { organizationId: null, userId: null });
-    expect((await sql<{ org: string | null }>`select app.current_org_id() as org`.execute(await next.get())).rows[0]!.org).toBeNull();
+    expect(
+      (await sql<{ org: string | null }>`select app.current_org_id() as org`.execute(await next.get())).rows[0]!.org,
+    ).toBeNull();
     await next.finish('commit');
   });
 
@@ -139,7 +172,9 @@ describe('RequestTransaction', () => {
     const failed = new RequestTransaction(pool, { organizationId: null, userId: null });
     failed.afterAnswer(deferredWork('failed'));
     failed.onDeferredError = (error) => ran.push(`error: ${(error as Error).message}`);
-    failed.afterAnswer(async (db) => { await sql`select 1/0`.execute(db); });
+    failed.afterAnswer(async (db) => {
+      await sql`select 1/0`.execute(db);
+    });
     failed.answered();
     await failed.finish('commit');
     await eventually(() => expect(ran).toEqual(['first', 'second', 'failed', 'error: division by zero']));

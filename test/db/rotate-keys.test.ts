@@ -35,10 +35,14 @@ describe('db:rotate-keys', () => {
 
   async function userWithPhone(ring: KeyRing, phone: string) {
     const user = await createUser(db);
-    await superuser.query('update users set phone_number = $1 where id = $2', [ring.encrypt(phone, phoneNumberContext(user.id)), user.id]);
+    await superuser.query('update users set phone_number = $1 where id = $2', [
+      ring.encrypt(phone, phoneNumberContext(user.id)),
+      user.id,
+    ]);
     return user.id;
   }
-  const phoneOf = async (id: string) => (await superuser.query('select phone_number from users where id = $1', [id])).rows[0].phone_number as string;
+  const phoneOf = async (id: string) =>
+    (await superuser.query('select phone_number from users where id = $1', [id])).rows[0].phone_number as string;
 
   it('re-encrypts every value under the newest key, after which the old key can go', async () => {
     const ids = [await userWithPhone(k1, '+15550000001'), await userWithPhone(k1, '+15550000002')];
@@ -56,7 +60,10 @@ describe('db:rotate-keys', () => {
   it('stops on a value that does not decrypt, naming it, and changes nothing', async () => {
     const good = await userWithPhone(k1, '+15550000003');
     const bad = await createUser(db);
-    await superuser.query('update users set phone_number = $1 where id = $2', [k1.encrypt('+15550000004', phoneNumberContext(good)), bad.id]);
+    await superuser.query('update users set phone_number = $1 where id = $2', [
+      k1.encrypt('+15550000004', phoneNumberContext(good)),
+      bad.id,
+    ]);
     const before = await phoneOf(good);
     await expect(rotateEncryptionKeys(db, both)).rejects.toThrow(new RegExp(`users.phone_number of row ${bad.id}`));
     expect(await phoneOf(good)).toBe(before);

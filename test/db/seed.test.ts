@@ -53,11 +53,19 @@ describe('demo data (seedDemoData)', () => {
   });
 
   /** Runs a query as the app role, signed in as `user` in `org` (as a request would), then rolls back. */
-  async function asApp<T extends pg.QueryResultRow>(org: string, user: string, text: string, values: unknown[] = []): Promise<T[]> {
+  async function asApp<T extends pg.QueryResultRow>(
+    org: string,
+    user: string,
+    text: string,
+    values: unknown[] = [],
+  ): Promise<T[]> {
     const client = await app.connect();
     try {
       await client.query('begin');
-      await client.query("select set_config('app.current_org_id', $1, true), set_config('app.current_user_id', $2, true)", [org, user]);
+      await client.query(
+        "select set_config('app.current_org_id', $1, true), set_config('app.current_user_id', $2, true)",
+        [org, user],
+      );
       return (await client.query<T>(text, values)).rows;
     } finally {
       await client.query('rollback');
@@ -66,7 +74,8 @@ describe('demo data (seedDemoData)', () => {
   }
 
   /** Runs `fn` as the owner role acting for `org` (RLS keeps it to that tenant; private projects included). */
-  const inTenant = <T>(org: string, fn: (trx: Kysely<Database>) => Promise<T>) => withTenant(db, { organizationId: org, userId: null }, fn);
+  const inTenant = <T>(org: string, fn: (trx: Kysely<Database>) => Promise<T>) =>
+    withTenant(db, { organizationId: org, userId: null }, fn);
 
   it('loads in bulk, quickly', () => {
     // Everything (users with their password hash, 6 projects, 400 tasks, ~300 comments) takes about 0.4 s.
@@ -75,15 +84,24 @@ describe('demo data (seedDemoData)', () => {
 
   it('gives acme four projects (one private) and a few hundred tasks, most of them assigned', async () => {
     await inTenant(ids.orgs.acme, async (trx) => {
-      const projects = await trx.selectFrom('projects').select(['name', 'visibility', 'settings', 'owner_id', 'created_by']).orderBy('name').execute();
+      const projects = await trx
+        .selectFrom('projects')
+        .select(['name', 'visibility', 'settings', 'owner_id', 'created_by'])
+        .orderBy('name')
+        .execute();
       expect(projects.map((p) => [p.name, p.visibility])).toEqual([
-        ['Mobile App', 'public'], ['Platform API', 'public'], ['Security review', 'private'], ['Website Redesign', 'public'],
+        ['Mobile App', 'public'],
+        ['Platform API', 'public'],
+        ['Security review', 'private'],
+        ['Website Redesign', 'public'],
       ]);
       for (const p of projects) {
         expect(p.settings.features.length).toBeGreaterThan(0);
         expect([p.owner_id, p.created_by]).toEqual([ids.users.alice, ids.users.alice]);
       }
-      const { rows: [counts] } = await sql<{ tasks: number; assigned: number; comments: number }>`
+      const {
+        rows: [counts],
+      } = await sql<{ tasks: number; assigned: number; comments: number }>`
         select (select count(*) from tasks)::int as tasks,
                (select count(*) from tasks where assignee_id is not null)::int as assigned,
                (select count(*) from task_comments)::int as comments`.execute(trx);
@@ -113,17 +131,30 @@ describe('demo data (seedDemoData)', () => {
 
   it('assigns only people who may sign in, and private work only to the private project’s members', async () => {
     await inTenant(ids.orgs.acme, async (trx) => {
-      const assignees = await trx.selectFrom('tasks').select('assignee_id').distinct().where('assignee_id', 'is not', null).execute();
+      const assignees = await trx
+        .selectFrom('tasks')
+        .select('assignee_id')
+        .distinct()
+        .where('assignee_id', 'is not', null)
+        .execute();
       expect(new Set(assignees.map((a) => a.assignee_id))).toEqual(new Set([ids.users.alice, ids.users.carol]));
-      const privateWork = await trx.selectFrom('tasks as t').innerJoin('projects as p', 'p.id', 't.project_id')
-        .where('p.visibility', '=', 'private').select(['t.assignee_id', 't.reporter_id']).execute();
+      const privateWork = await trx
+        .selectFrom('tasks as t')
+        .innerJoin('projects as p', 'p.id', 't.project_id')
+        .where('p.visibility', '=', 'private')
+        .select(['t.assignee_id', 't.reporter_id'])
+        .execute();
       expect(privateWork).toHaveLength(40);
       for (const t of privateWork) {
         expect([ids.users.alice, null]).toContain(t.assignee_id);
         expect(t.reporter_id).toBe(ids.users.alice);
       }
-      const members = await trx.selectFrom('project_members as m').innerJoin('projects as p', 'p.id', 'm.project_id')
-        .where('p.visibility', '=', 'private').select(['m.user_id', 'm.role']).execute();
+      const members = await trx
+        .selectFrom('project_members as m')
+        .innerJoin('projects as p', 'p.id', 'm.project_id')
+        .where('p.visibility', '=', 'private')
+        .select(['m.user_id', 'm.role'])
+        .execute();
       expect(members).toEqual([{ user_id: ids.users.alice, role: 'lead' }]);
     });
   });
@@ -132,10 +163,23 @@ describe('demo data (seedDemoData)', () => {
     const names = async (org: string, user: string) =>
       (await asApp<{ name: string }>(org, user, 'select name from projects order by name')).map((p) => p.name);
     expect(await names(ids.orgs.acme, ids.users.carol)).toEqual(['Mobile App', 'Platform API', 'Website Redesign']);
-    expect(await names(ids.orgs.acme, ids.users.alice)).toEqual(['Mobile App', 'Platform API', 'Security review', 'Website Redesign']);
-    const [carolTasks] = await asApp<{ n: number }>(ids.orgs.acme, ids.users.carol, 'select count(*)::int as n from tasks');
+    expect(await names(ids.orgs.acme, ids.users.alice)).toEqual([
+      'Mobile App',
+      'Platform API',
+      'Security review',
+      'Website Redesign',
+    ]);
+    const [carolTasks] = await asApp<{ n: number }>(
+      ids.orgs.acme,
+      ids.users.carol,
+      'select count(*)::int as n from tasks',
+    );
     expect(carolTasks!.n).toBe(300 - 40);
-    const [aliceTasks] = await asApp<{ n: number }>(ids.orgs.acme, ids.users.alice, 'select count(*)::int as n from tasks');
+    const [aliceTasks] = await asApp<{ n: number }>(
+      ids.orgs.acme,
+      ids.users.alice,
+      'select count(*)::int as n from tasks',
+    );
     expect(aliceTasks!.n).toBe(300);
     // In globex carol (a viewer) sees both projects.
     expect(await names(ids.orgs.globex, ids.users.carol)).toEqual(['Customer Portal', 'Data Warehouse Migration']);
@@ -145,8 +189,12 @@ describe('demo data (seedDemoData)', () => {
     const today = new Date().toISOString().slice(0, 10);
     for (const slug of ['acme', 'globex'] as const) {
       await inTenant(ids.orgs[slug], async (trx) => {
-        const sprints = await trx.selectFrom('sprints').select(['project_id', 'status', 'start_date', 'end_date'])
-          .orderBy('project_id').orderBy('start_date').execute();
+        const sprints = await trx
+          .selectFrom('sprints')
+          .select(['project_id', 'status', 'start_date', 'end_date'])
+          .orderBy('project_id')
+          .orderBy('start_date')
+          .execute();
         const projectIds = [...new Set(sprints.map((s) => s.project_id))];
         expect(projectIds).toHaveLength(WORK_DEMO_PROJECTS[slug]!.length);
         for (const projectId of projectIds) {
@@ -155,7 +203,9 @@ describe('demo data (seedDemoData)', () => {
           expect(list[1]!.start_date <= today && today <= list[1]!.end_date).toBe(true);
         }
         // Not even a shared day, counting both ends.
-        const { rows: [overlaps] } = await sql<{ n: number }>`
+        const {
+          rows: [overlaps],
+        } = await sql<{ n: number }>`
           select count(*)::int as n from sprints a join sprints b on a.project_id = b.project_id and a.id < b.id
            where daterange(a.start_date, a.end_date, '[]') && daterange(b.start_date, b.end_date, '[]')`.execute(trx);
         expect(overlaps!.n).toBe(0);
@@ -190,20 +240,35 @@ describe('demo data (seedDemoData)', () => {
         expect(t.created_at.getTime()).toBeLessThanOrEqual(now);
       }
       // The audit log and the task activity name alice, the owner, as the actor of the work data.
-      const { rows: [audit] } = await sql<{ actors: string[]; tasks: number }>`
+      const {
+        rows: [audit],
+      } = await sql<{ actors: string[]; tasks: number }>`
         select array_agg(distinct actor_user_id) as actors, (count(*) filter (where resource_type = 'task'))::int as tasks
           from audit_log
-         where resource_type in ('project', 'project_member', 'sprint', 'milestone', 'task', 'task_comment')`.execute(trx);
+         where resource_type in ('project', 'project_member', 'sprint', 'milestone', 'task', 'task_comment')`.execute(
+        trx,
+      );
       expect(audit).toEqual({ actors: [ids.users.alice], tasks: 300 });
-      const { rows: [activity] } = await sql<{ actors: string[] }>`select array_agg(distinct actor_user_id) as actors from task_activity`.execute(trx);
+      const {
+        rows: [activity],
+      } = await sql<{
+        actors: string[];
+      }>`select array_agg(distinct actor_user_id) as actors from task_activity`.execute(trx);
       expect(activity!.actors).toEqual([ids.users.alice]);
     });
   });
 
   it('is the same every time: the shared test database, seeded by the same code, has the same tasks', async () => {
-    const fingerprint = (trx: Kysely<Database>) => trx.selectFrom('tasks as t').innerJoin('projects as p', 'p.id', 't.project_id')
-      .select(['p.slug', 't.title', 't.type', 't.priority', 't.story_points', 't.tags', 't.depth'])
-      .orderBy('p.slug').orderBy('t.title').orderBy('t.depth').orderBy('t.priority').execute();
+    const fingerprint = (trx: Kysely<Database>) =>
+      trx
+        .selectFrom('tasks as t')
+        .innerJoin('projects as p', 'p.id', 't.project_id')
+        .select(['p.slug', 't.title', 't.type', 't.priority', 't.story_points', 't.tags', 't.depth'])
+        .orderBy('p.slug')
+        .orderBy('t.title')
+        .orderBy('t.depth')
+        .orderBy('t.priority')
+        .execute();
     const shared = await demoIds(testPool('superuser', 1));
     const theirs = await withTenant(ownerDb(), { organizationId: shared.orgs.acme, userId: null }, fingerprint);
     expect(await inTenant(ids.orgs.acme, fingerprint)).toEqual(theirs);

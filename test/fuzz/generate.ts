@@ -1,6 +1,16 @@
 import {
-  getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType,
-  type GraphQLArgument, type GraphQLField, type GraphQLInputField, type GraphQLInputType, type GraphQLObjectType,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLInputType,
+  type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
 import type { Random } from './random';
@@ -17,11 +27,27 @@ export interface ValueSource {
 export function tableOf(name: string, owner = ''): string | undefined {
   const key = name === 'id' || name === 'eq' || name === 'in' ? owner : name;
   const table: Record<string, string> = {
-    project: 'projects', projectId: 'projects', task: 'tasks', taskId: 'tasks', parentTaskId: 'tasks',
-    sprint: 'sprints', sprintId: 'sprints', milestone: 'milestones', milestoneId: 'milestones',
-    assigneeId: 'users', reporterId: 'users', ownerId: 'users', userId: 'users', actor: 'users',
-    actorApiKey: 'api_keys', apiKeyId: 'api_keys', teamId: 'teams', roleId: 'roles', membershipId: 'memberships',
-    organizationId: 'organizations', toOrganizationId: 'organizations',
+    project: 'projects',
+    projectId: 'projects',
+    task: 'tasks',
+    taskId: 'tasks',
+    parentTaskId: 'tasks',
+    sprint: 'sprints',
+    sprintId: 'sprints',
+    milestone: 'milestones',
+    milestoneId: 'milestones',
+    assigneeId: 'users',
+    reporterId: 'users',
+    ownerId: 'users',
+    userId: 'users',
+    actor: 'users',
+    actorApiKey: 'api_keys',
+    apiKeyId: 'api_keys',
+    teamId: 'teams',
+    roleId: 'roles',
+    membershipId: 'memberships',
+    organizationId: 'organizations',
+    toOrganizationId: 'organizations',
   };
   // Mutation inputs are named after their entity: DeleteSprintInput.id is a sprint.
   const entity = /^(?:[A-Z][a-z]+)(ApiKey|Project|Task|TaskComment|Sprint|Milestone|Team|Role)Input$/.exec(key)?.[1];
@@ -34,7 +60,11 @@ const MAX_DEPTH = 6;
 const MAX_OBJECT_FIELDS = 2;
 
 export class DocumentGenerator {
-  constructor(private readonly schema: GraphQLSchema, private readonly random: Random, private readonly values: ValueSource) {}
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly random: Random,
+    private readonly values: ValueSource,
+  ) {}
 
   /** A query of 1-3 aliased root fields with random arguments and nested selections. */
   query(): string {
@@ -56,20 +86,32 @@ export class DocumentGenerator {
     const fields = Object.values(type.getFields());
     if (isConnection(type)) {
       const node = getNamedType(type.getFields().edges!.type) as GraphQLObjectType;
-      const parts = [`edges { cursor node ${this.selection(getNamedType(node.getFields().node!.type) as GraphQLObjectType, depth + 2)} }`];
+      const parts = [
+        `edges { cursor node ${this.selection(getNamedType(node.getFields().node!.type) as GraphQLObjectType, depth + 2)} }`,
+      ];
       if (this.random.chance(0.5)) parts.push('pageInfo { hasNextPage hasPreviousPage startCursor endCursor }');
       if (this.random.chance(0.5)) parts.push('totalCount');
       return `{ ${this.random.sample(parts, parts.length).join(' ')} }`;
     }
-    const leaves = fields.filter((f) => !isObjectType(getNamedType(f.type)) && f.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined));
+    const leaves = fields.filter(
+      (f) =>
+        !isObjectType(getNamedType(f.type)) &&
+        f.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined),
+    );
     const objects = fields.filter((f) => isObjectType(getNamedType(f.type)));
-    const chosen = this.random.sample(leaves.filter((f) => f.name !== 'id'), this.random.int(1, 4));
+    const chosen = this.random.sample(
+      leaves.filter((f) => f.name !== 'id'),
+      this.random.int(1, 4),
+    );
     if (leaves.some((f) => f.name === 'id')) chosen.unshift(type.getFields().id!);
     const parts = chosen.map((f) => f.name);
     // A nested connection costs three levels (field, edges, node): only where they still fit.
-    const fitting = objects.filter((f) => depth + (isConnection(getNamedType(f.type) as GraphQLObjectType) ? 3 : 1) <= MAX_DEPTH);
+    const fitting = objects.filter(
+      (f) => depth + (isConnection(getNamedType(f.type) as GraphQLObjectType) ? 3 : 1) <= MAX_DEPTH,
+    );
     if (fitting.length && (depth <= 2 || this.random.chance(0.6))) {
-      for (const f of this.random.sample(fitting, this.random.int(1, MAX_OBJECT_FIELDS))) parts.push(this.field(f, depth + 1));
+      for (const f of this.random.sample(fitting, this.random.int(1, MAX_OBJECT_FIELDS)))
+        parts.push(this.field(f, depth + 1));
     }
     if (!parts.length) parts.push('__typename');
     return `{ ${parts.join(' ')} }`;
@@ -84,7 +126,10 @@ export class DocumentGenerator {
       if (arg.name === 'first') value = backwards ? undefined : String(this.random.int(1, 5));
       else if (arg.name === 'last') value = backwards ? String(this.random.int(1, 5)) : undefined;
       else if (arg.name === 'after' || arg.name === 'before') value = undefined;
-      else if ((isNonNullType(arg.type) && arg.defaultValue === undefined) || this.random.chance(arg.name === 'filter' ? 0.6 : 0.35)) {
+      else if (
+        (isNonNullType(arg.type) && arg.defaultValue === undefined) ||
+        this.random.chance(arg.name === 'filter' ? 0.6 : 0.35)
+      ) {
         value = this.value(arg.type, arg.name, arg.name === 'id' ? fieldName : arg.name, 0);
       }
       if (value !== undefined) out.push(`${arg.name}: ${value}`);
@@ -101,7 +146,11 @@ export class DocumentGenerator {
     if (isListType(type)) {
       const inner = type.ofType as GraphQLInputType;
       const named = getNamedType(inner);
-      if (isEnumType(named)) return `[${this.random.sample(named.getValues(), this.random.int(1, 3)).map((v) => v.name).join(', ')}]`;
+      if (isEnumType(named))
+        return `[${this.random
+          .sample(named.getValues(), this.random.int(1, 3))
+          .map((v) => v.name)
+          .join(', ')}]`;
       return `[${Array.from({ length: this.random.int(1, 3) }, () => this.value(inner, name, hint, level)).join(', ')}]`;
     }
     if (isEnumType(type)) return this.random.pick(type.getValues()).name;
@@ -109,9 +158,16 @@ export class DocumentGenerator {
       const fields = Object.values(type.getFields());
       // The required fields and one or two others: more conditions would rarely match anything.
       const required = (f: GraphQLInputField) => isNonNullType(f.type) && f.defaultValue === undefined;
-      const chosen = [...fields.filter(required), ...this.random.sample(fields.filter((f) => !required(f)), level < 2 ? this.random.int(1, 2) : 1)];
+      const chosen = [
+        ...fields.filter(required),
+        ...this.random.sample(
+          fields.filter((f) => !required(f)),
+          level < 2 ? this.random.int(1, 2) : 1,
+        ),
+      ];
       // An IdFilter's eq/in point where the field holding it does (projectId: {eq}); a bare id, at the input's entity.
-      const childHint = (f: GraphQLInputField) => (type.name === 'IdFilter' ? hint : f.name === 'id' ? type.name : f.name);
+      const childHint = (f: GraphQLInputField) =>
+        type.name === 'IdFilter' ? hint : f.name === 'id' ? type.name : f.name;
       return `{${chosen.map((f) => `${f.name}: ${this.value(f.type, f.name, childHint(f), level + 1)}`).join(', ')}}`;
     }
     if (isScalarType(type)) return JSON.stringify(scalarValue(this.random, this.values, type.name, name, hint));
@@ -122,14 +178,22 @@ export class DocumentGenerator {
 /** A valid JSON value of a scalar for an argument or input field named `name`. */
 export function scalarValue(r: Random, values: ValueSource, scalar: string, name: string, hint: string): unknown {
   switch (scalar) {
-    case 'UUID': return values.id(hint);
-    case 'Int': return name === 'storyPoints' || hint === 'storyPoints' ? r.pick([1, 2, 3, 5, 8, 13]) : r.int(-1, 10);
-    case 'Float': return r.next();
-    case 'Boolean': return r.chance(0.5);
-    case 'DateTime': return new Date(Date.UTC(2025, 6, 1) + r.int(0, 730) * 86_400_000).toISOString();
-    case 'LocalDate': return new Date(Date.UTC(2026, 0, 1) + r.int(0, 365) * 86_400_000).toISOString().slice(0, 10);
-    case 'JSONObject': return {};
-    case 'EmailAddress': return `fz-${r.token()}@example.test`;
+    case 'UUID':
+      return values.id(hint);
+    case 'Int':
+      return name === 'storyPoints' || hint === 'storyPoints' ? r.pick([1, 2, 3, 5, 8, 13]) : r.int(-1, 10);
+    case 'Float':
+      return r.next();
+    case 'Boolean':
+      return r.chance(0.5);
+    case 'DateTime':
+      return new Date(Date.UTC(2025, 6, 1) + r.int(0, 730) * 86_400_000).toISOString();
+    case 'LocalDate':
+      return new Date(Date.UTC(2026, 0, 1) + r.int(0, 365) * 86_400_000).toISOString().slice(0, 10);
+    case 'JSONObject':
+      return {};
+    case 'EmailAddress':
+      return `fz-${r.token()}@example.test`;
     case 'String': {
       if (name === 'tags' || name === 'containsAll' || name === 'containsAny') return values.tag();
       const text = values.text();
@@ -137,7 +201,8 @@ export function scalarValue(r: Random, values: ValueSource, scalar: string, name
       const start = r.int(0, Math.max(0, text.length - 4));
       return text.slice(start, start + r.int(3, 10));
     }
-    default: throw new Error(`no value for scalar ${scalar}`);
+    default:
+      throw new Error(`no value for scalar ${scalar}`);
   }
 }
 

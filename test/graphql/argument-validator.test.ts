@@ -14,9 +14,17 @@ describe('argument validator', () => {
     first!: number;
   }
   const page = (first: number) => Object.assign(new PageArgs(), { first });
-  const validator = createArgumentValidator({ forbidUnknownValues: false, validationError: { target: false, value: false } });
+  const validator = createArgumentValidator({
+    forbidUnknownValues: false,
+    validationError: { target: false, value: false },
+  });
   const validate = (value: unknown, context: object) =>
-    validator(value, PageArgs, { root: {}, args: { first: (value as PageArgs).first }, context, info: { operation: { operation: 'query' } } as GraphQLResolveInfo });
+    validator(value, PageArgs, {
+      root: {},
+      args: { first: (value as PageArgs).first },
+      context,
+      info: { operation: { operation: 'query' } } as GraphQLResolveInfo,
+    });
 
   it('gives equal values in one request the same outcome, valid or not', async () => {
     const request = {};
@@ -47,7 +55,12 @@ describe('argument validator', () => {
     }
     const counted = (first: number, padding = '') => Object.assign(new Counted(), { value: first, padding });
     const check = (value: Counted, context: object) =>
-      validator(value, Counted, { root: {}, args: {}, context, info: { operation: { operation: 'query' } } as GraphQLResolveInfo });
+      validator(value, Counted, {
+        root: {},
+        args: {},
+        context,
+        info: { operation: { operation: 'query' } } as GraphQLResolveInfo,
+      });
 
     it('validates a large value each time instead of keeping its JSON', async () => {
       const request = {};

@@ -19,7 +19,10 @@ const at = (seconds: number) => new Date(BASE + seconds * 1000);
 type TaskValues = Omit<Insertable<TasksTable>, 'organization_id' | 'project_id'>;
 type TaskRow = Selectable<TasksTable>;
 
-interface Edge { cursor: string; node: { id: string; title: string } }
+interface Edge {
+  cursor: string;
+  node: { id: string; title: string };
+}
 interface TaskPage {
   edges: Edge[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
@@ -49,18 +52,32 @@ describe('connection building blocks through the work API', () => {
     const project = await createProject(db, organization.id, owner.id);
     const token = await app.login(owner.email, TEST_PASSWORD);
     const addTasks = (values: TaskValues[]): Promise<TaskRow[]> =>
-      withTenant(db, { organizationId: organization.id, userId: owner.id }, async (trx) => (await trx.insertInto('tasks')
-        .values(values.map((v) => ({ organization_id: organization.id, project_id: project.id, ...v })))
-        .returningAll().execute()).sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id)));
+      withTenant(db, { organizationId: organization.id, userId: owner.id }, async (trx) =>
+        (
+          await trx
+            .insertInto('tasks')
+            .values(values.map((v) => ({ organization_id: organization.id, project_id: project.id, ...v })))
+            .returningAll()
+            .execute()
+        ).sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id)),
+      );
     return { organization, owner, m1, m2, project, token, addTasks };
   }
 
-  async function gql<T = Record<string, unknown>>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<GqlResponse<T>> {
+  async function gql<T = Record<string, unknown>>(
+    token: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<GqlResponse<T>> {
     return app.gql<T>(query, { token, variables });
   }
 
   /** The data of a query that must succeed, and the statements its request sent. */
-  async function ok<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T & { statements: number }> {
+  async function ok<T>(
+    token: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<T & { statements: number }> {
     const res = await gql<T>(token, query, variables);
     expect(res.body.errors).toBeUndefined();
     return { ...res.body.data!, statements: app.requests.at(-1)!.statements };
@@ -89,12 +106,16 @@ describe('connection building blocks through the work API', () => {
         { title: 'four', status: 'todo', created_at: at(4) },
         { title: 'five', status: 'done', created_at: at(5) },
       ]);
-      const data = await ok<Record<'a' | 'b' | 'c' | 'd', { id: string; tasks: TaskPage }>>(w.token, `query ($id: UUID!) {
+      const data = await ok<Record<'a' | 'b' | 'c' | 'd', { id: string; tasks: TaskPage }>>(
+        w.token,
+        `query ($id: UUID!) {
         a: project(id: $id) { id tasks(first: 2) { totalCount edges { node { id title } } } }
         b: project(id: $id) { id tasks(first: 5, filter: { status: [DONE] }) { totalCount edges { node { id title } } } }
         c: project(id: $id) { id tasks(first: 2, orderBy: TITLE_ASC) { totalCount edges { node { id title } } } }
         d: project(id: $id) { id tasks(last: 2, filter: { status: [TODO] }) { totalCount edges { node { id title } } } }
-      }`, { id: w.project.id });
+      }`,
+        { id: w.project.id },
+      );
       expect(titles(data.a.tasks)).toEqual(['one', 'two']);
       expect(data.a.tasks.totalCount).toBe(5);
       expect(titles(data.b.tasks)).toEqual(['one', 'three', 'five']);
@@ -144,10 +165,20 @@ describe('connection building blocks through the work API', () => {
       const byPriority = await ok<{ tasks: { edges: Edge[] } }>(w.token, TASKS, { first: 1, orderBy: 'PRIORITY_DESC' });
       const cursor = byPriority.tasks.edges[0]!.cursor;
       expect(await fails({ first: 1, after: cursor })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
-      expect(await fails({ first: 1, after: cursor, orderBy: 'CREATED_AT_DESC' })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
-      expect(await fails({ last: 1, before: cursor, orderBy: 'TITLE_ASC' })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'before' });
+      expect(await fails({ first: 1, after: cursor, orderBy: 'CREATED_AT_DESC' })).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'after',
+      });
+      expect(await fails({ last: 1, before: cursor, orderBy: 'TITLE_ASC' })).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'before',
+      });
       // The same order takes it.
-      const next = await ok<{ tasks: { edges: Edge[] } }>(w.token, TASKS, { first: 5, after: cursor, orderBy: 'PRIORITY_DESC' });
+      const next = await ok<{ tasks: { edges: Edge[] } }>(w.token, TASKS, {
+        first: 5,
+        after: cursor,
+        orderBy: 'PRIORITY_DESC',
+      });
       expect(next.tasks.edges).toHaveLength(2);
     });
 
@@ -157,19 +188,35 @@ describe('connection building blocks through the work API', () => {
       await fails({ first: 101 });
       const refusedBeforeSql = lastStatements();
       for (const after of [
-        'garbage', '', '!!!', forged('x'), forged(['created_at:asc', '2026-01-01 00:00:00+00']),
-        forged(['created_at:asc', "2026-01-01' or true --", id]), forged(['created_at:asc', 'yesterday', id]),
-        forged(['created_at:asc', '2026-01-01 00:00:00+00', 'not-a-uuid']), forged(['created_at:asc', 20260101, id]),
+        'garbage',
+        '',
+        '!!!',
+        forged('x'),
+        forged(['created_at:asc', '2026-01-01 00:00:00+00']),
+        forged(['created_at:asc', "2026-01-01' or true --", id]),
+        forged(['created_at:asc', 'yesterday', id]),
+        forged(['created_at:asc', '2026-01-01 00:00:00+00', 'not-a-uuid']),
+        forged(['created_at:asc', 20260101, id]),
         forged(['id:asc', '2026-01-01 00:00:00+00', id]),
       ]) {
-        expect({ after, ...(await fails({ first: 1, after })) }).toMatchObject({ after, code: 'BAD_USER_INPUT', field: 'after' });
+        expect({ after, ...(await fails({ first: 1, after })) }).toMatchObject({
+          after,
+          code: 'BAD_USER_INPUT',
+          field: 'after',
+        });
         expect(lastStatements()).toBe(refusedBeforeSql);
       }
       // A well-formed cursor of the right order works even if no row has it: t1 has that time and a higher id.
       const lowest = '00000000-0000-4000-8000-000000000000';
-      const made = await ok<{ tasks: { edges: Edge[] } }>(w.token, TASKS, { first: 5, after: forged(['created_at:asc', '2026-04-01 00:00:01+00', lowest]) });
+      const made = await ok<{ tasks: { edges: Edge[] } }>(w.token, TASKS, {
+        first: 5,
+        after: forged(['created_at:asc', '2026-04-01 00:00:01+00', lowest]),
+      });
       expect(made.tasks.edges.map((e) => e.node.title)).toEqual(['t1', 't2']);
-      const later = await ok<{ tasks: { edges: Edge[] } }>(w.token, TASKS, { first: 5, after: forged(['created_at:asc', '2026-04-01 02:00:01+02', lowest]) });
+      const later = await ok<{ tasks: { edges: Edge[] } }>(w.token, TASKS, {
+        first: 5,
+        after: forged(['created_at:asc', '2026-04-01 02:00:01+02', lowest]),
+      });
       expect(later.tasks.edges.map((e) => e.node.title)).toEqual(['t1', 't2']);
     });
   });
@@ -177,7 +224,21 @@ describe('connection building blocks through the work API', () => {
   describe('backward pages', () => {
     it('last/before over PRIORITY_DESC returns the forward items in reverse, ties broken by id', async () => {
       const w = await workspace();
-      const priorities = ['low', 'urgent', 'medium', 'high', 'medium', 'low', 'urgent', 'medium', 'high', 'medium', 'low', 'medium', 'high'] as const;
+      const priorities = [
+        'low',
+        'urgent',
+        'medium',
+        'high',
+        'medium',
+        'low',
+        'urgent',
+        'medium',
+        'high',
+        'medium',
+        'low',
+        'medium',
+        'high',
+      ] as const;
       await w.addTasks(priorities.map((priority, i) => ({ title: `${priority} ${i}`, priority, created_at: at(i) })));
 
       const forward: Edge[] = [];
@@ -253,25 +314,42 @@ describe('connection building blocks through the work API', () => {
         project(id: $id) { tasks(first: 2) { ${count} edges { node { title } } } }
         tasks(first: 1) { ${count} edges { node { title } } }
       }`;
-      const withCount = await ok<{ project: { tasks: TaskPage }; tasks: TaskPage }>(w.token, query('totalCount'), { id: w.project.id });
-      const without = await ok<{ project: { tasks: TaskPage }; tasks: TaskPage }>(w.token, query(''), { id: w.project.id });
+      const withCount = await ok<{ project: { tasks: TaskPage }; tasks: TaskPage }>(w.token, query('totalCount'), {
+        id: w.project.id,
+      });
+      const without = await ok<{ project: { tasks: TaskPage }; tasks: TaskPage }>(w.token, query(''), {
+        id: w.project.id,
+      });
       expect([withCount.project.tasks.totalCount, withCount.tasks.totalCount]).toEqual([4, 4]);
       expect(without.project.tasks.totalCount).toBeUndefined();
       // Two counted lists are two count statements (one per list and arguments, for all its parents).
       expect(withCount.statements - without.statements).toBe(2);
 
-      const one = await ok<{ project: { tasks: TaskPage } }>(w.token, `query ($id: UUID!) { project(id: $id) { tasks(first: 2) { totalCount edges { node { title } } } } }`, { id: w.project.id });
-      const none = await ok<{ project: { tasks: TaskPage } }>(w.token, `query ($id: UUID!) { project(id: $id) { tasks(first: 2) { edges { node { title } } } } }`, { id: w.project.id });
+      const one = await ok<{ project: { tasks: TaskPage } }>(
+        w.token,
+        `query ($id: UUID!) { project(id: $id) { tasks(first: 2) { totalCount edges { node { title } } } } }`,
+        { id: w.project.id },
+      );
+      const none = await ok<{ project: { tasks: TaskPage } }>(
+        w.token,
+        `query ($id: UUID!) { project(id: $id) { tasks(first: 2) { edges { node { title } } } } }`,
+        { id: w.project.id },
+      );
       expect(one.statements - none.statements).toBe(1);
     });
 
     it('counts every page of the filter, and first: 0 still counts', async () => {
       const w = await workspace();
-      await w.addTasks(Array.from({ length: 5 }, (_, i) => ({ title: `t${i}`, status: i % 2 ? 'done' : 'todo', created_at: at(i) })));
+      await w.addTasks(
+        Array.from({ length: 5 }, (_, i) => ({ title: `t${i}`, status: i % 2 ? 'done' : 'todo', created_at: at(i) })),
+      );
       const page = await projectTasks(w.token, w.project.id, { first: 0, filter: { status: ['TODO'] } });
       expect(page.edges).toEqual([]);
       expect(page.totalCount).toBe(3);
-      const second = await projectTasks(w.token, w.project.id, { first: 1, after: (await projectTasks(w.token, w.project.id, { first: 1 })).pageInfo.endCursor });
+      const second = await projectTasks(w.token, w.project.id, {
+        first: 1,
+        after: (await projectTasks(w.token, w.project.id, { first: 1 })).pageInfo.endCursor,
+      });
       expect(second.totalCount).toBe(5);
     });
   });
@@ -279,7 +357,9 @@ describe('connection building blocks through the work API', () => {
   describe('keyset pagination under inserts', () => {
     it('continues from the cursor with no duplicates and no skips when rows are inserted (and the cursor row deleted) between pages', async () => {
       const w = await workspace();
-      const original = await w.addTasks(Array.from({ length: 10 }, (_, i) => ({ title: `t${i}`, created_at: at(i * 10) })));
+      const original = await w.addTasks(
+        Array.from({ length: 10 }, (_, i) => ({ title: `t${i}`, created_at: at(i * 10) })),
+      );
       const seen: Edge[] = [];
       const first = await projectTasks(w.token, w.project.id, { first: 4 });
       seen.push(...first.edges);
@@ -298,7 +378,8 @@ describe('connection building blocks through the work API', () => {
       expect(inserted).toHaveLength(5);
       // The row the cursor points at goes away too: the cursor carries its values, not a reference.
       await withTenant(db, { organizationId: w.organization.id, userId: w.owner.id }, (trx) =>
-        trx.updateTable('tasks').set({ deleted_at: new Date() }).where('id', '=', boundary.id).execute());
+        trx.updateTable('tasks').set({ deleted_at: new Date() }).where('id', '=', boundary.id).execute(),
+      );
 
       let after = first.pageInfo.endCursor;
       for (;;) {
@@ -310,7 +391,19 @@ describe('connection building blocks through the work API', () => {
       const ids = seen.map((e) => e.node.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(seen.map((e) => e.node.title)).toEqual([
-        't0', 't1', 't2', 't3', 'tie, higher id', 't4', 't5', 'between t5 and t6', 't6', 't7', 't8', 't9', 'newest',
+        't0',
+        't1',
+        't2',
+        't3',
+        'tie, higher id',
+        't4',
+        't5',
+        'between t5 and t6',
+        't6',
+        't7',
+        't8',
+        't9',
+        'newest',
       ]);
     });
   });
@@ -331,9 +424,15 @@ describe('connection building blocks through the work API', () => {
         ['PLAIN upper', 'm2', null, ['b', 'c']],
         ['last', 'm1', 21, ['a', 'c']],
       ];
-      await w.addTasks(rows.map(([title, assignee, story_points, tags], i) => ({
-        title, assignee_id: assignee ? people[assignee].id : null, story_points, tags, created_at: at(i),
-      })));
+      await w.addTasks(
+        rows.map(([title, assignee, story_points, tags], i) => ({
+          title,
+          assignee_id: assignee ? people[assignee].id : null,
+          story_points,
+          tags,
+          created_at: at(i),
+        })),
+      );
     });
 
     /** Titles of the project's tasks matching the filter (creation order), checked against totalCount. */
@@ -345,17 +444,42 @@ describe('connection building blocks through the work API', () => {
 
     it('IdFilter: isNull, in, eq', async () => {
       expect(await matching({ assigneeId: { isNull: true } })).toEqual(['snake_case item', 'plain']);
-      expect(await matching({ assigneeId: { isNull: false } })).toEqual(['100% done', '100 percent done', 'snakeXcase item', 'back\\slash', 'PLAIN upper', 'last']);
-      expect(await matching({ assigneeId: { in: [people.m1.id, people.owner.id] } })).toEqual(['100% done', 'snakeXcase item', 'back\\slash', 'last']);
+      expect(await matching({ assigneeId: { isNull: false } })).toEqual([
+        '100% done',
+        '100 percent done',
+        'snakeXcase item',
+        'back\\slash',
+        'PLAIN upper',
+        'last',
+      ]);
+      expect(await matching({ assigneeId: { in: [people.m1.id, people.owner.id] } })).toEqual([
+        '100% done',
+        'snakeXcase item',
+        'back\\slash',
+        'last',
+      ]);
       expect(await matching({ assigneeId: { eq: people.m2.id } })).toEqual(['100 percent done', 'PLAIN upper']);
       expect(await matching({ assigneeId: { in: [] } })).toEqual([]);
       expect(await matching({ assigneeId: { in: [people.m1.id], isNull: true } })).toEqual([]);
-      expect(await matching({ parentTaskId: { isNull: true }, assigneeId: { in: [people.m2.id] } })).toEqual(['100 percent done', 'PLAIN upper']);
+      expect(await matching({ parentTaskId: { isNull: true }, assigneeId: { in: [people.m2.id] } })).toEqual([
+        '100 percent done',
+        'PLAIN upper',
+      ]);
     });
 
     it('IntFilter: a range, eq and in; a missing value never matches', async () => {
-      expect(await matching({ storyPoints: { gte: 3, lt: 21 } })).toEqual(['snake_case item', 'snakeXcase item', 'back\\slash', 'plain']);
-      expect(await matching({ storyPoints: { gt: 3, lte: 21 } })).toEqual(['snakeXcase item', 'back\\slash', 'plain', 'last']);
+      expect(await matching({ storyPoints: { gte: 3, lt: 21 } })).toEqual([
+        'snake_case item',
+        'snakeXcase item',
+        'back\\slash',
+        'plain',
+      ]);
+      expect(await matching({ storyPoints: { gt: 3, lte: 21 } })).toEqual([
+        'snakeXcase item',
+        'back\\slash',
+        'plain',
+        'last',
+      ]);
       expect(await matching({ storyPoints: { eq: 8 } })).toEqual(['back\\slash']);
       expect(await matching({ storyPoints: { in: [1, 21, 34] } })).toEqual(['100% done', 'last']);
       expect(await matching({ storyPoints: { lt: 100 } })).not.toContain('PLAIN upper');
@@ -364,9 +488,19 @@ describe('connection building blocks through the work API', () => {
 
     it('TagsFilter: containsAll needs every tag, containsAny one of them', async () => {
       expect(await matching({ tags: { containsAll: ['a', 'b'] } })).toEqual(['100 percent done', 'snakeXcase item']);
-      expect(await matching({ tags: { containsAny: ['a', 'b'] } }))
-        .toEqual(['100% done', '100 percent done', 'snake_case item', 'snakeXcase item', 'PLAIN upper', 'last']);
-      expect(await matching({ tags: { containsAll: ['c'], containsAny: ['a', 'b'] } })).toEqual(['snakeXcase item', 'PLAIN upper', 'last']);
+      expect(await matching({ tags: { containsAny: ['a', 'b'] } })).toEqual([
+        '100% done',
+        '100 percent done',
+        'snake_case item',
+        'snakeXcase item',
+        'PLAIN upper',
+        'last',
+      ]);
+      expect(await matching({ tags: { containsAll: ['c'], containsAny: ['a', 'b'] } })).toEqual([
+        'snakeXcase item',
+        'PLAIN upper',
+        'last',
+      ]);
       expect(await matching({ tags: { containsAny: ['zzz'] } })).toEqual([]);
       expect(await matching({ tags: { containsAll: [] } })).toHaveLength(8);
     });
@@ -384,12 +518,16 @@ describe('connection building blocks through the work API', () => {
     });
 
     it('applies the same filter to org-wide tasks and checks filter input', async () => {
-      const res = await ok<{ tasks: TaskPage }>(w.token, `query ($filter: TaskFilter) { tasks(first: 100, filter: $filter) { totalCount edges { node { title } } } }`,
-        { filter: { title: { contains: '%' }, tags: { containsAny: ['a'] } } });
+      const res = await ok<{ tasks: TaskPage }>(
+        w.token,
+        `query ($filter: TaskFilter) { tasks(first: 100, filter: $filter) { totalCount edges { node { title } } } }`,
+        { filter: { title: { contains: '%' }, tags: { containsAny: ['a'] } } },
+      );
       expect(titles(res.tasks)).toEqual(['100% done']);
       expect(res.tasks.totalCount).toBe(1);
-      const tooMany = await gql(w.token, `query ($filter: TaskFilter) { tasks(filter: $filter) { totalCount } }`,
-        { filter: { assigneeId: { in: Array.from({ length: 101 }, () => crypto.randomUUID()) } } });
+      const tooMany = await gql(w.token, `query ($filter: TaskFilter) { tasks(filter: $filter) { totalCount } }`, {
+        filter: { assigneeId: { in: Array.from({ length: 101 }, () => crypto.randomUUID()) } },
+      });
       expect(codeOf(tooMany)).toBe('BAD_USER_INPUT');
     });
   });

@@ -16,7 +16,8 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Codes written in src/: `code: 'X'`, `code === 'X'`, `code = 'X'`, `super('X', …)`, `errorBody(…, 'X')`, `refused('X', …)`, `return 'X'`. */
-const CODE_IN_SOURCE = /(?:\bcode\s*(?:[:=]|===)\s*|\bsuper\(|\brefused\(|\bErrorCode\b[^;]*?|errorBody\([^)]*?,\s*|return\s+)'([A-Z][A-Z]+(?:_[A-Z]+)*)'/g;
+const CODE_IN_SOURCE =
+  /(?:\bcode\s*(?:[:=]|===)\s*|\bsuper\(|\brefused\(|\bErrorCode\b[^;]*?|errorBody\([^)]*?,\s*|return\s+)'([A-Z][A-Z]+(?:_[A-Z]+)*)'/g;
 
 describe('the error codes: one registry, the table in docs/api.md, the code', () => {
   it("docs/api.md's error table lists exactly the registered codes, each once", () => {
@@ -30,19 +31,31 @@ describe('the error codes: one registry, the table in docs/api.md, the code', ()
   it('every code written in src/ is registered', () => {
     const found = new Map<string, string>();
     for (const file of sourceFiles(path.join(PROJECT_ROOT, 'src'))) {
-      for (const match of fs.readFileSync(file, 'utf8').matchAll(CODE_IN_SOURCE)) found.set(match[1]!, path.relative(PROJECT_ROOT, file));
+      for (const match of fs.readFileSync(file, 'utf8').matchAll(CODE_IN_SOURCE))
+        found.set(match[1]!, path.relative(PROJECT_ROOT, file));
     }
     // The scan must see the codes it guards (it found none once its pattern was wrong).
-    for (const code of ['FORBIDDEN', 'SHUTTING_DOWN', 'PERSISTED_QUERY_ID_REQUIRED', 'TIMEOUT', 'COMMIT_OUTCOME_UNKNOWN', 'BAD_REQUEST']) {
+    for (const code of [
+      'FORBIDDEN',
+      'SHUTTING_DOWN',
+      'PERSISTED_QUERY_ID_REQUIRED',
+      'TIMEOUT',
+      'COMMIT_OUTCOME_UNKNOWN',
+      'BAD_REQUEST',
+    ]) {
       expect({ code, found: found.has(code) }).toEqual({ code, found: true });
     }
-    const unregistered = [...found].filter(([code]) => !registered.has(code) && !NOT_ERROR_CODES.has(code)).map(([code, file]) => `${code} (${file})`);
+    const unregistered = [...found]
+      .filter(([code]) => !registered.has(code) && !NOT_ERROR_CODES.has(code))
+      .map(([code, file]) => `${code} (${file})`);
     expect(unregistered).toEqual([]);
   });
 
   it("registers Apollo's own codes that this server can answer with", () => {
     // PERSISTED_QUERY_NOT_SUPPORTED comes only when automatic persisted queries are off; they are on.
-    const apollo = Object.values(ApolloServerErrorCode).filter((code) => code !== ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED);
+    const apollo = Object.values(ApolloServerErrorCode).filter(
+      (code) => code !== ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+    );
     expect(apollo.filter((code) => !registered.has(code))).toEqual([]);
   });
 });

@@ -7,10 +7,19 @@ describe('filter building blocks', () => {
   const db = ownerDb();
   afterAll(closeTestPools);
 
-  const values = (query: (q: AnyQuery) => AnyQuery) => query(
-    db.selectFrom(sql`(values ('a%b', 1, timestamptz '2026-01-01'), ('axb', 2, timestamptz '2026-02-01'), ('A_B', 3, timestamptz '2026-03-01'), ('plain', 4, timestamptz '2026-04-01'))`.as(sql`t(v, n, at)`) as never)
-      .select(sql<string>`t.v`.as('v')).orderBy(sql`t.n`) as AnyQuery,
-  ).execute().then((rows) => (rows as { v: string }[]).map((r) => r.v));
+  const values = (query: (q: AnyQuery) => AnyQuery) =>
+    query(
+      db
+        .selectFrom(
+          sql`(values ('a%b', 1, timestamptz '2026-01-01'), ('axb', 2, timestamptz '2026-02-01'), ('A_B', 3, timestamptz '2026-03-01'), ('plain', 4, timestamptz '2026-04-01'))`.as(
+            sql`t(v, n, at)`,
+          ) as never,
+        )
+        .select(sql<string>`t.v`.as('v'))
+        .orderBy(sql`t.n`) as AnyQuery,
+    )
+      .execute()
+      .then((rows) => (rows as { v: string }[]).map((r) => r.v));
 
   it('matches contains literally (LIKE wildcards are escaped) and ignoring case', async () => {
     expect(await values((q) => applyString(q, 't.v', { contains: '%' }))).toEqual(['a%b']);
@@ -26,6 +35,10 @@ describe('filter building blocks', () => {
 
   it('applies every bound of a range', async () => {
     expect(await values((q) => applyRange(q, 't.n', { gt: 1, lte: 3 }))).toEqual(['axb', 'A_B']);
-    expect(await values((q) => applyRange(q, 't.at', { gte: new Date('2026-02-01T00:00:00Z'), lt: new Date('2026-04-01T00:00:00Z') }))).toEqual(['axb', 'A_B']);
+    expect(
+      await values((q) =>
+        applyRange(q, 't.at', { gte: new Date('2026-02-01T00:00:00Z'), lt: new Date('2026-04-01T00:00:00Z') }),
+      ),
+    ).toEqual(['axb', 'A_B']);
   });
 });

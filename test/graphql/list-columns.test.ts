@@ -1,4 +1,12 @@
-import { buildSchema, getNamedType, graphql, isLeafType, isObjectType, type GraphQLField, type GraphQLResolveInfo } from 'graphql';
+import {
+  buildSchema,
+  getNamedType,
+  graphql,
+  isLeafType,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLResolveInfo,
+} from 'graphql';
 import { withTenant } from '../../src/db/database';
 import { pageRequest, pagesByParent } from '../../src/db/pagination';
 import { columnsForSelection, selectsCursors, type NodeColumns } from '../../src/graphql/connection';
@@ -8,7 +16,14 @@ import { TASK_COLUMNS } from '../../src/modules/work/task.type';
 import { TASK_ORDERS } from '../../src/modules/work/work.orders';
 import { closeTestPools, ownerDb } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
-import { addMember, createOrganization, createProject, createTask, createUser, TEST_PASSWORD } from '../support/factories';
+import {
+  addMember,
+  createOrganization,
+  createProject,
+  createTask,
+  createUser,
+  TEST_PASSWORD,
+} from '../support/factories';
 
 /**
  * Task and project lists read only the columns their selection needs (NodeColumns) and sort
@@ -17,7 +32,10 @@ import { addMember, createOrganization, createProject, createTask, createUser, T
  */
 
 describe('columnsForSelection and selectsCursors', () => {
-  const NODE_COLUMNS: NodeColumns = { always: ['id'], fields: { id: [], title: ['title'], assignee: ['assignee_id'], children: [] } };
+  const NODE_COLUMNS: NodeColumns = {
+    always: ['id'],
+    fields: { id: [], title: ['title'], assignee: ['assignee_id'], children: [] },
+  };
 
   /** What the helpers said inside `tasks` for `query`. */
   async function seen(query: string): Promise<{ columns: readonly string[] | null; cursors: boolean }> {
@@ -31,7 +49,8 @@ describe('columnsForSelection and selectsCursors', () => {
     `);
     let answer: { columns: readonly string[] | null; cursors: boolean } | undefined;
     const result = await graphql({
-      schema, source: query,
+      schema,
+      source: query,
       rootValue: {
         tasks: (_args: unknown, _ctx: unknown, info: GraphQLResolveInfo) => {
           answer = { columns: columnsForSelection(info, NODE_COLUMNS), cursors: selectsCursors(info) };
@@ -44,9 +63,15 @@ describe('columnsForSelection and selectsCursors', () => {
   }
 
   it('reads the id and the columns of the selected fields, through fragments, and ignores __typename', async () => {
-    expect(await seen('{ tasks { edges { node { __typename title } } } }')).toEqual({ columns: ['id', 'title'], cursors: false });
-    expect(await seen('{ tasks { ...Page } } fragment Page on TaskConnection { edges { node { ... on Task { assignee { name } } ...Row } } } fragment Row on Task { children { id } }'))
-      .toEqual({ columns: ['assignee_id', 'id'], cursors: false });
+    expect(await seen('{ tasks { edges { node { __typename title } } } }')).toEqual({
+      columns: ['id', 'title'],
+      cursors: false,
+    });
+    expect(
+      await seen(
+        '{ tasks { ...Page } } fragment Page on TaskConnection { edges { node { ... on Task { assignee { name } } ...Row } } } fragment Row on Task { children { id } }',
+      ),
+    ).toEqual({ columns: ['assignee_id', 'id'], cursors: false });
     expect(await seen('{ tasks { pageInfo { hasNextPage } } }')).toEqual({ columns: ['id'], cursors: false });
   });
 
@@ -58,7 +83,10 @@ describe('columnsForSelection and selectsCursors', () => {
   it('asks for sort values when an edge cursor or a start or end cursor is selected, however it is reached', async () => {
     expect((await seen('{ tasks { edges { cursor } } }')).cursors).toBe(true);
     expect((await seen('{ tasks { pageInfo { endCursor } } }')).cursors).toBe(true);
-    expect((await seen('{ tasks { ...P } } fragment P on TaskConnection { pageInfo { ... on PageInfo { startCursor } } }')).cursors).toBe(true);
+    expect(
+      (await seen('{ tasks { ...P } } fragment P on TaskConnection { pageInfo { ... on PageInfo { startCursor } } }'))
+        .cursors,
+    ).toBe(true);
     expect((await seen('{ tasks { edges { c: node { id } } } }')).cursors).toBe(false);
   });
 });
@@ -99,25 +127,55 @@ describe('task and project lists that read only what is selected', () => {
     // A project and a task with every column set to something its neighbours do not share.
     const project = await ok<{ createProject: { project: { id: string } } }>(
       'mutation ($input: CreateProjectInput!) { createProject(input: $input) { project { id } } }',
-      { input: { name: 'Columns', description: 'about columns', metadata: { a: 1 }, settings: { features: ['board'] }, ownerId: member.id } });
+      {
+        input: {
+          name: 'Columns',
+          description: 'about columns',
+          metadata: { a: 1 },
+          settings: { features: ['board'] },
+          ownerId: member.id,
+        },
+      },
+    );
     projectId = project.createProject.project.id;
     const sprint = await ok<{ createSprint: { sprint: { id: string } } }>(
       'mutation ($input: CreateSprintInput!) { createSprint(input: $input) { sprint { id } } }',
-      { input: { projectId, name: 'S1', startDate: '2026-05-01', endDate: '2026-05-14' } });
+      { input: { projectId, name: 'S1', startDate: '2026-05-01', endDate: '2026-05-14' } },
+    );
     const milestone = await ok<{ createMilestone: { milestone: { id: string } } }>(
       'mutation ($input: CreateMilestoneInput!) { createMilestone(input: $input) { milestone { id } } }',
-      { input: { projectId, title: 'M1' } });
-    const create = (input: Record<string, unknown>) => ok<{ createTask: { task: { id: string } } }>(
-      'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }', { input: { projectId, ...input } });
+      { input: { projectId, title: 'M1' } },
+    );
+    const create = (input: Record<string, unknown>) =>
+      ok<{ createTask: { task: { id: string } } }>(
+        'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }',
+        { input: { projectId, ...input } },
+      );
     const parent = (await create({ title: 'Parent' })).createTask.task.id;
-    taskId = (await create({
-      title: 'Full', description: 'every column', type: 'BUG', status: 'TODO', priority: 'HIGH', assigneeId: member.id,
-      sprintId: sprint.createSprint.sprint.id, milestoneId: milestone.createMilestone.milestone.id, parentTaskId: parent,
-      storyPoints: 5, dueDate: '2026-06-01T10:00:00.000Z', tags: ['x', 'y'], customFields: { k: 'v' },
-    })).createTask.task.id;
+    taskId = (
+      await create({
+        title: 'Full',
+        description: 'every column',
+        type: 'BUG',
+        status: 'TODO',
+        priority: 'HIGH',
+        assigneeId: member.id,
+        sprintId: sprint.createSprint.sprint.id,
+        milestoneId: milestone.createMilestone.milestone.id,
+        parentTaskId: parent,
+        storyPoints: 5,
+        dueDate: '2026-06-01T10:00:00.000Z',
+        tags: ['x', 'y'],
+        customFields: { k: 'v' },
+      })
+    ).createTask.task.id;
     await create({ title: 'Child', parentTaskId: taskId });
-    await ok('mutation ($input: TransitionTaskInput!) { transitionTask(input: $input) { task { id } } }', { input: { id: taskId, status: 'IN_PROGRESS' } });
-    await ok('mutation ($input: AddTaskCommentInput!) { addTaskComment(input: $input) { comment { id } } }', { input: { taskId, body: 'hi' } });
+    await ok('mutation ($input: TransitionTaskInput!) { transitionTask(input: $input) { task { id } } }', {
+      input: { id: taskId, status: 'IN_PROGRESS' },
+    });
+    await ok('mutation ($input: AddTaskCommentInput!) { addTaskComment(input: $input) { comment { id } } }', {
+      input: { taskId, body: 'hi' },
+    });
   });
 
   /** A selection of `field` that shows what it resolved to. */
@@ -144,10 +202,18 @@ describe('task and project lists that read only what is selected', () => {
     for (const field of fields.task) {
       const selection = selectionOf(field);
       const { data: list } = await data<{ project: { tasks: { edges: { node: Record<string, unknown> }[] } } }>(
-        `query ($id: UUID!) { project(id: $id) { tasks(first: 50) { edges { node { id ${selection} } } } } }`, { id: projectId });
-      const { data: one } = await data<{ task: Record<string, unknown> }>(`query ($id: UUID!) { task(id: $id) { id ${selection} } }`, { id: taskId });
+        `query ($id: UUID!) { project(id: $id) { tasks(first: 50) { edges { node { id ${selection} } } } } }`,
+        { id: projectId },
+      );
+      const { data: one } = await data<{ task: Record<string, unknown> }>(
+        `query ($id: UUID!) { task(id: $id) { id ${selection} } }`,
+        { id: taskId },
+      );
       const node = list.project.tasks.edges.map((e) => e.node).find((n) => n.id === taskId);
-      expect({ field: field.name, value: node?.[field.name] }).toEqual({ field: field.name, value: one.task[field.name] });
+      expect({ field: field.name, value: node?.[field.name] }).toEqual({
+        field: field.name,
+        value: one.task[field.name],
+      });
       expect(one.task[field.name]).toBeDefined();
     }
   });
@@ -156,20 +222,36 @@ describe('task and project lists that read only what is selected', () => {
     for (const field of fields.project) {
       const selection = selectionOf(field);
       const { data: list } = await data<{ projects: { edges: { node: Record<string, unknown> }[] } }>(
-        `{ projects(first: 100) { edges { node { id ${selection} } } } }`);
-      const { data: one } = await data<{ project: Record<string, unknown> }>(`query ($id: UUID!) { project(id: $id) { id ${selection} } }`, { id: projectId });
+        `{ projects(first: 100) { edges { node { id ${selection} } } } }`,
+      );
+      const { data: one } = await data<{ project: Record<string, unknown> }>(
+        `query ($id: UUID!) { project(id: $id) { id ${selection} } }`,
+        { id: projectId },
+      );
       const node = list.projects.edges.map((e) => e.node).find((n) => n.id === projectId);
-      expect({ field: field.name, value: node?.[field.name] }).toEqual({ field: field.name, value: one.project[field.name] });
+      expect({ field: field.name, value: node?.[field.name] }).toEqual({
+        field: field.name,
+        value: one.project[field.name],
+      });
     }
   });
 
   it('serves two aliases with different selections from one statement, and the wider one keeps working cursors', async () => {
-    const single = await data(`query ($id: UUID!) { project(id: $id) { tasks(first: 2) { edges { node { id } } } } }`, { id: projectId });
-    const both = await data<{ project: { a: { edges: { node: { id: string } }[] }; b: { pageInfo: { endCursor: string }; edges: { cursor: string; node: { id: string; description: string } }[] } } }>(
+    const single = await data(`query ($id: UUID!) { project(id: $id) { tasks(first: 2) { edges { node { id } } } } }`, {
+      id: projectId,
+    });
+    const both = await data<{
+      project: {
+        a: { edges: { node: { id: string } }[] };
+        b: { pageInfo: { endCursor: string }; edges: { cursor: string; node: { id: string; description: string } }[] };
+      };
+    }>(
       `query ($id: UUID!) { project(id: $id) {
         a: tasks(first: 2) { edges { node { id } } }
         b: tasks(first: 2) { pageInfo { endCursor } edges { cursor node { id description } } }
-      } }`, { id: projectId });
+      } }`,
+      { id: projectId },
+    );
     expect(both.statements).toBe(single.statements);
     const { a, b } = both.data.project;
     expect(b.edges.map((e) => e.node.id)).toEqual(a.edges.map((e) => e.node.id));
@@ -177,7 +259,8 @@ describe('task and project lists that read only what is selected', () => {
     expect(b.pageInfo.endCursor).toBe(b.edges[1]!.cursor);
     const next = await data<{ project: { tasks: { edges: { node: { title: string } }[] } } }>(
       `query ($id: UUID!, $after: String) { project(id: $id) { tasks(first: 5, after: $after) { edges { node { title } } } } }`,
-      { id: projectId, after: b.pageInfo.endCursor });
+      { id: projectId, after: b.pageInfo.endCursor },
+    );
     expect(next.data.project.tasks.edges.map((e) => e.node.title)).toEqual(['Child']);
   });
 
@@ -187,23 +270,43 @@ describe('task and project lists that read only what is selected', () => {
     await addMember(db, organization.id, owner.id, { role: 'owner' });
     const project = await createProject(db, organization.id, owner.id);
     await withTenant(db, { organizationId: organization.id, userId: owner.id }, async (trx) => {
-      await createTask(trx, organization.id, project.id, { title: 'one', created_at: new Date('2026-01-01T00:00:00Z') });
-      await createTask(trx, organization.id, project.id, { title: 'two', created_at: new Date('2026-01-02T00:00:00Z') });
-      const sort = TASK_ORDERS.created_at_asc;
-      const read = (cursors: boolean) => pagesByParent<{ id: string; title: string }>(trx, {
-        parentIds: [project.id], table: 'tasks', alias: 't', parentColumn: 'project_id', sort,
-        page: pageRequest({ first: 1 }, sort), columns: ['id', 'title'], cursors,
+      await createTask(trx, organization.id, project.id, {
+        title: 'one',
+        created_at: new Date('2026-01-01T00:00:00Z'),
       });
+      await createTask(trx, organization.id, project.id, {
+        title: 'two',
+        created_at: new Date('2026-01-02T00:00:00Z'),
+      });
+      const sort = TASK_ORDERS.created_at_asc;
+      const read = (cursors: boolean) =>
+        pagesByParent<{ id: string; title: string }>(trx, {
+          parentIds: [project.id],
+          table: 'tasks',
+          alias: 't',
+          parentColumn: 'project_id',
+          sort,
+          page: pageRequest({ first: 1 }, sort),
+          columns: ['id', 'title'],
+          cursors,
+        });
       const without = (await read(false)).get(project.id)!;
       expect(without.rows.map((r) => Object.keys(r).sort())).toEqual([['__parent_id', 'id', 'title']]);
       expect(without.hasNextPage).toBe(true);
       expect(() => without.cursorAt(0)).toThrow('a cursor was asked of a page read without cursors');
       const withCursors = (await read(true)).get(project.id)!;
-      expect(withCursors.rows.map((r) => Object.keys(r).sort())).toEqual([['__parent_id', '__sort_value', 'id', 'title']]);
+      expect(withCursors.rows.map((r) => Object.keys(r).sort())).toEqual([
+        ['__parent_id', '__sort_value', 'id', 'title'],
+      ]);
       const after = withCursors.cursorAt(0);
       const second = await pagesByParent<{ title: string }>(trx, {
-        parentIds: [project.id], table: 'tasks', alias: 't', parentColumn: 'project_id', sort,
-        page: pageRequest({ first: 1, after }, sort), columns: ['id', 'title'],
+        parentIds: [project.id],
+        table: 'tasks',
+        alias: 't',
+        parentColumn: 'project_id',
+        sort,
+        page: pageRequest({ first: 1, after }, sort),
+        columns: ['id', 'title'],
       });
       expect(second.get(project.id)!.rows.map((r) => r.title)).toEqual(['two']);
     });

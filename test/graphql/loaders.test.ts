@@ -29,7 +29,10 @@ describe('Loaders.loadJoined', () => {
     return defineLoader<string, string>('upper', async (db, keys) => {
       batches.push([...keys]);
       if (keys.includes('bad')) throw new Error('the batch failed');
-      const { rows } = await sql<{ k: string; v: string }>`select k, upper(k) as v from unnest(${[...keys]}::text[]) as k`.execute(db);
+      const { rows } = await sql<{
+        k: string;
+        v: string;
+      }>`select k, upper(k) as v from unnest(${[...keys]}::text[]) as k`.execute(db);
       return keys.map((key) => rows.find((row) => row.k === key)!.v);
     });
   }
@@ -46,14 +49,20 @@ describe('Loaders.loadJoined', () => {
   it('gives the callers of one tick one batch of their distinct keys and the same answer', async () => {
     const batches: string[][] = [];
     const loader = upperLoader(batches);
-    const answers = await inRequest((loaders) => Promise.all([
-      loaders.loadJoined(loader, ['a', 'b']),
-      loaders.loadJoined(loader, new Set(['b', 'c'])),
-      loaders.loadJoined(loader, []),
-    ]));
+    const answers = await inRequest((loaders) =>
+      Promise.all([
+        loaders.loadJoined(loader, ['a', 'b']),
+        loaders.loadJoined(loader, new Set(['b', 'c'])),
+        loaders.loadJoined(loader, []),
+      ]),
+    );
     expect(batches).toEqual([['a', 'b', 'c']]);
     expect(answers[0]).toBe(answers[1]);
-    expect([...answers[2]]).toEqual([['a', 'A'], ['b', 'B'], ['c', 'C']]);
+    expect([...answers[2]]).toEqual([
+      ['a', 'A'],
+      ['b', 'B'],
+      ['c', 'C'],
+    ]);
   });
 
   it('starts a new join for a caller after the first answered, reusing what the loader already has', async () => {
@@ -73,7 +82,10 @@ describe('Loaders.loadJoined', () => {
     const batches: string[][] = [];
     const loader = upperLoader(batches);
     await inRequest(async (loaders) => {
-      const results = await Promise.allSettled([loaders.loadJoined(loader, ['x']), loaders.loadJoined(loader, ['bad'])]);
+      const results = await Promise.allSettled([
+        loaders.loadJoined(loader, ['x']),
+        loaders.loadJoined(loader, ['bad']),
+      ]);
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       expect((await loaders.loadJoined(loader, ['y'])).get('y')).toBe('Y');
     });

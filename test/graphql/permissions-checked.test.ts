@@ -30,12 +30,15 @@ describe('the permission catalog', () => {
     await createSchema(); // completes type-graphql's metadata
     const storage = getMetadataStorage();
     const checked = new Map<string, string>();
-    for (const field of storage.authorizedFields) for (const role of field.roles) checked.set(role, `@Authorized on ${field.fieldName}`);
-    for (const resolver of storage.authorizedResolver) for (const role of resolver.roles) checked.set(role, '@Authorized on a resolver class');
+    for (const field of storage.authorizedFields)
+      for (const role of field.roles) checked.set(role, `@Authorized on ${field.fieldName}`);
+    for (const resolver of storage.authorizedResolver)
+      for (const role of resolver.roles) checked.set(role, '@Authorized on a resolver class');
 
     const call = /\b(?:assertPermission|hasPermission|allowDeleted)\([^;]*?'([a-z_]+:[a-z_]+)'/g;
     for (const file of sourceFiles(SRC)) {
-      for (const match of fs.readFileSync(file, 'utf8').matchAll(call)) checked.set(match[1]!, `a call in ${path.relative(SRC, file)}`);
+      for (const match of fs.readFileSync(file, 'utf8').matchAll(call))
+        checked.set(match[1]!, `a call in ${path.relative(SRC, file)}`);
     }
 
     const { rows: sqlChecks } = await superuser.query<{ source: string; text: string }>(`

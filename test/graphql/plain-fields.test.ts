@@ -1,5 +1,16 @@
 import 'reflect-metadata';
-import { Arg, Authorized, buildSchema, Field, FieldResolver, ObjectType, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  buildSchema,
+  Field,
+  FieldResolver,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  UseMiddleware,
+} from 'type-graphql';
 import type { GraphQLObjectType } from 'graphql';
 import { readPlainFields } from '../../src/graphql/plain-fields';
 import { createSchema } from '../../src/graphql/schema';
@@ -50,7 +61,9 @@ describe('readPlainFields', () => {
   }
 
   it('leaves resolvers on guarded and resolved fields and removes them from plain ones', async () => {
-    const schema = readPlainFields(await buildSchema({ resolvers: [GadgetResolver], authChecker: () => false, validate: false }));
+    const schema = readPlainFields(
+      await buildSchema({ resolvers: [GadgetResolver], authChecker: () => false, validate: false }),
+    );
     const fields = (schema.getType('Gadget') as GraphQLObjectType).getFields();
     expect(fields.plain!.resolve).toBeUndefined();
     expect(fields.name!.resolve).toBeDefined(); // @FieldResolver

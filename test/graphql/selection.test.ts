@@ -12,7 +12,8 @@ async function selectedIn(query: string, path: string[]): Promise<boolean> {
   `);
   let answer: boolean | undefined;
   const result = await graphql({
-    schema, source: query,
+    schema,
+    source: query,
     rootValue: {
       tasks: (_args: unknown, _ctx: unknown, info: GraphQLResolveInfo) => {
         answer = selects(info, path);
@@ -37,9 +38,16 @@ describe('selects', () => {
   });
 
   it('looks through named and inline fragments, at any level', async () => {
-    expect(await selectedIn('{ tasks { ...Page } } fragment Page on TaskConnection { edges { node { ...Row } } } fragment Row on Task { assignee { name } }', path)).toBe(true);
+    expect(
+      await selectedIn(
+        '{ tasks { ...Page } } fragment Page on TaskConnection { edges { node { ...Row } } } fragment Row on Task { assignee { name } }',
+        path,
+      ),
+    ).toBe(true);
     expect(await selectedIn('{ tasks { edges { node { ... on Task { assignee { name } } } } } }', path)).toBe(true);
-    expect(await selectedIn('{ tasks { ...Page } } fragment Page on TaskConnection { edges { node { id } } }', path)).toBe(false);
+    expect(
+      await selectedIn('{ tasks { ...Page } } fragment Page on TaskConnection { edges { node { id } } }', path),
+    ).toBe(false);
   });
 
   it('does not follow an alias to another field', async () => {

@@ -52,13 +52,31 @@ async function createWorkOrganization(
   }
   const organizationId = organization.id;
   return withTenant(db, { organizationId, userId: owner.id }, async (trx) => {
-    const projects = await trx.insertInto('projects').values(Array.from({ length: size.projects }, (_, i) => ({
-      organization_id: organizationId, name: `P${pad(i + 1)}`, slug: `p${pad(i + 1)}`, owner_id: owner.id,
-    }))).returningAll().execute();
+    const projects = await trx
+      .insertInto('projects')
+      .values(
+        Array.from({ length: size.projects }, (_, i) => ({
+          organization_id: organizationId,
+          name: `P${pad(i + 1)}`,
+          slug: `p${pad(i + 1)}`,
+          owner_id: owner.id,
+        })),
+      )
+      .returningAll()
+      .execute();
     projects.sort((a, b) => a.name.localeCompare(b.name));
-    const milestoneRows = await trx.insertInto('milestones').values(projects.map((p, i) => ({
-      organization_id: organizationId, project_id: p.id, title: `M${pad(i + 1)}`, created_at: at(i),
-    }))).returning(['id', 'project_id']).execute();
+    const milestoneRows = await trx
+      .insertInto('milestones')
+      .values(
+        projects.map((p, i) => ({
+          organization_id: organizationId,
+          project_id: p.id,
+          title: `M${pad(i + 1)}`,
+          created_at: at(i),
+        })),
+      )
+      .returning(['id', 'project_id'])
+      .execute();
     const milestones = new Map(milestoneRows.map((m) => [m.project_id, m.id]));
 
     const taskValues = [];
@@ -66,26 +84,59 @@ async function createWorkOrganization(
       for (const [i, project] of projects.entries()) {
         const n = k * projects.length + i;
         taskValues.push({
-          organization_id: organizationId, project_id: project.id, title: `${project.name} task ${pad(k + 1)}`,
-          assignee_id: people[n % people.length]!.id, milestone_id: milestones.get(project.id)!,
-          status: k % 4 === 0 ? 'done' as const : 'todo' as const, created_at: at(n),
+          organization_id: organizationId,
+          project_id: project.id,
+          title: `${project.name} task ${pad(k + 1)}`,
+          assignee_id: people[n % people.length]!.id,
+          milestone_id: milestones.get(project.id)!,
+          status: k % 4 === 0 ? ('done' as const) : ('todo' as const),
+          created_at: at(n),
         });
       }
     }
-    const taskRows = (await trx.insertInto('tasks').values(taskValues).returningAll().execute())
-      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+    const taskRows = (await trx.insertInto('tasks').values(taskValues).returningAll().execute()).sort(
+      (a, b) => a.created_at.getTime() - b.created_at.getTime(),
+    );
     const tasks = new Map(projects.map((p) => [p.id, taskRows.filter((t) => t.project_id === p.id)]));
 
     const parents = taskRows.slice(0, size.withChildren);
-    const subtaskRows = await trx.insertInto('tasks').values(parents.flatMap((parent, j) => Array.from({ length: 6 }, (_, s) => ({
-      organization_id: organizationId, project_id: parent.project_id, parent_task_id: parent.id, title: `${parent.title} / sub ${s + 1}`,
-      assignee_id: people[(j + s) % people.length]!.id, created_at: at(100_000 + j * 6 + s),
-    })))).returningAll().execute();
-    const subtasks = new Map(parents.map((p) => [p.id, subtaskRows.filter((t) => t.parent_task_id === p.id)
-      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())]));
-    await trx.insertInto('task_comments').values(parents.flatMap((parent) => Array.from({ length: 4 }, (_, c) => ({
-      organization_id: organizationId, task_id: parent.id, author_id: owner.id, body: `comment ${c + 1}`,
-    })))).execute();
+    const subtaskRows = await trx
+      .insertInto('tasks')
+      .values(
+        parents.flatMap((parent, j) =>
+          Array.from({ length: 6 }, (_, s) => ({
+            organization_id: organizationId,
+            project_id: parent.project_id,
+            parent_task_id: parent.id,
+            title: `${parent.title} / sub ${s + 1}`,
+            assignee_id: people[(j + s) % people.length]!.id,
+            created_at: at(100_000 + j * 6 + s),
+          })),
+        ),
+      )
+      .returningAll()
+      .execute();
+    const subtasks = new Map(
+      parents.map((p) => [
+        p.id,
+        subtaskRows
+          .filter((t) => t.parent_task_id === p.id)
+          .sort((a, b) => a.created_at.getTime() - b.created_at.getTime()),
+      ]),
+    );
+    await trx
+      .insertInto('task_comments')
+      .values(
+        parents.flatMap((parent) =>
+          Array.from({ length: 4 }, (_, c) => ({
+            organization_id: organizationId,
+            task_id: parent.id,
+            author_id: owner.id,
+            body: `comment ${c + 1}`,
+          })),
+        ),
+      )
+      .execute();
     const comments = new Map(parents.map((p) => [p.id, 4]));
     return { owner, people, projects, tasks, subtasks, comments, milestones };
   });
@@ -98,7 +149,15 @@ const PROJECTS_TASKS_ASSIGNEES = `{
 }`;
 
 interface ProjectsTasksAssignees {
-  projects: { edges: { node: { id: string; name: string; tasks: { edges: { node: { id: string; title: string; assignee: { name: string } | null } }[] } } }[] };
+  projects: {
+    edges: {
+      node: {
+        id: string;
+        name: string;
+        tasks: { edges: { node: { id: string; title: string; assignee: { name: string } | null } }[] };
+      };
+    }[];
+  };
 }
 
 const TASKS_DEEP = `{
@@ -113,12 +172,16 @@ const TASKS_DEEP = `{
 }`;
 
 interface TasksDeep {
-  tasks: { edges: { node: {
-    id: string;
-    project: { name: string };
-    subtasks: { edges: { node: { id: string; assignee: { name: string } | null } }[] };
-    comments: { totalCount: number };
-  } }[] };
+  tasks: {
+    edges: {
+      node: {
+        id: string;
+        project: { name: string };
+        subtasks: { edges: { node: { id: string; assignee: { name: string } | null } }[] };
+        comments: { totalCount: number };
+      };
+    }[];
+  };
 }
 
 const MILESTONES = `{
@@ -128,7 +191,15 @@ const MILESTONES = `{
 }`;
 
 interface Milestones {
-  milestones: { edges: { node: { id: string; progress: { ratio: number; done: number; total: number }; tasks: { edges: { node: { title: string } }[] } } }[] };
+  milestones: {
+    edges: {
+      node: {
+        id: string;
+        progress: { ratio: number; done: number; total: number };
+        tasks: { edges: { node: { title: string } }[] };
+      };
+    }[];
+  };
 }
 
 describe('statement budget of nested work queries', () => {
@@ -164,19 +235,29 @@ describe('statement budget of nested work queries', () => {
     const a = await measure<ProjectsTasksAssignees>(PROJECTS_TASKS_ASSIGNEES, small.token);
     const b = await measure<ProjectsTasksAssignees>(PROJECTS_TASKS_ASSIGNEES, large.token);
 
-    for (const [org, { data }] of [[small, a], [large, b]] as const) {
+    for (const [org, { data }] of [
+      [small, a],
+      [large, b],
+    ] as const) {
       const peopleById = new Map(org.people.map((u) => [u.id, u]));
       expect(data.projects.edges.map((e) => e.node.name)).toEqual(org.projects.map((p) => p.name));
       for (const { node } of data.projects.edges) {
         // project.tasks lists every level: the subtasks (created after all top-level tasks) too.
-        const expected = [...org.tasks.get(node.id)!, ...[...org.subtasks.values()].flat().filter((t) => t.project_id === node.id)].slice(0, 20);
+        const expected = [
+          ...org.tasks.get(node.id)!,
+          ...[...org.subtasks.values()].flat().filter((t) => t.project_id === node.id),
+        ].slice(0, 20);
         expect(node.tasks.edges.map((e) => e.node.id)).toEqual(expected.map((t) => t.id));
-        expect(node.tasks.edges.map((e) => e.node.assignee?.name)).toEqual(expected.map((t) => nameOf(peopleById.get(t.assignee_id!)!)));
+        expect(node.tasks.edges.map((e) => e.node.assignee?.name)).toEqual(
+          expected.map((t) => nameOf(peopleById.get(t.assignee_id!)!)),
+        );
       }
     }
     expect(b.data.projects.edges).toHaveLength(50);
     expect(b.data.projects.edges.every((e) => e.node.tasks.edges.length === 20)).toBe(true);
-    expect(new Set(b.data.projects.edges.flatMap((e) => e.node.tasks.edges.map((t) => t.node.assignee?.name))).size).toBe(5);
+    expect(
+      new Set(b.data.projects.edges.flatMap((e) => e.node.tasks.edges.map((t) => t.node.assignee?.name))).size,
+    ).toBe(5);
 
     // BEGIN + tenant settings + session check (one round trip), projects, tasks of all projects,
     // their assignees, COMMIT; the caller's permissions come with BEGIN.
@@ -188,16 +269,24 @@ describe('statement budget of nested work queries', () => {
     const a = await measure<TasksDeep>(TASKS_DEEP, small.token);
     const b = await measure<TasksDeep>(TASKS_DEEP, large.token);
 
-    for (const [org, { data }] of [[small, a], [large, b]] as const) {
+    for (const [org, { data }] of [
+      [small, a],
+      [large, b],
+    ] as const) {
       const peopleById = new Map(org.people.map((u) => [u.id, u]));
       const projectName = new Map(org.projects.map((p) => [p.id, p.name]));
-      const firstTasks = [...org.tasks.values()].flat().sort((x, y) => x.created_at.getTime() - y.created_at.getTime()).slice(0, 50);
+      const firstTasks = [...org.tasks.values()]
+        .flat()
+        .sort((x, y) => x.created_at.getTime() - y.created_at.getTime())
+        .slice(0, 50);
       expect(data.tasks.edges.map((e) => e.node.id)).toEqual(firstTasks.map((t) => t.id));
       for (const [i, { node }] of data.tasks.edges.entries()) {
         const subtasks = org.subtasks.get(node.id)!.slice(0, 5);
         expect(node.project.name).toBe(projectName.get(firstTasks[i]!.project_id));
         expect(node.subtasks.edges.map((e) => e.node.id)).toEqual(subtasks.map((t) => t.id));
-        expect(node.subtasks.edges.map((e) => e.node.assignee?.name)).toEqual(subtasks.map((t) => nameOf(peopleById.get(t.assignee_id!)!)));
+        expect(node.subtasks.edges.map((e) => e.node.assignee?.name)).toEqual(
+          subtasks.map((t) => nameOf(peopleById.get(t.assignee_id!)!)),
+        );
         expect(node.comments.totalCount).toBe(org.comments.get(node.id));
       }
     }
@@ -215,7 +304,10 @@ describe('statement budget of nested work queries', () => {
     const a = await measure<Milestones>(MILESTONES, small.token);
     const b = await measure<Milestones>(MILESTONES, large.token);
 
-    for (const [org, { data }] of [[small, a], [large, b]] as const) {
+    for (const [org, { data }] of [
+      [small, a],
+      [large, b],
+    ] as const) {
       const projectOf = new Map([...org.milestones].map(([projectId, milestoneId]) => [milestoneId, projectId]));
       expect(data.milestones.edges).toHaveLength(org.projects.length);
       for (const { node } of data.milestones.edges) {

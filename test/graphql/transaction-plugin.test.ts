@@ -27,7 +27,9 @@ describe('transaction plugin', () => {
   let sessionUserId: string;
   let sessionId: string;
 
-  const count = async () => (await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [orgId])).rows[0].n as number;
+  const count = async () =>
+    (await superuser.query('select count(*)::int as n from memberships where organization_id = $1', [orgId])).rows[0]
+      .n as number;
 
   beforeAll(async () => {
     appPool = testPool('app', 2, 'jest-transaction-plugin');
@@ -45,10 +47,16 @@ describe('transaction plugin', () => {
         for each row execute function jest_commit_probe.at_commit();
       grant usage on schema jest_commit_probe to tenantql_app; grant insert on jest_commit_probe.probe to tenantql_app;`);
 
-    const writeMembership = async (ctx: Context, args: { fail?: boolean; killConnection?: boolean; atCommit?: 'kill' | 'refuse' }) => {
+    const writeMembership = async (
+      ctx: Context,
+      args: { fail?: boolean; killConnection?: boolean; atCommit?: 'kill' | 'refuse' },
+    ) => {
       const db = await ctx.db.get();
       const user = await createUser(owner);
-      await db.insertInto('memberships').values({ organization_id: orgId, user_id: user.id, role: 'member', status: 'active' }).execute();
+      await db
+        .insertInto('memberships')
+        .values({ organization_id: orgId, user_id: user.id, role: 'member', status: 'active' })
+        .execute();
       if (args.fail) throw new ConflictError('Refused after writing');
       if (args.atCommit) {
         // A deferred trigger runs inside COMMIT: it sleeps (the connection is killed meanwhile) or refuses.
@@ -70,9 +78,22 @@ describe('transaction plugin', () => {
       query: new GraphQLObjectType({
         name: 'Query',
         fields: {
-          members: { type: GraphQLInt, resolve: async (_root, _args, ctx: Context) => (await sql<{ n: number }>`select count(*)::int as n from memberships`.execute(await ctx.db.get())).rows[0]!.n },
-          broken: { type: GraphQLString, resolve: () => { throw new Error('relation "secret_table" does not exist'); } },
-          tryWrite: { type: GraphQLString, resolve: async (_root, _args, ctx: Context) => writeMembership(ctx, {}).then(() => 'wrote') },
+          members: {
+            type: GraphQLInt,
+            resolve: async (_root, _args, ctx: Context) =>
+              (await sql<{ n: number }>`select count(*)::int as n from memberships`.execute(await ctx.db.get()))
+                .rows[0]!.n,
+          },
+          broken: {
+            type: GraphQLString,
+            resolve: () => {
+              throw new Error('relation "secret_table" does not exist');
+            },
+          },
+          tryWrite: {
+            type: GraphQLString,
+            resolve: async (_root, _args, ctx: Context) => writeMembership(ctx, {}).then(() => 'wrote'),
+          },
         },
       }),
       mutation: new GraphQLObjectType({
@@ -80,13 +101,21 @@ describe('transaction plugin', () => {
         fields: {
           addMember: {
             type: new GraphQLNonNull(GraphQLBoolean),
-            args: { fail: { type: GraphQLBoolean }, killConnection: { type: GraphQLBoolean }, atCommit: { type: GraphQLString } },
+            args: {
+              fail: { type: GraphQLBoolean },
+              killConnection: { type: GraphQLBoolean },
+              atCommit: { type: GraphQLString },
+            },
             resolve: (_root, args, ctx: Context) => writeMembership(ctx, args),
           },
         },
       }),
     });
-    apollo = new ApolloServer<Context>({ schema, formatError, plugins: [createTransactionPlugin((s) => summaries.push(s)), errorLoggingPlugin] });
+    apollo = new ApolloServer<Context>({
+      schema,
+      formatError,
+      plugins: [createTransactionPlugin((s) => summaries.push(s)), errorLoggingPlugin],
+    });
     await apollo.start();
   });
   afterAll(async () => {
@@ -101,8 +130,19 @@ describe('transaction plugin', () => {
   async function run(query: string, requestId = 'test') {
     const db = new RequestTransaction(appPool, { organizationId: orgId, userId: sessionUserId, sessionId });
     const contextValue: Context = {
-      requestId, viewer: null, apiKey: null, db, loaders: new Loaders(db), log: logger.child({ requestId }),
-      services: { tokens: new TokenService(TEST_TOKEN_SETTINGS), sessions: TEST_SESSION_SETTINGS, keyring: TEST_KEYRING }, ip: undefined, userAgent: undefined,
+      requestId,
+      viewer: null,
+      apiKey: null,
+      db,
+      loaders: new Loaders(db),
+      log: logger.child({ requestId }),
+      services: {
+        tokens: new TokenService(TEST_TOKEN_SETTINGS),
+        sessions: TEST_SESSION_SETTINGS,
+        keyring: TEST_KEYRING,
+      },
+      ip: undefined,
+      userAgent: undefined,
     };
     const response = await apollo.executeOperation({ query }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('expected a single result');
@@ -129,16 +169,24 @@ describe('transaction plugin', () => {
     const { result } = await run('{ tryWrite }');
     expect(result.errors).toHaveLength(1);
     expect(await count()).toBe(before);
-    const logged = logLines.map((line) => JSON.parse(line)).find((entry) => /read-only transaction/.test(entry.err?.message ?? ''));
+    const logged = logLines
+      .map((line) => JSON.parse(line))
+      .find((entry) => /read-only transaction/.test(entry.err?.message ?? ''));
     expect(logged).toBeDefined();
   });
 
   it('masks unexpected errors for the client and logs them with the request id', async () => {
     const { result } = await run('{ broken }', 'req-masked-1');
-    expect(result.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+    ]);
     expect(JSON.stringify(result)).not.toContain('secret_table');
     const entry = logLines.map((line) => JSON.parse(line)).find((e) => e.requestId === 'req-masked-1');
-    expect(entry).toMatchObject({ level: 50, msg: 'internal error', err: { message: 'relation "secret_table" does not exist' } });
+    expect(entry).toMatchObject({
+      level: 50,
+      msg: 'internal error',
+      err: { message: 'relation "secret_table" does not exist' },
+    });
   });
 
   it('refuses to report a commit when a swallowed error had aborted the transaction', async () => {
@@ -146,7 +194,10 @@ describe('transaction plugin', () => {
     const trx = await db.get();
     const before = await count();
     const user = await createUser(owner);
-    await trx.insertInto('memberships').values({ organization_id: orgId, user_id: user.id, role: 'member', status: 'active' }).execute();
+    await trx
+      .insertInto('memberships')
+      .values({ organization_id: orgId, user_id: user.id, role: 'member', status: 'active' })
+      .execute();
     await expect(sql`select 1 / 0`.execute(trx)).rejects.toThrow(/division by zero/);
     await expect(db.finish('commit')).rejects.toThrow(/rolled back/);
     expect(await count()).toBe(before);
@@ -166,7 +217,12 @@ describe('transaction plugin', () => {
     const { status, result } = await run('mutation { addMember(atCommit: "kill") }');
     expect(status).toBe(503);
     expect(result.data).toBeNull();
-    expect(result.errors).toEqual([{ message: expect.stringMatching(/may or may not have been saved/), extensions: { code: 'COMMIT_OUTCOME_UNKNOWN' } }]);
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(/may or may not have been saved/),
+        extensions: { code: 'COMMIT_OUTCOME_UNKNOWN' },
+      },
+    ]);
     expect(summaries.at(-1)).toMatchObject({ outcome: 'error', errorCodes: ['COMMIT_OUTCOME_UNKNOWN'] });
   });
 
@@ -174,13 +230,25 @@ describe('transaction plugin', () => {
     const before = await count();
     const { status, result } = await run('mutation { addMember(atCommit: "refuse") }');
     expect(status).toBe(500);
-    expect(result.errors).toEqual([{ message: 'The request could not be completed; nothing was saved', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+    expect(result.errors).toEqual([
+      {
+        message: 'The request could not be completed; nothing was saved',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      },
+    ]);
     expect(await count()).toBe(before);
   });
 
   it('returns every connection to the pool without an open transaction', async () => {
-    await Promise.all([run('{ members }'), run('mutation { addMember(fail: true) }'), run('mutation { addMember }'), run('{ tryWrite }')]);
-    const { rows } = await superuser.query("select count(*)::int as n from pg_stat_activity where application_name = 'jest-transaction-plugin' and state like 'idle in transaction%'");
+    await Promise.all([
+      run('{ members }'),
+      run('mutation { addMember(fail: true) }'),
+      run('mutation { addMember }'),
+      run('{ tryWrite }'),
+    ]);
+    const { rows } = await superuser.query(
+      "select count(*)::int as n from pg_stat_activity where application_name = 'jest-transaction-plugin' and state like 'idle in transaction%'",
+    );
     expect(rows[0].n).toBe(0);
     expect(appPool.waitingCount).toBe(0);
   });

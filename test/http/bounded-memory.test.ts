@@ -49,7 +49,13 @@ describe('memory under distinct documents', () => {
       expect(sent).toEqual({ answered: 2 * (Math.min(DOCUMENTS, from + BATCH) - from), wrong: [] });
       app.requests.length = 0;
       highest = Math.max(highest, heapAfterGc());
-      if (process.env.MEMORY_TEST_LOG) console.log(from + BATCH, Math.round(before / 2 ** 20), Math.round(highest / 2 ** 20), Math.round(performance.now()));
+      if (process.env.MEMORY_TEST_LOG)
+        console.log(
+          from + BATCH,
+          Math.round(before / 2 ** 20),
+          Math.round(highest / 2 ** 20),
+          Math.round(performance.now()),
+        );
       if (highest - before > GROWTH_LIMIT) break;
     }
     expect(highest - before).toBeLessThan(GROWTH_LIMIT);
@@ -76,9 +82,14 @@ function sendBatch(url: string, from: number, to: number): Promise<{ answered: n
     Promise.all(Array.from({ length: 8 }, worker)).then(() => process.stdout.write(JSON.stringify({ answered, wrong: wrong.slice(0, 3) })));
   `;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', client], { env: { URL: url, FROM: String(from), TO: String(to) }, maxBuffer: 1 << 20 }, (error, stdout) => {
-      if (error) reject(error);
-      else resolve(JSON.parse(stdout) as { answered: number; wrong: string[] });
-    });
+    execFile(
+      process.execPath,
+      ['-e', client],
+      { env: { URL: url, FROM: String(from), TO: String(to) }, maxBuffer: 1 << 20 },
+      (error, stdout) => {
+        if (error) reject(error);
+        else resolve(JSON.parse(stdout) as { answered: number; wrong: string[] });
+      },
+    );
   });
 }

@@ -42,18 +42,31 @@ describe('costly fields (issue 13, item 4)', () => {
   });
 
   const mails = async (to: string) =>
-    (await superuser.query<{ n: number }>('select count(*)::int as n from outbox where lower(to_address) = lower($1)', [to])).rows[0]!.n;
-  const login = (headers: Record<string, string>, withToken = true) => app.gql(
-    'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }',
-    { token: withToken ? token : undefined, headers, variables: { i: { email: 'nobody@example.test', password: 'WrongPass123' } } },
-  );
-  const resets = (emails: string[], headers: Record<string, string>) => app.gql(
-    `mutation { ${emails.map((e, i) => `r${i}: requestPasswordReset(input: {email: "${e}"}) { accepted }`).join(' ')} }`, { headers },
-  );
+    (
+      await superuser.query<{ n: number }>(
+        'select count(*)::int as n from outbox where lower(to_address) = lower($1)',
+        [to],
+      )
+    ).rows[0]!.n;
+  const login = (headers: Record<string, string>, withToken = true) =>
+    app.gql('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', {
+      token: withToken ? token : undefined,
+      headers,
+      variables: { i: { email: 'nobody@example.test', password: 'WrongPass123' } },
+    });
+  const resets = (emails: string[], headers: Record<string, string>) =>
+    app.gql(
+      `mutation { ${emails.map((e, i) => `r${i}: requestPasswordReset(input: {email: "${e}"}) { accepted }`).join(' ')} }`,
+      { headers },
+    );
   function expectLimited(res: GqlResponse, retryAfter: number) {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe(String(retryAfter));
-    expect(res.body).toEqual({ errors: [{ message: `Too many requests; retry in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED', retryAfter } }] });
+    expect(res.body).toEqual({
+      errors: [
+        { message: `Too many requests; retry in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED', retryAfter } },
+      ],
+    });
     expect(app.requests.at(-1)!.statements).toBe(0); // refused before execution: no SQL
   }
 
@@ -75,13 +88,28 @@ describe('costly fields (issue 13, item 4)', () => {
     const schema = await createSchema();
     const labels = (document: string, variables: Record<string, unknown> = {}) =>
       costlyFieldsOf(schema, parse(document), undefined, variables).map((f) => f.label);
-    const login = (alias: string, directive = '') => `${alias}: login(input: {email: "a@b.test", password: "x"}) ${directive} { accessToken }`;
-    expect(labels(`mutation ($s: Boolean!) { ${login('a', '@skip(if: $s)')} ${login('b')} }`, { s: true })).toEqual(['b: login']);
-    expect(labels(`mutation ($s: Boolean!) { ${login('a', '@include(if: $s)')} ${login('b')} }`, { s: true })).toEqual(['a: login', 'b: login']);
-    expect(labels(`mutation { ...F ...F ... on Mutation { ...F } } fragment F on Mutation { ${login('a')} }`)).toEqual(['a: login']);
-    expect(labels('mutation { logout { sessionsEnded } requestEmailVerification { accepted } }')).toEqual(['requestEmailVerification']);
+    const login = (alias: string, directive = '') =>
+      `${alias}: login(input: {email: "a@b.test", password: "x"}) ${directive} { accessToken }`;
+    expect(labels(`mutation ($s: Boolean!) { ${login('a', '@skip(if: $s)')} ${login('b')} }`, { s: true })).toEqual([
+      'b: login',
+    ]);
+    expect(labels(`mutation ($s: Boolean!) { ${login('a', '@include(if: $s)')} ${login('b')} }`, { s: true })).toEqual([
+      'a: login',
+      'b: login',
+    ]);
+    expect(labels(`mutation { ...F ...F ... on Mutation { ...F } } fragment F on Mutation { ${login('a')} }`)).toEqual([
+      'a: login',
+    ]);
+    expect(labels('mutation { logout { sessionsEnded } requestEmailVerification { accepted } }')).toEqual([
+      'requestEmailVerification',
+    ]);
     expect(labels('{ viewer { user { id } } }')).toEqual([]);
-    const positions = costlyFieldsOf(schema, parse('mutation { __typename logout { sessionsEnded } r: refreshSession(input: {refreshToken: "x"}) { accessToken } }'));
+    const positions = costlyFieldsOf(
+      schema,
+      parse(
+        'mutation { __typename logout { sessionsEnded } r: refreshSession(input: {refreshToken: "x"}) { accessToken } }',
+      ),
+    );
     expect(positions.map((f) => [f.label, f.position])).toEqual([['r: refreshSession', 1]]);
   });
 
@@ -90,7 +118,10 @@ describe('costly fields (issue 13, item 4)', () => {
     for (let i = 0; i < 3; i++) expect(codeOf(await login(headers))).toBe('UNAUTHENTICATED');
     expectLimited(await login(headers), 3);
     expectLimited(await login(headers, false), 3);
-    const signUp = await app.gql('mutation { signUp(input: {email: "x@example.test", username: "x_costly", password: "GoodPass123"}) { user { id } } }', { token, headers });
+    const signUp = await app.gql(
+      'mutation { signUp(input: {email: "x@example.test", username: "x_costly", password: "GoodPass123"}) { user { id } } }',
+      { token, headers },
+    );
     expectLimited(signUp, 3);
     // The organization's other requests are not held back, and the address has room again when its window ends.
     expect((await app.gql('{ organization { id } }', { token, headers })).body.errors).toBeUndefined();
@@ -112,10 +143,12 @@ describe('costly fields (issue 13, item 4)', () => {
 
   it('limit mail per target address, from any client address and with any token', async () => {
     const target = await createUser(db);
-    const reset = (headers: Record<string, string>, withToken: boolean) => app.gql(
-      'mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }',
-      { token: withToken ? token : undefined, headers, variables: { i: { email: target.email.toUpperCase() } } },
-    );
+    const reset = (headers: Record<string, string>, withToken: boolean) =>
+      app.gql('mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }', {
+        token: withToken ? token : undefined,
+        headers,
+        variables: { i: { email: target.email.toUpperCase() } },
+      });
     expect((await reset(fresh(), false)).body.errors).toBeUndefined();
     expect((await reset(fresh(), true)).body.errors).toBeUndefined();
     expectLimited(await reset(fresh(), false), 120); // two mails in two minutes to one address
@@ -123,7 +156,8 @@ describe('costly fields (issue 13, item 4)', () => {
     for (const document of [
       `mutation ($e: String! = "${target.email}") { requestPasswordReset(input: {email: $e}) { accepted } }`,
       `mutation ($i: RequestPasswordResetInput! = {email: "${target.email}"}) { requestPasswordReset(input: $i) { accepted } }`,
-    ]) expectLimited(await app.gql(document, { headers: fresh() }), 120);
+    ])
+      expectLimited(await app.gql(document, { headers: fresh() }), 120);
     // Reset mails are queued after the answer has gone out.
     await eventually(async () => expect(await mails(target.email)).toBe(2));
     // Two aliases to one address in one request are two mails.
@@ -140,7 +174,8 @@ describe('costly fields (issue 13, item 4)', () => {
 
   it('count an IPv6 client by its /64', async () => {
     const prefix = '2001:db8:aa:bb';
-    for (let i = 1; i <= 3; i++) expect(codeOf(await login({ 'x-forwarded-for': `${prefix}::${i}` }, false))).toBe('UNAUTHENTICATED');
+    for (let i = 1; i <= 3; i++)
+      expect(codeOf(await login({ 'x-forwarded-for': `${prefix}::${i}` }, false))).toBe('UNAUTHENTICATED');
     expectLimited(await login({ 'x-forwarded-for': `${prefix}:1:2:3:4` }, false), 3);
     expect(codeOf(await login({ 'x-forwarded-for': '2001:db8:aa:bc::1' }, false))).toBe('UNAUTHENTICATED');
   });

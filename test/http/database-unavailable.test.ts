@@ -12,8 +12,15 @@ describe('a database that cannot be reached', () => {
 
   beforeAll(async () => {
     const closed = `postgres://tenantql_app:x@127.0.0.1:${await freePort()}/tenantql`;
-    app = await startTestApp({ pool: createPool(closed, { max: 2, applicationName: 'jest-unreachable' }), standalonePool: createPool(closed, { max: 1, applicationName: 'jest-unreachable' }) });
-    ({ token } = await app.tokens.issueAccessToken({ userId: crypto.randomUUID(), organizationId: crypto.randomUUID(), sessionId: crypto.randomUUID() }));
+    app = await startTestApp({
+      pool: createPool(closed, { max: 2, applicationName: 'jest-unreachable' }),
+      standalonePool: createPool(closed, { max: 1, applicationName: 'jest-unreachable' }),
+    });
+    ({ token } = await app.tokens.issueAccessToken({
+      userId: crypto.randomUUID(),
+      organizationId: crypto.randomUUID(),
+      sessionId: crypto.randomUUID(),
+    }));
   });
   afterAll(async () => {
     await app.close();
@@ -23,12 +30,17 @@ describe('a database that cannot be reached', () => {
 
   const expectUnavailable = (text: string) => {
     const body = JSON.parse(text) as { errors: { message: string; extensions: { code: string } }[] };
-    expect(body.errors[0]).toMatchObject({ message: 'The database is unavailable just now; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(body.errors[0]).toMatchObject({
+      message: 'The database is unavailable just now; retry shortly',
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
     expect(text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|tenantql_app|\bat /);
   };
 
   it('answers 503 when the request is refused before execution (a signed-in document of its own)', async () => {
-    const res = await app.post(JSON.stringify({ query: '{ viewer { user { email } } }' }), { authorization: `Bearer ${token}` });
+    const res = await app.post(JSON.stringify({ query: '{ viewer { user { email } } }' }), {
+      authorization: `Bearer ${token}`,
+    });
     expect(res.status).toBe(503);
     expectUnavailable(res.text);
   });

@@ -15,8 +15,10 @@ function rawConnection(port: number) {
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return {
     send(body: string, token: string) {
-      socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     },
     received: () => received,
     closed,
@@ -35,7 +37,11 @@ describe('a shutting-down server and kept-alive connections', () => {
     const project = await createProject(db, organization.id, owner.id);
     const token = await app.login(owner.email, TEST_PASSWORD);
     const marker = `draining ${crypto.randomUUID()}`;
-    const body = (suffix: string) => JSON.stringify({ query: CREATE_TASK, variables: { input: { projectId: project.id, title: `${marker} ${suffix}` } } });
+    const body = (suffix: string) =>
+      JSON.stringify({
+        query: CREATE_TASK,
+        variables: { input: { projectId: project.id, title: `${marker} ${suffix}` } },
+      });
 
     // The first request waits on a lock inside its transaction, so it is in flight when the shutdown starts.
     const lock = await superuser.connect();
@@ -45,7 +51,9 @@ describe('a shutting-down server and kept-alive connections', () => {
       await lock.query('lock table tasks in access exclusive mode');
       connection.send(body('first'), token);
       await eventually(async () => {
-        const { rows } = await superuser.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and usename = 'tenantql_app'");
+        const { rows } = await superuser.query(
+          "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and usename = 'tenantql_app'",
+        );
         expect(rows[0].n).toBe(1);
       });
       const stopping = app.close();
@@ -65,9 +73,14 @@ describe('a shutting-down server and kept-alive connections', () => {
     expect(first).toContain(`"title":"${marker} first"`);
     expect(second).toMatch(/^HTTP\/1\.1 503 /);
     expect(second).toMatch(/\r\nretry-after: 1\r\n/i);
-    expect(second).toContain('{"errors":[{"message":"The server is shutting down; retry the request","extensions":{"code":"SHUTTING_DOWN"}}]}');
+    expect(second).toContain(
+      '{"errors":[{"message":"The server is shutting down; retry the request","extensions":{"code":"SHUTTING_DOWN"}}]}',
+    );
     expect(rest).toEqual([]);
-    const { rows } = await superuser.query<{ title: string }>('select title from tasks where title like $1 order by title', [`${marker} %`]);
+    const { rows } = await superuser.query<{ title: string }>(
+      'select title from tasks where title like $1 order by title',
+      [`${marker} %`],
+    );
     expect(rows.map((r) => r.title)).toEqual([`${marker} first`]);
   });
 });

@@ -28,7 +28,12 @@ describe('logged errors', () => {
     await client.end();
 
     const logged = lines[0]!.err as Record<string, unknown>;
-    expect(logged).toEqual({ type: 'error', message: 'division by zero', code: '22012', stack: expect.stringContaining('division by zero') });
+    expect(logged).toEqual({
+      type: 'error',
+      message: 'division by zero',
+      code: '22012',
+      stack: expect.stringContaining('division by zero'),
+    });
     const text = JSON.stringify(lines[0]);
     expect(text).not.toContain('connectionParameters');
     expect(text).not.toContain(testUrls.superuser);
@@ -37,11 +42,15 @@ describe('logged errors', () => {
 
   it('serialize a cause the same way, and a thrown non-Error without its contents', () => {
     const { logger, lines } = captureLogs();
-    const cause = Object.assign(new Error('Connection terminated unexpectedly'), { client: { password: 'pw', port: 5432 } });
+    const cause = Object.assign(new Error('Connection terminated unexpectedly'), {
+      client: { password: 'pw', port: 5432 },
+    });
     logger.error({ err: new Error('commit failed', { cause }) }, 'x');
     logger.error({ err: { client: { password: 'pw' }, huge: 'x'.repeat(1000) } }, 'y');
     expect(lines[0]!.err).toEqual({
-      type: 'Error', message: 'commit failed', stack: expect.any(String),
+      type: 'Error',
+      message: 'commit failed',
+      stack: expect.any(String),
       cause: { type: 'Error', message: 'Connection terminated unexpectedly', stack: expect.any(String) },
     });
     expect(lines[1]!.err).toEqual({ type: 'object', message: 'a non-Error value was thrown' });

@@ -26,33 +26,55 @@ describe('HTTP errors', () => {
   }
 
   it('answers malformed JSON with 400 and a GraphQL error body', async () => {
-    const res = await raw({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ viewer { user { id } } }"' });
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": "{ viewer { user { id } } }"',
+    });
     expect(res.status).toBe(400);
-    expect(res.json()).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    expect(res.json()).toEqual({
+      errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+    });
   });
 
   it('answers a missing query with 400', async () => {
-    const res = await raw({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"variables": {}}' });
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"variables": {}}',
+    });
     expect(res.status).toBe(400);
     expect(res.json().errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 
   it('answers a body that is too large with 413', async () => {
-    const res = await raw({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ viewer { __typename } } # ${'x'.repeat(1_100_000)}` }) });
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ viewer { __typename } } # ${'x'.repeat(1_100_000)}` }),
+    });
     expect(res.status).toBe(413);
     expect(res.json().errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 
   it('refuses a non-JSON content type without running anything (CSRF prevention)', async () => {
     const before = app.requests.length;
-    const res = await raw({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"mutation { login(input: {email: \\"a@b.test\\", password: \\"x\\"}) { accessToken } }"}' });
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"query":"mutation { login(input: {email: \\"a@b.test\\", password: \\"x\\"}) { accessToken } }"}',
+    });
     expect(res.status).toBe(400);
     expect(app.requests.length).toBe(before);
   });
 
   it('refuses a mutation over GET', async () => {
     const query = encodeURIComponent('mutation { login(input: {email: "a@b.test", password: "x"}) { accessToken } }');
-    const res = await raw({ method: 'GET', path: `/graphql?query=${query}`, headers: { 'apollo-require-preflight': 'true' } });
+    const res = await raw({
+      method: 'GET',
+      path: `/graphql?query=${query}`,
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(res.status).toBe(405);
   });
 
@@ -66,12 +88,14 @@ describe('HTTP errors', () => {
   });
 
   it('reports a variable of the wrong type as BAD_USER_INPUT', async () => {
-    const res = await app.gql('query ($first: Int) { organization { members(first: $first) { totalCount } } }', { variables: { first: 'ten' } });
+    const res = await app.gql('query ($first: Int) { organization { members(first: $first) { totalCount } } }', {
+      variables: { first: 'ten' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 
-  it('quotes at most a little of a caller\'s value or name in any message', async () => {
+  it("quotes at most a little of a caller's value or name in any message", async () => {
     const big = 'z'.repeat(900_000);
     const cases = [
       // A bad variable: graphql-js quotes the value, the UUID scalar quotes it again.
@@ -90,11 +114,16 @@ describe('HTTP errors', () => {
       for (const error of errors) expect(error.message).toMatch(/zzzz…|^[^z]*$/);
     }
     // What follows a quoted value still names where it was found.
-    const nested = await app.post(JSON.stringify({
-      query: 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }', variables: { input: { projectId: big, title: 'T' } },
-    }));
+    const nested = await app.post(
+      JSON.stringify({
+        query: 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }',
+        variables: { input: { projectId: big, title: 'T' } },
+      }),
+    );
     expect(nested.text.length).toBeLessThan(2_000);
-    expect((JSON.parse(nested.text) as { errors: { message: string }[] }).errors[0]!.message).toContain('at "input.projectId"');
+    expect((JSON.parse(nested.text) as { errors: { message: string }[] }).errors[0]!.message).toContain(
+      'at "input.projectId"',
+    );
   });
 
   it('refuses an access token spelled with padding (401), as its canonical spelling is not', async () => {
@@ -119,7 +148,9 @@ describe('HTTP errors', () => {
   it('echoes a valid x-request-id and makes one up otherwise', async () => {
     const given = await app.gql('{ viewer { __typename } }', { headers: { 'x-request-id': 'client-req-42' } });
     expect(given.headers.get('x-request-id')).toBe('client-req-42');
-    const made = await app.gql('{ viewer { __typename } }', { headers: { 'x-request-id': 'bad id with spaces <script>' } });
+    const made = await app.gql('{ viewer { __typename } }', {
+      headers: { 'x-request-id': 'bad id with spaces <script>' },
+    });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 

@@ -15,12 +15,14 @@ import type { GraphiqlConfig } from '../../src/http/graphiql-config';
 import { withTenant } from '../../src/db/database';
 
 /** A reference the browser would fetch from somewhere else: a script, style, font, worker or import. */
-const EXTERNAL_FETCH = /(?:\bimport\s*\(|\bfrom|\burl\(|\bimportScripts\(|\bnew Worker\(|\bsrc=|\bhref=|@import)\s*['"]?(?:https?:)?\/\//;
+const EXTERNAL_FETCH =
+  /(?:\bimport\s*\(|\bfrom|\burl\(|\bimportScripts\(|\bnew Worker\(|\bsrc=|\bhref=|@import)\s*['"]?(?:https?:)?\/\//;
 const CDN = /esm\.sh|unpkg\.com|jsdelivr|cdnjs|googleapis|gstatic/;
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)]);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
 }
 
 /** Nothing a client sees may carry a stack, SQL or file paths. */
@@ -80,7 +82,10 @@ describe('GraphiQL page', () => {
     for (const file of assets) {
       const text = fs.readFileSync(file, 'utf8');
       const external = EXTERNAL_FETCH.exec(text) ?? CDN.exec(text);
-      if (external) throw new Error(`${path.relative(GRAPHIQL_DIST_DIR, file)} refers to another origin: …${text.slice(Math.max(0, external.index - 60), external.index + 80)}…`);
+      if (external)
+        throw new Error(
+          `${path.relative(GRAPHIQL_DIST_DIR, file)} refers to another origin: …${text.slice(Math.max(0, external.index - 60), external.index + 80)}…`,
+        );
     }
   });
 
@@ -100,9 +105,14 @@ describe('GraphiQL page', () => {
 
     expect(code).toMatch(/from"\/graphiql\/assets\/chunks\/chunk-\w+\.js"/);
     // The worker URLs are in whichever chunk esbuild put monaco-environment.ts.
-    const bundled = filesUnder(path.join(GRAPHIQL_DIST_DIR, 'assets')).filter((file) => file.endsWith('.js')).map((file) => fs.readFileSync(file, 'utf8')).join('\n');
+    const bundled = filesUnder(path.join(GRAPHIQL_DIST_DIR, 'assets'))
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => fs.readFileSync(file, 'utf8'))
+      .join('\n');
     const workers = [...new Set([...bundled.matchAll(/\/graphiql\/assets\/workers\/[\w.-]+\.js/g)].map((m) => m[0]))];
-    expect(new Set(workers.map((w) => /workers\/(\w+)\.worker-/.exec(w)![1]))).toEqual(new Set(['editor', 'json', 'graphql']));
+    expect(new Set(workers.map((w) => /workers\/(\w+)\.worker-/.exec(w)![1]))).toEqual(
+      new Set(['editor', 'json', 'graphql']),
+    );
     for (const worker of workers) {
       const res = await fetch(`${origin}${worker}`);
       expect(res.status).toBe(200);
@@ -111,7 +121,12 @@ describe('GraphiQL page', () => {
   });
 
   it('answers an unknown asset with the JSON 404, not a file listing or an HTML page', async () => {
-    for (const url of ['/graphiql/assets/nope.js', '/graphiql/assets/', '/graphiql/assets/../manifest.json', '/graphiql/index.html']) {
+    for (const url of [
+      '/graphiql/assets/nope.js',
+      '/graphiql/assets/',
+      '/graphiql/assets/../manifest.json',
+      '/graphiql/index.html',
+    ]) {
       const res = await fetch(`${origin}${url}`);
       const text = await res.text();
       expect([res.status, url]).toEqual([404, url]);
@@ -131,7 +146,12 @@ describe('GraphiQL page', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(JSON.parse(text)).toEqual({
-        errors: [{ message: 'GraphiQL is not built on this server: run `npm run build` (it writes dist/graphiql)', extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+        errors: [
+          {
+            message: 'GraphiQL is not built on this server: run `npm run build` (it writes dist/graphiql)',
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+          },
+        ],
       });
       expectClean(text);
     } finally {
@@ -149,13 +169,19 @@ describe('the front door and what the page is told', () => {
 
   beforeAll(async () => {
     // Both are given the demo accounts: production must not show them all the same.
-    [dev, prod] = await Promise.all([startTestApp({ app: { demo } }), startTestApp({ production: true, app: { demo } })]);
+    [dev, prod] = await Promise.all([
+      startTestApp({ app: { demo } }),
+      startTestApp({ production: true, app: { demo } }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([dev?.close(), prod?.close()]);
   });
 
-  it.each([['development', () => dev], ['production', () => prod]])('GET / redirects to /graphiql (%s)', async (_mode, app) => {
+  it.each([
+    ['development', () => dev],
+    ['production', () => prod],
+  ])('GET / redirects to /graphiql (%s)', async (_mode, app) => {
     const res = await fetch(`${originOf(app())}/`, { redirect: 'manual' });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/graphiql');
@@ -171,12 +197,14 @@ describe('the front door and what the page is told', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('content-security-policy')).toBe(GRAPHIQL_CSP);
-    const config = await res.json() as GraphiqlConfig;
+    const config = (await res.json()) as GraphiqlConfig;
     expect(config.demo?.password).toBe(DEMO_PASSWORD);
-    expect(config.demo?.accounts).toEqual(expect.arrayContaining([
-      { email: DEMO_USERS.alice, organization: 'acme', role: 'owner' },
-      { email: DEMO_USERS.carol, organization: 'globex', role: 'viewer' },
-    ]));
+    expect(config.demo?.accounts).toEqual(
+      expect.arrayContaining([
+        { email: DEMO_USERS.alice, organization: 'acme', role: 'owner' },
+        { email: DEMO_USERS.carol, organization: 'globex', role: 'viewer' },
+      ]),
+    );
     // dave is a prospective member: he may not sign in, so he is not offered.
     expect(config.demo?.accounts.map((a) => a.email)).not.toContain(DEMO_USERS.dave);
     for (const account of config.demo!.accounts) {
@@ -213,10 +241,13 @@ describe('introspection policy', () => {
   function expectRefused(res: GqlResponse, code = 'UNAUTHENTICATED', status = 401) {
     expect(res.status).toBe(status);
     expect(res.body.data).toBeUndefined();
-    expect(res.body.errors).toEqual([{
-      message: code === 'UNAUTHENTICATED' ? 'Sign in to introspect the schema' : 'API keys may not introspect the schema',
-      extensions: { code },
-    }]);
+    expect(res.body.errors).toEqual([
+      {
+        message:
+          code === 'UNAUTHENTICATED' ? 'Sign in to introspect the schema' : 'API keys may not introspect the schema',
+        extensions: { code },
+      },
+    ]);
     expectClean(JSON.stringify(res.body));
   }
 
@@ -258,10 +289,14 @@ describe('introspection policy', () => {
   });
 
   it('lets a signed-in user introspect in production, with the query GraphiQL sends', async () => {
-    const res = await prod.gql<{ __schema: { types: { name: string }[] } }>(getIntrospectionQuery(), { token: aliceInProd });
+    const res = await prod.gql<{ __schema: { types: { name: string }[] } }>(getIntrospectionQuery(), {
+      token: aliceInProd,
+    });
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
-    expect(res.body.data!.__schema.types.map((t) => t.name)).toEqual(expect.arrayContaining(['Query', 'Mutation', 'Project', 'Viewer']));
+    expect(res.body.data!.__schema.types.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['Query', 'Mutation', 'Project', 'Viewer']),
+    );
     const type = await prod.gql(TYPE_QUERY, { token: aliceInProd });
     expect(type.body).toEqual({ data: { __type: { name: 'Project', kind: 'OBJECT' } } });
   });
@@ -331,73 +366,130 @@ describe('introspection policy', () => {
      * introspect gets in production: no schema name the request did not contain, and one answer
      * for every mistake about a field, existing or not.
      */
-    const CASES: { query: string; variables?: Record<string, unknown>; development: string[]; production: string[] }[] = [
-      { query: '{ viewr }',
-        development: ['Cannot query field "viewr" on type "Query". Did you mean "viewer"?'],
-        production: [unusableField('viewr')] },
-      { query: '{ nothingHere }',
-        development: ['Cannot query field "nothingHere" on type "Query".'],
-        production: [unusableField('nothingHere')] },
-      { query: '{ viewer }',
-        development: ['Field "viewer" of type "Viewer" must have a selection of subfields. Did you mean "viewer { ... }"?'],
-        production: [unusableField('viewer')] },
-      { query: '{ project(id: "00000000-0000-4000-8000-000000000000") { createdAt { x } } }',
-        development: ['Field "createdAt" must not have a selection since type "DateTime!" has no subfields.'],
-        production: [unusableField('createdAt')] },
-      { query: '{ projects(frist: 5) { totalCount } }',
-        development: ['Unknown argument "frist" on field "Query.projects". Did you mean "first" or "last"?'],
-        production: [unusableField('projects')] },
-      { query: '{ project { id } }',
-        development: ['Field "project" argument "id" of type "UUID!" is required, but it was not provided.'],
-        production: [unusableField('project')] },
-      { query: '{ projects(first: "5") { totalCount } }',
-        development: ['Int cannot represent non-integer value: "5"'],
-        production: [unusableField('projects')] },
-      { query: 'query ($n: String) { projects(first: $n) { totalCount } }',
-        development: ['Variable "$n" of type "String" used in position expecting type "Int".'],
-        production: [unusableField('projects')] },
-      { query: 'mutation { login(input: {email: "a@example.com"}) { accessToken } }',
-        development: ['Field "LoginInput.password" of required type "String!" was not provided.'],
-        production: [unusableField('login')] },
-      { query: 'mutation { login(input: {email: "a@example.com", password: "x", secret: 1}) { accessToken } }',
-        development: ['Field "secret" is not defined by type "LoginInput".'],
-        production: [unusableField('login')] },
-      { query: '{ viewer { ... on Project { id } } }',
-        development: ['Fragment cannot be spread here as objects of type "Viewer" can never be of type "Project".'],
-        production: ['Fragment cannot be spread here as these objects can never be of type "Project".'] },
-      // A guess in an alias (or a string) does not count as naming the type: it is not confirmed.
-      { query: '{ Viewer: viewer { ... on Project { id } } }',
-        development: ['Fragment cannot be spread here as objects of type "Viewer" can never be of type "Project".'],
-        production: ['Fragment cannot be spread here as these objects can never be of type "Project".'] },
-      { query: '{ viewer { a: user { id } a: organization { id } } }',
-        development: ['Fields "a" conflict because "user" and "organization" are different fields. Use different aliases on the fields to fetch both if this was intentional.'],
-        production: ['Fields "a" conflict because "user" and "organization" are different fields. Use different aliases on the fields to fetch both if this was intentional.'] },
-      { query: LOGIN, variables: { input: { email: 'a@example.com' } },
-        development: ['Variable "$input" got invalid value { email: "a@example.com" }; Field "password" of required type "String!" was not provided.'],
-        production: ['Variable "$input" got invalid value { email: "a@example.com" }; A required field was not provided.'] },
-      { query: CREATE, variables: { i: { name: 'x', settings: { bogus: 1 } } },
-        development: [
-          'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; Field "features" of required type "[String!]!" was not provided.',
-          'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; Field "bogus" is not defined by type "ProjectSettingsInput".',
-        ],
-        production: [
-          'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; A required field was not provided.',
-          'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; Field "bogus" is not defined.',
-        ] },
-      { query: CREATE, variables: { i: { name: 'x', visibility: 'SECRET' } },
-        development: ['Variable "$i" got invalid value "SECRET" at "i.visibility"; Value "SECRET" does not exist in "ProjectVisibility" enum.'],
-        production: ['Variable "$i" got invalid value "SECRET" at "i.visibility"; Value "SECRET" does not exist in the enum.'] },
-      { query: CREATE, variables: { i: { name: 'x', settings: 5 } },
-        development: ['Variable "$i" got invalid value 5 at "i.settings"; Expected type "ProjectSettingsInput" to be an object.'],
-        production: ['Variable "$i" got invalid value 5 at "i.settings"; Expected an object.'] },
-    ];
+    const CASES: { query: string; variables?: Record<string, unknown>; development: string[]; production: string[] }[] =
+      [
+        {
+          query: '{ viewr }',
+          development: ['Cannot query field "viewr" on type "Query". Did you mean "viewer"?'],
+          production: [unusableField('viewr')],
+        },
+        {
+          query: '{ nothingHere }',
+          development: ['Cannot query field "nothingHere" on type "Query".'],
+          production: [unusableField('nothingHere')],
+        },
+        {
+          query: '{ viewer }',
+          development: [
+            'Field "viewer" of type "Viewer" must have a selection of subfields. Did you mean "viewer { ... }"?',
+          ],
+          production: [unusableField('viewer')],
+        },
+        {
+          query: '{ project(id: "00000000-0000-4000-8000-000000000000") { createdAt { x } } }',
+          development: ['Field "createdAt" must not have a selection since type "DateTime!" has no subfields.'],
+          production: [unusableField('createdAt')],
+        },
+        {
+          query: '{ projects(frist: 5) { totalCount } }',
+          development: ['Unknown argument "frist" on field "Query.projects". Did you mean "first" or "last"?'],
+          production: [unusableField('projects')],
+        },
+        {
+          query: '{ project { id } }',
+          development: ['Field "project" argument "id" of type "UUID!" is required, but it was not provided.'],
+          production: [unusableField('project')],
+        },
+        {
+          query: '{ projects(first: "5") { totalCount } }',
+          development: ['Int cannot represent non-integer value: "5"'],
+          production: [unusableField('projects')],
+        },
+        {
+          query: 'query ($n: String) { projects(first: $n) { totalCount } }',
+          development: ['Variable "$n" of type "String" used in position expecting type "Int".'],
+          production: [unusableField('projects')],
+        },
+        {
+          query: 'mutation { login(input: {email: "a@example.com"}) { accessToken } }',
+          development: ['Field "LoginInput.password" of required type "String!" was not provided.'],
+          production: [unusableField('login')],
+        },
+        {
+          query: 'mutation { login(input: {email: "a@example.com", password: "x", secret: 1}) { accessToken } }',
+          development: ['Field "secret" is not defined by type "LoginInput".'],
+          production: [unusableField('login')],
+        },
+        {
+          query: '{ viewer { ... on Project { id } } }',
+          development: ['Fragment cannot be spread here as objects of type "Viewer" can never be of type "Project".'],
+          production: ['Fragment cannot be spread here as these objects can never be of type "Project".'],
+        },
+        // A guess in an alias (or a string) does not count as naming the type: it is not confirmed.
+        {
+          query: '{ Viewer: viewer { ... on Project { id } } }',
+          development: ['Fragment cannot be spread here as objects of type "Viewer" can never be of type "Project".'],
+          production: ['Fragment cannot be spread here as these objects can never be of type "Project".'],
+        },
+        {
+          query: '{ viewer { a: user { id } a: organization { id } } }',
+          development: [
+            'Fields "a" conflict because "user" and "organization" are different fields. Use different aliases on the fields to fetch both if this was intentional.',
+          ],
+          production: [
+            'Fields "a" conflict because "user" and "organization" are different fields. Use different aliases on the fields to fetch both if this was intentional.',
+          ],
+        },
+        {
+          query: LOGIN,
+          variables: { input: { email: 'a@example.com' } },
+          development: [
+            'Variable "$input" got invalid value { email: "a@example.com" }; Field "password" of required type "String!" was not provided.',
+          ],
+          production: [
+            'Variable "$input" got invalid value { email: "a@example.com" }; A required field was not provided.',
+          ],
+        },
+        {
+          query: CREATE,
+          variables: { i: { name: 'x', settings: { bogus: 1 } } },
+          development: [
+            'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; Field "features" of required type "[String!]!" was not provided.',
+            'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; Field "bogus" is not defined by type "ProjectSettingsInput".',
+          ],
+          production: [
+            'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; A required field was not provided.',
+            'Variable "$i" got invalid value { bogus: 1 } at "i.settings"; Field "bogus" is not defined.',
+          ],
+        },
+        {
+          query: CREATE,
+          variables: { i: { name: 'x', visibility: 'SECRET' } },
+          development: [
+            'Variable "$i" got invalid value "SECRET" at "i.visibility"; Value "SECRET" does not exist in "ProjectVisibility" enum.',
+          ],
+          production: [
+            'Variable "$i" got invalid value "SECRET" at "i.visibility"; Value "SECRET" does not exist in the enum.',
+          ],
+        },
+        {
+          query: CREATE,
+          variables: { i: { name: 'x', settings: 5 } },
+          development: [
+            'Variable "$i" got invalid value 5 at "i.settings"; Expected type "ProjectSettingsInput" to be an object.',
+          ],
+          production: ['Variable "$i" got invalid value 5 at "i.settings"; Expected an object.'],
+        },
+      ];
 
     it.each(CASES.map((c) => [c.query, c]))('%s', async (_query, { query, variables, development, production }) => {
       const dev = await devApp().gql(query, { variables });
       expect(messages(dev)).toEqual(development);
       const res = await prod.gql(query, { variables });
       expect(res.status).toBe(dev.status);
-      expect(res.body.errors!.map((e) => e.extensions?.code)).toEqual(dev.body.errors!.map((e) => e.extensions?.code).slice(0, production.length));
+      expect(res.body.errors!.map((e) => e.extensions?.code)).toEqual(
+        dev.body.errors!.map((e) => e.extensions?.code).slice(0, production.length),
+      );
       expect(messages(res)).toEqual(production);
       // A signed-in user in production is told what graphql-js says.
       expect(messages(await prod.gql(query, { variables, token: aliceInProd }))).toEqual(development);
@@ -406,8 +498,20 @@ describe('introspection policy', () => {
     it('answers a mistake about a field once, at the field, whether or not the field exists', async () => {
       const existing = await prod.gql('{ projects(frist: 5, lst: 2) }');
       const missing = await prod.gql('{ projectz(frist: 5, lst: 2) }');
-      expect(existing.body.errors).toEqual([{ message: unusableField('projects'), locations: [{ line: 1, column: 3 }], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
-      expect(missing.body.errors).toEqual([{ message: unusableField('projectz'), locations: [{ line: 1, column: 3 }], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
+      expect(existing.body.errors).toEqual([
+        {
+          message: unusableField('projects'),
+          locations: [{ line: 1, column: 3 }],
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        },
+      ]);
+      expect(missing.body.errors).toEqual([
+        {
+          message: unusableField('projectz'),
+          locations: [{ line: 1, column: 3 }],
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        },
+      ]);
     });
   });
 
@@ -420,27 +524,39 @@ describe('introspection policy', () => {
       await addMember(db, org.id, owner.id, { role: 'owner' });
       const membership = await addMember(db, org.id, user.id, { role: 'member' });
       const token = await prod.login(user.email, TEST_PASSWORD);
-      expect((await prod.gql(SCHEMA_QUERY, { token })).body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+      expect((await prod.gql(SCHEMA_QUERY, { token })).body).toEqual({
+        data: { __schema: { queryType: { name: 'Query' } } },
+      });
       if (how === 'logout') {
         expect((await prod.gql('mutation { logout { sessionsEnded } }', { token })).body.errors).toBeUndefined();
       } else {
         const ownerToken = await prod.login(owner.email, TEST_PASSWORD);
-        const removed = await prod.gql('mutation ($id: UUID!) { removeMember(input: {membershipId: $id}) { membership { id } } }', { token: ownerToken, variables: { id: membership.id } });
+        const removed = await prod.gql(
+          'mutation ($id: UUID!) { removeMember(input: {membershipId: $id}) { membership { id } } }',
+          { token: ownerToken, variables: { id: membership.id } },
+        );
         expect(removed.body.errors).toBeUndefined();
       }
       return { token, user };
     }
 
-    it.each(['logout', 'removed'] as const)('get no introspection, not even __typename, once the session has ended (%s)', async (how) => {
-      const { token } = await endedSession(how);
-      for (const query of [SCHEMA_QUERY, TYPE_QUERY, getIntrospectionQuery(), '{ __typename }']) {
-        const res = await prod.gql(query, { token });
-        expect(res.status).toBe(401);
-        expect(res.body).toEqual({ errors: [{ message: 'Your session is no longer valid; sign in again', extensions: { code: 'UNAUTHENTICATED' } }] });
-      }
-      // Outside production too: the session is checked, not the mode.
-      expect((await devApp().gql(SCHEMA_QUERY, { token })).status).toBe(401);
-    });
+    it.each(['logout', 'removed'] as const)(
+      'get no introspection, not even __typename, once the session has ended (%s)',
+      async (how) => {
+        const { token } = await endedSession(how);
+        for (const query of [SCHEMA_QUERY, TYPE_QUERY, getIntrospectionQuery(), '{ __typename }']) {
+          const res = await prod.gql(query, { token });
+          expect(res.status).toBe(401);
+          expect(res.body).toEqual({
+            errors: [
+              { message: 'Your session is no longer valid; sign in again', extensions: { code: 'UNAUTHENTICATED' } },
+            ],
+          });
+        }
+        // Outside production too: the session is checked, not the mode.
+        expect((await devApp().gql(SCHEMA_QUERY, { token })).status).toBe(401);
+      },
+    );
 
     it('are like those of an organization that allows only registered operations: no introspection, no schema names', async () => {
       const db = ownerDb();
@@ -449,7 +565,8 @@ describe('introspection policy', () => {
       await addMember(db, org.id, user.id, { role: 'owner' });
       const token = await prod.login(user.email, TEST_PASSWORD);
       await withTenant(db, { organizationId: org.id, userId: null }, (trx) =>
-        trx.updateTable('organizations').set({ trusted_documents_only: true }).where('id', '=', org.id).execute());
+        trx.updateTable('organizations').set({ trusted_documents_only: true }).where('id', '=', org.id).execute(),
+      );
       // Not SCHEMA_QUERY: the API-key test above registered that one in this app's manifest.
       const schema = await prod.gql('{ __schema { mutationType { name } } }', { token });
       expect(codeOf(schema)).toBe('PERSISTED_QUERY_ID_REQUIRED');
@@ -462,10 +579,13 @@ describe('introspection policy', () => {
       expect(messages(await prod.gql('{ viewer }', { token }))).toEqual([unusableField('viewer')]);
       const login = await prod.gql<{ login: { accessToken: string } }>(
         'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
-        { token, variables: { input: { email: user.email, password: TEST_PASSWORD } } });
+        { token, variables: { input: { email: user.email, password: TEST_PASSWORD } } },
+      );
       expect(login.body.errors).toBeUndefined();
       const fresh = login.body.data!.login.accessToken;
-      expect(messages(await prod.gql('{ viewer }', { token: fresh }))[0]).toMatch(/of type "Viewer" must have a selection/);
+      expect(messages(await prod.gql('{ viewer }', { token: fresh }))[0]).toMatch(
+        /of type "Viewer" must have a selection/,
+      );
     });
   });
 });

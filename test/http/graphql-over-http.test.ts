@@ -12,12 +12,20 @@ import { startTestApp, type TestApp } from '../support/app';
 
 const DOC = 'docs/graphql-over-http.md';
 
-interface Documented { id: string; name: string; result: string }
+interface Documented {
+  id: string;
+  name: string;
+  result: string;
+}
 
 /** The rows of the doc's table: `| \`5A70\` | MAY accept … | notice | why |`. */
 function documentedExceptions(): Documented[] {
   const text = fs.readFileSync(path.join(PROJECT_ROOT, DOC), 'utf8');
-  return [...text.matchAll(/^\| `([0-9A-Z]{4})` \| (.+?) \| (\w+) \|/gm)].map(([, id, name, result]) => ({ id: id!, name: name!, result: result! }));
+  return [...text.matchAll(/^\| `([0-9A-Z]{4})` \| (.+?) \| (\w+) \|/gm)].map(([, id, name, result]) => ({
+    id: id!,
+    name: name!,
+    result: result!,
+  }));
 }
 
 let app: TestApp;
@@ -46,14 +54,17 @@ describe('GraphQL over HTTP (graphql-http serverAudits)', () => {
   });
 
   it.each(audits.filter((a) => a.name.startsWith('MUST ')).map((a) => [a.id, a.name] as const))(
-    'passes MUST audit %s: %s', (id) => {
+    'passes MUST audit %s: %s',
+    (id) => {
       const result = results.get(id)!;
       expect({ id, result: reasonOf(result) }).toEqual({ id, result: 'ok' });
     },
   );
 
   it('fails no audit with an error, whatever its level', () => {
-    const errors = audits.filter((a) => results.get(a.id)!.status === 'error').map((a) => `${a.id} ${a.name}: ${reasonOf(results.get(a.id)!)}`);
+    const errors = audits
+      .filter((a) => results.get(a.id)!.status === 'error')
+      .map((a) => `${a.id} ${a.name}: ${reasonOf(results.get(a.id)!)}`);
     expect(errors).toEqual([]);
   });
 
@@ -72,10 +83,14 @@ describe('GraphQL over HTTP (graphql-http serverAudits)', () => {
     for (const id of csrfAudits) {
       const result = results.get(id)!;
       expect(result.status).toBe('notice');
-      if (result.status !== 'ok') expect(await result.response.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+      if (result.status !== 'ok')
+        expect(await result.response.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
     }
     const withPreflight = (input: string | URL | Request, init: RequestInit = {}) =>
-      fetch(input, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), 'apollo-require-preflight': 'true' } });
+      fetch(input, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string> | undefined), 'apollo-require-preflight': 'true' },
+      });
     const again = serverAudits({ url: app.url, fetchFn: withPreflight }).filter((a) => csrfAudits.includes(a.id));
     expect(again.map((a) => a.id).sort()).toEqual([...csrfAudits].sort());
     for (const audit of again) {
@@ -90,7 +105,9 @@ describe('GraphQL over HTTP (graphql-http serverAudits)', () => {
     expect(plain.status).toBe(400);
     expect(await plain.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
     const before = app.requests.length;
-    const mutation = await fetch(query('mutation { logout { __typename } }'), { headers: { 'apollo-require-preflight': 'true' } });
+    const mutation = await fetch(query('mutation { logout { __typename } }'), {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(mutation.status).toBe(405);
     // Refused before execution: no SQL statement was sent for it.
     expect(app.requests.slice(before)).toEqual([expect.objectContaining({ statements: 0, outcome: 'error' })]);

@@ -7,7 +7,8 @@ import { testUrls } from '../support/db';
 import { createScratchDatabase } from '../support/scratch-database';
 import { startTestApp, type TestApp } from '../support/app';
 
-const metricsOf = (app: TestApp, headers: Record<string, string> = {}) => fetch(app.url.replace(/\/graphql$/, '/metrics'), { headers });
+const metricsOf = (app: TestApp, headers: Record<string, string> = {}) =>
+  fetch(app.url.replace(/\/graphql$/, '/metrics'), { headers });
 
 describe('who may read GET /metrics', () => {
   it('in production nobody, without METRICS_TOKEN or METRICS_PORT (they name operations and show load)', async () => {

@@ -17,7 +17,6 @@ import { eventually } from '../support/eventually';
 import { SignInDocument } from '../../schema/generated/operations/graphql';
 import { startTestApp, type TestApp } from '../support/app';
 
-
 /** A pino destination that keeps every line, parsed. */
 function captureLogs() {
   const lines: Record<string, unknown>[] = [];
@@ -71,7 +70,10 @@ describe('operations endpoints', () => {
 
     it('answers /readyz with 503 "database unreachable" when nothing listens on the database port', async () => {
       const port = await freePort();
-      const pool = createPool(`postgres://tenantql_app:do-not-show-me@127.0.0.1:${port}/tenantql`, { max: 2, applicationName: 'jest-dead' });
+      const pool = createPool(`postgres://tenantql_app:do-not-show-me@127.0.0.1:${port}/tenantql`, {
+        max: 2,
+        applicationName: 'jest-dead',
+      });
       const { logger, lines } = captureLogs();
       const dead = await startTestApp({ pool, app: { logger } });
       try {
@@ -83,7 +85,9 @@ describe('operations endpoints', () => {
         expect((await get(dead, '/healthz')).status).toBe(200);
         // The change is logged once, not on every probe.
         await get(dead, '/readyz');
-        expect(lines.filter((l) => l.msg === 'not ready')).toEqual([expect.objectContaining({ level: 40, reason: 'database unreachable' })]);
+        expect(lines.filter((l) => l.msg === 'not ready')).toEqual([
+          expect.objectContaining({ level: 40, reason: 'database unreachable' }),
+        ]);
       } finally {
         await dead.close();
         await pool.end();
@@ -95,7 +99,10 @@ describe('operations endpoints', () => {
       const silent = net.createServer((socket) => sockets.push(socket));
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const port = (silent.address() as net.AddressInfo).port;
-      const pool = createPool(`postgres://tenantql_app:x@127.0.0.1:${port}/tenantql`, { max: 2, applicationName: 'jest-silent' });
+      const pool = createPool(`postgres://tenantql_app:x@127.0.0.1:${port}/tenantql`, {
+        max: 2,
+        applicationName: 'jest-silent',
+      });
       const hung = await startTestApp({ pool, app: { readinessTimeoutMs: 300 } });
       try {
         const started = Date.now();
@@ -114,7 +121,10 @@ describe('operations endpoints', () => {
     it('answers /readyz with 503 "migrations pending" until every migration the code knows is applied', async () => {
       const scratch = await createScratchDatabase();
       const owner = createKysely(createPool(scratch.ownerUrl, { max: 1, applicationName: 'jest-readyz-owner' }));
-      const pool = createPool(roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name), { max: 2, applicationName: 'jest-readyz' });
+      const pool = createPool(roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name), {
+        max: 2,
+        applicationName: 'jest-readyz',
+      });
       const { logger, lines } = captureLogs();
       const fresh = await startTestApp({ pool, app: { logger } });
       const readyz = async () => {
@@ -136,7 +146,9 @@ describe('operations endpoints', () => {
         expect(lines.filter((l) => l.msg === 'not ready').at(-1)).toMatchObject({ pending: [newest] });
 
         // A database newer than the code (a later release migrated it) is fine.
-        await sql`insert into kysely_migration (name, timestamp) values (${newest}, now()), ('2099_01_01_0001_future', now())`.execute(owner);
+        await sql`insert into kysely_migration (name, timestamp) values (${newest}, now()), ('2099_01_01_0001_future', now())`.execute(
+          owner,
+        );
         expect(await readyz()).toEqual({ status: 200, body: { status: 'ready' } });
 
         // Without the grant of the readiness migration, the app role cannot tell: not ready.
@@ -189,12 +201,16 @@ describe('operations endpoints', () => {
       expect(sample(text, 'tenantql_graphql_errors_total{code="UNAUTHENTICATED"}')).toBe(2);
       expect(sample(text, 'tenantql_graphql_errors_total{code="BAD_REQUEST"}')).toBe(1);
       expect(sample(text, 'tenantql_graphql_request_duration_seconds_count{operation="ViewerName"}')).toBe(2);
-      expect(sample(text, 'tenantql_graphql_request_duration_seconds_bucket{le="+Inf",operation="ViewerName"}')).toBe(2);
+      expect(sample(text, 'tenantql_graphql_request_duration_seconds_bucket{le="+Inf",operation="ViewerName"}')).toBe(
+        2,
+      );
 
       // Statements: one observation per request GraphQL ran (not the two refused ones).
       expect(app.requests).toHaveLength(5);
       expect(sample(text, 'tenantql_sql_statements_per_request_count')).toBe(5);
-      expect(sample(text, 'tenantql_sql_statements_per_request_sum')).toBe(app.requests.reduce((n, r) => n + r.statements, 0));
+      expect(sample(text, 'tenantql_sql_statements_per_request_sum')).toBe(
+        app.requests.reduce((n, r) => n + r.statements, 0),
+      );
       expect(app.requests.map((r) => r.statements).every((n) => n >= 0)).toBe(true);
 
       // Pool gauges are read when scraped.
@@ -219,10 +235,14 @@ describe('operations endpoints', () => {
       }
       const text = await eventually(async () => {
         const res = await get(app, '/metrics');
-        expect(sample(res.text, 'tenantql_graphql_requests_total{operation="(other)",outcome="success"}')).toBeGreaterThan(0);
+        expect(
+          sample(res.text, 'tenantql_graphql_requests_total{operation="(other)",outcome="success"}'),
+        ).toBeGreaterThan(0);
         return res.text;
       });
-      const labels = new Set([...text.matchAll(/^tenantql_graphql_requests_total\{operation="([^"]*)"/gm)].map((m) => m[1]!));
+      const labels = new Set(
+        [...text.matchAll(/^tenantql_graphql_requests_total\{operation="([^"]*)"/gm)].map((m) => m[1]!),
+      );
       const named = [...labels].filter((l) => !l.startsWith('('));
       expect(named.length).toBe(MAX_OPERATION_LABELS);
       expect(labels.has(long.slice(0, 64))).toBe(true);
@@ -234,11 +254,15 @@ describe('operations endpoints', () => {
       const other = await startTestApp();
       try {
         await other.gql('query Junk1 { __typename }');
-        await other.post(JSON.stringify({ query: '{ __typename }', operationName: 'Junk2' }), { authorization: 'Bearer bogus' });
-        const signIn = await other.post(JSON.stringify({
-          documentId: (SignInDocument as unknown as { __meta__: { hash: string } }).__meta__.hash,
-          variables: { email: DEMO_USERS.alice, password: DEMO_PASSWORD },
-        }));
+        await other.post(JSON.stringify({ query: '{ __typename }', operationName: 'Junk2' }), {
+          authorization: 'Bearer bogus',
+        });
+        const signIn = await other.post(
+          JSON.stringify({
+            documentId: (SignInDocument as unknown as { __meta__: { hash: string } }).__meta__.hash,
+            variables: { email: DEMO_USERS.alice, password: DEMO_PASSWORD },
+          }),
+        );
         expect(signIn.status).toBe(200);
         const text = await eventually(async () => {
           const res = await get(other, '/metrics');
@@ -253,7 +277,7 @@ describe('operations endpoints', () => {
       }
     });
 
-    it('keeps each app\'s metrics to itself (no global registry)', async () => {
+    it("keeps each app's metrics to itself (no global registry)", async () => {
       const other = await startTestApp();
       try {
         const text = (await get(other, '/metrics')).text;
@@ -290,51 +314,108 @@ describe('operations endpoints', () => {
     });
     afterAll(() => app.close());
 
-    const lineOf = (requestId: string) => eventually(() => {
-      const line = capture.lines.find((l) => l.requestId === requestId && l.msg === 'request');
-      if (!line) throw new Error(`no request log line for ${requestId}`);
-      return line;
-    });
+    const lineOf = (requestId: string) =>
+      eventually(() => {
+        const line = capture.lines.find((l) => l.requestId === requestId && l.msg === 'request');
+        if (!line) throw new Error(`no request log line for ${requestId}`);
+        return line;
+      });
 
     it('writes one JSON line per GraphQL request with its id, operation, organization, outcome and counts, and no credentials', async () => {
-      const login = await app.gql<{ login: { accessToken: string; refreshToken: string; organization: { id: string } } }>(
+      const login = await app.gql<{
+        login: { accessToken: string; refreshToken: string; organization: { id: string } };
+      }>(
         'mutation SignIn($input: LoginInput!) { login(input: $input) { accessToken refreshToken organization { id } } }',
-        { variables: { input: { email: DEMO_USERS.alice, password: DEMO_PASSWORD } }, headers: { 'x-request-id': 'log-login-1' } },
+        {
+          variables: { input: { email: DEMO_USERS.alice, password: DEMO_PASSWORD } },
+          headers: { 'x-request-id': 'log-login-1' },
+        },
       );
       const { accessToken, refreshToken, organization } = login.body.data!.login;
       expect(await lineOf('log-login-1')).toMatchObject({
-        level: 30, method: 'POST', path: '/graphql', status: 200, outcome: 'success',
+        level: 30,
+        method: 'POST',
+        path: '/graphql',
+        status: 200,
+        outcome: 'success',
         // The organization it signed in to, which the rest of the request acted for.
-        operationName: 'SignIn', operation: 'mutation', organizationId: login.body.data!.login.organization.id, errorCodes: [],
+        operationName: 'SignIn',
+        operation: 'mutation',
+        organizationId: login.body.data!.login.organization.id,
+        errorCodes: [],
       });
 
-      await app.gql('query Mine { viewer { user { email } } }', { token: accessToken, headers: { 'x-request-id': 'log-query-1' } });
+      await app.gql('query Mine { viewer { user { email } } }', {
+        token: accessToken,
+        headers: { 'x-request-id': 'log-query-1' },
+      });
       const line = await lineOf('log-query-1');
       expect(line).toEqual({
-        level: 30, time: expect.any(Number), pid: expect.any(Number), hostname: expect.any(String), msg: 'request',
-        requestId: 'log-query-1', method: 'POST', path: '/graphql', status: 200, durationMs: expect.any(Number),
-        outcome: 'success', operationName: 'Mine', operation: 'query', organizationId: organization.id,
-        statements: app.requests.at(-1)!.statements, errorCodes: [],
+        level: 30,
+        time: expect.any(Number),
+        pid: expect.any(Number),
+        hostname: expect.any(String),
+        msg: 'request',
+        requestId: 'log-query-1',
+        method: 'POST',
+        path: '/graphql',
+        status: 200,
+        durationMs: expect.any(Number),
+        outcome: 'success',
+        operationName: 'Mine',
+        operation: 'query',
+        organizationId: organization.id,
+        statements: app.requests.at(-1)!.statements,
+        errorCodes: [],
       });
 
       // A refused request: its code, and nothing of the token it sent.
-      await app.gql('{ viewer { user { email } } }', { token: 'stale.token.value', headers: { 'x-request-id': 'log-refused-1' } });
-      expect(await lineOf('log-refused-1')).toMatchObject({ status: 401, outcome: 'error', errorCodes: ['UNAUTHENTICATED'], statements: null });
+      await app.gql('{ viewer { user { email } } }', {
+        token: 'stale.token.value',
+        headers: { 'x-request-id': 'log-refused-1' },
+      });
+      expect(await lineOf('log-refused-1')).toMatchObject({
+        status: 401,
+        outcome: 'error',
+        errorCodes: ['UNAUTHENTICATED'],
+        statements: null,
+      });
 
       // A GET carries its variables in the query string: the path is logged without it.
-      const search = new URLSearchParams({ query: 'query ($name: String!) { __type(name: $name) { name } }', variables: JSON.stringify({ name: 'secret-in-the-url' }) });
-      await fetch(`${app.url}?${search}`, { headers: { 'apollo-require-preflight': 'true', 'x-request-id': 'log-get-1' } });
-      expect(await lineOf('log-get-1')).toMatchObject({ method: 'GET', path: '/graphql', status: 200, operation: 'query' });
+      const search = new URLSearchParams({
+        query: 'query ($name: String!) { __type(name: $name) { name } }',
+        variables: JSON.stringify({ name: 'secret-in-the-url' }),
+      });
+      await fetch(`${app.url}?${search}`, {
+        headers: { 'apollo-require-preflight': 'true', 'x-request-id': 'log-get-1' },
+      });
+      expect(await lineOf('log-get-1')).toMatchObject({
+        method: 'GET',
+        path: '/graphql',
+        status: 200,
+        operation: 'query',
+      });
 
       const text = capture.text();
-      for (const secret of [DEMO_PASSWORD, accessToken, refreshToken, 'stale.token.value', 'secret-in-the-url', 'authorization']) {
+      for (const secret of [
+        DEMO_PASSWORD,
+        accessToken,
+        refreshToken,
+        'stale.token.value',
+        'secret-in-the-url',
+        'authorization',
+      ]) {
         expect(text).not.toContain(secret);
       }
     });
 
     it('logs GraphQL errors by code, other paths without GraphQL fields, and probes only at debug level', async () => {
       await app.gql('query Broken { viewer { nope } }', { headers: { 'x-request-id': 'log-invalid-1' } });
-      expect(await lineOf('log-invalid-1')).toMatchObject({ status: 400, outcome: 'error', errorCodes: ['GRAPHQL_VALIDATION_FAILED'] });
+      expect(await lineOf('log-invalid-1')).toMatchObject({
+        status: 400,
+        outcome: 'error',
+        errorCodes: ['GRAPHQL_VALIDATION_FAILED'],
+      });
 
       await fetch(`${base(app)}/nowhere?token=abc`, { headers: { 'x-request-id': 'log-404-1' } });
       const notFound = await lineOf('log-404-1');
@@ -363,15 +444,25 @@ describe('operations endpoints', () => {
       await locker.query('begin');
       await locker.query('select 1 from projects where id = $1 for update', [project.id]);
       const lockerPid = (await locker.query('select pg_backend_pid() as pid')).rows[0].pid as number;
-      const blocked = async () => (await superuser.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [lockerPid])).rows[0].n as number;
+      const blocked = async () =>
+        (
+          await superuser.query(
+            'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+            [lockerPid],
+          )
+        ).rows[0].n as number;
 
       // One keep-alive connection: the mutation, then (once stopping) a readiness probe on it.
       const socket = net.connect(Number(port), '127.0.0.1');
       let received = '';
       socket.on('data', (chunk) => (received += chunk));
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      const body = JSON.stringify({ query: `mutation { updateProject(input: {id: "${project.id}", name: "Renamed while stopping"}) { project { name } } }` });
-      socket.write(`POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${token}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      const body = JSON.stringify({
+        query: `mutation { updateProject(input: {id: "${project.id}", name: "Renamed while stopping"}) { project { name } } }`,
+      });
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${token}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       try {
         await eventually(async () => expect(await blocked()).toBe(1), 10_000);
 
@@ -409,9 +500,26 @@ describe('operations endpoints', () => {
       await locker.query('select 1 from projects where id = $1 for update', [project.id]);
       const lockerPid = (await locker.query('select pg_backend_pid() as pid')).rows[0].pid as number;
       try {
-        const pending = app.gql(`mutation { updateProject(input: {id: "${project.id}", name: "Never"}) { project { name } } }`, { token })
-          .then(() => 'answered', () => 'cut off');
-        await eventually(async () => expect((await superuser.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [lockerPid])).rows[0].n).toBe(1), 10_000);
+        const pending = app
+          .gql(`mutation { updateProject(input: {id: "${project.id}", name: "Never"}) { project { name } } }`, {
+            token,
+          })
+          .then(
+            () => 'answered',
+            () => 'cut off',
+          );
+        await eventually(
+          async () =>
+            expect(
+              (
+                await superuser.query(
+                  'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+                  [lockerPid],
+                )
+              ).rows[0].n,
+            ).toBe(1),
+          10_000,
+        );
         const started = Date.now();
         expect(await app.close()).toEqual({ cutOff: 1 });
         expect(Date.now() - started).toBeGreaterThanOrEqual(290);

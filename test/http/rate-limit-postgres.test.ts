@@ -44,29 +44,40 @@ describe('rate limits shared by two instances (PostgreSQL store)', () => {
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(100); // until the 3-minute window ends
     expect(retryAfter).toBeLessThanOrEqual(180);
-    expect(res.body).toEqual({ errors: [{ message: `Too many requests; retry in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED', retryAfter } }] });
+    expect(res.body).toEqual({
+      errors: [
+        { message: `Too many requests; retry in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED', retryAfter } },
+      ],
+    });
   }
 
   it("holds an organization's limit across the instances", async () => {
     const { organization, owner } = await createTenant(db);
     // Signing in is anonymous and costly: each from an address of its own.
-    const token = await first.gql<{ login: { accessToken: string } }>(
-      'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }',
-      { variables: { i: { email: owner.email, password: TEST_PASSWORD } }, headers: fresh() },
-    ).then((res) => res.body.data!.login.accessToken);
+    const token = await first
+      .gql<{ login: { accessToken: string } }>('mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', {
+        variables: { i: { email: owner.email, password: TEST_PASSWORD } },
+        headers: fresh(),
+      })
+      .then((res) => res.body.data!.login.accessToken);
     const ask = (app: TestApp) => app.gql('{ organization { id } }', { token });
     expect((await ask(first)).status).toBe(200);
     expect((await ask(second)).status).toBe(200);
     expect((await ask(first)).status).toBe(200);
     expectLimited(await ask(second));
     expectLimited(await ask(first));
-    const { rows } = await superuser.query(`select points from ${RATE_LIMIT_TABLE} where key = $1`, [`organization:${organization.id}`]);
+    const { rows } = await superuser.query(`select points from ${RATE_LIMIT_TABLE} where key = $1`, [
+      `organization:${organization.id}`,
+    ]);
     expect(rows).toEqual([{ points: 3 }]); // the refused requests took nothing
   });
 
   it('holds the costly-field and anonymous limits of one address across the instances', async () => {
     const headers = fresh();
-    const login = (app: TestApp) => app.gql('mutation { login(input: {email: "nobody@example.test", password: "WrongPass123"}) { accessToken } }', { headers });
+    const login = (app: TestApp) =>
+      app.gql('mutation { login(input: {email: "nobody@example.test", password: "WrongPass123"}) { accessToken } }', {
+        headers,
+      });
     expect(codeOf(await login(first))).toBe('UNAUTHENTICATED');
     expect(codeOf(await login(second))).toBe('UNAUTHENTICATED');
     expectLimited(await login(first));
@@ -79,14 +90,22 @@ describe('rate limits shared by two instances (PostgreSQL store)', () => {
     const limiter = new RateLimiter(SETTINGS, { store: 'postgres', pool: app });
     expect(await limiter.take([['anonymous', 'purge-me']])).toBe(0);
     expect(await limiter.take([['anonymous', 'keep-me']])).toBe(0);
-    await superuser.query(`update ${RATE_LIMIT_TABLE} set expire = $2 where key = $1`, ['anonymous:purge-me', Date.now() - 1_000]);
+    await superuser.query(`update ${RATE_LIMIT_TABLE} set expire = $2 where key = $1`, [
+      'anonymous:purge-me',
+      Date.now() - 1_000,
+    ]);
     await limiter.purgeExpired();
-    const { rows } = await superuser.query(`select key from ${RATE_LIMIT_TABLE} where key like 'anonymous:%-me' order by key`);
+    const { rows } = await superuser.query(
+      `select key from ${RATE_LIMIT_TABLE} where key like 'anonymous:%-me' order by key`,
+    );
     expect(rows).toEqual([{ key: 'anonymous:keep-me' }]);
   });
 
   it("counts in the instance's memory while the database does not answer", async () => {
-    const down = new pg.Pool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', connectionTimeoutMillis: 1_000 });
+    const down = new pg.Pool({
+      connectionString: 'postgres://nobody@127.0.0.1:1/none',
+      connectionTimeoutMillis: 1_000,
+    });
     try {
       const limiter = new RateLimiter(SETTINGS, { store: 'postgres', pool: down });
       expect(await limiter.take([['anonymous', 'a']])).toBe(0);
@@ -102,7 +121,12 @@ describe('rate limits shared by two instances (PostgreSQL store)', () => {
     const { rows } = await superuser.query<{ role: string; may: boolean }>(`
       select r as role, has_table_privilege(r, '${RATE_LIMIT_TABLE}', 'select') as may
         from unnest(array['tenantql_app', 'tenantql_auth']) r order by 1`);
-    expect(rows).toEqual([{ role: 'tenantql_app', may: true }, { role: 'tenantql_auth', may: false }]);
-    await expect(app.query(`alter table ${RATE_LIMIT_TABLE} add column x int`)).rejects.toMatchObject({ code: '42501' });
+    expect(rows).toEqual([
+      { role: 'tenantql_app', may: true },
+      { role: 'tenantql_auth', may: false },
+    ]);
+    await expect(app.query(`alter table ${RATE_LIMIT_TABLE} add column x int`)).rejects.toMatchObject({
+      code: '42501',
+    });
   });
 });

@@ -37,7 +37,9 @@ describe('rate limits over HTTP', () => {
     const signedIn = await signIn();
     now += 60_000;
     const created = await app.gql<{ createApiKey: { secret: string } }>(
-      'mutation { createApiKey(input: { name: "partner", permissions: ["organizations:read"] }) { secret } }', { token: signedIn.token });
+      'mutation { createApiKey(input: { name: "partner", permissions: ["organizations:read"] }) { secret } }',
+      { token: signedIn.token },
+    );
     expect(created.body.errors).toBeUndefined();
     c = { token: signedIn.token, key: created.body.data!.createApiKey.secret };
     now += 600_000; // every window over
@@ -51,7 +53,11 @@ describe('rate limits over HTTP', () => {
   function expectLimited(res: GqlResponse, retryAfter: number) {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe(String(retryAfter));
-    expect(res.body).toEqual({ errors: [{ message: `Too many requests; retry in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED', retryAfter } }] });
+    expect(res.body).toEqual({
+      errors: [
+        { message: `Too many requests; retry in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED', retryAfter } },
+      ],
+    });
   }
 
   it("refuses an organization's requests past its burst with 429 and Retry-After, doing no GraphQL work", async () => {
@@ -137,7 +143,10 @@ describe('rate limiter', () => {
   });
 
   it('evicts the least recently used counter, not the busiest', async () => {
-    const limiter = new RateLimiter({ ...SETTINGS, organization: { perMinute: 1, burst: 2 } }, { now: () => 0, maxBytes: THREE_BUCKETS });
+    const limiter = new RateLimiter(
+      { ...SETTINGS, organization: { perMinute: 1, burst: 2 } },
+      { now: () => 0, maxBytes: THREE_BUCKETS },
+    );
     expect(await limiter.take([['organization', 'busy']])).toBe(0);
     for (const key of ['a', 'b']) await limiter.take([['anonymous', key]]);
     expect(await limiter.take([['organization', 'busy']])).toBe(0); // used again: now the most recent
@@ -154,13 +163,44 @@ describe('rate limiter', () => {
 
   it('takes nothing from any key when one is out of points, and counts a key listed n times n times', async () => {
     let now = 0;
-    const limiter = new RateLimiter({ ...SETTINGS, costly: { perMinute: 60, burst: 3 }, mail: { perMinute: 1, burst: 2 } }, { now: () => now });
-    expect(await limiter.take([['costly', 'ip'], ['mail', 'm'], ['mail', 'm'], ['mail', 'm']])).toBe(120); // 3 mails never fit in 2
-    expect(await limiter.take([['costly', 'ip'], ['costly', 'ip'], ['costly', 'ip']])).toBe(0); // the refusal took none of the 3
-    expect(await limiter.take([['costly', 'ip'], ['mail', 'm']])).toBe(3);
-    expect(await limiter.take([['mail', 'm'], ['mail', 'm']])).toBe(0); // nor the mail's 2
+    const limiter = new RateLimiter(
+      { ...SETTINGS, costly: { perMinute: 60, burst: 3 }, mail: { perMinute: 1, burst: 2 } },
+      { now: () => now },
+    );
+    expect(
+      await limiter.take([
+        ['costly', 'ip'],
+        ['mail', 'm'],
+        ['mail', 'm'],
+        ['mail', 'm'],
+      ]),
+    ).toBe(120); // 3 mails never fit in 2
+    expect(
+      await limiter.take([
+        ['costly', 'ip'],
+        ['costly', 'ip'],
+        ['costly', 'ip'],
+      ]),
+    ).toBe(0); // the refusal took none of the 3
+    expect(
+      await limiter.take([
+        ['costly', 'ip'],
+        ['mail', 'm'],
+      ]),
+    ).toBe(3);
+    expect(
+      await limiter.take([
+        ['mail', 'm'],
+        ['mail', 'm'],
+      ]),
+    ).toBe(0); // nor the mail's 2
     now += 3_000;
-    expect(await limiter.take([['costly', 'ip'], ['mail', 'm']])).toBe(117); // the mail window has 117 s to go
+    expect(
+      await limiter.take([
+        ['costly', 'ip'],
+        ['mail', 'm'],
+      ]),
+    ).toBe(117); // the mail window has 117 s to go
     expect(await limiter.take([['costly', 'ip']])).toBe(0);
   });
 
@@ -176,7 +216,8 @@ describe('rate limiter', () => {
     const maxBytes = 2 * 1024 * 1024;
     const limiter = new RateLimiter(SETTINGS, { now: () => 0, maxBytes });
     const before = heap();
-    for (let i = 0; i < 60_000; i++) expect(await limiter.take([['anonymous', `2001:db8:${i.toString(16)}::/64`]])).toBe(0);
+    for (let i = 0; i < 60_000; i++)
+      expect(await limiter.take([['anonymous', `2001:db8:${i.toString(16)}::/64`]])).toBe(0);
     const grown = heap() - before;
     expect(grown).toBeLessThan(maxBytes * 1.2);
     expect(limiter.size).toBeGreaterThan(5_000); // and the budget is used
@@ -202,24 +243,47 @@ describe('rate limiter', () => {
   it('answers the longest wait of the keys that are out of points, rounded up to whole seconds', async () => {
     let now = 0;
     const limiter = new RateLimiter({ ...SETTINGS, apiKey: { perMinute: 1, burst: 1 } }, { now: () => now });
-    expect(await limiter.take([['organization', 'o'], ['apiKey', 'k']])).toBe(0);
+    expect(
+      await limiter.take([
+        ['organization', 'o'],
+        ['apiKey', 'k'],
+      ]),
+    ).toBe(0);
     now += 500;
-    expect(await limiter.take([['organization', 'o'], ['apiKey', 'k']])).toBe(60);
+    expect(
+      await limiter.take([
+        ['organization', 'o'],
+        ['apiKey', 'k'],
+      ]),
+    ).toBe(60);
   });
 
   it('reads its settings from the environment (0 turns a limit off)', () => {
     expect(loadConfig({}).rateLimits).toEqual({
-      organization: { perMinute: 3000, burst: 500 }, apiKey: { perMinute: 600, burst: 100 }, anonymous: { perMinute: 60, burst: 20 },
-      costly: { perMinute: 30, burst: 10 }, mail: { perMinute: 10 / 60, burst: 3 },
+      organization: { perMinute: 3000, burst: 500 },
+      apiKey: { perMinute: 600, burst: 100 },
+      anonymous: { perMinute: 60, burst: 20 },
+      costly: { perMinute: 30, burst: 10 },
+      mail: { perMinute: 10 / 60, burst: 3 },
     });
     const set = loadConfig({
-      RATE_LIMIT_ORG_PER_MINUTE: '0', RATE_LIMIT_ORG_BURST: '7', RATE_LIMIT_API_KEY_PER_MINUTE: '10', RATE_LIMIT_API_KEY_BURST: '2',
-      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '5', RATE_LIMIT_ANONYMOUS_BURST: '1', RATE_LIMIT_COSTLY_PER_MINUTE: '4', RATE_LIMIT_COSTLY_BURST: '2',
-      RATE_LIMIT_MAIL_PER_HOUR: '120', RATE_LIMIT_MAIL_BURST: '5',
+      RATE_LIMIT_ORG_PER_MINUTE: '0',
+      RATE_LIMIT_ORG_BURST: '7',
+      RATE_LIMIT_API_KEY_PER_MINUTE: '10',
+      RATE_LIMIT_API_KEY_BURST: '2',
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '5',
+      RATE_LIMIT_ANONYMOUS_BURST: '1',
+      RATE_LIMIT_COSTLY_PER_MINUTE: '4',
+      RATE_LIMIT_COSTLY_BURST: '2',
+      RATE_LIMIT_MAIL_PER_HOUR: '120',
+      RATE_LIMIT_MAIL_BURST: '5',
     });
     expect(set.rateLimits).toEqual({
-      organization: { perMinute: 0, burst: 7 }, apiKey: { perMinute: 10, burst: 2 }, anonymous: { perMinute: 5, burst: 1 },
-      costly: { perMinute: 4, burst: 2 }, mail: { perMinute: 2, burst: 5 },
+      organization: { perMinute: 0, burst: 7 },
+      apiKey: { perMinute: 10, burst: 2 },
+      anonymous: { perMinute: 5, burst: 1 },
+      costly: { perMinute: 4, burst: 2 },
+      mail: { perMinute: 2, burst: 5 },
     });
     expect(loadConfig({}).rateLimitStore).toBe('memory');
     expect(loadConfig({ RATE_LIMIT_STORE: 'postgres' }).rateLimitStore).toBe('postgres');

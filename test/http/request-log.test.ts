@@ -16,13 +16,16 @@ describe('request logger', () => {
   const pool = new pg.Pool({ max: 1 }); // never connected: the metrics only need its counters
 
   beforeAll(async () => {
-    const logger = createLogger('debug', new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }));
+    const logger = createLogger(
+      'debug',
+      new Writable({
+        write(chunk, _encoding, done) {
+          text += String(chunk);
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    );
     const observer = observeRequests({ logger, metrics: new Metrics({ app: pool }), graphqlPath: '/graphql' });
     const app = express();
     app.use(observer.middleware);
@@ -53,12 +56,15 @@ describe('request logger', () => {
 
   it("keeps the logger's own error serializer for what a request logs", async () => {
     const own: Record<string, unknown>[] = [];
-    const logger = pino({ serializers: { err: (error: Error) => ({ message: error.message }) } }, new Writable({
-      write(chunk, _encoding, done) {
-        own.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }));
+    const logger = pino(
+      { serializers: { err: (error: Error) => ({ message: error.message }) } },
+      new Writable({
+        write(chunk, _encoding, done) {
+          own.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    );
     const observer = observeRequests({ logger, metrics: new Metrics({ app: pool }), graphqlPath: '/graphql' });
     const app = express();
     app.use(observer.middleware);
@@ -79,7 +85,11 @@ describe('request logger', () => {
 
   it('keeps credentials out of a whole request logged through req.log', async () => {
     lines.length = 0;
-    await (await fetch(`${url}/echo?x=1`, { headers: { authorization: 'Bearer secret-token-1', cookie: 'session=secret-cookie-1' } })).text();
+    await (
+      await fetch(`${url}/echo?x=1`, {
+        headers: { authorization: 'Bearer secret-token-1', cookie: 'session=secret-cookie-1' },
+      })
+    ).text();
     const whole = lines.find((l) => l.msg === 'whole request') as { req: { headers: Record<string, string> } };
     expect(whole.req.headers).toMatchObject({ authorization: '[redacted]', cookie: '[redacted]' });
     expect(text).not.toContain('secret-token-1');
@@ -87,8 +97,17 @@ describe('request logger', () => {
     // The request line itself names no header and no query string.
     const line = lines.find((l) => l.msg === 'request');
     expect(line).toEqual({
-      level: 30, time: expect.any(Number), pid: expect.any(Number), hostname: expect.any(String), msg: 'request',
-      requestId: expect.any(String), method: 'GET', path: '/echo', status: 200, durationMs: expect.any(Number), outcome: 'success',
+      level: 30,
+      time: expect.any(Number),
+      pid: expect.any(Number),
+      hostname: expect.any(String),
+      msg: 'request',
+      requestId: expect.any(String),
+      method: 'GET',
+      path: '/echo',
+      status: 200,
+      durationMs: expect.any(Number),
+      outcome: 'success',
     });
   });
 });

@@ -35,7 +35,11 @@ export interface GqlResponse<T = Record<string, unknown>> {
   headers: Headers;
   body: {
     data?: T | null;
-    errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [key: string]: unknown } }[];
+    errors?: {
+      message: string;
+      path?: string[];
+      extensions?: { code?: string; field?: string; [key: string]: unknown };
+    }[];
   };
 }
 
@@ -53,7 +57,10 @@ export interface TestApp {
   requests: RequestSummary[];
   /** The registered operations of this app (the real manifest and what `gql` registered). */
   documents: TestDocuments;
-  gql<T = Record<string, unknown>>(query: string, options?: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> }): Promise<GqlResponse<T>>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    options?: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> },
+  ): Promise<GqlResponse<T>>;
   post(body: string, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }>;
   login(email: string, password: string, organizationSlug?: string): Promise<string>;
   /** Stops the app as a shutdown does; says how many requests were cut off at its timeout. */
@@ -80,16 +87,36 @@ export class TestDocuments extends PersistedDocuments {
 }
 
 /** The real HTTP app on a random loopback port, over the app role's pool. */
-export async function startTestApp(options: {
-  poolMax?: number; sessions?: typeof TEST_SESSION_SETTINGS; apqCacheBytes?: number; production?: boolean;
-  /** Another app pool (e.g. to a database that is down); the caller closes it. */
-  pool?: pg.Pool;
-  /** The pool for security bookkeeping that commits on its own (same database as `pool`); the caller closes it. */
-  standalonePool?: pg.Pool;
-  /** Options passed to createApp as they are (a logger to read, the metrics token, timeouts). */
-  app?: Partial<Pick<AppOptions, 'logger' | 'metricsToken' | 'readinessTimeoutMs' | 'shutdownTimeoutMs'
-    | 'bodyLimit' | 'queryLimits' | 'transactionTimeouts' | 'rateLimits' | 'rateLimitClock' | 'rateLimitStore' | 'compileQueriesAfter' | 'demo'>>;
-} = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: {
+    poolMax?: number;
+    sessions?: typeof TEST_SESSION_SETTINGS;
+    apqCacheBytes?: number;
+    production?: boolean;
+    /** Another app pool (e.g. to a database that is down); the caller closes it. */
+    pool?: pg.Pool;
+    /** The pool for security bookkeeping that commits on its own (same database as `pool`); the caller closes it. */
+    standalonePool?: pg.Pool;
+    /** Options passed to createApp as they are (a logger to read, the metrics token, timeouts). */
+    app?: Partial<
+      Pick<
+        AppOptions,
+        | 'logger'
+        | 'metricsToken'
+        | 'readinessTimeoutMs'
+        | 'shutdownTimeoutMs'
+        | 'bodyLimit'
+        | 'queryLimits'
+        | 'transactionTimeouts'
+        | 'rateLimits'
+        | 'rateLimitClock'
+        | 'rateLimitStore'
+        | 'compileQueriesAfter'
+        | 'demo'
+      >
+    >;
+  } = {},
+): Promise<TestApp> {
   const pool = options.pool ?? testPool('app', options.poolMax ?? 5);
   const tokens = new TokenService(TEST_TOKEN_SETTINGS);
   const requests: RequestSummary[] = [];

@@ -13,8 +13,15 @@ const run = promisify(execFile);
  */
 export async function buildServer(name: string): Promise<{ mainJs: string; remove(): void }> {
   const outDir = path.join(PROJECT_ROOT, '.data', `${name}-build-${process.pid}`);
-  await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: PROJECT_ROOT });
-  return { mainJs: path.join(outDir, 'src', 'main.js'), remove: () => fs.rmSync(outDir, { recursive: true, force: true }) };
+  await run(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir],
+    { cwd: PROJECT_ROOT },
+  );
+  return {
+    mainJs: path.join(outDir, 'src', 'main.js'),
+    remove: () => fs.rmSync(outDir, { recursive: true, force: true }),
+  };
 }
 
 export interface BuiltServer {
@@ -32,7 +39,9 @@ export interface BuiltServer {
  * and `cwd` run it with another Node.js binary or from another folder (an installed image).
  */
 export async function startBuiltServer(
-  mainJs: string, env: Record<string, string>, options: { node?: string; cwd?: string } = {},
+  mainJs: string,
+  env: Record<string, string>,
+  options: { node?: string; cwd?: string } = {},
 ): Promise<BuiltServer> {
   const child = spawn(options.node ?? process.execPath, [mainJs], {
     cwd: options.cwd ?? PROJECT_ROOT,
@@ -64,7 +73,11 @@ export async function startBuiltServer(
     url,
     stdout: () => out,
     stderr: () => err,
-    logs: () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>),
+    logs: () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     exited,
   };
 }

@@ -10,9 +10,15 @@ function env(name: string): string {
 }
 
 export const testUrls = {
-  get superuser() { return env('TEST_SUPERUSER_URL'); },
-  get owner() { return env('TEST_OWNER_URL'); },
-  get app() { return env('TEST_APP_URL'); },
+  get superuser() {
+    return env('TEST_SUPERUSER_URL');
+  },
+  get owner() {
+    return env('TEST_OWNER_URL');
+  },
+  get app() {
+    return env('TEST_APP_URL');
+  },
 };
 
 /** Pools opened by a test file, closed by `closeTestPools()` in its afterAll. */

@@ -34,16 +34,29 @@ export default async function globalSetup(): Promise<void> {
     if (pid && !isAlive(Number(pid))) fs.rmSync(path.join(root, '.data', entry), { recursive: true, force: true });
   }
   // GraphiQL's assets, built while the database starts (esbuild runs in its own process); skipped when current.
-  const graphiqlBuilt = buildGraphiql().then(() => undefined, (error: unknown) => error);
+  const graphiqlBuilt = buildGraphiql().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   const dir = path.join(root, '.data', `test-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), superuserPassword: 'test-superuser', fast: true });
+  const server = await startEmbeddedPostgres({
+    dir: path.join(dir, 'pg'),
+    port: await freePort(),
+    superuserPassword: 'test-superuser',
+    fast: true,
+  });
   globalThis.__TENANTQL_PG__ = { server, dir };
 
   try {
     const superuserUrl = server.superuserUrl('postgres');
-    await bootstrapDatabase({ superuserUrl, database: 'tenantql_test', ownerPassword: 'test-owner', appPassword: 'test-app' });
+    await bootstrapDatabase({
+      superuserUrl,
+      database: 'tenantql_test',
+      ownerPassword: 'test-owner',
+      appPassword: 'test-app',
+    });
     const ownerUrl = roleUrl(superuserUrl, ROLES.owner, 'test-owner', 'tenantql_test');
     const db = createKysely(createPool(ownerUrl, { max: 2, applicationName: 'jest-setup' }));
     try {

@@ -4,7 +4,12 @@ import { roleUrl, ROLES } from '../../src/db/bootstrap';
 import { testUrls } from './db';
 
 /** A new, empty database owned by the owner role, for tests that migrate from zero. */
-export async function createScratchDatabase(): Promise<{ name: string; ownerUrl: string; superuserUrl: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(): Promise<{
+  name: string;
+  ownerUrl: string;
+  superuserUrl: string;
+  drop(): Promise<void>;
+}> {
   const name = `scratch_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const admin = new pg.Client({ connectionString: testUrls.superuser });
   await admin.connect();

@@ -25,7 +25,10 @@ export class SignUpInput {
   @OptionalText({ max: 100 })
   lastName?: string | null;
 
-  @Field(() => CreateOrganizationInput, { nullable: true, description: 'Also create this organization, with the new user as its owner, and sign in to it.' })
+  @Field(() => CreateOrganizationInput, {
+    nullable: true,
+    description: 'Also create this organization, with the new user as its owner, and sign in to it.',
+  })
   @IsOptional()
   @ValidateNested()
   organization?: CreateOrganizationInput | null;

@@ -14,13 +14,23 @@ export async function insertUser(
 ): Promise<string> {
   const id = crypto.randomUUID();
   await setTenant(db, { organizationId: null, userId: id });
-  await db.insertInto('users').values({
-    id, email: values.email, username: values.username, password_hash: values.passwordHash,
-    first_name: values.firstName, last_name: values.lastName,
-  }).execute().catch(onViolation({
-    users_email_key: ['email', 'An account with this email already exists'],
-    users_username_key: ['username', 'That username is taken'],
-  }));
+  await db
+    .insertInto('users')
+    .values({
+      id,
+      email: values.email,
+      username: values.username,
+      password_hash: values.passwordHash,
+      first_name: values.firstName,
+      last_name: values.lastName,
+    })
+    .execute()
+    .catch(
+      onViolation({
+        users_email_key: ['email', 'An account with this email already exists'],
+        users_username_key: ['username', 'That username is taken'],
+      }),
+    );
   return id;
 }
 
@@ -34,11 +44,19 @@ export async function issueUserToken(
   db: Kysely<Database>,
   values: { email: string | null; purpose: UserTokenPurpose; ttlSeconds: number },
 ): Promise<void> {
-  await sql`select app.issue_user_token(${values.email}, ${values.purpose}, make_interval(secs => ${values.ttlSeconds}))`.execute(db);
+  await sql`select app.issue_user_token(${values.email}, ${values.purpose}, make_interval(secs => ${values.ttlSeconds}))`.execute(
+    db,
+  );
 }
 
-export async function resetPasswordWithToken(db: Kysely<Database>, tokenHash: string, passwordHash: string): Promise<string | null> {
-  const { rows } = await sql<{ user_id: string | null }>`select app.reset_password(${tokenHash}, ${passwordHash}) as user_id`.execute(db);
+export async function resetPasswordWithToken(
+  db: Kysely<Database>,
+  tokenHash: string,
+  passwordHash: string,
+): Promise<string | null> {
+  const { rows } = await sql<{
+    user_id: string | null;
+  }>`select app.reset_password(${tokenHash}, ${passwordHash}) as user_id`.execute(db);
   return rows[0]!.user_id;
 }
 
@@ -53,6 +71,8 @@ export async function passwordHashOfCurrentUser(db: Kysely<Database>): Promise<s
 }
 
 export async function setPasswordOfCurrentUser(db: Kysely<Database>, passwordHash: string): Promise<boolean> {
-  const { rows } = await sql<{ ok: boolean }>`select app.set_password_of_current_user(${passwordHash}) as ok`.execute(db);
+  const { rows } = await sql<{ ok: boolean }>`select app.set_password_of_current_user(${passwordHash}) as ok`.execute(
+    db,
+  );
   return rows[0]!.ok;
 }

@@ -4,7 +4,11 @@ import { NotFoundError } from '../../graphql/errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import {
-  ChangePasswordInput, RequestPasswordResetInput, ResetPasswordInput, SignUpInput, VerifyEmailInput,
+  ChangePasswordInput,
+  RequestPasswordResetInput,
+  ResetPasswordInput,
+  SignUpInput,
+  VerifyEmailInput,
 } from './account.input';
 import * as accounts from './account.service';
 import { AuthPayload } from './session.type';
@@ -20,7 +24,10 @@ export class SignUpPayload {
   session!: AuthPayload | null;
 }
 
-@ObjectType({ description: 'Acknowledges a request whose outcome is not disclosed (it says the same whether or not the account exists).' })
+@ObjectType({
+  description:
+    'Acknowledges a request whose outcome is not disclosed (it says the same whether or not the account exists).',
+})
 export class AcceptedPayload {
   @Field()
   accepted!: boolean;
@@ -31,7 +38,9 @@ const accepted = () => Object.assign(new AcceptedPayload(), { accepted: true });
 @Resolver()
 export class AccountResolver {
   @Cost({ credential: true, argon2: true, mailTo: 'input.email' })
-  @Mutation(() => SignUpPayload, { description: 'Creates an account (and optionally an organization it owns); a verification mail is sent.' })
+  @Mutation(() => SignUpPayload, {
+    description: 'Creates an account (and optionally an organization it owns); a verification mail is sent.',
+  })
   async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<SignUpPayload> {
     const { userId, session } = await accounts.signUp(ctx, input);
     const payload = session ? await authPayload(ctx, session) : null;
@@ -42,22 +51,35 @@ export class AccountResolver {
 
   @Authorized()
   @Cost({ credential: true, argon2: true })
-  @Mutation(() => AcceptedPayload, { description: "Changes the signed-in user's password and ends their other sessions." })
-  async changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: Context): Promise<AcceptedPayload> {
+  @Mutation(() => AcceptedPayload, {
+    description: "Changes the signed-in user's password and ends their other sessions.",
+  })
+  async changePassword(
+    @Arg('input', () => ChangePasswordInput) input: ChangePasswordInput,
+    @Ctx() ctx: Context,
+  ): Promise<AcceptedPayload> {
     await accounts.changePassword(ctx, input);
     return accepted();
   }
 
   @Cost({ mailTo: 'input.email' })
   @Mutation(() => AcceptedPayload, { description: 'Mails a password-reset token if an active account has this email.' })
-  async requestPasswordReset(@Arg('input', () => RequestPasswordResetInput) input: RequestPasswordResetInput, @Ctx() ctx: Context): Promise<AcceptedPayload> {
+  async requestPasswordReset(
+    @Arg('input', () => RequestPasswordResetInput) input: RequestPasswordResetInput,
+    @Ctx() ctx: Context,
+  ): Promise<AcceptedPayload> {
     await accounts.requestPasswordReset(ctx, input.email);
     return accepted();
   }
 
   @Cost({ argon2: true })
-  @Mutation(() => AcceptedPayload, { description: 'Sets a new password with a reset token; ends every session of the account.' })
-  async resetPassword(@Arg('input', () => ResetPasswordInput) input: ResetPasswordInput, @Ctx() ctx: Context): Promise<AcceptedPayload> {
+  @Mutation(() => AcceptedPayload, {
+    description: 'Sets a new password with a reset token; ends every session of the account.',
+  })
+  async resetPassword(
+    @Arg('input', () => ResetPasswordInput) input: ResetPasswordInput,
+    @Ctx() ctx: Context,
+  ): Promise<AcceptedPayload> {
     await accounts.resetPassword(ctx, input.token, input.newPassword);
     return accepted();
   }
@@ -70,8 +92,11 @@ export class AccountResolver {
     return accepted();
   }
 
-  @Mutation(() => AcceptedPayload, { description: 'Marks the email address of the token\'s account as verified.' })
-  async verifyEmail(@Arg('input', () => VerifyEmailInput) input: VerifyEmailInput, @Ctx() ctx: Context): Promise<AcceptedPayload> {
+  @Mutation(() => AcceptedPayload, { description: "Marks the email address of the token's account as verified." })
+  async verifyEmail(
+    @Arg('input', () => VerifyEmailInput) input: VerifyEmailInput,
+    @Ctx() ctx: Context,
+  ): Promise<AcceptedPayload> {
     await accounts.verifyEmail(ctx, input.token);
     return accepted();
   }

@@ -5,7 +5,12 @@ import { hashSecretToken } from '../../auth/secret-tokens';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';
 import type { ChangePasswordInput, SignUpInput } from './account.input';
 import {
-  insertUser, issueUserToken, passwordHashOfCurrentUser, resetPasswordWithToken, setPasswordOfCurrentUser, verifyEmailWithToken,
+  insertUser,
+  issueUserToken,
+  passwordHashOfCurrentUser,
+  resetPasswordWithToken,
+  setPasswordOfCurrentUser,
+  verifyEmailWithToken,
 } from './account.repository';
 import { checkPassword, startSession, type IssuedSession } from './session.service';
 import { userById } from '../tenancy/tenancy.loaders';
@@ -15,18 +20,28 @@ export const PASSWORD_RESET_TTL_SECONDS = 3600;
 export const EMAIL_VERIFICATION_TTL_SECONDS = 48 * 3600;
 
 async function sendVerification(ctx: Context, email: string | null): Promise<void> {
-  await issueUserToken(await ctx.db.get(), { email, purpose: 'email_verification', ttlSeconds: EMAIL_VERIFICATION_TTL_SECONDS });
+  await issueUserToken(await ctx.db.get(), {
+    email,
+    purpose: 'email_verification',
+    ttlSeconds: EMAIL_VERIFICATION_TTL_SECONDS,
+  });
 }
 
 /**
  * Creates an account and, when asked, an organization it owns and a session in it. The
  * verification mail is queued in the same transaction.
  */
-export async function signUp(ctx: Context, input: SignUpInput): Promise<{ userId: string; session: IssuedSession | null }> {
+export async function signUp(
+  ctx: Context,
+  input: SignUpInput,
+): Promise<{ userId: string; session: IssuedSession | null }> {
   const db = await ctx.db.get();
   const userId = await insertUser(db, {
-    email: input.email.trim(), username: input.username, passwordHash: await hashPassword(input.password),
-    firstName: input.firstName?.trim() ?? '', lastName: input.lastName?.trim() ?? '',
+    email: input.email.trim(),
+    username: input.username,
+    passwordHash: await hashPassword(input.password),
+    firstName: input.firstName?.trim() ?? '',
+    lastName: input.lastName?.trim() ?? '',
   });
   ctx.viewer = null;
   await ctx.db.setContext({ organizationId: null, userId });
@@ -42,10 +57,17 @@ export async function changePassword(ctx: Context, input: ChangePasswordInput): 
   const me = await ctx.loaders.use(userById).load(ctx.viewer!.userId);
   if (!me) throw new UnauthenticatedError();
   // The request's session was checked as its transaction opened: a known device, throttled on its own.
-  await checkPassword(ctx, me.email, input.currentPassword, async () => {
-    const hash = await passwordHashOfCurrentUser(db);
-    return hash ? { hash, value: true } : undefined;
-  }, () => new BadUserInputError('currentPassword', 'The current password is not correct'), ctx.viewer!.sessionId);
+  await checkPassword(
+    ctx,
+    me.email,
+    input.currentPassword,
+    async () => {
+      const hash = await passwordHashOfCurrentUser(db);
+      return hash ? { hash, value: true } : undefined;
+    },
+    () => new BadUserInputError('currentPassword', 'The current password is not correct'),
+    ctx.viewer!.sessionId,
+  );
   if (!(await setPasswordOfCurrentUser(db, await hashPassword(input.newPassword)))) throw new UnauthenticatedError();
 }
 
@@ -57,7 +79,9 @@ export async function changePassword(ctx: Context, input: ChangePasswordInput): 
 export async function requestPasswordReset(ctx: Context, email: string): Promise<void> {
   await ctx.db.setContext({ organizationId: null, userId: null });
   const address = email.trim();
-  ctx.db.afterAnswer((db) => issueUserToken(db, { email: address, purpose: 'password_reset', ttlSeconds: PASSWORD_RESET_TTL_SECONDS }));
+  ctx.db.afterAnswer((db) =>
+    issueUserToken(db, { email: address, purpose: 'password_reset', ttlSeconds: PASSWORD_RESET_TTL_SECONDS }),
+  );
 }
 
 /** Spends a reset token, sets the password and ends every session of the account. */

@@ -17,7 +17,11 @@ export class CreateApiKeyInput {
   @IsOptional()
   expiresAt?: Date | null;
 
-  @Field({ defaultValue: false, description: 'The key may also send query documents of its own (read-only, the usual limits), e.g. for BI tools; mutations only by documentId.' })
+  @Field({
+    defaultValue: false,
+    description:
+      'The key may also send query documents of its own (read-only, the usual limits), e.g. for BI tools; mutations only by documentId.',
+  })
   adHocReads!: boolean;
 }
 

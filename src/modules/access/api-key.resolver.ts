@@ -15,20 +15,39 @@ const apiKeysOfOrganization = defineParentConnection<Selectable<ApiKeysTable>, n
   alias: 'k',
   parentColumn: 'organization_id',
   sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
-  columns: ['organization_id', 'id', 'name', 'prefix', 'permissions', 'expires_at', 'revoked_at', 'last_used_at', 'ad_hoc_reads', 'created_at'],
+  columns: [
+    'organization_id',
+    'id',
+    'name',
+    'prefix',
+    'permissions',
+    'expires_at',
+    'revoked_at',
+    'last_used_at',
+    'ad_hoc_reads',
+    'created_at',
+  ],
 });
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
   @Authorized('api_keys:manage')
-  @Mutation(() => CreateApiKeyPayload, { description: 'Creates a key with at most your own permissions; its secret is returned only here.' })
-  async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: Context): Promise<CreateApiKeyPayload> {
+  @Mutation(() => CreateApiKeyPayload, {
+    description: 'Creates a key with at most your own permissions; its secret is returned only here.',
+  })
+  async createApiKey(
+    @Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput,
+    @Ctx() ctx: Context,
+  ): Promise<CreateApiKeyPayload> {
     return Object.assign(new CreateApiKeyPayload(), await apiKeys.createApiKey(ctx, input));
   }
 
   @Authorized('api_keys:manage')
   @Mutation(() => ApiKeyPayload, { description: 'Revokes a key; requests with it fail from now on.' })
-  async revokeApiKey(@Arg('input', () => RevokeApiKeyInput) input: RevokeApiKeyInput, @Ctx() ctx: Context): Promise<ApiKeyPayload> {
+  async revokeApiKey(
+    @Arg('input', () => RevokeApiKeyInput) input: RevokeApiKeyInput,
+    @Ctx() ctx: Context,
+  ): Promise<ApiKeyPayload> {
     return Object.assign(new ApiKeyPayload(), { apiKey: await apiKeys.revokeApiKey(ctx, input.id) });
   }
 }
@@ -37,7 +56,16 @@ export class ApiKeyResolver {
 export class OrganizationApiKeysResolver {
   @Authorized('api_keys:read')
   @FieldResolver(() => ApiKeyConnection, { nullable: true })
-  apiKeys(@Root() organization: Organization, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<ApiKeyConnection> {
-    return apiKeysOfOrganization.load(ctx.loaders, { parentId: organization.id, args: { ...page } }, new ApiKeyConnection(), ApiKey.fromRow);
+  apiKeys(
+    @Root() organization: Organization,
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: Context,
+  ): Promise<ApiKeyConnection> {
+    return apiKeysOfOrganization.load(
+      ctx.loaders,
+      { parentId: organization.id, args: { ...page } },
+      new ApiKeyConnection(),
+      ApiKey.fromRow,
+    );
   }
 }

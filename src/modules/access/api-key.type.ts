@@ -35,8 +35,15 @@ export class ApiKey {
 
   static fromRow(row: Omit<Selectable<ApiKeysTable>, 'secret_hash'>): ApiKey {
     return Object.assign(new ApiKey(), {
-      id: row.id, name: row.name, prefix: row.prefix, permissions: row.permissions, expiresAt: row.expires_at,
-      revokedAt: row.revoked_at, lastUsedAt: row.last_used_at, adHocReads: row.ad_hoc_reads, createdAt: row.created_at,
+      id: row.id,
+      name: row.name,
+      prefix: row.prefix,
+      permissions: row.permissions,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+      lastUsedAt: row.last_used_at,
+      adHocReads: row.ad_hoc_reads,
+      createdAt: row.created_at,
     });
   }
 }

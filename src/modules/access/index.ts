@@ -4,5 +4,14 @@ import { MembershipRoleResolver, OrganizationRolesResolver, RoleResolver } from 
 import { ApiKeyResolver, OrganizationApiKeysResolver } from './api-key.resolver';
 import { OrganizationOperationsResolver, RegisteredOperationResolver } from './registered-operation.resolver';
 
-export const accessResolvers = [SessionResolver, AccountResolver, RoleResolver, OrganizationRolesResolver, MembershipRoleResolver, ApiKeyResolver, OrganizationApiKeysResolver,
-  RegisteredOperationResolver, OrganizationOperationsResolver] as const;
+export const accessResolvers = [
+  SessionResolver,
+  AccountResolver,
+  RoleResolver,
+  OrganizationRolesResolver,
+  MembershipRoleResolver,
+  ApiKeyResolver,
+  OrganizationApiKeysResolver,
+  RegisteredOperationResolver,
+  OrganizationOperationsResolver,
+] as const;

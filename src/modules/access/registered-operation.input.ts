@@ -13,7 +13,9 @@ export class RegisterOperationInput {
   document!: string;
 
   @Field({ description: 'The client it belongs to (e.g. "billing-sync"): versions are counted per client and name.' })
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'must be 1 to 100 letters, digits, dots, dashes or underscores' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+    message: 'must be 1 to 100 letters, digits, dots, dashes or underscores',
+  })
   clientName!: string;
 }
 

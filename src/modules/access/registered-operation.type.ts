@@ -50,8 +50,15 @@ export class RegisteredOperation {
 
   static fromRow(row: Selectable<RegisteredOperationsTable>): RegisteredOperation {
     return Object.assign(new RegisteredOperation(), {
-      id: row.id, clientName: row.client_name, name: row.name, version: row.version, operationType: row.operation_type,
-      document: row.document, documentId: `sha256:${row.hash}`, deprecatedAt: row.deprecated_at, deletedAt: row.deleted_at,
+      id: row.id,
+      clientName: row.client_name,
+      name: row.name,
+      version: row.version,
+      operationType: row.operation_type,
+      document: row.document,
+      documentId: `sha256:${row.hash}`,
+      deprecatedAt: row.deprecated_at,
+      deletedAt: row.deleted_at,
       createdAt: row.created_at,
     });
   }

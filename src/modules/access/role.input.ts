@@ -31,7 +31,7 @@ export class UpdateRoleInput {
   @OptionalText({ max: 1000 })
   description?: string | null;
 
-  @Field(() => [String], { nullable: true, description: 'Replaces the role\'s permissions when given.' })
+  @Field(() => [String], { nullable: true, description: "Replaces the role's permissions when given." })
   @IsOptional()
   @ArrayMaxSize(200)
   @Matches(PERMISSION, { each: true, message: 'must be permission keys such as members:read' })

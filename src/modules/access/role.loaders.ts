@@ -24,16 +24,33 @@ export const viewerPermissions = defineLoader<string, string[]>('viewerPermissio
  * if (!(await currentPermissions(db, request)).includes('users:read')) ...
  */
 export async function currentPermissions(db: Kysely<Database>, request: RequestTransaction): Promise<string[]> {
-  return request.permissions
-    ?? (await sql<{ permissions: string[] }>`select app.current_permissions() as permissions`.execute(db)).rows[0]!.permissions;
+  return (
+    request.permissions ??
+    (await sql<{ permissions: string[] }>`select app.current_permissions() as permissions`.execute(db)).rows[0]!
+      .permissions
+  );
 }
 
 export const roleById = defineLoader<string, Role | null>('roleById', async (db, ids) =>
-  byKey(ids, await db.selectFrom('roles').selectAll().where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`).execute(), (r) => r.id, Role.fromRow));
+  byKey(
+    ids,
+    await db
+      .selectFrom('roles')
+      .selectAll()
+      .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
+      .execute(),
+    (r) => r.id,
+    Role.fromRow,
+  ),
+);
 
 export const permissionsByRoleId = defineLoader<string, string[]>('permissionsByRoleId', async (db, ids) => {
-  const rows = await db.selectFrom('role_permissions').select(['role_id', 'permission'])
-    .where('role_id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`).orderBy('permission').execute();
+  const rows = await db
+    .selectFrom('role_permissions')
+    .select(['role_id', 'permission'])
+    .where('role_id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
+    .orderBy('permission')
+    .execute();
   const byRole = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (const row of rows) byRole.get(row.role_id)?.push(row.permission);
   return ids.map((id) => byRole.get(id)!);

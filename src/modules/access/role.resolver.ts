@@ -26,25 +26,39 @@ export class RoleResolver {
 
   @Authorized('roles:manage')
   @Mutation(() => RolePayload)
-  async createRole(@Arg('input', () => CreateRoleInput) input: CreateRoleInput, @Ctx() ctx: Context): Promise<RolePayload> {
+  async createRole(
+    @Arg('input', () => CreateRoleInput) input: CreateRoleInput,
+    @Ctx() ctx: Context,
+  ): Promise<RolePayload> {
     return rolePayload(await roles.createRole(ctx, input));
   }
 
   @Authorized('roles:manage')
   @Mutation(() => RolePayload)
-  async updateRole(@Arg('input', () => UpdateRoleInput) input: UpdateRoleInput, @Ctx() ctx: Context): Promise<RolePayload> {
+  async updateRole(
+    @Arg('input', () => UpdateRoleInput) input: UpdateRoleInput,
+    @Ctx() ctx: Context,
+  ): Promise<RolePayload> {
     return rolePayload(await roles.updateRole(ctx, input));
   }
 
   @Authorized('roles:manage')
   @Mutation(() => DeleteRolePayload, { description: 'Deletes a custom role; its members keep their built-in role.' })
-  async deleteRole(@Arg('input', () => DeleteRoleInput) input: DeleteRoleInput, @Ctx() ctx: Context): Promise<DeleteRolePayload> {
+  async deleteRole(
+    @Arg('input', () => DeleteRoleInput) input: DeleteRoleInput,
+    @Ctx() ctx: Context,
+  ): Promise<DeleteRolePayload> {
     return Object.assign(new DeleteRolePayload(), { deletedRoleId: await roles.deleteRole(ctx, input.id) });
   }
 
   @Authorized('roles:manage')
-  @Mutation(() => MembershipPayload, { description: 'Gives a member a custom role (or takes it away with roleId null).' })
-  async assignRole(@Arg('input', () => AssignRoleInput) input: AssignRoleInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+  @Mutation(() => MembershipPayload, {
+    description: 'Gives a member a custom role (or takes it away with roleId null).',
+  })
+  async assignRole(
+    @Arg('input', () => AssignRoleInput) input: AssignRoleInput,
+    @Ctx() ctx: Context,
+  ): Promise<MembershipPayload> {
     return Object.assign(new MembershipPayload(), { membership: await roles.assignRole(ctx, input) });
   }
 }
@@ -53,8 +67,17 @@ export class RoleResolver {
 export class OrganizationRolesResolver {
   @Authorized('roles:read')
   @FieldResolver(() => RoleConnection, { nullable: true, description: 'Custom roles, by name.' })
-  roles(@Root() organization: Organization, @Args() page: ConnectionArgs, @Ctx() ctx: Context): Promise<RoleConnection> {
-    return rolesOfOrganization.load(ctx.loaders, { parentId: organization.id, args: { ...page } }, new RoleConnection(), Role.fromRow);
+  roles(
+    @Root() organization: Organization,
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: Context,
+  ): Promise<RoleConnection> {
+    return rolesOfOrganization.load(
+      ctx.loaders,
+      { parentId: organization.id, args: { ...page } },
+      new RoleConnection(),
+      Role.fromRow,
+    );
   }
 }
 
@@ -62,7 +85,10 @@ export class OrganizationRolesResolver {
 export class MembershipRoleResolver {
   // Roles are read with roles:read wherever they are reached (members:read alone used to show them here).
   @Authorized('roles:read')
-  @FieldResolver(() => Role, { nullable: true, description: 'The custom role, if any, held besides the built-in role (needs roles:read).' })
+  @FieldResolver(() => Role, {
+    nullable: true,
+    description: 'The custom role, if any, held besides the built-in role (needs roles:read).',
+  })
   customRole(@Root() membership: Membership, @Ctx() ctx: Context): Promise<Role | null> | null {
     return membership.customRoleId ? ctx.loaders.use(roleById).load(membership.customRoleId) : null;
   }

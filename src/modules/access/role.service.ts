@@ -12,12 +12,15 @@ const NAME_TAKEN = onViolation({ roles_name_key: ['name', 'This organization alr
 export async function assertGrantable(ctx: Context, permissions: string[]): Promise<void> {
   if (permissions.length === 0) return;
   const db = await ctx.db.get();
-  const known = new Set((await db.selectFrom('permissions').select('key').where('key', 'in', permissions).execute()).map((r) => r.key));
+  const known = new Set(
+    (await db.selectFrom('permissions').select('key').where('key', 'in', permissions).execute()).map((r) => r.key),
+  );
   const unknown = permissions.filter((p) => !known.has(p));
   if (unknown.length) throw new BadUserInputError('permissions', `Unknown permission: ${unknown.join(', ')}`);
   const held = new Set(await ctx.loaders.use(viewerPermissions).load(CURRENT));
   const beyond = permissions.filter((p) => !held.has(p));
-  if (beyond.length) throw new ForbiddenError(`You cannot grant permissions you do not hold: ${beyond.join(', ')}`, beyond[0]);
+  if (beyond.length)
+    throw new ForbiddenError(`You cannot grant permissions you do not hold: ${beyond.join(', ')}`, beyond[0]);
 }
 
 async function replacePermissions(ctx: Context, roleId: string, permissions: string[]): Promise<void> {
@@ -25,8 +28,10 @@ async function replacePermissions(ctx: Context, roleId: string, permissions: str
   await db.deleteFrom('role_permissions').where('role_id', '=', roleId).execute();
   const unique = [...new Set(permissions)];
   if (unique.length) {
-    await db.insertInto('role_permissions')
-      .values(unique.map((permission) => ({ organization_id: organizationOf(ctx), role_id: roleId, permission }))).execute();
+    await db
+      .insertInto('role_permissions')
+      .values(unique.map((permission) => ({ organization_id: organizationOf(ctx), role_id: roleId, permission })))
+      .execute();
   }
 }
 
@@ -39,9 +44,16 @@ async function findRole(ctx: Context, id: string): Promise<Role> {
 export async function createRole(ctx: Context, input: CreateRoleInput): Promise<Role> {
   await assertGrantable(ctx, input.permissions);
   const db = await ctx.db.get();
-  const row = await db.insertInto('roles')
-    .values({ organization_id: organizationOf(ctx), name: input.name.trim(), description: input.description?.trim() ?? '' })
-    .returningAll().executeTakeFirstOrThrow().catch(NAME_TAKEN);
+  const row = await db
+    .insertInto('roles')
+    .values({
+      organization_id: organizationOf(ctx),
+      name: input.name.trim(),
+      description: input.description?.trim() ?? '',
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch(NAME_TAKEN);
   await replacePermissions(ctx, row.id, input.permissions);
   return Role.fromRow(row);
 }
@@ -73,14 +85,27 @@ export async function deleteRole(ctx: Context, id: string): Promise<string> {
 
 export async function assignRole(ctx: Context, input: AssignRoleInput): Promise<Membership> {
   const db = await ctx.db.get();
-  const membership = await db.selectFrom('memberships').selectAll().where('id', '=', input.membershipId).executeTakeFirst();
+  const membership = await db
+    .selectFrom('memberships')
+    .selectAll()
+    .where('id', '=', input.membershipId)
+    .executeTakeFirst();
   if (!membership) throw new NotFoundError('Membership');
   if (input.roleId !== null) {
     await findRole(ctx, input.roleId);
-    const { rows } = await sql<{ permission: string }>`select permission from role_permissions where role_id = ${input.roleId}`.execute(db);
-    await assertGrantable(ctx, rows.map((r) => r.permission));
+    const { rows } = await sql<{
+      permission: string;
+    }>`select permission from role_permissions where role_id = ${input.roleId}`.execute(db);
+    await assertGrantable(
+      ctx,
+      rows.map((r) => r.permission),
+    );
   }
-  const row = await db.updateTable('memberships').set({ custom_role_id: input.roleId })
-    .where('id', '=', input.membershipId).returningAll().executeTakeFirstOrThrow();
+  const row = await db
+    .updateTable('memberships')
+    .set({ custom_role_id: input.roleId })
+    .where('id', '=', input.membershipId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return Membership.fromRow(row);
 }

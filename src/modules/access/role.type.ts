@@ -17,7 +17,9 @@ export class Permission {
   }
 }
 
-@ObjectType({ description: "A custom role of an organization; a member holds its permissions in addition to their built-in role's." })
+@ObjectType({
+  description: "A custom role of an organization; a member holds its permissions in addition to their built-in role's.",
+})
 export class Role {
   @Field(() => UUIDResolver)
   id!: string;
@@ -32,7 +34,12 @@ export class Role {
   createdAt!: Date;
 
   static fromRow(row: Selectable<RolesTable>): Role {
-    return Object.assign(new Role(), { id: row.id, name: row.name, description: row.description, createdAt: row.created_at });
+    return Object.assign(new Role(), {
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      createdAt: row.created_at,
+    });
   }
 }
 

@@ -14,7 +14,10 @@ export class LoginInput {
   @Length(1, 1024, { message: 'must not be empty' })
   password!: string;
 
-  @Field(() => String, { nullable: true, description: "Organization to sign in to; by default the user's first one that admits them." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Organization to sign in to; by default the user's first one that admits them.",
+  })
   @IsOptional()
   @IsSlug()
   @MaxLength(100)
@@ -22,7 +25,8 @@ export class LoginInput {
 
   @Field(() => String, {
     nullable: true,
-    description: 'A live refresh token of this account that the client holds (proof of a known device): its sign-in attempts are then throttled on their own, not locked by failures from elsewhere. It is not spent.',
+    description:
+      'A live refresh token of this account that the client holds (proof of a known device): its sign-in attempts are then throttled on their own, not locked by failures from elsewhere. It is not spent.',
   })
   @IsOptional()
   @Length(1, 200, { message: 'must be a refresh token' })

@@ -5,8 +5,18 @@ import { verifyPassword } from '../../auth/passwords';
 import { newSecretToken, hashSecretToken } from '../../auth/secret-tokens';
 import { clientKey } from '../../http/rate-limit';
 import {
-  currentUserIsUnaffiliated, finishSignInAttempt, findSignInCandidate, insertRefreshToken, liveSessionFamily, maySignInTo, recordSignIn,
-  reserveSignInAttempt, revokeFamily, revokeSessionsOfCurrentUser, rotateRefreshToken, type ThrottleKey,
+  currentUserIsUnaffiliated,
+  finishSignInAttempt,
+  findSignInCandidate,
+  insertRefreshToken,
+  liveSessionFamily,
+  maySignInTo,
+  recordSignIn,
+  reserveSignInAttempt,
+  revokeFamily,
+  revokeSessionsOfCurrentUser,
+  rotateRefreshToken,
+  type ThrottleKey,
 } from './session.repository';
 import type { LoginInput } from './session.input';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';
@@ -17,7 +27,8 @@ import { findInvitation, joinOrganization } from '../tenancy/membership.service'
  * that admits the account), so a caller cannot tell which accounts exist or are locked; it
  * mentions the lock so that a person locked out knows to wait rather than reset the password.
  */
-export const SIGN_IN_FAILED = 'Invalid email, password or organization. After repeated failures sign-in is paused for a while.';
+export const SIGN_IN_FAILED =
+  'Invalid email, password or organization. After repeated failures sign-in is paused for a while.';
 export const REFRESH_FAILED = 'Invalid or expired refresh token';
 
 export interface IssuedSession extends Viewer {
@@ -34,9 +45,19 @@ async function actAs(ctx: Context, session: Viewer | null): Promise<void> {
   ctx.viewer = session;
 }
 
-async function issue(ctx: Context, session: Viewer, refresh: { token: string | null; expiresAt: Date | null }): Promise<IssuedSession> {
+async function issue(
+  ctx: Context,
+  session: Viewer,
+  refresh: { token: string | null; expiresAt: Date | null },
+): Promise<IssuedSession> {
   const { token, expiresAt } = await ctx.services.tokens.issueAccessToken(session);
-  return { ...session, accessToken: token, expiresAt, refreshToken: refresh.token, refreshTokenExpiresAt: refresh.expiresAt };
+  return {
+    ...session,
+    accessToken: token,
+    expiresAt,
+    refreshToken: refresh.token,
+    refreshTokenExpiresAt: refresh.expiresAt,
+  };
 }
 
 /** A new session (refresh-token family) of a user in an organization already known to admit them. */
@@ -46,8 +67,13 @@ export async function startSession(ctx: Context, userId: string, organizationId:
   const refresh = newSecretToken('rt');
   const expiresAt = new Date(Date.now() + ctx.services.sessions.refreshTokenTtlSeconds * 1000);
   await insertRefreshToken(await ctx.db.get(), {
-    organizationId, userId, familyId: session.sessionId, tokenHash: refresh.hash, expiresAt,
-    userAgent: ctx.userAgent, ip: ctx.ip,
+    organizationId,
+    userId,
+    familyId: session.sessionId,
+    tokenHash: refresh.hash,
+    expiresAt,
+    userAgent: ctx.userAgent,
+    ip: ctx.ip,
   });
   return issue(ctx, session, { token: refresh.token, expiresAt });
 }
@@ -61,15 +87,25 @@ export async function login(ctx: Context, input: LoginInput): Promise<IssuedSess
   await actAs(ctx, null);
   const db = await ctx.db.get();
   const email = input.email.trim();
-  const knownSession = input.refreshToken ? await liveSessionFamily(db, email, hashSecretToken(input.refreshToken)) : null;
-  const account = await checkPassword(ctx, email, input.password, async () => {
-    const found = await findSignInCandidate(db, email, input.organizationSlug ?? null);
-    return found ? { hash: found.password_hash, value: found } : undefined;
-  }, () => new UnauthenticatedError(SIGN_IN_FAILED), knownSession);
+  const knownSession = input.refreshToken
+    ? await liveSessionFamily(db, email, hashSecretToken(input.refreshToken))
+    : null;
+  const account = await checkPassword(
+    ctx,
+    email,
+    input.password,
+    async () => {
+      const found = await findSignInCandidate(db, email, input.organizationSlug ?? null);
+      return found ? { hash: found.password_hash, value: found } : undefined;
+    },
+    () => new UnauthenticatedError(SIGN_IN_FAILED),
+    knownSession,
+  );
   if (!account.organization_id) {
     // An account that never had an organization (signed up without one) gets a session without
     // one, to create or join one; any other account without an organization that admits it fails.
-    if (input.organizationSlug || !(await isUnaffiliated(ctx, account.user_id))) throw new UnauthenticatedError(SIGN_IN_FAILED);
+    if (input.organizationSlug || !(await isUnaffiliated(ctx, account.user_id)))
+      throw new UnauthenticatedError(SIGN_IN_FAILED);
     return startSessionWithoutOrganization(ctx, account.user_id);
   }
 
@@ -113,7 +149,9 @@ export async function checkPassword<T>(
   knownSession: string | null = null,
 ): Promise<T> {
   const { throttle } = ctx.services.sessions;
-  const keys: ThrottleKey[] = [{ key: knownSession ? `session:${knownSession}` : `account:${email.toLowerCase()}`, limit: throttle.perAccount }];
+  const keys: ThrottleKey[] = [
+    { key: knownSession ? `session:${knownSession}` : `account:${email.toLowerCase()}`, limit: throttle.perAccount },
+  ];
   if (ctx.ip) keys.push({ key: `ip:${clientKey(ctx.ip)}`, limit: throttle.perIp });
   const allowed = await ctx.db.standalone((own) => reserveSignInAttempt(own, keys, throttle.windowSeconds));
   let failed: boolean | null = null;
@@ -127,7 +165,8 @@ export async function checkPassword<T>(
   } finally {
     // Bookkeeping never changes the answer; a slot that is not given back lapses after a minute.
     if (allowed) {
-      await ctx.db.standalone((own) => finishSignInAttempt(own, keys, failed, throttle.lockSeconds))
+      await ctx.db
+        .standalone((own) => finishSignInAttempt(own, keys, failed, throttle.lockSeconds))
         .catch((error: unknown) => ctx.log.warn({ err: error }, 'sign-in throttle: the attempt could not be recorded'));
     }
   }
@@ -142,14 +181,25 @@ export async function refreshSession(ctx: Context, refreshToken: string): Promis
   await actAs(ctx, null);
   const next = newSecretToken('rt');
   const ttlSeconds = ctx.services.sessions.refreshTokenTtlSeconds;
-  const rotation = await ctx.db.standalone((db) => rotateRefreshToken(db, {
-    tokenHash: hashSecretToken(refreshToken), newTokenHash: next.hash, ttlSeconds, userAgent: ctx.userAgent, ip: ctx.ip,
-  }));
+  const rotation = await ctx.db.standalone((db) =>
+    rotateRefreshToken(db, {
+      tokenHash: hashSecretToken(refreshToken),
+      newTokenHash: next.hash,
+      ttlSeconds,
+      userAgent: ctx.userAgent,
+      ip: ctx.ip,
+    }),
+  );
   if (rotation.outcome !== 'rotated') {
-    if (rotation.outcome === 'reused') ctx.log.warn({ sessionId: rotation.family_id }, 'refresh token reused: session revoked');
+    if (rotation.outcome === 'reused')
+      ctx.log.warn({ sessionId: rotation.family_id }, 'refresh token reused: session revoked');
     throw new UnauthenticatedError(REFRESH_FAILED);
   }
-  const session: Viewer = { userId: rotation.user_id!, organizationId: rotation.organization_id!, sessionId: rotation.family_id! };
+  const session: Viewer = {
+    userId: rotation.user_id!,
+    organizationId: rotation.organization_id!,
+    sessionId: rotation.family_id!,
+  };
   await actAs(ctx, session);
   return issue(ctx, session, { token: next.token, expiresAt: new Date(Date.now() + ttlSeconds * 1000) });
 }
@@ -175,7 +225,10 @@ export async function switchOrganization(ctx: Context, organizationId: string): 
 }
 
 /** Creates an organization owned by the caller and starts a session in it (the current one stays). */
-export async function createOrganization(ctx: Context, input: { name: string; slug?: string | null }): Promise<IssuedSession> {
+export async function createOrganization(
+  ctx: Context,
+  input: { name: string; slug?: string | null },
+): Promise<IssuedSession> {
   const { userId } = ctx.viewer!;
   const { organizationId } = await createOrganizationWithOwner(await ctx.db.get(), input, userId);
   return startSession(ctx, userId, organizationId);
@@ -187,7 +240,10 @@ export const INVITATION_FAILED = 'Invalid invitation, email or password';
  * Joins the organization of an invitation as the account with the invited email (its password
  * proves it) and starts a session there. People without an account sign up first.
  */
-export async function acceptInvitation(ctx: Context, input: { token: string; password: string }): Promise<IssuedSession> {
+export async function acceptInvitation(
+  ctx: Context,
+  input: { token: string; password: string },
+): Promise<IssuedSession> {
   await actAs(ctx, null);
   const db = await ctx.db.get();
   const invitation = await findInvitation(db, input.token);
@@ -196,10 +252,16 @@ export async function acceptInvitation(ctx: Context, input: { token: string; pas
     await verifyPassword(undefined, input.password);
     throw fail();
   }
-  const account = await checkPassword(ctx, invitation.email, input.password, async () => {
-    const found = await findSignInCandidate(db, invitation.email, null);
-    return found ? { hash: found.password_hash, value: found } : undefined;
-  }, fail);
+  const account = await checkPassword(
+    ctx,
+    invitation.email,
+    input.password,
+    async () => {
+      const found = await findSignInCandidate(db, invitation.email, null);
+      return found ? { hash: found.password_hash, value: found } : undefined;
+    },
+    fail,
+  );
   await ctx.db.setContext({ organizationId: invitation.organization_id, userId: account.user_id });
   await joinOrganization(db, invitation, account.user_id);
   return startSession(ctx, account.user_id, invitation.organization_id);

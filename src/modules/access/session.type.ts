@@ -10,7 +10,11 @@ export class AuthPayload {
   @Field(() => Date, { description: 'When the access token stops working.' })
   expiresAt!: Date;
 
-  @Field(() => String, { nullable: true, description: 'Single-use token for refreshSession; rotated on every use. Keep it secret. Null in a session without an organization (sign in again when the access token expires).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Single-use token for refreshSession; rotated on every use. Keep it secret. Null in a session without an organization (sign in again when the access token expires).',
+  })
   refreshToken!: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When the refresh token expires if unused.' })
@@ -19,7 +23,11 @@ export class AuthPayload {
   @Field(() => User)
   user!: User;
 
-  @Field(() => Organization, { nullable: true, description: 'Null in a session without an organization (an account that has none yet): create one or accept an invitation.' })
+  @Field(() => Organization, {
+    nullable: true,
+    description:
+      'Null in a session without an organization (an account that has none yet): create one or accept an invitation.',
+  })
   organization!: Organization | null;
 }
 

@@ -11,8 +11,12 @@ import { AuditLogConnection, AuditLogEntry } from './audit.type';
 
 /** `auditLogs(...)`: the organization's audit log (RLS: the current tenant's entries only). */
 export const auditLogsOfOrganization = defineParentConnection<Selectable<AuditLogTable>, AuditLogFilter>({
-  name: 'auditLogsOfOrganization', table: 'audit_log', alias: 'al', parentColumn: 'organization_id',
-  sort: AUDIT_ORDERS.created_at_desc, orders: AUDIT_ORDERS,
+  name: 'auditLogsOfOrganization',
+  table: 'audit_log',
+  alias: 'al',
+  parentColumn: 'organization_id',
+  sort: AUDIT_ORDERS.created_at_desc,
+  orders: AUDIT_ORDERS,
   filter: (query, filter) => {
     if (!filter) return query;
     let q = query;
@@ -29,12 +33,23 @@ export const auditLogsOfOrganization = defineParentConnection<Selectable<AuditLo
 @Resolver(() => AuditLogEntry)
 export class AuditLogResolver {
   @Authorized('audit:read')
-  @Query(() => AuditLogConnection, { nullable: true, description: 'The audit log of the organization, newest first (needs audit:read).' })
+  @Query(() => AuditLogConnection, {
+    nullable: true,
+    description: 'The audit log of the organization, newest first (needs audit:read).',
+  })
   auditLogs(@Args() args: AuditLogArgs, @Ctx() ctx: Context): Promise<AuditLogConnection> {
-    return auditLogsOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args } }, new AuditLogConnection(), AuditLogEntry.fromRow);
+    return auditLogsOfOrganization.load(
+      ctx.loaders,
+      { parentId: organizationOf(ctx), args: { ...args } },
+      new AuditLogConnection(),
+      AuditLogEntry.fromRow,
+    );
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'The user who made the change, when they are still visible to the organization.' })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: 'The user who made the change, when they are still visible to the organization.',
+  })
   async actor(@Root() entry: AuditLogEntry, @Ctx() ctx: Context): Promise<User | null> {
     return entry.actorUserId ? ctx.loaders.use(userById).load(entry.actorUserId) : null;
   }

@@ -6,9 +6,14 @@ import { Connection } from '../../graphql/connection';
 import { enumOf } from '../../graphql/enums';
 
 export const AuditSeverityEnum = enumOf(AUDIT_SEVERITIES);
-registerEnumType(AuditSeverityEnum, { name: 'AuditSeverity', description: 'Deletions are WARNING at least; so is every change to roles and API keys.' });
+registerEnumType(AuditSeverityEnum, {
+  name: 'AuditSeverity',
+  description: 'Deletions are WARNING at least; so is every change to roles and API keys.',
+});
 
-@ObjectType({ description: 'One change to the organization’s data, recorded by the database in the transaction that made it.' })
+@ObjectType({
+  description: 'One change to the organization’s data, recorded by the database in the transaction that made it.',
+})
 export class AuditLogEntry {
   @Field(() => UUIDResolver)
   id!: string;
@@ -31,7 +36,9 @@ export class AuditLogEntry {
   @Field(() => UUIDResolver, { nullable: true })
   resourceId!: string | null;
 
-  @Field(() => JSONObjectResolver, { description: '{before, after}: the changed columns only; secrets appear as "[redacted]".' })
+  @Field(() => JSONObjectResolver, {
+    description: '{before, after}: the changed columns only; secrets appear as "[redacted]".',
+  })
   changes!: Record<string, unknown>;
 
   @Field(() => AuditSeverityEnum)
@@ -51,9 +58,19 @@ export class AuditLogEntry {
 
   static fromRow(row: Selectable<AuditLogTable>): AuditLogEntry {
     return Object.assign(new AuditLogEntry(), {
-      id: row.id, createdAt: row.created_at, actorUserId: row.actor_user_id, actorApiKeyId: row.actor_api_key_id,
-      action: row.action, resourceType: row.resource_type, resourceId: row.resource_id, changes: row.changes,
-      severity: row.severity, requestId: row.request_id, ip: row.ip, userAgent: row.user_agent, operationName: row.operation_name,
+      id: row.id,
+      createdAt: row.created_at,
+      actorUserId: row.actor_user_id,
+      actorApiKeyId: row.actor_api_key_id,
+      action: row.action,
+      resourceType: row.resource_type,
+      resourceId: row.resource_id,
+      changes: row.changes,
+      severity: row.severity,
+      requestId: row.request_id,
+      ip: row.ip,
+      userAgent: row.user_agent,
+      operationName: row.operation_name,
     });
   }
 }

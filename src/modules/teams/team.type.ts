@@ -22,7 +22,12 @@ export class Team {
   createdAt!: Date;
 
   static fromRow(row: Selectable<TeamsTable>): Team {
-    return Object.assign(new Team(), { id: row.id, name: row.name, description: row.description, createdAt: row.created_at });
+    return Object.assign(new Team(), {
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      createdAt: row.created_at,
+    });
   }
 }
 
@@ -41,7 +46,13 @@ export class TeamMember {
   createdAt!: Date;
 
   static fromRow(row: Selectable<TeamMembersTable>): TeamMember {
-    return Object.assign(new TeamMember(), { id: row.id, teamId: row.team_id, userId: row.user_id, role: row.role, createdAt: row.created_at });
+    return Object.assign(new TeamMember(), {
+      id: row.id,
+      teamId: row.team_id,
+      userId: row.user_id,
+      role: row.role,
+      createdAt: row.created_at,
+    });
   }
 }
 

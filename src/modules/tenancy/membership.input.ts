@@ -17,7 +17,10 @@ export class MemberFilter {
   @ArrayMaxSize(20)
   role?: MembershipRole[] | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Only live memberships (true), only ended ones (false), or both (null, the default).' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Only live memberships (true), only ended ones (false), or both (null, the default).',
+  })
   live?: boolean | null;
 
   @Field(() => DateTimeFilter, { nullable: true, description: 'When they joined.' })

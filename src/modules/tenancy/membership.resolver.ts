@@ -2,7 +2,12 @@ import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 't
 import type { Context } from '../../graphql/context';
 import { NotFoundError } from '../../graphql/errors';
 import {
-  ChangeMemberRoleInput, ChangeMembershipStatusInput, InviteMemberInput, RemoveMemberInput, RevokeInvitationInput, TransferMemberInput,
+  ChangeMemberRoleInput,
+  ChangeMembershipStatusInput,
+  InviteMemberInput,
+  RemoveMemberInput,
+  RevokeInvitationInput,
+  TransferMemberInput,
 } from './membership.input';
 import { Invitation, InvitationPayload, Membership, MembershipPayload, TransferMemberPayload } from './membership.type';
 import * as members from './membership.service';
@@ -24,44 +29,84 @@ export class MembershipResolver {
 
   @Authorized('members:invite')
   @Cost({ mailTo: 'input.email' })
-  @Mutation(() => InvitationPayload, { description: 'Invites someone by email with a role (not above your own); the token is mailed.' })
-  async inviteMember(@Arg('input', () => InviteMemberInput) input: InviteMemberInput, @Ctx() ctx: Context): Promise<InvitationPayload> {
-    return Object.assign(new InvitationPayload(), { invitation: Invitation.fromRow(await members.inviteMember(ctx, input)) });
+  @Mutation(() => InvitationPayload, {
+    description: 'Invites someone by email with a role (not above your own); the token is mailed.',
+  })
+  async inviteMember(
+    @Arg('input', () => InviteMemberInput) input: InviteMemberInput,
+    @Ctx() ctx: Context,
+  ): Promise<InvitationPayload> {
+    return Object.assign(new InvitationPayload(), {
+      invitation: Invitation.fromRow(await members.inviteMember(ctx, input)),
+    });
   }
 
   @Authorized('members:invite')
-  @Mutation(() => InvitationPayload, { description: 'Revokes a pending invitation (not of a role above your own); its token stops working.' })
-  async revokeInvitation(@Arg('input', () => RevokeInvitationInput) input: RevokeInvitationInput, @Ctx() ctx: Context): Promise<InvitationPayload> {
-    return Object.assign(new InvitationPayload(), { invitation: Invitation.fromRow(await members.revokeInvitation(ctx, input.invitationId)) });
+  @Mutation(() => InvitationPayload, {
+    description: 'Revokes a pending invitation (not of a role above your own); its token stops working.',
+  })
+  async revokeInvitation(
+    @Arg('input', () => RevokeInvitationInput) input: RevokeInvitationInput,
+    @Ctx() ctx: Context,
+  ): Promise<InvitationPayload> {
+    return Object.assign(new InvitationPayload(), {
+      invitation: Invitation.fromRow(await members.revokeInvitation(ctx, input.invitationId)),
+    });
   }
 
   @Authorized('members:update')
-  @Mutation(() => MembershipPayload, { description: 'Moves a membership through its lifecycle (see docs/security.md); losing platform access ends its sessions.' })
-  async changeMembershipStatus(@Arg('input', () => ChangeMembershipStatusInput) input: ChangeMembershipStatusInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+  @Mutation(() => MembershipPayload, {
+    description:
+      'Moves a membership through its lifecycle (see docs/security.md); losing platform access ends its sessions.',
+  })
+  async changeMembershipStatus(
+    @Arg('input', () => ChangeMembershipStatusInput) input: ChangeMembershipStatusInput,
+    @Ctx() ctx: Context,
+  ): Promise<MembershipPayload> {
     return membershipPayload(await members.changeMembershipStatus(ctx, input.membershipId, input.status));
   }
 
   @Authorized('members:update')
-  @Mutation(() => MembershipPayload, { description: 'Gives a member a higher built-in role (e.g. member to officer), not above your own.' })
-  async promoteMember(@Arg('input', () => ChangeMemberRoleInput) input: ChangeMemberRoleInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+  @Mutation(() => MembershipPayload, {
+    description: 'Gives a member a higher built-in role (e.g. member to officer), not above your own.',
+  })
+  async promoteMember(
+    @Arg('input', () => ChangeMemberRoleInput) input: ChangeMemberRoleInput,
+    @Ctx() ctx: Context,
+  ): Promise<MembershipPayload> {
     return membershipPayload(await members.changeMemberRole(ctx, input.membershipId, input.role, 'up'));
   }
 
   @Authorized('members:update')
-  @Mutation(() => MembershipPayload, { description: 'Gives a member a lower built-in role; the last owner cannot be demoted.' })
-  async demoteMember(@Arg('input', () => ChangeMemberRoleInput) input: ChangeMemberRoleInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+  @Mutation(() => MembershipPayload, {
+    description: 'Gives a member a lower built-in role; the last owner cannot be demoted.',
+  })
+  async demoteMember(
+    @Arg('input', () => ChangeMemberRoleInput) input: ChangeMemberRoleInput,
+    @Ctx() ctx: Context,
+  ): Promise<MembershipPayload> {
     return membershipPayload(await members.changeMemberRole(ctx, input.membershipId, input.role, 'down'));
   }
 
   @Authorized('members:remove')
-  @Mutation(() => MembershipPayload, { description: 'Ends a membership (kept as inactive history) and its sessions; the last owner cannot be removed.' })
-  async removeMember(@Arg('input', () => RemoveMemberInput) input: RemoveMemberInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+  @Mutation(() => MembershipPayload, {
+    description: 'Ends a membership (kept as inactive history) and its sessions; the last owner cannot be removed.',
+  })
+  async removeMember(
+    @Arg('input', () => RemoveMemberInput) input: RemoveMemberInput,
+    @Ctx() ctx: Context,
+  ): Promise<MembershipPayload> {
     return membershipPayload(await members.removeMember(ctx, input.membershipId));
   }
 
   @Authorized('members:remove')
-  @Mutation(() => TransferMemberPayload, { description: 'Ends the membership here as inactive and creates one in the other organization, in one transaction.' })
-  async transferMember(@Arg('input', () => TransferMemberInput) input: TransferMemberInput, @Ctx() ctx: Context): Promise<TransferMemberPayload> {
+  @Mutation(() => TransferMemberPayload, {
+    description: 'Ends the membership here as inactive and creates one in the other organization, in one transaction.',
+  })
+  async transferMember(
+    @Arg('input', () => TransferMemberInput) input: TransferMemberInput,
+    @Ctx() ctx: Context,
+  ): Promise<TransferMemberPayload> {
     const { ended, newMembershipId } = await members.transferMember(ctx, input.membershipId, input.toOrganizationId);
     return Object.assign(new TransferMemberPayload(), { endedMembership: Membership.fromRow(ended), newMembershipId });
   }

@@ -22,10 +22,16 @@ export class Membership {
   @Field(() => DateTimeResolver)
   joinedAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Set when the membership ended (a transfer, a departure).' })
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: 'Set when the membership ended (a transfer, a departure).',
+  })
   endedAt!: Date | null;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'When the member last signed in to this organization (null: not since this was recorded).' })
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: 'When the member last signed in to this organization (null: not since this was recorded).',
+  })
   lastLoginAt!: Date | null;
 
   static fromRow(row: MembershipRow): Membership {
@@ -69,8 +75,20 @@ export class Invitation {
   @Field(() => DateTimeResolver)
   createdAt!: Date;
 
-  static fromRow(row: { id: string; email: string; role: MembershipRole; expires_at: Date; created_at: Date }): Invitation {
-    return Object.assign(new Invitation(), { id: row.id, email: row.email, role: row.role, expiresAt: row.expires_at, createdAt: row.created_at });
+  static fromRow(row: {
+    id: string;
+    email: string;
+    role: MembershipRole;
+    expires_at: Date;
+    created_at: Date;
+  }): Invitation {
+    return Object.assign(new Invitation(), {
+      id: row.id,
+      email: row.email,
+      role: row.role,
+      expiresAt: row.expires_at,
+      createdAt: row.created_at,
+    });
   }
 }
 

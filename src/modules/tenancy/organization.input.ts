@@ -10,7 +10,10 @@ export class CreateOrganizationInput {
   @Length(1, 255, { message: 'must be 1 to 255 characters' })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: 'Lowercase letters, digits and hyphens; made from the name when not given.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Lowercase letters, digits and hyphens; made from the name when not given.',
+  })
   @IsOptional()
   @IsSlug()
   @MaxLength(100)
@@ -32,7 +35,10 @@ export class UpdateOrganizationInput {
   @IsOptional()
   settings?: Record<string, unknown> | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'true: signed-in users may run only registered (persisted) operations, not documents of their own.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'true: signed-in users may run only registered (persisted) operations, not documents of their own.',
+  })
   @IsOptional()
   trustedDocumentsOnly?: boolean | null;
 }

@@ -20,13 +20,22 @@ export async function createOrganizationWithOwner(
   const name = input.name.trim();
   const slug = input.slug ?? slugFrom(name);
   if (!SLUG_PATTERN.test(slug)) {
-    throw new BadUserInputError(field, 'Give a slug of lowercase letters, digits and hyphens; none could be made from the name');
+    throw new BadUserInputError(
+      field,
+      'Give a slug of lowercase letters, digits and hyphens; none could be made from the name',
+    );
   }
   const organizationId = crypto.randomUUID();
   await setTenant(db, { organizationId, userId });
-  await db.insertInto('organizations').values({ id: organizationId, name, slug })
-    .execute().catch(onViolation({ organizations_slug_key: [field, 'That slug is already taken'] }));
-  await db.insertInto('memberships').values({ organization_id: organizationId, user_id: userId, role: 'owner', status: 'active' }).execute();
+  await db
+    .insertInto('organizations')
+    .values({ id: organizationId, name, slug })
+    .execute()
+    .catch(onViolation({ organizations_slug_key: [field, 'That slug is already taken'] }));
+  await db
+    .insertInto('memberships')
+    .values({ organization_id: organizationId, user_id: userId, role: 'owner', status: 'active' })
+    .execute();
   return { organizationId };
 }
 
@@ -35,7 +44,12 @@ const SETTINGS_LIMIT = 64 * 1024;
 /** Changes the current organization's name, contact or settings. */
 export async function updateOrganization(
   ctx: Context,
-  input: { name?: string | null; email?: string | null; settings?: Record<string, unknown> | null; trustedDocumentsOnly?: boolean | null },
+  input: {
+    name?: string | null;
+    email?: string | null;
+    settings?: Record<string, unknown> | null;
+    trustedDocumentsOnly?: boolean | null;
+  },
 ): Promise<string> {
   const changes: { name?: string; email?: string | null; settings?: string; trusted_documents_only?: boolean } = {};
   if (input.trustedDocumentsOnly != null) changes.trusted_documents_only = input.trustedDocumentsOnly;
@@ -43,7 +57,8 @@ export async function updateOrganization(
   if (input.email !== undefined) changes.email = input.email;
   if (input.settings != null) {
     const text = JSON.stringify(input.settings);
-    if (text.length > SETTINGS_LIMIT) throw new BadUserInputError('settings', `settings must be at most ${SETTINGS_LIMIT} bytes of JSON`);
+    if (text.length > SETTINGS_LIMIT)
+      throw new BadUserInputError('settings', `settings must be at most ${SETTINGS_LIMIT} bytes of JSON`);
     changes.settings = text;
   }
   const db = await ctx.db.get();
@@ -58,7 +73,12 @@ export async function deactivateOrganization(ctx: Context): Promise<string> {
   if (!ctx.viewer) throw new ForbiddenError('Only owners can deactivate the organization');
   const { userId } = ctx.viewer;
   const organizationId = organizationOf(ctx);
-  const membership = await db.selectFrom('memberships').select('role').where('user_id', '=', userId).where('ended_at', 'is', null).executeTakeFirst();
+  const membership = await db
+    .selectFrom('memberships')
+    .select('role')
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
   if (membership?.role !== 'owner') throw new ForbiddenError('Only owners can deactivate the organization');
   await db.updateTable('organizations').set({ is_active: false }).where('id', '=', organizationId).execute();
   // Deactivation ends what reactivation must not bring back: sessions and open invitations.
@@ -69,6 +89,8 @@ export async function deactivateOrganization(ctx: Context): Promise<string> {
 
 /** From a session elsewhere, an owner brings a deactivated organization back. */
 export async function reactivateOrganization(ctx: Context, organizationId: string): Promise<void> {
-  const { rows } = await sql<{ ok: boolean | null }>`select app.reactivate_organization(${organizationId}) as ok`.execute(await ctx.db.get());
+  const { rows } = await sql<{
+    ok: boolean | null;
+  }>`select app.reactivate_organization(${organizationId}) as ok`.execute(await ctx.db.get());
   if (!rows[0]?.ok) throw new NotFoundError('A deactivated organization you own');
 }

@@ -29,7 +29,10 @@ export class Organization {
   @Field(() => JSONObjectResolver)
   settings!: Record<string, unknown>;
 
-  @Field({ description: 'Only operations registered in the persisted-operations manifest run, for signed-in users too (API keys always).' })
+  @Field({
+    description:
+      'Only operations registered in the persisted-operations manifest run, for signed-in users too (API keys always).',
+  })
   trustedDocumentsOnly!: boolean;
 
   @Field(() => DateTimeResolver)

@@ -26,15 +26,21 @@ export const userById = defineLoader<string, User | null>('userById', async (db,
   if (!users.includes(null)) return users;
   if ((await currentPermissions(db, request)).includes(PEOPLE_PERMISSION)) return users;
   // DataLoader rejects the load of a key whose value is an Error.
-  return users.map((user) => user ?? ForbiddenError.missing(PEOPLE_PERMISSION, `Reading people needs the ${PEOPLE_PERMISSION} permission`)) as (User | null)[];
+  return users.map(
+    (user) =>
+      user ?? ForbiddenError.missing(PEOPLE_PERMISSION, `Reading people needs the ${PEOPLE_PERMISSION} permission`),
+  ) as (User | null)[];
 });
 
 export const organizationById = defineLoader<string, Organization | null>('organizationById', async (db, ids) =>
-  byKey(ids, await findOrganizationsByIds(db, ids), (row) => row.id, Organization.fromRow));
+  byKey(ids, await findOrganizationsByIds(db, ids), (row) => row.id, Organization.fromRow),
+);
 
 /** A user's live membership in the organization the request acts for. */
-export const liveMembershipByUserId = defineLoader<string, Membership | null>('liveMembershipByUserId', async (db, ids) =>
-  byKey(ids, await findLiveMembershipsByUserIds(db, ids), (row) => row.user_id, Membership.fromRow));
+export const liveMembershipByUserId = defineLoader<string, Membership | null>(
+  'liveMembershipByUserId',
+  async (db, ids) => byKey(ids, await findLiveMembershipsByUserIds(db, ids), (row) => row.user_id, Membership.fromRow),
+);
 
 export const MEMBER_ORDERS = {
   joined_at_asc: { column: 'joined_at', direction: 'asc', type: 'timestamp' },
@@ -69,8 +75,23 @@ export const invitationsOfOrganization = defineParentConnection<Selectable<Invit
   alias: 'i',
   parentColumn: 'organization_id',
   sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
-  columns: ['organization_id', 'id', 'email', 'role', 'expires_at', 'accepted_at', 'revoked_at', 'created_at', 'updated_at', 'created_by', 'updated_by'],
-  filter: (query) => query.where('i.accepted_at', 'is', null).where('i.revoked_at', 'is', null)
-    .where('i.expires_at', '>', sql<Date>`now()`)
-    .where(sql<boolean>`app.inviter_may_give(i.organization_id, i.created_by, i.role)`),
+  columns: [
+    'organization_id',
+    'id',
+    'email',
+    'role',
+    'expires_at',
+    'accepted_at',
+    'revoked_at',
+    'created_at',
+    'updated_at',
+    'created_by',
+    'updated_by',
+  ],
+  filter: (query) =>
+    query
+      .where('i.accepted_at', 'is', null)
+      .where('i.revoked_at', 'is', null)
+      .where('i.expires_at', '>', sql<Date>`now()`)
+      .where(sql<boolean>`app.inviter_may_give(i.organization_id, i.created_by, i.role)`),
 });

@@ -1,20 +1,39 @@
 import { sql, type Kysely } from 'kysely';
-import { USER_PROFILE_COLUMNS, type Database, type MembershipRow, type OrganizationRow, type UserProfileRow } from '../../db/schema';
+import {
+  USER_PROFILE_COLUMNS,
+  type Database,
+  type MembershipRow,
+  type OrganizationRow,
+  type UserProfileRow,
+} from '../../db/schema';
 
 // Plain functions over the request's transaction. None of them filters by tenant to enforce
 // isolation: RLS does that underneath.
 
 export function findUsersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<UserProfileRow[]> {
-  return db.selectFrom('users').select(USER_PROFILE_COLUMNS).where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`).execute();
+  return db
+    .selectFrom('users')
+    .select(USER_PROFILE_COLUMNS)
+    .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
+    .execute();
 }
 
 export function findOrganizationsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<OrganizationRow[]> {
-  return db.selectFrom('organizations').selectAll().where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`).execute();
+  return db
+    .selectFrom('organizations')
+    .selectAll()
+    .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
+    .execute();
 }
 
 /** The live membership of each user in the current organization. */
-export function findLiveMembershipsByUserIds(db: Kysely<Database>, userIds: readonly string[]): Promise<MembershipRow[]> {
-  return db.selectFrom('memberships').selectAll()
+export function findLiveMembershipsByUserIds(
+  db: Kysely<Database>,
+  userIds: readonly string[],
+): Promise<MembershipRow[]> {
+  return db
+    .selectFrom('memberships')
+    .selectAll()
     .where('user_id', '=', sql<string>`any(${sql.val(userIds)}::uuid[])`)
     .where('ended_at', 'is', null)
     .execute();

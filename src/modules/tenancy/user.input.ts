@@ -1,6 +1,14 @@
 import { Field, InputType } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
-import { IsOptional, IsUrl, Matches, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsOptional,
+  IsUrl,
+  Matches,
+  MaxLength,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 import { OptionalText } from '../../graphql/text';
 
 @ValidatorConstraint({ name: 'timeZone' })
@@ -25,7 +33,10 @@ class IsPreferenceMap implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     const entries = Object.entries(value);
-    return entries.length <= 50 && entries.every(([key, on]) => /^[a-z][a-z0-9_.]{0,63}$/.test(key) && typeof on === 'boolean');
+    return (
+      entries.length <= 50 &&
+      entries.every(([key, on]) => /^[a-z][a-z0-9_.]{0,63}$/.test(key) && typeof on === 'boolean')
+    );
   }
 
   defaultMessage(): string {
@@ -58,12 +69,18 @@ export class UpdateProfileInput {
   @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/, { message: 'must be a language tag such as en or pt-BR' })
   language?: string | null;
 
-  @Field(() => JSONObjectResolver, { nullable: true, description: 'Notification name -> on/off, e.g. {"task.assigned": true}.' })
+  @Field(() => JSONObjectResolver, {
+    nullable: true,
+    description: 'Notification name -> on/off, e.g. {"task.assigned": true}.',
+  })
   @IsOptional()
   @Validate(IsPreferenceMap)
   notificationPreferences?: Record<string, boolean> | null;
 
-  @Field(() => String, { nullable: true, description: 'E.164, e.g. +15551234567; stored encrypted and never returned. null removes it.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'E.164, e.g. +15551234567; stored encrypted and never returned. null removes it.',
+  })
   @IsOptional()
   @Matches(/^\+[1-9][0-9]{6,14}$/, { message: 'must be an E.164 phone number such as +15551234567' })
   phoneNumber?: string | null;

@@ -15,16 +15,25 @@ export class UpdateProfilePayload {
 export class UserResolver {
   @Authorized()
   @Mutation(() => UpdateProfilePayload, { description: "Changes the signed-in user's own profile." })
-  async updateProfile(@Arg('input', () => UpdateProfileInput) input: UpdateProfileInput, @Ctx() ctx: Context): Promise<UpdateProfilePayload> {
+  async updateProfile(
+    @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
+    @Ctx() ctx: Context,
+  ): Promise<UpdateProfilePayload> {
     return Object.assign(new UpdateProfilePayload(), { user: await updateProfile(ctx, input) });
   }
 
-  @FieldResolver(() => JSONObjectResolver, { nullable: true, description: 'Only for the user themselves; null for anyone else.' })
+  @FieldResolver(() => JSONObjectResolver, {
+    nullable: true,
+    description: 'Only for the user themselves; null for anyone else.',
+  })
   notificationPreferences(@Root() user: User, @Ctx() ctx: Context): Record<string, unknown> | null {
     return selfOnly(ctx, user, user.notificationPreferences);
   }
 
-  @FieldResolver(() => Boolean, { nullable: true, description: 'Whether a phone number is on file (it is never returned); only for the user themselves.' })
+  @FieldResolver(() => Boolean, {
+    nullable: true,
+    description: 'Whether a phone number is on file (it is never returned); only for the user themselves.',
+  })
   hasPhoneNumber(@Root() user: User, @Ctx() ctx: Context): boolean | null {
     return selfOnly(ctx, user, user.phoneNumberCiphertext !== null);
   }

@@ -16,9 +16,11 @@ export async function updateProfile(ctx: Context, input: UpdateProfileInput): Pr
   if (input.avatarUrl !== undefined) changes.avatar_url = input.avatarUrl;
   if (input.timezone !== undefined) changes.timezone = input.timezone ?? 'UTC';
   if (input.language !== undefined) changes.language = input.language ?? 'en';
-  if (input.notificationPreferences !== undefined) changes.notification_preferences = JSON.stringify(input.notificationPreferences ?? {});
+  if (input.notificationPreferences !== undefined)
+    changes.notification_preferences = JSON.stringify(input.notificationPreferences ?? {});
   if (input.phoneNumber !== undefined) {
-    changes.phone_number = input.phoneNumber === null ? null : ctx.services.keyring.encrypt(input.phoneNumber, phoneNumberContext(userId));
+    changes.phone_number =
+      input.phoneNumber === null ? null : ctx.services.keyring.encrypt(input.phoneNumber, phoneNumberContext(userId));
   }
   const db = await ctx.db.get();
   const query = Object.keys(changes).length

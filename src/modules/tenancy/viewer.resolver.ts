@@ -11,14 +11,20 @@ import { User } from './user.type';
 
 /** Root of the viewer's fields; each one is loaded only when selected. */
 class ViewerRoot extends ViewerInfo {
-  constructor(readonly userId: string, readonly organizationId: string | null) {
+  constructor(
+    readonly userId: string,
+    readonly organizationId: string | null,
+  ) {
     super();
   }
 }
 
 @Resolver(() => ViewerInfo)
 export class ViewerResolver {
-  @Query(() => ViewerInfo, { nullable: true, description: 'The signed-in caller, or null without a valid access token.' })
+  @Query(() => ViewerInfo, {
+    nullable: true,
+    description: 'The signed-in caller, or null without a valid access token.',
+  })
   viewer(@Ctx() ctx: Context): ViewerInfo | null {
     return ctx.viewer ? new ViewerRoot(ctx.viewer.userId, ctx.viewer.organizationId) : null;
   }
@@ -49,11 +55,20 @@ export class ViewerResolver {
   @FieldResolver(() => [ViewerOrganization])
   async organizations(@Root() root: ViewerRoot, @Ctx() ctx: Context): Promise<ViewerOrganization[]> {
     const rows = await currentUserOrganizations(await ctx.db.get());
-    return rows.map((row) => Object.assign(new ViewerOrganization(), {
-      id: row.organization_id, name: row.name, slug: row.slug, isActive: row.organization_is_active,
-      membershipId: row.membership_id, role: row.role, status: row.status, joinedAt: row.joined_at,
-      maySignIn: row.may_sign_in, current: row.organization_id === root.organizationId,
-    }));
+    return rows.map((row) =>
+      Object.assign(new ViewerOrganization(), {
+        id: row.organization_id,
+        name: row.name,
+        slug: row.slug,
+        isActive: row.organization_is_active,
+        membershipId: row.membership_id,
+        role: row.role,
+        status: row.status,
+        joinedAt: row.joined_at,
+        maySignIn: row.may_sign_in,
+        current: row.organization_id === root.organizationId,
+      }),
+    );
   }
 }
 

@@ -54,7 +54,8 @@ export class ViewerInfo {
   permissions!: string[];
 
   @Field(() => [ViewerOrganization], {
-    description: 'Every organization where the user has a live membership (the ones to switch to, and the ones that would refuse them), oldest membership first.',
+    description:
+      'Every organization where the user has a live membership (the ones to switch to, and the ones that would refuse them), oldest membership first.',
   })
   organizations!: ViewerOrganization[];
 }

@@ -3,5 +3,11 @@ import { MilestoneResolver, SprintResolver } from './planning.resolver';
 import { TaskActivityResolver, TaskCommentResolver, TaskResolver } from './task.resolver';
 
 export const workResolvers = [
-  ProjectResolver, ProjectMemberResolver, TaskResolver, TaskCommentResolver, TaskActivityResolver, SprintResolver, MilestoneResolver,
+  ProjectResolver,
+  ProjectMemberResolver,
+  TaskResolver,
+  TaskCommentResolver,
+  TaskActivityResolver,
+  SprintResolver,
+  MilestoneResolver,
 ] as const;

@@ -1,4 +1,16 @@
-import { Arg, Args, Authorized, Ctx, Extensions, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Extensions,
+  FieldResolver,
+  Info,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
@@ -7,15 +19,37 @@ import { NotFoundError } from '../../graphql/errors';
 import { AGGREGATE_COST } from '../../graphql/limits';
 import { Project } from './project.type';
 import {
-  CreateMilestoneInput, CreateSprintInput, DeleteMilestoneInput, DeleteSprintInput, MilestoneListArgs, SprintListArgs, UpdateMilestoneInput, UpdateSprintInput,
+  CreateMilestoneInput,
+  CreateSprintInput,
+  DeleteMilestoneInput,
+  DeleteSprintInput,
+  MilestoneListArgs,
+  SprintListArgs,
+  UpdateMilestoneInput,
+  UpdateSprintInput,
 } from './planning.input';
 import {
-  DeleteMilestonePayload, DeleteSprintPayload, Milestone, MilestoneConnection, MilestonePayload, MilestoneProgress, Sprint, SprintConnection, SprintPayload,
+  DeleteMilestonePayload,
+  DeleteSprintPayload,
+  Milestone,
+  MilestoneConnection,
+  MilestonePayload,
+  MilestoneProgress,
+  Sprint,
+  SprintConnection,
+  SprintPayload,
 } from './planning.type';
 import { TaskListArgs } from './task.input';
 import { Task, TaskConnection } from './task.type';
 import {
-  milestoneById, milestoneProgress, milestonesOfOrganization, projectById, sprintById, sprintsOfOrganization, tasksOfMilestone, tasksOfSprint,
+  milestoneById,
+  milestoneProgress,
+  milestonesOfOrganization,
+  projectById,
+  sprintById,
+  sprintsOfOrganization,
+  tasksOfMilestone,
+  tasksOfSprint,
 } from './work.loaders';
 import * as planning from './planning.service';
 import { withAssignees } from './task.resolver';
@@ -37,7 +71,12 @@ export class SprintResolver {
   @Authorized('projects:read')
   @Query(() => SprintConnection, { nullable: true, description: 'Sprints of every project the caller can see.' })
   sprints(@Args() args: SprintListArgs, @Ctx() ctx: Context): Promise<SprintConnection> {
-    return sprintsOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args } }, new SprintConnection(), Sprint.fromRow);
+    return sprintsOfOrganization.load(
+      ctx.loaders,
+      { parentId: organizationOf(ctx), args: { ...args } },
+      new SprintConnection(),
+      Sprint.fromRow,
+    );
   }
 
   @Authorized('projects:read')
@@ -53,27 +92,50 @@ export class SprintResolver {
   }
 
   @FieldResolver(() => TaskConnection)
-  async tasks(@Root() sprint: Sprint, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
+  async tasks(
+    @Root() sprint: Sprint,
+    @Args() args: TaskListArgs,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return withAssignees(ctx, info,
-      await tasksOfSprint.load(ctx.loaders, { parentId: sprint.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow, info));
+    return withAssignees(
+      ctx,
+      info,
+      await tasksOfSprint.load(
+        ctx.loaders,
+        { parentId: sprint.id, args: { ...args, includeDeleted } },
+        new TaskConnection(),
+        Task.fromRow,
+        info,
+      ),
+    );
   }
 
   @Authorized('sprints:manage')
   @Mutation(() => SprintPayload)
-  async createSprint(@Arg('input', () => CreateSprintInput) input: CreateSprintInput, @Ctx() ctx: Context): Promise<SprintPayload> {
+  async createSprint(
+    @Arg('input', () => CreateSprintInput) input: CreateSprintInput,
+    @Ctx() ctx: Context,
+  ): Promise<SprintPayload> {
     return Object.assign(new SprintPayload(), { sprint: await planning.createSprint(ctx, input) });
   }
 
   @Authorized('sprints:manage')
   @Mutation(() => SprintPayload)
-  async updateSprint(@Arg('input', () => UpdateSprintInput) input: UpdateSprintInput, @Ctx() ctx: Context): Promise<SprintPayload> {
+  async updateSprint(
+    @Arg('input', () => UpdateSprintInput) input: UpdateSprintInput,
+    @Ctx() ctx: Context,
+  ): Promise<SprintPayload> {
     return Object.assign(new SprintPayload(), { sprint: await planning.updateSprint(ctx, input) });
   }
 
   @Authorized('sprints:manage')
   @Mutation(() => DeleteSprintPayload, { description: 'Deletes a sprint; its tasks stay, outside any sprint.' })
-  async deleteSprint(@Arg('input', () => DeleteSprintInput) input: DeleteSprintInput, @Ctx() ctx: Context): Promise<DeleteSprintPayload> {
+  async deleteSprint(
+    @Arg('input', () => DeleteSprintInput) input: DeleteSprintInput,
+    @Ctx() ctx: Context,
+  ): Promise<DeleteSprintPayload> {
     return Object.assign(new DeleteSprintPayload(), { deletedSprintId: await planning.deleteSprint(ctx, input.id) });
   }
 }
@@ -83,7 +145,12 @@ export class MilestoneResolver {
   @Authorized('projects:read')
   @Query(() => MilestoneConnection, { nullable: true, description: 'Milestones of every project the caller can see.' })
   milestones(@Args() args: MilestoneListArgs, @Ctx() ctx: Context): Promise<MilestoneConnection> {
-    return milestonesOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args } }, new MilestoneConnection(), Milestone.fromRow);
+    return milestonesOfOrganization.load(
+      ctx.loaders,
+      { parentId: organizationOf(ctx), args: { ...args } },
+      new MilestoneConnection(),
+      Milestone.fromRow,
+    );
   }
 
   @Authorized('projects:read')
@@ -106,27 +173,54 @@ export class MilestoneResolver {
   }
 
   @FieldResolver(() => TaskConnection)
-  async tasks(@Root() milestone: Milestone, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
+  async tasks(
+    @Root() milestone: Milestone,
+    @Args() args: TaskListArgs,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return withAssignees(ctx, info,
-      await tasksOfMilestone.load(ctx.loaders, { parentId: milestone.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow, info));
+    return withAssignees(
+      ctx,
+      info,
+      await tasksOfMilestone.load(
+        ctx.loaders,
+        { parentId: milestone.id, args: { ...args, includeDeleted } },
+        new TaskConnection(),
+        Task.fromRow,
+        info,
+      ),
+    );
   }
 
   @Authorized('sprints:manage')
   @Mutation(() => MilestonePayload)
-  async createMilestone(@Arg('input', () => CreateMilestoneInput) input: CreateMilestoneInput, @Ctx() ctx: Context): Promise<MilestonePayload> {
+  async createMilestone(
+    @Arg('input', () => CreateMilestoneInput) input: CreateMilestoneInput,
+    @Ctx() ctx: Context,
+  ): Promise<MilestonePayload> {
     return Object.assign(new MilestonePayload(), { milestone: await planning.createMilestone(ctx, input) });
   }
 
   @Authorized('sprints:manage')
   @Mutation(() => MilestonePayload)
-  async updateMilestone(@Arg('input', () => UpdateMilestoneInput) input: UpdateMilestoneInput, @Ctx() ctx: Context): Promise<MilestonePayload> {
+  async updateMilestone(
+    @Arg('input', () => UpdateMilestoneInput) input: UpdateMilestoneInput,
+    @Ctx() ctx: Context,
+  ): Promise<MilestonePayload> {
     return Object.assign(new MilestonePayload(), { milestone: await planning.updateMilestone(ctx, input) });
   }
 
   @Authorized('sprints:manage')
-  @Mutation(() => DeleteMilestonePayload, { description: 'Deletes a milestone; its tasks stay, outside any milestone.' })
-  async deleteMilestone(@Arg('input', () => DeleteMilestoneInput) input: DeleteMilestoneInput, @Ctx() ctx: Context): Promise<DeleteMilestonePayload> {
-    return Object.assign(new DeleteMilestonePayload(), { deletedMilestoneId: await planning.deleteMilestone(ctx, input.id) });
+  @Mutation(() => DeleteMilestonePayload, {
+    description: 'Deletes a milestone; its tasks stay, outside any milestone.',
+  })
+  async deleteMilestone(
+    @Arg('input', () => DeleteMilestoneInput) input: DeleteMilestoneInput,
+    @Ctx() ctx: Context,
+  ): Promise<DeleteMilestonePayload> {
+    return Object.assign(new DeleteMilestonePayload(), {
+      deletedMilestoneId: await planning.deleteMilestone(ctx, input.id),
+    });
   }
 }

@@ -24,19 +24,38 @@ export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> =
   cancelled: [],
 };
 
-export async function createSprint(ctx: Context, input: { projectId: string; name: string; goal?: string | null; startDate: string; endDate: string }): Promise<Sprint> {
+export async function createSprint(
+  ctx: Context,
+  input: { projectId: string; name: string; goal?: string | null; startDate: string; endDate: string },
+): Promise<Sprint> {
   const db = await ctx.db.get();
   await findRow(db, 'projects', input.projectId, 'Project');
-  const row = await db.insertInto('sprints').values({
-    organization_id: organizationOf(ctx), project_id: input.projectId, name: input.name.trim(), goal: input.goal?.trim() ?? '',
-    start_date: input.startDate, end_date: input.endDate,
-  }).returningAll().executeTakeFirstOrThrow().catch(SPRINT_RULES);
+  const row = await db
+    .insertInto('sprints')
+    .values({
+      organization_id: organizationOf(ctx),
+      project_id: input.projectId,
+      name: input.name.trim(),
+      goal: input.goal?.trim() ?? '',
+      start_date: input.startDate,
+      end_date: input.endDate,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch(SPRINT_RULES);
   return Sprint.fromRow(row);
 }
 
 export async function updateSprint(
   ctx: Context,
-  input: { id: string; name?: string | null; goal?: string | null; startDate?: string | null; endDate?: string | null; status?: SprintStatus | null },
+  input: {
+    id: string;
+    name?: string | null;
+    goal?: string | null;
+    startDate?: string | null;
+    endDate?: string | null;
+    status?: SprintStatus | null;
+  },
 ): Promise<Sprint> {
   const db = await ctx.db.get();
   const current = await findRow(db, 'sprints', input.id, 'Sprint', { forUpdate: true });
@@ -48,14 +67,24 @@ export async function updateSprint(
   if (input.endDate != null) changes.end_date = input.endDate;
   if (input.status != null && input.status !== current.status) {
     if (!SPRINT_TRANSITIONS[current.status].includes(input.status)) {
-      throw new BadUserInputError('status', `A ${current.status.toUpperCase()} sprint cannot become ${input.status.toUpperCase()}`);
+      throw new BadUserInputError(
+        'status',
+        `A ${current.status.toUpperCase()} sprint cannot become ${input.status.toUpperCase()}`,
+      );
     }
     changes.status = input.status;
     if (input.status === 'completed') changes.completed_at = new Date();
   }
   if (!Object.keys(changes).length) return Sprint.fromRow(current);
-  return Sprint.fromRow(await db.updateTable('sprints').set(changes).where('id', '=', input.id)
-    .returningAll().executeTakeFirstOrThrow().catch(SPRINT_RULES));
+  return Sprint.fromRow(
+    await db
+      .updateTable('sprints')
+      .set(changes)
+      .where('id', '=', input.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(SPRINT_RULES),
+  );
 }
 
 /** Deletes a sprint; its tasks stay, outside any sprint. */
@@ -67,19 +96,36 @@ export async function deleteSprint(ctx: Context, id: string): Promise<string> {
   return id;
 }
 
-export async function createMilestone(ctx: Context, input: { projectId: string; title: string; description?: string | null; dueDate?: string | null }): Promise<Milestone> {
+export async function createMilestone(
+  ctx: Context,
+  input: { projectId: string; title: string; description?: string | null; dueDate?: string | null },
+): Promise<Milestone> {
   const db = await ctx.db.get();
   await findRow(db, 'projects', input.projectId, 'Project');
-  const row = await db.insertInto('milestones').values({
-    organization_id: organizationOf(ctx), project_id: input.projectId, title: input.title.trim(),
-    description: input.description?.trim() ?? '', due_date: input.dueDate ?? null,
-  }).returningAll().executeTakeFirstOrThrow().catch(MILESTONE_RULES);
+  const row = await db
+    .insertInto('milestones')
+    .values({
+      organization_id: organizationOf(ctx),
+      project_id: input.projectId,
+      title: input.title.trim(),
+      description: input.description?.trim() ?? '',
+      due_date: input.dueDate ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch(MILESTONE_RULES);
   return Milestone.fromRow(row);
 }
 
 export async function updateMilestone(
   ctx: Context,
-  input: { id: string; title?: string | null; description?: string | null; dueDate?: string | null; status?: MilestoneStatus | null },
+  input: {
+    id: string;
+    title?: string | null;
+    description?: string | null;
+    dueDate?: string | null;
+    status?: MilestoneStatus | null;
+  },
 ): Promise<Milestone> {
   const db = await ctx.db.get();
   const current = await findRow(db, 'milestones', input.id, 'Milestone');
@@ -93,8 +139,15 @@ export async function updateMilestone(
     changes.completed_at = input.status === 'completed' ? new Date() : null;
   }
   if (!Object.keys(changes).length) return Milestone.fromRow(current);
-  return Milestone.fromRow(await db.updateTable('milestones').set(changes).where('id', '=', input.id)
-    .returningAll().executeTakeFirstOrThrow().catch(MILESTONE_RULES));
+  return Milestone.fromRow(
+    await db
+      .updateTable('milestones')
+      .set(changes)
+      .where('id', '=', input.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(MILESTONE_RULES),
+  );
 }
 
 /** Deletes a milestone; its tasks stay, outside any milestone. */

@@ -35,8 +35,15 @@ export class Sprint {
 
   static fromRow(row: Selectable<SprintsTable>): Sprint {
     return Object.assign(new Sprint(), {
-      id: row.id, projectId: row.project_id, name: row.name, goal: row.goal, status: row.status,
-      startDate: row.start_date, endDate: row.end_date, completedAt: row.completed_at, createdAt: row.created_at,
+      id: row.id,
+      projectId: row.project_id,
+      name: row.name,
+      goal: row.goal,
+      status: row.status,
+      startDate: row.start_date,
+      endDate: row.end_date,
+      completedAt: row.completed_at,
+      createdAt: row.created_at,
     });
   }
 }
@@ -68,13 +75,21 @@ export class Milestone {
 
   static fromRow(row: Selectable<MilestonesTable>): Milestone {
     return Object.assign(new Milestone(), {
-      id: row.id, projectId: row.project_id, title: row.title, description: row.description, status: row.status,
-      dueDate: row.due_date, completedAt: row.completed_at, createdAt: row.created_at,
+      id: row.id,
+      projectId: row.project_id,
+      title: row.title,
+      description: row.description,
+      status: row.status,
+      dueDate: row.due_date,
+      completedAt: row.completed_at,
+      createdAt: row.created_at,
     });
   }
 }
 
-@ObjectType({ description: 'How far a milestone is: its done tasks out of all of them, cancelled and deleted tasks left out.' })
+@ObjectType({
+  description: 'How far a milestone is: its done tasks out of all of them, cancelled and deleted tasks left out.',
+})
 export class MilestoneProgress {
   @Field(() => Float, { description: 'done / total, from 0 to 1 (0 when there are no tasks).' })
   ratio!: number;

@@ -79,7 +79,10 @@ export class CreateProjectInput {
   @Field(() => JSONObjectResolver, { nullable: true })
   metadata?: Record<string, unknown> | null;
 
-  @Field(() => UUIDResolver, { nullable: true, description: 'A member of the organization; the caller when not given.' })
+  @Field(() => UUIDResolver, {
+    nullable: true,
+    description: 'A member of the organization; the caller when not given.',
+  })
   ownerId?: string | null;
 }
 

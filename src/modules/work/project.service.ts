@@ -40,7 +40,10 @@ function slugOf(name: string, slug: string | null | undefined): string {
 }
 
 /** A project with the caller as owner unless another member is named; the creator joins it as lead. */
-export async function createProject(ctx: Context, input: ProjectFields & { name: string; visibility: ProjectVisibility }): Promise<Project> {
+export async function createProject(
+  ctx: Context,
+  input: ProjectFields & { name: string; visibility: ProjectVisibility },
+): Promise<Project> {
   const db = await ctx.db.get();
   const ownerId = input.ownerId ?? ctx.viewer?.userId;
   if (!ownerId) throw new BadUserInputError('ownerId', 'An API key must name the owner of the project');
@@ -51,22 +54,39 @@ export async function createProject(ctx: Context, input: ProjectFields & { name:
   // were when it started (the new one not among the hidden).
   const leads = [...new Set([ownerId, ctx.viewer?.userId].filter((id): id is string => !!id))];
   const row = await db
-    .with('project', (qb) => qb.insertInto('projects').values({
-      organization_id: organizationOf(ctx),
-      name,
-      slug: slugOf(name, input.slug),
-      description: input.description?.trim() ?? '',
-      visibility: input.visibility,
-      settings: JSON.stringify({ features: input.settings?.features ?? [] }),
-      metadata: JSON.stringify(input.metadata ?? {}),
-      owner_id: ownerId,
-    }).returningAll())
-    .with('leads', (qb) => qb.insertInto('project_members')
-      .columns(['organization_id', 'project_id', 'user_id', 'role'])
-      .expression((eb) => eb.selectFrom(['project', sql`unnest(${sql.val(leads)}::uuid[])`.as<'lead'>(sql`lead(user_id)`)])
-        .select(['project.organization_id', 'project.id', sql<string>`lead.user_id`.as('user_id'), sql<'lead'>`'lead'`.as('role')]))
-      .returning('project_members.id'))
-    .selectFrom('project').selectAll()
+    .with('project', (qb) =>
+      qb
+        .insertInto('projects')
+        .values({
+          organization_id: organizationOf(ctx),
+          name,
+          slug: slugOf(name, input.slug),
+          description: input.description?.trim() ?? '',
+          visibility: input.visibility,
+          settings: JSON.stringify({ features: input.settings?.features ?? [] }),
+          metadata: JSON.stringify(input.metadata ?? {}),
+          owner_id: ownerId,
+        })
+        .returningAll(),
+    )
+    .with('leads', (qb) =>
+      qb
+        .insertInto('project_members')
+        .columns(['organization_id', 'project_id', 'user_id', 'role'])
+        .expression((eb) =>
+          eb
+            .selectFrom(['project', sql`unnest(${sql.val(leads)}::uuid[])`.as<'lead'>(sql`lead(user_id)`)])
+            .select([
+              'project.organization_id',
+              'project.id',
+              sql<string>`lead.user_id`.as('user_id'),
+              sql<'lead'>`'lead'`.as('role'),
+            ]),
+        )
+        .returning('project_members.id'),
+    )
+    .selectFrom('project')
+    .selectAll()
     .executeTakeFirstOrThrow()
     .catch(PROJECT_RULES);
   return Project.fromRow(row);
@@ -80,19 +100,33 @@ export async function updateProject(ctx: Context, input: ProjectFields & { id: s
   if (input.slug != null) changes.slug = input.slug;
   if (input.description !== undefined) changes.description = input.description?.trim() ?? '';
   if (input.visibility != null) changes.visibility = input.visibility;
-  if (input.settings != null) changes.settings = JSON.stringify({ ...current.settings, features: input.settings.features });
+  if (input.settings != null)
+    changes.settings = JSON.stringify({ ...current.settings, features: input.settings.features });
   if (input.metadata != null) changes.metadata = JSON.stringify(input.metadata);
   if (input.ownerId != null) changes.owner_id = input.ownerId;
   if (!Object.keys(changes).length) return Project.fromRow(current);
   if (changes.owner_id && changes.owner_id !== current.owner_id) {
     // A new owner becomes a member (a lead), so a private project stays visible to them. Before the
     // update: once it makes the project private, a caller who is not its member can no longer add one.
-    await db.insertInto('project_members')
-      .values({ organization_id: current.organization_id, project_id: current.id, user_id: changes.owner_id, role: 'lead' })
-      .onConflict((oc) => oc.columns(['organization_id', 'project_id', 'user_id']).doNothing()).execute().catch(PROJECT_RULES);
+    await db
+      .insertInto('project_members')
+      .values({
+        organization_id: current.organization_id,
+        project_id: current.id,
+        user_id: changes.owner_id,
+        role: 'lead',
+      })
+      .onConflict((oc) => oc.columns(['organization_id', 'project_id', 'user_id']).doNothing())
+      .execute()
+      .catch(PROJECT_RULES);
   }
-  const row = await db.updateTable('projects').set(changes).where('id', '=', input.id)
-    .returningAll().executeTakeFirstOrThrow().catch(PROJECT_RULES);
+  const row = await db
+    .updateTable('projects')
+    .set(changes)
+    .where('id', '=', input.id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch(PROJECT_RULES);
   return Project.fromRow(row);
 }
 
@@ -104,7 +138,12 @@ export async function deleteProject(ctx: Context, id: string): Promise<Project> 
   const db = await ctx.db.get();
   const row = await setDeleted(db, 'projects', id, 'Project', true);
   // now() is the transaction's timestamp: the same instant as the project's deleted_at.
-  await db.updateTable('tasks').set({ deleted_at: sql<Date>`now()` }).where('project_id', '=', id).where('deleted_at', 'is', null).execute();
+  await db
+    .updateTable('tasks')
+    .set({ deleted_at: sql<Date>`now()` })
+    .where('project_id', '=', id)
+    .where('deleted_at', 'is', null)
+    .execute();
   return Project.fromRow(row);
 }
 
@@ -116,21 +155,37 @@ export async function restoreProject(ctx: Context, id: string): Promise<Project>
   const db = await ctx.db.get();
   await findRow(db, 'projects', id, 'Project', { deleted: 'only' });
   // Compared in SQL: a JavaScript Date would lose the microseconds.
-  await db.updateTable('tasks').set({ deleted_at: null }).where('project_id', '=', id)
-    .where('deleted_at', '=', db.selectFrom('projects').select('deleted_at').where('id', '=', id)).execute();
+  await db
+    .updateTable('tasks')
+    .set({ deleted_at: null })
+    .where('project_id', '=', id)
+    .where('deleted_at', '=', db.selectFrom('projects').select('deleted_at').where('id', '=', id))
+    .execute();
   return Project.fromRow(await setDeleted(db, 'projects', id, 'Project', false).catch(PROJECT_RULES));
 }
 
-export async function addProjectMember(ctx: Context, input: { projectId: string; userId: string; role: ProjectMemberRole }): Promise<ProjectMember> {
+export async function addProjectMember(
+  ctx: Context,
+  input: { projectId: string; userId: string; role: ProjectMemberRole },
+): Promise<ProjectMember> {
   const db = await ctx.db.get();
   await findRow(db, 'projects', input.projectId, 'Project');
-  const row = await db.insertInto('project_members')
-    .values({ organization_id: organizationOf(ctx), project_id: input.projectId, user_id: input.userId, role: input.role })
-    .returningAll().executeTakeFirstOrThrow()
-    .catch(onViolation({
-      project_members_key: ['userId', 'That user is already a member of the project'],
-      project_members_are_members: ['userId', 'That user is not a member of the organization'],
-    }));
+  const row = await db
+    .insertInto('project_members')
+    .values({
+      organization_id: organizationOf(ctx),
+      project_id: input.projectId,
+      user_id: input.userId,
+      role: input.role,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch(
+      onViolation({
+        project_members_key: ['userId', 'That user is already a member of the project'],
+        project_members_are_members: ['userId', 'That user is not a member of the organization'],
+      }),
+    );
   return ProjectMember.fromRow(row);
 }
 
@@ -138,9 +193,14 @@ export async function addProjectMember(ctx: Context, input: { projectId: string;
 export async function removeProjectMember(ctx: Context, input: { projectId: string; userId: string }): Promise<string> {
   const db = await ctx.db.get();
   const project = await findRow(db, 'projects', input.projectId, 'Project');
-  if (project.owner_id === input.userId) throw new ForbiddenError('The owner of a project stays its member; change the owner first');
-  const row = await db.deleteFrom('project_members')
-    .where('project_id', '=', input.projectId).where('user_id', '=', input.userId).returning('id').executeTakeFirst();
+  if (project.owner_id === input.userId)
+    throw new ForbiddenError('The owner of a project stays its member; change the owner first');
+  const row = await db
+    .deleteFrom('project_members')
+    .where('project_id', '=', input.projectId)
+    .where('user_id', '=', input.userId)
+    .returning('id')
+    .executeTakeFirst();
   if (!row) throw new NotFoundError('Project member');
   return row.id;
 }

@@ -42,15 +42,26 @@ export class Project {
   @Field(() => DateTimeResolver)
   updatedAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Set when the project is deleted (it can be restored).' })
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: 'Set when the project is deleted (it can be restored).',
+  })
   deletedAt!: Date | null;
 
   /** A project from its row; the project list reads only the columns its selection needs (PROJECT_COLUMNS). */
   static fromRow(row: Selectable<ProjectsTable>): Project {
     return Object.assign(new Project(), {
-      id: row.id, name: row.name, slug: row.slug, description: row.description, visibility: row.visibility,
+      id: row.id,
+      name: row.name,
+      slug: row.slug,
+      description: row.description,
+      visibility: row.visibility,
       settings: row.settings && Object.assign(new ProjectSettings(), { features: row.settings.features ?? [] }),
-      metadata: row.metadata, ownerId: row.owner_id, createdAt: row.created_at, updatedAt: row.updated_at, deletedAt: row.deleted_at,
+      metadata: row.metadata,
+      ownerId: row.owner_id,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      deletedAt: row.deleted_at,
     });
   }
 }
@@ -59,9 +70,21 @@ export class Project {
 export const PROJECT_COLUMNS: NodeColumns = {
   always: ['id'],
   fields: {
-    id: [], name: ['name'], slug: ['slug'], description: ['description'], visibility: ['visibility'], settings: ['settings'],
-    metadata: ['metadata'], createdAt: ['created_at'], updatedAt: ['updated_at'], deletedAt: ['deleted_at'],
-    owner: ['owner_id'], members: [], tasks: [], sprints: [], milestones: [],
+    id: [],
+    name: ['name'],
+    slug: ['slug'],
+    description: ['description'],
+    visibility: ['visibility'],
+    settings: ['settings'],
+    metadata: ['metadata'],
+    createdAt: ['created_at'],
+    updatedAt: ['updated_at'],
+    deletedAt: ['deleted_at'],
+    owner: ['owner_id'],
+    members: [],
+    tasks: [],
+    sprints: [],
+    milestones: [],
   },
 };
 
@@ -81,7 +104,11 @@ export class ProjectMember {
 
   static fromRow(row: Selectable<ProjectMembersTable>): ProjectMember {
     return Object.assign(new ProjectMember(), {
-      id: row.id, projectId: row.project_id, userId: row.user_id, role: row.role, createdAt: row.created_at,
+      id: row.id,
+      projectId: row.project_id,
+      userId: row.user_id,
+      role: row.role,
+      createdAt: row.created_at,
     });
   }
 }

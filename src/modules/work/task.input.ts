@@ -120,7 +120,10 @@ export class CreateTaskInput {
   @Field(() => TaskTypeEnum, { defaultValue: 'task' })
   type!: TaskType;
 
-  @Field(() => TaskStatusEnum, { defaultValue: 'backlog', description: 'BACKLOG or TODO; later statuses come through transitionTask.' })
+  @Field(() => TaskStatusEnum, {
+    defaultValue: 'backlog',
+    description: 'BACKLOG or TODO; later statuses come through transitionTask.',
+  })
   @IsIn(['backlog', 'todo'], { message: 'a new task starts in BACKLOG or TODO' })
   status!: TaskStatus;
 
@@ -130,7 +133,10 @@ export class CreateTaskInput {
   @Field(() => UUIDResolver, { nullable: true, description: 'A member of the organization.' })
   assigneeId?: string | null;
 
-  @Field(() => UUIDResolver, { nullable: true, description: 'A member of the organization; the caller when not given.' })
+  @Field(() => UUIDResolver, {
+    nullable: true,
+    description: 'A member of the organization; the caller when not given.',
+  })
   reporterId?: string | null;
 
   @Field(() => UUIDResolver, { nullable: true, description: 'A sprint of the same project.' })
@@ -139,7 +145,10 @@ export class CreateTaskInput {
   @Field(() => UUIDResolver, { nullable: true, description: 'A milestone of the same project.' })
   milestoneId?: string | null;
 
-  @Field(() => UUIDResolver, { nullable: true, description: 'A task of the same project; subtasks nest at most 3 levels.' })
+  @Field(() => UUIDResolver, {
+    nullable: true,
+    description: 'A task of the same project; subtasks nest at most 3 levels.',
+  })
   parentTaskId?: string | null;
 
   @Field(() => Int, { nullable: true })
@@ -225,10 +234,16 @@ export class MoveTaskInput {
   @Field(() => UUIDResolver)
   id!: string;
 
-  @Field(() => UUIDResolver, { nullable: true, description: 'The new project; the task and its subtasks leave their sprint and milestone.' })
+  @Field(() => UUIDResolver, {
+    nullable: true,
+    description: 'The new project; the task and its subtasks leave their sprint and milestone.',
+  })
   projectId?: string | null;
 
-  @Field(() => UUIDResolver, { nullable: true, description: 'The new parent (in the target project), or null for a top-level task.' })
+  @Field(() => UUIDResolver, {
+    nullable: true,
+    description: 'The new parent (in the target project), or null for a top-level task.',
+  })
   parentTaskId?: string | null;
 }
 

@@ -10,14 +10,39 @@ import { userById } from '../tenancy/tenancy.loaders';
 import { Project } from './project.type';
 import { Milestone, Sprint } from './planning.type';
 import {
-  AddTaskCommentInput, AssignTaskInput, CommentListArgs, CreateTaskInput, DeleteTaskCommentInput, DeleteTaskInput, MoveTaskInput,
-  RestoreTaskInput, TaskActivityArgs, TaskListArgs, TransitionTaskInput, UpdateTaskCommentInput, UpdateTaskInput,
+  AddTaskCommentInput,
+  AssignTaskInput,
+  CommentListArgs,
+  CreateTaskInput,
+  DeleteTaskCommentInput,
+  DeleteTaskInput,
+  MoveTaskInput,
+  RestoreTaskInput,
+  TaskActivityArgs,
+  TaskListArgs,
+  TransitionTaskInput,
+  UpdateTaskCommentInput,
+  UpdateTaskInput,
 } from './task.input';
 import {
-  Task, TaskActivity, TaskActivityConnection, TaskComment, TaskCommentConnection, TaskCommentPayload, TaskConnection, TaskPayload,
+  Task,
+  TaskActivity,
+  TaskActivityConnection,
+  TaskComment,
+  TaskCommentConnection,
+  TaskCommentPayload,
+  TaskConnection,
+  TaskPayload,
 } from './task.type';
 import {
-  activityOfTask, commentsOfTask, milestoneById, projectById, sprintById, subtasksOfTask, taskById, tasksOfOrganization,
+  activityOfTask,
+  commentsOfTask,
+  milestoneById,
+  projectById,
+  sprintById,
+  subtasksOfTask,
+  taskById,
+  tasksOfOrganization,
 } from './work.loaders';
 import * as tasks from './task.service';
 
@@ -35,7 +60,11 @@ const ASSIGNEE = ['edges', 'node', 'assignee'] as const;
  * the level (one shared answer, one users batch; see `loadJoined`), so `assignee` then resolves
  * synchronously instead of with one promise per row: the same statements, far less work.
  */
-export async function withAssignees(ctx: Context, info: GraphQLResolveInfo, connection: TaskConnection): Promise<TaskConnection> {
+export async function withAssignees(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  connection: TaskConnection,
+): Promise<TaskConnection> {
   if (!selects(info, ASSIGNEE)) return connection;
   const ids = new Set<string>();
   for (const { node } of connection.edges) if (node.assigneeId) ids.add(node.assigneeId);
@@ -49,7 +78,8 @@ export async function withAssignees(ctx: Context, info: GraphQLResolveInfo, conn
     throw error;
   });
   if (!users) return connection;
-  for (const { node } of connection.edges) node.assignee = node.assigneeId ? users.get(node.assigneeId) ?? null : null;
+  for (const { node } of connection.edges)
+    node.assignee = node.assigneeId ? (users.get(node.assigneeId) ?? null) : null;
   return connection;
 }
 
@@ -57,17 +87,34 @@ export async function withAssignees(ctx: Context, info: GraphQLResolveInfo, conn
 export class TaskResolver {
   @Authorized('projects:read')
   @Query(() => TaskConnection, { nullable: true, description: 'Tasks of every project the caller can see.' })
-  async tasks(@Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
+  async tasks(
+    @Args() args: TaskListArgs,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return withAssignees(ctx, info,
-      await tasksOfOrganization.load(ctx.loaders, { parentId: organizationOf(ctx), args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow, info));
+    return withAssignees(
+      ctx,
+      info,
+      await tasksOfOrganization.load(
+        ctx.loaders,
+        { parentId: organizationOf(ctx), args: { ...args, includeDeleted } },
+        new TaskConnection(),
+        Task.fromRow,
+        info,
+      ),
+    );
   }
 
   @Authorized('projects:read')
   @Query(() => Task, { nullable: true, description: 'A task by id; null when there is none the caller can see.' })
   async task(
     @Arg('id', () => UUIDResolver) id: string,
-    @Arg('includeDeleted', () => Boolean, { defaultValue: false, description: 'Answer a deleted task too (needs tasks:delete).' }) includeDeleted: boolean,
+    @Arg('includeDeleted', () => Boolean, {
+      defaultValue: false,
+      description: 'Answer a deleted task too (needs tasks:delete).',
+    })
+    includeDeleted: boolean,
     @Ctx() ctx: Context,
   ): Promise<Task | null> {
     const task = await ctx.loaders.use(taskById).load(id);
@@ -108,44 +155,86 @@ export class TaskResolver {
   }
 
   @FieldResolver(() => TaskConnection, { description: 'Direct subtasks.' })
-  async subtasks(@Root() task: Task, @Args() args: TaskListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TaskConnection> {
+  async subtasks(
+    @Root() task: Task,
+    @Args() args: TaskListArgs,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<TaskConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return withAssignees(ctx, info,
-      await subtasksOfTask.load(ctx.loaders, { parentId: task.id, args: { ...args, includeDeleted } }, new TaskConnection(), Task.fromRow, info));
+    return withAssignees(
+      ctx,
+      info,
+      await subtasksOfTask.load(
+        ctx.loaders,
+        { parentId: task.id, args: { ...args, includeDeleted } },
+        new TaskConnection(),
+        Task.fromRow,
+        info,
+      ),
+    );
   }
 
   @FieldResolver(() => TaskCommentConnection, { description: 'Comments, oldest first.' })
-  async comments(@Root() task: Task, @Args() args: CommentListArgs, @Ctx() ctx: Context): Promise<TaskCommentConnection> {
+  async comments(
+    @Root() task: Task,
+    @Args() args: CommentListArgs,
+    @Ctx() ctx: Context,
+  ): Promise<TaskCommentConnection> {
     const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'comments:moderate');
-    return commentsOfTask.load(ctx.loaders, { parentId: task.id, args: { ...args, includeDeleted } }, new TaskCommentConnection(), TaskComment.fromRow);
+    return commentsOfTask.load(
+      ctx.loaders,
+      { parentId: task.id, args: { ...args, includeDeleted } },
+      new TaskCommentConnection(),
+      TaskComment.fromRow,
+    );
   }
 
-  @FieldResolver(() => TaskActivityConnection, { description: 'Every change to the task and its comments, as recorded by the database.' })
+  @FieldResolver(() => TaskActivityConnection, {
+    description: 'Every change to the task and its comments, as recorded by the database.',
+  })
   activity(@Root() task: Task, @Args() args: TaskActivityArgs, @Ctx() ctx: Context): Promise<TaskActivityConnection> {
-    return activityOfTask.load(ctx.loaders, { parentId: task.id, args: { ...args } }, new TaskActivityConnection(), TaskActivity.fromRow);
+    return activityOfTask.load(
+      ctx.loaders,
+      { parentId: task.id, args: { ...args } },
+      new TaskActivityConnection(),
+      TaskActivity.fromRow,
+    );
   }
 
   @Authorized('tasks:create')
   @Mutation(() => TaskPayload)
-  async createTask(@Arg('input', () => CreateTaskInput) input: CreateTaskInput, @Ctx() ctx: Context): Promise<TaskPayload> {
+  async createTask(
+    @Arg('input', () => CreateTaskInput) input: CreateTaskInput,
+    @Ctx() ctx: Context,
+  ): Promise<TaskPayload> {
     return taskPayload(await tasks.createTask(ctx, input));
   }
 
   @Authorized('tasks:update')
   @Mutation(() => TaskPayload)
-  async updateTask(@Arg('input', () => UpdateTaskInput) input: UpdateTaskInput, @Ctx() ctx: Context): Promise<TaskPayload> {
+  async updateTask(
+    @Arg('input', () => UpdateTaskInput) input: UpdateTaskInput,
+    @Ctx() ctx: Context,
+  ): Promise<TaskPayload> {
     return taskPayload(await tasks.updateTask(ctx, input));
   }
 
   @Authorized('tasks:update')
   @Mutation(() => TaskPayload, { description: 'Changes the status along the status machine (see TaskStatus).' })
-  async transitionTask(@Arg('input', () => TransitionTaskInput) input: TransitionTaskInput, @Ctx() ctx: Context): Promise<TaskPayload> {
+  async transitionTask(
+    @Arg('input', () => TransitionTaskInput) input: TransitionTaskInput,
+    @Ctx() ctx: Context,
+  ): Promise<TaskPayload> {
     return taskPayload(await tasks.transitionTask(ctx, input));
   }
 
   @Authorized('tasks:update')
   @Mutation(() => TaskPayload)
-  async assignTask(@Arg('input', () => AssignTaskInput) input: AssignTaskInput, @Ctx() ctx: Context): Promise<TaskPayload> {
+  async assignTask(
+    @Arg('input', () => AssignTaskInput) input: AssignTaskInput,
+    @Ctx() ctx: Context,
+  ): Promise<TaskPayload> {
     return taskPayload(await tasks.assignTask(ctx, input));
   }
 
@@ -157,31 +246,48 @@ export class TaskResolver {
 
   @Authorized('tasks:delete')
   @Mutation(() => TaskPayload, { description: 'Soft-deletes a task with its subtasks; restoreTask brings them back.' })
-  async deleteTask(@Arg('input', () => DeleteTaskInput) input: DeleteTaskInput, @Ctx() ctx: Context): Promise<TaskPayload> {
+  async deleteTask(
+    @Arg('input', () => DeleteTaskInput) input: DeleteTaskInput,
+    @Ctx() ctx: Context,
+  ): Promise<TaskPayload> {
     return taskPayload(await tasks.deleteTask(ctx, input.id));
   }
 
   @Authorized('tasks:delete')
   @Mutation(() => TaskPayload)
-  async restoreTask(@Arg('input', () => RestoreTaskInput) input: RestoreTaskInput, @Ctx() ctx: Context): Promise<TaskPayload> {
+  async restoreTask(
+    @Arg('input', () => RestoreTaskInput) input: RestoreTaskInput,
+    @Ctx() ctx: Context,
+  ): Promise<TaskPayload> {
     return taskPayload(await tasks.restoreTask(ctx, input.id));
   }
 
   @Authorized('comments:create')
   @Mutation(() => TaskCommentPayload)
-  async addTaskComment(@Arg('input', () => AddTaskCommentInput) input: AddTaskCommentInput, @Ctx() ctx: Context): Promise<TaskCommentPayload> {
+  async addTaskComment(
+    @Arg('input', () => AddTaskCommentInput) input: AddTaskCommentInput,
+    @Ctx() ctx: Context,
+  ): Promise<TaskCommentPayload> {
     return commentPayload(await tasks.addComment(ctx, input));
   }
 
   @Authorized('comments:create')
   @Mutation(() => TaskCommentPayload, { description: 'Only the author edits a comment.' })
-  async updateTaskComment(@Arg('input', () => UpdateTaskCommentInput) input: UpdateTaskCommentInput, @Ctx() ctx: Context): Promise<TaskCommentPayload> {
+  async updateTaskComment(
+    @Arg('input', () => UpdateTaskCommentInput) input: UpdateTaskCommentInput,
+    @Ctx() ctx: Context,
+  ): Promise<TaskCommentPayload> {
     return commentPayload(await tasks.updateComment(ctx, input));
   }
 
   @Authorized('comments:create')
-  @Mutation(() => TaskCommentPayload, { description: 'The author, or anyone with comments:moderate, soft-deletes a comment.' })
-  async deleteTaskComment(@Arg('input', () => DeleteTaskCommentInput) input: DeleteTaskCommentInput, @Ctx() ctx: Context): Promise<TaskCommentPayload> {
+  @Mutation(() => TaskCommentPayload, {
+    description: 'The author, or anyone with comments:moderate, soft-deletes a comment.',
+  })
+  async deleteTaskComment(
+    @Arg('input', () => DeleteTaskCommentInput) input: DeleteTaskCommentInput,
+    @Ctx() ctx: Context,
+  ): Promise<TaskCommentPayload> {
     return commentPayload(await tasks.deleteComment(ctx, input.id, await hasPermission(ctx, 'comments:moderate')));
   }
 }
@@ -196,7 +302,10 @@ export class TaskCommentResolver {
 
 @Resolver(() => TaskActivity)
 export class TaskActivityResolver {
-  @FieldResolver(() => User, { nullable: true, description: 'Who made the change (null for an API key or the system).' })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: 'Who made the change (null for an API key or the system).',
+  })
   actor(@Root() activity: TaskActivity, @Ctx() ctx: Context): Promise<User | null> {
     return userOrNull(ctx, activity.actorUserId);
   }

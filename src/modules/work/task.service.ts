@@ -20,7 +20,9 @@ const TASK_RULES = onViolation({
   tasks_custom_fields_check: ['customFields', 'The custom fields must be at most 64 KiB'],
 });
 
-const COMMENT_RULES = onViolation({ task_comments_body_check: ['body', 'The body must be 1 to 10000 characters, not only spaces'] });
+const COMMENT_RULES = onViolation({
+  task_comments_body_check: ['body', 'The body must be 1 to 10000 characters, not only spaces'],
+});
 
 /**
  * The status machine (the database keeps the same one in app.task_status_allowed): forward one
@@ -53,7 +55,9 @@ interface TaskFields {
 /** A parent named in an input: a missing one is a bad value of that field, like a missing sprint. */
 async function findParent(db: Kysely<Database>, id: string) {
   return findRow(db, 'tasks', id, 'Parent task').catch((error: unknown) => {
-    throw error instanceof NotFoundError ? new BadUserInputError('parentTaskId', 'There is no such live task in a project you can see') : error;
+    throw error instanceof NotFoundError
+      ? new BadUserInputError('parentTaskId', 'There is no such live task in a project you can see')
+      : error;
   });
 }
 
@@ -61,29 +65,42 @@ const normalizeTags = (tags: string[]) => [...new Set(tags.map((t) => t.trim()).
 
 export async function createTask(
   ctx: Context,
-  input: TaskFields & { projectId: string; title: string; type: TaskType; status: TaskStatus; priority: TaskPriority; assigneeId?: string | null; parentTaskId?: string | null },
+  input: TaskFields & {
+    projectId: string;
+    title: string;
+    type: TaskType;
+    status: TaskStatus;
+    priority: TaskPriority;
+    assigneeId?: string | null;
+    parentTaskId?: string | null;
+  },
 ): Promise<Task> {
   const db = await ctx.db.get();
   await findRow(db, 'projects', input.projectId, 'Project');
   if (input.parentTaskId) await findParent(db, input.parentTaskId);
-  const row = await db.insertInto('tasks').values({
-    organization_id: organizationOf(ctx),
-    project_id: input.projectId,
-    title: input.title.trim(),
-    description: input.description?.trim() ?? '',
-    type: input.type,
-    status: input.status,
-    priority: input.priority,
-    assignee_id: input.assigneeId ?? null,
-    reporter_id: input.reporterId ?? ctx.viewer?.userId ?? null,
-    sprint_id: input.sprintId ?? null,
-    milestone_id: input.milestoneId ?? null,
-    parent_task_id: input.parentTaskId ?? null,
-    story_points: input.storyPoints ?? null,
-    due_date: input.dueDate ?? null,
-    tags: normalizeTags(input.tags ?? []),
-    custom_fields: JSON.stringify(input.customFields ?? {}),
-  }).returningAll().executeTakeFirstOrThrow().catch(TASK_RULES);
+  const row = await db
+    .insertInto('tasks')
+    .values({
+      organization_id: organizationOf(ctx),
+      project_id: input.projectId,
+      title: input.title.trim(),
+      description: input.description?.trim() ?? '',
+      type: input.type,
+      status: input.status,
+      priority: input.priority,
+      assignee_id: input.assigneeId ?? null,
+      reporter_id: input.reporterId ?? ctx.viewer?.userId ?? null,
+      sprint_id: input.sprintId ?? null,
+      milestone_id: input.milestoneId ?? null,
+      parent_task_id: input.parentTaskId ?? null,
+      story_points: input.storyPoints ?? null,
+      due_date: input.dueDate ?? null,
+      tags: normalizeTags(input.tags ?? []),
+      custom_fields: JSON.stringify(input.customFields ?? {}),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch(TASK_RULES);
   return Task.fromRow(row);
 }
 
@@ -104,8 +121,15 @@ export async function updateTask(ctx: Context, input: TaskFields & { id: string 
   if (input.tags !== undefined) changes.tags = normalizeTags(input.tags ?? []);
   if (input.customFields !== undefined) changes.custom_fields = JSON.stringify(input.customFields ?? {});
   if (!Object.keys(changes).length) return Task.fromRow(current);
-  return Task.fromRow(await db.updateTable('tasks').set(changes).where('id', '=', input.id)
-    .returningAll().executeTakeFirstOrThrow().catch(TASK_RULES));
+  return Task.fromRow(
+    await db
+      .updateTable('tasks')
+      .set(changes)
+      .where('id', '=', input.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(TASK_RULES),
+  );
 }
 
 /** Moves a task along the status machine; the database sets startedAt and completedAt. */
@@ -115,25 +139,51 @@ export async function transitionTask(ctx: Context, input: { id: string; status: 
   if (current.status === input.status) return Task.fromRow(current);
   if (!TASK_TRANSITIONS[current.status].includes(input.status)) {
     const allowed = TASK_TRANSITIONS[current.status].map((s) => s.toUpperCase()).join(', ');
-    throw new BadUserInputError('status', `A ${current.status.toUpperCase()} task can go to ${allowed}, not ${input.status.toUpperCase()}`);
+    throw new BadUserInputError(
+      'status',
+      `A ${current.status.toUpperCase()} task can go to ${allowed}, not ${input.status.toUpperCase()}`,
+    );
   }
-  return Task.fromRow(await db.updateTable('tasks').set({ status: input.status }).where('id', '=', input.id)
-    .returningAll().executeTakeFirstOrThrow().catch(TASK_RULES));
+  return Task.fromRow(
+    await db
+      .updateTable('tasks')
+      .set({ status: input.status })
+      .where('id', '=', input.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(TASK_RULES),
+  );
 }
 
 export async function assignTask(ctx: Context, input: { id: string; assigneeId: string | null }): Promise<Task> {
   const db = await ctx.db.get();
   await findRow(db, 'tasks', input.id, 'Task');
   // An omitted assigneeId unassigns like null (an undefined value would leave the UPDATE with no SET).
-  return Task.fromRow(await db.updateTable('tasks').set({ assignee_id: input.assigneeId ?? null }).where('id', '=', input.id)
-    .returningAll().executeTakeFirstOrThrow().catch(TASK_RULES));
+  return Task.fromRow(
+    await db
+      .updateTable('tasks')
+      .set({ assignee_id: input.assigneeId ?? null })
+      .where('id', '=', input.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(TASK_RULES),
+  );
 }
 
 /** The ids of a task and all its subtasks (live or not), at most 3 levels. */
 function subtree(db: Kysely<Database>, id: string) {
-  return db.withRecursive('subtree(id)', (qb) => qb.selectFrom('tasks').select('id').where('id', '=', id)
-    .unionAll((q) => q.selectFrom('tasks').innerJoin('subtree', 'subtree.id', 'tasks.parent_task_id').select('tasks.id')))
-    .selectFrom('subtree').select('id');
+  return db
+    .withRecursive('subtree(id)', (qb) =>
+      qb
+        .selectFrom('tasks')
+        .select('id')
+        .where('id', '=', id)
+        .unionAll((q) =>
+          q.selectFrom('tasks').innerJoin('subtree', 'subtree.id', 'tasks.parent_task_id').select('tasks.id'),
+        ),
+    )
+    .selectFrom('subtree')
+    .select('id');
 }
 
 /**
@@ -142,29 +192,47 @@ function subtree(db: Kysely<Database>, id: string) {
  * the task out from under its old parent unless a new one (in the target project) is given. The
  * database refuses cycles and nesting deeper than 3 levels.
  */
-export async function moveTask(ctx: Context, input: { id: string; projectId?: string | null; parentTaskId?: string | null }): Promise<Task> {
+export async function moveTask(
+  ctx: Context,
+  input: { id: string; projectId?: string | null; parentTaskId?: string | null },
+): Promise<Task> {
   const db = await ctx.db.get();
   const task = await findRow(db, 'tasks', input.id, 'Task');
   const projectId = input.projectId ?? task.project_id;
-  if (input.projectId != null && input.projectId !== task.project_id) await findRow(db, 'projects', input.projectId, 'Project');
+  if (input.projectId != null && input.projectId !== task.project_id)
+    await findRow(db, 'projects', input.projectId, 'Project');
   let parentTaskId = input.parentTaskId === undefined ? task.parent_task_id : input.parentTaskId;
   if (projectId !== task.project_id && input.parentTaskId === undefined) parentTaskId = null;
   if (parentTaskId != null && parentTaskId !== task.parent_task_id) {
     const parent = await findParent(db, parentTaskId);
-    if (parent.project_id !== projectId) throw new BadUserInputError('parentTaskId', 'The parent task must be in the target project');
+    if (parent.project_id !== projectId)
+      throw new BadUserInputError('parentTaskId', 'The parent task must be in the target project');
   }
   if (projectId === task.project_id) {
-    return Task.fromRow(await db.updateTable('tasks').set({ parent_task_id: parentTaskId }).where('id', '=', input.id)
-      .returningAll().executeTakeFirstOrThrow().catch(TASK_RULES));
+    return Task.fromRow(
+      await db
+        .updateTable('tasks')
+        .set({ parent_task_id: parentTaskId })
+        .where('id', '=', input.id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+        .catch(TASK_RULES),
+    );
   }
   // One statement moves the whole subtree, so the composite keys hold when it ends.
-  await db.updateTable('tasks')
+  await db
+    .updateTable('tasks')
     .set({
-      project_id: projectId, sprint_id: null, milestone_id: null,
-      parent_task_id: sql<string | null>`case when id = ${input.id}::uuid then ${parentTaskId}::uuid else parent_task_id end`,
+      project_id: projectId,
+      sprint_id: null,
+      milestone_id: null,
+      parent_task_id: sql<
+        string | null
+      >`case when id = ${input.id}::uuid then ${parentTaskId}::uuid else parent_task_id end`,
     })
     .where('id', 'in', subtree(db, input.id))
-    .execute().catch(TASK_RULES);
+    .execute()
+    .catch(TASK_RULES);
   return Task.fromRow(await findRow(db, 'tasks', input.id, 'Task'));
 }
 
@@ -172,8 +240,12 @@ export async function moveTask(ctx: Context, input: { id: string; projectId?: st
 export async function deleteTask(ctx: Context, id: string): Promise<Task> {
   const db = await ctx.db.get();
   await findRow(db, 'tasks', id, 'Task');
-  await db.updateTable('tasks').set({ deleted_at: sql<Date>`now()` })
-    .where('id', 'in', subtree(db, id)).where('deleted_at', 'is', null).execute();
+  await db
+    .updateTable('tasks')
+    .set({ deleted_at: sql<Date>`now()` })
+    .where('id', 'in', subtree(db, id))
+    .where('deleted_at', 'is', null)
+    .execute();
   return Task.fromRow(await findRow(db, 'tasks', id, 'Task', { deleted: 'include' }));
 }
 
@@ -187,7 +259,9 @@ export async function restoreTask(ctx: Context, id: string): Promise<Task> {
   }
   const project = await findRow(db, 'projects', task.project_id, 'Project', { deleted: 'include' });
   if (project.deleted_at) throw new BadUserInputError('id', 'Its project is deleted; restore the project first');
-  await db.updateTable('tasks').set({ deleted_at: null })
+  await db
+    .updateTable('tasks')
+    .set({ deleted_at: null })
     .where('id', 'in', subtree(db, id))
     .where('deleted_at', '=', db.selectFrom('tasks').select('deleted_at').where('id', '=', id))
     .execute();
@@ -197,9 +271,17 @@ export async function restoreTask(ctx: Context, id: string): Promise<Task> {
 export async function addComment(ctx: Context, input: { taskId: string; body: string }): Promise<TaskComment> {
   const db = await ctx.db.get();
   await findRow(db, 'tasks', input.taskId, 'Task');
-  const row = await db.insertInto('task_comments')
-    .values({ organization_id: organizationOf(ctx), task_id: input.taskId, author_id: ctx.viewer?.userId ?? null, body: input.body.trim() })
-    .returningAll().executeTakeFirstOrThrow().catch(COMMENT_RULES);
+  const row = await db
+    .insertInto('task_comments')
+    .values({
+      organization_id: organizationOf(ctx),
+      task_id: input.taskId,
+      author_id: ctx.viewer?.userId ?? null,
+      body: input.body.trim(),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch(COMMENT_RULES);
   return TaskComment.fromRow(row);
 }
 
@@ -214,11 +296,19 @@ async function liveComment(db: Kysely<Database>, id: string) {
 export async function updateComment(ctx: Context, input: { id: string; body: string }): Promise<TaskComment> {
   const db = await ctx.db.get();
   const comment = await liveComment(db, input.id);
-  if (!ctx.viewer || comment.author_id !== ctx.viewer.userId) throw new ForbiddenError('Only its author can edit a comment');
+  if (!ctx.viewer || comment.author_id !== ctx.viewer.userId)
+    throw new ForbiddenError('Only its author can edit a comment');
   const body = input.body.trim();
   if (body === comment.body) return TaskComment.fromRow(comment);
-  return TaskComment.fromRow(await db.updateTable('task_comments')
-    .set({ body, edited_at: sql<Date>`now()` }).where('id', '=', input.id).returningAll().executeTakeFirstOrThrow().catch(COMMENT_RULES));
+  return TaskComment.fromRow(
+    await db
+      .updateTable('task_comments')
+      .set({ body, edited_at: sql<Date>`now()` })
+      .where('id', '=', input.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(COMMENT_RULES),
+  );
 }
 
 /** The author deletes their comment; moderators (comments:moderate) anyone's. */
@@ -226,7 +316,14 @@ export async function deleteComment(ctx: Context, id: string, mayModerate: boole
   const db = await ctx.db.get();
   const comment = await liveComment(db, id);
   const isAuthor = !!ctx.viewer && comment.author_id === ctx.viewer.userId;
-  if (!isAuthor && !mayModerate) throw new ForbiddenError('Only its author or a moderator can delete a comment', 'comments:moderate');
-  return TaskComment.fromRow(await db.updateTable('task_comments').set({ deleted_at: sql<Date>`now()` })
-    .where('id', '=', id).returningAll().executeTakeFirstOrThrow());
+  if (!isAuthor && !mayModerate)
+    throw new ForbiddenError('Only its author or a moderator can delete a comment', 'comments:moderate');
+  return TaskComment.fromRow(
+    await db
+      .updateTable('task_comments')
+      .set({ deleted_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
 }

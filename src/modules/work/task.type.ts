@@ -2,7 +2,12 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver, UUIDResolver } from 'graphql-scalars';
 import type { Selectable } from 'kysely';
 import type {
-  TaskActivityTable, TaskCommentsTable, TaskPriority, TaskStatus, TasksTable, TaskType,
+  TaskActivityTable,
+  TaskCommentsTable,
+  TaskPriority,
+  TaskStatus,
+  TasksTable,
+  TaskType,
 } from '../../db/schema';
 import { Connection, type NodeColumns } from '../../graphql/connection';
 import { TaskPriorityEnum, TaskStatusEnum, TaskTypeEnum } from './work.enums';
@@ -43,7 +48,10 @@ export class Task {
   @Field(() => DateTimeResolver, { nullable: true })
   dueDate!: Date | null;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'When work first started (the first move to IN_PROGRESS).' })
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: 'When work first started (the first move to IN_PROGRESS).',
+  })
   startedAt!: Date | null;
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'When the task was done (cleared when it reopens).' })
@@ -107,13 +115,31 @@ export class Task {
 export const TASK_COLUMNS: NodeColumns = {
   always: ['id'],
   fields: {
-    id: [], title: ['title'], description: ['description'], type: ['type'], status: ['status'], priority: ['priority'],
-    storyPoints: ['story_points'], dueDate: ['due_date'], startedAt: ['started_at'], completedAt: ['completed_at'],
-    tags: ['tags'], customFields: ['custom_fields'], depth: ['depth'],
-    createdAt: ['created_at'], updatedAt: ['updated_at'], deletedAt: ['deleted_at'],
-    project: ['project_id'], assignee: ['assignee_id'], reporter: ['reporter_id'], sprint: ['sprint_id'],
-    milestone: ['milestone_id'], parent: ['parent_task_id'],
-    subtasks: [], comments: [], activity: [],
+    id: [],
+    title: ['title'],
+    description: ['description'],
+    type: ['type'],
+    status: ['status'],
+    priority: ['priority'],
+    storyPoints: ['story_points'],
+    dueDate: ['due_date'],
+    startedAt: ['started_at'],
+    completedAt: ['completed_at'],
+    tags: ['tags'],
+    customFields: ['custom_fields'],
+    depth: ['depth'],
+    createdAt: ['created_at'],
+    updatedAt: ['updated_at'],
+    deletedAt: ['deleted_at'],
+    project: ['project_id'],
+    assignee: ['assignee_id'],
+    reporter: ['reporter_id'],
+    sprint: ['sprint_id'],
+    milestone: ['milestone_id'],
+    parent: ['parent_task_id'],
+    subtasks: [],
+    comments: [],
+    activity: [],
   },
 };
 
@@ -139,8 +165,13 @@ export class TaskComment {
 
   static fromRow(row: Selectable<TaskCommentsTable>): TaskComment {
     return Object.assign(new TaskComment(), {
-      id: row.id, taskId: row.task_id, authorId: row.author_id, body: row.body,
-      editedAt: row.edited_at, createdAt: row.created_at, deletedAt: row.deleted_at,
+      id: row.id,
+      taskId: row.task_id,
+      authorId: row.author_id,
+      body: row.body,
+      editedAt: row.edited_at,
+      createdAt: row.created_at,
+      deletedAt: row.deleted_at,
     });
   }
 }
@@ -155,10 +186,15 @@ export class TaskActivity {
   @Field(() => UUIDResolver, { nullable: true, description: 'The API key that made the change, if one did.' })
   actorApiKeyId!: string | null;
 
-  @Field({ description: 'created, updated, status_changed, assigned, moved, deleted, restored, commented, comment_edited or comment_deleted.' })
+  @Field({
+    description:
+      'created, updated, status_changed, assigned, moved, deleted, restored, commented, comment_edited or comment_deleted.',
+  })
   action!: string;
 
-  @Field(() => JSONObjectResolver, { description: 'The changed fields, before and after (column names); for comments, the comment id.' })
+  @Field(() => JSONObjectResolver, {
+    description: 'The changed fields, before and after (column names); for comments, the comment id.',
+  })
   changes!: Record<string, unknown>;
 
   @Field(() => DateTimeResolver)
@@ -166,8 +202,12 @@ export class TaskActivity {
 
   static fromRow(row: Selectable<TaskActivityTable>): TaskActivity {
     return Object.assign(new TaskActivity(), {
-      id: row.id, actorUserId: row.actor_user_id, actorApiKeyId: row.actor_api_key_id,
-      action: row.action, changes: row.changes, createdAt: row.created_at,
+      id: row.id,
+      actorUserId: row.actor_user_id,
+      actorApiKeyId: row.actor_api_key_id,
+      action: row.action,
+      changes: row.changes,
+      createdAt: row.created_at,
     });
   }
 }

@@ -1,6 +1,11 @@
 import { registerEnumType } from 'type-graphql';
 import {
-  MILESTONE_STATUSES, PROJECT_VISIBILITIES, SPRINT_STATUSES, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES,
+  MILESTONE_STATUSES,
+  PROJECT_VISIBILITIES,
+  SPRINT_STATUSES,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  TASK_TYPES,
 } from '../../db/schema';
 import { enumOf } from '../../graphql/enums';
 
@@ -14,15 +19,20 @@ export const TaskPriorityEnum = enumOf(TASK_PRIORITIES);
 
 registerEnumType(ProjectVisibilityEnum, {
   name: 'ProjectVisibility',
-  description: 'PUBLIC projects are visible to the whole organization; PRIVATE ones to their members and to holders of projects:read_private.',
+  description:
+    'PUBLIC projects are visible to the whole organization; PRIVATE ones to their members and to holders of projects:read_private.',
 });
 registerEnumType(ProjectMemberRoleEnum, { name: 'ProjectMemberRole' });
-registerEnumType(SprintStatusEnum, { name: 'SprintStatus', description: 'PLANNED -> ACTIVE -> COMPLETED; PLANNED or ACTIVE -> CANCELLED.' });
+registerEnumType(SprintStatusEnum, {
+  name: 'SprintStatus',
+  description: 'PLANNED -> ACTIVE -> COMPLETED; PLANNED or ACTIVE -> CANCELLED.',
+});
 registerEnumType(MilestoneStatusEnum, { name: 'MilestoneStatus' });
 registerEnumType(TaskTypeEnum, { name: 'TaskType' });
 registerEnumType(TaskStatusEnum, {
   name: 'TaskStatus',
-  description: 'BACKLOG -> TODO -> IN_PROGRESS -> IN_REVIEW -> DONE, one step back while open, CANCELLED from any open status; ' +
+  description:
+    'BACKLOG -> TODO -> IN_PROGRESS -> IN_REVIEW -> DONE, one step back while open, CANCELLED from any open status; ' +
     'a DONE task reopens to IN_PROGRESS, a CANCELLED one to BACKLOG (transitionTask).',
 });
 registerEnumType(TaskPriorityEnum, { name: 'TaskPriority' });

@@ -1,6 +1,12 @@
 import { sql, type Selectable } from 'kysely';
 import type {
-  MilestonesTable, ProjectMembersTable, ProjectsTable, SprintsTable, TaskActivityTable, TaskCommentsTable, TasksTable,
+  MilestonesTable,
+  ProjectMembersTable,
+  ProjectsTable,
+  SprintsTable,
+  TaskActivityTable,
+  TaskCommentsTable,
+  TasksTable,
 } from '../../db/schema';
 import type { AnyQuery } from '../../db/pagination';
 import { defineParentConnection } from '../../graphql/connection';
@@ -12,29 +18,68 @@ import type { MilestoneFilter, SprintFilter } from './planning.input';
 import { Milestone, MilestoneProgress, Sprint } from './planning.type';
 import { Project, PROJECT_COLUMNS } from './project.type';
 import { Task, TASK_COLUMNS } from './task.type';
-import { ACTIVITY_ORDERS, COMMENT_ORDER, MILESTONE_ORDERS, PROJECT_ORDERS, SPRINT_ORDERS, TASK_ORDERS } from './work.orders';
+import {
+  ACTIVITY_ORDERS,
+  COMMENT_ORDER,
+  MILESTONE_ORDERS,
+  PROJECT_ORDERS,
+  SPRINT_ORDERS,
+  TASK_ORDERS,
+} from './work.orders';
 
 const anyId = (ids: readonly string[]) => sql<string>`any(${sql.val(ids)}::uuid[])`;
 
 /** By id, deleted rows included (the resolver decides whether the caller sees them). */
 export const projectById = defineLoader<string, Project | null>('projectById', async (db, ids) =>
-  byKey(ids, await db.selectFrom('projects').selectAll().where('id', '=', anyId(ids)).execute(), (r) => r.id, Project.fromRow));
+  byKey(
+    ids,
+    await db.selectFrom('projects').selectAll().where('id', '=', anyId(ids)).execute(),
+    (r) => r.id,
+    Project.fromRow,
+  ),
+);
 
 export const taskById = defineLoader<string, Task | null>('taskById', async (db, ids) =>
-  byKey(ids, await db.selectFrom('tasks').selectAll().where('id', '=', anyId(ids)).execute(), (r) => r.id, Task.fromRow));
+  byKey(
+    ids,
+    await db.selectFrom('tasks').selectAll().where('id', '=', anyId(ids)).execute(),
+    (r) => r.id,
+    Task.fromRow,
+  ),
+);
 
 export const sprintById = defineLoader<string, Sprint | null>('sprintById', async (db, ids) =>
-  byKey(ids, await db.selectFrom('sprints').selectAll().where('id', '=', anyId(ids)).execute(), (r) => r.id, Sprint.fromRow));
+  byKey(
+    ids,
+    await db.selectFrom('sprints').selectAll().where('id', '=', anyId(ids)).execute(),
+    (r) => r.id,
+    Sprint.fromRow,
+  ),
+);
 
 export const milestoneById = defineLoader<string, Milestone | null>('milestoneById', async (db, ids) =>
-  byKey(ids, await db.selectFrom('milestones').selectAll().where('id', '=', anyId(ids)).execute(), (r) => r.id, Milestone.fromRow));
+  byKey(
+    ids,
+    await db.selectFrom('milestones').selectAll().where('id', '=', anyId(ids)).execute(),
+    (r) => r.id,
+    Milestone.fromRow,
+  ),
+);
 
 /** Milestone progress: done tasks out of all live, not cancelled ones; one grouped statement for every milestone asked. */
 export const milestoneProgress = defineLoader<string, MilestoneProgress>('milestoneProgress', async (db, ids) => {
-  const rows = await db.selectFrom('tasks')
-    .select(['milestone_id', sql<string>`count(*) filter (where status = 'done')`.as('done'), sql<string>`count(*)`.as('total')])
-    .where('milestone_id', '=', anyId(ids)).where('deleted_at', 'is', null).where('status', '<>', 'cancelled')
-    .groupBy('milestone_id').execute();
+  const rows = await db
+    .selectFrom('tasks')
+    .select([
+      'milestone_id',
+      sql<string>`count(*) filter (where status = 'done')`.as('done'),
+      sql<string>`count(*)`.as('total'),
+    ])
+    .where('milestone_id', '=', anyId(ids))
+    .where('deleted_at', 'is', null)
+    .where('status', '<>', 'cancelled')
+    .groupBy('milestone_id')
+    .execute();
   const found = new Map(rows.map((r) => [r.milestone_id!, { done: Number(r.done), total: Number(r.total) }]));
   return ids.map((id) => {
     const { done, total } = found.get(id) ?? { done: 0, total: 0 };
@@ -53,12 +98,22 @@ function filterProjects(query: AnyQuery, filter: ProjectFilter | null): AnyQuery
 
 /** `projects(...)` of the organization (the root field: the organization is the parent). */
 export const projectsOfOrganization = defineParentConnection<Selectable<ProjectsTable>, ProjectFilter>({
-  name: 'projectsOfOrganization', table: 'projects', alias: 'p', parentColumn: 'organization_id',
-  sort: PROJECT_ORDERS.name_asc, orders: PROJECT_ORDERS, filter: filterProjects, softDelete: true, nodeColumns: PROJECT_COLUMNS,
+  name: 'projectsOfOrganization',
+  table: 'projects',
+  alias: 'p',
+  parentColumn: 'organization_id',
+  sort: PROJECT_ORDERS.name_asc,
+  orders: PROJECT_ORDERS,
+  filter: filterProjects,
+  softDelete: true,
+  nodeColumns: PROJECT_COLUMNS,
 });
 
 export const membersOfProject = defineParentConnection<Selectable<ProjectMembersTable>, null>({
-  name: 'membersOfProject', table: 'project_members', alias: 'pm', parentColumn: 'project_id',
+  name: 'membersOfProject',
+  table: 'project_members',
+  alias: 'pm',
+  parentColumn: 'project_id',
   sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
 });
 
@@ -68,8 +123,12 @@ function filterTasks(query: AnyQuery, filter: TaskFilter | null): AnyQuery {
   q = applyIn(q, 't.type', filter.type);
   q = applyIn(q, 't.priority', filter.priority);
   for (const [field, column] of [
-    ['projectId', 't.project_id'], ['assigneeId', 't.assignee_id'], ['reporterId', 't.reporter_id'],
-    ['sprintId', 't.sprint_id'], ['milestoneId', 't.milestone_id'], ['parentTaskId', 't.parent_task_id'],
+    ['projectId', 't.project_id'],
+    ['assigneeId', 't.assignee_id'],
+    ['reporterId', 't.reporter_id'],
+    ['sprintId', 't.sprint_id'],
+    ['milestoneId', 't.milestone_id'],
+    ['parentTaskId', 't.parent_task_id'],
   ] as const) {
     q = applyId(q, column, filter[field]);
   }
@@ -80,10 +139,18 @@ function filterTasks(query: AnyQuery, filter: TaskFilter | null): AnyQuery {
   return applyString(q, 't.title', filter.title);
 }
 
-const taskList = (name: string, parentColumn: string) => defineParentConnection<Selectable<TasksTable>, TaskFilter>({
-  name, table: 'tasks', alias: 't', parentColumn,
-  sort: TASK_ORDERS.created_at_asc, orders: TASK_ORDERS, filter: filterTasks, softDelete: true, nodeColumns: TASK_COLUMNS,
-});
+const taskList = (name: string, parentColumn: string) =>
+  defineParentConnection<Selectable<TasksTable>, TaskFilter>({
+    name,
+    table: 'tasks',
+    alias: 't',
+    parentColumn,
+    sort: TASK_ORDERS.created_at_asc,
+    orders: TASK_ORDERS,
+    filter: filterTasks,
+    softDelete: true,
+    nodeColumns: TASK_COLUMNS,
+  });
 
 /** `tasks(...)`, `project.tasks`, `task.subtasks`, `sprint.tasks`, `milestone.tasks`: one filter, one set of orders. */
 export const tasksOfOrganization = taskList('tasksOfOrganization', 'organization_id');
@@ -97,14 +164,27 @@ function filterSprints(query: AnyQuery, filter: SprintFilter | null): AnyQuery {
 }
 
 /** Organization-wide lists leave out what belongs to a deleted project (a project's own lists show it). */
-const inLiveProject = (alias: string) => (query: AnyQuery): AnyQuery => query.where(({ exists, selectFrom }) =>
-  exists(selectFrom('projects as lp').select(sql`1`.as('one'))
-    .whereRef('lp.organization_id', '=', `${alias}.organization_id`).whereRef('lp.id', '=', `${alias}.project_id`)
-    .where('lp.deleted_at', 'is', null)));
+const inLiveProject =
+  (alias: string) =>
+  (query: AnyQuery): AnyQuery =>
+    query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('projects as lp')
+          .select(sql`1`.as('one'))
+          .whereRef('lp.organization_id', '=', `${alias}.organization_id`)
+          .whereRef('lp.id', '=', `${alias}.project_id`)
+          .where('lp.deleted_at', 'is', null),
+      ),
+    );
 
 const sprintList = (name: string, parentColumn: string, scope: (q: AnyQuery) => AnyQuery = (q) => q) =>
   defineParentConnection<Selectable<SprintsTable>, SprintFilter>({
-    name, table: 'sprints', alias: 's', parentColumn, sort: SPRINT_ORDERS.start_date_asc, orders: SPRINT_ORDERS,
+    name,
+    table: 'sprints',
+    alias: 's',
+    parentColumn,
+    sort: SPRINT_ORDERS.start_date_asc,
+    orders: SPRINT_ORDERS,
     filter: (q, f) => filterSprints(scope(q), f),
   });
 export const sprintsOfOrganization = sprintList('sprintsOfOrganization', 'organization_id', inLiveProject('s'));
@@ -116,18 +196,35 @@ function filterMilestones(query: AnyQuery, filter: MilestoneFilter | null): AnyQ
 
 const milestoneList = (name: string, parentColumn: string, scope: (q: AnyQuery) => AnyQuery = (q) => q) =>
   defineParentConnection<Selectable<MilestonesTable>, MilestoneFilter>({
-    name, table: 'milestones', alias: 'ms', parentColumn, sort: MILESTONE_ORDERS.created_at_asc, orders: MILESTONE_ORDERS,
+    name,
+    table: 'milestones',
+    alias: 'ms',
+    parentColumn,
+    sort: MILESTONE_ORDERS.created_at_asc,
+    orders: MILESTONE_ORDERS,
     filter: (q, f) => filterMilestones(scope(q), f),
   });
-export const milestonesOfOrganization = milestoneList('milestonesOfOrganization', 'organization_id', inLiveProject('ms'));
+export const milestonesOfOrganization = milestoneList(
+  'milestonesOfOrganization',
+  'organization_id',
+  inLiveProject('ms'),
+);
 export const milestonesOfProject = milestoneList('milestonesOfProject', 'project_id');
 
 export const commentsOfTask = defineParentConnection<Selectable<TaskCommentsTable>, null>({
-  name: 'commentsOfTask', table: 'task_comments', alias: 'c', parentColumn: 'task_id', sort: COMMENT_ORDER, softDelete: true,
+  name: 'commentsOfTask',
+  table: 'task_comments',
+  alias: 'c',
+  parentColumn: 'task_id',
+  sort: COMMENT_ORDER,
+  softDelete: true,
 });
 
 export const activityOfTask = defineParentConnection<Selectable<TaskActivityTable>, null>({
-  name: 'activityOfTask', table: 'task_activity', alias: 'a', parentColumn: 'task_id',
-  sort: ACTIVITY_ORDERS.created_at_asc, orders: ACTIVITY_ORDERS,
+  name: 'activityOfTask',
+  table: 'task_activity',
+  alias: 'a',
+  parentColumn: 'task_id',
+  sort: ACTIVITY_ORDERS.created_at_asc,
+  orders: ACTIVITY_ORDERS,
 });
-
