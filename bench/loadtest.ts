@@ -225,7 +225,7 @@ async function connectionCheck(phase: string, server: Served, superuser: pg.Pool
   // The pools settle once the last responses are out; a few tries cover the slowest release.
   for (let attempt = 0; attempt < 10; attempt++) {
     await sleep(500);
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await server.metrics();
     const gauge = (pool: string, state: string) =>
       Number(
         new RegExp(`^tenantql_db_pool_connections\\{pool="${pool}",state="${state}"\\} (\\S+)`, 'm').exec(text)?.[1] ??
@@ -306,15 +306,13 @@ async function steadyPhase(server: Served, callers: Caller[], targets: Map<numbe
   const sampler = setInterval(() => {
     const mb = rssMb(pid)?.current;
     if (mb !== undefined) rss.push(mb);
-    void fetch(`${server.url}/metrics`)
-      .then((res) => res.text())
-      .then(
-        (text) => {
-          const used = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
-          if (used) heap.push(Math.round(used / 2 ** 20));
-        },
-        () => undefined,
-      );
+    void server.metrics().then(
+      (text) => {
+        const used = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
+        if (used) heap.push(Math.round(used / 2 ** 20));
+      },
+      () => undefined,
+    );
   }, 250);
   const load = startLoad(server.url, callers, targets, marker, { seconds: DURATION });
   const result = await load.done;

@@ -87,7 +87,7 @@ async function readCounters(target: Served): Promise<Counters> {
     const stats = (await (await fetch(`${target.url}/stats`)).json()) as { statements: number; requests: number };
     return { ...stats, histogram: new Map() };
   }
-  const text = await (await fetch(`${target.url}/metrics`)).text();
+  const text = await target.metrics();
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
   const histogram = new Map<string, number>();
   for (const m of text.matchAll(/^tenantql_sql_statements_per_request_bucket\{le="([^"]+)"\} (\d+)/gm))

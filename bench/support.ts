@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -89,6 +90,8 @@ export interface Served {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last 4,000 characters it wrote (stdout and stderr). */
   output(): string;
+  /** GET /metrics with the token the server was started with (production closes it to everyone else). */
+  metrics(): Promise<string>;
   /** SIGTERM, then SIGKILL after 20 s. */
   stop(): Promise<void>;
 }
@@ -104,8 +107,9 @@ export async function spawnServer(
   options: { flags?: string[]; quiet?: boolean } = {},
 ): Promise<Served> {
   const port = await freePort();
+  const metricsToken = crypto.randomBytes(24).toString('hex');
   const child = spawn(process.execPath, [...(options.flags ?? []), script], {
-    env: { PATH: process.env.PATH ?? '', ...serverEnv, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', METRICS_TOKEN: metricsToken, ...serverEnv, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -139,6 +143,9 @@ export async function spawnServer(
     url,
     exited,
     output: () => output,
+    async metrics() {
+      return (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await Promise.race([exited, sleep(20_000)]);
