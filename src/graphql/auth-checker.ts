@@ -1,7 +1,7 @@
 import { Extensions, type AuthChecker } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from './context';
-import { ForbiddenError, UnauthenticatedError } from './errors';
+import { ForbiddenError, UnauthenticatedError } from '../errors';
 import { CURRENT, viewerPermissions } from '../modules/access/role.loaders';
 
 /**

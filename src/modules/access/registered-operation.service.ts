@@ -9,7 +9,7 @@ import {
 } from 'graphql';
 import { sql } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, onViolation } from '../../errors';
 import { checkQueryLimits, DEFAULT_QUERY_LIMITS } from '../../graphql/limits';
 import { operationNeeds } from '../../graphql/operation-permissions';
 import { documentHash } from '../../graphql/persisted-documents';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../errors';
 import { Membership } from '../tenancy/membership.type';
 import { Role } from './role.type';
 import { CURRENT, viewerPermissions } from './role.loaders';

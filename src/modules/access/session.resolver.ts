@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { NotFoundError } from '../../graphql/errors';
+import { NotFoundError } from '../../errors';
 import { organizationById, userById } from '../tenancy/tenancy.loaders';
 import { LoginInput, RefreshSessionInput, SwitchOrganizationInput } from './session.input';
 import { CreateOrganizationInput } from '../tenancy/organization.input';

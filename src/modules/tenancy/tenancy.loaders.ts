@@ -9,7 +9,7 @@ import type { MemberFilter } from './membership.input';
 import { Organization } from './organization.type';
 import { User } from './user.type';
 import { Membership } from './membership.type';
-import { ForbiddenError } from '../../graphql/errors';
+import { ForbiddenError } from '../../errors';
 import { currentPermissions } from '../access/role.loaders';
 
 /** Reading people needs users:read (the caller themselves excepted); see `userById`. */

@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { UnauthenticatedError } from '../../graphql/errors';
+import { UnauthenticatedError } from '../../errors';
 import { CURRENT, viewerPermissions } from '../access/role.loaders';
 import { liveMembershipByUserId, organizationById, userById } from './tenancy.loaders';
 import { ViewerInfo, ViewerOrganization } from './viewer.type';

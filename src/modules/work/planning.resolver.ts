@@ -15,7 +15,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted } from '../../graphql/auth-checker';
-import { NotFoundError } from '../../graphql/errors';
+import { NotFoundError } from '../../errors';
 import { AGGREGATE_COST } from '../../graphql/limits';
 import { Project } from './project.type';
 import {

@@ -4,7 +4,7 @@ import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted } from '../../graphql/auth-checker';
 import { ConnectionArgs } from '../../graphql/connection';
-import { NotFoundError } from '../../graphql/errors';
+import { NotFoundError } from '../../errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import {

@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted, hasPermission } from '../../graphql/auth-checker';
-import { ForbiddenError, NotFoundError } from '../../graphql/errors';
+import { ForbiddenError, NotFoundError } from '../../errors';
 import { selects } from '../../graphql/selection';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
