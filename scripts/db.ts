@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, loadEnvFile, requireEncryptionKeys } from '../src/config';
+import { loadConfig, loadEnvFile, requireEncryptionKeys } from '../src/config';
+import { ConfigError } from '../src/errors';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest, rollback, MigrationFailedError } from '../src/db/migrate';
 import { migrations } from '../db/migrations';

@@ -34,6 +34,9 @@ export const ERROR_CODES = {
 /** The `extensions.code` values clients rely on (docs/api.md, "Errors"). */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** A setting is missing or not valid: the process says so and stops (no stack). */
+export class ConfigError extends Error {}
+
 /**
  * Base class of every error a service throws on purpose. Its message is shown to the client,
  * so it must never contain SQL, secrets or another tenant's data.

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ConfigError, requireEncryptionKeys, type Config } from './config';
+import { requireEncryptionKeys, type Config } from './config';
+import { ConfigError } from './errors';
 import { createKysely, createPool } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { migrations } from '../db/migrations';
