@@ -13,7 +13,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, onViol
 import { checkQueryLimits, DEFAULT_QUERY_LIMITS } from '../../graphql/limits';
 import { operationNeeds } from '../../graphql/operation-permissions';
 import { documentHash } from '../../graphql/persisted-documents';
-import { CURRENT, viewerPermissions } from './role.loaders';
+import { CURRENT, viewerPermissions } from '../../graphql/permissions';
 import { RegisteredOperation } from './registered-operation.type';
 import type { RegisterOperationInput } from './registered-operation.input';
 

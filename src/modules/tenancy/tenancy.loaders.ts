@@ -10,7 +10,7 @@ import { Organization } from './organization.type';
 import { User } from './user.type';
 import { Membership } from './membership.type';
 import { ForbiddenError } from '../../errors';
-import { currentPermissions } from '../access/role.loaders';
+import { currentPermissions } from '../../graphql/permissions';
 
 /** Reading people needs users:read (the caller themselves excepted); see `userById`. */
 export const PEOPLE_PERMISSION = 'users:read';

@@ -52,7 +52,7 @@ import {
   tasksOfSprint,
 } from './work.loaders';
 import * as planning from './planning.service';
-import { withAssignees } from './task.resolver';
+import { withAssignees } from './task.prefetch';
 
 async function projectOf(ctx: Context, projectId: string): Promise<Project> {
   const project = await ctx.loaders.use(projectById).load(projectId);

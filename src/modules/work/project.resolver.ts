@@ -38,7 +38,7 @@ import {
   tasksOfProject,
 } from './work.loaders';
 import * as projects from './project.service';
-import { withAssignees } from './task.resolver';
+import { withAssignees } from './task.prefetch';
 
 const projectPayload = (project: Project) => Object.assign(new ProjectPayload(), { project });
 
