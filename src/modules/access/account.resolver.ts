@@ -12,7 +12,7 @@ import {
 } from './account.input';
 import * as accounts from './account.service';
 import { AuthPayload } from './session.type';
-import { authPayload } from './session.resolver';
+import { authPayload } from './session.payload';
 import { Cost } from '../../graphql/field-costs';
 
 @ObjectType()
