@@ -45,6 +45,17 @@ export default tseslint.config(
     },
   },
   {
+    // A resolver is a leaf: only its module's index.ts lists it; shared pieces live in a file of their own.
+    files: ['src/**/*.ts'],
+    ignores: ['src/modules/*/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/*.resolver'], message: 'Move what you need out of the resolver file.' }] },
+      ],
+    },
+  },
+  {
     files: ['src/errors.ts'],
     rules: {
       'no-restricted-imports': [
