@@ -6,6 +6,7 @@ import pg from 'pg';
 import { bootstrapDatabase, roleUrl, ROLES } from '../src/db/bootstrap';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
+import { migrations } from '../db/migrations';
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchEmail, benchSlug, seedBenchData, type DatasetSize } from './seed';
@@ -226,7 +227,7 @@ export async function prepareBenchDatabase(options: {
     }),
   );
   try {
-    await migrateToLatest(owner);
+    await migrateToLatest(owner, migrations);
   } finally {
     await owner.destroy();
   }

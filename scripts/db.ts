@@ -1,7 +1,9 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, loadEnvFile, requireEncryptionKeys } from '../src/config';
+import { loadConfig, loadEnvFile, requireEncryptionKeys } from '../src/config';
+import { ConfigError } from '../src/errors';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest, rollback, MigrationFailedError } from '../src/db/migrate';
+import { migrations } from '../db/migrations';
 import { bootstrapDatabase } from '../src/db/bootstrap';
 import { DATABASE_NAME, provisionDatabase } from '../src/db/provision';
 import { seedDemoData } from '../db/seed/demo';
@@ -46,11 +48,11 @@ async function main(command: string | undefined): Promise<void> {
     const db = createKysely(createPool(database.ownerUrl, { max: 1, applicationName: 'tenantql-db' }));
     try {
       if (command === 'migrate') {
-        const ran = await migrateToLatest(db);
+        const ran = await migrateToLatest(db, migrations);
         console.log(ran.length ? ran.join('\n') : 'Nothing to migrate.');
         console.log('Policies applied.');
       } else if (command === 'rollback') {
-        const ran = await rollback(db, { toZero: process.argv.includes('--all') });
+        const ran = await rollback(db, migrations, { toZero: process.argv.includes('--all') });
         console.log(ran.length ? ran.join('\n') : 'Nothing to roll back.');
       } else if (command === 'rotate-keys') {
         const keyring = KeyRing.parse(requireEncryptionKeys(database.encryptionKeys));

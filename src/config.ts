@@ -7,11 +7,8 @@ import { PROJECT_ROOT } from './paths';
 import type { QueryLimits } from './graphql/limits';
 import type { TransactionTimeouts } from './db/request-transaction';
 import type { RateLimitSettings, RateLimitStore } from './http/rate-limit';
-
-/** Where the database comes from: an embedded cluster we run ourselves, or one the operator runs. */
-export type DatabaseSource =
-  | { kind: 'embedded'; dataDir: string; port: number }
-  | { kind: 'external'; appUrl: string; ownerUrl: string | undefined };
+import type { DatabaseSource } from './db/provision';
+import { ConfigError } from './errors';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -66,8 +63,6 @@ export interface Config {
     encryptionKeys: string | undefined;
   };
 }
-
-export class ConfigError extends Error {}
 
 /** The encryption key ring, or a clear error naming the variable. */
 export function requireEncryptionKeys(keys: string | undefined): string {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import v8 from 'node:v8';
-import { ConfigError, loadConfig, loadEnvFile } from './config';
+import { loadConfig, loadEnvFile } from './config';
+import { ConfigError } from './errors';
 import { createLogger } from './logger';
 import { startServer } from './server';
 import { EmbeddedPostgresError } from './db/embedded';

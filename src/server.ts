@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ConfigError, requireEncryptionKeys, type Config } from './config';
+import { requireEncryptionKeys, type Config } from './config';
+import { ConfigError } from './errors';
 import { createKysely, createPool } from './db/database';
 import { migrateToLatest } from './db/migrate';
+import { migrations } from '../db/migrations';
 import { provisionDatabase } from './db/provision';
 import { createSchema } from './graphql/schema';
 import { createApp } from './http/app';
@@ -55,7 +57,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const ownerDb = createKysely(createPool(database.ownerUrl, { max: 2, applicationName: 'tenantql-migrate' }));
       try {
         if (config.migrateOnStart) {
-          const ran = await migrateToLatest(ownerDb);
+          const ran = await migrateToLatest(ownerDb, migrations);
           logger.info({ migrations: ran }, ran.length ? 'migrations applied' : 'database schema is current');
         }
         if (config.seedDemo) seeded = await seedDemoData(ownerDb);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, defaultPoolMax, ENVIRONMENT_VARIABLES, loadConfig, loadEnvFile } from '../src/config';
+import { defaultPoolMax, ENVIRONMENT_VARIABLES, loadConfig, loadEnvFile } from '../src/config';
+import { ConfigError } from '../src/errors';
 import { PROJECT_ROOT } from '../src/paths';
 
 describe('configuration', () => {

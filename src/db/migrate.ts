@@ -1,12 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Migrator, NO_MIGRATIONS, sql, type Kysely, type MigrationResultSet } from 'kysely';
-import { migrations } from '../../db/migrations';
+import { Migrator, NO_MIGRATIONS, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import { POLICIES_DIR } from '../paths';
 
 // Migrations run before the Database interface describes the tables they create.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
+
+/** The migrations by name, in order (db/migrations/index.ts): the caller passes them, so src/db never imports db/. */
+export type Migrations = Readonly<Record<string, Migration>>;
 
 export class MigrationFailedError extends Error {
   constructor(
@@ -20,7 +22,7 @@ export class MigrationFailedError extends Error {
   }
 }
 
-function migrator(db: AnyDb): Migrator {
+function migrator(db: AnyDb, migrations: Migrations): Migrator {
   return new Migrator({ db, provider: { getMigrations: async () => migrations } });
 }
 
@@ -39,22 +41,30 @@ function check(result: MigrationResultSet): string[] {
  * Should the policies fail after the migrations committed, the loud error makes the deploy
  * fail, and new tables stay closed meanwhile: the app role gets no grant on a table until its
  * policy file runs. The next migrate re-applies them.
+ *
+ * @example
+ * import { migrations } from '../db/migrations';
+ * const ran = await migrateToLatest(ownerDb, migrations); // ['up 2026_11_21_0001_tenancy', ...]
  */
-export async function migrateToLatest(db: AnyDb): Promise<string[]> {
-  const ran = check(await migrator(db).migrateToLatest());
+export async function migrateToLatest(db: AnyDb, migrations: Migrations): Promise<string[]> {
+  const ran = check(await migrator(db, migrations).migrateToLatest());
   await applyPolicies(db);
   return ran;
 }
 
 /** Undoes the newest migration (or all of them with `toZero`). */
-export async function rollback(db: AnyDb, options: { toZero?: boolean } = {}): Promise<string[]> {
-  const m = migrator(db);
+export async function rollback(
+  db: AnyDb,
+  migrations: Migrations,
+  options: { toZero?: boolean } = {},
+): Promise<string[]> {
+  const m = migrator(db, migrations);
   return check(options.toZero ? await m.migrateTo(NO_MIGRATIONS) : await m.migrateDown());
 }
 
 /** Names of migrations known to the code but not yet applied to the database. */
-export async function pendingMigrations(db: AnyDb): Promise<string[]> {
-  const all = await migrator(db).getMigrations();
+export async function pendingMigrations(db: AnyDb, migrations: Migrations): Promise<string[]> {
+  const all = await migrator(db, migrations).getMigrations();
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }
 

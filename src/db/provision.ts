@@ -1,11 +1,21 @@
 import path from 'node:path';
-import type { Config } from '../config';
-import { ConfigError } from '../config';
+import { ConfigError } from '../errors';
 import { loadOrCreateSecrets } from '../secrets';
 import { bootstrapDatabase, roleUrl, ROLES } from './bootstrap';
 import { startEmbeddedPostgres } from './embedded';
 
 export const DATABASE_NAME = 'tenantql';
+
+/** Where the database comes from: an embedded cluster we run ourselves, or one the operator runs. */
+export type DatabaseSource =
+  | { kind: 'embedded'; dataDir: string; port: number }
+  | { kind: 'external'; appUrl: string; ownerUrl: string | undefined };
+
+/** What provisioning reads of the configuration (src/config.ts's `Config` has both). */
+export interface ProvisionSettings {
+  database: DatabaseSource;
+  secrets: { jwtSecret: string | undefined; encryptionKeys: string | undefined };
+}
 
 /** Where to connect, whichever way the database came to be. */
 export interface ProvisionedDatabase {
@@ -25,7 +35,7 @@ export interface ProvisionedDatabase {
  * requires JWT_SECRET from the environment.
  */
 export async function provisionDatabase(
-  config: Config,
+  config: ProvisionSettings,
   onProgress?: (message: string) => void,
 ): Promise<ProvisionedDatabase> {
   const source = config.database;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { migrations } from '../../db/migrations';
+import type { Migrations } from './migrate';
 
 export type Readiness =
   { ready: true } | { ready: false; reason: 'database unreachable' | 'migrations pending'; pending?: string[] };
@@ -10,17 +10,17 @@ const SCHEMA_NOT_READABLE = new Set([
 ]);
 
 /**
- * Whether the database answers, within `timeoutMs`, and every migration this code knows is
+ * Whether the database answers, within `timeoutMs`, and every migration this code knows (`migrations`) is
  * applied (one small statement as the app role; migration 0013 lets it read Kysely's table).
  * Migrations applied that the code does not know (a newer release ran them) do not count:
  * an older instance keeps serving during a rolling deploy. Reasons never carry connection
  * details or database messages.
  *
  * @example
- * const state = await checkReadiness(appPool, 2000);
+ * const state = await checkReadiness(appPool, migrations, 2000);
  * res.status(state.ready ? 200 : 503).json(...);
  */
-export async function checkReadiness(pool: pg.Pool, timeoutMs: number): Promise<Readiness> {
+export async function checkReadiness(pool: pg.Pool, migrations: Migrations, timeoutMs: number): Promise<Readiness> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error('readiness check timed out')), timeoutMs);

@@ -8,12 +8,7 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema';
-import {
-  CommitOutcomeUnknownError,
-  isConnectionError,
-  ServiceUnavailableError,
-  UnauthenticatedError,
-} from '../graphql/errors';
+import { CommitOutcomeUnknownError, isConnectionError, ServiceUnavailableError, UnauthenticatedError } from '../errors';
 
 /** Who the request acts for: read back in SQL by app.current_org_id() / app.current_user_id(). */
 export interface TenantContext {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from './schema';
-import { NotFoundError } from '../graphql/errors';
+import { NotFoundError } from '../errors';
 
 /** Tables with a `deleted_at` column. */
 export type SoftDeletedTable = {

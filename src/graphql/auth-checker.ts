@@ -1,8 +1,8 @@
 import { Extensions, type AuthChecker } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from './context';
-import { ForbiddenError, UnauthenticatedError } from './errors';
-import { CURRENT, viewerPermissions } from '../modules/access/role.loaders';
+import { ForbiddenError, UnauthenticatedError } from '../errors';
+import { CURRENT, viewerPermissions } from './permissions';
 
 /**
  * `@Authorized()` needs a signed-in user (not an API key); `@Authorized('members:read')` needs that

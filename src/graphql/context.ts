@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ForbiddenError } from './errors';
+import { ForbiddenError } from '../errors';
 import type { RequestTransaction } from '../db/request-transaction';
 import type { Loaders } from './loaders';
 import type { Services } from '../services';

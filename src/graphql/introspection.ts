@@ -12,7 +12,8 @@ import {
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from './context';
-import { UnauthenticatedError, unauthorized, unavailableOrRethrow } from './errors';
+import { unauthorized, unavailableOrRethrow } from './errors';
+import { UnauthenticatedError } from '../errors';
 
 /** The meta-fields that reveal the schema; `__typename` reveals nothing and is always allowed. */
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);

@@ -4,7 +4,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { GraphQLError, Kind, parse } from 'graphql';
 import type { ApiKeyPrincipal, Context } from './context';
-import { unavailableOrRethrow, UnauthenticatedError } from './errors';
+import { unavailableOrRethrow } from './errors';
+import { UnauthenticatedError } from '../errors';
 
 /** `sha256:<64 hex>` (the manifest's form and `documentId`) or the bare hex of Apollo's APQ. */
 const DOCUMENT_ID = /^(?:sha256:)?([0-9a-f]{64})$/i;

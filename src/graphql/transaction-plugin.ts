@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from './context';
-import { CommitOutcomeUnknownError } from './errors';
+import { CommitOutcomeUnknownError } from '../errors';
 
 /** What a finished request reports (for metrics, logs and tests). */
 export interface RequestSummary {

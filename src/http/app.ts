@@ -16,7 +16,8 @@ import { printSchemaSdl } from '../graphql/schema';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
-import { errorLoggingPlugin, formatError, type ErrorCode } from '../graphql/errors';
+import { errorLoggingPlugin, formatError } from '../graphql/errors';
+import type { ErrorCode } from '../errors';
 import { createIntrospectionPlugin } from '../graphql/introspection';
 import { Loaders } from '../graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
@@ -34,6 +35,7 @@ import type { Services } from '../services';
 import { authenticate } from './authenticate';
 import { mountGraphiql, type GraphiqlConfig } from './graphiql';
 import { checkReadiness } from '../db/readiness';
+import { migrations } from '../../db/migrations';
 import { Metrics } from './metrics';
 import { metricsEndpoint } from './metrics-endpoint';
 import { notesOf, observeRequests } from './request-log';
@@ -237,7 +239,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.get('/readyz', async (_req, res) => {
     const state = draining
       ? { ready: false as const, reason: 'shutting down' }
-      : await checkReadiness(options.appPool, options.readinessTimeoutMs ?? 2_000);
+      : await checkReadiness(options.appPool, migrations, options.readinessTimeoutMs ?? 2_000);
     const now = state.ready ? 'ready' : state.reason;
     if (now !== lastReadiness) {
       if (state.ready) options.logger.info('ready');

@@ -224,7 +224,7 @@ describe('self-only data', () => {
           [orgA, orgB, user, signedIn, crypto.randomBytes(32).toString('hex'), crypto.randomBytes(32).toString('hex')],
         );
 
-        await migrateToLatest(owner);
+        await migrateToLatest(owner, migrations);
         const { rows } = await su.query('select organization_id, last_login_at from memberships where user_id = $1', [
           user,
         ]);

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { roleUrl, ROLES } from '../../src/db/bootstrap';
 import { createKysely, createPool, withTenant } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
+import { migrations } from '../../db/migrations';
 import type { Database } from '../../src/db/schema';
 import { createSchema } from '../../src/graphql/schema';
 import { closeTestPools, testUrls } from '../support/db';
@@ -251,7 +252,7 @@ describe('bad input', () => {
     const appUrl = roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name);
     appPool = createPool(appUrl, { max: 4, applicationName: 'jest-bad-input-app' });
     standalonePool = createPool(appUrl, { max: 2, applicationName: 'jest-bad-input-standalone' });
-    await migrateToLatest(owner);
+    await migrateToLatest(owner, migrations);
     schema = await createSchema();
 
     const organization = await createOrganization(owner, { slug: ids.orgSlug });

@@ -30,19 +30,19 @@ describe('migrations', () => {
 
       expect(await objects()).toBe(0);
       const names = Object.keys(migrations);
-      expect(await migrateToLatest(db)).toEqual(names.map((n) => `up ${n}`));
-      expect(await pendingMigrations(db)).toEqual([]);
+      expect(await migrateToLatest(db, migrations)).toEqual(names.map((n) => `up ${n}`));
+      expect(await pendingMigrations(db, migrations)).toEqual([]);
       const created = await objects();
       expect(created).toBeGreaterThan(10);
 
-      expect(await rollback(db, { toZero: true })).toEqual([...names].reverse().map((n) => `down ${n}`));
+      expect(await rollback(db, migrations, { toZero: true })).toEqual([...names].reverse().map((n) => `down ${n}`));
       expect(await objects()).toBe(0);
-      expect(await pendingMigrations(db)).toEqual(names);
+      expect(await pendingMigrations(db, migrations)).toEqual(names);
 
-      expect(await migrateToLatest(db)).toEqual(names.map((n) => `up ${n}`));
+      expect(await migrateToLatest(db, migrations)).toEqual(names.map((n) => `up ${n}`));
       expect(await objects()).toBe(created);
       // Policies are idempotent: applying them again changes nothing and does not fail.
-      expect(await migrateToLatest(db)).toEqual([]);
+      expect(await migrateToLatest(db, migrations)).toEqual([]);
       expect(await objects()).toBe(created);
     } finally {
       await db.destroy();
@@ -55,7 +55,7 @@ describe('migrations', () => {
     const db = createKysely(createPool(scratch.ownerUrl, { max: 1, applicationName: 'jest-migrations' }));
     try {
       await sql`create schema app`.execute(db); // makes the first migration collide
-      const failure = await migrateToLatest(db).catch((error: unknown) => error);
+      const failure = await migrateToLatest(db, migrations).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(MigrationFailedError);
       expect((failure as MigrationFailedError).migrationName).toBe(Object.keys(migrations)[0]);
       expect((failure as Error).message).toMatch(/schema "app" already exists/);
@@ -76,7 +76,7 @@ describe('migrations', () => {
     const db = createKysely(createPool(scratch.ownerUrl, { max: 1, applicationName: 'jest-migrations' }));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policies-'));
     try {
-      await migrateToLatest(db);
+      await migrateToLatest(db, migrations);
       await sql`alter table memberships disable row level security`.execute(db);
       fs.copyFileSync(path.join(POLICIES_DIR, 'tenancy.sql'), path.join(dir, 'a-tenancy.sql'));
       fs.writeFileSync(path.join(dir, 'b-broken.sql'), 'alter table no_such_table enable row level security;');

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { createKysely, createPool } from '../../src/db/database';
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded';
 import { migrateToLatest } from '../../src/db/migrate';
+import { migrations } from '../../db/migrations';
 import { PROJECT_ROOT } from '../../src/paths';
 
 /** The README's SQL for an existing PostgreSQL, as an operator would paste it. */
@@ -79,7 +80,7 @@ describe.each(versions)("the README's role SQL on %s", (_name, bin) => {
       createPool(url('tenantql_owner', 'change-me'), { max: 1, applicationName: 'jest-readme' }),
     );
     try {
-      await migrateToLatest(owner);
+      await migrateToLatest(owner, migrations);
     } finally {
       await owner.destroy();
     }

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { createKysely, createPool } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
+import { migrations } from '../../db/migrations';
 import type { Database } from '../../src/db/schema';
 import { createScratchDatabase } from '../support/scratch-database';
 import { createUser } from '../support/factories';
@@ -18,7 +19,7 @@ describe('db:rotate-keys', () => {
   beforeAll(async () => {
     scratch = await createScratchDatabase();
     db = createKysely(createPool(scratch.ownerUrl, { max: 2, applicationName: 'jest-rotate' }));
-    await migrateToLatest(db);
+    await migrateToLatest(db, migrations);
     superuser = new pg.Pool({ connectionString: scratch.superuserUrl, max: 1 });
   });
   afterAll(async () => {

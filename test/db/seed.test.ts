@@ -3,6 +3,7 @@ import pg from 'pg';
 import { roleUrl, ROLES } from '../../src/db/bootstrap';
 import { createKysely, createPool, withTenant } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
+import { migrations } from '../../db/migrations';
 import type { Database } from '../../src/db/schema';
 import { DEMO_USERS, seedDemoData } from '../../db/seed/demo';
 import { WORK_DEMO_PROJECTS } from '../../db/seed/work';
@@ -37,7 +38,7 @@ describe('demo data (seedDemoData)', () => {
     db = createKysely(createPool(scratch.ownerUrl, { max: 2, applicationName: 'jest-seed' }));
     superuser = new pg.Pool({ connectionString: scratch.superuserUrl, max: 1 });
     app = new pg.Pool({ connectionString: roleUrl(testUrls.superuser, ROLES.app, 'test-app', scratch.name), max: 2 });
-    await migrateToLatest(db);
+    await migrateToLatest(db, migrations);
     const started = performance.now();
     expect(await seedDemoData(db)).toBe(true);
     seededMs = performance.now() - started;

@@ -14,6 +14,7 @@ import { buildServer, startBuiltServer } from '../support/built-server';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoData } from '../../db/seed/demo';
 import { createKysely, createPool } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
+import { migrations } from '../../db/migrations';
 
 const run = promisify(execFile);
 
@@ -98,7 +99,7 @@ describe('the container image (Dockerfile stages reproduced without Docker)', ()
     scratch = await createScratchDatabase();
     const owner = createKysely(createPool(scratch.ownerUrl, { max: 1, applicationName: 'jest-runtime-image' }));
     try {
-      await migrateToLatest(owner);
+      await migrateToLatest(owner, migrations);
       await seedDemoData(owner);
     } finally {
       await owner.destroy();

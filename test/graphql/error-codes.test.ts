@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { ERROR_CODES } from '../../src/graphql/errors';
+import { ERROR_CODES } from '../../src/errors';
 import { PROJECT_ROOT } from '../../src/paths';
 
 const registered = new Set(Object.keys(ERROR_CODES));

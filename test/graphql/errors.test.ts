@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { ConflictError, formatError, isMaskedError } from '../../src/graphql/errors';
+import { formatError, isMaskedError } from '../../src/graphql/errors';
+import { ConflictError } from '../../src/errors';
 
 /** What graphql-js hands Apollo when a resolver throws `original`. */
 function fromResolver(original: Error): GraphQLError {

@@ -136,7 +136,7 @@ describe('operations endpoints', () => {
         // An empty database: no migration table at all.
         expect(await readyz()).toEqual({ status: 503, body: { status: 'not ready', reason: 'migrations pending' } });
 
-        await migrateToLatest(owner);
+        await migrateToLatest(owner, migrations);
         expect(await readyz()).toEqual({ status: 200, body: { status: 'ready' } });
 
         // Code newer than the database: the newest migration is not applied.

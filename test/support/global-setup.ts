@@ -5,6 +5,7 @@ import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../../sr
 import { bootstrapDatabase, roleUrl, ROLES } from '../../src/db/bootstrap';
 import { createKysely, createPool } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
+import { migrations } from '../../db/migrations';
 import { seedDemoData } from '../../db/seed/demo';
 import { buildGraphiql } from '../../scripts/build-graphiql';
 
@@ -60,7 +61,7 @@ export default async function globalSetup(): Promise<void> {
     const ownerUrl = roleUrl(superuserUrl, ROLES.owner, 'test-owner', 'tenantql_test');
     const db = createKysely(createPool(ownerUrl, { max: 2, applicationName: 'jest-setup' }));
     try {
-      await migrateToLatest(db);
+      await migrateToLatest(db, migrations);
       await seedDemoData(db);
     } finally {
       await db.destroy();

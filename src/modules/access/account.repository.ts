@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { setTenant } from '../../db/database';
 import type { Database } from '../../db/schema';
-import { onViolation } from '../../graphql/errors';
+import { onViolation } from '../../errors';
 
 // One-time tokens and password changes go through the account functions of migration 0004;
 // a new user is inserted by the app under the "users are created as themselves" policy.

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { NotFoundError } from '../../graphql/errors';
+import { NotFoundError } from '../../errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import {
@@ -12,7 +12,7 @@ import {
 } from './account.input';
 import * as accounts from './account.service';
 import { AuthPayload } from './session.type';
-import { authPayload } from './session.resolver';
+import { authPayload } from './session.payload';
 import { Cost } from '../../graphql/field-costs';
 
 @ObjectType()

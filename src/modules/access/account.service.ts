@@ -1,5 +1,5 @@
 import type { Context } from '../../graphql/context';
-import { BadUserInputError, UnauthenticatedError } from '../../graphql/errors';
+import { BadUserInputError, UnauthenticatedError } from '../../errors';
 import { hashPassword } from '../../auth/passwords';
 import { hashSecretToken } from '../../auth/secret-tokens';
 import { createOrganizationWithOwner } from '../tenancy/organization.service';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError, NotFoundError } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '../../errors';
 import { hashSecretToken } from '../../auth/secret-tokens';
 import { ApiKey } from './api-key.type';
 import { assertGrantable } from './role.service';

@@ -9,11 +9,11 @@ import {
 } from 'graphql';
 import { sql } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, onViolation } from '../../errors';
 import { checkQueryLimits, DEFAULT_QUERY_LIMITS } from '../../graphql/limits';
 import { operationNeeds } from '../../graphql/operation-permissions';
 import { documentHash } from '../../graphql/persisted-documents';
-import { CURRENT, viewerPermissions } from './role.loaders';
+import { CURRENT, viewerPermissions } from '../../graphql/permissions';
 import { RegisteredOperation } from './registered-operation.type';
 import type { RegisterOperationInput } from './registered-operation.input';
 

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../errors';
 import { Membership } from '../tenancy/membership.type';
 import { Role } from './role.type';
-import { CURRENT, viewerPermissions } from './role.loaders';
+import { CURRENT, viewerPermissions } from '../../graphql/permissions';
 import type { AssignRoleInput, CreateRoleInput, UpdateRoleInput } from './role.input';
 
 const NAME_TAKEN = onViolation({ roles_name_key: ['name', 'This organization already has a role with that name'] });

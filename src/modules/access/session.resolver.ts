@@ -1,7 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { NotFoundError } from '../../graphql/errors';
-import { organizationById, userById } from '../tenancy/tenancy.loaders';
 import { LoginInput, RefreshSessionInput, SwitchOrganizationInput } from './session.input';
 import { CreateOrganizationInput } from '../tenancy/organization.input';
 import { AcceptInvitationInput } from '../tenancy/membership.input';
@@ -9,24 +7,7 @@ import { AuthPayload, SignOutPayload } from './session.type';
 import * as sessions from './session.service';
 import { Cost } from '../../graphql/field-costs';
 import { WithoutOrganization } from '../../graphql/auth-checker';
-
-/** The AuthPayload of a session just issued (read through RLS as that session). */
-export async function authPayload(ctx: Context, issued: sessions.IssuedSession): Promise<AuthPayload> {
-  const [user, organization] = await Promise.all([
-    ctx.loaders.use(userById).load(issued.userId),
-    issued.organizationId ? ctx.loaders.use(organizationById).load(issued.organizationId) : null,
-  ]);
-  if (!user || (issued.organizationId && !organization)) throw new NotFoundError('Account');
-  const { accessToken, expiresAt, refreshToken, refreshTokenExpiresAt } = issued;
-  return Object.assign(new AuthPayload(), {
-    accessToken,
-    expiresAt,
-    refreshToken,
-    refreshTokenExpiresAt,
-    user,
-    organization,
-  });
-}
+import { authPayload } from './session.payload';
 
 const signedOut = (sessionsEnded: number) => Object.assign(new SignOutPayload(), { sessionsEnded });
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Context, Viewer } from '../../graphql/context';
-import { ForbiddenError, UnauthenticatedError } from '../../graphql/errors';
+import { ForbiddenError, UnauthenticatedError } from '../../errors';
 import { verifyPassword } from '../../auth/passwords';
 import { newSecretToken, hashSecretToken } from '../../auth/secret-tokens';
 import { clientKey } from '../../http/rate-limit';

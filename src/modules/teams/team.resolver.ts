@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
-import { NotFoundError } from '../../graphql/errors';
+import { NotFoundError } from '../../errors';
 import { Organization } from '../tenancy/organization.type';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';

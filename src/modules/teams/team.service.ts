@@ -1,5 +1,5 @@
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, NotFoundError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, NotFoundError, onViolation } from '../../errors';
 import type { TeamMemberRole } from '../../db/schema';
 import { Team, TeamMember } from './team.type';
 

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, InvitationsTable, MembershipRole, MembershipRow, MembershipStatus } from '../../db/schema';
 import { MEMBERSHIP_ROLES, SIGN_IN_STATUSES } from '../../db/schema';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../graphql/errors';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import { hashSecretToken, newSecretToken } from '../../auth/secret-tokens';
 import { queueMail } from '../../mail/outbox';
 import { liveMembershipByUserId } from './tenancy.loaders';

@@ -14,7 +14,7 @@ import {
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
-import { NotFoundError } from '../../graphql/errors';
+import { NotFoundError } from '../../errors';
 import { MemberFilter, MemberOrder } from './membership.input';
 import { Invitation, InvitationConnection, Membership, MembershipConnection } from './membership.type';
 import { Organization } from './organization.type';

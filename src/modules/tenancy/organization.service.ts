@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
 import { setTenant } from '../../db/database';
 import type { Database } from '../../db/schema';
-import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../errors';
 import { endSessions, revokeOpenInvitations } from './membership.service';
 
 /**

@@ -9,8 +9,8 @@ import type { MemberFilter } from './membership.input';
 import { Organization } from './organization.type';
 import { User } from './user.type';
 import { Membership } from './membership.type';
-import { ForbiddenError } from '../../graphql/errors';
-import { currentPermissions } from '../access/role.loaders';
+import { ForbiddenError } from '../../errors';
+import { currentPermissions } from '../../graphql/permissions';
 
 /** Reading people needs users:read (the caller themselves excepted); see `userById`. */
 export const PEOPLE_PERMISSION = 'users:read';

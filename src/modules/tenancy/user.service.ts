@@ -1,5 +1,5 @@
 import type { Context } from '../../graphql/context';
-import { NotFoundError } from '../../graphql/errors';
+import { NotFoundError } from '../../errors';
 import { USER_PROFILE_COLUMNS } from '../../db/schema';
 import type { UpdateProfileInput } from './user.input';
 import { User } from './user.type';

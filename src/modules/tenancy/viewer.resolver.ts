@@ -1,7 +1,7 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { UnauthenticatedError } from '../../graphql/errors';
-import { CURRENT, viewerPermissions } from '../access/role.loaders';
+import { UnauthenticatedError } from '../../errors';
+import { CURRENT, viewerPermissions } from '../../graphql/permissions';
 import { liveMembershipByUserId, organizationById, userById } from './tenancy.loaders';
 import { ViewerInfo, ViewerOrganization } from './viewer.type';
 import { currentUserOrganizations } from './tenancy.repository';

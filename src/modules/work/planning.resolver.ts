@@ -15,7 +15,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted } from '../../graphql/auth-checker';
-import { NotFoundError } from '../../graphql/errors';
+import { NotFoundError } from '../../errors';
 import { AGGREGATE_COST } from '../../graphql/limits';
 import { Project } from './project.type';
 import {
@@ -52,7 +52,7 @@ import {
   tasksOfSprint,
 } from './work.loaders';
 import * as planning from './planning.service';
-import { withAssignees } from './task.resolver';
+import { withAssignees } from './task.prefetch';
 
 async function projectOf(ctx: Context, projectId: string): Promise<Project> {
   const project = await ctx.loaders.use(projectById).load(projectId);

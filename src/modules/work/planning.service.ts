@@ -1,6 +1,6 @@
 import type { Updateable } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, onViolation } from '../../errors';
 import { findRow } from '../../db/rows';
 import type { MilestoneStatus, MilestonesTable, SprintStatus, SprintsTable } from '../../db/schema';
 import { Milestone, Sprint } from './planning.type';

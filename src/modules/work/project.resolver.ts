@@ -4,7 +4,7 @@ import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted } from '../../graphql/auth-checker';
 import { ConnectionArgs } from '../../graphql/connection';
-import { NotFoundError } from '../../graphql/errors';
+import { NotFoundError } from '../../errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import {
@@ -38,7 +38,7 @@ import {
   tasksOfProject,
 } from './work.loaders';
 import * as projects from './project.service';
-import { withAssignees } from './task.resolver';
+import { withAssignees } from './task.prefetch';
 
 const projectPayload = (project: Project) => Object.assign(new ProjectPayload(), { project });
 

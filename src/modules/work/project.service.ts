@@ -1,6 +1,6 @@
 import { sql, type Updateable } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../errors';
 import { slugFrom } from '../../graphql/slug';
 import { findRow, setDeleted } from '../../db/rows';
 import type { ProjectMemberRole, ProjectsTable, ProjectVisibility } from '../../db/schema';

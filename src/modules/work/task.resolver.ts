@@ -3,8 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted, hasPermission } from '../../graphql/auth-checker';
-import { ForbiddenError, NotFoundError } from '../../graphql/errors';
-import { selects } from '../../graphql/selection';
+import { NotFoundError } from '../../errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import { Project } from './project.type';
@@ -45,42 +44,13 @@ import {
   tasksOfOrganization,
 } from './work.loaders';
 import * as tasks from './task.service';
+import { withAssignees } from './task.prefetch';
 
 const taskPayload = (task: Task) => Object.assign(new TaskPayload(), { task });
 const commentPayload = (comment: TaskComment) => Object.assign(new TaskCommentPayload(), { comment });
 
 async function userOrNull(ctx: Context, id: string | null): Promise<User | null> {
   return id ? ctx.loaders.use(userById).load(id) : null;
-}
-
-const ASSIGNEE = ['edges', 'node', 'assignee'] as const;
-
-/**
- * When a task list's rows will be asked for their assignee, loads them with every other list of
- * the level (one shared answer, one users batch; see `loadJoined`), so `assignee` then resolves
- * synchronously instead of with one promise per row: the same statements, far less work.
- */
-export async function withAssignees(
-  ctx: Context,
-  info: GraphQLResolveInfo,
-  connection: TaskConnection,
-): Promise<TaskConnection> {
-  if (!selects(info, ASSIGNEE)) return connection;
-  const ids = new Set<string>();
-  for (const { node } of connection.edges) if (node.assigneeId) ids.add(node.assigneeId);
-  if (!ids.size) {
-    for (const { node } of connection.edges) node.assignee = null;
-    return connection;
-  }
-  // A failed batch fails the list; a refused one (no users:read) fails each assignee field instead, as everywhere else.
-  const users = await ctx.loaders.loadJoined(userById, ids).catch((error: unknown) => {
-    if (error instanceof ForbiddenError) return null;
-    throw error;
-  });
-  if (!users) return connection;
-  for (const { node } of connection.edges)
-    node.assignee = node.assigneeId ? (users.get(node.assigneeId) ?? null) : null;
-  return connection;
 }
 
 @Resolver(() => Task)

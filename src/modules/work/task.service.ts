@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../errors';
 import { findRow } from '../../db/rows';
 import type { Database, TaskPriority, TaskStatus, TasksTable, TaskType } from '../../db/schema';
 import { Task, TaskComment } from './task.type';
