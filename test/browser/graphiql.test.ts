@@ -204,12 +204,18 @@ describeInBrowser('GraphiQL in Chromium', () => {
 
       await signInFromForm(page, DEMO_USERS.alice, 'acme');
       await waitForText(page, '[data-testid="session"]', `Signed in as ${DEMO_USERS.alice} in Acme Corporation (acme)`);
+      // Signing in makes a new GraphiQL instance: typing before its editor shows the active tab's
+      // query would be overwritten by it (seen once in CI).
+      await waitForText(page, '.graphiql-query-editor', 'query Viewer');
 
       // Replace the default query (insertText: typed keys would trigger monaco's auto-closing).
       await page.locator('.graphiql-query-editor .monaco-editor').click();
       await page.keyboard.press('ControlOrMeta+A');
       await page.keyboard.press('Delete');
       await page.keyboard.insertText(QUERY);
+      await waitForText(page, '.graphiql-query-editor', 'RunFromPage');
+      // GraphiQL derives the operation name 100 ms (debounced) after the editor changes.
+      await page.waitForTimeout(300);
 
       // The first run goes out with an access token the server refuses (401): the page must
       // refresh the session once and run it again with the new token.
