@@ -7,7 +7,16 @@ import { hashPassword } from '../src/auth/passwords';
 import { defaultPoolMax } from '../src/config';
 import { PROJECT_ROOT } from '../src/paths';
 import type { DatasetSize } from './seed';
-import { benchWorkspace, prepareBenchDatabase, peakRssReset, rssMb, signIn, spawnServer, type Served } from './support';
+import {
+  benchWorkspace,
+  prepareBenchDatabase,
+  peakRssReset,
+  rssMb,
+  signIn,
+  spawnServer,
+  tenantqlBenchEnv,
+  type Served,
+} from './support';
 import { NESTED_QUERY, TASK_PAGE_QUERY } from './scenarios';
 
 /**
@@ -171,21 +180,7 @@ async function main(): Promise<void> {
     const tenantql = await spawnServer(
       'tenantql',
       path.join(__dirname, '..', 'src', 'main.js'),
-      {
-        JWT_SECRET: jwtSecret,
-        ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
-        DATABASE_URL: appUrl,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        SEED_DEMO: 'false',
-        MIGRATE_ON_START: 'false',
-        ACCESS_TOKEN_TTL_SECONDS: '86400',
-        DB_POOL_MAX: POOL_MAX,
-        HOST: '127.0.0.1',
-        RATE_LIMIT_ORG_PER_MINUTE: '0',
-        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
-        RATE_LIMIT_COSTLY_PER_MINUTE: '0',
-      },
+      tenantqlBenchEnv({ databaseUrl: appUrl, jwtSecret, poolMax: POOL_MAX }),
       { flags: [...NODE_FLAGS, ...PROFILE_FLAGS] },
     );
     servers.push(tenantql);

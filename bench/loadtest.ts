@@ -18,6 +18,7 @@ import {
   spawnServer,
   workDirectory,
   type Served,
+  tenantqlBenchEnv,
 } from './support';
 import {
   BATCH_MUTATION,
@@ -856,21 +857,13 @@ async function main(): Promise<boolean> {
       'tenantql',
       path.join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
       {
-        JWT_SECRET: crypto.randomBytes(48).toString('base64'),
-        ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
-        DATABASE_URL: roleUrl(cluster.superuserUrl('postgres'), ROLES.app, passwords.appPassword, DATABASE),
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'error',
-        SEED_DEMO: 'false',
-        MIGRATE_ON_START: 'false',
-        HOST: '127.0.0.1',
-        ACCESS_TOKEN_TTL_SECONDS: '86400',
-        DB_POOL_MAX: String(POOL_MAX),
+        ...tenantqlBenchEnv({
+          databaseUrl: roleUrl(cluster.superuserUrl('postgres'), ROLES.app, passwords.appPassword, DATABASE),
+          jwtSecret: crypto.randomBytes(48).toString('base64'),
+          poolMax: String(POOL_MAX),
+          logLevel: 'error',
+        }),
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-        // The load test is the only client: rate limits would refuse it.
-        RATE_LIMIT_ORG_PER_MINUTE: '0',
-        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
-        RATE_LIMIT_COSTLY_PER_MINUTE: '0',
       },
       { quiet: true },
     );

@@ -20,6 +20,7 @@ import {
   signIn as signInAs,
   spawnServer as spawn,
   type Served as AnyServed,
+  tenantqlBenchEnv,
 } from './support';
 import { mutationFor, MUTATION_DOCUMENTS, NESTED_QUERY, TASK_PAGE_QUERY, type MutationTargets } from './scenarios';
 
@@ -292,10 +293,7 @@ async function main(): Promise<void> {
         ...d,
         scenarios: d.scenarios.filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s)),
       }));
-    const secrets = {
-      JWT_SECRET: crypto.randomBytes(48).toString('base64'),
-      ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
-    };
+    const jwtSecret = crypto.randomBytes(48).toString('base64');
     const seedSeconds: Record<string, number> = {};
     for (const d of datasets) {
       const t0 = Date.now();
@@ -314,24 +312,14 @@ async function main(): Promise<void> {
     const measurements: Measurement[] = [];
     for (const d of datasets) {
       const appUrl = roleUrl(superuserUrl, ROLES.app, passwords.appPassword, d.database);
-      const tenantql = await spawnServer('tenantql', path.join(PROJECT_ROOT, 'dist', 'src', 'main.js'), {
-        ...secrets,
-        DATABASE_URL: appUrl,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        SEED_DEMO: 'false',
-        MIGRATE_ON_START: 'false',
-        ACCESS_TOKEN_TTL_SECONDS: '86400',
-        DB_POOL_MAX: POOL_MAX,
-        HOST: '127.0.0.1',
-        // The benchmark is the only client: the per-organization and sign-in rate limits would measure themselves.
-        RATE_LIMIT_ORG_PER_MINUTE: '0',
-        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
-        RATE_LIMIT_COSTLY_PER_MINUTE: '0',
-      });
+      const tenantql = await spawnServer(
+        'tenantql',
+        path.join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
+        tenantqlBenchEnv({ databaseUrl: appUrl, jwtSecret, poolMax: POOL_MAX }),
+      );
       servers.push(tenantql);
       const raw = await spawnServer('raw', path.join(PROJECT_ROOT, 'dist', 'bench', 'raw-server.js'), {
-        JWT_SECRET: secrets.JWT_SECRET,
+        JWT_SECRET: jwtSecret,
         DATABASE_URL: appUrl,
         DB_POOL_MAX: POOL_MAX,
       });

@@ -98,6 +98,34 @@ export interface Served {
 }
 
 /**
+ * The environment a benchmark gives tenantql: production, an external database, long-lived
+ * tokens, and the per-organization, anonymous and costly rate limits off (the benchmark is the
+ * only client: the limits would measure themselves).
+ */
+export function tenantqlBenchEnv(settings: {
+  databaseUrl: string;
+  jwtSecret: string;
+  poolMax: string;
+  logLevel?: string;
+}): Record<string, string> {
+  return {
+    JWT_SECRET: settings.jwtSecret,
+    ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
+    DATABASE_URL: settings.databaseUrl,
+    NODE_ENV: 'production',
+    LOG_LEVEL: settings.logLevel ?? 'warn',
+    SEED_DEMO: 'false',
+    MIGRATE_ON_START: 'false',
+    ACCESS_TOKEN_TTL_SECONDS: '86400',
+    DB_POOL_MAX: settings.poolMax,
+    HOST: '127.0.0.1',
+    RATE_LIMIT_ORG_PER_MINUTE: '0',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+    RATE_LIMIT_COSTLY_PER_MINUTE: '0',
+  };
+}
+
+/**
  * Spawns `node <flags> <script>` on a free port with exactly `serverEnv` (plus PATH and PORT) and
  * waits until POST /graphql answers. Its stderr is echoed with the name as prefix unless `quiet`.
  */

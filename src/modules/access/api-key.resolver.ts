@@ -15,18 +15,7 @@ const apiKeysOfOrganization = defineParentConnection<Selectable<ApiKeysTable>, n
   alias: 'k',
   parentColumn: 'organization_id',
   sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
-  columns: [
-    'organization_id',
-    'id',
-    'name',
-    'prefix',
-    'permissions',
-    'expires_at',
-    'revoked_at',
-    'last_used_at',
-    'ad_hoc_reads',
-    'created_at',
-  ],
+  columns: apiKeys.API_KEY_COLUMNS,
 });
 
 @Resolver(() => ApiKey)

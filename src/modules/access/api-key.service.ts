@@ -7,7 +7,8 @@ import { ApiKey } from './api-key.type';
 import { assertGrantable } from './role.service';
 import type { CreateApiKeyInput } from './api-key.input';
 
-const VISIBLE = [
+/** What the app role may read of a key (everything but its hash); lists and mutations return these. */
+export const API_KEY_COLUMNS = [
   'organization_id',
   'id',
   'name',
@@ -54,7 +55,7 @@ export async function createApiKey(
       expires_at: input.expiresAt ?? null,
       ad_hoc_reads: input.adHocReads ?? false,
     })
-    .returning(VISIBLE)
+    .returning(API_KEY_COLUMNS)
     .executeTakeFirstOrThrow();
   return { apiKey: ApiKey.fromRow(row), secret: key.secret };
 }
@@ -66,7 +67,7 @@ export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
     .updateTable('api_keys')
     .set({ revoked_at: sql`coalesce(revoked_at, now())` })
     .where('id', '=', id)
-    .returning(VISIBLE)
+    .returning(API_KEY_COLUMNS)
     .executeTakeFirst();
   if (!row) throw new NotFoundError('API key');
   return ApiKey.fromRow(row);
