@@ -20,6 +20,11 @@ import { sql, type Kysely } from 'kysely';
  * Idempotent and declarative: a second call with other options leaves only what they say. Run by
  * the owner from policies/*.sql, which are re-applied after every migrate; nobody else may call it.
  * Grants to other roles (tenantql_auth) and special policies stay written out beside the line.
+ *
+ * @example
+ * -- policies/work.sql
+ * select app.tenant_resource('task_comments', 'task_comment',
+ *   '{"update": ["body", "edited_at", "deleted_at"], "follows": "tasks", "followsColumn": "task_id"}');
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`

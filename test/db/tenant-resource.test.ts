@@ -231,7 +231,7 @@ describe('app.tenant_resource', () => {
     });
   });
 
-  it('hides the rows of private projects through project_id, or through the parent row', async () => {
+  it('adds the private-project policy through project_id or the parent row, and drops it without follows', async () => {
     await withScratch(async (client) => {
       await call(client);
       expect((await catalogOf(client)).policies.map((p) => p.name)).toEqual(['tenant_isolation']);
