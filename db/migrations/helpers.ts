@@ -145,7 +145,13 @@ export async function assertTenantKeys(db: Kysely<unknown>, table: string): Prom
   if (keys.length) throw new Error(`${table}: ${keys.join(', ')} must include organization_id`);
 }
 
-/** The primary keys, unique constraints and indexes and exclusion constraints of a table that leave out organization_id. */
+/**
+ * The primary keys, unique constraints and indexes and exclusion constraints of a table that leave
+ * out organization_id, by name (the catalog's drift guard reads every tenant table with it).
+ *
+ * @example
+ * await keysWithoutOrganization(db, 'users'); // ['users_email_key', 'users_identity_key', 'users_pkey', 'users_username_key']
+ */
 export async function keysWithoutOrganization(db: Kysely<unknown>, table: string): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
     select c.relname as name
