@@ -42,3 +42,124 @@ export async function replaceAsAuthRole(db: Kysely<unknown>, statement: RawBuild
   await statement.execute(db);
   await sql`reset role; revoke create on schema app from tenantql_auth`.execute(db);
 }
+
+/** The parent of a resource table: a composite foreign key (organization_id, column) -> parent (organization_id, id). */
+export interface ResourceParent {
+  column: string;
+  table: string;
+  /** `set null` clears only the parent column (the row keeps its organization). */
+  onDelete: 'cascade' | 'restrict' | 'set null';
+  nullable?: boolean;
+  /** The default index is (organization_id, column, created_at, id), the order of a parent's list; false when `indexes` sorts it otherwise. */
+  index?: false;
+}
+
+/** An extra index: its column list (starting with organization_id), or that with `unique` and a `where` predicate. */
+export type ResourceIndex = string | { on: string; unique?: boolean; where?: string };
+
+export interface ResourceTableOptions {
+  /** Without a parent, organization_id references organizations (id). */
+  parent?: ResourceParent;
+  /** Adds unique (organization_id, <parent column>, id), for children's composite foreign keys (sprints, milestones and tasks have one). */
+  parentScopedId?: boolean;
+  /** Adds deleted_at (a soft delete). */
+  softDelete?: boolean;
+  /** Domain columns with their column checks, written out as in any migration. */
+  columns: RawBuilder<unknown>;
+  /** Table constraints (multi-column checks, exclusion constraints, further foreign keys), after the keys. */
+  constraints?: RawBuilder<unknown>;
+  /** Extra indexes by name; each starts with organization_id (checked). */
+  indexes?: Record<string, ResourceIndex>;
+}
+
+/**
+ * Creates a tenant table with the columns, keys and trigger every tenant table has: organization_id
+ * and id (the primary key is both), the parent's composite foreign key and its index, created_at,
+ * updated_at, created_by, updated_by (stamped by app.touch), optionally deleted_at. Domain columns,
+ * checks, exclusion constraints and rule triggers stay written out by the caller. Last, it checks
+ * that every key of the table includes organization_id (assertTenantKeys): a table sharded by
+ * organization (Citus) can only enforce keys that do. Names are code constants, never input.
+ * Grants, RLS and audit come from the table's policy line, not from here.
+ *
+ * @example
+ * await createResourceTable(db, 'sprints', {
+ *   parent: { column: 'project_id', table: 'projects', onDelete: 'cascade' },
+ *   parentScopedId: true,
+ *   columns: sql`name text not null check (char_length(btrim(name)) between 1 and 255)`,
+ *   indexes: { sprints_name_key: { on: '(organization_id, project_id, lower(name))', unique: true } },
+ * });
+ */
+export async function createResourceTable(db: Kysely<unknown>, table: string, o: ResourceTableOptions): Promise<void> {
+  const parent = o.parent;
+  const parentName = parent?.column.replace(/_id$/, '');
+  const onDelete =
+    parent?.onDelete === 'set null' ? sql`set null (${sql.ref(parent.column)})` : sql.raw(parent?.onDelete ?? '');
+  await sql`
+    create table ${sql.table(table)} (
+      organization_id uuid not null${parent ? sql`` : sql` references organizations (id)`},
+      id uuid not null default gen_random_uuid(),
+      ${parent ? sql`${sql.ref(parent.column)} uuid${parent.nullable ? sql`` : sql` not null`},` : sql``}
+      ${o.columns},
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now(),
+      created_by uuid default app.current_user_id(),
+      updated_by uuid default app.current_user_id(),
+      ${o.softDelete ? sql`deleted_at timestamptz,` : sql``}
+      primary key (organization_id, id)
+      ${parent && o.parentScopedId ? sql`, unique (organization_id, ${sql.ref(parent.column)}, id)` : sql``}
+      ${
+        parent
+          ? sql`, constraint ${sql.id(`${table}_${parentName}_fkey`)} foreign key (organization_id, ${sql.ref(parent.column)})
+                references ${sql.table(parent.table)} (organization_id, id) on delete ${onDelete}`
+          : sql``
+      }
+      ${o.constraints ? sql`, ${o.constraints}` : sql``}
+    )`.execute(db);
+  if (parent && parent.index !== false) {
+    await sql`create index ${sql.id(`${table}_${parentName}_idx`)}
+              on ${sql.table(table)} (organization_id, ${sql.ref(parent.column)}, created_at, id)`.execute(db);
+  }
+  for (const [name, index] of Object.entries(o.indexes ?? {})) {
+    const { on, unique, where } = typeof index === 'string' ? { on: index } : index;
+    if (!/^\(\s*organization_id\s*[,)]/.test(on)) {
+      throw new Error(`${table}: index ${name} must start with organization_id, not ${on}`);
+    }
+    await sql`create ${sql.raw(unique ? 'unique ' : '')}index ${sql.id(name)} on ${sql.table(table)} ${sql.raw(on)}
+              ${where ? sql`where ${sql.raw(where)}` : sql``}`.execute(db);
+  }
+  await sql`create trigger ${sql.id(`${table}_touch`)} before update on ${sql.table(table)}
+            for each row execute function app.touch()`.execute(db);
+  await assertTenantKeys(db, table);
+}
+
+/**
+ * Throws unless every primary key, unique constraint, unique index and exclusion constraint of the
+ * table includes organization_id, naming the ones that do not. Only a plain key column counts: not
+ * an expression, nor an INCLUDE column.
+ *
+ * @example
+ * await assertTenantKeys(db, 'sprints'); // throws "sprints: sprints_name_key must include organization_id"
+ */
+export async function assertTenantKeys(db: Kysely<unknown>, table: string): Promise<void> {
+  const keys = await keysWithoutOrganization(db, table);
+  if (keys.length) throw new Error(`${table}: ${keys.join(', ')} must include organization_id`);
+}
+
+/**
+ * The primary keys, unique constraints and indexes and exclusion constraints of a table that leave
+ * out organization_id, by name (the catalog's drift guard reads every tenant table with it).
+ *
+ * @example
+ * await keysWithoutOrganization(db, 'users'); // ['users_email_key', 'users_identity_key', 'users_pkey', 'users_username_key']
+ */
+export async function keysWithoutOrganization(db: Kysely<unknown>, table: string): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    select c.relname as name
+      from pg_index i join pg_class c on c.oid = i.indexrelid
+     where i.indrelid = ${table}::regclass and (i.indisunique or i.indisexclusion)
+       and not exists (select 1 from unnest(i.indkey::int2[]) with ordinality k (attnum, n)
+                         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+                        where k.n <= i.indnkeyatts and a.attname = 'organization_id')
+     order by 1`.execute(db);
+  return rows.map((r) => r.name);
+}

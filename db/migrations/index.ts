@@ -21,6 +21,7 @@ import * as registeredOperations from './2026_12_03_0019_registered_operations';
 import * as viewerOrganizations from './2026_12_03_0020_viewer_organizations';
 import * as rateLimitCounters from './2026_12_03_0021_rate_limit_counters';
 import * as tenantResource from './2026_12_03_0022_tenant_resource';
+import * as tokenDirectory from './2026_12_03_0023_token_directory';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0020_viewer_organizations': viewerOrganizations,
   '2026_12_03_0021_rate_limit_counters': rateLimitCounters,
   '2026_12_03_0022_tenant_resource': tenantResource,
+  '2026_12_03_0023_token_directory': tokenDirectory,
 };
