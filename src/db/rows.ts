@@ -41,7 +41,17 @@ export async function findRow<T extends TableWithId>(
   return row as Selectable<Database[T]>;
 }
 
-const SOFT_DELETED = new Set<string>(['projects', 'tasks', 'task_comments'] satisfies SoftDeletedTable[]);
+/**
+ * The tables whose rows the API soft-deletes: `findRow` leaves their deleted rows out unless asked.
+ * test/db/drift.test.ts holds it equal to the catalog's tables with a `deleted_at` column.
+ */
+export const SOFT_DELETED: ReadonlySet<string> = new Set<string>([
+  'projects',
+  'tasks',
+  'task_comments',
+  // Deleted for good (a trigger keeps them so; the version number stays spent), but kept as rows.
+  'registered_operations',
+] satisfies SoftDeletedTable[]);
 
 /**
  * Soft delete (`deleted_at = now()`) or restore (`deleted_at = null`) one live (or deleted) row;
