@@ -156,7 +156,8 @@ export function addAggregateField<A extends object>(
   Object.defineProperty(prototype, 'aggregate', {
     configurable: true,
     get(this: ConnectionShape<unknown>) {
-      if (!this.aggregateLoader) throw new Error(`connection: ${connectionClass.name} was filled without its aggregate`);
+      if (!this.aggregateLoader)
+        throw new Error(`connection: ${connectionClass.name} was filled without its aggregate`);
       return this.aggregateLoader();
     },
   });
