@@ -376,6 +376,17 @@ describe('aggregates for analysts', () => {
     expect(res.body.data!.completed!.totalCount).toBeGreaterThan(0);
   });
 
+  it('checks the filter as the task list does, naming the field', async () => {
+    const res = await app.gql(
+      `{ tasksAggregate(filter: { title: { contains: "${'x'.repeat(201)}" } }) { groups { count } } }`,
+      {
+        token: a.analystToken,
+      },
+    );
+    expect(codeOf(res)).toBe('BAD_USER_INPUT');
+    expect(res.body.errors![0]!.extensions!.field).toBe('filter.title.contains');
+  });
+
   it('answers two aliases with the same arguments from one statement, and key relations in one batch each', async () => {
     const one = `{ a: tasksAggregate(groupBy: [PROJECT_ID, ASSIGNEE_ID]) { groups { count } } }`;
     const two = `{ a: tasksAggregate(groupBy: [PROJECT_ID, ASSIGNEE_ID]) { groups { count } }
