@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Insertable, Selectable } from 'kysely';
-import { withTenant } from '../../src/db/database';
 import type { Database, ProjectsTable, TaskStatus, UserRow } from '../../src/db/schema';
 import { MAX_AGGREGATE_GROUPS } from '../../src/graphql/limits';
 import { PROJECT_ROOT } from '../../src/paths';
-import { closeTestPools, ownerDb, testPool } from '../support/db';
+import { createPool, withTenant } from '../../src/db/database';
+import { closeTestPools, ownerDb, testPool, testUrls } from '../support/db';
 import { codeOf, startTestApp, type TestApp } from '../support/app';
 import { addMember, createOrganization, createProject, createUser, TEST_PASSWORD } from '../support/factories';
 
@@ -144,13 +144,25 @@ describe('aggregates for analysts', () => {
   let a: Organization;
   let b: Organization;
 
+  // The app's sessions run in a time zone 13:45 ahead of UTC: buckets must still be UTC's.
+  const appPool = createPool(
+    `${testUrls.app}${testUrls.app.includes('?') ? '&' : '?'}options=-c%20TimeZone%3DPacific%2FChatham`,
+    {
+      max: 5,
+      applicationName: 'jest-aggregates',
+    },
+  );
+
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ pool: appPool });
+    const { rows } = await appPool.query<{ zone: string }>("select current_setting('TimeZone') as zone");
+    expect(rows[0]!.zone).toBe('Pacific/Chatham');
     a = await seedOrganization(db, app, now, { tasks: 140, shift: 0 });
     b = await seedOrganization(db, app, now, { tasks: 97, shift: 5 });
   }, 60_000);
   afterAll(async () => {
     await app.close();
+    await appPool.end();
     await closeTestPools();
   });
 
