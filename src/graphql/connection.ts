@@ -14,7 +14,7 @@ import {
 } from '../db/pagination';
 import type { Database } from '../db/schema';
 import { defineLoader, type LoaderDefinition, type Loaders } from './loaders';
-import { selectedFieldNames } from './selection';
+import { selectedFieldNames, selects } from './selection';
 import { AGGREGATE_COST } from './limits';
 
 @ObjectType({ description: 'Relay page information.' })
@@ -235,6 +235,25 @@ export interface NodeColumns {
   fields: Readonly<Record<string, readonly string[]>>;
 }
 
+/**
+ * Whether a connection's selection reads its page: its edges or pageInfo. A list asked only for
+ * `totalCount` or `aggregate` (`project.tasks(filter) { aggregate { count } }` under 50 projects)
+ * needs no rows.
+ */
+export function selectsPage(info: GraphQLResolveInfo): boolean {
+  return selects(info, ['edges']) || selects(info, ['pageInfo']);
+}
+
+/** The page of a list whose selection reads none (see `selectsPage`). */
+const UNREAD_PAGE: Page<never> = {
+  rows: [],
+  cursorAt: () => {
+    throw new Error('pagination: a cursor was asked of a page that was not read');
+  },
+  hasNextPage: false,
+  hasPreviousPage: false,
+};
+
 /** Whether a connection's selection asks for a cursor: an edge's, or pageInfo's start or end. */
 export function selectsCursors(info: GraphQLResolveInfo): boolean {
   if (selectedFieldNames(info, ['edges']).has('cursor')) return true;
@@ -444,8 +463,9 @@ export function defineParentConnection<Row, F>(options: {
   return {
     sort: options.sort,
     /**
-     * Loads one parent's page and fills `connection` with it; the count and the aggregate stay lazy. With the
-     * resolver's `info` (and `nodeColumns`), only the columns the selection needs are read, so
+     * Loads one parent's page and fills `connection` with it; the count and the aggregate stay lazy.
+     * With the resolver's `info`, a selection without edges or pageInfo reads no page, and (with
+     * `nodeColumns`) only the columns the selection needs are read, so
      * `toNode` gets rows that may lack the columns of fields nobody asked for.
      */
     async load<T, C extends ConnectionShape<T>>(
@@ -458,7 +478,10 @@ export function defineParentConnection<Row, F>(options: {
       // Arguments are checked before any SQL runs, so a bad cursor is the caller's error, not the batch's.
       pageRequest(key.args, sortOf(key.args));
       const columns = info && options.nodeColumns ? columnsForSelection(info, options.nodeColumns) : null;
-      const rows = await loaders.use(page).load(info ? { ...key, columns, cursors: selectsCursors(info) } : key);
+      const rows =
+        info && !selectsPage(info)
+          ? (UNREAD_PAGE as Page<Row>)
+          : await loaders.use(page).load(info ? { ...key, columns, cursors: selectsCursors(info) } : key);
       const aggregate = aggregateOf(connection);
       return fillConnection(
         connection,

@@ -324,14 +324,14 @@ describe('aggregates for analysts', () => {
   it('gives every task list an aggregate equal to its totalCount and to SQL, one per project', async () => {
     const res = await app.gql<{
       projects: { edges: { node: { id: string; tasks: { totalCount: number; aggregate: unknown } } }[] };
-      tasks: { totalCount: number; aggregate: { count: number } };
+      tasks: { totalCount: number; aggregate: { count: number }; pageInfo: { hasNextPage: boolean } };
     }>(
       `{
         projects(first: 50) { edges { node { id tasks(first: 1, filter: { status: [DONE, CANCELLED] }) {
           totalCount
           aggregate { count sum { storyPoints } avg { storyPoints } min { completedAt } max { storyPoints } }
         } } } }
-        tasks(first: 0, filter: { storyPoints: { gte: 5 } }) { totalCount aggregate { count } }
+        tasks(first: 1, filter: { storyPoints: { gte: 5 } }) { totalCount aggregate { count } pageInfo { hasNextPage } }
       }`,
       { token: a.analystToken },
     );
@@ -358,7 +358,12 @@ describe('aggregates for analysts', () => {
       a.id,
       a.hidden.id,
     ]);
-    expect(data.tasks).toEqual({ totalCount: atLeastFive, aggregate: { count: atLeastFive } });
+    // pageInfo reads the page (aggregate and totalCount alone do not).
+    expect(data.tasks).toEqual({
+      totalCount: atLeastFive,
+      aggregate: { count: atLeastFive },
+      pageInfo: { hasNextPage: true },
+    });
   });
 
   it('filters tasks on startedAt, completedAt and updatedAt', async () => {
