@@ -109,7 +109,13 @@ interface RootKey<F> {
   includeDeleted: boolean;
 }
 
-/** The values of a group's key, and the loaders its relations load through. */
+/** One way to group: its SQL over the table's alias and the GraphQL type of its key field. */
+interface Grouping {
+  expression: (alias: string) => Expression<unknown>;
+  type: () => unknown;
+}
+
+/** Where a group's key keeps the request's loaders, which its relations load through. */
 const LOADERS = Symbol('loaders');
 
 const UNITS: Record<Bucket, string> = { day: 'Day', week: 'Week', month: 'Month' };
@@ -174,13 +180,17 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
     throw new Error(`aggregates: ${T} is soft-deleted, so it needs permissions.seeDeleted`);
 
   // Every way to group, by its key field: the SQL (from the spec, never from the client) and its GraphQL type.
-  const groupings = new Map<string, { expression: (alias: string) => Expression<unknown>; type: () => unknown }>();
+  const groupings = new Map<string, Grouping>();
+  const addGrouping = (name: string, grouping: Grouping) => {
+    if (groupings.has(name)) throw new Error(`aggregates: ${T} has two keys named ${name}`);
+    groupings.set(name, grouping);
+  };
   for (const key of keys)
-    groupings.set(key.field, { expression: (alias) => sql.ref(`${alias}.${key.column}`), type: key.type });
+    addGrouping(key.field, { expression: (alias) => sql.ref(`${alias}.${key.column}`), type: key.type });
   for (const bucket of buckets) {
     for (const unit of bucket.units) {
-      const trunc = sql.lit(unit); // one of three words the type allows: a literal, so select and group by agree
-      groupings.set(`${bucket.field}${UNITS[unit]}`, {
+      const trunc = sql.lit(unit); // one of the three words `Bucket` allows
+      addGrouping(`${bucket.field}${UNITS[unit]}`, {
         expression: (alias) => {
           const ref = sql.ref(`${alias}.${bucket.column}`);
           return bucket.kind === 'date'
@@ -203,6 +213,7 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
       description: `Ways to group ${spec.plural}; date-times are bucketed in UTC (weeks start on Monday).`,
     });
 
+  // Without any key there is no key type (GraphQL has no empty types) and no groupBy: one group.
   const Key = named(`${T}AggregateKey`);
   for (const [name, grouping] of groupings) field(Key, name, grouping.type, { nullable: true });
   for (const key of keys) {
@@ -224,7 +235,8 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
       Object.getOwnPropertyDescriptor(Key.prototype, relation.field),
     );
   }
-  ObjectType(`${T}AggregateKey`, { description: 'The values a group shares; a key not grouped by is null.' })(Key);
+  if (groupings.size)
+    ObjectType(`${T}AggregateKey`, { description: 'The values a group shares; a key not grouped by is null.' })(Key);
 
   // TaskSums, TaskAverages, TaskMinimums, TaskMaximums: only those with a field (GraphQL has no empty types).
   const opTypes = new Map<AggregateOp, ClassType>();
@@ -258,7 +270,7 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
   ObjectType(`${T}Aggregate`, { description: `Count and measures of ${spec.plural}.` })(Aggregate);
 
   const Group = named(`${T}AggregateGroup`, Aggregate);
-  field(Group, 'key', () => Key, {});
+  if (groupings.size) field(Group, 'key', () => Key, {});
   ObjectType(`${T}AggregateGroup`, {
     description: `${capitalized(spec.plural)} sharing a key, with their count and measures.`,
   })(Group);
@@ -298,7 +310,7 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
         }),
       ),
     (key) => JSON.stringify([key.organizationId, key.filter, key.groupBy, key.includeDeleted]),
-  ) as LoaderDefinition<RootKey<F>, object>;
+  );
 
   async function groupedRows(db: Kysely<Database>, key: RootKey<F>, limit: number): Promise<AggregateRow[]> {
     const { alias } = spec;
@@ -327,11 +339,12 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
   }
 
   const toGroup = (row: AggregateRow, groupBy: readonly string[], loaders: Loaders): object => {
+    const group = fill(new Group(), row) as Record<string, unknown>;
+    if (!groupings.size) return group;
     const key = new Key() as Record<string | symbol, unknown>;
     for (const name of groupings.keys()) key[name] = null;
     groupBy.forEach((name, i) => (key[name] = row[`k${i}`] ?? null));
     key[LOADERS] = loaders;
-    const group = fill(new Group(), row) as Record<string, unknown>;
     group.key = key;
     return group;
   };
