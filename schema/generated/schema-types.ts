@@ -1249,6 +1249,8 @@ export type Query = {
   task: Maybe<Task>;
   /** Tasks of every project the caller can see. */
   tasks: Maybe<TaskConnection>;
+  /** The tasks the caller can see (as the list tasks has them), grouped; at most 1000 groups. */
+  tasksAggregate: Maybe<TaskAggregates>;
   /** The signed-in caller, or null without a valid access token. */
   viewer: Maybe<Viewer>;
 };
@@ -1325,6 +1327,13 @@ export type QueryTasksArgs = {
   includeDeleted?: Scalars['Boolean']['input'];
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<TaskOrder>;
+};
+
+
+export type QueryTasksAggregateArgs = {
+  filter?: InputMaybe<TaskFilter>;
+  groupBy?: InputMaybe<Array<TaskGroupBy>>;
+  includeDeleted?: Scalars['Boolean']['input'];
 };
 
 export type ReactivateOrganizationInput = {
@@ -1696,6 +1705,72 @@ export type TaskActivityOrder =
   | 'CREATED_AT_ASC'
   | 'CREATED_AT_DESC';
 
+/** Count and measures of tasks. */
+export type TaskAggregate = {
+  __typename?: 'TaskAggregate';
+  avg: TaskAverages;
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  max: TaskMaximums;
+  min: TaskMinimums;
+  sum: TaskSums;
+};
+
+/** Tasks sharing a key, with their count and measures. */
+export type TaskAggregateGroup = {
+  __typename?: 'TaskAggregateGroup';
+  avg: TaskAverages;
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  key: TaskAggregateKey;
+  max: TaskMaximums;
+  min: TaskMinimums;
+  sum: TaskSums;
+};
+
+/** The values a group shares; a key not grouped by is null. */
+export type TaskAggregateKey = {
+  __typename?: 'TaskAggregateKey';
+  assignee: Maybe<User>;
+  assigneeId: Maybe<Scalars['UUID']['output']>;
+  completedAtDay: Maybe<Scalars['DateTime']['output']>;
+  completedAtMonth: Maybe<Scalars['DateTime']['output']>;
+  completedAtWeek: Maybe<Scalars['DateTime']['output']>;
+  createdAtDay: Maybe<Scalars['DateTime']['output']>;
+  createdAtMonth: Maybe<Scalars['DateTime']['output']>;
+  createdAtWeek: Maybe<Scalars['DateTime']['output']>;
+  dueDateDay: Maybe<Scalars['DateTime']['output']>;
+  dueDateMonth: Maybe<Scalars['DateTime']['output']>;
+  dueDateWeek: Maybe<Scalars['DateTime']['output']>;
+  milestone: Maybe<Milestone>;
+  milestoneId: Maybe<Scalars['UUID']['output']>;
+  priority: Maybe<TaskPriority>;
+  project: Maybe<Project>;
+  projectId: Maybe<Scalars['UUID']['output']>;
+  reporter: Maybe<User>;
+  reporterId: Maybe<Scalars['UUID']['output']>;
+  sprint: Maybe<Sprint>;
+  sprintId: Maybe<Scalars['UUID']['output']>;
+  startedAtDay: Maybe<Scalars['DateTime']['output']>;
+  startedAtMonth: Maybe<Scalars['DateTime']['output']>;
+  startedAtWeek: Maybe<Scalars['DateTime']['output']>;
+  status: Maybe<TaskStatus>;
+  type: Maybe<TaskType>;
+};
+
+/** Tasks in groups. */
+export type TaskAggregates = {
+  __typename?: 'TaskAggregates';
+  /** The groups, ordered by their keys (nulls last); at most 1000. */
+  groups: Array<TaskAggregateGroup>;
+};
+
+/** Averages over the rows that have a value. */
+export type TaskAverages = {
+  __typename?: 'TaskAverages';
+  storyPoints: Maybe<Scalars['Float']['output']>;
+};
+
 /** A comment on a task. */
 export type TaskComment = {
   __typename?: 'TaskComment';
@@ -1730,6 +1805,8 @@ export type TaskCommentPayload = {
 
 export type TaskConnection = {
   __typename?: 'TaskConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: TaskAggregate;
   edges: Array<TaskEdge>;
   pageInfo: PageInfo;
   /** Number of nodes matching the filter, across all pages. */
@@ -1746,6 +1823,8 @@ export type TaskEdge = {
 /** Conditions on tasks; every one given must hold. */
 export type TaskFilter = {
   assigneeId?: InputMaybe<IdFilter>;
+  /** Tasks not done never match a range. */
+  completedAt?: InputMaybe<DateTimeFilter>;
   createdAt?: InputMaybe<DateTimeFilter>;
   /** Tasks without a due date never match a range. */
   dueDate?: InputMaybe<DateTimeFilter>;
@@ -1756,6 +1835,8 @@ export type TaskFilter = {
   projectId?: InputMaybe<IdFilter>;
   reporterId?: InputMaybe<IdFilter>;
   sprintId?: InputMaybe<IdFilter>;
+  /** Tasks never started never match a range. */
+  startedAt?: InputMaybe<DateTimeFilter>;
   /** Any of these statuses. */
   status?: InputMaybe<Array<TaskStatus>>;
   storyPoints?: InputMaybe<IntFilter>;
@@ -1763,6 +1844,50 @@ export type TaskFilter = {
   /** On the title (contains: ignoring case). */
   title?: InputMaybe<StringFilter>;
   type?: InputMaybe<Array<TaskType>>;
+  updatedAt?: InputMaybe<DateTimeFilter>;
+};
+
+/** Ways to group tasks; date-times are bucketed in UTC (weeks start on Monday). */
+export type TaskGroupBy =
+  | 'ASSIGNEE_ID'
+  | 'COMPLETED_AT_DAY'
+  | 'COMPLETED_AT_MONTH'
+  | 'COMPLETED_AT_WEEK'
+  | 'CREATED_AT_DAY'
+  | 'CREATED_AT_MONTH'
+  | 'CREATED_AT_WEEK'
+  | 'DUE_DATE_DAY'
+  | 'DUE_DATE_MONTH'
+  | 'DUE_DATE_WEEK'
+  | 'MILESTONE_ID'
+  | 'PRIORITY'
+  | 'PROJECT_ID'
+  | 'REPORTER_ID'
+  | 'SPRINT_ID'
+  | 'STARTED_AT_DAY'
+  | 'STARTED_AT_MONTH'
+  | 'STARTED_AT_WEEK'
+  | 'STATUS'
+  | 'TYPE';
+
+/** The greatest value among the rows. */
+export type TaskMaximums = {
+  __typename?: 'TaskMaximums';
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  dueDate: Maybe<Scalars['DateTime']['output']>;
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  storyPoints: Maybe<Scalars['Int']['output']>;
+};
+
+/** The least value among the rows. */
+export type TaskMinimums = {
+  __typename?: 'TaskMinimums';
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  dueDate: Maybe<Scalars['DateTime']['output']>;
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  storyPoints: Maybe<Scalars['Int']['output']>;
 };
 
 /** Orders of a list; ties are broken by id, so pages are stable. */
@@ -1793,6 +1918,12 @@ export type TaskStatus =
   | 'IN_PROGRESS'
   | 'IN_REVIEW'
   | 'TODO';
+
+/** Sums over the rows (null when no row has a value). */
+export type TaskSums = {
+  __typename?: 'TaskSums';
+  storyPoints: Maybe<Scalars['Float']['output']>;
+};
 
 export type TaskType =
   | 'BUG'

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type AliasedExpression, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { BadUserInputError } from '../errors';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -150,7 +150,7 @@ export function pageRequest(args: PageArgs, sort: KeysetSort): PageRequest {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyQuery = SelectQueryBuilder<any, any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDb = Kysely<any>;
+export type AnyDb = Kysely<any>;
 
 /**
  * Adds the keyset condition and order (reversed for backward pages) and the limit (+1 to see past
@@ -277,16 +277,48 @@ export async function countsByParent(
     filter?: (query: AnyQuery) => AnyQuery;
   },
 ): Promise<Map<string, number>> {
+  const rows = await aggregatesByParent(db, options);
+  return new Map([...rows].map(([id, row]) => [id, row.count]));
+}
+
+/** One parent's row of `aggregatesByParent`: the count, and each measure by its alias. */
+export type AggregateRow = { count: number } & Record<string, unknown>;
+
+/**
+ * A count and measures (`sum(t.story_points)::float8 as sum_story_points`, ...) for many parents
+ * in one grouped statement: a connection's `aggregate` under every parent of a level. A parent
+ * without matching rows gets `{ count: 0 }` and no measures (SQL's sum of no rows is null too).
+ *
+ * @example
+ * const rows = await aggregatesByParent(db, {
+ *   parentIds, table: 'tasks', alias: 't', parentColumn: 'project_id',
+ *   measures: [sql<number>`sum(t.story_points)::float8`.as('sum_story_points')],
+ * });
+ * rows.get(projectId) // { count: 3, sum_story_points: 8 }
+ */
+export async function aggregatesByParent(
+  db: AnyDb,
+  options: {
+    parentIds: readonly string[];
+    table: string;
+    alias: string;
+    parentColumn: string;
+    filter?: (query: AnyQuery) => AnyQuery;
+    /** Aggregate expressions over the rows of `alias`, each with its own alias (not `parent_id` or `count`). */
+    measures?: readonly AliasedExpression<unknown, string>[];
+  },
+): Promise<Map<string, AggregateRow>> {
   const { alias } = options;
   const parentRef = `${alias}.${options.parentColumn}`;
   let query: AnyQuery = db
     .selectFrom(`${options.table} as ${alias}`)
-    .select([`${parentRef} as parent_id`, sql<string>`count(*)`.as('total')])
+    .select([`${parentRef} as parent_id`, sql<string>`count(*)`.as('count'), ...(options.measures ?? [])])
     .where(parentRef, '=', sql<string>`any(${sql.val(options.parentIds)}::uuid[])`)
     .groupBy(parentRef);
   if (options.filter) query = options.filter(query);
-  const rows = (await query.execute()) as { parent_id: string; total: string }[];
-  const counts = new Map<string, number>(options.parentIds.map((id) => [id, 0]));
-  for (const row of rows) counts.set(row.parent_id, Number(row.total));
-  return counts;
+  const rows = (await query.execute()) as ({ parent_id: string; count: string } & Record<string, unknown>)[];
+  const found = new Map<string, AggregateRow>(options.parentIds.map((id) => [id, { count: 0 }]));
+  // bigint comes back as text; a count of one tenant's rows is far below 2^53.
+  for (const row of rows) found.set(row.parent_id, { ...row, count: Number(row.count) });
+  return found;
 }

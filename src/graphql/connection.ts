@@ -1,10 +1,12 @@
 import { ArgsType, Extensions, Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import type { FieldNode, GraphQLResolveInfo } from 'graphql';
-import type { Kysely } from 'kysely';
+import type { AliasedExpression, Kysely } from 'kysely';
 import {
+  aggregatesByParent,
   countsByParent,
   pageRequest,
   pagesByParent,
+  type AggregateRow,
   type AnyQuery,
   type KeysetSort,
   type Page,
@@ -12,7 +14,7 @@ import {
 } from '../db/pagination';
 import type { Database } from '../db/schema';
 import { defineLoader, type LoaderDefinition, type Loaders } from './loaders';
-import { selectedFieldNames } from './selection';
+import { selectedFieldNames, selects } from './selection';
 import { AGGREGATE_COST } from './limits';
 
 @ObjectType({ description: 'Relay page information.' })
@@ -68,6 +70,8 @@ export interface ConnectionShape<T> {
   edges: EdgeShape<T>[];
   pageInfo: PageInfo;
   readonly totalCount: Promise<number>;
+  /** Set by `fill` for a connection with an `aggregate` field (see `addAggregateField`). */
+  aggregateLoader?: (() => Promise<object>) | undefined;
 }
 
 /**
@@ -99,6 +103,9 @@ export function Connection<T extends object>(nodeClass: ClassType<T>) {
     /** Set by `fill`; the count is only asked for when `totalCount` is resolved. */
     countLoader!: () => Promise<number>;
 
+    /** Set by `fill` when the connection has an `aggregate` field; asked for only when it is resolved. */
+    aggregateLoader?: () => Promise<object>;
+
     // A count reads every matching row: priced by the query cost limit (limits.ts).
     @Extensions({ cost: AGGREGATE_COST })
     @Field(() => Int, { description: 'Number of nodes matching the filter, across all pages.' })
@@ -107,6 +114,69 @@ export function Connection<T extends object>(nodeClass: ClassType<T>) {
     }
   }
   return ConnectionType;
+}
+
+/**
+ * What a connection's `aggregate` field computes over the nodes matching the list's filter:
+ * measure expressions (one grouped statement for every parent of a level, `aggregatesByParent`)
+ * and the GraphQL object built from their row. `src/resources/aggregates.ts` makes one from a
+ * resource's aggregatable columns.
+ */
+export interface ConnectionAggregate<A extends object = object> {
+  /** The node type's name ('Task'): names the loaders (`tasksOfProject.aggregate.Task`). */
+  typeName: string;
+  /** The object type of the field (`TaskAggregate`). */
+  type: () => ClassType<A>;
+  /** Aggregate expressions over the list's table under `alias`, each aliased (not `count` or `parent_id`). */
+  measures(alias: string): readonly AliasedExpression<unknown, string>[];
+  /** The field's value from a parent's row: its count, and its measures (absent for a parent without nodes). */
+  fromRow(row: AggregateRow): A;
+}
+
+const aggregateOfConnection = new WeakMap<object, ConnectionAggregate>();
+
+/**
+ * Gives a connection type an `aggregate` field: count and measures of every node matching the
+ * list's filter, across all pages. Like `totalCount` it is a getter priced AGGREGATE_COST, and its
+ * statement (one per list level, see `defineParentConnection`) runs only when a client selects it.
+ * Every list filling this connection type gets it, root lists and per-parent lists alike.
+ *
+ * @example
+ * addAggregateField(TaskConnection, taskAggregates.connection);
+ * // { project { tasks(filter: { status: [DONE] }) { aggregate { count sum { storyPoints } } } } }
+ */
+export function addAggregateField<A extends object>(
+  connectionClass: ClassType<ConnectionShape<unknown>>,
+  aggregate: ConnectionAggregate<A>,
+): void {
+  if (aggregateOfConnection.has(connectionClass))
+    throw new Error(`connection: ${connectionClass.name} already has an aggregate field`);
+  aggregateOfConnection.set(connectionClass, aggregate as ConnectionAggregate);
+  const { prototype } = connectionClass;
+  Object.defineProperty(prototype, 'aggregate', {
+    configurable: true,
+    get(this: ConnectionShape<unknown>) {
+      if (!this.aggregateLoader)
+        throw new Error(`connection: ${connectionClass.name} was filled without its aggregate`);
+      return this.aggregateLoader();
+    },
+  });
+  const descriptor = Object.getOwnPropertyDescriptor(prototype, 'aggregate')!;
+  Extensions({ cost: AGGREGATE_COST })(prototype, 'aggregate', descriptor);
+  Field(aggregate.type, { description: 'Count and measures of the nodes matching the filter, across all pages.' })(
+    prototype,
+    'aggregate',
+    descriptor,
+  );
+}
+
+/** The aggregate of a connection's type (or of a type it extends), if it has one. */
+function aggregateOf(connection: object): ConnectionAggregate | undefined {
+  for (let proto = Object.getPrototypeOf(connection) as object | null; proto; proto = Object.getPrototypeOf(proto)) {
+    const found = aggregateOfConnection.get((proto as { constructor: object }).constructor);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** An edge whose cursor is encoded when a client selects it (a 1,000-row answer rarely asks for 1,000 cursors). */
@@ -128,11 +198,12 @@ export function fillConnection<Row, T, C extends ConnectionShape<T>>(
   page: Page<Row>,
   toNode: (row: Row) => T,
   countLoader: () => Promise<number>,
+  aggregateLoader?: () => Promise<object>,
 ): C {
   const { rows } = page;
   const edges = new Array<PageEdge<T>>(rows.length);
   for (let i = 0; i < rows.length; i++) edges[i] = new PageEdge(toNode(rows[i]!), page, i);
-  return Object.assign(connection, { edges, pageInfo: new PageInfo(page), countLoader });
+  return Object.assign(connection, { edges, pageInfo: new PageInfo(page), countLoader, aggregateLoader });
 }
 
 /** The key of a per-parent connection loader: a parent and the field's arguments. */
@@ -163,6 +234,25 @@ export interface NodeColumns {
   /** GraphQL field name -> the columns it reads; a field resolved later names the key it loads by. */
   fields: Readonly<Record<string, readonly string[]>>;
 }
+
+/**
+ * Whether a connection's selection reads its page: its edges or pageInfo. A list asked only for
+ * `totalCount` or `aggregate` (`project.tasks(filter) { aggregate { count } }` under 50 projects)
+ * needs no rows.
+ */
+export function selectsPage(info: GraphQLResolveInfo): boolean {
+  return selects(info, ['edges']) || selects(info, ['pageInfo']);
+}
+
+/** The page of a list whose selection reads none (see `selectsPage`). */
+const UNREAD_PAGE: Page<never> = {
+  rows: [],
+  cursorAt: () => {
+    throw new Error('pagination: a cursor was asked of a page that was not read');
+  },
+  hasNextPage: false,
+  hasPreviousPage: false,
+};
 
 /** Whether a connection's selection asks for a cursor: an edge's, or pageInfo's start or end. */
 export function selectsCursors(info: GraphQLResolveInfo): boolean {
@@ -202,8 +292,8 @@ function readColumns(info: GraphQLResolveInfo, nodeColumns: NodeColumns): readon
 }
 
 /**
- * Defines the two loaders behind a per-parent connection field (a page of children, and their
- * count) for any table. Keys carry the arguments, and each distinct set of arguments is one
+ * Defines the loaders behind a per-parent connection field (a page of children, their count,
+ * and, for a connection type with an `aggregate` field, their aggregate) for any table. Keys carry the arguments, and each distinct set of arguments is one
  * statement for all parents, so different arguments never share a batch wrongly.
  *
  * @example
@@ -339,11 +429,43 @@ export function defineParentConnection<Row, F>(options: {
     keyOf,
   );
 
+  // One aggregate loader per aggregate filled into this list (in practice one: the connection type's).
+  const aggregates = new Map<ConnectionAggregate, LoaderDefinition<ParentPageKey<F>, object>>();
+  const aggregateLoader = (aggregate: ConnectionAggregate) => {
+    let loader = aggregates.get(aggregate);
+    if (!loader) {
+      loader = defineLoader(
+        `${options.name}.aggregate.${aggregate.typeName}`,
+        async (db: Kysely<Database>, keys) => {
+          const results = new Map<string, object>();
+          await Promise.all(
+            groups(keys).map(async (group) => {
+              const rows = await aggregatesByParent(db, {
+                parentIds: [...new Set(group.map((k) => k.parentId))],
+                table: options.table,
+                alias: options.alias,
+                parentColumn: options.parentColumn,
+                filter: filterFor(group[0]!.args),
+                measures: aggregate.measures(options.alias),
+              });
+              for (const key of group) results.set(keyOf(key), aggregate.fromRow(rows.get(key.parentId)!));
+            }),
+          );
+          return keys.map((key) => results.get(keyOf(key))!);
+        },
+        keyOf,
+      );
+      aggregates.set(aggregate, loader);
+    }
+    return loader;
+  };
+
   return {
     sort: options.sort,
     /**
-     * Loads one parent's page and fills `connection` with it; the count stays lazy. With the
-     * resolver's `info` (and `nodeColumns`), only the columns the selection needs are read, so
+     * Loads one parent's page and fills `connection` with it; the count and the aggregate stay lazy.
+     * With the resolver's `info`, a selection without edges or pageInfo reads no page, and (with
+     * `nodeColumns`) only the columns the selection needs are read, so
      * `toNode` gets rows that may lack the columns of fields nobody asked for.
      */
     async load<T, C extends ConnectionShape<T>>(
@@ -356,8 +478,18 @@ export function defineParentConnection<Row, F>(options: {
       // Arguments are checked before any SQL runs, so a bad cursor is the caller's error, not the batch's.
       pageRequest(key.args, sortOf(key.args));
       const columns = info && options.nodeColumns ? columnsForSelection(info, options.nodeColumns) : null;
-      const rows = await loaders.use(page).load(info ? { ...key, columns, cursors: selectsCursors(info) } : key);
-      return fillConnection(connection, rows, toNode, () => loaders.use(count).load(key));
+      const rows =
+        info && !selectsPage(info)
+          ? (UNREAD_PAGE as Page<Row>)
+          : await loaders.use(page).load(info ? { ...key, columns, cursors: selectsCursors(info) } : key);
+      const aggregate = aggregateOf(connection);
+      return fillConnection(
+        connection,
+        rows,
+        toNode,
+        () => loaders.use(count).load(key),
+        aggregate && (() => loaders.use(aggregateLoader(aggregate)).load(key)),
+      );
     },
   };
 }

@@ -59,7 +59,9 @@ export const Cost = (cost: FieldCost): MethodDecorator & PropertyDecorator => Ex
  * costOf(schema.getMutationType()!.getFields().login); // { credential: true, argon2: true }
  */
 export function costOf(field: GraphQLField<unknown, unknown> | undefined): FieldCost | undefined {
-  return field?.extensions?.cost as FieldCost | undefined;
+  const cost = field?.extensions?.cost;
+  // A number is the query cost limit's price of the field (AGGREGATE_COST on `tasksAggregate`, limits.ts), not a FieldCost.
+  return cost && typeof cost === 'object' ? (cost as FieldCost) : undefined;
 }
 
 /**

@@ -62,6 +62,13 @@ const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 export const AGGREGATE_COST = DEFAULT_PAGE_SIZE;
 
 /**
+ * Most groups one aggregate query answers (`tasksAggregate(groupBy: ...)`); one more is a
+ * BAD_USER_INPUT naming `groupBy`. It bounds the answer, which the cost does not price: a
+ * grouped query is one statement whatever its size.
+ */
+export const MAX_AGGREGATE_GROUPS = 1000;
+
+/**
  * Whether a field only wraps the level a client means: a connection's `edges` (its type also
  * has `pageInfo`) and an edge's `node` (its type also has `cursor`), Relay's shape. They add no
  * depth, so `projects → tasks → comments → author` is 4 levels (plus the leaf), not 10; their
@@ -190,6 +197,8 @@ export function measureOperation(
                 );
             // The connection's own priced fields (totalCount) once, the rest per row of the page.
             own.cost += paginated ? size * (1 + inner.cost - inner.flat) + inner.flat : size * (1 + inner.cost);
+            // A priced object (a connection's aggregate) is one answer per connection: its fields too.
+            if (priced) own.flat = own.cost;
           }
         }
         add(own, introspection || isConnectionWrapper(parent, name) ? 0 : 1);

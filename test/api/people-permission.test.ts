@@ -27,6 +27,8 @@ describe('users:read', () => {
     'ProjectMember.user': '{ projects { edges { node { members { edges { node { user { email } } } } } } } }',
     'Task.assignee': '{ tasks { edges { node { assignee { email } } } } }',
     'Task.reporter': '{ tasks { edges { node { reporter { email } } } } }',
+    'TaskAggregateKey.assignee': '{ tasksAggregate(groupBy: [ASSIGNEE_ID]) { groups { key { assignee { email } } } } }',
+    'TaskAggregateKey.reporter': '{ tasksAggregate(groupBy: [REPORTER_ID]) { groups { key { reporter { email } } } } }',
     'TaskComment.author': '{ tasks { edges { node { comments { edges { node { author { email } } } } } } } }',
     'TaskActivity.actor': '{ tasks { edges { node { activity { edges { node { actor { email } } } } } } } }',
     'Membership.user': '{ organization { members { edges { node { user { email } } } } } }',

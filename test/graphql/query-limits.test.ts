@@ -85,6 +85,29 @@ describe('measuring an operation', () => {
     ).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ limit: 'cost' }) }));
   });
 
+  it("prices aggregates as counts: tasksAggregate once, a connection's aggregate with its fields once per connection", () => {
+    // the root query: its price, plus its object and the groups list (counted once: at most 1,000 groups)
+    expect(measure('{ tasksAggregate(groupBy: [STATUS]) { groups { count } } }').cost).toBe(AGGREGATE_COST + 2);
+    // on a connection: one answer per connection, whatever its page size
+    const aggregate = 'aggregate { count sum { storyPoints } }';
+    expect(measure(`{ tasks(first: 50) { ${aggregate} edges { node { id } } } }`).cost).toBe(
+      AGGREGATE_COST + 2 + 50 * 3,
+    );
+    expect(measure(`{ tasks(first: 0) { ${aggregate} } }`).cost).toBe(AGGREGATE_COST + 2);
+    // ...but once per row of the page around it
+    expect(measure(`{ projects(first: 10) { edges { node { tasks(first: 0) { ${aggregate} } } } } }`).cost).toBe(
+      10 * (3 + AGGREGATE_COST + 2),
+    );
+    const aggregates = Object.values(schema.getTypeMap()).flatMap((type) => {
+      const fields = (
+        type as unknown as { getFields?(): Record<string, { extensions: { cost?: unknown } }> }
+      ).getFields?.();
+      return fields?.aggregate ? [{ type: type.name, cost: fields.aggregate.extensions.cost }] : [];
+    });
+    expect(aggregates).toEqual([{ type: 'TaskConnection', cost: AGGREGATE_COST }]);
+    expect(schema.getQueryType()!.getFields().tasksAggregate!.extensions.cost).toBe(AGGREGATE_COST);
+  });
+
   it("prices every count from the schema: each connection's totalCount carries a cost", () => {
     expect(AGGREGATE_COST).toBeGreaterThan(0);
     const connections = Object.values(schema.getTypeMap()).filter((type) => type.name.endsWith('Connection'));

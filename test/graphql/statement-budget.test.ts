@@ -202,6 +202,30 @@ interface Milestones {
   };
 }
 
+const PROJECTS_TASK_AGGREGATES = `{
+  projects(first: 50) {
+    edges { node { id tasks(filter: { status: [DONE] }) { aggregate { count sum { storyPoints } } } } }
+  }
+}`;
+
+interface ProjectsTaskAggregates {
+  projects: {
+    edges: { node: { id: string; tasks: { aggregate: { count: number; sum: { storyPoints: number | null } } } } }[];
+  };
+}
+
+const TASKS_AGGREGATE_RELATIONS = `{
+  tasksAggregate(groupBy: [PROJECT_ID, ASSIGNEE_ID]) {
+    groups { key { projectId project { name } assignee { name } } count }
+  }
+}`;
+
+interface TasksAggregateRelations {
+  tasksAggregate: {
+    groups: { key: { projectId: string; project: { name: string }; assignee: { name: string } }; count: number }[];
+  };
+}
+
 describe('statement budget of nested work queries', () => {
   const db = ownerDb();
   let app: TestApp;
@@ -321,6 +345,57 @@ describe('statement budget of nested work queries', () => {
     expect(b.data.milestones.edges[0]!.node.progress).toEqual({ done: 6, total: 22, ratio: 6 / 22 });
 
     // BEGIN round trip, milestones, their progress and their tasks, COMMIT.
+    expect(b.statements).toBe(a.statements);
+    expect(a.statements).toBeLessThanOrEqual(5);
+  });
+  it('projects { tasks(filter) { aggregate } } costs the same for few and many rows', async () => {
+    const a = await measure<ProjectsTaskAggregates>(PROJECTS_TASK_AGGREGATES, small.token);
+    const b = await measure<ProjectsTaskAggregates>(PROJECTS_TASK_AGGREGATES, large.token);
+
+    for (const [org, { data }] of [
+      [small, a],
+      [large, b],
+    ] as const) {
+      expect(data.projects.edges).toHaveLength(org.projects.length);
+      for (const { node } of data.projects.edges) {
+        const done = org.tasks.get(node.id)!.filter((t) => t.status === 'done').length;
+        expect(node.tasks.aggregate).toEqual({ count: done, sum: { storyPoints: null } });
+      }
+    }
+    expect(b.data.projects.edges[0]!.node.tasks.aggregate.count).toBe(6);
+
+    // BEGIN round trip, projects, the aggregates of every project's tasks, COMMIT (no task page:
+    // no edge is selected).
+    expect(b.statements).toBe(a.statements);
+    expect(a.statements).toBeLessThanOrEqual(4);
+  });
+
+  it('tasksAggregate { key { project assignee } } costs the same for few and many groups', async () => {
+    const a = await measure<TasksAggregateRelations>(TASKS_AGGREGATE_RELATIONS, small.token);
+    const b = await measure<TasksAggregateRelations>(TASKS_AGGREGATE_RELATIONS, large.token);
+
+    for (const [org, { data }] of [
+      [small, a],
+      [large, b],
+    ] as const) {
+      const peopleById = new Map(org.people.map((u) => [u.id, u]));
+      const projectName = new Map(org.projects.map((p) => [p.id, p.name]));
+      const expected = new Map<string, number>();
+      for (const task of [...org.tasks.values(), ...org.subtasks.values()].flat()) {
+        const key = `${projectName.get(task.project_id)}|${nameOf(peopleById.get(task.assignee_id!)!)}`;
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+      const answered = new Map(
+        data.tasksAggregate.groups.map((g) => [`${g.key.project.name}|${g.key.assignee.name}`, g.count]),
+      );
+      expect(answered).toEqual(expected);
+      expect(data.tasksAggregate.groups.map((g) => g.key.projectId)).toEqual(
+        data.tasksAggregate.groups.map((g) => g.key.projectId).sort(),
+      );
+    }
+    expect(b.data.tasksAggregate.groups.length).toBeGreaterThan(200);
+
+    // BEGIN round trip, the groups, then their projects and assignees (one batch each), COMMIT.
     expect(b.statements).toBe(a.statements);
     expect(a.statements).toBeLessThanOrEqual(5);
   });

@@ -1,6 +1,7 @@
 import { ProjectMemberResolver, ProjectResolver } from './project.resolver';
 import { MilestoneResolver, SprintResolver } from './planning.resolver';
 import { TaskActivityResolver, TaskCommentResolver, TaskResolver } from './task.resolver';
+import { taskAggregates } from './task.aggregates';
 
 export const workResolvers = [
   ProjectResolver,
@@ -8,6 +9,7 @@ export const workResolvers = [
   TaskResolver,
   TaskCommentResolver,
   TaskActivityResolver,
+  taskAggregates.Resolver,
   SprintResolver,
   MilestoneResolver,
 ] as const;

@@ -71,6 +71,15 @@ export class TaskFilter {
   @Field(() => DateTimeFilter, { nullable: true })
   createdAt?: DateTimeFilter | null;
 
+  @Field(() => DateTimeFilter, { nullable: true })
+  updatedAt?: DateTimeFilter | null;
+
+  @Field(() => DateTimeFilter, { nullable: true, description: 'Tasks never started never match a range.' })
+  startedAt?: DateTimeFilter | null;
+
+  @Field(() => DateTimeFilter, { nullable: true, description: 'Tasks not done never match a range.' })
+  completedAt?: DateTimeFilter | null;
+
   @Field(() => IntFilter, { nullable: true })
   @ValidateNested()
   storyPoints?: IntFilter | null;

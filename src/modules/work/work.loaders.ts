@@ -117,7 +117,8 @@ export const membersOfProject = defineParentConnection<Selectable<ProjectMembers
   sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
 });
 
-function filterTasks(query: AnyQuery, filter: TaskFilter | null): AnyQuery {
+/** Applies a `TaskFilter` (the task lists and `tasksAggregate`). */
+export function filterTasks(query: AnyQuery, filter: TaskFilter | null): AnyQuery {
   if (!filter) return query;
   let q = applyIn(query, 't.status', filter.status);
   q = applyIn(q, 't.type', filter.type);
@@ -135,6 +136,9 @@ function filterTasks(query: AnyQuery, filter: TaskFilter | null): AnyQuery {
   q = applyTags(q, 't.tags', filter.tags);
   q = applyRange(q, 't.due_date', filter.dueDate);
   q = applyRange(q, 't.created_at', filter.createdAt);
+  q = applyRange(q, 't.updated_at', filter.updatedAt);
+  q = applyRange(q, 't.started_at', filter.startedAt);
+  q = applyRange(q, 't.completed_at', filter.completedAt);
   q = applyInt(q, 't.story_points', filter.storyPoints);
   return applyString(q, 't.title', filter.title);
 }
