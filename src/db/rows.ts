@@ -44,6 +44,21 @@ export async function findRow<T extends TableWithId>(
 const SOFT_DELETED = new Set<string>(['projects', 'tasks', 'task_comments'] satisfies SoftDeletedTable[]);
 
 /**
+ * Marks a table as soft-deleted for `findRow`'s default (a deleted row counts as missing). The
+ * resource layer calls it for every resource whose delete is soft, so this module needs no
+ * knowledge of resources (src/db imports nothing above it). Idempotent.
+ *
+ * @example
+ * markSoftDeleted('task_comments');
+ */
+export function markSoftDeleted(table: SoftDeletedTable): void {
+  SOFT_DELETED.add(table);
+}
+
+/** The tables `findRow` treats as soft-deleted. */
+export const softDeletedTables = (): ReadonlySet<string> => SOFT_DELETED;
+
+/**
  * Soft delete (`deleted_at = now()`) or restore (`deleted_at = null`) one live (or deleted) row;
  * NOT_FOUND when there is no such row in that state. The audit trigger records it as
  * `<resource>.delete` / `<resource>.restore`.

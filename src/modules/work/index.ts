@@ -1,8 +1,9 @@
+import { registerPrefetched, registerResolvers } from '../../resources';
 import { ProjectMemberResolver, ProjectResolver } from './project.resolver';
 import { MilestoneResolver, SprintResolver } from './planning.resolver';
 import { TaskActivityResolver, TaskCommentResolver, TaskResolver } from './task.resolver';
 
-export const workResolvers = [
+registerResolvers(
   ProjectResolver,
   ProjectMemberResolver,
   TaskResolver,
@@ -10,4 +11,6 @@ export const workResolvers = [
   TaskActivityResolver,
   SprintResolver,
   MilestoneResolver,
-] as const;
+);
+// Task lists load their assignees at once (withAssignees): the field answers from the node.
+registerPrefetched('Task', ['assignee']);
