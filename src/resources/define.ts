@@ -90,7 +90,10 @@ export function defineResource<S extends ResourceSpec>(spec: S): BuiltResource<S
     async parentsLive(ctx, node) {
       for (const r of live) {
         const id = node[r.idProperty] as string | null;
-        if (id != null && !(await ctx.loaders.use(r.target().byId).load(id))) return false;
+        if (id == null) continue;
+        // A soft-deleted parent (its node's deletedAt) counts as gone, as findRow has it for writes.
+        const found = (await ctx.loaders.use(r.target().byId).load(id)) as { deletedAt?: unknown } | null;
+        if (!found || found.deletedAt) return false;
       }
       return true;
     },

@@ -1,6 +1,6 @@
 import { registerPrefetched, registerResolvers } from '../../resources';
 import { ProjectMemberResolver, ProjectResolver } from './project.resolver';
-import { MilestoneResolver, SprintResolver } from './planning.resolver';
+import { MilestoneResolver } from './planning.resolver';
 import { TaskActivityResolver, TaskCommentResolver, TaskResolver } from './task.resolver';
 
 registerResolvers(
@@ -9,7 +9,6 @@ registerResolvers(
   TaskResolver,
   TaskCommentResolver,
   TaskActivityResolver,
-  SprintResolver,
   MilestoneResolver,
 );
 // Task lists load their assignees at once (withAssignees): the field answers from the node.
