@@ -414,6 +414,45 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
         });
       }
 
+    // The validation stacks the hand inputs had: the same messages, naming the field, and no write.
+    const tooLong = [
+      ...(m.create ? model.createFields.map((f) => ({ f, mode: 'create' as const })) : []),
+      ...(m.update ? model.updateFields.map((f) => ({ f, mode: 'update' as const })) : []),
+    ].filter(({ f }) => f.type.kind === 'text' && f.length);
+    if (tooLong.length)
+      it(`refuses too long text (${tooLong.map(({ f, mode }) => `${mode} ${f.field}`).join(', ')}) as BAD_USER_INPUT naming the field`, async () => {
+        const row = (await rowOf(created[0]!.id))!;
+        const before = await snapshot(a);
+        for (const { f, mode } of tooLong) {
+          const { min = 0, max } = f.length!;
+          const long = 'x'.repeat(max + 1);
+          const input =
+            mode === 'create'
+              ? {
+                  ...exampleInput(resource, ++counter, (await fixture.parents?.(a, counter, suite)) ?? {}),
+                  [f.field]: long,
+                }
+              : { id: row.id, [f.field]: long };
+          const [name, type] =
+            mode === 'create' ? [names.create, names.createInput] : [names.update, names.updateInput];
+          const res = await gql(
+            a.admin.token,
+            `mutation ($i: ${type}!) { ${name}(input: $i) { ${names.payloadField} { id } } }`,
+            { i: input },
+          );
+          const usesLength = mode === 'create' ? f.create!.required : f.length!.min !== undefined;
+          const message = usesLength
+            ? `must be ${min} to ${max} characters`
+            : `${f.field} must be shorter than or equal to ${max} characters`;
+          expect([mode, res.body.errors?.[0]?.extensions]).toMatchObject([
+            mode,
+            { code: 'BAD_USER_INPUT', field: f.field },
+          ]);
+          expect(res.body.errors?.[0]?.message).toContain(message);
+        }
+        expect(await snapshot(a)).toEqual(before);
+      });
+
     const del = m.delete || undefined;
     const deleteInput = (row: Row) =>
       del?.by
