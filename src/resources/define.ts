@@ -1,4 +1,5 @@
 import type { ClassType } from 'type-graphql';
+import type { AnyQuery } from '../db/pagination';
 import type { ConnectionShape } from '../graphql/connection';
 import { markSoftDeleted, softDeletedTables, type SoftDeletedTable } from '../db/rows';
 import { buildModel, type BuiltResource } from './model';
@@ -48,14 +49,14 @@ export function defineResource<S extends ResourceSpec>(spec: S): BuiltResource<S
   const fromRow = rowMapper(Node, model);
   const nodeColumns = nodeColumnsOf(model);
   const live = model.relations.filter((r) => r.requireLive);
-  const rootScope = () => {
+  const rootScope = (): ((query: AnyQuery) => AnyQuery) | null => {
     const scopes = live.map((r) => {
       const target = r.target();
       return liveParent(model.alias, target.table, r.column, softDeletedTables().has(target.table));
     });
     const extra = spec.lists?.rootScope;
     if (extra) scopes.push((q) => extra(q, model.alias));
-    return scopes.length ? (q: Parameters<(typeof scopes)[number]>[0]) => scopes.reduce((acc, s) => s(acc), q) : null;
+    return scopes.length ? (q) => scopes.reduce((acc, scope) => scope(acc), q) : null;
   };
   let leaf: (abstract new () => object) | null = null;
   const resource: BuiltResource<S> = {
@@ -76,6 +77,7 @@ export function defineResource<S extends ResourceSpec>(spec: S): BuiltResource<S
     fromRow,
     nodeColumns,
     loaders: { byId: byIdLoader(model, fromRow) },
+    rootScope,
     lists: listsOf(model, nodeColumns, apply, rootScope),
     service: createService(model, fromRow),
     BaseResolver: undefined as unknown as abstract new () => object,

@@ -115,6 +115,11 @@ export interface BuiltResource<S extends ResourceSpec = ResourceSpec> {
   readonly Filter?: ClassType<object>;
   /** The filter's SQL, from the same field list as the class (for lists, and aggregates later). */
   readonly applyFilter: (query: AnyQuery, value: Record<string, unknown> | null) => AnyQuery;
+  /**
+   * What the root list adds to its filter (live parents, `lists.rootScope`), so that an
+   * organization-wide aggregate counts exactly the rows the root list shows. Null when nothing.
+   */
+  rootScope(): ((query: AnyQuery) => AnyQuery) | null;
   readonly Order?: object;
   readonly inputs: {
     Create?: ClassType<object>;

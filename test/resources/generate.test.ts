@@ -234,6 +234,13 @@ input GadgetFilter {
     );
     expect(compiled.parameters).toEqual(['large', '%50\\%%', 2]);
     expect(gadgets.applyFilter(base, null)).toBe(base);
+    // The root list's scope (and an organization-wide aggregate's): rows under a live gadget only.
+    expect(gadgets.rootScope()).toBeNull();
+    const widgetsBase = db.selectFrom('milestones as m').select('m.id') as unknown as AnyQuery;
+    expect((widgets.rootScope()!(widgetsBase) as SelectQueryBuilder<never, never, never>).compile().sql).toBe(
+      'select "m"."id" from "milestones" as "m" where exists (select 1 as "one" from "sprints" as "lp"' +
+        ' where "lp"."organization_id" = "m"."organization_id" and "lp"."id" = "m"."project_id" and "lp"."deleted_at" is null)',
+    );
   });
 
   it('derives the hand lists from the registry', () => {
