@@ -11,7 +11,7 @@ import { byIdLoader, listsOf, liveParent, nodeColumnsOf, rowMapper } from './lis
 import { createService } from './service';
 import { createBaseResolver } from './resolver';
 import { withRelated } from './prefetch';
-import { registerResource } from './registry';
+import { assertOpen, registerResource } from './registry';
 import type { ResourceSpec } from './spec';
 
 /**
@@ -85,6 +85,7 @@ export function defineResource<S extends ResourceSpec>(spec: S): BuiltResource<S
       if (Object.getPrototypeOf(Leaf) !== resource.BaseResolver)
         throw new Error(`${spec.name}: useResolver takes a direct subclass of ${spec.name}'s BaseResolver`);
       if (leaf) throw new Error(`${spec.name}: useResolver is called once (two leaves of one base lose fields)`);
+      assertOpen(`${spec.name}.useResolver called`);
       leaf = Leaf;
     },
     leafResolver: () => leaf ?? resource.BaseResolver,

@@ -19,7 +19,8 @@ const handResolvers: ResolverClass[] = [];
 const handPrefetched: Record<string, string[]> = {};
 let frozen: BuildSchemaOptions['resolvers'] | null = null;
 
-function assertOpen(what: string): void {
+/** Throws when the schema was built already: what `what` describes would be left out of it. */
+export function assertOpen(what: string): void {
   if (frozen) throw new Error(`${what} after the schema was built: import its module from src/modules/index.ts`);
 }
 

@@ -271,5 +271,7 @@ input GadgetFilter {
     expect(() => widgets.useResolver(GadgetResolver)).toThrow('a direct subclass');
     // After the freeze (the first registry.resolvers()), a late definition is a startup error.
     expect(() => defineResource({ ...spec, columns: { title: col.text() } })).toThrow('after the schema was built');
+    class LateWidgetResolver extends widgets.BaseResolver {}
+    expect(() => widgets.useResolver(LateWidgetResolver)).toThrow('after the schema was built');
   });
 });
