@@ -35,8 +35,13 @@ export default tseslint.config(
           zones: [
             {
               target: './src/db',
-              from: ['./src/graphql', './src/modules', './src/http'],
+              from: ['./src/graphql', './src/modules', './src/http', './src/resources'],
               message: 'src/db is below the GraphQL layer: move what it needs down (e.g. to src/errors.ts).',
+            },
+            {
+              target: './src/resources',
+              from: ['./src/modules', './src/http'],
+              message: 'src/resources is the framework the modules use: it knows no module.',
             },
             { target: './src/db', from: './db', message: 'src/db takes the migrations from its caller.' },
           ],

@@ -45,13 +45,29 @@ export async function findRow<T extends TableWithId>(
  * The tables whose rows the API soft-deletes: `findRow` leaves their deleted rows out unless asked.
  * test/db/drift.test.ts holds it equal to the catalog's tables with a `deleted_at` column.
  */
-export const SOFT_DELETED: ReadonlySet<string> = new Set<string>([
+const softDeleted = new Set<string>([
   'projects',
   'tasks',
   'task_comments',
   // Deleted for good (a trigger keeps them so; the version number stays spent), but kept as rows.
   'registered_operations',
 ] satisfies SoftDeletedTable[]);
+export const SOFT_DELETED: ReadonlySet<string> = softDeleted;
+
+/**
+ * Marks a table as soft-deleted for `findRow`'s default (a deleted row counts as missing). The
+ * resource layer calls it for every resource whose delete is soft, so this module needs no
+ * knowledge of resources (src/db imports nothing above it). Idempotent.
+ *
+ * @example
+ * markSoftDeleted('task_comments');
+ */
+export function markSoftDeleted(table: SoftDeletedTable): void {
+  softDeleted.add(table);
+}
+
+/** The tables `findRow` treats as soft-deleted. */
+export const softDeletedTables = (): ReadonlySet<string> => SOFT_DELETED;
 
 /**
  * Soft delete (`deleted_at = now()`) or restore (`deleted_at = null`) one live (or deleted) row;

@@ -6,25 +6,15 @@ import { authChecker } from './auth-checker';
 import { createArgumentValidator } from './input-guard';
 import { answerPrefetched } from './prefetch';
 import { readPlainFields } from './plain-fields';
-import { tenancyResolvers } from '../modules/tenancy';
-import { accessResolvers } from '../modules/access';
-import { teamResolvers } from '../modules/teams';
-import { workResolvers } from '../modules/work';
-import { auditResolvers } from '../modules/audit';
-
-/** Every module's resolvers; a new module adds its list here. */
-const resolvers = [
-  ...tenancyResolvers,
-  ...accessResolvers,
-  ...teamResolvers,
-  ...auditResolvers,
-  ...workResolvers,
-] as const;
+// Every module registers its resources and resolvers when imported (src/modules/index.ts).
+import '../modules';
+import { registry } from '../resources';
 
 /** Builds the executable schema from the type-graphql classes. */
 export async function createSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers,
+    // The hand resolvers, each resource's leaf, and the inverse lists (built at the first call).
+    resolvers: registry.resolvers(),
     authChecker,
     // class-validator, after the checks no input type can express (NUL, unpaired surrogates, nesting).
     validateFn: createArgumentValidator({
@@ -35,8 +25,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
   });
   // Plain fields: the executor reads the property, no resolver call per field and row.
   readPlainFields(schema);
-  // Relations the task lists prefetch (withAssignees): answered from the row, no resolver call per row.
-  return answerPrefetched(schema, { Task: ['assignee'] });
+  // Relations lists prefetch (withRelated, withAssignees): answered from the row, no resolver call per row.
+  return answerPrefetched(schema, registry.prefetched());
 }
 
 /** The SDL committed as schema/schema.graphql (sorted, so it only changes when the API does). */

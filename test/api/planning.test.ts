@@ -311,55 +311,6 @@ describe('planning: sprints and milestones', () => {
       ).toBe('NOT_FOUND');
       expect(codeOf(await updateSprint(t.officer.token, { id: s.id, name: 'Ghost' }))).toBe('NOT_FOUND');
     });
-
-    it('lists sprints of the organization and of a project, filtered and ordered', async () => {
-      const t = await tenant();
-      const other = await createProject(db, t.org.id, t.officer.user.id);
-      const a = await sprint(t.officer.token, t.project.id, 'A', '2027-01-01', '2027-01-10');
-      const b = await sprint(t.officer.token, t.project.id, 'B', '2027-01-10', '2027-01-20');
-      const c = await sprint(t.officer.token, other.id, 'C', '2027-01-05', '2027-01-08');
-      await updateSprint(t.officer.token, { id: b.id, status: 'ACTIVE' });
-      type List = { totalCount: number; edges: { node: { name: string } }[] };
-      const names = (list: List) => list.edges.map((e) => e.node.name);
-      const root = async (args: string, variables: Record<string, unknown> = {}) => {
-        const res = await app.gql<{ sprints: List }>(
-          `query ${args.includes('$p') ? '($p: UUID)' : ''} { sprints${args} { totalCount edges { node { name } } } }`,
-          { token: t.viewer.token, variables },
-        );
-        expect(res.body.errors).toBeUndefined();
-        return res.body.data!.sprints;
-      };
-      expect(await root('')).toEqual({
-        totalCount: 3,
-        edges: [{ node: { name: 'A' } }, { node: { name: 'C' } }, { node: { name: 'B' } }],
-      });
-      expect(names(await root('(orderBy: START_DATE_DESC)'))).toEqual(['B', 'C', 'A']);
-      expect(names(await root('(filter: {status: [ACTIVE]})'))).toEqual(['B']);
-      expect(
-        names(await root('(filter: {status: [PLANNED, ACTIVE], projectId: {eq: $p}})', { p: t.project.id })),
-      ).toEqual(['A', 'B']);
-      expect(names(await root(`(filter: {projectId: {in: ["${other.id}"]}}, orderBy: START_DATE_DESC)`))).toEqual([
-        'C',
-      ]);
-      const page = await app.gql<{
-        sprints: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
-      }>('{ sprints(first: 2) { edges { node { id } } pageInfo { hasNextPage endCursor } } }', {
-        token: t.viewer.token,
-      });
-      expect(page.body.data!.sprints.edges.map((e) => e.node.id)).toEqual([a.id, c.id]);
-      expect(page.body.data!.sprints.pageInfo.hasNextPage).toBe(true);
-      const rest = await app.gql<{ sprints: { edges: { node: { id: string } }[] } }>(
-        'query ($after: String) { sprints(first: 2, after: $after) { edges { node { id } } } }',
-        { token: t.viewer.token, variables: { after: page.body.data!.sprints.pageInfo.endCursor } },
-      );
-      expect(rest.body.data!.sprints.edges.map((e) => e.node.id)).toEqual([b.id]);
-
-      const ofProject = await app.gql<{ project: { sprints: List } }>(
-        'query ($id: UUID!) { project(id: $id) { sprints(orderBy: START_DATE_DESC, filter: {status: [PLANNED]}) { totalCount edges { node { name } } } } }',
-        { token: t.viewer.token, variables: { id: t.project.id } },
-      );
-      expect(ofProject.body.data!.project.sprints).toEqual({ totalCount: 1, edges: [{ node: { name: 'A' } }] });
-    });
   });
 
   describe('milestones', () => {

@@ -1,10 +1,11 @@
+import { registerResolvers } from '../../resources';
 import { SessionResolver } from './session.resolver';
 import { AccountResolver } from './account.resolver';
 import { MembershipRoleResolver, OrganizationRolesResolver, RoleResolver } from './role.resolver';
 import { ApiKeyResolver, OrganizationApiKeysResolver } from './api-key.resolver';
 import { OrganizationOperationsResolver, RegisteredOperationResolver } from './registered-operation.resolver';
 
-export const accessResolvers = [
+registerResolvers(
   SessionResolver,
   AccountResolver,
   RoleResolver,
@@ -14,4 +15,4 @@ export const accessResolvers = [
   OrganizationApiKeysResolver,
   RegisteredOperationResolver,
   OrganizationOperationsResolver,
-] as const;
+);

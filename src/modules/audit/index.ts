@@ -1,3 +1,4 @@
+import { registerResolvers } from '../../resources';
 import { AuditLogResolver } from './audit.resolver';
 
-export const auditResolvers = [AuditLogResolver] as const;
+registerResolvers(AuditLogResolver);

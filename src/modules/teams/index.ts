@@ -1,3 +1,2 @@
-import { OrganizationTeamsResolver, TeamMemberResolver, TeamResolver, UserTeamsResolver } from './team.resolver';
-
-export const teamResolvers = [TeamResolver, TeamMemberResolver, OrganizationTeamsResolver, UserTeamsResolver] as const;
+// Teams and team members are resources (./teams.ts): importing the definitions registers them.
+export { teams, teamMembers, TeamMemberRoleEnum } from './teams';

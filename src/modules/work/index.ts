@@ -1,15 +1,17 @@
+import { registerPrefetched, registerResolvers } from '../../resources';
 import { ProjectMemberResolver, ProjectResolver } from './project.resolver';
-import { MilestoneResolver, SprintResolver } from './planning.resolver';
+import { MilestoneResolver } from './planning.resolver';
 import { TaskActivityResolver, TaskCommentResolver, TaskResolver } from './task.resolver';
 import { taskAggregates } from './task.aggregates';
 
-export const workResolvers = [
+registerResolvers(
   ProjectResolver,
   ProjectMemberResolver,
   TaskResolver,
   TaskCommentResolver,
   TaskActivityResolver,
   taskAggregates.Resolver,
-  SprintResolver,
   MilestoneResolver,
-] as const;
+);
+// Task lists load their assignees at once (withAssignees): the field answers from the node.
+registerPrefetched('Task', ['assignee']);

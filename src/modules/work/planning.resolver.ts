@@ -18,26 +18,13 @@ import { allowDeleted } from '../../graphql/auth-checker';
 import { NotFoundError } from '../../errors';
 import { AGGREGATE_COST } from '../../graphql/limits';
 import { Project } from './project.type';
-import {
-  CreateMilestoneInput,
-  CreateSprintInput,
-  DeleteMilestoneInput,
-  DeleteSprintInput,
-  MilestoneListArgs,
-  SprintListArgs,
-  UpdateMilestoneInput,
-  UpdateSprintInput,
-} from './planning.input';
+import { CreateMilestoneInput, DeleteMilestoneInput, MilestoneListArgs, UpdateMilestoneInput } from './planning.input';
 import {
   DeleteMilestonePayload,
-  DeleteSprintPayload,
   Milestone,
   MilestoneConnection,
   MilestonePayload,
   MilestoneProgress,
-  Sprint,
-  SprintConnection,
-  SprintPayload,
 } from './planning.type';
 import { TaskListArgs } from './task.input';
 import { Task, TaskConnection } from './task.type';
@@ -46,13 +33,12 @@ import {
   milestoneProgress,
   milestonesOfOrganization,
   projectById,
-  sprintById,
-  sprintsOfOrganization,
   tasksOfMilestone,
   tasksOfSprint,
 } from './work.loaders';
 import * as planning from './planning.service';
 import { withAssignees } from './task.prefetch';
+import { sprints } from './sprints';
 
 async function projectOf(ctx: Context, projectId: string): Promise<Project> {
   const project = await ctx.loaders.use(projectById).load(projectId);
@@ -66,34 +52,12 @@ async function projectIsLive(ctx: Context, projectId: string): Promise<boolean> 
   return !!project && !project.deletedAt;
 }
 
-@Resolver(() => Sprint)
-export class SprintResolver {
-  @Authorized('projects:read')
-  @Query(() => SprintConnection, { nullable: true, description: 'Sprints of every project the caller can see.' })
-  sprints(@Args() args: SprintListArgs, @Ctx() ctx: Context): Promise<SprintConnection> {
-    return sprintsOfOrganization.load(
-      ctx.loaders,
-      { parentId: organizationOf(ctx), args: { ...args } },
-      new SprintConnection(),
-      Sprint.fromRow,
-    );
-  }
-
-  @Authorized('projects:read')
-  @Query(() => Sprint, { nullable: true })
-  async sprint(@Arg('id', () => UUIDResolver) id: string, @Ctx() ctx: Context): Promise<Sprint | null> {
-    const sprint = await ctx.loaders.use(sprintById).load(id);
-    return sprint && (await projectIsLive(ctx, sprint.projectId)) ? sprint : null;
-  }
-
-  @FieldResolver(() => Project)
-  project(@Root() sprint: Sprint, @Ctx() ctx: Context): Promise<Project> {
-    return projectOf(ctx, sprint.projectId);
-  }
-
+// The sprint resource's own resolver: its tasks stay here until tasks are a resource (then an inverse list).
+@Resolver(() => sprints.Node)
+export class SprintResolver extends sprints.BaseResolver {
   @FieldResolver(() => TaskConnection)
   async tasks(
-    @Root() sprint: Sprint,
+    @Root() sprint: { id: string },
     @Args() args: TaskListArgs,
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
@@ -111,34 +75,8 @@ export class SprintResolver {
       ),
     );
   }
-
-  @Authorized('sprints:manage')
-  @Mutation(() => SprintPayload)
-  async createSprint(
-    @Arg('input', () => CreateSprintInput) input: CreateSprintInput,
-    @Ctx() ctx: Context,
-  ): Promise<SprintPayload> {
-    return Object.assign(new SprintPayload(), { sprint: await planning.createSprint(ctx, input) });
-  }
-
-  @Authorized('sprints:manage')
-  @Mutation(() => SprintPayload)
-  async updateSprint(
-    @Arg('input', () => UpdateSprintInput) input: UpdateSprintInput,
-    @Ctx() ctx: Context,
-  ): Promise<SprintPayload> {
-    return Object.assign(new SprintPayload(), { sprint: await planning.updateSprint(ctx, input) });
-  }
-
-  @Authorized('sprints:manage')
-  @Mutation(() => DeleteSprintPayload, { description: 'Deletes a sprint; its tasks stay, outside any sprint.' })
-  async deleteSprint(
-    @Arg('input', () => DeleteSprintInput) input: DeleteSprintInput,
-    @Ctx() ctx: Context,
-  ): Promise<DeleteSprintPayload> {
-    return Object.assign(new DeleteSprintPayload(), { deletedSprintId: await planning.deleteSprint(ctx, input.id) });
-  }
 }
+sprints.useResolver(SprintResolver);
 
 @Resolver(() => Milestone)
 export class MilestoneResolver {

@@ -1,52 +1,9 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { DateTimeResolver, LocalDateResolver, UUIDResolver } from 'graphql-scalars';
 import type { Selectable } from 'kysely';
-import type { MilestoneStatus, MilestonesTable, SprintStatus, SprintsTable } from '../../db/schema';
+import type { MilestoneStatus, MilestonesTable } from '../../db/schema';
 import { Connection } from '../../graphql/connection';
-import { MilestoneStatusEnum, SprintStatusEnum } from './work.enums';
-
-@ObjectType({ description: 'A time box of a project. Sprints of one project never overlap (cancelled ones aside).' })
-export class Sprint {
-  @Field(() => UUIDResolver)
-  id!: string;
-
-  projectId!: string;
-
-  @Field()
-  name!: string;
-
-  @Field()
-  goal!: string;
-
-  @Field(() => SprintStatusEnum)
-  status!: SprintStatus;
-
-  @Field(() => LocalDateResolver)
-  startDate!: string;
-
-  @Field(() => LocalDateResolver, { description: 'After startDate; the sprint ends before this day starts.' })
-  endDate!: string;
-
-  @Field(() => DateTimeResolver, { nullable: true })
-  completedAt!: Date | null;
-
-  @Field(() => DateTimeResolver)
-  createdAt!: Date;
-
-  static fromRow(row: Selectable<SprintsTable>): Sprint {
-    return Object.assign(new Sprint(), {
-      id: row.id,
-      projectId: row.project_id,
-      name: row.name,
-      goal: row.goal,
-      status: row.status,
-      startDate: row.start_date,
-      endDate: row.end_date,
-      completedAt: row.completed_at,
-      createdAt: row.created_at,
-    });
-  }
-}
+import { MilestoneStatusEnum } from './work.enums';
 
 @ObjectType({ description: 'A goal of a project with a due date; its progress comes from its tasks.' })
 export class Milestone {
@@ -102,22 +59,7 @@ export class MilestoneProgress {
 }
 
 @ObjectType()
-export class SprintConnection extends Connection(Sprint) {}
-
-@ObjectType()
 export class MilestoneConnection extends Connection(Milestone) {}
-
-@ObjectType()
-export class SprintPayload {
-  @Field(() => Sprint)
-  sprint!: Sprint;
-}
-
-@ObjectType()
-export class DeleteSprintPayload {
-  @Field(() => UUIDResolver)
-  deletedSprintId!: string;
-}
 
 @ObjectType()
 export class MilestonePayload {

@@ -25,8 +25,8 @@ import {
   ProjectPayload,
   RemoveProjectMemberPayload,
 } from './project.type';
-import { MilestoneListArgs, SprintListArgs } from './planning.input';
-import { Milestone, MilestoneConnection, Sprint, SprintConnection } from './planning.type';
+import { MilestoneListArgs } from './planning.input';
+import { Milestone, MilestoneConnection } from './planning.type';
 import { TaskListArgs } from './task.input';
 import { Task, TaskConnection } from './task.type';
 import {
@@ -34,7 +34,6 @@ import {
   milestonesOfProject,
   projectById,
   projectsOfOrganization,
-  sprintsOfProject,
   tasksOfProject,
 } from './work.loaders';
 import * as projects from './project.service';
@@ -121,16 +120,6 @@ export class ProjectResolver {
         Task.fromRow,
         info,
       ),
-    );
-  }
-
-  @FieldResolver(() => SprintConnection)
-  sprints(@Root() project: Project, @Args() args: SprintListArgs, @Ctx() ctx: Context): Promise<SprintConnection> {
-    return sprintsOfProject.load(
-      ctx.loaders,
-      { parentId: project.id, args: { ...args } },
-      new SprintConnection(),
-      Sprint.fromRow,
     );
   }
 

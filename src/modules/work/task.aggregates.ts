@@ -4,11 +4,12 @@ import { defineAggregates, type Bucket } from '../../resources/aggregates';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import { Project } from './project.type';
-import { Milestone, Sprint } from './planning.type';
+import { Milestone } from './planning.type';
+import { sprints } from './sprints';
 import { TaskFilter } from './task.input';
 import { TaskConnection } from './task.type';
 import { TaskPriorityEnum, TaskStatusEnum, TaskTypeEnum } from './work.enums';
-import { filterTasks, milestoneById, projectById, sprintById } from './work.loaders';
+import { filterTasks, milestoneById, projectById } from './work.loaders';
 
 const UNITS: readonly Bucket[] = ['day', 'week', 'month'];
 
@@ -46,7 +47,7 @@ export const taskAggregates = defineAggregates({
       field: 'sprintId',
       column: 'sprint_id',
       type: () => UUIDResolver,
-      relation: { field: 'sprint', type: () => Sprint, byId: sprintById },
+      relation: { field: 'sprint', type: () => sprints.Node, byId: sprints.loaders.byId },
     },
     {
       field: 'milestoneId',

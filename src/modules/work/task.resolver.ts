@@ -7,7 +7,8 @@ import { NotFoundError } from '../../errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import { Project } from './project.type';
-import { Milestone, Sprint } from './planning.type';
+import { Milestone } from './planning.type';
+import { sprints } from './sprints';
 import {
   AddTaskCommentInput,
   AssignTaskInput,
@@ -38,7 +39,6 @@ import {
   commentsOfTask,
   milestoneById,
   projectById,
-  sprintById,
   subtasksOfTask,
   taskById,
   tasksOfOrganization,
@@ -109,9 +109,9 @@ export class TaskResolver {
     return userOrNull(ctx, task.reporterId);
   }
 
-  @FieldResolver(() => Sprint, { nullable: true })
-  async sprint(@Root() task: Task, @Ctx() ctx: Context): Promise<Sprint | null> {
-    return task.sprintId ? ctx.loaders.use(sprintById).load(task.sprintId) : null;
+  @FieldResolver(() => sprints.Node, { nullable: true })
+  async sprint(@Root() task: Task, @Ctx() ctx: Context): Promise<object | null> {
+    return task.sprintId ? ctx.loaders.use(sprints.loaders.byId).load(task.sprintId) : null;
   }
 
   @FieldResolver(() => Milestone, { nullable: true })

@@ -3,7 +3,6 @@ import type {
   MilestonesTable,
   ProjectMembersTable,
   ProjectsTable,
-  SprintsTable,
   TaskActivityTable,
   TaskCommentsTable,
   TasksTable,
@@ -14,18 +13,11 @@ import { applyId, applyIn, applyInt, applyRange, applyString, applyTags } from '
 import { byKey, defineLoader } from '../../graphql/loaders';
 import type { ProjectFilter } from './project.input';
 import type { TaskFilter } from './task.input';
-import type { MilestoneFilter, SprintFilter } from './planning.input';
-import { Milestone, MilestoneProgress, Sprint } from './planning.type';
+import type { MilestoneFilter } from './planning.input';
+import { Milestone, MilestoneProgress } from './planning.type';
 import { Project, PROJECT_COLUMNS } from './project.type';
 import { Task, TASK_COLUMNS } from './task.type';
-import {
-  ACTIVITY_ORDERS,
-  COMMENT_ORDER,
-  MILESTONE_ORDERS,
-  PROJECT_ORDERS,
-  SPRINT_ORDERS,
-  TASK_ORDERS,
-} from './work.orders';
+import { ACTIVITY_ORDERS, COMMENT_ORDER, MILESTONE_ORDERS, PROJECT_ORDERS, TASK_ORDERS } from './work.orders';
 
 const anyId = (ids: readonly string[]) => sql<string>`any(${sql.val(ids)}::uuid[])`;
 
@@ -45,15 +37,6 @@ export const taskById = defineLoader<string, Task | null>('taskById', async (db,
     await db.selectFrom('tasks').selectAll().where('id', '=', anyId(ids)).execute(),
     (r) => r.id,
     Task.fromRow,
-  ),
-);
-
-export const sprintById = defineLoader<string, Sprint | null>('sprintById', async (db, ids) =>
-  byKey(
-    ids,
-    await db.selectFrom('sprints').selectAll().where('id', '=', anyId(ids)).execute(),
-    (r) => r.id,
-    Sprint.fromRow,
   ),
 );
 
@@ -163,10 +146,6 @@ export const subtasksOfTask = taskList('subtasksOfTask', 'parent_task_id');
 export const tasksOfSprint = taskList('tasksOfSprint', 'sprint_id');
 export const tasksOfMilestone = taskList('tasksOfMilestone', 'milestone_id');
 
-function filterSprints(query: AnyQuery, filter: SprintFilter | null): AnyQuery {
-  return applyId(applyIn(query, 's.status', filter?.status), 's.project_id', filter?.projectId);
-}
-
 /** Organization-wide lists leave out what belongs to a deleted project (a project's own lists show it). */
 const inLiveProject =
   (alias: string) =>
@@ -180,19 +159,6 @@ const inLiveProject =
           .where('lp.deleted_at', 'is', null),
       ),
     );
-
-const sprintList = (name: string, parentColumn: string, scope: (q: AnyQuery) => AnyQuery = (q) => q) =>
-  defineParentConnection<Selectable<SprintsTable>, SprintFilter>({
-    name,
-    table: 'sprints',
-    alias: 's',
-    parentColumn,
-    sort: SPRINT_ORDERS.start_date_asc,
-    orders: SPRINT_ORDERS,
-    filter: (q, f) => filterSprints(scope(q), f),
-  });
-export const sprintsOfOrganization = sprintList('sprintsOfOrganization', 'organization_id', inLiveProject('s'));
-export const sprintsOfProject = sprintList('sprintsOfProject', 'project_id');
 
 function filterMilestones(query: AnyQuery, filter: MilestoneFilter | null): AnyQuery {
   return applyId(applyIn(query, 'ms.status', filter?.status), 'ms.project_id', filter?.projectId);

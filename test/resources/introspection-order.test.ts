@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+} from 'graphql';
+import { createSchema } from '../../src/graphql/schema';
+
+/**
+ * Temporary (plan §7.6, while entities move onto the resource layer): the committed SDL is sorted,
+ * so a generated type whose fields come out in another order would still match it. This pins the
+ * declaration order introspection shows (GraphiQL's docs pane) for the types that moved, as the
+ * hand-written classes declared them. `WRITE_INTROSPECTION_ORDER=1` rewrites the fixture (only
+ * ever from the hand-written code, before a move).
+ *
+ * One change is deliberate: `Project.sprints` comes after `Project.milestones` now. An inverse list
+ * on a type that is still hand-written is added when the registry freezes, after the type's hand
+ * field resolvers; it returns to its place when projects move onto the layer.
+ */
+const FIXTURE = path.join(__dirname, '../fixtures/introspection-order.json');
+const TYPES = [
+  'Team',
+  'TeamConnection',
+  'TeamEdge',
+  'TeamMember',
+  'TeamMemberConnection',
+  'TeamMemberEdge',
+  'TeamMemberRole',
+  'TeamPayload',
+  'DeleteTeamPayload',
+  'TeamMemberPayload',
+  'RemoveTeamMemberPayload',
+  'CreateTeamInput',
+  'UpdateTeamInput',
+  'DeleteTeamInput',
+  'AddTeamMemberInput',
+  'RemoveTeamMemberInput',
+  'Sprint',
+  'SprintConnection',
+  'SprintEdge',
+  'SprintFilter',
+  'SprintOrder',
+  'SprintStatus',
+  'SprintPayload',
+  'DeleteSprintPayload',
+  'CreateSprintInput',
+  'UpdateSprintInput',
+  'DeleteSprintInput',
+  'Organization',
+  'User',
+  'Project',
+  'Mutation',
+  'Query',
+];
+// Of these types, only the fields that moved (others may gain fields in parallel work).
+const ONLY: Record<string, RegExp> = { Query: /^sprints?\b/ };
+
+function orderOf(type: GraphQLNamedType): string[] {
+  if (isEnumType(type)) return type.getValues().map((v) => v.name);
+  if (isObjectType(type) || isInterfaceType(type))
+    return Object.values(type.getFields()).map((f) => [f.name, ...f.args.map((a) => a.name)].join(' '));
+  if (isInputObjectType(type)) return Object.keys(type.getFields());
+  return [];
+}
+
+function snapshot(schema: GraphQLSchema): Record<string, string[]> {
+  return Object.fromEntries(
+    TYPES.map((name) => [name, orderOf(schema.getType(name)!).filter((field) => ONLY[name]?.test(field) ?? true)]),
+  );
+}
+
+describe('introspection order of the types moved onto the resource layer', () => {
+  it('is the order the hand-written classes declared', async () => {
+    const now = snapshot(await createSchema());
+    if (process.env.WRITE_INTROSPECTION_ORDER) fs.writeFileSync(FIXTURE, JSON.stringify(now, null, 2) + '\n');
+    expect(now).toEqual(JSON.parse(fs.readFileSync(FIXTURE, 'utf8')));
+  });
+});
