@@ -110,6 +110,8 @@ export const registry = {
       if (!resources.length && !handResolvers.length)
         throw new Error('no resolvers registered: import src/modules first');
       const relations = buildRelations();
+      // Every list definition exists before the first request (the inverse ones were built just now).
+      for (const r of resources) if (r.spec.lists?.root) r.lists.root();
       checkNames();
       const all = [...handResolvers, ...resources.map((r) => r.leafResolver()), ...relations];
       frozen = [all[0]!, ...all.slice(1)];
