@@ -22,6 +22,7 @@ import * as viewerOrganizations from './2026_12_03_0020_viewer_organizations';
 import * as rateLimitCounters from './2026_12_03_0021_rate_limit_counters';
 import * as tenantResource from './2026_12_03_0022_tenant_resource';
 import * as tokenDirectory from './2026_12_03_0023_token_directory';
+import * as academicYears from './2026_12_03_0024_academic_years';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0021_rate_limit_counters': rateLimitCounters,
   '2026_12_03_0022_tenant_resource': tenantResource,
   '2026_12_03_0023_token_directory': tokenDirectory,
+  '2026_12_03_0024_academic_years': academicYears,
 };

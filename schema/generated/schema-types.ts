@@ -20,6 +20,53 @@ export type Scalars = {
   UUID: { input: string; output: string; }
 };
 
+/** A school year. Years of an organization never overlap; at most one is current. */
+export type AcademicYear = {
+  __typename?: 'AcademicYear';
+  createdAt: Scalars['DateTime']['output'];
+  /** The year in progress. */
+  current: Scalars['Boolean']['output'];
+  deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** After startDate; the year ends before this day. */
+  endDate: Scalars['LocalDate']['output'];
+  id: Scalars['UUID']['output'];
+  name: Scalars['String']['output'];
+  /** The first day of the year. */
+  startDate: Scalars['LocalDate']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type AcademicYearConnection = {
+  __typename?: 'AcademicYearConnection';
+  edges: Array<AcademicYearEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AcademicYearEdge = {
+  __typename?: 'AcademicYearEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: AcademicYear;
+};
+
+/** Conditions on academic years; every one given must hold. */
+export type AcademicYearFilter = {
+  name?: InputMaybe<StringFilter>;
+};
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type AcademicYearOrder =
+  | 'NAME_ASC'
+  | 'START_DATE_ASC'
+  | 'START_DATE_DESC';
+
+export type AcademicYearPayload = {
+  __typename?: 'AcademicYearPayload';
+  academicYear: AcademicYear;
+};
+
 export type AcceptInvitationInput = {
   /** The password of the account with the invited email (sign up first if there is none). */
   password: Scalars['String']['input'];
@@ -202,6 +249,13 @@ export type ChangePasswordInput = {
   newPassword: Scalars['String']['input'];
 };
 
+export type CreateAcademicYearInput = {
+  current?: InputMaybe<Scalars['Boolean']['input']>;
+  endDate: Scalars['LocalDate']['input'];
+  name: Scalars['String']['input'];
+  startDate: Scalars['LocalDate']['input'];
+};
+
 export type CreateApiKeyInput = {
   /** The key may also send query documents of its own (read-only, the usual limits), e.g. for BI tools; mutations only by documentId. */
   adHocReads?: Scalars['Boolean']['input'];
@@ -295,6 +349,10 @@ export type DateTimeFilter = {
   gte?: InputMaybe<Scalars['DateTime']['input']>;
   lt?: InputMaybe<Scalars['DateTime']['input']>;
   lte?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type DeleteAcademicYearInput = {
+  id: Scalars['UUID']['input'];
 };
 
 export type DeleteMilestoneInput = {
@@ -578,6 +636,7 @@ export type Mutation = {
   changeMembershipStatus: MembershipPayload;
   /** Changes the signed-in user's password and ends their other sessions. */
   changePassword: AcceptedPayload;
+  createAcademicYear: AcademicYearPayload;
   /** Creates a key with at most your own permissions; its secret is returned only here. */
   createApiKey: CreateApiKeyPayload;
   createMilestone: MilestonePayload;
@@ -591,6 +650,7 @@ export type Mutation = {
   createTeam: TeamPayload;
   /** Owners only. A deactivated organization admits nobody (its sessions end) and keeps all its records. */
   deactivateOrganization: OrganizationPayload;
+  deleteAcademicYear: AcademicYearPayload;
   /** Deletes a milestone; its tasks stay, outside any milestone. */
   deleteMilestone: DeleteMilestonePayload;
   /** Deletes an operation: no key runs it from now on. */
@@ -638,6 +698,7 @@ export type Mutation = {
   requestPasswordReset: AcceptedPayload;
   /** Sets a new password with a reset token; ends every session of the account. */
   resetPassword: AcceptedPayload;
+  restoreAcademicYear: AcademicYearPayload;
   restoreProject: ProjectPayload;
   restoreTask: TaskPayload;
   /** Revokes a key; requests with it fail from now on. */
@@ -652,6 +713,7 @@ export type Mutation = {
   transferMember: TransferMemberPayload;
   /** Changes the status along the status machine (see TaskStatus). */
   transitionTask: TaskPayload;
+  updateAcademicYear: AcademicYearPayload;
   updateMilestone: MilestonePayload;
   /** Changes the current organization's name, contact or settings. */
   updateOrganization: OrganizationPayload;
@@ -709,6 +771,11 @@ export type MutationChangePasswordArgs = {
 };
 
 
+export type MutationCreateAcademicYearArgs = {
+  input: CreateAcademicYearInput;
+};
+
+
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
 };
@@ -746,6 +813,11 @@ export type MutationCreateTaskArgs = {
 
 export type MutationCreateTeamArgs = {
   input: CreateTeamInput;
+};
+
+
+export type MutationDeleteAcademicYearArgs = {
+  input: DeleteAcademicYearInput;
 };
 
 
@@ -859,6 +931,11 @@ export type MutationResetPasswordArgs = {
 };
 
 
+export type MutationRestoreAcademicYearArgs = {
+  input: RestoreAcademicYearInput;
+};
+
+
 export type MutationRestoreProjectArgs = {
   input: RestoreProjectInput;
 };
@@ -896,6 +973,11 @@ export type MutationTransferMemberArgs = {
 
 export type MutationTransitionTaskArgs = {
   input: TransitionTaskInput;
+};
+
+
+export type MutationUpdateAcademicYearArgs = {
+  input: UpdateAcademicYearInput;
 };
 
 
@@ -1229,6 +1311,9 @@ export type ProjectVisibility =
 
 export type Query = {
   __typename?: 'Query';
+  academicYear: Maybe<AcademicYear>;
+  /** Academic years, the latest first. */
+  academicYears: Maybe<AcademicYearConnection>;
   /** The audit log of the organization, newest first (needs audit:read). */
   auditLogs: Maybe<AuditLogConnection>;
   milestone: Maybe<Milestone>;
@@ -1253,6 +1338,23 @@ export type Query = {
   tasksAggregate: Maybe<TaskAggregates>;
   /** The signed-in caller, or null without a valid access token. */
   viewer: Maybe<Viewer>;
+};
+
+
+export type QueryAcademicYearArgs = {
+  id: Scalars['UUID']['input'];
+  includeDeleted?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryAcademicYearsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AcademicYearFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<AcademicYearOrder>;
 };
 
 
@@ -1438,6 +1540,10 @@ export type ResetPasswordInput = {
   newPassword: Scalars['String']['input'];
   /** The token from the password-reset mail. */
   token: Scalars['String']['input'];
+};
+
+export type RestoreAcademicYearInput = {
+  id: Scalars['UUID']['input'];
 };
 
 export type RestoreProjectInput = {
@@ -2023,6 +2129,14 @@ export type TransferMemberPayload = {
 export type TransitionTaskInput = {
   id: Scalars['UUID']['input'];
   status: TaskStatus;
+};
+
+export type UpdateAcademicYearInput = {
+  current?: InputMaybe<Scalars['Boolean']['input']>;
+  endDate?: InputMaybe<Scalars['LocalDate']['input']>;
+  id: Scalars['UUID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  startDate?: InputMaybe<Scalars['LocalDate']['input']>;
 };
 
 export type UpdateMilestoneInput = {

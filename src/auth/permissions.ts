@@ -34,6 +34,8 @@ export const PERMISSIONS = [
   'comments:moderate',
   'audit:read',
   'operations:manage',
+  'academics:read',
+  'academics:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -255,6 +255,16 @@ export interface SprintsTable extends Stamped {
   completed_at: Date | null;
 }
 
+export interface AcademicYearsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  name: string;
+  start_date: string;
+  end_date: string;
+  current: Generated<boolean>;
+  deleted_at: Date | null;
+}
+
 export const MILESTONE_STATUSES = ['open', 'in_progress', 'completed', 'cancelled'] as const;
 export type MilestoneStatus = (typeof MILESTONE_STATUSES)[number];
 
@@ -344,6 +354,7 @@ export interface Database {
   tasks: TasksTable;
   task_comments: TaskCommentsTable;
   task_activity: TaskActivityTable;
+  academic_years: AcademicYearsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

@@ -5,3 +5,4 @@ import './access';
 import './teams';
 import './audit';
 import './work';
+import './school';

@@ -27,6 +27,8 @@ export function inflect(spec: ResourceSpec) {
   const t = lowerFirst(T);
   const Plural = spec.plural ?? `${T}s`;
   const plural = lowerFirst(Plural);
+  /** `academicYears` -> `academic years`, for descriptions. */
+  const words = plural.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
   const m = spec.mutations ?? {};
   const del = m.delete || undefined;
   const names = {
@@ -35,8 +37,7 @@ export function inflect(spec: ResourceSpec) {
     connection: `${T}Connection`,
     filter: `${T}Filter`,
     filterDescription:
-      (spec.lists?.filter || undefined)?.description ??
-      `Conditions on ${plural.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}; every one given must hold.`,
+      (spec.lists?.filter || undefined)?.description ?? `Conditions on ${words}; every one given must hold.`,
     order: `${T}Order`,
     listArgs: `${T}ListArgs`,
     rootList: (spec.lists?.root && spec.lists.root.name) || plural,
@@ -55,7 +56,7 @@ export function inflect(spec: ResourceSpec) {
     deletedIdField: del?.payloadField ?? `deleted${T}Id`,
     byIdLoader: `${t}ById`,
     rootLoader: `${plural}OfOrganization`,
-    includeDeletedDescription: `Include deleted ${plural} (needs ${spec.permissions.seeDeleted ?? spec.permissions.delete}).`,
+    includeDeletedDescription: `Include deleted ${words} (needs ${spec.permissions.seeDeleted ?? spec.permissions.delete}).`,
   };
   for (const [key, name] of Object.entries(names)) {
     if (key !== 'filterDescription' && key !== 'includeDeletedDescription') checkName(name, `${T}: ${key}`);

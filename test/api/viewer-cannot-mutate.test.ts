@@ -62,6 +62,7 @@ interface Seeded {
   task: string;
   movableTask: string;
   comment: string;
+  academicYear: string;
 }
 
 /**
@@ -124,6 +125,10 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   deleteMilestone: ({ milestone }) => ({ input: { id: milestone } }),
   deleteProject: ({ otherProject }) => ({ input: { id: otherProject } }),
   restoreProject: ({ otherProject }) => ({ input: { id: otherProject } }),
+  createAcademicYear: () => ({ input: { name: '2040/2041', startDate: '2040-09-01', endDate: '2041-07-01' } }),
+  updateAcademicYear: ({ academicYear }) => ({ input: { id: academicYear, name: 'Renamed by a viewer' } }),
+  deleteAcademicYear: ({ academicYear }) => ({ input: { id: academicYear } }),
+  restoreAcademicYear: ({ academicYear }) => ({ input: { id: academicYear } }),
   removeMember: ({ memberships }) => ({ input: { membershipId: memberships.removed } }),
   transferMember: ({ memberships, elsewhere }) => ({
     input: { membershipId: memberships.transferred, toOrganizationId: elsewhere },
@@ -270,7 +275,13 @@ describe('a viewer cannot mutate the organization', () => {
         .values({ organization_id: org.id, task_id: task.id, author_id: boss.user.id, body: 'Seeded' })
         .returning('id')
         .executeTakeFirstOrThrow();
+      const academicYear = await trx
+        .selectFrom('academic_years')
+        .select('id')
+        .where('organization_id', '=', org.id)
+        .executeTakeFirstOrThrow();
       return {
+        academicYear: academicYear.id,
         team: team.id,
         invitation: invitation.id,
         apiKey: apiKey.id,

@@ -225,6 +225,10 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
       .insertInto('task_comments')
       .values({ organization_id: organizationId, task_id: task.id, author_id: user.id, body: 'Looks good' })
       .execute();
+    await trx
+      .insertInto('academic_years')
+      .values({ organization_id: organizationId, name: '2026/2027', start_date: '2026-09-01', end_date: '2027-07-01' })
+      .execute();
   });
 }
 
