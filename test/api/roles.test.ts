@@ -3,7 +3,15 @@ import { startTestApp, type TestApp } from '../support/app';
 import { addMember, createOrganization, createRole, createUser, TEST_PASSWORD } from '../support/factories';
 import type { MembershipRole } from '../../src/db/schema';
 
-const READ = ['members:read', 'organizations:read', 'projects:read', 'roles:read', 'teams:read', 'users:read'];
+const READ = [
+  'academics:read',
+  'members:read',
+  'organizations:read',
+  'projects:read',
+  'roles:read',
+  'teams:read',
+  'users:read',
+];
 /** The documented grants of a member (docs/security.md): READ plus the everyday work. */
 const MEMBER = [...READ, 'comments:create', 'projects:create', 'tasks:create', 'tasks:update'].sort();
 
