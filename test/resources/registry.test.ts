@@ -13,7 +13,7 @@ describe('the registry and the tables not moved yet', () => {
   afterAll(closeTestPools);
 
   it('lists in legacy-tables.ts no table that is a resource', () => {
-    const resources = registry.resources().map((r) => r.table);
+    const resources: string[] = registry.resources().map((r) => r.table);
     expect(resources.length).toBeGreaterThanOrEqual(3);
     expect(Object.keys(LEGACY_TABLES).filter((table) => resources.includes(table))).toEqual([]);
   });
