@@ -1,6 +1,7 @@
 import { getMetadataStorage, type BuildSchemaOptions, type ClassType } from 'type-graphql';
 import { softDeletedTables } from '../db/rows';
 import type { BuiltResource } from './model';
+import { lowerFirst } from './inflect';
 import { inverseResolver, type InverseModel } from './resolver';
 
 type ResolverClass = abstract new () => object;
@@ -167,6 +168,34 @@ export const registry = {
         });
       return out;
     });
+  },
+  /**
+   * The table an id argument or input field points at, by its name: each resource's own id
+   * elsewhere (`sprintId`), each relation's id property (`projectId`), each root by-id field
+   * (`sprint`, for its `id`) and each mutation input whose `id` is a row of the resource
+   * (`DeleteSprintInput`). For the isolation fuzzer, which must give
+   * every id argument an id of the right table. A name pointing at two tables is an error.
+   *
+   * @example
+   * registry.idArguments().projectId; // 'projects'
+   */
+  idArguments(): Readonly<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const add = (name: string, table: string) => {
+      if (out[name] && out[name] !== table) throw new Error(`id argument ${name} points at ${out[name]} and ${table}`);
+      out[name] = table;
+    };
+    for (const r of resources) {
+      const { names, spec } = r.model;
+      const m = spec.mutations ?? {};
+      add(`${lowerFirst(r.typeName)}Id`, r.table);
+      if (spec.lists?.byId) add(names.byId, r.table);
+      if (m.update) add(names.updateInput, r.table);
+      if (m.delete && !m.delete.by) add(names.deleteInput, r.table);
+      if (m.restore) add(names.restoreInput, r.table);
+      for (const rel of r.model.relations) add(rel.idProperty, rel.target().table);
+    }
+    return out;
   },
   /** Parents before children (for seeding rows). */
   seedOrder(): readonly BuiltResource[] {

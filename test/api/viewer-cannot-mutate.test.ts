@@ -4,6 +4,8 @@ import { withTenant } from '../../src/db/database';
 import { createSchema } from '../../src/graphql/schema';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
+import { registry, type GeneratedMutation } from '../../src/resources';
+import type { FieldModel } from '../../src/resources/model';
 import {
   addMember,
   createOrganization,
@@ -13,6 +15,7 @@ import {
   createUser,
   seedTenantRows,
   TEST_PASSWORD,
+  type SeededRows,
 } from '../support/factories';
 
 /**
@@ -54,23 +57,24 @@ interface Seeded {
   invitation: string;
   apiKey: string;
   operation: string;
-  team: string;
   project: string;
   otherProject: string;
-  sprint: string;
   milestone: string;
   task: string;
   movableTask: string;
   comment: string;
-  academicYear: string;
+  /** seedTenantRows' first row of each table: what the generated mutations update and delete. */
+  rows: SeededRows;
+  /** Ids of the rows the generated create mutations made, by table (the owner's run only). */
+  created: Record<string, string>;
 }
 
 /**
- * The arguments of every mutation that changes the organization, from the seeded ids: valid
- * inputs, which the owner runs successfully one after the other in this order (the last test),
- * so the viewer's FORBIDDEN is about the role and not about a bad id. A mutation of the schema
- * neither here nor in EXEMPT fails the test by name. (Generated mutations can add their entries
- * from the resource registry, e.g. `...Object.fromEntries(registry.mutations().map((m) => [m.name, m.example]))`.)
+ * The arguments of every hand-written mutation that changes the organization, from the seeded
+ * ids: valid inputs, which the owner runs successfully one after the other in this order (the
+ * last test), so the viewer's FORBIDDEN is about the role and not about a bad id. A mutation of
+ * the schema neither generated, here nor in EXEMPT fails the test by name, and so does an entry
+ * here for a generated mutation (its input comes from the registry: see generatedInputs).
  */
 const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   updateOrganization: () => ({ input: { name: 'Renamed by a viewer' } }),
@@ -96,19 +100,10 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   }),
   deprecateOperation: ({ operation }) => ({ input: { id: operation } }),
   deleteOperation: ({ operation }) => ({ input: { id: operation } }),
-  createTeam: () => ({ input: { name: 'Made by a viewer' } }),
-  updateTeam: ({ team }) => ({ input: { id: team, name: 'Renamed by a viewer' } }),
-  addTeamMember: ({ team, users }) => ({ input: { teamId: team, userId: users.ranked } }),
-  removeTeamMember: ({ team, users }) => ({ input: { teamId: team, userId: users.leaving } }),
-  deleteTeam: ({ team }) => ({ input: { id: team } }),
   createProject: () => ({ input: { name: 'Made by a viewer' } }),
   updateProject: ({ project }) => ({ input: { id: project, name: 'Renamed by a viewer' } }),
   addProjectMember: ({ project, users }) => ({ input: { projectId: project, userId: users.ranked } }),
   removeProjectMember: ({ project, users }) => ({ input: { projectId: project, userId: users.leaving } }),
-  createSprint: ({ project }) => ({
-    input: { projectId: project, name: 'Sprint 2', startDate: '2026-02-01', endDate: '2026-02-14' },
-  }),
-  updateSprint: ({ sprint }) => ({ input: { id: sprint, name: 'Renamed by a viewer' } }),
   createMilestone: ({ project }) => ({ input: { projectId: project, title: 'Made by a viewer' } }),
   updateMilestone: ({ milestone }) => ({ input: { id: milestone, title: 'Renamed by a viewer' } }),
   createTask: ({ project }) => ({ input: { projectId: project, title: 'Made by a viewer' } }),
@@ -121,14 +116,9 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   deleteTaskComment: ({ comment }) => ({ input: { id: comment } }),
   deleteTask: ({ task }) => ({ input: { id: task } }),
   restoreTask: ({ task }) => ({ input: { id: task } }),
-  deleteSprint: ({ sprint }) => ({ input: { id: sprint } }),
   deleteMilestone: ({ milestone }) => ({ input: { id: milestone } }),
   deleteProject: ({ otherProject }) => ({ input: { id: otherProject } }),
   restoreProject: ({ otherProject }) => ({ input: { id: otherProject } }),
-  createAcademicYear: () => ({ input: { name: '2040/2041', startDate: '2040-09-01', endDate: '2041-07-01' } }),
-  updateAcademicYear: ({ academicYear }) => ({ input: { id: academicYear, name: 'Renamed by a viewer' } }),
-  deleteAcademicYear: ({ academicYear }) => ({ input: { id: academicYear } }),
-  restoreAcademicYear: ({ academicYear }) => ({ input: { id: academicYear } }),
   removeMember: ({ memberships }) => ({ input: { membershipId: memberships.removed } }),
   transferMember: ({ memberships, elsewhere }) => ({
     input: { membershipId: memberships.transferred, toOrganizationId: elsewhere },
@@ -136,12 +126,86 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   // Last: it ends every session of the organization.
   deactivateOrganization: () => ({}),
 };
+/** Hand mutations that run after every generated one (the owner's run): deactivating ends every session. */
+const LAST = ['deactivateOrganization'];
 
-/** A document that runs one mutation with its arguments as variables, its types read from the schema. */
+/** A column value as its input field takes it (enums by their GraphQL name, timestamps as ISO text). */
+function inputValue(f: FieldModel, value: unknown): unknown {
+  if (f.type.kind === 'enum') return Object.entries(f.type.graphql).find(([, v]) => v === value)?.[0];
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/**
+ * The input of a generated mutation, from the registry alone: the resource's example (`n` keeps
+ * it unique), the parents' ids (a row an earlier create made, else the seeded one), and the
+ * seeded row it updates, deletes or restores.
+ */
+function generatedInput(m: GeneratedMutation, n: number): (ids: Seeded) => Record<string, unknown> {
+  const { model, spec, table } = m.resource;
+  return ({ rows, created }) => {
+    const row = rows[table];
+    if (!row) throw new Error(`seedTenantRows seeded no row of ${table}`);
+    const example = spec.example(n);
+    const values = (fields: FieldModel[]) =>
+      Object.fromEntries(
+        fields.flatMap((f) => {
+          if (f.reference) {
+            const parent = model.relations.find((r) => r.column === f.column)!.target().table;
+            return [[f.field, created[parent] ?? rows[parent]?.id]];
+          }
+          return f.column in example ? [[f.field, inputValue(f, example[f.column])]] : [];
+        }),
+      );
+    const columnOf = (field: string) =>
+      model.relations.find((r) => r.idProperty === field)?.column ??
+      model.nodeFields.find((f) => f.field === field)!.column;
+    const by = (spec.mutations?.delete || undefined)?.by;
+    switch (m.kind) {
+      case 'create':
+        return { input: values(model.createFields) };
+      case 'update':
+        return { input: { id: row.id, ...values(model.updateFields.filter((f) => !f.reference)) } };
+      case 'delete':
+        return { input: by ? Object.fromEntries(by.map((field) => [field, row[columnOf(field)]])) : { id: row.id } };
+      case 'restore':
+        return { input: { id: row.id } };
+    }
+  };
+}
+
+/**
+ * Every generated mutation with its input, in the order the owner can run them: creates and
+ * updates parents first, then (after the hand ones) deletes children first, each restore right
+ * after its delete.
+ */
+function generatedInputs(): { writes: Map<string, Input>; deletes: Map<string, Input> } {
+  const order = registry.seedOrder();
+  const of = (resources: readonly unknown[], kinds: readonly GeneratedMutation['kind'][]) =>
+    resources.flatMap((r) =>
+      kinds.flatMap((kind) => registry.mutations().filter((m) => m.resource === r && m.kind === kind)),
+    );
+  const entries = (mutations: GeneratedMutation[]) =>
+    new Map(mutations.map((m, i): [string, Input] => [m.field, generatedInput(m, 100 + i)]));
+  return {
+    writes: entries(of(order, ['create', 'update'])),
+    deletes: entries(of([...order].reverse(), ['delete', 'restore'])),
+  };
+}
+type Input = (ids: Seeded) => Record<string, unknown>;
+const GENERATED = generatedInputs();
+const inputOf = (name: string): Input | undefined =>
+  INPUTS[name] ?? GENERATED.writes.get(name) ?? GENERATED.deletes.get(name);
+
+/**
+ * A document that runs one mutation with its arguments as variables, its types read from the
+ * schema; a generated create also selects the new row's id.
+ */
 function documentFor(field: GraphQLField<unknown, unknown>): string {
   const variables = field.args.map((arg) => `$${arg.name}: ${String(arg.type)}`).join(', ');
   const args = field.args.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
-  const selection = isCompositeType(getNamedType(field.type)) ? ' { __typename }' : '';
+  const create = registry.mutations().find((m) => m.field === field.name && m.kind === 'create');
+  const payload = create ? ` ${create.resource.model.names.payloadField} { id }` : '';
+  const selection = isCompositeType(getNamedType(field.type)) ? ` { __typename${payload} }` : '';
   return `mutation${variables ? ` (${variables})` : ''} { ${field.name}${args ? `(${args})` : ''}${selection} }`;
 }
 
@@ -185,7 +249,7 @@ describe('a viewer cannot mutate the organization', () => {
   /** One organization with a row of every kind a mutation takes, an owner, and a viewer. */
   async function seed() {
     const org = await createOrganization(db);
-    await seedTenantRows(db, org.id);
+    const seededRows = await seedTenantRows(db, org.id);
     const tag = crypto.randomUUID().slice(0, 8);
     const person = async (role: 'owner' | 'member' | 'viewer') => {
       const user = await createUser(db);
@@ -205,16 +269,7 @@ describe('a viewer cannot mutate the organization', () => {
     const project = await createProject(db, org.id, boss.user.id);
     const otherProject = await createProject(db, org.id, boss.user.id);
     const rows = await withTenant(db, { organizationId: org.id, userId: boss.user.id }, async (trx) => {
-      const team = await trx
-        .insertInto('teams')
-        .values({ organization_id: org.id, name: `team ${tag}` })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      // The one who leaves the team and the project.
-      await trx
-        .insertInto('team_members')
-        .values({ organization_id: org.id, team_id: team.id, user_id: removed.user.id })
-        .execute();
+      // The one who leaves the project.
       await trx
         .insertInto('project_members')
         .values({ organization_id: org.id, project_id: project.id, user_id: removed.user.id, role: 'member' })
@@ -252,17 +307,6 @@ describe('a viewer cannot mutate the organization', () => {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const sprint = await trx
-        .insertInto('sprints')
-        .values({
-          organization_id: org.id,
-          project_id: project.id,
-          name: 'Sprint 1',
-          start_date: '2026-01-01',
-          end_date: '2026-01-14',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
       const milestone = await trx
         .insertInto('milestones')
         .values({ organization_id: org.id, project_id: project.id, title: 'Beta' })
@@ -275,18 +319,10 @@ describe('a viewer cannot mutate the organization', () => {
         .values({ organization_id: org.id, task_id: task.id, author_id: boss.user.id, body: 'Seeded' })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const academicYear = await trx
-        .selectFrom('academic_years')
-        .select('id')
-        .where('organization_id', '=', org.id)
-        .executeTakeFirstOrThrow();
       return {
-        academicYear: academicYear.id,
-        team: team.id,
         invitation: invitation.id,
         apiKey: apiKey.id,
         operation: operation.id,
-        sprint: sprint.id,
         milestone: milestone.id,
         task: task.id,
         movableTask: movableTask.id,
@@ -307,6 +343,8 @@ describe('a viewer cannot mutate the organization', () => {
       project: project.id,
       otherProject: otherProject.id,
       ...rows,
+      rows: seededRows,
+      created: {},
     };
     return { organization: org, owner: boss.user, viewer: viewer.user, ids };
   }
@@ -320,15 +358,26 @@ describe('a viewer cannot mutate the organization', () => {
     await closeTestPools();
   });
 
-  it('has every mutation of the schema either exempt or with an input, and nothing else', () => {
+  it('has every mutation of the schema exempt, generated or with an input, and nothing else', () => {
     const mutations = Object.keys(schema.getMutationType()!.getFields());
+    const generated = registry.mutations().map((m) => m.field);
+    expect(generated.length).toBeGreaterThanOrEqual(8);
     expect({
-      neitherExemptNorWithInput: mutations.filter((name) => !(name in EXEMPT) && !(name in INPUTS)),
-      notMutationsOfTheSchema: [...Object.keys(EXEMPT), ...Object.keys(INPUTS)].filter(
+      neitherExemptGeneratedNorWithInput: mutations.filter(
+        (name) => !(name in EXEMPT) && !(name in INPUTS) && !generated.includes(name),
+      ),
+      notMutationsOfTheSchema: [...Object.keys(EXEMPT), ...Object.keys(INPUTS), ...generated].filter(
         (name) => !mutations.includes(name),
       ),
       bothExemptAndWithInput: Object.keys(EXEMPT).filter((name) => name in INPUTS),
-    }).toEqual({ neitherExemptNorWithInput: [], notMutationsOfTheSchema: [], bothExemptAndWithInput: [] });
+      // The registry gives a generated mutation its input: a hand entry would go stale unseen.
+      generatedButInInputsOrExempt: generated.filter((name) => name in INPUTS || name in EXEMPT),
+    }).toEqual({
+      neitherExemptGeneratedNorWithInput: [],
+      notMutationsOfTheSchema: [],
+      bothExemptAndWithInput: [],
+      generatedButInInputsOrExempt: [],
+    });
   });
 
   it('gets FORBIDDEN from every other mutation and changes nothing', async () => {
@@ -339,9 +388,9 @@ describe('a viewer cannot mutate the organization', () => {
     const notRefused: Record<string, unknown> = {};
     const fields = Object.values(schema.getMutationType()!.getFields()).filter((field) => !(field.name in EXEMPT));
     for (const field of fields) {
-      const input = INPUTS[field.name];
+      const input = inputOf(field.name);
       if (!input) {
-        notRefused[field.name] = 'neither exempt nor in INPUTS';
+        notRefused[field.name] = 'neither exempt, generated nor in INPUTS';
         continue;
       }
       const res = await app.gql(documentFor(field), { token, variables: input(ids) });
@@ -367,12 +416,22 @@ describe('a viewer cannot mutate the organization', () => {
     const token = await app.login(owner.email, TEST_PASSWORD, organization.slug);
     const fields = schema.getMutationType()!.getFields();
     const failed: Record<string, unknown> = {};
-    for (const [name, input] of Object.entries(INPUTS)) {
+    const hand = Object.entries(INPUTS).filter(([name]) => !LAST.includes(name));
+    const last = Object.entries(INPUTS).filter(([name]) => LAST.includes(name));
+    for (const [name, input] of [...GENERATED.writes, ...hand, ...GENERATED.deletes, ...last]) {
       const field = fields[name];
       if (!field) continue; // named by the first test
-      const res = await app.gql(documentFor(field), { token, variables: input(ids) });
+      const res = await app.gql<Record<string, Record<string, { id: string } | undefined>>>(documentFor(field), {
+        token,
+        variables: input(ids),
+      });
       if (res.body.errors) failed[name] = res.body.errors;
+      // A generated create's row is the parent the next creates use.
+      const create = registry.mutations().find((m) => m.field === name && m.kind === 'create');
+      const row = create && res.body.data?.[name]?.[create.resource.model.names.payloadField];
+      if (row) ids.created[create.resource.table] = row.id;
     }
+    expect(Object.keys(ids.created).length).toBeGreaterThan(0);
     expect(failed).toEqual({});
   });
 });

@@ -13,6 +13,9 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
+import '../../src/modules';
+import { registry } from '../../src/resources';
+import { LEGACY_TABLES } from '../support/legacy-tables';
 import type { Random } from './random';
 
 /** Where generated arguments get their ids, texts and tags (own, foreign or made up: the caller decides). */
@@ -23,36 +26,23 @@ export interface ValueSource {
   tag(): string;
 }
 
-/** The table an id argument points at, from its name (and, for a bare `id`, the field it belongs to). */
+/**
+ * Name -> table, for every id argument: the resources' (registry.idArguments()) and the tables not
+ * moved yet (legacy-tables.ts). Built at the first call, when every module has registered.
+ */
+let idTables: Readonly<Record<string, string>> | undefined;
+function idTablesOf(): Readonly<Record<string, string>> {
+  const legacy = Object.entries(LEGACY_TABLES).flatMap(([table, names]) => names.map((name) => [name, table]));
+  return (idTables ??= { ...Object.fromEntries(legacy), ...registry.idArguments() });
+}
+
+/**
+ * The table an id argument points at, from its name (and, for a bare `id`, the field it belongs
+ * to: `sprint(id:)`, or the input type holding it, `DeleteSprintInput.id`).
+ */
 export function tableOf(name: string, owner = ''): string | undefined {
   const key = name === 'id' || name === 'eq' || name === 'in' ? owner : name;
-  const table: Record<string, string> = {
-    project: 'projects',
-    projectId: 'projects',
-    task: 'tasks',
-    taskId: 'tasks',
-    parentTaskId: 'tasks',
-    sprint: 'sprints',
-    sprintId: 'sprints',
-    milestone: 'milestones',
-    milestoneId: 'milestones',
-    assigneeId: 'users',
-    reporterId: 'users',
-    ownerId: 'users',
-    userId: 'users',
-    actor: 'users',
-    actorApiKey: 'api_keys',
-    apiKeyId: 'api_keys',
-    teamId: 'teams',
-    roleId: 'roles',
-    membershipId: 'memberships',
-    organizationId: 'organizations',
-    toOrganizationId: 'organizations',
-  };
-  // Mutation inputs are named after their entity: DeleteSprintInput.id is a sprint.
-  const entity = /^(?:[A-Z][a-z]+)(ApiKey|Project|Task|TaskComment|Sprint|Milestone|Team|Role)Input$/.exec(key)?.[1];
-  if (entity) return { ApiKey: 'api_keys', TaskComment: 'task_comments' }[entity] ?? `${entity.toLowerCase()}s`;
-  return table[key];
+  return idTablesOf()[key];
 }
 
 /** Limits that keep documents well inside the server's query limits (depth 10, 15 aliases, 2000 tokens). */

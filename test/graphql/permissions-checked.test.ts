@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { getMetadataStorage } from 'type-graphql';
 import { closeTestPools, testPool } from '../support/db';
 import { createSchema } from '../../src/graphql/schema';
+import { registry } from '../../src/resources';
 
 const SRC = path.join(__dirname, '../../src');
 
@@ -19,8 +20,8 @@ function sourceFiles(dir: string): string[] {
  * it, or lacking it, changes nothing: `users:read` was granted and never checked, so a key without
  * it still read members' emails (issue 13, item 6). The permissions come from the database's
  * catalog, the checks from the places a check can live: `@Authorized` (type-graphql's metadata),
- * `assertPermission`/`hasPermission`/`allowDeleted` calls in src/, and policies and functions in
- * the database.
+ * `assertPermission`/`hasPermission`/`allowDeleted` calls in src/, the resource layer's checks of
+ * each resource's permissions, and policies and functions in the database.
  */
 describe('the permission catalog', () => {
   const superuser = testPool('superuser', 1);
@@ -41,6 +42,10 @@ describe('the permission catalog', () => {
         checked.set(match[1]!, `a call in ${path.relative(SRC, file)}`);
     }
 
+    // The layer checks includeDeleted with the resource's permission as a value (allowDeleted), which no regex sees.
+    for (const r of registry.resources())
+      if (r.soft) checked.set(r.model.permissions.seeDeleted, `includeDeleted of ${r.typeName} (resource layer)`);
+
     const { rows: sqlChecks } = await superuser.query<{ source: string; text: string }>(`
       select format('policy %s on %s', polname, polrelid::regclass) as source,
              concat_ws(' ', pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid)) as text
@@ -59,5 +64,29 @@ describe('the permission catalog', () => {
     expect(catalog.length).toBeGreaterThan(20);
     // users:read is checked by the database itself (the policy that shows the people of an organization).
     expect(checked.get('users:read')).toBe('policy members see the people of their organization on users');
+  });
+
+  it("guards each generated root field, mutation and guarded inverse list with the resource's permission", async () => {
+    await createSchema();
+    const guarded = getMetadataStorage().authorizedFields;
+    const declared = registry.resources().flatMap((r) => {
+      const { names, spec, permissions } = r.model;
+      return [
+        ...(spec.lists?.root ? [{ field: names.rootList, permission: permissions.read }] : []),
+        ...(spec.lists?.byId ? [{ field: names.byId, permission: permissions.read }] : []),
+        ...registry
+          .mutations()
+          .filter((m) => m.resource === r)
+          .map((m) => ({ field: m.field, permission: m.permission })),
+        ...r.model.relations.flatMap((rel) =>
+          rel.inverse?.read ? [{ field: rel.inverse.field, permission: rel.inverse.read }] : [],
+        ),
+      ];
+    });
+    expect(declared.length).toBeGreaterThan(10);
+    const unguarded = declared.filter(
+      ({ field, permission }) => !guarded.some((g) => g.fieldName === field && g.roles.includes(permission)),
+    );
+    expect(unguarded).toEqual([]);
   });
 });
