@@ -50,6 +50,17 @@ const TYPES = [
   'CreateSprintInput',
   'UpdateSprintInput',
   'DeleteSprintInput',
+  'Milestone',
+  'MilestoneConnection',
+  'MilestoneEdge',
+  'MilestoneFilter',
+  'MilestoneOrder',
+  'MilestoneStatus',
+  'MilestonePayload',
+  'DeleteMilestonePayload',
+  'CreateMilestoneInput',
+  'UpdateMilestoneInput',
+  'DeleteMilestoneInput',
   'Organization',
   'User',
   'Project',
@@ -57,7 +68,7 @@ const TYPES = [
   'Query',
 ];
 // Of these types, only the fields that moved (others may gain fields in parallel work).
-const ONLY: Record<string, RegExp> = { Query: /^sprints?\b/ };
+const ONLY: Record<string, RegExp> = { Query: /^(sprints?|milestones?)\b/ };
 
 function orderOf(type: GraphQLNamedType): string[] {
   if (isEnumType(type)) return type.getValues().map((v) => v.name);
