@@ -17,9 +17,9 @@ import { createSchema } from '../../src/graphql/schema';
  * hand-written classes declared them. `WRITE_INTROSPECTION_ORDER=1` rewrites the fixture (only
  * ever from the hand-written code, before a move).
  *
- * One change is deliberate: `Project.sprints` comes after `Project.milestones` now. An inverse list
- * on a type that is still hand-written is added when the registry freezes, after the type's hand
- * field resolvers; it returns to its place when projects move onto the layer.
+ * `Project.sprints` and `Project.milestones` are inverse lists now, added when the registry
+ * freezes after Project's hand field resolvers, in the order the resources are defined (sprints,
+ * then milestones: src/modules/work/index.ts): the order the hand-written class had.
  */
 const FIXTURE = path.join(__dirname, '../fixtures/introspection-order.json');
 const TYPES = [

@@ -1,10 +1,16 @@
+import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Context } from '../../graphql/context';
 import { BadUserInputError } from '../../errors';
 import { SPRINT_STATUSES, type SprintStatus } from '../../db/schema';
 import { col, defineResource, external, parent } from '../../resources';
 import { SprintStatusEnum } from './work.enums';
 import { SPRINT_ORDERS } from './work.orders';
 import { Project } from './project.type';
-import { projectById } from './work.loaders';
+import { projectById, tasksOfSprint } from './work.loaders';
+import { TaskListArgs } from './task.input';
+import { TaskConnection } from './task.type';
+import { tasksUnder } from './task.prefetch';
 
 /** PLANNED -> ACTIVE -> COMPLETED, and PLANNED or ACTIVE -> CANCELLED. */
 export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> = {
@@ -14,8 +20,8 @@ export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> =
   cancelled: [],
 };
 
-// Projects are hand-written until they move onto the layer.
-const projectRef = external({
+// Projects are hand-written until they move onto the layer (milestones point at them too).
+export const projectRef = external({
   typeName: 'Project',
   type: () => Project,
   table: 'projects',
@@ -92,3 +98,18 @@ export const sprints = defineResource({
   // One week per n, so any number of examples in one project never overlap.
   example: (n) => ({ name: `Sprint ${n}`, start_date: isoDay(2026, 1 + 7 * n), end_date: isoDay(2026, 7 + 7 * n) }),
 });
+
+// Sprint.tasks stays here until tasks are a resource (then it is their inverse list).
+@Resolver(() => sprints.Node)
+export class SprintResolver extends sprints.BaseResolver {
+  @FieldResolver(() => TaskConnection)
+  tasks(
+    @Root() sprint: { id: string },
+    @Args() args: TaskListArgs,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<TaskConnection> {
+    return tasksUnder(tasksOfSprint, sprint.id, args, ctx, info);
+  }
+}
+sprints.useResolver(SprintResolver);
