@@ -20,6 +20,8 @@ import { createSchema } from '../../src/graphql/schema';
  * `Project.sprints` and `Project.milestones` are inverse lists now, added when the registry
  * freezes after Project's hand field resolvers, in the order the resources are defined (sprints,
  * then milestones: src/modules/work/index.ts): the order the hand-written class had.
+ * Additions are deliberate and come last: `aggregate` on every resource's connection and the
+ * timestamp fields of a filter (`completedAt`, `createdAt`), listed in CHANGELOG.md.
  */
 const FIXTURE = path.join(__dirname, '../fixtures/introspection-order.json');
 const TYPES = [

@@ -357,7 +357,10 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
               : filter.kind === 'tags'
                 ? { containsAll: value ?? ['no such tag'] }
                 : filter.kind === 'dateTime'
-                  ? { gte: value ?? '1900-01-01T00:00:00Z', lte: value ?? '1900-01-01T00:00:00Z' }
+                  ? // The millisecond the row's value falls in (the database keeps microseconds).
+                    value == null
+                    ? { gte: '1900-01-01T00:00:00Z', lt: '1900-01-01T00:00:00Z' }
+                    : { gte: value, lt: new Date(new Date(value as string).getTime() + 1) }
                   : { eq: value ?? (f.type.kind === 'int' ? -123456 : 'no such text') };
         const parentId = parentOf(list, row);
         const field = list.relation ? list.relation.inverse!.field : names.rootList;

@@ -43,14 +43,25 @@ export const milestones = defineResource({
       filter: true,
       // A deleted project's milestones are gone with it until it is restored (by id, root list, writes).
       requireLive: true,
+      aggregateGroupBy: true,
       inverse: { field: 'milestones' },
     }),
   },
   columns: {
     title: col.text({ length: { min: 1, max: 255 }, create: 'required', update: true }),
     description: col.text({ dbDefault: true, length: { max: 10000 }, create: 'optional', update: true }),
-    status: col.enum(MILESTONE_STATUSES, MilestoneStatusEnum, { dbDefault: true, update: true, filter: 'enumList' }),
-    dueDate: col.date({ nullable: true, create: 'optional', update: true }),
+    status: col.enum(MILESTONE_STATUSES, MilestoneStatusEnum, {
+      dbDefault: true,
+      update: true,
+      filter: 'enumList',
+      aggregate: { groupBy: true },
+    }),
+    dueDate: col.date({
+      nullable: true,
+      create: 'optional',
+      update: true,
+      aggregate: { measures: ['min', 'max'], groupBy: ['week', 'month'] },
+    }),
     completedAt: col.timestamp({ nullable: true, serviceWrites: true }),
   },
   timestamps: { createdAt: true },

@@ -44,18 +44,29 @@ export const sprints = defineResource({
       filter: true,
       // A deleted project's sprints are gone with it until it is restored (by id, root list, writes).
       requireLive: true,
+      aggregateGroupBy: true,
       inverse: { field: 'sprints' },
     }),
   },
   columns: {
     name: col.text({ length: { min: 1, max: 255 }, create: 'required', update: true }),
     goal: col.text({ dbDefault: true, length: { max: 5000 }, create: 'optional', update: true }),
-    status: col.enum(SPRINT_STATUSES, SprintStatusEnum, { dbDefault: true, update: true, filter: 'enumList' }),
-    startDate: col.date({ create: 'required', update: true }),
+    status: col.enum(SPRINT_STATUSES, SprintStatusEnum, {
+      dbDefault: true,
+      update: true,
+      filter: 'enumList',
+      aggregate: { groupBy: true },
+    }),
+    startDate: col.date({
+      create: 'required',
+      update: true,
+      aggregate: { measures: ['min', 'max'], groupBy: ['week', 'month'] },
+    }),
     endDate: col.date({
       description: 'After startDate; the sprint ends before this day starts.',
       create: { required: true, description: 'After startDate.' },
       update: true,
+      aggregate: { measures: ['min', 'max'] },
     }),
     completedAt: col.timestamp({ nullable: true, serviceWrites: true }),
   },
