@@ -567,8 +567,46 @@ export type MilestoneTasksArgs = {
   orderBy?: InputMaybe<TaskOrder>;
 };
 
+/** Count and measures of milestones. */
+export type MilestoneAggregate = {
+  __typename?: 'MilestoneAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  max: MilestoneMaximums;
+  min: MilestoneMinimums;
+};
+
+/** Milestones sharing a key, with their count and measures. */
+export type MilestoneAggregateGroup = {
+  __typename?: 'MilestoneAggregateGroup';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  key: MilestoneAggregateKey;
+  max: MilestoneMaximums;
+  min: MilestoneMinimums;
+};
+
+/** The values a group shares; a key not grouped by is null. */
+export type MilestoneAggregateKey = {
+  __typename?: 'MilestoneAggregateKey';
+  dueDateMonth: Maybe<Scalars['LocalDate']['output']>;
+  dueDateWeek: Maybe<Scalars['LocalDate']['output']>;
+  project: Maybe<Project>;
+  projectId: Maybe<Scalars['UUID']['output']>;
+  status: Maybe<MilestoneStatus>;
+};
+
+/** Milestones in groups. */
+export type MilestoneAggregates = {
+  __typename?: 'MilestoneAggregates';
+  /** The groups, ordered by their keys (nulls last); at most 1000. */
+  groups: Array<MilestoneAggregateGroup>;
+};
+
 export type MilestoneConnection = {
   __typename?: 'MilestoneConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: MilestoneAggregate;
   edges: Array<MilestoneEdge>;
   pageInfo: PageInfo;
   /** Number of nodes matching the filter, across all pages. */
@@ -584,8 +622,29 @@ export type MilestoneEdge = {
 
 /** Conditions on milestones; every one given must hold. */
 export type MilestoneFilter = {
+  completedAt?: InputMaybe<DateTimeFilter>;
+  createdAt?: InputMaybe<DateTimeFilter>;
   projectId?: InputMaybe<IdFilter>;
   status?: InputMaybe<Array<MilestoneStatus>>;
+};
+
+/** Ways to group milestones; date-times are bucketed in UTC (weeks start on Monday). */
+export type MilestoneGroupBy =
+  | 'DUE_DATE_MONTH'
+  | 'DUE_DATE_WEEK'
+  | 'PROJECT_ID'
+  | 'STATUS';
+
+/** The greatest value among the rows. */
+export type MilestoneMaximums = {
+  __typename?: 'MilestoneMaximums';
+  dueDate: Maybe<Scalars['LocalDate']['output']>;
+};
+
+/** The least value among the rows. */
+export type MilestoneMinimums = {
+  __typename?: 'MilestoneMinimums';
+  dueDate: Maybe<Scalars['LocalDate']['output']>;
 };
 
 /** Orders of a list; ties are broken by id, so pages are stable. */
@@ -1319,6 +1378,8 @@ export type Query = {
   milestone: Maybe<Milestone>;
   /** Milestones of every project the caller can see. */
   milestones: Maybe<MilestoneConnection>;
+  /** The milestones the caller can see (as the list milestones has them), grouped; at most 1000 groups. */
+  milestonesAggregate: Maybe<MilestoneAggregates>;
   /** The organization the caller is signed in to (or whose API key it uses). */
   organization: Maybe<Organization>;
   /** The permission catalog. */
@@ -1330,6 +1391,8 @@ export type Query = {
   sprint: Maybe<Sprint>;
   /** Sprints of every project the caller can see. */
   sprints: Maybe<SprintConnection>;
+  /** The sprints the caller can see (as the list sprints has them), grouped; at most 1000 groups. */
+  sprintsAggregate: Maybe<SprintAggregates>;
   /** A task by id; null when there is none the caller can see. */
   task: Maybe<Task>;
   /** Tasks of every project the caller can see. */
@@ -1383,6 +1446,12 @@ export type QueryMilestonesArgs = {
 };
 
 
+export type QueryMilestonesAggregateArgs = {
+  filter?: InputMaybe<MilestoneFilter>;
+  groupBy?: InputMaybe<Array<MilestoneGroupBy>>;
+};
+
+
 export type QueryProjectArgs = {
   id: Scalars['UUID']['input'];
   includeDeleted?: Scalars['Boolean']['input'];
@@ -1412,6 +1481,12 @@ export type QuerySprintsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<SprintOrder>;
+};
+
+
+export type QuerySprintsAggregateArgs = {
+  filter?: InputMaybe<SprintFilter>;
+  groupBy?: InputMaybe<Array<SprintGroupBy>>;
 };
 
 
@@ -1646,8 +1721,46 @@ export type SprintTasksArgs = {
   orderBy?: InputMaybe<TaskOrder>;
 };
 
+/** Count and measures of sprints. */
+export type SprintAggregate = {
+  __typename?: 'SprintAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  max: SprintMaximums;
+  min: SprintMinimums;
+};
+
+/** Sprints sharing a key, with their count and measures. */
+export type SprintAggregateGroup = {
+  __typename?: 'SprintAggregateGroup';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  key: SprintAggregateKey;
+  max: SprintMaximums;
+  min: SprintMinimums;
+};
+
+/** The values a group shares; a key not grouped by is null. */
+export type SprintAggregateKey = {
+  __typename?: 'SprintAggregateKey';
+  project: Maybe<Project>;
+  projectId: Maybe<Scalars['UUID']['output']>;
+  startDateMonth: Maybe<Scalars['LocalDate']['output']>;
+  startDateWeek: Maybe<Scalars['LocalDate']['output']>;
+  status: Maybe<SprintStatus>;
+};
+
+/** Sprints in groups. */
+export type SprintAggregates = {
+  __typename?: 'SprintAggregates';
+  /** The groups, ordered by their keys (nulls last); at most 1000. */
+  groups: Array<SprintAggregateGroup>;
+};
+
 export type SprintConnection = {
   __typename?: 'SprintConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: SprintAggregate;
   edges: Array<SprintEdge>;
   pageInfo: PageInfo;
   /** Number of nodes matching the filter, across all pages. */
@@ -1663,8 +1776,31 @@ export type SprintEdge = {
 
 /** Conditions on sprints; every one given must hold. */
 export type SprintFilter = {
+  completedAt?: InputMaybe<DateTimeFilter>;
+  createdAt?: InputMaybe<DateTimeFilter>;
   projectId?: InputMaybe<IdFilter>;
   status?: InputMaybe<Array<SprintStatus>>;
+};
+
+/** Ways to group sprints; date-times are bucketed in UTC (weeks start on Monday). */
+export type SprintGroupBy =
+  | 'PROJECT_ID'
+  | 'START_DATE_MONTH'
+  | 'START_DATE_WEEK'
+  | 'STATUS';
+
+/** The greatest value among the rows. */
+export type SprintMaximums = {
+  __typename?: 'SprintMaximums';
+  endDate: Maybe<Scalars['LocalDate']['output']>;
+  startDate: Maybe<Scalars['LocalDate']['output']>;
+};
+
+/** The least value among the rows. */
+export type SprintMinimums = {
+  __typename?: 'SprintMinimums';
+  endDate: Maybe<Scalars['LocalDate']['output']>;
+  startDate: Maybe<Scalars['LocalDate']['output']>;
 };
 
 /** Orders of a list; ties are broken by id, so pages are stable. */
@@ -2057,8 +2193,17 @@ export type TeamMembersArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Count and measures of teams. */
+export type TeamAggregate = {
+  __typename?: 'TeamAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
 export type TeamConnection = {
   __typename?: 'TeamConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: TeamAggregate;
   edges: Array<TeamEdge>;
   pageInfo: PageInfo;
   /** Number of nodes matching the filter, across all pages. */
@@ -2083,8 +2228,19 @@ export type TeamMember = {
   user: User;
 };
 
+/** Count and measures of team members. */
+export type TeamMemberAggregate = {
+  __typename?: 'TeamMemberAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  max: TeamMemberMaximums;
+  min: TeamMemberMinimums;
+};
+
 export type TeamMemberConnection = {
   __typename?: 'TeamMemberConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: TeamMemberAggregate;
   edges: Array<TeamMemberEdge>;
   pageInfo: PageInfo;
   /** Number of nodes matching the filter, across all pages. */
@@ -2096,6 +2252,18 @@ export type TeamMemberEdge = {
   /** Opaque cursor of this node. */
   cursor: Scalars['String']['output'];
   node: TeamMember;
+};
+
+/** The greatest value among the rows. */
+export type TeamMemberMaximums = {
+  __typename?: 'TeamMemberMaximums';
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** The least value among the rows. */
+export type TeamMemberMinimums = {
+  __typename?: 'TeamMemberMinimums';
+  createdAt: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type TeamMemberPayload = {

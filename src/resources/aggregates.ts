@@ -79,6 +79,8 @@ export interface AggregatesSpec<F extends object> {
   typeName: string;
   /** The root list's name: `tasks` gives `Query.tasksAggregate`. */
   plural: string;
+  /** The plural in descriptions (default `plural`): 'team members'. */
+  words?: string;
   table: keyof Database & string;
   /** The table's alias in the filter's conditions (`t` for `t.status`). */
   alias: string;
@@ -173,6 +175,7 @@ function field(
  */
 export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
   const T = spec.typeName;
+  const words = spec.words ?? spec.plural;
   const keys = spec.keys ?? [];
   const buckets = spec.buckets ?? [];
   const measures = spec.measures ?? [];
@@ -210,7 +213,7 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
   if (groupings.size)
     registerEnumType(GroupBy, {
       name: `${T}GroupBy`,
-      description: `Ways to group ${spec.plural}; date-times are bucketed in UTC (weeks start on Monday).`,
+      description: `Ways to group ${words}; date-times are bucketed in UTC (weeks start on Monday).`,
     });
 
   // Without any key there is no key type (GraphQL has no empty types) and no groupBy: one group.
@@ -267,19 +270,19 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
   const Aggregate = named(`${T}Aggregate`);
   field(Aggregate, 'count', () => Int, { description: 'Number of rows.' });
   for (const [op, type] of opTypes) field(Aggregate, op, () => type, {});
-  ObjectType(`${T}Aggregate`, { description: `Count and measures of ${spec.plural}.` })(Aggregate);
+  ObjectType(`${T}Aggregate`, { description: `Count and measures of ${words}.` })(Aggregate);
 
   const Group = named(`${T}AggregateGroup`, Aggregate);
   if (groupings.size) field(Group, 'key', () => Key, {});
   ObjectType(`${T}AggregateGroup`, {
-    description: `${capitalized(spec.plural)} sharing a key, with their count and measures.`,
+    description: `${capitalized(words)} sharing a key, with their count and measures.`,
   })(Group);
 
   const Aggregates = named(`${T}Aggregates`);
   field(Aggregates, 'groups', () => [Group], {
     description: `The groups, ordered by their keys (nulls last); at most ${MAX_AGGREGATE_GROUPS}.`,
   });
-  ObjectType(`${T}Aggregates`, { description: `${capitalized(spec.plural)} in groups.` })(Aggregates);
+  ObjectType(`${T}Aggregates`, { description: `${capitalized(words)} in groups.` })(Aggregates);
 
   /** The count and measures of a row (a connection's parent, or a group). */
   const fill = <A extends object>(target: A, row: AggregateRow): A => {
@@ -387,7 +390,7 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
   if (spec.softDelete)
     Field(() => Boolean, {
       defaultValue: false,
-      description: `Count deleted ${spec.plural} too (needs ${spec.permissions.seeDeleted}).`,
+      description: `Count deleted ${words} too (needs ${spec.permissions.seeDeleted}).`,
     })(RootArgs.prototype, 'includeDeleted');
 
   @Resolver()
@@ -398,7 +401,7 @@ export function defineAggregates<F extends object>(spec: AggregatesSpec<F>) {
     @Query(() => Aggregates, {
       name: `${spec.plural}Aggregate`,
       nullable: true,
-      description: `The ${spec.plural} the caller can see (as the list ${spec.plural} has them), grouped; at most ${MAX_AGGREGATE_GROUPS} groups.`,
+      description: `The ${words} the caller can see (as the list ${spec.plural} has them), grouped; at most ${MAX_AGGREGATE_GROUPS} groups.`,
     })
     aggregate(@Args(() => RootArgs) args: RootArgs, @Ctx() ctx: Context): Promise<object> {
       return load(ctx, args);

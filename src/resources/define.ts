@@ -11,6 +11,7 @@ import { byIdLoader, listsOf, liveParent, nodeColumnsOf, rowMapper } from './lis
 import { createService } from './service';
 import { createBaseResolver } from './resolver';
 import { withRelated } from './prefetch';
+import { buildAggregates } from './aggregate-concern';
 import { assertOpen, registerResource } from './registry';
 import type { ResourceSpec } from './spec';
 
@@ -80,6 +81,7 @@ export function defineResource<S extends ResourceSpec>(spec: S): BuiltResource<S
     rootScope,
     lists: listsOf(model, nodeColumns, apply, rootScope),
     service: createService(model, fromRow),
+    aggregates: undefined as unknown as BuiltResource['aggregates'],
     BaseResolver: undefined as unknown as abstract new () => object,
     useResolver(Leaf) {
       if (Object.getPrototypeOf(Leaf) !== resource.BaseResolver)
@@ -102,6 +104,7 @@ export function defineResource<S extends ResourceSpec>(spec: S): BuiltResource<S
     },
   };
   Object.assign(resource, { BaseResolver: createBaseResolver(resource as unknown as BuiltResource) });
+  Object.assign(resource, { aggregates: buildAggregates(resource as unknown as BuiltResource) });
   registerResource(resource as unknown as BuiltResource);
   return resource;
 }

@@ -13,9 +13,12 @@ import type {
   FilterKind,
   InverseSpec,
   ParentSpec,
+  AggregateOption,
   ResourceSpec,
   TableName,
+  TimestampSpec,
 } from './spec';
+import type { defineAggregates } from './aggregates';
 import type { ParentConnection } from './lists';
 import type { ResourceService } from './service';
 
@@ -36,6 +39,9 @@ export interface FieldModel {
   clearTo: null | '' | 'unchanged';
   /** A parent's FK input (a UUID that names a row). */
   reference?: boolean;
+  aggregate?: AggregateOption;
+  /** Out of the filter even where every timestamp is in it. */
+  noFilter?: boolean;
 }
 
 export interface FilterFieldModel {
@@ -67,6 +73,7 @@ export interface RelationModel {
   mustExist: boolean;
   prefetch: boolean;
   inverse?: InverseSpec;
+  aggregateGroupBy: boolean;
   target: () => TargetModel;
 }
 
@@ -133,6 +140,8 @@ export interface BuiltResource<S extends ResourceSpec = ResourceSpec> {
   /** One parent-connection definition per (parent column, root or not), built once. */
   readonly lists: { root(): ParentConnection; by(parentColumn: string, loaderName: string): ParentConnection };
   readonly service: ResourceService;
+  /** `${plural}Aggregate` (given a root list) and `${T}Connection.aggregate` (src/resources/aggregate-concern.ts). */
+  readonly aggregates: ReturnType<typeof defineAggregates>;
   /** The generated base; subclass it for what is special, then call useResolver once. */
   readonly BaseResolver: abstract new () => object;
   useResolver(leaf: abstract new () => object): void;
@@ -173,14 +182,16 @@ const fieldOf = (name: string, c: ColumnSpec): FieldModel => {
     length: c.length,
     trim: c.trim ?? text,
     clearTo: c.clearTo !== undefined ? c.clearTo : c.nullable ? null : text && c.dbDefault ? '' : 'unchanged',
+    aggregate: c.aggregate,
+    noFilter: c.filter === false,
   };
 };
 
-const timestamp = (field: string, column: string, o: boolean | { description?: string } | undefined) =>
+const timestamp = (field: string, column: string, o: boolean | TimestampSpec | undefined) =>
   o
     ? [
         {
-          ...fieldOf(field, { type: { kind: 'timestamp' }, column }),
+          ...fieldOf(field, { type: { kind: 'timestamp' }, column, ...(o === true ? {} : o) }),
           description: o === true ? undefined : o.description,
         },
       ]
@@ -232,6 +243,7 @@ export function buildModel(spec: ResourceSpec): ResourceModel {
     requireLive: !!r.requireLive,
     mustExist: !!r.mustExist || !!r.requireLive,
     prefetch: !!r.prefetch,
+    aggregateGroupBy: !!r.aggregateGroupBy,
     inverse: r.inverse && { ...r.inverse, field: checkName(r.inverse.field, `${what} inverse`) },
     target: targetModel(r.target),
   }));
@@ -290,6 +302,12 @@ export function buildModel(spec: ResourceSpec): ResourceModel {
       enum: c.type.kind === 'enum' ? c.type.graphql : undefined,
     });
   }
+  // A resource with a filter filters by every timestamp too (completedAt, createdAt), deletedAt aside.
+  if (filterFields.length)
+    for (const f of [...columns, ...standard])
+      if (f.type.kind === 'timestamp' && f.expose && !f.noFilter && f.field !== 'deletedAt')
+        if (!filterFields.some((x) => x.column === f.column))
+          filterFields.push({ name: f.field, column: f.column, kind: 'dateTime' });
   const filterSpec = spec.lists?.filter;
   const soft = m.delete ? m.delete.mode === 'soft' : false;
   const orders = spec.lists?.orders ?? null;

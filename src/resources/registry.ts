@@ -114,7 +114,9 @@ export const registry = {
       // Every list definition exists before the first request (the inverse ones were built just now).
       for (const r of resources) if (r.spec.lists?.root) r.lists.root();
       checkNames();
-      const all = [...handResolvers, ...resources.map((r) => r.leafResolver()), ...relations];
+      // `${rootList}Aggregate` goes with the root list (a resource without one has only Connection.aggregate).
+      const aggregates = resources.filter((r) => r.spec.lists?.root).map((r) => r.aggregates.Resolver);
+      const all = [...handResolvers, ...resources.map((r) => r.leafResolver()), ...relations, ...aggregates];
       frozen = [all[0]!, ...all.slice(1)];
     }
     return frozen;

@@ -5,6 +5,7 @@ import type { Database } from '../db/schema';
 import type { LoaderDefinition } from '../graphql/loaders';
 import type { Context } from '../graphql/context';
 import type { Permission } from '../auth/permissions';
+import type { AggregateOp, Bucket } from './aggregates';
 
 export type TableName = keyof Database & string;
 
@@ -54,8 +55,27 @@ export interface ColumnSpec<K extends ColumnKind = ColumnKind> {
    * with dbDefault -> ''; any other NOT NULL column -> 'unchanged' (left out of the write).
    */
   clearTo?: null | '' | 'unchanged';
-  /** A field of `${T}Filter`: the kind, or with a description. */
-  filter?: FilterKind | { kind: FilterKind; description?: string };
+  /**
+   * A field of `${T}Filter`: the kind, or with a description. A timestamp column of a resource that
+   * has a filter is a `dateTime` field without saying so; false leaves it out.
+   */
+  filter?: FilterKind | { kind: FilterKind; description?: string } | false;
+  /** Aggregates (docs/api.md, "Aggregates for analysts"): see AggregateOption. */
+  aggregate?: AggregateOption;
+}
+
+/**
+ * What a column adds to the resource's aggregates (`count` is always there). `measures`: sum and
+ * avg of int/float columns, min and max of int/float/date/timestamp ones. `groupBy`: true makes an
+ * enum, boolean or uuid column a key, and buckets a date or timestamp column by day, week and
+ * month; a list of units buckets by those only.
+ *
+ * @example
+ * startDate: col.date({ create: 'required', aggregate: { measures: ['min', 'max'], groupBy: ['week', 'month'] } })
+ */
+export interface AggregateOption {
+  measures?: readonly AggregateOp[];
+  groupBy?: true | readonly Bucket[];
 }
 
 /** A type the layer does not generate (Organization, User): what relations to it need. */
@@ -99,6 +119,8 @@ export interface ParentSpec {
   input?: { create?: 'required' | 'optional'; update?: boolean; description?: string };
   /** `${idProperty}: IdFilter` in the filter. */
   filter?: boolean | { description?: string };
+  /** A key of the aggregates' groups (`${idProperty}`, and the parent itself as `${field}`). */
+  aggregateGroupBy?: boolean;
   /**
    * The parent must be live: a create finds it first (NOT_FOUND labelled as the parent), update and
    * delete find it after the row (labelled as the row), by-id hides rows under a missing parent,
@@ -153,6 +175,9 @@ export interface RuleHooks {
 
 export interface TimestampSpec {
   description?: string;
+  /** Out of the filter (a resource with a filter gets every timestamp but deletedAt). */
+  filter?: false;
+  aggregate?: AggregateOption;
 }
 
 export interface ResourceSpec {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Insertable, Selectable } from 'kysely';
-import type { Database, ProjectsTable, TaskStatus, UserRow } from '../../src/db/schema';
+import type { Database, ProjectsTable, SprintStatus, TaskStatus, UserRow } from '../../src/db/schema';
 import { MAX_AGGREGATE_GROUPS } from '../../src/graphql/limits';
 import { PROJECT_ROOT } from '../../src/paths';
 import { createPool, withTenant } from '../../src/db/database';
@@ -20,6 +20,7 @@ const WEEK = 7 * 24 * 3600 * 1000;
 const HOUR = 3600 * 1000;
 const POINTS = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89];
 const STATUSES: TaskStatus[] = ['backlog', 'todo', 'in_progress', 'in_review', 'done', 'cancelled', 'done'];
+const SPRINT_STATUSES: SprintStatus[] = ['completed', 'active', 'planned', 'completed', 'cancelled'];
 
 /** Monday 00:00 UTC of the week `weeksAgo` weeks before this one. */
 function mondayUtc(now: Date, weeksAgo: number): Date {
@@ -44,7 +45,7 @@ interface Organization {
  * projects and a private one the analyst is not in; `tasks` tasks spread over the projects,
  * statuses, story points, assignees, due dates and completion dates over the last ten weeks, with
  * `shift` moving the numbers, so two organizations of the same shape answer differently. One done
- * task is deleted.
+ * task is deleted. Each project has a few sprints (a generated resource's aggregates), one a week.
  */
 async function seedOrganization(
   db: ReturnType<typeof ownerDb>,
@@ -112,6 +113,17 @@ async function seedOrganization(
       deleted_at: new Date(now.getTime() - HOUR),
     });
     await trx.insertInto('tasks').values(values).execute();
+    const sprints: Insertable<Database['sprints']>[] = all.flatMap((project, p) =>
+      Array.from({ length: 2 + ((p + shift) % 3) }, (_, j) => ({
+        organization_id: organization.id,
+        project_id: project.id,
+        name: `Sprint ${j}`,
+        status: SPRINT_STATUSES[(p + j + shift) % SPRINT_STATUSES.length]!,
+        start_date: new Date(Date.UTC(2026, 0, 5 + 7 * j + shift)).toISOString().slice(0, 10),
+        end_date: new Date(Date.UTC(2026, 0, 11 + 7 * j + shift)).toISOString().slice(0, 10),
+      })),
+    );
+    await trx.insertInto('sprints').values(sprints).execute();
   });
   return {
     id: organization.id,
@@ -199,6 +211,15 @@ describe('aggregates for analysts', () => {
           group by t.assignee_id, u.first_name, u.last_name order by t.assignee_id nulls last`,
         [org.id, org.hidden.id, at],
       ),
+    'sprints per status per project': (org) =>
+      sqlRows(
+        `select p.name, upper(s.status), count(*)::int,
+                to_char(min(s.start_date), 'YYYY-MM-DD'), to_char(max(s.end_date), 'YYYY-MM-DD')
+           from sprints s join projects p on p.organization_id = s.organization_id and p.id = s.project_id
+          where s.organization_id = $1 and s.project_id <> $2
+          group by s.project_id, p.name, s.status order by s.project_id, s.status`,
+        [org.id, org.hidden.id],
+      ),
   };
 
   /** A group as a row: its key's leaves (objects flattened), then its measures, in selection order. */
@@ -212,7 +233,7 @@ describe('aggregates for analysts', () => {
     return Object.fromEntries(Object.entries(all).filter(([name]) => query.includes(`$${name}`)));
   };
 
-  it('documents the three analyst questions, each in a graphql analyst block', () => {
+  it('documents the analyst questions, each in a graphql analyst block', () => {
     expect(analystExamples().map((e) => e.question)).toEqual(Object.keys(expected));
   });
 
@@ -220,12 +241,13 @@ describe('aggregates for analysts', () => {
     'answers "%s" as SQL does, without the private project, deleted tasks or another organization',
     async (question, query) => {
       const variables = variablesFor(query);
-      const res = await app.gql<{ tasksAggregate: { groups: unknown[] } }>(query, {
+      const res = await app.gql<Record<string, { groups: unknown[] }>>(query, {
         token: a.analystToken,
         variables,
       });
       expect(res.body.errors).toBeUndefined();
-      const answered = res.body.data!.tasksAggregate.groups.map(flatten);
+      // One root aggregate per example: tasksAggregate, sprintsAggregate, ...
+      const answered = Object.values(res.body.data!)[0]!.groups.map(flatten);
       const want = await expected[question]!(a, variables);
       expect(want.length).toBeGreaterThan(1);
       expect(answered).toEqual(want);

@@ -3,7 +3,7 @@ import { codeOf, startTestApp, type Res, type TestApp } from '../support/app';
 import { addMember, createOrganization, createProject, createUser, TEST_PASSWORD } from '../support/factories';
 import type { MembershipRole } from '../../src/db/schema';
 
-/** Sprints and milestones (src/modules/work/planning.*) through the API. */
+/** The rules of sprints and milestones (src/modules/work/sprints.ts, milestones.ts) through the API. */
 describe('planning: sprints and milestones', () => {
   let app: TestApp;
   const db = ownerDb();
@@ -427,51 +427,6 @@ describe('planning: sprints and milestones', () => {
         ['Launch', { done: 1, total: 3 }],
         ['Other', { done: 1, total: 1 }],
       ]);
-    });
-
-    it('lists milestones of the organization and of a project, filtered and ordered', async () => {
-      const t = await tenant();
-      const other = await createProject(db, t.org.id, t.officer.user.id);
-      const zeta = await milestone(t.officer.token, t.project.id, 'Zeta');
-      await milestone(t.officer.token, t.project.id, 'Alpha');
-      await milestone(t.officer.token, other.id, 'Mu');
-      await call(
-        t.officer.token,
-        'updateMilestone',
-        'UpdateMilestoneInput',
-        { id: zeta.id, status: 'IN_PROGRESS' },
-        'milestone { id }',
-      );
-      type List = { totalCount: number; edges: { node: { title: string } }[] };
-      const titles = (list: List) => list.edges.map((e) => e.node.title);
-      const root = async (args: string, variables: Record<string, unknown> = {}) => {
-        const res = await app.gql<{ milestones: List }>(
-          `query ${args.includes('$p') ? '($p: UUID)' : ''} { milestones${args} { totalCount edges { node { title } } } }`,
-          { token: t.member.token, variables },
-        );
-        expect(res.body.errors).toBeUndefined();
-        return res.body.data!.milestones;
-      };
-      expect(await root('')).toEqual({
-        totalCount: 3,
-        edges: [{ node: { title: 'Zeta' } }, { node: { title: 'Alpha' } }, { node: { title: 'Mu' } }],
-      });
-      expect(titles(await root('(orderBy: TITLE_ASC)'))).toEqual(['Alpha', 'Mu', 'Zeta']);
-      expect(titles(await root('(filter: {status: [OPEN]}, orderBy: TITLE_ASC)'))).toEqual(['Alpha', 'Mu']);
-      expect(titles(await root('(filter: {projectId: {eq: $p}})', { p: other.id }))).toEqual(['Mu']);
-      const ofProject = await app.gql<{ project: { milestones: List } }>(
-        'query ($id: UUID!) { project(id: $id) { milestones(orderBy: TITLE_ASC) { totalCount edges { node { title } } } } }',
-        { token: t.member.token, variables: { id: t.project.id } },
-      );
-      expect(ofProject.body.data!.project.milestones).toEqual({
-        totalCount: 2,
-        edges: [{ node: { title: 'Alpha' } }, { node: { title: 'Zeta' } }],
-      });
-      const filtered = await app.gql<{ project: { milestones: List } }>(
-        'query ($id: UUID!) { project(id: $id) { milestones(filter: {status: [IN_PROGRESS]}) { totalCount edges { node { title } } } } }',
-        { token: t.member.token, variables: { id: t.project.id } },
-      );
-      expect(filtered.body.data!.project.milestones).toEqual({ totalCount: 1, edges: [{ node: { title: 'Zeta' } }] });
     });
   });
 

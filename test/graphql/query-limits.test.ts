@@ -4,6 +4,7 @@ import { MAX_PAGE_SIZE } from '../../src/db/pagination';
 import { PERSISTED_DOCUMENTS_FILE } from '../../src/paths';
 import { createSchema } from '../../src/graphql/schema';
 import { AGGREGATE_COST, checkQueryLimits, DEFAULT_QUERY_LIMITS, measureOperation } from '../../src/graphql/limits';
+import { registry } from '../../src/resources';
 import { loadConfig } from '../../src/config';
 import { closeTestPools, ownerDb } from '../support/db';
 import { codeOf, startTestApp, type GqlResponse, type TestApp } from '../support/app';
@@ -104,8 +105,16 @@ describe('measuring an operation', () => {
       ).getFields?.();
       return fields?.aggregate ? [{ type: type.name, cost: fields.aggregate.extensions.cost }] : [];
     });
-    expect(aggregates).toEqual([{ type: 'TaskConnection', cost: AGGREGATE_COST }]);
-    expect(schema.getQueryType()!.getFields().tasksAggregate!.extensions.cost).toBe(AGGREGATE_COST);
+    // Task's (hand-wired) and every resource's connection, each priced as a count.
+    const expected = ['TaskConnection', ...registry.resources().map((r) => r.model.names.connection)];
+    expect(aggregates.map((a) => a.type).sort()).toEqual(expected.sort());
+    for (const a of aggregates) expect(a.cost).toBe(AGGREGATE_COST);
+    const query = schema.getQueryType()!.getFields();
+    for (const name of [
+      'tasks',
+      ...registry.resources().flatMap((r) => (r.spec.lists?.root ? [r.model.names.rootList] : [])),
+    ])
+      expect([name, query[`${name}Aggregate`]!.extensions.cost]).toEqual([name, AGGREGATE_COST]);
   });
 
   it("prices every count from the schema: each connection's totalCount carries a cost", () => {

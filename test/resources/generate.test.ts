@@ -27,11 +27,22 @@ const gadgets = defineResource({
   columns: {
     title: col.text({ length: { min: 1, max: 100 }, create: 'required', update: true, filter: 'string' }),
     notes: col.text({ dbDefault: true, length: { max: 500 }, create: 'optional', update: true }),
-    kind: col.enum(['small', 'large'], GadgetKind, { dbDefault: true, update: true, filter: 'enumList' }),
-    size: col.int({ nullable: true, create: 'optional', update: { description: 'Null clears it.' }, filter: 'int' }),
+    kind: col.enum(['small', 'large'], GadgetKind, {
+      dbDefault: true,
+      update: true,
+      filter: 'enumList',
+      aggregate: { groupBy: true },
+    }),
+    size: col.int({
+      nullable: true,
+      create: 'optional',
+      update: { description: 'Null clears it.' },
+      filter: 'int',
+      aggregate: { measures: ['sum', 'max'] },
+    }),
     secret: col.text({ expose: false }),
   },
-  timestamps: { createdAt: true, deletedAt: { description: 'When it was deleted.' } },
+  timestamps: { createdAt: { aggregate: { groupBy: ['week'] } }, deletedAt: { description: 'When it was deleted.' } },
   permissions: {
     read: 'projects:read',
     create: 'projects:create',
@@ -69,6 +80,7 @@ const widgets = defineResource({
       input: { create: 'required' },
       filter: true,
       requireLive: true,
+      aggregateGroupBy: true,
       inverse: { field: 'widgets', args: 'list' },
     }),
   },
@@ -130,7 +142,7 @@ type Gadget {
   ): WidgetConnection!
 }`);
     expect(printType(schema.getType('Widget')!)).toContain('gadget: Gadget!');
-    expect(fieldOrder(schema, 'GadgetConnection')).toEqual(['edges', 'pageInfo', 'totalCount']);
+    expect(fieldOrder(schema, 'GadgetConnection')).toEqual(['edges', 'pageInfo', 'totalCount', 'aggregate']);
     expect(fieldOrder(schema, 'GadgetEdge')).toEqual(['cursor', 'node']);
     expect(printType(schema.getType('GadgetPayload')!)).toBe('type GadgetPayload {\n  gadget: Gadget!\n}');
     expect(printType(schema.getType('DeleteWidgetPayload')!)).toBe(
@@ -164,6 +176,7 @@ input GadgetFilter {
   kind: [GadgetKind!]
   title: StringFilter
   size: IntFilter
+  createdAt: DateTimeFilter
 }`);
     expect(fieldOrder(schema, 'WidgetFilter')).toEqual(['gadgetId']);
     expect((schema.getType('GadgetOrder') as GraphQLEnumType).getValues().map((v) => v.name)).toEqual([
@@ -257,6 +270,33 @@ input GadgetFilter {
     expect(isObjectType(schema.getType('WidgetConnection'))).toBe(true);
   });
 
+  it('generates the aggregates the columns declare: count always, the root query only with a root list', () => {
+    expect(printType(schema.getType('GadgetAggregate')!)).toBe(`"""Count and measures of gadgets."""
+type GadgetAggregate {
+  """Number of rows."""
+  count: Int!
+  sum: GadgetSums!
+  max: GadgetMaximums!
+}`);
+    expect(fieldOrder(schema, 'GadgetSums')).toEqual(['size']);
+    expect((schema.getType('GadgetGroupBy') as GraphQLEnumType).getValues().map((v) => v.name)).toEqual([
+      'KIND',
+      'CREATED_AT_WEEK',
+    ]);
+    expect(fieldOrder(schema, 'GadgetAggregateKey')).toEqual(['kind', 'createdAtWeek']);
+    const query = schema.getQueryType()!.getFields();
+    expect(query.gadgetsAggregate!.args.map((a) => `${a.name}: ${a.type}`)).toEqual([
+      'filter: GadgetFilter',
+      'groupBy: [GadgetGroupBy!]',
+      'includeDeleted: Boolean!',
+    ]);
+    // Widgets have no root list, so no root aggregate (nor its types); their connection counts.
+    expect(query.widgetsAggregate).toBeUndefined();
+    expect(schema.getType('WidgetAggregates')).toBeUndefined();
+    expect(fieldOrder(schema, 'WidgetAggregate')).toEqual(['count']);
+    expect(fieldOrder(schema, 'WidgetConnection')).toContain('aggregate');
+  });
+
   it('refuses what would break the schema or the fast path', () => {
     const spec = {
       name: 'Thing',
@@ -267,6 +307,12 @@ input GadgetFilter {
     expect(() => defineResource({ ...spec, columns: { due_date: col.date() } })).toThrow(
       "field 'due_date': generated names are letters and digits only",
     );
+    expect(() =>
+      defineResource({ ...spec, name: 'Thing2', columns: { day: col.date({ aggregate: { measures: ['sum'] } }) } }),
+    ).toThrow('Thing2.day: aggregate sum and avg need an int or float column');
+    expect(() =>
+      defineResource({ ...spec, name: 'Thing3', columns: { title: col.text({ aggregate: { groupBy: true } }) } }),
+    ).toThrow('Thing3.title: aggregate groupBy needs an enum, boolean, uuid, date or timestamp column');
     expect(() => gadgets.useResolver(GadgetResolver)).toThrow('useResolver is called once');
     expect(() => widgets.useResolver(GadgetResolver)).toThrow('a direct subclass');
     // After the freeze (the first registry.resolvers()), a late definition is a startup error.

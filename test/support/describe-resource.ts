@@ -357,7 +357,10 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
               : filter.kind === 'tags'
                 ? { containsAll: value ?? ['no such tag'] }
                 : filter.kind === 'dateTime'
-                  ? { gte: value ?? '1900-01-01T00:00:00Z', lte: value ?? '1900-01-01T00:00:00Z' }
+                  ? // The millisecond the row's value falls in (the database keeps microseconds).
+                    value == null
+                    ? { gte: '1900-01-01T00:00:00Z', lt: '1900-01-01T00:00:00Z' }
+                    : { gte: value, lt: new Date(new Date(value as string).getTime() + 1) }
                   : { eq: value ?? (f.type.kind === 'int' ? -123456 : 'no such text') };
         const parentId = parentOf(list, row);
         const field = list.relation ? list.relation.inverse!.field : names.rootList;
@@ -385,6 +388,91 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
         if (filter.kind === 'enumList') expect(await query([])).toEqual([]);
       });
     }
+
+    // Case 12: aggregates count what the list shows, as SQL does, and never another tenant's rows.
+    const measured = model.nodeFields.filter((f) => f.aggregate?.measures?.length);
+    const measureSelection = (['sum', 'avg', 'min', 'max'] as const)
+      .map((op) => {
+        const of = measured.filter((f) => f.aggregate!.measures!.includes(op)).map((f) => f.field);
+        return of.length ? `${op} { ${of.join(' ')} }` : '';
+      })
+      .join(' ');
+    /** count and the declared measures of the rows `where` keeps, by SQL, as GraphQL answers them. */
+    const sqlAggregate = async (where: string, params: unknown[]) => {
+      const expressions = measured.flatMap((f) =>
+        f.aggregate!.measures!.map(
+          (op) =>
+            `${op === 'sum' || op === 'avg' ? `${op}(${f.column})::float8` : `${op}(${f.column})`} as "${op}.${f.field}"`,
+        ),
+      );
+      const row = (
+        await superuser.query(
+          `select ${['count(*)::int as count', ...expressions].join(', ')} from ${model.table} where ${where}`,
+          params,
+        )
+      ).rows[0] as Row;
+      const out: Row = { count: row.count };
+      for (const [key, value] of Object.entries(row)) {
+        if (key === 'count') continue;
+        const [op, field] = key.split('.') as [string, string];
+        const f = measured.find((x) => x.field === field)!;
+        ((out[op] ??= {}) as Row)[field] = op === 'sum' || op === 'avg' ? value : output(f, value);
+      }
+      return out;
+    };
+    const live = model.soft ? 'and deleted_at is null' : '';
+    for (const list of lists)
+      it(`${list.name} { aggregate } equals totalCount and SQL; another tenant's rows are never counted`, async () => {
+        await createRow(b);
+        for (const { id } of created.filter((c) => c.tenant === a)) {
+          const parentId = parentOf(list, (await rowOf(id))!);
+          const connection = await runList(
+            list,
+            parentId,
+            'first: 1',
+            `totalCount aggregate { count ${measureSelection} }`,
+          );
+          const expected = await sqlAggregate(
+            `${list.relation?.column ?? 'organization_id'} = $1 and organization_id = $2 ${live}`,
+            [parentId, a.id],
+          );
+          expect(connection.aggregate).toEqual(expected);
+          expect(connection.totalCount).toBe(expected.count);
+        }
+      });
+
+    const GroupBy = resource.aggregates.GroupBy;
+    if (spec.lists?.root)
+      it(`${names.rootList}Aggregate counts what ${names.rootList} lists, grouped by each key as SQL groups`, async () => {
+        await createRow(b);
+        const field = `${names.rootList}Aggregate`;
+        const groups = async (groupBy: string | null, token = a.admin.token) =>
+          (
+            (
+              await data(
+                token,
+                `{ ${field}${groupBy ? `(groupBy: [${groupBy}])` : ''} { groups { count ${measureSelection} ${groupBy ? `key { ${GroupBy[groupBy]} }` : ''} } } }`,
+              )
+            )[field] as { groups: Row[] }
+          ).groups;
+        const [all] = await groups(null);
+        const listed = (await data(a.admin.token, `{ ${names.rootList} { totalCount } }`))[names.rootList] as Row;
+        expect(all).toEqual(await sqlAggregate(`organization_id = $1 ${live}`, [a.id]));
+        expect(all!.count).toBe(listed.totalCount);
+        for (const key of Object.keys(GroupBy)) {
+          const found = await groups(key);
+          const f = model.nodeFields.find((x) => x.field === GroupBy[key]);
+          expect([key, found.reduce((sum, g) => sum + (g.count as number), 0)]).toEqual([key, all!.count]);
+          if (!f) continue; // a date bucket: its counts add up, its key is the aggregates suite's to check
+          const bySql = (
+            await superuser.query(
+              `select ${f.column} as k, count(*)::int as n from ${model.table} where organization_id = $1 ${live} group by 1 order by 1`,
+              [a.id],
+            )
+          ).rows.map((r: Row) => [output(f, r.k), r.n]);
+          expect([key, found.map((g) => [(g.key as Row)[f.field], g.count])]).toEqual([key, bySql]);
+        }
+      });
 
     if (m.update)
       for (const f of model.updateFields.filter((u) => !u.reference)) {
@@ -564,30 +652,35 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
           .filter((r) => r.inverse && r.target().typeName === model.typeName)
           .map((r) => r.inverse!.field),
       );
+    // The same with aggregates: the list's own and each inverse list's, one statement per level.
+    const shapes = {
+      'a nested list': (f: string) => `${f} { totalCount edges { node { id } } }`,
+      "a nested list's aggregate": (f: string) => `${f} { aggregate { count } }`,
+    };
     if (lists.length)
-      it(`a nested list costs the same statements for a few rows and for many`, async () => {
-        const t = await tenant();
-        const first = await suite.create(resource, t, ++counter, fixture);
-        const row = (await rowOf(first))!;
-        const list =
-          lists.find((l) => !l.relation || l.relation.target().typeName === 'Organization') ??
-          lists.find((l) => l.relation?.mustExist) ??
-          lists[0]!;
-        const parentId = parentOf(list, row);
-        const body = `totalCount edges { node { ${selection} ${inverses()
-          .map((f) => `${f} { totalCount edges { node { id } } }`)
-          .join(' ')} } }`;
-        const measure = async () => {
-          const c = await runList(list, parentId, 'first: 40', body, t.admin.token);
-          return { rows: edgesOf(c).length, statements: app.requests.at(-1)!.statements };
-        };
-        await suite.create(resource, t, ++counter, fixture);
-        const few = await measure();
-        for (let i = 0; i < 8; i++) await suite.create(resource, t, ++counter, fixture);
-        const many = await measure();
-        expect(many.rows).toBeGreaterThan(few.rows);
-        expect(many.statements).toBe(few.statements);
-      });
+      for (const [shape, inner] of Object.entries(shapes))
+        it(`${shape} costs the same statements for a few rows and for many`, async () => {
+          const t = await tenant();
+          const first = await suite.create(resource, t, ++counter, fixture);
+          const row = (await rowOf(first))!;
+          const list =
+            lists.find((l) => !l.relation || l.relation.target().typeName === 'Organization') ??
+            lists.find((l) => l.relation?.mustExist) ??
+            lists[0]!;
+          const parentId = parentOf(list, row);
+          const own = inner === shapes['a nested list'] ? 'totalCount' : 'aggregate { count }';
+          const body = `${own} edges { node { ${selection} ${inverses().map(inner).join(' ')} } }`;
+          const measure = async () => {
+            const c = await runList(list, parentId, 'first: 40', body, t.admin.token);
+            return { rows: edgesOf(c).length, statements: app.requests.at(-1)!.statements };
+          };
+          await suite.create(resource, t, ++counter, fixture);
+          const few = await measure();
+          for (let i = 0; i < 8; i++) await suite.create(resource, t, ++counter, fixture);
+          const many = await measure();
+          expect(many.rows).toBeGreaterThan(few.rows);
+          expect(many.statements).toBe(few.statements);
+        });
   });
 }
 

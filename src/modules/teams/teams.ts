@@ -84,7 +84,7 @@ export const teamMembers = defineResource({
   columns: {
     role: col.enum(['lead', 'member'], TeamMemberRoleEnum, { create: { required: true, defaultValue: 'member' } }),
   },
-  timestamps: { createdAt: { description: 'When they joined the team.' } },
+  timestamps: { createdAt: { description: 'When they joined the team.', aggregate: { measures: ['min', 'max'] } } },
   permissions: { read: 'teams:read', create: 'teams:manage', delete: 'teams:manage' },
   lists: { orders: { created_at_asc: { column: 'created_at', direction: 'asc', type: 'timestamp' } }, alias: 'tm' },
   mutations: {

@@ -1,6 +1,8 @@
 import { registerPrefetched, registerResolvers } from '../../resources';
 import { ProjectMemberResolver, ProjectResolver } from './project.resolver';
-import { MilestoneResolver } from './planning.resolver';
+// Resources register themselves when imported: sprints before milestones keeps Project's lists in that order.
+import './sprints';
+import './milestones';
 import { TaskActivityResolver, TaskCommentResolver, TaskResolver } from './task.resolver';
 import { taskAggregates } from './task.aggregates';
 
@@ -11,7 +13,6 @@ registerResolvers(
   TaskCommentResolver,
   TaskActivityResolver,
   taskAggregates.Resolver,
-  MilestoneResolver,
 );
 // Task lists load their assignees at once (withAssignees): the field answers from the node.
 registerPrefetched('Task', ['assignee']);

@@ -25,17 +25,9 @@ import {
   ProjectPayload,
   RemoveProjectMemberPayload,
 } from './project.type';
-import { MilestoneListArgs } from './planning.input';
-import { Milestone, MilestoneConnection } from './planning.type';
 import { TaskListArgs } from './task.input';
 import { Task, TaskConnection } from './task.type';
-import {
-  membersOfProject,
-  milestonesOfProject,
-  projectById,
-  projectsOfOrganization,
-  tasksOfProject,
-} from './work.loaders';
+import { membersOfProject, projectById, projectsOfOrganization, tasksOfProject } from './work.loaders';
 import * as projects from './project.service';
 import { withAssignees } from './task.prefetch';
 
@@ -120,20 +112,6 @@ export class ProjectResolver {
         Task.fromRow,
         info,
       ),
-    );
-  }
-
-  @FieldResolver(() => MilestoneConnection)
-  milestones(
-    @Root() project: Project,
-    @Args() args: MilestoneListArgs,
-    @Ctx() ctx: Context,
-  ): Promise<MilestoneConnection> {
-    return milestonesOfProject.load(
-      ctx.loaders,
-      { parentId: project.id, args: { ...args } },
-      new MilestoneConnection(),
-      Milestone.fromRow,
     );
   }
 

@@ -1,10 +1,16 @@
+import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Context } from '../../graphql/context';
 import { BadUserInputError } from '../../errors';
 import { SPRINT_STATUSES, type SprintStatus } from '../../db/schema';
 import { col, defineResource, external, parent } from '../../resources';
 import { SprintStatusEnum } from './work.enums';
 import { SPRINT_ORDERS } from './work.orders';
 import { Project } from './project.type';
-import { projectById } from './work.loaders';
+import { projectById, tasksOfSprint } from './work.loaders';
+import { TaskListArgs } from './task.input';
+import { TaskConnection } from './task.type';
+import { tasksUnder } from './task.prefetch';
 
 /** PLANNED -> ACTIVE -> COMPLETED, and PLANNED or ACTIVE -> CANCELLED. */
 export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> = {
@@ -14,8 +20,8 @@ export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> =
   cancelled: [],
 };
 
-// Projects are hand-written until they move onto the layer.
-const projectRef = external({
+// Projects are hand-written until they move onto the layer (milestones point at them too).
+export const projectRef = external({
   typeName: 'Project',
   type: () => Project,
   table: 'projects',
@@ -38,18 +44,29 @@ export const sprints = defineResource({
       filter: true,
       // A deleted project's sprints are gone with it until it is restored (by id, root list, writes).
       requireLive: true,
+      aggregateGroupBy: true,
       inverse: { field: 'sprints' },
     }),
   },
   columns: {
     name: col.text({ length: { min: 1, max: 255 }, create: 'required', update: true }),
     goal: col.text({ dbDefault: true, length: { max: 5000 }, create: 'optional', update: true }),
-    status: col.enum(SPRINT_STATUSES, SprintStatusEnum, { dbDefault: true, update: true, filter: 'enumList' }),
-    startDate: col.date({ create: 'required', update: true }),
+    status: col.enum(SPRINT_STATUSES, SprintStatusEnum, {
+      dbDefault: true,
+      update: true,
+      filter: 'enumList',
+      aggregate: { groupBy: true },
+    }),
+    startDate: col.date({
+      create: 'required',
+      update: true,
+      aggregate: { measures: ['min', 'max'], groupBy: ['week', 'month'] },
+    }),
     endDate: col.date({
       description: 'After startDate; the sprint ends before this day starts.',
       create: { required: true, description: 'After startDate.' },
       update: true,
+      aggregate: { measures: ['min', 'max'] },
     }),
     completedAt: col.timestamp({ nullable: true, serviceWrites: true }),
   },
@@ -92,3 +109,18 @@ export const sprints = defineResource({
   // One week per n, so any number of examples in one project never overlap.
   example: (n) => ({ name: `Sprint ${n}`, start_date: isoDay(2026, 1 + 7 * n), end_date: isoDay(2026, 7 + 7 * n) }),
 });
+
+// Sprint.tasks stays here until tasks are a resource (then it is their inverse list).
+@Resolver(() => sprints.Node)
+export class SprintResolver extends sprints.BaseResolver {
+  @FieldResolver(() => TaskConnection)
+  tasks(
+    @Root() sprint: { id: string },
+    @Args() args: TaskListArgs,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<TaskConnection> {
+    return tasksUnder(tasksOfSprint, sprint.id, args, ctx, info);
+  }
+}
+sprints.useResolver(SprintResolver);

@@ -4,12 +4,12 @@ import { defineAggregates, type Bucket } from '../../resources/aggregates';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import { Project } from './project.type';
-import { Milestone } from './planning.type';
+import { milestones } from './milestones';
 import { sprints } from './sprints';
 import { TaskFilter } from './task.input';
 import { TaskConnection } from './task.type';
 import { TaskPriorityEnum, TaskStatusEnum, TaskTypeEnum } from './work.enums';
-import { filterTasks, milestoneById, projectById } from './work.loaders';
+import { filterTasks, projectById } from './work.loaders';
 
 const UNITS: readonly Bucket[] = ['day', 'week', 'month'];
 
@@ -53,7 +53,7 @@ export const taskAggregates = defineAggregates({
       field: 'milestoneId',
       column: 'milestone_id',
       type: () => UUIDResolver,
-      relation: { field: 'milestone', type: () => Milestone, byId: milestoneById },
+      relation: { field: 'milestone', type: () => milestones.Node, byId: milestones.loaders.byId },
     },
     { field: 'status', column: 'status', type: () => TaskStatusEnum },
     { field: 'type', column: 'type', type: () => TaskTypeEnum },

@@ -2,8 +2,11 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../graphql/context';
 import { ForbiddenError } from '../../errors';
 import { selects } from '../../graphql/selection';
+import { allowDeleted } from '../../graphql/auth-checker';
 import { userById } from '../tenancy/tenancy.loaders';
-import type { TaskConnection } from './task.type';
+import type { TaskListArgs } from './task.input';
+import { Task, TaskConnection } from './task.type';
+import type { tasksOfSprint } from './work.loaders';
 
 const ASSIGNEE = ['edges', 'node', 'assignee'] as const;
 
@@ -33,4 +36,34 @@ export async function withAssignees(
   for (const { node } of connection.edges)
     node.assignee = node.assigneeId ? (users.get(node.assigneeId) ?? null) : null;
   return connection;
+}
+
+type TaskList = typeof tasksOfSprint;
+
+/**
+ * One page of a task list under a parent (a sprint's or a milestone's tasks): deleted tasks only
+ * with `tasks:delete`, assignees loaded at once.
+ *
+ * @example
+ * return tasksUnder(tasksOfSprint, sprint.id, args, ctx, info);
+ */
+export async function tasksUnder(
+  list: TaskList,
+  parentId: string,
+  args: TaskListArgs,
+  ctx: Context,
+  info: GraphQLResolveInfo,
+): Promise<TaskConnection> {
+  const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
+  return withAssignees(
+    ctx,
+    info,
+    await list.load(
+      ctx.loaders,
+      { parentId, args: { ...args, includeDeleted } },
+      new TaskConnection(),
+      Task.fromRow,
+      info,
+    ),
+  );
 }

@@ -7,8 +7,8 @@ import { NotFoundError } from '../../errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import { Project } from './project.type';
-import { Milestone } from './planning.type';
 import { sprints } from './sprints';
+import { milestones } from './milestones';
 import {
   AddTaskCommentInput,
   AssignTaskInput,
@@ -37,7 +37,6 @@ import {
 import {
   activityOfTask,
   commentsOfTask,
-  milestoneById,
   projectById,
   subtasksOfTask,
   taskById,
@@ -114,9 +113,9 @@ export class TaskResolver {
     return task.sprintId ? ctx.loaders.use(sprints.loaders.byId).load(task.sprintId) : null;
   }
 
-  @FieldResolver(() => Milestone, { nullable: true })
-  async milestone(@Root() task: Task, @Ctx() ctx: Context): Promise<Milestone | null> {
-    return task.milestoneId ? ctx.loaders.use(milestoneById).load(task.milestoneId) : null;
+  @FieldResolver(() => milestones.Node, { nullable: true })
+  async milestone(@Root() task: Task, @Ctx() ctx: Context): Promise<object | null> {
+    return task.milestoneId ? ctx.loaders.use(milestones.loaders.byId).load(task.milestoneId) : null;
   }
 
   @FieldResolver(() => Task, { nullable: true, description: 'The task this one is a subtask of.' })

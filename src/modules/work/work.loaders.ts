@@ -1,6 +1,5 @@
 import { sql, type Selectable } from 'kysely';
 import type {
-  MilestonesTable,
   ProjectMembersTable,
   ProjectsTable,
   TaskActivityTable,
@@ -13,11 +12,9 @@ import { applyId, applyIn, applyInt, applyRange, applyString, applyTags } from '
 import { byKey, defineLoader } from '../../graphql/loaders';
 import type { ProjectFilter } from './project.input';
 import type { TaskFilter } from './task.input';
-import type { MilestoneFilter } from './planning.input';
-import { Milestone, MilestoneProgress } from './planning.type';
 import { Project, PROJECT_COLUMNS } from './project.type';
 import { Task, TASK_COLUMNS } from './task.type';
-import { ACTIVITY_ORDERS, COMMENT_ORDER, MILESTONE_ORDERS, PROJECT_ORDERS, TASK_ORDERS } from './work.orders';
+import { ACTIVITY_ORDERS, COMMENT_ORDER, PROJECT_ORDERS, TASK_ORDERS } from './work.orders';
 
 const anyId = (ids: readonly string[]) => sql<string>`any(${sql.val(ids)}::uuid[])`;
 
@@ -39,36 +36,6 @@ export const taskById = defineLoader<string, Task | null>('taskById', async (db,
     Task.fromRow,
   ),
 );
-
-export const milestoneById = defineLoader<string, Milestone | null>('milestoneById', async (db, ids) =>
-  byKey(
-    ids,
-    await db.selectFrom('milestones').selectAll().where('id', '=', anyId(ids)).execute(),
-    (r) => r.id,
-    Milestone.fromRow,
-  ),
-);
-
-/** Milestone progress: done tasks out of all live, not cancelled ones; one grouped statement for every milestone asked. */
-export const milestoneProgress = defineLoader<string, MilestoneProgress>('milestoneProgress', async (db, ids) => {
-  const rows = await db
-    .selectFrom('tasks')
-    .select([
-      'milestone_id',
-      sql<string>`count(*) filter (where status = 'done')`.as('done'),
-      sql<string>`count(*)`.as('total'),
-    ])
-    .where('milestone_id', '=', anyId(ids))
-    .where('deleted_at', 'is', null)
-    .where('status', '<>', 'cancelled')
-    .groupBy('milestone_id')
-    .execute();
-  const found = new Map(rows.map((r) => [r.milestone_id!, { done: Number(r.done), total: Number(r.total) }]));
-  return ids.map((id) => {
-    const { done, total } = found.get(id) ?? { done: 0, total: 0 };
-    return Object.assign(new MilestoneProgress(), { done, total, ratio: total ? done / total : 0 });
-  });
-});
 
 function filterProjects(query: AnyQuery, filter: ProjectFilter | null): AnyQuery {
   if (!filter) return query;
@@ -145,41 +112,6 @@ export const tasksOfProject = taskList('tasksOfProject', 'project_id');
 export const subtasksOfTask = taskList('subtasksOfTask', 'parent_task_id');
 export const tasksOfSprint = taskList('tasksOfSprint', 'sprint_id');
 export const tasksOfMilestone = taskList('tasksOfMilestone', 'milestone_id');
-
-/** Organization-wide lists leave out what belongs to a deleted project (a project's own lists show it). */
-const inLiveProject =
-  (alias: string) =>
-  (query: AnyQuery): AnyQuery =>
-    query.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('projects as lp')
-          .select(sql`1`.as('one'))
-          .whereRef('lp.organization_id', '=', `${alias}.organization_id`)
-          .whereRef('lp.id', '=', `${alias}.project_id`)
-          .where('lp.deleted_at', 'is', null),
-      ),
-    );
-
-function filterMilestones(query: AnyQuery, filter: MilestoneFilter | null): AnyQuery {
-  return applyId(applyIn(query, 'ms.status', filter?.status), 'ms.project_id', filter?.projectId);
-}
-
-const milestoneList = (name: string, parentColumn: string, scope: (q: AnyQuery) => AnyQuery = (q) => q) =>
-  defineParentConnection<Selectable<MilestonesTable>, MilestoneFilter>({
-    name,
-    table: 'milestones',
-    alias: 'ms',
-    parentColumn,
-    sort: MILESTONE_ORDERS.created_at_asc,
-    orders: MILESTONE_ORDERS,
-    filter: (q, f) => filterMilestones(scope(q), f),
-  });
-export const milestonesOfOrganization = milestoneList(
-  'milestonesOfOrganization',
-  'organization_id',
-  inLiveProject('ms'),
-);
-export const milestonesOfProject = milestoneList('milestonesOfProject', 'project_id');
 
 export const commentsOfTask = defineParentConnection<Selectable<TaskCommentsTable>, null>({
   name: 'commentsOfTask',

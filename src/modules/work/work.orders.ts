@@ -25,11 +25,6 @@ export const SPRINT_ORDERS = {
   start_date_desc: { column: 'start_date', direction: 'desc', type: 'date' },
 } as const satisfies Record<string, KeysetSort>;
 
-export const MILESTONE_ORDERS = {
-  created_at_asc: { column: 'created_at', direction: 'asc', type: 'timestamp' },
-  title_asc: { column: 'title', direction: 'asc', type: 'text' },
-} as const satisfies Record<string, KeysetSort>;
-
 export const COMMENT_ORDER: KeysetSort = { column: 'created_at', direction: 'asc', type: 'timestamp' };
 
 export const ACTIVITY_ORDERS = {
