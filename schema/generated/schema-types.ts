@@ -36,8 +36,35 @@ export type AcademicYear = {
   updatedAt: Scalars['DateTime']['output'];
 };
 
+/** Count and measures of academic years. */
+export type AcademicYearAggregate = {
+  __typename?: 'AcademicYearAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  max: AcademicYearMaximums;
+  min: AcademicYearMinimums;
+};
+
+/** Academic years sharing a key, with their count and measures. */
+export type AcademicYearAggregateGroup = {
+  __typename?: 'AcademicYearAggregateGroup';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  max: AcademicYearMaximums;
+  min: AcademicYearMinimums;
+};
+
+/** Academic years in groups. */
+export type AcademicYearAggregates = {
+  __typename?: 'AcademicYearAggregates';
+  /** The groups, ordered by their keys (nulls last); at most 1000. */
+  groups: Array<AcademicYearAggregateGroup>;
+};
+
 export type AcademicYearConnection = {
   __typename?: 'AcademicYearConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: AcademicYearAggregate;
   edges: Array<AcademicYearEdge>;
   pageInfo: PageInfo;
   /** Number of nodes matching the filter, across all pages. */
@@ -53,7 +80,23 @@ export type AcademicYearEdge = {
 
 /** Conditions on academic years; every one given must hold. */
 export type AcademicYearFilter = {
+  createdAt?: InputMaybe<DateTimeFilter>;
   name?: InputMaybe<StringFilter>;
+  updatedAt?: InputMaybe<DateTimeFilter>;
+};
+
+/** The greatest value among the rows. */
+export type AcademicYearMaximums = {
+  __typename?: 'AcademicYearMaximums';
+  endDate: Maybe<Scalars['LocalDate']['output']>;
+  startDate: Maybe<Scalars['LocalDate']['output']>;
+};
+
+/** The least value among the rows. */
+export type AcademicYearMinimums = {
+  __typename?: 'AcademicYearMinimums';
+  endDate: Maybe<Scalars['LocalDate']['output']>;
+  startDate: Maybe<Scalars['LocalDate']['output']>;
 };
 
 /** Orders of a list; ties are broken by id, so pages are stable. */
@@ -1373,6 +1416,8 @@ export type Query = {
   academicYear: Maybe<AcademicYear>;
   /** Academic years, the latest first. */
   academicYears: Maybe<AcademicYearConnection>;
+  /** The academic years the caller can see (as the list academicYears has them), grouped; at most 1000 groups. */
+  academicYearsAggregate: Maybe<AcademicYearAggregates>;
   /** The audit log of the organization, newest first (needs audit:read). */
   auditLogs: Maybe<AuditLogConnection>;
   milestone: Maybe<Milestone>;
@@ -1418,6 +1463,12 @@ export type QueryAcademicYearsArgs = {
   includeDeleted?: Scalars['Boolean']['input'];
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<AcademicYearOrder>;
+};
+
+
+export type QueryAcademicYearsAggregateArgs = {
+  filter?: InputMaybe<AcademicYearFilter>;
+  includeDeleted?: Scalars['Boolean']['input'];
 };
 
 

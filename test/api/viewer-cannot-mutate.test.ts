@@ -59,7 +59,6 @@ interface Seeded {
   operation: string;
   project: string;
   otherProject: string;
-  milestone: string;
   task: string;
   movableTask: string;
   comment: string;
@@ -104,8 +103,6 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   updateProject: ({ project }) => ({ input: { id: project, name: 'Renamed by a viewer' } }),
   addProjectMember: ({ project, users }) => ({ input: { projectId: project, userId: users.ranked } }),
   removeProjectMember: ({ project, users }) => ({ input: { projectId: project, userId: users.leaving } }),
-  createMilestone: ({ project }) => ({ input: { projectId: project, title: 'Made by a viewer' } }),
-  updateMilestone: ({ milestone }) => ({ input: { id: milestone, title: 'Renamed by a viewer' } }),
   createTask: ({ project }) => ({ input: { projectId: project, title: 'Made by a viewer' } }),
   updateTask: ({ task }) => ({ input: { id: task, title: 'Renamed by a viewer' } }),
   transitionTask: ({ task }) => ({ input: { id: task, status: 'TODO' } }),
@@ -116,7 +113,6 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   deleteTaskComment: ({ comment }) => ({ input: { id: comment } }),
   deleteTask: ({ task }) => ({ input: { id: task } }),
   restoreTask: ({ task }) => ({ input: { id: task } }),
-  deleteMilestone: ({ milestone }) => ({ input: { id: milestone } }),
   deleteProject: ({ otherProject }) => ({ input: { id: otherProject } }),
   restoreProject: ({ otherProject }) => ({ input: { id: otherProject } }),
   removeMember: ({ memberships }) => ({ input: { membershipId: memberships.removed } }),
@@ -307,11 +303,6 @@ describe('a viewer cannot mutate the organization', () => {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const milestone = await trx
-        .insertInto('milestones')
-        .values({ organization_id: org.id, project_id: project.id, title: 'Beta' })
-        .returning('id')
-        .executeTakeFirstOrThrow();
       const task = await createTask(trx, org.id, project.id);
       const movableTask = await createTask(trx, org.id, project.id);
       const comment = await trx
@@ -323,7 +314,6 @@ describe('a viewer cannot mutate the organization', () => {
         invitation: invitation.id,
         apiKey: apiKey.id,
         operation: operation.id,
-        milestone: milestone.id,
         task: task.id,
         movableTask: movableTask.id,
         comment: comment.id,

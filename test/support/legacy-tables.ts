@@ -20,7 +20,6 @@ export const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
   audit_log: [],
   projects: ['project', 'projectId', 'UpdateProjectInput', 'DeleteProjectInput', 'RestoreProjectInput'],
   project_members: [],
-  milestones: ['milestone', 'milestoneId', 'UpdateMilestoneInput', 'DeleteMilestoneInput'],
   tasks: [
     'task',
     'taskId',

@@ -14,11 +14,17 @@ export const academicYears = defineResource({
   description: 'A school year. Years of an organization never overlap; at most one is current.',
   columns: {
     name: col.text({ length: { min: 1, max: 100 }, create: 'required', update: true, filter: 'string' }),
-    startDate: col.date({ create: 'required', update: true, description: 'The first day of the year.' }),
+    startDate: col.date({
+      create: 'required',
+      update: true,
+      description: 'The first day of the year.',
+      aggregate: { measures: ['min', 'max'] },
+    }),
     endDate: col.date({
       create: 'required',
       update: true,
       description: 'After startDate; the year ends before this day.',
+      aggregate: { measures: ['min', 'max'] },
     }),
     current: col.boolean({ dbDefault: true, create: 'optional', update: true, description: 'The year in progress.' }),
   },
