@@ -36,6 +36,7 @@ export interface FieldModel {
   clearTo: null | '' | 'unchanged';
   /** A parent's FK input (a UUID that names a row). */
   reference?: boolean;
+  validate?: () => PropertyDecorator[];
 }
 
 export interface FilterFieldModel {
@@ -172,6 +173,7 @@ const fieldOf = (name: string, c: ColumnSpec): FieldModel => {
     update,
     length: c.length,
     trim: c.trim ?? text,
+    validate: c.validate,
     clearTo: c.clearTo !== undefined ? c.clearTo : c.nullable ? null : text && c.dbDefault ? '' : 'unchanged',
   };
 };
@@ -240,7 +242,7 @@ export function buildModel(spec: ResourceSpec): ResourceModel {
     expose: false,
     reference: true,
     create: r.input?.create && { required: r.input.create === 'required', description: r.input.description },
-    update: r.input?.update ? { required: false, description: r.input.description } : undefined,
+    update: r.input?.update ? { required: false } : undefined,
     filter: r.filter,
   }));
   const id = fieldOf('id', { type: { kind: 'uuid' } });
@@ -290,6 +292,11 @@ export function buildModel(spec: ResourceSpec): ResourceModel {
       enum: c.type.kind === 'enum' ? c.type.graphql : undefined,
     });
   }
+  for (const [field, column, o] of [
+    ['createdAt', 'created_at', ts.createdAt],
+    ['updatedAt', 'updated_at', ts.updatedAt],
+  ] as const)
+    if (typeof o === 'object' && o.filter) filterFields.push({ name: field, column, kind: o.filter });
   const filterSpec = spec.lists?.filter;
   const soft = m.delete ? m.delete.mode === 'soft' : false;
   const orders = spec.lists?.orders ?? null;

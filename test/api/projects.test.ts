@@ -3,7 +3,7 @@ import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { codeOf, startTestApp, type Res, type TestApp } from '../support/app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from '../support/factories';
 import type { MembershipRole } from '../../src/db/schema';
-import { NAME_NOT_AVAILABLE, SLUG_NOT_AVAILABLE } from '../../src/modules/work/project.service';
+import { NAME_NOT_AVAILABLE, SLUG_NOT_AVAILABLE } from '../../src/modules/work/projects';
 
 interface ProjectNode {
   id: string;

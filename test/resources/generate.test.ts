@@ -181,7 +181,8 @@ input GadgetFilter {
       'orderBy',
       'includeDeleted',
     ]);
-    expect(query.gadget!.args.map((a) => `${a.name}: ${a.type}`)).toEqual(['id: UUID!', 'includeDeleted: Boolean!']);
+    // Arguments in the order a hand `@Arg` pair gives (TypeScript applies parameter decorators last to first).
+    expect(query.gadget!.args.map((a) => `${a.name}: ${a.type}`)).toEqual(['includeDeleted: Boolean!', 'id: UUID!']);
     expect(query.widgets).toBeUndefined();
     expect(Object.keys(schema.getMutationType()!.getFields())).toEqual([
       'createGadget',

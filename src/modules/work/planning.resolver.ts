@@ -17,7 +17,7 @@ import { organizationOf, type Context } from '../../graphql/context';
 import { allowDeleted } from '../../graphql/auth-checker';
 import { NotFoundError } from '../../errors';
 import { AGGREGATE_COST } from '../../graphql/limits';
-import { Project } from './project.type';
+import { projects } from './projects';
 import { CreateMilestoneInput, DeleteMilestoneInput, MilestoneListArgs, UpdateMilestoneInput } from './planning.input';
 import {
   DeleteMilestonePayload,
@@ -32,7 +32,6 @@ import {
   milestoneById,
   milestoneProgress,
   milestonesOfOrganization,
-  projectById,
   tasksOfMilestone,
   tasksOfSprint,
 } from './work.loaders';
@@ -40,15 +39,17 @@ import * as planning from './planning.service';
 import { withAssignees } from './task.prefetch';
 import { sprints } from './sprints';
 
+type Project = Record<string, unknown>;
+
 async function projectOf(ctx: Context, projectId: string): Promise<Project> {
-  const project = await ctx.loaders.use(projectById).load(projectId);
+  const project = await ctx.loaders.use(projects.loaders.byId).load(projectId);
   if (!project) throw new NotFoundError('Project');
   return project;
 }
 
 /** Sprints and milestones of a deleted project are gone with it (until it is restored). */
 async function projectIsLive(ctx: Context, projectId: string): Promise<boolean> {
-  const project = await ctx.loaders.use(projectById).load(projectId);
+  const project = await ctx.loaders.use(projects.loaders.byId).load(projectId);
   return !!project && !project.deletedAt;
 }
 
@@ -98,7 +99,7 @@ export class MilestoneResolver {
     return milestone && (await projectIsLive(ctx, milestone.projectId)) ? milestone : null;
   }
 
-  @FieldResolver(() => Project)
+  @FieldResolver(() => projects.Node)
   project(@Root() milestone: Milestone, @Ctx() ctx: Context): Promise<Project> {
     return projectOf(ctx, milestone.projectId);
   }

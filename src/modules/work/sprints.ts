@@ -1,10 +1,9 @@
 import { BadUserInputError } from '../../errors';
 import { SPRINT_STATUSES, type SprintStatus } from '../../db/schema';
-import { col, defineResource, external, parent } from '../../resources';
+import { col, defineResource, parent } from '../../resources';
 import { SprintStatusEnum } from './work.enums';
 import { SPRINT_ORDERS } from './work.orders';
-import { Project } from './project.type';
-import { projectById } from './work.loaders';
+import { projects } from './projects';
 
 /** PLANNED -> ACTIVE -> COMPLETED, and PLANNED or ACTIVE -> CANCELLED. */
 export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> = {
@@ -14,15 +13,6 @@ export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> =
   cancelled: [],
 };
 
-// Projects are hand-written until they move onto the layer.
-const projectRef = external({
-  typeName: 'Project',
-  type: () => Project,
-  table: 'projects',
-  byId: projectById,
-  label: 'Project',
-});
-
 /** `YYYY-MM-DD` of a day counted from 1 January of `year` (examples that never overlap). */
 const isoDay = (year: number, day: number) => new Date(Date.UTC(year, 0, day)).toISOString().slice(0, 10);
 
@@ -31,7 +21,7 @@ export const sprints = defineResource({
   table: 'sprints',
   description: 'A time box of a project. Sprints of one project never overlap (cancelled ones aside).',
   relations: {
-    project: parent(projectRef, {
+    project: parent(() => projects, {
       column: 'project_id',
       field: 'project',
       input: { create: 'required' },

@@ -6,7 +6,7 @@ import { allowDeleted, hasPermission } from '../../graphql/auth-checker';
 import { NotFoundError } from '../../errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
-import { Project } from './project.type';
+import { projects } from './projects';
 import { Milestone } from './planning.type';
 import { sprints } from './sprints';
 import {
@@ -38,7 +38,6 @@ import {
   activityOfTask,
   commentsOfTask,
   milestoneById,
-  projectById,
   subtasksOfTask,
   taskById,
   tasksOfOrganization,
@@ -92,9 +91,9 @@ export class TaskResolver {
     return task;
   }
 
-  @FieldResolver(() => Project)
-  async project(@Root() task: Task, @Ctx() ctx: Context): Promise<Project> {
-    const project = await ctx.loaders.use(projectById).load(task.projectId);
+  @FieldResolver(() => projects.Node)
+  async project(@Root() task: Task, @Ctx() ctx: Context): Promise<object> {
+    const project = await ctx.loaders.use(projects.loaders.byId).load(task.projectId);
     if (!project) throw new NotFoundError('Project');
     return project;
   }

@@ -1,35 +1,16 @@
 import { sql, type Selectable } from 'kysely';
-import type {
-  MilestonesTable,
-  ProjectMembersTable,
-  ProjectsTable,
-  TaskActivityTable,
-  TaskCommentsTable,
-  TasksTable,
-} from '../../db/schema';
+import type { MilestonesTable, TaskActivityTable, TaskCommentsTable, TasksTable } from '../../db/schema';
 import type { AnyQuery } from '../../db/pagination';
 import { defineParentConnection } from '../../graphql/connection';
 import { applyId, applyIn, applyInt, applyRange, applyString, applyTags } from '../../graphql/filters';
 import { byKey, defineLoader } from '../../graphql/loaders';
-import type { ProjectFilter } from './project.input';
 import type { TaskFilter } from './task.input';
 import type { MilestoneFilter } from './planning.input';
 import { Milestone, MilestoneProgress } from './planning.type';
-import { Project, PROJECT_COLUMNS } from './project.type';
 import { Task, TASK_COLUMNS } from './task.type';
-import { ACTIVITY_ORDERS, COMMENT_ORDER, MILESTONE_ORDERS, PROJECT_ORDERS, TASK_ORDERS } from './work.orders';
+import { ACTIVITY_ORDERS, COMMENT_ORDER, MILESTONE_ORDERS, TASK_ORDERS } from './work.orders';
 
 const anyId = (ids: readonly string[]) => sql<string>`any(${sql.val(ids)}::uuid[])`;
-
-/** By id, deleted rows included (the resolver decides whether the caller sees them). */
-export const projectById = defineLoader<string, Project | null>('projectById', async (db, ids) =>
-  byKey(
-    ids,
-    await db.selectFrom('projects').selectAll().where('id', '=', anyId(ids)).execute(),
-    (r) => r.id,
-    Project.fromRow,
-  ),
-);
 
 export const taskById = defineLoader<string, Task | null>('taskById', async (db, ids) =>
   byKey(
@@ -68,36 +49,6 @@ export const milestoneProgress = defineLoader<string, MilestoneProgress>('milest
     const { done, total } = found.get(id) ?? { done: 0, total: 0 };
     return Object.assign(new MilestoneProgress(), { done, total, ratio: total ? done / total : 0 });
   });
-});
-
-function filterProjects(query: AnyQuery, filter: ProjectFilter | null): AnyQuery {
-  if (!filter) return query;
-  let q = applyString(query, 'p.name', filter.name);
-  q = applyString(q, 'p.slug', filter.slug);
-  if (filter.visibility) q = q.where('p.visibility', '=', filter.visibility);
-  q = applyId(q, 'p.owner_id', filter.ownerId);
-  return applyRange(q, 'p.created_at', filter.createdAt);
-}
-
-/** `projects(...)` of the organization (the root field: the organization is the parent). */
-export const projectsOfOrganization = defineParentConnection<Selectable<ProjectsTable>, ProjectFilter>({
-  name: 'projectsOfOrganization',
-  table: 'projects',
-  alias: 'p',
-  parentColumn: 'organization_id',
-  sort: PROJECT_ORDERS.name_asc,
-  orders: PROJECT_ORDERS,
-  filter: filterProjects,
-  softDelete: true,
-  nodeColumns: PROJECT_COLUMNS,
-});
-
-export const membersOfProject = defineParentConnection<Selectable<ProjectMembersTable>, null>({
-  name: 'membersOfProject',
-  table: 'project_members',
-  alias: 'pm',
-  parentColumn: 'project_id',
-  sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
 });
 
 /** Applies a `TaskFilter` (the task lists and `tasksAggregate`). */
