@@ -300,8 +300,11 @@ export function buildModel(spec: ResourceSpec): ResourceModel {
   const filterSpec = spec.lists?.filter;
   const soft = m.delete ? m.delete.mode === 'soft' : false;
   const orders = spec.lists?.orders ?? null;
+  // One order is no choice: no enum and no orderBy (Task.comments takes includeDeleted only).
   const exposesOrderBy =
-    !!orders && (!!spec.lists?.root || relations.some((r) => r.inverse && (r.inverse.args ?? 'list') === 'list'));
+    !!orders &&
+    Object.keys(orders).length > 1 &&
+    (!!spec.lists?.root || relations.some((r) => r.inverse && (r.inverse.args ?? 'list') === 'list'));
   const permissions = {
     ...spec.permissions,
     seeDeleted: spec.permissions.seeDeleted ?? spec.permissions.delete ?? spec.permissions.read,

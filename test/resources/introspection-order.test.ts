@@ -20,7 +20,8 @@ import { createSchema } from '../../src/graphql/schema';
  * Two changes are deliberate: `Project.members` and `Project.sprints` come after `Project.tasks` and
  * `Project.milestones` now. Inverse lists are added when the registry freezes, after the field
  * resolvers of the type's own subclass (ProjectResolver keeps tasks and milestones until those
- * move onto the layer; then they are inverse lists too, in definition order).
+ * move onto the layer; then they are inverse lists too, in definition order). Likewise
+ * `Task.comments` comes after `Task.activity` (Task is not pinned here) until tasks move.
  */
 const FIXTURE = path.join(__dirname, '../fixtures/introspection-order.json');
 const TYPES = [
@@ -71,6 +72,12 @@ const TYPES = [
   'ProjectSettingsInput',
   'AddProjectMemberInput',
   'RemoveProjectMemberInput',
+  'TaskComment',
+  'TaskCommentConnection',
+  'TaskCommentPayload',
+  'AddTaskCommentInput',
+  'UpdateTaskCommentInput',
+  'DeleteTaskCommentInput',
   'Organization',
   'User',
   'Project',

@@ -401,7 +401,8 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
 
     if (m.update)
       for (const f of model.updateFields.filter((u) => !u.reference)) {
-        it(`${names.update} changes ${f.field}, audited as ${auditType}.update; null means ${JSON.stringify(f.clearTo)}`, async () => {
+        const takesNull = !f.update!.required;
+        it(`${names.update} changes ${f.field}, audited as ${auditType}.update${takesNull ? `; null means ${JSON.stringify(f.clearTo)}` : ''}`, async () => {
           const id = await createRow(a);
           const before = (await rowOf(id))!;
           const input = fixture.updates?.[f.field]?.(counter) ?? { [f.field]: changed(f, before[f.column], counter) };
@@ -416,6 +417,8 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
           expect(output(f, after[f.column])).toEqual(output(f, enumValue(f, input[f.field])));
           const update = (await audits(id)).find((e) => e.action === `${auditType}.update`);
           expect(Object.keys(update?.changes.after ?? {})).toContain(f.column);
+          // A required update field (UpdateTaskCommentInput.body: String!) takes no null.
+          if (!takesNull) return;
           await data(
             a.admin.token,
             `mutation ($i: ${names.updateInput}!) { ${names.update}(input: $i) { ${names.payloadField} { id } } }`,
@@ -534,7 +537,12 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
         // includeDeleted is FORBIDDEN without seeDeleted (a viewer reads, and holds no delete permission).
         const refused: string[] = [];
         if (spec.lists?.byId) refused.push(`{ ${names.byId}(id: "${id}", includeDeleted: true) { id } }`);
-        if (spec.lists?.root) refused.push(`{ ${names.rootList}(includeDeleted: true) { totalCount } }`);
+        for (const list of lists.filter((l) => l.args === 'list')) {
+          const call = `${list.relation ? list.relation.inverse!.field : names.rootList}(includeDeleted: true) { totalCount }`;
+          refused.push(
+            `{ ${list.relation ? (await reach(list.relation.target().typeName, parentOf(list, row), call)).query : call} }`,
+          );
+        }
         for (const query of refused)
           expect([query, codeOf(await gql(a.viewer.token, query))]).toEqual([query, 'FORBIDDEN']);
 

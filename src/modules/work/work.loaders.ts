@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { MilestonesTable, TaskActivityTable, TaskCommentsTable, TasksTable } from '../../db/schema';
+import type { MilestonesTable, TaskActivityTable, TasksTable } from '../../db/schema';
 import type { AnyQuery } from '../../db/pagination';
 import { defineParentConnection } from '../../graphql/connection';
 import { applyId, applyIn, applyInt, applyRange, applyString, applyTags } from '../../graphql/filters';
@@ -8,7 +8,7 @@ import type { TaskFilter } from './task.input';
 import type { MilestoneFilter } from './planning.input';
 import { Milestone, MilestoneProgress } from './planning.type';
 import { Task, TASK_COLUMNS } from './task.type';
-import { ACTIVITY_ORDERS, COMMENT_ORDER, MILESTONE_ORDERS, TASK_ORDERS } from './work.orders';
+import { ACTIVITY_ORDERS, MILESTONE_ORDERS, TASK_ORDERS } from './work.orders';
 
 const anyId = (ids: readonly string[]) => sql<string>`any(${sql.val(ids)}::uuid[])`;
 
@@ -131,15 +131,6 @@ export const milestonesOfOrganization = milestoneList(
   inLiveProject('ms'),
 );
 export const milestonesOfProject = milestoneList('milestonesOfProject', 'project_id');
-
-export const commentsOfTask = defineParentConnection<Selectable<TaskCommentsTable>, null>({
-  name: 'commentsOfTask',
-  table: 'task_comments',
-  alias: 'c',
-  parentColumn: 'task_id',
-  sort: COMMENT_ORDER,
-  softDelete: true,
-});
 
 export const activityOfTask = defineParentConnection<Selectable<TaskActivityTable>, null>({
   name: 'activityOfTask',

@@ -30,8 +30,6 @@ export const MILESTONE_ORDERS = {
   title_asc: { column: 'title', direction: 'asc', type: 'text' },
 } as const satisfies Record<string, KeysetSort>;
 
-export const COMMENT_ORDER: KeysetSort = { column: 'created_at', direction: 'asc', type: 'timestamp' };
-
 export const ACTIVITY_ORDERS = {
   created_at_asc: { column: 'created_at', direction: 'asc', type: 'timestamp' },
   created_at_desc: { column: 'created_at', direction: 'desc', type: 'timestamp' },
