@@ -73,7 +73,13 @@ const widgets = defineResource({
     }),
   },
   permissions: { read: 'projects:read', create: 'projects:update', delete: 'projects:update' },
-  lists: { orders: { label_asc: { column: 'label', direction: 'asc', type: 'text' } } },
+  // Two orders: a single one is no choice, and would expose no orderBy.
+  lists: {
+    orders: {
+      label_asc: { column: 'label', direction: 'asc', type: 'text' },
+      label_desc: { column: 'label', direction: 'desc', type: 'text' },
+    },
+  },
   mutations: { create: {}, delete: { mode: 'hard' } },
   example: (n) => ({ label: `Widget ${n}` }),
 });
