@@ -1325,8 +1325,31 @@ export type ProjectTasksArgs = {
   orderBy?: InputMaybe<TaskOrder>;
 };
 
+/** Count and measures of projects. */
+export type ProjectAggregate = {
+  __typename?: 'ProjectAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+/** Projects sharing a key, with their count and measures. */
+export type ProjectAggregateGroup = {
+  __typename?: 'ProjectAggregateGroup';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+/** Projects in groups. */
+export type ProjectAggregates = {
+  __typename?: 'ProjectAggregates';
+  /** The groups, ordered by their keys (nulls last); at most 1000. */
+  groups: Array<ProjectAggregateGroup>;
+};
+
 export type ProjectConnection = {
   __typename?: 'ProjectConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: ProjectAggregate;
   edges: Array<ProjectEdge>;
   pageInfo: PageInfo;
   /** Number of nodes matching the filter, across all pages. */
@@ -1346,6 +1369,7 @@ export type ProjectFilter = {
   name?: InputMaybe<StringFilter>;
   ownerId?: InputMaybe<IdFilter>;
   slug?: InputMaybe<StringFilter>;
+  updatedAt?: InputMaybe<DateTimeFilter>;
   visibility?: InputMaybe<ProjectVisibility>;
 };
 
@@ -1358,8 +1382,17 @@ export type ProjectMember = {
   user: User;
 };
 
+/** Count and measures of project members. */
+export type ProjectMemberAggregate = {
+  __typename?: 'ProjectMemberAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
 export type ProjectMemberConnection = {
   __typename?: 'ProjectMemberConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: ProjectMemberAggregate;
   edges: Array<ProjectMemberEdge>;
   pageInfo: PageInfo;
   /** Number of nodes matching the filter, across all pages. */
@@ -1433,6 +1466,8 @@ export type Query = {
   project: Maybe<Project>;
   /** Projects of the organization (private ones only for their members and admins). */
   projects: Maybe<ProjectConnection>;
+  /** The projects the caller can see (as the list projects has them), grouped; at most 1000 groups. */
+  projectsAggregate: Maybe<ProjectAggregates>;
   sprint: Maybe<Sprint>;
   /** Sprints of every project the caller can see. */
   sprints: Maybe<SprintConnection>;
@@ -1517,6 +1552,12 @@ export type QueryProjectsArgs = {
   includeDeleted?: Scalars['Boolean']['input'];
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<ProjectOrder>;
+};
+
+
+export type QueryProjectsAggregateArgs = {
+  filter?: InputMaybe<ProjectFilter>;
+  includeDeleted?: Scalars['Boolean']['input'];
 };
 
 
@@ -2076,8 +2117,17 @@ export type TaskComment = {
   id: Scalars['UUID']['output'];
 };
 
+/** Count and measures of comments. */
+export type TaskCommentAggregate = {
+  __typename?: 'TaskCommentAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
 export type TaskCommentConnection = {
   __typename?: 'TaskCommentConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: TaskCommentAggregate;
   edges: Array<TaskCommentEdge>;
   pageInfo: PageInfo;
   /** Number of nodes matching the filter, across all pages. */

@@ -50,7 +50,8 @@ export function defineMethod(
   const proto = cls.prototype as object;
   if (Object.hasOwn(proto, key)) throw new Error(`${cls.name}.${key} is generated twice`);
   Object.defineProperty(proto, key, { value: method, writable: true, configurable: true, enumerable: false });
-  params.forEach((decorate, index) => decorate(proto, key, index));
+  // TypeScript applies parameter decorators last to first; type-graphql lists args in that order.
+  for (let i = params.length - 1; i >= 0; i--) params[i]!(proto, key, i);
   const descriptor = Object.getOwnPropertyDescriptor(proto, key)!;
   for (let i = decorators.length - 1; i >= 0; i--) decorators[i]!(proto, key, descriptor);
 }

@@ -1,6 +1,6 @@
 import { Field, InputType } from 'type-graphql';
 import { UUIDResolver } from 'graphql-scalars';
-import { Length } from 'class-validator';
+import { IsOptional, Length, ValidateNested } from 'class-validator';
 import { OptionalText } from '../graphql/text';
 import { decorateProperty, defined, named, type AnyClass } from './decorate';
 import type { FieldModel, ResourceModel } from './model';
@@ -22,11 +22,17 @@ function inputDecorators(f: FieldModel, mode: 'create' | 'update'): PropertyDeco
     return [OptionalText({ max, min: mode === 'update' ? f.length.min : undefined, description: o.description })];
   }
   const defaultValue = mode === 'create' ? f.create?.defaultValue : undefined;
+  const type = f.type;
+  // A json column with an object type takes its input type, validated inside (Project.settings).
+  const nested = type.kind === 'json' && type.inputType;
+  const more = [...(nested ? [ValidateNested()] : []), ...(f.validate?.() ?? [])];
   return [
     Field(
-      f.reference ? () => UUIDResolver : outputType(f),
+      f.reference ? () => UUIDResolver : nested ? type.inputType! : outputType(f),
       defined({ nullable: o.required ? undefined : true, description: o.description, defaultValue }),
     ),
+    ...(more.length && !o.required ? [IsOptional()] : []),
+    ...more,
   ];
 }
 

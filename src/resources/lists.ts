@@ -35,6 +35,7 @@ export function nodeColumnsOf(model: ResourceModel): NodeColumns & { fields: Rec
   const fields: Record<string, readonly string[]> = {};
   for (const f of model.objectFields) fields[f.field] = f.field === 'id' ? [] : [f.column];
   for (const r of model.relations) if (r.field) fields[r.field] = [r.column];
+  Object.assign(fields, model.spec.fieldColumns);
   return { always: ['id'], fields };
 }
 

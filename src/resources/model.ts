@@ -42,6 +42,7 @@ export interface FieldModel {
   aggregate?: AggregateOption;
   /** Out of the filter even where every timestamp is in it. */
   noFilter?: boolean;
+  validate?: () => PropertyDecorator[];
 }
 
 export interface FilterFieldModel {
@@ -181,6 +182,7 @@ const fieldOf = (name: string, c: ColumnSpec): FieldModel => {
     update,
     length: c.length,
     trim: c.trim ?? text,
+    validate: c.validate,
     clearTo: c.clearTo !== undefined ? c.clearTo : c.nullable ? null : text && c.dbDefault ? '' : 'unchanged',
     aggregate: c.aggregate,
     noFilter: c.filter === false,
@@ -252,7 +254,7 @@ export function buildModel(spec: ResourceSpec): ResourceModel {
     expose: false,
     reference: true,
     create: r.input?.create && { required: r.input.create === 'required', description: r.input.description },
-    update: r.input?.update ? { required: false, description: r.input.description } : undefined,
+    update: r.input?.update ? { required: false } : undefined,
     filter: r.filter,
   }));
   const id = fieldOf('id', { type: { kind: 'uuid' } });
@@ -311,8 +313,11 @@ export function buildModel(spec: ResourceSpec): ResourceModel {
   const filterSpec = spec.lists?.filter;
   const soft = m.delete ? m.delete.mode === 'soft' : false;
   const orders = spec.lists?.orders ?? null;
+  // One order is no choice: no enum and no orderBy (Task.comments takes includeDeleted only).
   const exposesOrderBy =
-    !!orders && (!!spec.lists?.root || relations.some((r) => r.inverse && (r.inverse.args ?? 'list') === 'list'));
+    !!orders &&
+    Object.keys(orders).length > 1 &&
+    (!!spec.lists?.root || relations.some((r) => r.inverse && (r.inverse.args ?? 'list') === 'list'));
   const permissions = {
     ...spec.permissions,
     seeDeleted: spec.permissions.seeDeleted ?? spec.permissions.delete ?? spec.permissions.read,

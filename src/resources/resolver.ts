@@ -98,7 +98,7 @@ export function createBaseResolver(r: BuiltResource): abstract new () => object 
           ? [
               Arg('includeDeleted', () => Boolean, {
                 defaultValue: false,
-                description: `Also a deleted one (needs ${permissions.seeDeleted}).`,
+                description: `Answer a deleted ${model.label.replace(/(?<!^)[A-Z]/g, (c) => ` ${c}`).toLowerCase()} too (needs ${permissions.seeDeleted}).`,
               }),
             ]
           : []),

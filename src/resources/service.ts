@@ -37,6 +37,7 @@ export function createService(model: ResourceModel, fromRow: (row: Row) => Row):
   const parentsOnCreate = model.relations.filter((r) => r.mustExist);
   const liveParents = model.relations.filter((r) => r.requireLive);
   const by = (model.spec.mutations?.delete || undefined)?.by;
+  const lockable = !!model.spec.mutations?.update || model.soft;
   const byColumns = by?.map((field) => model.nodeFields.find((f) => f.field === field)!.column);
 
   /** Input -> column values: trim text, map null per clearTo, skip what is absent. */
@@ -68,12 +69,11 @@ export function createService(model: ResourceModel, fromRow: (row: Row) => Row):
       }
       const values: Row = { organization_id: organizationOf(ctx), ...columnsOf(input, model.createFields) };
       await rules.beforeCreate?.(ctx, values, input);
-      const row = await untyped(db)
-        .insertInto(model.table)
-        .values(values)
-        .returningAll()
-        .executeTakeFirstOrThrow()
-        .catch(onRule);
+      const row = await (
+        rules.insert
+          ? rules.insert(ctx, values, input)
+          : untyped(db).insertInto(model.table).values(values).returningAll().executeTakeFirstOrThrow()
+      ).catch(onRule);
       return fromRow(row as Row);
     },
 
@@ -96,6 +96,9 @@ export function createService(model: ResourceModel, fromRow: (row: Row) => Row):
 
     async remove(ctx, input) {
       const db = await ctx.db.get();
+      // By a natural key naming a live parent: the parent first, labelled as itself (NOT_FOUND 'Project').
+      const parentsFirst = by ? liveParents.filter((r) => by.includes(r.idProperty)) : [];
+      for (const r of parentsFirst) await findParent(db, r, input[r.idProperty], r.target().label);
       const where = byColumns
         ? byColumns.map((column, i) => [column, input[by![i]!]] as const)
         : [['id', input.id] as const];
@@ -109,9 +112,12 @@ export function createService(model: ResourceModel, fromRow: (row: Row) => Row):
       }
       let find = untyped(db).selectFrom(model.table).selectAll();
       for (const [column, value] of where) find = find.where(column, '=', value);
-      const current = (await find.forUpdate().executeTakeFirst()) as Row | undefined;
+      // FOR UPDATE needs an UPDATE grant, which a table without updates (project_members) lacks.
+      if (lockable) find = find.forUpdate();
+      const current = (await find.executeTakeFirst()) as Row | undefined;
       if (!current) throw new NotFoundError(model.label);
-      await checkLiveParents(db, current);
+      for (const r of liveParents)
+        if (!parentsFirst.includes(r)) await findParent(db, r, current[r.column], model.label);
       await rules.beforeDelete?.(ctx, current);
       await untyped(db).deleteFrom(model.table).where('id', '=', current.id).execute().catch(onRule);
       return current.id as string;

@@ -23,7 +23,13 @@ export type ColumnKind =
   /** An enum registered with registerEnumType (its values map GraphQL names to the stored text). */
   | { kind: 'enum'; values: readonly string[]; graphql: object }
   | { kind: 'tags' }
-  | { kind: 'json'; scalar?: GraphQLScalarType; objectType?: () => ClassType<object> };
+  /** JSONObject, or an object type (Project.settings) with its input type for writes. */
+  | {
+      kind: 'json';
+      scalar?: GraphQLScalarType;
+      objectType?: () => ClassType<object>;
+      inputType?: () => ClassType<object>;
+    };
 
 /** A field of `${T}Filter` and the applier behind it (src/graphql/filters.ts). */
 export type FilterKind = 'id' | 'enumList' | 'enum' | 'string' | 'int' | 'dateTime' | 'tags';
@@ -60,6 +66,8 @@ export interface ColumnSpec<K extends ColumnKind = ColumnKind> {
    * has a filter is a `dateTime` field without saying so; false leaves it out.
    */
   filter?: FilterKind | { kind: FilterKind; description?: string } | false;
+  /** More validators on the input fields (IsSlug); optional inputs get IsOptional before them. */
+  validate?: () => PropertyDecorator[];
   /** Aggregates (docs/api.md, "Aggregates for analysts"): see AggregateOption. */
   aggregate?: AggregateOption;
 }
@@ -115,7 +123,7 @@ export interface ParentSpec {
   description?: string;
   /** The node property carrying the FK (default camelCase of column: teamId). */
   idProperty?: string;
-  /** Input field on create and/or update (named idProperty). */
+  /** Input field on create and/or update (named idProperty); the description is the create input's. */
   input?: { create?: 'required' | 'optional'; update?: boolean; description?: string };
   /** `${idProperty}: IdFilter` in the filter. */
   filter?: boolean | { description?: string };
@@ -157,6 +165,15 @@ export interface DeleteSpec extends MutationSpec {
 }
 
 export interface RuleHooks {
+  /**
+   * Writes the row instead of the plain INSERT and answers it (violations map as for the insert):
+   * for rows that must be written with others in one statement (a project with its leads).
+   */
+  insert?(
+    ctx: Context,
+    values: Record<string, unknown>,
+    input: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
   /** Before the insert, after the parents were found: may throw a DomainError, may add values. */
   beforeCreate?(ctx: Context, values: Record<string, unknown>, input: Record<string, unknown>): Promise<void> | void;
   /** `changes` holds the mapped input; add or refuse. With no changes left the UPDATE is skipped. */
@@ -234,6 +251,8 @@ export interface ResourceSpec {
   /** Constraint name -> [field, message] (onViolation). */
   violations?: Record<string, [field: string, message: string]>;
   rules?: RuleHooks;
+  /** Columns read by fields a subclass adds (Project.tasks reads the id only), so lists still read only what is selected. */
+  fieldColumns?: Record<string, readonly string[]>;
   /** Column values of one valid row besides its parents (tests, seeds): `n` makes it unique. */
   example: (n: number) => Record<string, unknown>;
 }
@@ -259,9 +278,15 @@ export const col = {
     ...o,
   }),
   tags: (o: ColumnOptions = {}): ColumnSpec => ({ type: { kind: 'tags' }, ...o }),
-  json: (o: ColumnOptions & { scalar?: GraphQLScalarType; objectType?: () => ClassType<object> } = {}): ColumnSpec => {
-    const { scalar, objectType, ...rest } = o;
-    return { type: { kind: 'json', scalar, objectType }, ...rest };
+  json: (
+    o: ColumnOptions & {
+      scalar?: GraphQLScalarType;
+      objectType?: () => ClassType<object>;
+      inputType?: () => ClassType<object>;
+    } = {},
+  ): ColumnSpec => {
+    const { scalar, objectType, inputType, ...rest } = o;
+    return { type: { kind: 'json', scalar, objectType, inputType }, ...rest };
   },
 };
 

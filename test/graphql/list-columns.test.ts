@@ -11,7 +11,7 @@ import { withTenant } from '../../src/db/database';
 import { pageRequest, pagesByParent } from '../../src/db/pagination';
 import { columnsForSelection, selectsCursors, type NodeColumns } from '../../src/graphql/connection';
 import { createSchema } from '../../src/graphql/schema';
-import { PROJECT_COLUMNS } from '../../src/modules/work/project.type';
+import { projects } from '../../src/modules/work/projects';
 import { TASK_COLUMNS } from '../../src/modules/work/task.type';
 import { TASK_ORDERS } from '../../src/modules/work/work.orders';
 import { closeTestPools, ownerDb } from '../support/db';
@@ -195,7 +195,7 @@ describe('task and project lists that read only what is selected', () => {
 
   it('describes every field of Task and Project (a field left out makes the list read every column)', () => {
     expect(Object.keys(TASK_COLUMNS.fields).sort()).toEqual(fields.task.map((f) => f.name).sort());
-    expect(Object.keys(PROJECT_COLUMNS.fields).sort()).toEqual(fields.project.map((f) => f.name).sort());
+    expect(Object.keys(projects.nodeColumns.fields).sort()).toEqual(fields.project.map((f) => f.name).sort());
   });
 
   it('answers each task field, selected alone in a list, as task(id) does', async () => {

@@ -85,7 +85,13 @@ const widgets = defineResource({
     }),
   },
   permissions: { read: 'projects:read', create: 'projects:update', delete: 'projects:update' },
-  lists: { orders: { label_asc: { column: 'label', direction: 'asc', type: 'text' } } },
+  // Two orders: a single one is no choice, and would expose no orderBy.
+  lists: {
+    orders: {
+      label_asc: { column: 'label', direction: 'asc', type: 'text' },
+      label_desc: { column: 'label', direction: 'desc', type: 'text' },
+    },
+  },
   mutations: { create: {}, delete: { mode: 'hard' } },
   example: (n) => ({ label: `Widget ${n}` }),
 });
@@ -194,7 +200,8 @@ input GadgetFilter {
       'orderBy',
       'includeDeleted',
     ]);
-    expect(query.gadget!.args.map((a) => `${a.name}: ${a.type}`)).toEqual(['id: UUID!', 'includeDeleted: Boolean!']);
+    // Arguments in the order a hand `@Arg` pair gives (TypeScript applies parameter decorators last to first).
+    expect(query.gadget!.args.map((a) => `${a.name}: ${a.type}`)).toEqual(['includeDeleted: Boolean!', 'id: UUID!']);
     expect(query.widgets).toBeUndefined();
     expect(Object.keys(schema.getMutationType()!.getFields())).toEqual([
       'createGadget',

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { getMetadataStorage } from 'type-graphql';
 import type { Kysely } from 'kysely';
 import type { Database, MembershipRole } from '../../src/db/schema';
 import { registry, type BuiltResource } from '../../src/resources';
@@ -49,6 +50,14 @@ const enumKey = (f: FieldModel, value: unknown) =>
 const enumValue = (f: FieldModel, key: unknown) =>
   f.type.kind === 'enum' ? (f.type.graphql as Record<string, unknown>)[key as string] : key;
 
+/** A field in a selection: a json column typed as an object selects that object's fields. */
+function selectionOf(f: FieldModel): string {
+  if (f.type.kind !== 'json' || !f.type.objectType) return f.field;
+  const target = f.type.objectType();
+  const inner = getMetadataStorage().fields.filter((x) => x.target === target);
+  return `${f.field} { ${inner.map((x) => x.name).join(' ')} }`;
+}
+
 /** What GraphQL answers for a column value read by SQL. */
 function output(f: FieldModel, value: unknown): unknown {
   if (value == null) return null;
@@ -90,7 +99,7 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
   const auditType = model.typeName.replace(/(?<!^)[A-Z]/g, (c) => `_${c}`).toLowerCase();
   const fields = model.objectFields;
   const relationFields = model.relations.filter((r) => r.field);
-  const selection = [...fields.map((f) => f.field), ...relationFields.map((r) => `${r.field} { id }`)].join(' ');
+  const selection = [...fields.map((f) => selectionOf(f)), ...relationFields.map((r) => `${r.field} { id }`)].join(' ');
   const sort = model.defaultOrder ? model.orders![model.defaultOrder]! : null;
 
   describe(`resource ${model.typeName}`, () => {
@@ -476,7 +485,8 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
 
     if (m.update)
       for (const f of model.updateFields.filter((u) => !u.reference)) {
-        it(`${names.update} changes ${f.field}, audited as ${auditType}.update; null means ${JSON.stringify(f.clearTo)}`, async () => {
+        const takesNull = !f.update!.required;
+        it(`${names.update} changes ${f.field}, audited as ${auditType}.update${takesNull ? `; null means ${JSON.stringify(f.clearTo)}` : ''}`, async () => {
           const id = await createRow(a);
           const before = (await rowOf(id))!;
           const input = fixture.updates?.[f.field]?.(counter) ?? { [f.field]: changed(f, before[f.column], counter) };
@@ -491,6 +501,8 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
           expect(output(f, after[f.column])).toEqual(output(f, enumValue(f, input[f.field])));
           const update = (await audits(id)).find((e) => e.action === `${auditType}.update`);
           expect(Object.keys(update?.changes.after ?? {})).toContain(f.column);
+          // A required update field (UpdateTaskCommentInput.body: String!) takes no null.
+          if (!takesNull) return;
           await data(
             a.admin.token,
             `mutation ($i: ${names.updateInput}!) { ${names.update}(input: $i) { ${names.payloadField} { id } } }`,
@@ -563,18 +575,67 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
         expect((await audits(id)).map((e) => e.action)).toEqual([`${auditType}.create`, `${auditType}.delete`]);
       });
     if (del?.mode === 'soft')
-      it(`${names.delete} marks the row deleted${m.restore ? ` and ${names.restore} brings it back` : ''}, audited`, async () => {
+      it(`${names.delete} hides the row from ${spec.lists?.byId ? `${names.byId}(id) and ` : ''}every list; includeDeleted shows it with ${model.permissions.seeDeleted} and is FORBIDDEN to a viewer${m.restore ? `; ${names.restore} brings it back` : ''}; audited`, async () => {
         const id = await createRow(a);
-        const mutate = (name: string, type: string) =>
-          data(a.admin.token, `mutation ($i: ${type}!) { ${name}(input: $i) { ${names.payloadField} { id } } }`, {
-            i: { id },
-          });
-        await mutate(names.delete, names.deleteInput);
+        const row = (await rowOf(id))!;
+        const mutate = async (name: string, type: string) =>
+          (
+            (
+              await data(
+                a.admin.token,
+                `mutation ($i: ${type}!) { ${name}(input: $i) { ${names.payloadField} { ${selection} } } }`,
+                { i: { id } },
+              )
+            )[name] as Row
+          )[names.payloadField] as Node;
+        /** Where the row shows: by id and in each list, with or without includeDeleted. */
+        const seen = async (includeDeleted: boolean) => {
+          const where: string[] = [];
+          const arg = includeDeleted ? 'includeDeleted: true' : '';
+          if (spec.lists?.byId) {
+            const d = await data(a.admin.token, `{ ${names.byId}(id: "${id}"${arg ? `, ${arg}` : ''}) { id } }`);
+            if (d[names.byId]) where.push(names.byId);
+          }
+          for (const list of lists) {
+            if (includeDeleted && list.args !== 'list') continue;
+            const c = await runList(
+              list,
+              parentOf(list, row),
+              ['first: 100', arg].filter(Boolean).join(', '),
+              'edges { node { id } }',
+            );
+            if (edgesOf(c).some((n) => n.id === id)) where.push(list.name);
+          }
+          return where;
+        };
+        const everywhere = await seen(false);
+        expect(everywhere.length).toBeGreaterThan(0);
+        const withDeleted = await seen(true);
+
+        const deleted = await mutate(names.delete, names.deleteInput);
         expect((await rowOf(id))!.deleted_at).not.toBeNull();
+        expect(deleted).toEqual(expectedNode((await rowOf(id))!));
+        expect(await seen(false)).toEqual([]);
+        expect(await seen(true)).toEqual(withDeleted);
+
+        // includeDeleted is FORBIDDEN without seeDeleted (a viewer reads, and holds no delete permission).
+        const refused: string[] = [];
+        if (spec.lists?.byId) refused.push(`{ ${names.byId}(id: "${id}", includeDeleted: true) { id } }`);
+        for (const list of lists.filter((l) => l.args === 'list')) {
+          const call = `${list.relation ? list.relation.inverse!.field : names.rootList}(includeDeleted: true) { totalCount }`;
+          refused.push(
+            `{ ${list.relation ? (await reach(list.relation.target().typeName, parentOf(list, row), call)).query : call} }`,
+          );
+        }
+        for (const query of refused)
+          expect([query, codeOf(await gql(a.viewer.token, query))]).toEqual([query, 'FORBIDDEN']);
+
         const actions = [`${auditType}.create`, `${auditType}.delete`];
         if (m.restore) {
-          await mutate(names.restore, names.restoreInput);
+          const restored = await mutate(names.restore, names.restoreInput);
           expect((await rowOf(id))!.deleted_at).toBeNull();
+          expect(restored).toEqual(expectedNode((await rowOf(id))!));
+          expect(await seen(false)).toEqual(everywhere);
           actions.push(`${auditType}.restore`);
         }
         expect((await audits(id)).map((e) => e.action)).toEqual(actions);

@@ -18,8 +18,6 @@ export const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
   auth_refresh_tokens: [],
   registered_operations: ['RegisteredOperationIdInput'],
   audit_log: [],
-  projects: ['project', 'projectId', 'UpdateProjectInput', 'DeleteProjectInput', 'RestoreProjectInput'],
-  project_members: [],
   tasks: [
     'task',
     'taskId',
@@ -31,6 +29,5 @@ export const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
     'AssignTaskInput',
     'MoveTaskInput',
   ],
-  task_comments: ['UpdateTaskCommentInput', 'DeleteTaskCommentInput'],
   task_activity: [],
 };

@@ -1,18 +1,13 @@
 import { registerPrefetched, registerResolvers } from '../../resources';
-import { ProjectMemberResolver, ProjectResolver } from './project.resolver';
-// Resources register themselves when imported: sprints before milestones keeps Project's lists in that order.
+// Resources register themselves when imported: projects first, then sprints before milestones
+// (Project's lists keep that order).
+import './projects';
 import './sprints';
 import './milestones';
-import { TaskActivityResolver, TaskCommentResolver, TaskResolver } from './task.resolver';
+import { TaskActivityResolver, TaskResolver } from './task.resolver';
 import { taskAggregates } from './task.aggregates';
+import './comments';
 
-registerResolvers(
-  ProjectResolver,
-  ProjectMemberResolver,
-  TaskResolver,
-  TaskCommentResolver,
-  TaskActivityResolver,
-  taskAggregates.Resolver,
-);
+registerResolvers(TaskResolver, TaskActivityResolver, taskAggregates.Resolver);
 // Task lists load their assignees at once (withAssignees): the field answers from the node.
 registerPrefetched('Task', ['assignee']);

@@ -20,7 +20,7 @@ import { defineLoader } from '../../graphql/loaders';
 import { AGGREGATE_COST } from '../../graphql/limits';
 import { col, defineResource, parent } from '../../resources';
 import { MilestoneStatusEnum } from './work.enums';
-import { projectRef } from './sprints';
+import { projects } from './projects';
 import { tasksOfMilestone } from './work.loaders';
 import { TaskListArgs } from './task.input';
 import { TaskConnection } from './task.type';
@@ -36,7 +36,7 @@ export const milestones = defineResource({
   table: 'milestones',
   description: 'A goal of a project with a due date; its progress comes from its tasks.',
   relations: {
-    project: parent(projectRef, {
+    project: parent(() => projects, {
       column: 'project_id',
       field: 'project',
       input: { create: 'required' },

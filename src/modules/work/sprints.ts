@@ -3,14 +3,14 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../graphql/context';
 import { BadUserInputError } from '../../errors';
 import { SPRINT_STATUSES, type SprintStatus } from '../../db/schema';
-import { col, defineResource, external, parent } from '../../resources';
+import { col, defineResource, parent } from '../../resources';
 import { SprintStatusEnum } from './work.enums';
 import { SPRINT_ORDERS } from './work.orders';
-import { Project } from './project.type';
-import { projectById, tasksOfSprint } from './work.loaders';
+import { tasksOfSprint } from './work.loaders';
 import { TaskListArgs } from './task.input';
 import { TaskConnection } from './task.type';
 import { tasksUnder } from './task.prefetch';
+import { projects } from './projects';
 
 /** PLANNED -> ACTIVE -> COMPLETED, and PLANNED or ACTIVE -> CANCELLED. */
 export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> = {
@@ -20,15 +20,6 @@ export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> =
   cancelled: [],
 };
 
-// Projects are hand-written until they move onto the layer (milestones point at them too).
-export const projectRef = external({
-  typeName: 'Project',
-  type: () => Project,
-  table: 'projects',
-  byId: projectById,
-  label: 'Project',
-});
-
 /** `YYYY-MM-DD` of a day counted from 1 January of `year` (examples that never overlap). */
 const isoDay = (year: number, day: number) => new Date(Date.UTC(year, 0, day)).toISOString().slice(0, 10);
 
@@ -37,7 +28,7 @@ export const sprints = defineResource({
   table: 'sprints',
   description: 'A time box of a project. Sprints of one project never overlap (cancelled ones aside).',
   relations: {
-    project: parent(projectRef, {
+    project: parent(() => projects, {
       column: 'project_id',
       field: 'project',
       input: { create: 'required' },

@@ -3,13 +3,13 @@ import { addAggregateField } from '../../graphql/connection';
 import { defineAggregates, type Bucket } from '../../resources/aggregates';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
-import { Project } from './project.type';
+import { projects } from './projects';
 import { milestones } from './milestones';
 import { sprints } from './sprints';
 import { TaskFilter } from './task.input';
 import { TaskConnection } from './task.type';
 import { TaskPriorityEnum, TaskStatusEnum, TaskTypeEnum } from './work.enums';
-import { filterTasks, projectById } from './work.loaders';
+import { filterTasks } from './work.loaders';
 
 const UNITS: readonly Bucket[] = ['day', 'week', 'month'];
 
@@ -29,7 +29,7 @@ export const taskAggregates = defineAggregates({
       field: 'projectId',
       column: 'project_id',
       type: () => UUIDResolver,
-      relation: { field: 'project', type: () => Project, byId: projectById },
+      relation: { field: 'project', type: () => projects.Node, byId: projects.loaders.byId },
     },
     {
       field: 'assigneeId',

@@ -108,12 +108,6 @@ export class TaskActivityArgs extends ConnectionArgs {
   orderBy?: string | null;
 }
 
-@ArgsType()
-export class CommentListArgs extends ConnectionArgs {
-  @Field(() => Boolean, { defaultValue: false, description: 'Include deleted comments (needs comments:moderate).' })
-  includeDeleted!: boolean;
-}
-
 @InputType()
 export class CreateTaskInput {
   @Field(() => UUIDResolver)
@@ -264,32 +258,6 @@ export class DeleteTaskInput {
 
 @InputType()
 export class RestoreTaskInput {
-  @Field(() => UUIDResolver)
-  id!: string;
-}
-
-@InputType()
-export class AddTaskCommentInput {
-  @Field(() => UUIDResolver)
-  taskId!: string;
-
-  @Field()
-  @Length(1, 10000, { message: 'must be 1 to 10000 characters' })
-  body!: string;
-}
-
-@InputType()
-export class UpdateTaskCommentInput {
-  @Field(() => UUIDResolver)
-  id!: string;
-
-  @Field()
-  @Length(1, 10000, { message: 'must be 1 to 10000 characters' })
-  body!: string;
-}
-
-@InputType()
-export class DeleteTaskCommentInput {
   @Field(() => UUIDResolver)
   id!: string;
 }

@@ -2,51 +2,30 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resol
 import type { GraphQLResolveInfo } from 'graphql';
 import { UUIDResolver } from 'graphql-scalars';
 import { organizationOf, type Context } from '../../graphql/context';
-import { allowDeleted, hasPermission } from '../../graphql/auth-checker';
+import { allowDeleted } from '../../graphql/auth-checker';
 import { NotFoundError } from '../../errors';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
-import { Project } from './project.type';
+import { projects } from './projects';
 import { sprints } from './sprints';
 import { milestones } from './milestones';
 import {
-  AddTaskCommentInput,
   AssignTaskInput,
-  CommentListArgs,
   CreateTaskInput,
-  DeleteTaskCommentInput,
   DeleteTaskInput,
   MoveTaskInput,
   RestoreTaskInput,
   TaskActivityArgs,
   TaskListArgs,
   TransitionTaskInput,
-  UpdateTaskCommentInput,
   UpdateTaskInput,
 } from './task.input';
-import {
-  Task,
-  TaskActivity,
-  TaskActivityConnection,
-  TaskComment,
-  TaskCommentConnection,
-  TaskCommentPayload,
-  TaskConnection,
-  TaskPayload,
-} from './task.type';
-import {
-  activityOfTask,
-  commentsOfTask,
-  projectById,
-  subtasksOfTask,
-  taskById,
-  tasksOfOrganization,
-} from './work.loaders';
+import { Task, TaskActivity, TaskActivityConnection, TaskConnection, TaskPayload } from './task.type';
+import { activityOfTask, subtasksOfTask, taskById, tasksOfOrganization } from './work.loaders';
 import * as tasks from './task.service';
 import { withAssignees } from './task.prefetch';
 
 const taskPayload = (task: Task) => Object.assign(new TaskPayload(), { task });
-const commentPayload = (comment: TaskComment) => Object.assign(new TaskCommentPayload(), { comment });
 
 async function userOrNull(ctx: Context, id: string | null): Promise<User | null> {
   return id ? ctx.loaders.use(userById).load(id) : null;
@@ -91,9 +70,9 @@ export class TaskResolver {
     return task;
   }
 
-  @FieldResolver(() => Project)
-  async project(@Root() task: Task, @Ctx() ctx: Context): Promise<Project> {
-    const project = await ctx.loaders.use(projectById).load(task.projectId);
+  @FieldResolver(() => projects.Node)
+  async project(@Root() task: Task, @Ctx() ctx: Context): Promise<object> {
+    const project = await ctx.loaders.use(projects.loaders.byId).load(task.projectId);
     if (!project) throw new NotFoundError('Project');
     return project;
   }
@@ -141,21 +120,6 @@ export class TaskResolver {
         Task.fromRow,
         info,
       ),
-    );
-  }
-
-  @FieldResolver(() => TaskCommentConnection, { description: 'Comments, oldest first.' })
-  async comments(
-    @Root() task: Task,
-    @Args() args: CommentListArgs,
-    @Ctx() ctx: Context,
-  ): Promise<TaskCommentConnection> {
-    const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'comments:moderate');
-    return commentsOfTask.load(
-      ctx.loaders,
-      { parentId: task.id, args: { ...args, includeDeleted } },
-      new TaskCommentConnection(),
-      TaskComment.fromRow,
     );
   }
 
@@ -229,43 +193,6 @@ export class TaskResolver {
     @Ctx() ctx: Context,
   ): Promise<TaskPayload> {
     return taskPayload(await tasks.restoreTask(ctx, input.id));
-  }
-
-  @Authorized('comments:create')
-  @Mutation(() => TaskCommentPayload)
-  async addTaskComment(
-    @Arg('input', () => AddTaskCommentInput) input: AddTaskCommentInput,
-    @Ctx() ctx: Context,
-  ): Promise<TaskCommentPayload> {
-    return commentPayload(await tasks.addComment(ctx, input));
-  }
-
-  @Authorized('comments:create')
-  @Mutation(() => TaskCommentPayload, { description: 'Only the author edits a comment.' })
-  async updateTaskComment(
-    @Arg('input', () => UpdateTaskCommentInput) input: UpdateTaskCommentInput,
-    @Ctx() ctx: Context,
-  ): Promise<TaskCommentPayload> {
-    return commentPayload(await tasks.updateComment(ctx, input));
-  }
-
-  @Authorized('comments:create')
-  @Mutation(() => TaskCommentPayload, {
-    description: 'The author, or anyone with comments:moderate, soft-deletes a comment.',
-  })
-  async deleteTaskComment(
-    @Arg('input', () => DeleteTaskCommentInput) input: DeleteTaskCommentInput,
-    @Ctx() ctx: Context,
-  ): Promise<TaskCommentPayload> {
-    return commentPayload(await tasks.deleteComment(ctx, input.id, await hasPermission(ctx, 'comments:moderate')));
-  }
-}
-
-@Resolver(() => TaskComment)
-export class TaskCommentResolver {
-  @FieldResolver(() => User, { nullable: true })
-  author(@Root() comment: TaskComment, @Ctx() ctx: Context): Promise<User | null> {
-    return userOrNull(ctx, comment.authorId);
   }
 }
 

@@ -1,9 +1,9 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
 import { organizationOf, type Context } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError, NotFoundError, onViolation } from '../../errors';
+import { BadUserInputError, NotFoundError, onViolation } from '../../errors';
 import { findRow } from '../../db/rows';
 import type { Database, TaskPriority, TaskStatus, TasksTable, TaskType } from '../../db/schema';
-import { Task, TaskComment } from './task.type';
+import { Task } from './task.type';
 
 /** Database rules of tasks, as the field of the input that broke them. */
 const TASK_RULES = onViolation({
@@ -18,10 +18,6 @@ const TASK_RULES = onViolation({
   tasks_status_transition: ['status', 'That status change is not allowed'],
   tasks_title_check: ['title', 'The title must be 1 to 500 characters, not only spaces'],
   tasks_custom_fields_check: ['customFields', 'The custom fields must be at most 64 KiB'],
-});
-
-const COMMENT_RULES = onViolation({
-  task_comments_body_check: ['body', 'The body must be 1 to 10000 characters, not only spaces'],
 });
 
 /**
@@ -266,64 +262,4 @@ export async function restoreTask(ctx: Context, id: string): Promise<Task> {
     .where('deleted_at', '=', db.selectFrom('tasks').select('deleted_at').where('id', '=', id))
     .execute();
   return Task.fromRow(await findRow(db, 'tasks', id, 'Task'));
-}
-
-export async function addComment(ctx: Context, input: { taskId: string; body: string }): Promise<TaskComment> {
-  const db = await ctx.db.get();
-  await findRow(db, 'tasks', input.taskId, 'Task');
-  const row = await db
-    .insertInto('task_comments')
-    .values({
-      organization_id: organizationOf(ctx),
-      task_id: input.taskId,
-      author_id: ctx.viewer?.userId ?? null,
-      body: input.body.trim(),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
-    .catch(COMMENT_RULES);
-  return TaskComment.fromRow(row);
-}
-
-/** A comment on a live task (the comments of a deleted task wait for its restore). */
-async function liveComment(db: Kysely<Database>, id: string) {
-  const comment = await findRow(db, 'task_comments', id, 'Comment');
-  await findRow(db, 'tasks', comment.task_id, 'Comment');
-  return comment;
-}
-
-/** Only the author edits a comment. */
-export async function updateComment(ctx: Context, input: { id: string; body: string }): Promise<TaskComment> {
-  const db = await ctx.db.get();
-  const comment = await liveComment(db, input.id);
-  if (!ctx.viewer || comment.author_id !== ctx.viewer.userId)
-    throw new ForbiddenError('Only its author can edit a comment');
-  const body = input.body.trim();
-  if (body === comment.body) return TaskComment.fromRow(comment);
-  return TaskComment.fromRow(
-    await db
-      .updateTable('task_comments')
-      .set({ body, edited_at: sql<Date>`now()` })
-      .where('id', '=', input.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-      .catch(COMMENT_RULES),
-  );
-}
-
-/** The author deletes their comment; moderators (comments:moderate) anyone's. */
-export async function deleteComment(ctx: Context, id: string, mayModerate: boolean): Promise<TaskComment> {
-  const db = await ctx.db.get();
-  const comment = await liveComment(db, id);
-  const isAuthor = !!ctx.viewer && comment.author_id === ctx.viewer.userId;
-  if (!isAuthor && !mayModerate)
-    throw new ForbiddenError('Only its author or a moderator can delete a comment', 'comments:moderate');
-  return TaskComment.fromRow(
-    await db
-      .updateTable('task_comments')
-      .set({ deleted_at: sql<Date>`now()` })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow(),
-  );
 }

@@ -1,14 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver, UUIDResolver } from 'graphql-scalars';
 import type { Selectable } from 'kysely';
-import type {
-  TaskActivityTable,
-  TaskCommentsTable,
-  TaskPriority,
-  TaskStatus,
-  TasksTable,
-  TaskType,
-} from '../../db/schema';
+import type { TaskActivityTable, TaskPriority, TaskStatus, TasksTable, TaskType } from '../../db/schema';
 import { Connection, type NodeColumns } from '../../graphql/connection';
 import { TaskPriorityEnum, TaskStatusEnum, TaskTypeEnum } from './work.enums';
 import type { User } from '../tenancy/user.type';
@@ -143,39 +136,6 @@ export const TASK_COLUMNS: NodeColumns = {
   },
 };
 
-@ObjectType({ description: 'A comment on a task.' })
-export class TaskComment {
-  @Field(() => UUIDResolver)
-  id!: string;
-
-  taskId!: string;
-  authorId!: string | null;
-
-  @Field()
-  body!: string;
-
-  @Field(() => DateTimeResolver, { nullable: true, description: 'When the author last changed the body.' })
-  editedAt!: Date | null;
-
-  @Field(() => DateTimeResolver)
-  createdAt!: Date;
-
-  @Field(() => DateTimeResolver, { nullable: true })
-  deletedAt!: Date | null;
-
-  static fromRow(row: Selectable<TaskCommentsTable>): TaskComment {
-    return Object.assign(new TaskComment(), {
-      id: row.id,
-      taskId: row.task_id,
-      authorId: row.author_id,
-      body: row.body,
-      editedAt: row.edited_at,
-      createdAt: row.created_at,
-      deletedAt: row.deleted_at,
-    });
-  }
-}
-
 @ObjectType({ description: 'One change to a task, recorded by the database when it happened.' })
 export class TaskActivity {
   @Field(() => UUIDResolver)
@@ -216,19 +176,10 @@ export class TaskActivity {
 export class TaskConnection extends Connection(Task) {}
 
 @ObjectType()
-export class TaskCommentConnection extends Connection(TaskComment) {}
-
-@ObjectType()
 export class TaskActivityConnection extends Connection(TaskActivity) {}
 
 @ObjectType()
 export class TaskPayload {
   @Field(() => Task)
   task!: Task;
-}
-
-@ObjectType()
-export class TaskCommentPayload {
-  @Field(() => TaskComment)
-  comment!: TaskComment;
 }

@@ -1,32 +1,14 @@
 import { sql, type Selectable } from 'kysely';
-import type {
-  ProjectMembersTable,
-  ProjectsTable,
-  TaskActivityTable,
-  TaskCommentsTable,
-  TasksTable,
-} from '../../db/schema';
+import type { TaskActivityTable, TasksTable } from '../../db/schema';
 import type { AnyQuery } from '../../db/pagination';
 import { defineParentConnection } from '../../graphql/connection';
 import { applyId, applyIn, applyInt, applyRange, applyString, applyTags } from '../../graphql/filters';
 import { byKey, defineLoader } from '../../graphql/loaders';
-import type { ProjectFilter } from './project.input';
 import type { TaskFilter } from './task.input';
-import { Project, PROJECT_COLUMNS } from './project.type';
 import { Task, TASK_COLUMNS } from './task.type';
-import { ACTIVITY_ORDERS, COMMENT_ORDER, PROJECT_ORDERS, TASK_ORDERS } from './work.orders';
+import { ACTIVITY_ORDERS, TASK_ORDERS } from './work.orders';
 
 const anyId = (ids: readonly string[]) => sql<string>`any(${sql.val(ids)}::uuid[])`;
-
-/** By id, deleted rows included (the resolver decides whether the caller sees them). */
-export const projectById = defineLoader<string, Project | null>('projectById', async (db, ids) =>
-  byKey(
-    ids,
-    await db.selectFrom('projects').selectAll().where('id', '=', anyId(ids)).execute(),
-    (r) => r.id,
-    Project.fromRow,
-  ),
-);
 
 export const taskById = defineLoader<string, Task | null>('taskById', async (db, ids) =>
   byKey(
@@ -36,36 +18,6 @@ export const taskById = defineLoader<string, Task | null>('taskById', async (db,
     Task.fromRow,
   ),
 );
-
-function filterProjects(query: AnyQuery, filter: ProjectFilter | null): AnyQuery {
-  if (!filter) return query;
-  let q = applyString(query, 'p.name', filter.name);
-  q = applyString(q, 'p.slug', filter.slug);
-  if (filter.visibility) q = q.where('p.visibility', '=', filter.visibility);
-  q = applyId(q, 'p.owner_id', filter.ownerId);
-  return applyRange(q, 'p.created_at', filter.createdAt);
-}
-
-/** `projects(...)` of the organization (the root field: the organization is the parent). */
-export const projectsOfOrganization = defineParentConnection<Selectable<ProjectsTable>, ProjectFilter>({
-  name: 'projectsOfOrganization',
-  table: 'projects',
-  alias: 'p',
-  parentColumn: 'organization_id',
-  sort: PROJECT_ORDERS.name_asc,
-  orders: PROJECT_ORDERS,
-  filter: filterProjects,
-  softDelete: true,
-  nodeColumns: PROJECT_COLUMNS,
-});
-
-export const membersOfProject = defineParentConnection<Selectable<ProjectMembersTable>, null>({
-  name: 'membersOfProject',
-  table: 'project_members',
-  alias: 'pm',
-  parentColumn: 'project_id',
-  sort: { column: 'created_at', direction: 'asc', type: 'timestamp' },
-});
 
 /** Applies a `TaskFilter` (the task lists and `tasksAggregate`). */
 export function filterTasks(query: AnyQuery, filter: TaskFilter | null): AnyQuery {
@@ -112,15 +64,6 @@ export const tasksOfProject = taskList('tasksOfProject', 'project_id');
 export const subtasksOfTask = taskList('subtasksOfTask', 'parent_task_id');
 export const tasksOfSprint = taskList('tasksOfSprint', 'sprint_id');
 export const tasksOfMilestone = taskList('tasksOfMilestone', 'milestone_id');
-
-export const commentsOfTask = defineParentConnection<Selectable<TaskCommentsTable>, null>({
-  name: 'commentsOfTask',
-  table: 'task_comments',
-  alias: 'c',
-  parentColumn: 'task_id',
-  sort: COMMENT_ORDER,
-  softDelete: true,
-});
 
 export const activityOfTask = defineParentConnection<Selectable<TaskActivityTable>, null>({
   name: 'activityOfTask',

@@ -25,8 +25,6 @@ export const SPRINT_ORDERS = {
   start_date_desc: { column: 'start_date', direction: 'desc', type: 'date' },
 } as const satisfies Record<string, KeysetSort>;
 
-export const COMMENT_ORDER: KeysetSort = { column: 'created_at', direction: 'asc', type: 'timestamp' };
-
 export const ACTIVITY_ORDERS = {
   created_at_asc: { column: 'created_at', direction: 'asc', type: 'timestamp' },
   created_at_desc: { column: 'created_at', direction: 'desc', type: 'timestamp' },
