@@ -1,5 +1,5 @@
 import { ArgsType, Field, InputType } from 'type-graphql';
-import { ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsOptional, ValidateNested } from 'class-validator';
 import type { AnyQuery } from '../db/pagination';
 import { ConnectionArgs } from '../graphql/connection';
 import {
@@ -66,7 +66,8 @@ export function buildFilter(model: ResourceModel): {
       Filter,
       f.name,
       f.kind === 'enumList'
-        ? [Field(() => [f.enum!], options)]
+        ? // At most one of each value (as the hand filters had it): longer lists are a mistake.
+          [Field(() => [f.enum!], options), IsOptional(), ArrayMaxSize(10)]
         : f.kind === 'enum'
           ? [Field(() => f.enum!, options)]
           : [Field(() => INPUTS[f.kind as keyof typeof INPUTS], options), ValidateNested()],

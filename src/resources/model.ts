@@ -35,8 +35,8 @@ export interface FieldModel {
   update?: { required: boolean; description?: string };
   length?: { min?: number; max: number };
   trim: boolean;
-  /** What null means on write: null, '' or 'unchanged' (left out). */
-  clearTo: null | '' | 'unchanged';
+  /** What null means on write: null, '', an empty list or object, or 'unchanged' (left out). */
+  clearTo: null | '' | 'unchanged' | readonly never[] | Record<string, never>;
   /** A parent's FK input (a UUID that names a row). */
   reference?: boolean;
   aggregate?: AggregateOption;

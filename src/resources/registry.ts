@@ -195,6 +195,7 @@ export const registry = {
       if (m.update) add(names.updateInput, r.table);
       if (m.delete && !m.delete.by) add(names.deleteInput, r.table);
       if (m.restore) add(names.restoreInput, r.table);
+      for (const input of spec.idInputs ?? []) add(input, r.table);
       for (const rel of r.model.relations) add(rel.idProperty, rel.target().table);
     }
     return out;

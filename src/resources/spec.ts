@@ -50,7 +50,10 @@ export interface ColumnSpec<K extends ColumnKind = ColumnKind> {
   create?: false | 'required' | 'optional' | { required: boolean; description?: string; defaultValue?: unknown };
   /** In `Update${T}Input` (nullable there, unless `required`). */
   update?: boolean | { description?: string; required?: boolean };
-  /** Written by the service or by rule hooks (completed_at), not by input. */
+  /**
+   * Written by the service, rule hooks or a subclass's mutation (completed_at, Task.status), or by a
+   * trigger's UPDATE as the app role (Task.depth), not by input: the column's update grant.
+   */
   serviceWrites?: boolean;
   /** Text length: required text gets @Length(min, max, { message }), optional text OptionalText({ min, max }). */
   length?: { min?: number; max: number };
@@ -58,9 +61,10 @@ export interface ColumnSpec<K extends ColumnKind = ColumnKind> {
   trim?: boolean;
   /**
    * What `null` means in an update (and on create). Default: nullable column -> null (clear); text
-   * with dbDefault -> ''; any other NOT NULL column -> 'unchanged' (left out of the write).
+   * with dbDefault -> ''; any other NOT NULL column -> 'unchanged' (left out of the write). `[]` or
+   * `{}` empty a NOT NULL tags or json column (Task.tags, Task.customFields).
    */
-  clearTo?: null | '' | 'unchanged';
+  clearTo?: null | '' | 'unchanged' | readonly never[] | Record<string, never>;
   /**
    * A field of `${T}Filter`: the kind, or with a description. A timestamp column of a resource that
    * has a filter is a `dateTime` field without saying so; false leaves it out.
@@ -139,6 +143,8 @@ export interface ParentSpec {
   mustExist?: boolean;
   /** Lists load the parent of every row at once when the selection asks for it (see withRelated). */
   prefetch?: boolean;
+  /** Written by a subclass's mutation (assignTask, moveTask), not by the update input: the column's update grant. */
+  serviceWrites?: boolean;
   inverse?: InverseSpec;
 }
 
@@ -248,6 +254,8 @@ export interface ResourceSpec {
     /** Payload shared by create/update/soft delete/restore: default `${Type}Payload { ${type} }`. */
     payload?: { name?: string; field?: string };
   };
+  /** Input types of a subclass's mutations whose `id` is this resource's (TransitionTaskInput): the fuzzer's id map. */
+  idInputs?: readonly string[];
   /** Constraint name -> [field, message] (onViolation). */
   violations?: Record<string, [field: string, message: string]>;
   rules?: RuleHooks;

@@ -99,13 +99,9 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   }),
   deprecateOperation: ({ operation }) => ({ input: { id: operation } }),
   deleteOperation: ({ operation }) => ({ input: { id: operation } }),
-  createTask: ({ project }) => ({ input: { projectId: project, title: 'Made by a viewer' } }),
-  updateTask: ({ task }) => ({ input: { id: task, title: 'Renamed by a viewer' } }),
   transitionTask: ({ task }) => ({ input: { id: task, status: 'TODO' } }),
   assignTask: ({ task, users }) => ({ input: { id: task, assigneeId: users.ranked } }),
   moveTask: ({ movableTask, otherProject }) => ({ input: { id: movableTask, projectId: otherProject } }),
-  deleteTask: ({ task }) => ({ input: { id: task } }),
-  restoreTask: ({ task }) => ({ input: { id: task } }),
   removeMember: ({ memberships }) => ({ input: { membershipId: memberships.removed } }),
   transferMember: ({ memberships, elsewhere }) => ({
     input: { membershipId: memberships.transferred, toOrganizationId: elsewhere },

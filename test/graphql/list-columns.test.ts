@@ -12,8 +12,7 @@ import { pageRequest, pagesByParent } from '../../src/db/pagination';
 import { columnsForSelection, selectsCursors, type NodeColumns } from '../../src/graphql/connection';
 import { createSchema } from '../../src/graphql/schema';
 import { projects } from '../../src/modules/work/projects';
-import { TASK_COLUMNS } from '../../src/modules/work/task.type';
-import { TASK_ORDERS } from '../../src/modules/work/work.orders';
+import { tasks, TASK_ORDERS } from '../../src/modules/work/tasks';
 import { closeTestPools, ownerDb } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
 import {
@@ -194,7 +193,7 @@ describe('task and project lists that read only what is selected', () => {
   };
 
   it('describes every field of Task and Project (a field left out makes the list read every column)', () => {
-    expect(Object.keys(TASK_COLUMNS.fields).sort()).toEqual(fields.task.map((f) => f.name).sort());
+    expect(Object.keys(tasks.nodeColumns.fields).sort()).toEqual(fields.task.map((f) => f.name).sort());
     expect(Object.keys(projects.nodeColumns.fields).sort()).toEqual(fields.project.map((f) => f.name).sort());
   });
 

@@ -56,6 +56,7 @@ function updatableColumns(r: BuiltResource): string[] {
   const service = Object.entries(spec.columns)
     .filter(([, c]) => c.serviceWrites)
     .map(([name, c]) => c.column ?? snake(name));
+  for (const rel of Object.values(spec.relations ?? {})) if (rel.serviceWrites) service.push(rel.column);
   return [
     ...new Set([...model.updateFields.map((f) => f.column), ...service, ...(r.soft ? ['deleted_at'] : [])]),
   ].sort();

@@ -18,16 +18,5 @@ export const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
   auth_refresh_tokens: [],
   registered_operations: ['RegisteredOperationIdInput'],
   audit_log: [],
-  tasks: [
-    'task',
-    'taskId',
-    'parentTaskId',
-    'UpdateTaskInput',
-    'DeleteTaskInput',
-    'RestoreTaskInput',
-    'TransitionTaskInput',
-    'AssignTaskInput',
-    'MoveTaskInput',
-  ],
   task_activity: [],
 };

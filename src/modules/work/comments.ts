@@ -4,11 +4,8 @@ import { hasPermission } from '../../graphql/auth-checker';
 import { col, defineResource, external, parent } from '../../resources';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
-import { Task } from './task.type';
-import { taskById } from './work.loaders';
+import { tasks } from './tasks';
 
-// Tasks are hand-written until they move onto the layer.
-const taskRef = external({ typeName: 'Task', type: () => Task, table: 'tasks', byId: taskById, label: 'Task' });
 const userRef = external({ typeName: 'User', type: () => User, table: 'users', byId: userById, label: 'User' });
 
 export const comments = defineResource({
@@ -19,7 +16,7 @@ export const comments = defineResource({
   description: 'A comment on a task.',
   label: 'Comment',
   relations: {
-    task: parent(taskRef, {
+    task: parent(() => tasks, {
       column: 'task_id',
       input: { create: 'required' },
       // The comments of a deleted task wait for its restore: NOT_FOUND 'Comment' on edit and delete.

@@ -1,13 +1,11 @@
-import { registerPrefetched, registerResolvers } from '../../resources';
+import { registerResolvers } from '../../resources';
 // Resources register themselves when imported: projects first, then sprints before milestones
-// (Project's lists keep that order).
+// (Project's lists keep that order), then tasks and their comments.
 import './projects';
 import './sprints';
 import './milestones';
-import { TaskActivityResolver, TaskResolver } from './task.resolver';
-import { taskAggregates } from './task.aggregates';
+import './tasks';
 import './comments';
+import { TaskActivityResolver } from './task-activity';
 
-registerResolvers(TaskResolver, TaskActivityResolver, taskAggregates.Resolver);
-// Task lists load their assignees at once (withAssignees): the field answers from the node.
-registerPrefetched('Task', ['assignee']);
+registerResolvers(TaskActivityResolver);

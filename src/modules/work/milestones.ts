@@ -1,17 +1,4 @@
-import {
-  Args,
-  Ctx,
-  Extensions,
-  Field,
-  FieldResolver,
-  Float,
-  Info,
-  Int,
-  ObjectType,
-  Resolver,
-  Root,
-} from 'type-graphql';
-import type { GraphQLResolveInfo } from 'graphql';
+import { Ctx, Extensions, Field, FieldResolver, Float, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import { sql } from 'kysely';
 import type { KeysetSort } from '../../db/pagination';
 import { MILESTONE_STATUSES } from '../../db/schema';
@@ -21,10 +8,6 @@ import { AGGREGATE_COST } from '../../graphql/limits';
 import { col, defineResource, parent } from '../../resources';
 import { MilestoneStatusEnum } from './work.enums';
 import { projects } from './projects';
-import { tasksOfMilestone } from './work.loaders';
-import { TaskListArgs } from './task.input';
-import { TaskConnection } from './task.type';
-import { tasksUnder } from './task.prefetch';
 
 export const MILESTONE_ORDERS = {
   created_at_asc: { column: 'created_at', direction: 'asc', type: 'timestamp' },
@@ -134,17 +117,6 @@ export class MilestoneResolver extends milestones.BaseResolver {
   @FieldResolver(() => MilestoneProgress)
   progress(@Root() milestone: { id: string }, @Ctx() ctx: Context): Promise<MilestoneProgress> {
     return ctx.loaders.use(milestoneProgress).load(milestone.id);
-  }
-
-  // Milestone.tasks stays here until tasks are a resource (then it is their inverse list).
-  @FieldResolver(() => TaskConnection)
-  tasks(
-    @Root() milestone: { id: string },
-    @Args() args: TaskListArgs,
-    @Ctx() ctx: Context,
-    @Info() info: GraphQLResolveInfo,
-  ): Promise<TaskConnection> {
-    return tasksUnder(tasksOfMilestone, milestone.id, args, ctx, info);
   }
 }
 milestones.useResolver(MilestoneResolver);

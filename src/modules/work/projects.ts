@@ -1,21 +1,14 @@
-import { Args, Ctx, Field, FieldResolver, Info, InputType, ObjectType, Resolver, Root } from 'type-graphql';
-import type { GraphQLResolveInfo } from 'graphql';
+import { Field, InputType, ObjectType } from 'type-graphql';
 import { ArrayMaxSize, Length, MaxLength } from 'class-validator';
 import { sql, type Insertable } from 'kysely';
-import type { Context } from '../../graphql/context';
-import { allowDeleted } from '../../graphql/auth-checker';
 import { IsSlug, slugFrom } from '../../graphql/slug';
 import { BadUserInputError, ForbiddenError, onViolation } from '../../errors';
 import { PROJECT_VISIBILITIES, type ProjectsTable } from '../../db/schema';
 import { col, defineResource, external, parent } from '../../resources';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
-import { TaskListArgs } from './task.input';
-import { Task, TaskConnection } from './task.type';
-import { tasksOfProject } from './work.loaders';
-import { withAssignees } from './task.prefetch';
 import { ProjectMemberRoleEnum, ProjectVisibilityEnum } from './work.enums';
-import { PROJECT_ORDERS } from './work.orders';
+import type { KeysetSort } from '../../db/pagination';
 
 /**
  * Names and slugs are unique in the organization, private projects included, so a clash may be
@@ -52,6 +45,14 @@ const violations: Record<string, [string, string]> = {
   projects_metadata_check: ['metadata', 'The metadata must be at most 64 KiB'],
 };
 const onProjectRule = onViolation(violations);
+
+export const PROJECT_ORDERS = {
+  name_asc: { column: 'name', direction: 'asc', type: 'text' },
+  name_desc: { column: 'name', direction: 'desc', type: 'text' },
+  created_at_asc: { column: 'created_at', direction: 'asc', type: 'timestamp' },
+  created_at_desc: { column: 'created_at', direction: 'desc', type: 'timestamp' },
+  updated_at_desc: { column: 'updated_at', direction: 'desc', type: 'timestamp' },
+} as const satisfies Record<string, KeysetSort>;
 
 export const projects = defineResource({
   name: 'Project',
@@ -125,7 +126,6 @@ export const projects = defineResource({
     restore: {},
   },
   violations,
-  fieldColumns: { tasks: [] },
   rules: {
     beforeCreate(ctx, values, input) {
       const owner = (values.owner_id as string | undefined) ?? ctx.viewer?.userId;
@@ -294,31 +294,3 @@ export const projectMembers = defineResource({
   },
   example: () => ({}),
 });
-
-// Project's list of tasks stays here until tasks move onto the layer (then it is an inverse list).
-@Resolver(() => projects.Node)
-export class ProjectResolver extends projects.BaseResolver {
-  @FieldResolver(() => TaskConnection, {
-    description: 'Tasks of the project (all levels; filter parentTaskId: {isNull: true} for top-level ones).',
-  })
-  async tasks(
-    @Root() project: { id: string },
-    @Args() args: TaskListArgs,
-    @Ctx() ctx: Context,
-    @Info() info: GraphQLResolveInfo,
-  ): Promise<TaskConnection> {
-    const includeDeleted = await allowDeleted(ctx, args.includeDeleted, 'tasks:delete');
-    return withAssignees(
-      ctx,
-      info,
-      await tasksOfProject.load(
-        ctx.loaders,
-        { parentId: project.id, args: { ...args, includeDeleted } },
-        new TaskConnection(),
-        Task.fromRow,
-        info,
-      ),
-    );
-  }
-}
-projects.useResolver(ProjectResolver);

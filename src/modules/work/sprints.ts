@@ -1,15 +1,8 @@
-import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
-import type { GraphQLResolveInfo } from 'graphql';
-import type { Context } from '../../graphql/context';
 import { BadUserInputError } from '../../errors';
 import { SPRINT_STATUSES, type SprintStatus } from '../../db/schema';
 import { col, defineResource, parent } from '../../resources';
 import { SprintStatusEnum } from './work.enums';
-import { SPRINT_ORDERS } from './work.orders';
-import { tasksOfSprint } from './work.loaders';
-import { TaskListArgs } from './task.input';
-import { TaskConnection } from './task.type';
-import { tasksUnder } from './task.prefetch';
+import type { KeysetSort } from '../../db/pagination';
 import { projects } from './projects';
 
 /** PLANNED -> ACTIVE -> COMPLETED, and PLANNED or ACTIVE -> CANCELLED. */
@@ -19,6 +12,11 @@ export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> =
   completed: [],
   cancelled: [],
 };
+
+export const SPRINT_ORDERS = {
+  start_date_asc: { column: 'start_date', direction: 'asc', type: 'date' },
+  start_date_desc: { column: 'start_date', direction: 'desc', type: 'date' },
+} as const satisfies Record<string, KeysetSort>;
 
 /** `YYYY-MM-DD` of a day counted from 1 January of `year` (examples that never overlap). */
 const isoDay = (year: number, day: number) => new Date(Date.UTC(year, 0, day)).toISOString().slice(0, 10);
@@ -100,18 +98,3 @@ export const sprints = defineResource({
   // One week per n, so any number of examples in one project never overlap.
   example: (n) => ({ name: `Sprint ${n}`, start_date: isoDay(2026, 1 + 7 * n), end_date: isoDay(2026, 7 + 7 * n) }),
 });
-
-// Sprint.tasks stays here until tasks are a resource (then it is their inverse list).
-@Resolver(() => sprints.Node)
-export class SprintResolver extends sprints.BaseResolver {
-  @FieldResolver(() => TaskConnection)
-  tasks(
-    @Root() sprint: { id: string },
-    @Args() args: TaskListArgs,
-    @Ctx() ctx: Context,
-    @Info() info: GraphQLResolveInfo,
-  ): Promise<TaskConnection> {
-    return tasksUnder(tasksOfSprint, sprint.id, args, ctx, info);
-  }
-}
-sprints.useResolver(SprintResolver);
