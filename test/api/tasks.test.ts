@@ -763,41 +763,6 @@ describe('tasks', () => {
         expect(seen).toHaveLength(5);
       },
     );
-
-    it('keeps pages stable across equal titles and refuses pages over 100', async () => {
-      const org = await tenant();
-      const pid = await project(org.owner.token, 'Ties');
-      for (const title of ['B', 'A', 'C', 'B', 'A', 'B', 'C'])
-        await createOk(org.member.token, { projectId: pid, title });
-      const whole = (await tasks(org.viewer.token, { orderBy: 'TITLE_ASC', first: 100 })).edges;
-      expect(whole.map((e) => e.node.title)).toEqual(['A', 'A', 'B', 'B', 'B', 'C', 'C']);
-      const seen: string[] = [];
-      let after: string | null = null;
-      let pages = 0;
-      for (;;) {
-        const page: TasksPage = await projectTasks(org.viewer.token, pid, { orderBy: 'TITLE_ASC', first: 2, after });
-        expect(page.totalCount).toBe(7);
-        seen.push(...page.edges.map((e) => e.node.id));
-        pages++;
-        if (!page.pageInfo.hasNextPage) break;
-        after = page.pageInfo.endCursor;
-      }
-      expect(pages).toBe(4);
-      expect(seen).toEqual(whole.map((e) => e.node.id));
-      // a cursor of one order is no cursor for another
-      const cursor = whole[1]!.cursor;
-      expect(
-        extensionsOf(
-          await app.gql(`query (${LIST_ARGS}) { tasks(${LIST}) { totalCount } }`, {
-            token: org.viewer.token,
-            variables: { orderBy: 'PRIORITY_DESC', first: 2, after: cursor },
-          }),
-        ),
-      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
-      expect(
-        extensionsOf(await app.gql('{ tasks(first: 101) { totalCount } }', { token: org.viewer.token })),
-      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-    });
   });
 
   it('records created, status_changed, assigned, updated and moved activity, with the actor', async () => {
@@ -851,7 +816,8 @@ describe('tasks', () => {
     expect(newest.body.data!.task.activity.edges.map((e) => e.node.action)).toEqual(['moved', 'updated']);
   });
 
-  it("treats another organization's task like one that does not exist", async () => {
+  // describeResource(tasks) covers by-id and the generated writes; these are the subclass's mutations.
+  it("treats another organization's task like one that does not exist in the status machine, assigning and moving", async () => {
     const a = await tenant();
     const b = await tenant();
     const theirProject = await project(b.owner.token, 'Theirs');
@@ -861,12 +827,9 @@ describe('tasks', () => {
       expect(await taskById(a.owner.token, id)).toBeNull();
       expect(await taskById(a.owner.token, id, true)).toBeNull();
       for (const res of [
-        await mutate(a.owner.token, 'updateTask', { id, title: 'Stolen' }),
         await mutate(a.owner.token, 'transitionTask', { id, status: 'TODO' }),
         await mutate(a.owner.token, 'assignTask', { id, assigneeId: a.owner.userId }),
         await mutate(a.owner.token, 'moveTask', { id, projectId: mine }),
-        await mutate(a.owner.token, 'deleteTask', { id }),
-        await mutate(a.owner.token, 'restoreTask', { id }),
       ])
         expect([id, codeOf(res)]).toEqual([id, 'NOT_FOUND']);
     }
