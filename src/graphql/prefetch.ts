@@ -2,7 +2,7 @@ import { defaultFieldResolver, isObjectType, type GraphQLSchema } from 'graphql'
 
 /**
  * Lets fields that a list may prefetch answer straight from their parent object: when
- * `parent[field]` is not undefined (a list set it, e.g. `withAssignees` sets `task.assignee`),
+ * `parent[field]` is not undefined (a list set it, e.g. `withRelated` sets `task.assignee`),
  * that value is the answer and the field's resolver is not called; otherwise the resolver runs
  * as before. A 1,000-row page then spends no resolver call (type-graphql's wrapper: parameter
  * list, middleware chain, allocations) per row on a relation it already holds.

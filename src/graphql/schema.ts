@@ -25,7 +25,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
   });
   // Plain fields: the executor reads the property, no resolver call per field and row.
   readPlainFields(schema);
-  // Relations lists prefetch (withRelated, withAssignees): answered from the row, no resolver call per row.
+  // Relations lists prefetch (withRelated): answered from the row, no resolver call per row.
   return answerPrefetched(schema, registry.prefetched());
 }
 

@@ -11,7 +11,7 @@ type Node = Record<string, unknown>;
  * For each `prefetch: true` relation a list's selection asks for, loads the parents of every row
  * with every other list of the level (one shared answer, one batch; see `loadJoined`) and sets
  * `node[field]`, so the field answers synchronously (answerPrefetched) instead of one promise per
- * row: the same statements, far less work. The general form of task.prefetch.ts's withAssignees.
+ * row: the same statements, far less work. The general form of the hand-written withAssignees Task lists had.
  *
  * @example
  * return withRelated(ctx, info, connection, resource.model.relations);
