@@ -223,7 +223,8 @@ export interface ParentPageKey<F> {
  * without an entry here is slower, never wrong.
  *
  * @example
- * const TASK_COLUMNS: NodeColumns = {
+ * // What the resource layer generates from a definition (tasks.nodeColumns), in part:
+ * const taskColumns: NodeColumns = {
  *   always: ['id'],
  *   fields: { id: [], title: ['title'], assignee: ['assignee_id'], subtasks: [] },
  * };
