@@ -135,39 +135,25 @@ export const registry = {
     return resources.flatMap((resource) => {
       const { names, spec, permissions } = resource.model;
       const m = spec.mutations ?? {};
+      // A restore needs what a delete needs (seeing and bringing back deleted rows).
+      const fallback = {
+        create: permissions.create,
+        update: permissions.update,
+        delete: permissions.delete,
+        restore: permissions.delete,
+      };
       const out: GeneratedMutation[] = [];
-      if (m.create)
+      for (const kind of ['create', 'update', 'delete', 'restore'] as const) {
+        const mutation = m[kind];
+        if (!mutation) continue;
         out.push({
-          field: names.create,
+          field: names[kind],
           resource,
-          kind: 'create',
-          permission: m.create.permission ?? permissions.create!,
-          inputType: names.createInput,
+          kind,
+          permission: mutation.permission ?? fallback[kind]!,
+          inputType: names[`${kind}Input`],
         });
-      if (m.update)
-        out.push({
-          field: names.update,
-          resource,
-          kind: 'update',
-          permission: m.update.permission ?? permissions.update!,
-          inputType: names.updateInput,
-        });
-      if (m.delete)
-        out.push({
-          field: names.delete,
-          resource,
-          kind: 'delete',
-          permission: m.delete.permission ?? permissions.delete!,
-          inputType: names.deleteInput,
-        });
-      if (m.restore)
-        out.push({
-          field: names.restore,
-          resource,
-          kind: 'restore',
-          permission: m.restore.permission ?? permissions.delete!,
-          inputType: names.restoreInput,
-        });
+      }
       return out;
     });
   },

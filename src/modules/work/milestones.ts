@@ -5,9 +5,9 @@ import { MILESTONE_STATUSES } from '../../db/schema';
 import type { Context } from '../../graphql/context';
 import { defineLoader } from '../../graphql/loaders';
 import { AGGREGATE_COST } from '../../graphql/limits';
-import { col, defineResource, parent } from '../../resources';
+import { col, defineResource } from '../../resources';
 import { MilestoneStatusEnum } from './work.enums';
-import { projects } from './projects';
+import { inProject } from './projects';
 
 export const MILESTONE_ORDERS = {
   created_at_asc: { column: 'created_at', direction: 'asc', type: 'timestamp' },
@@ -19,16 +19,7 @@ export const milestones = defineResource({
   table: 'milestones',
   description: 'A goal of a project with a due date; its progress comes from its tasks.',
   relations: {
-    project: parent(() => projects, {
-      column: 'project_id',
-      field: 'project',
-      input: { create: 'required' },
-      filter: true,
-      // A deleted project's milestones are gone with it until it is restored (by id, root list, writes).
-      requireLive: true,
-      aggregateGroupBy: true,
-      inverse: { field: 'milestones' },
-    }),
+    project: inProject('milestones'),
   },
   columns: {
     title: col.text({ length: { min: 1, max: 255 }, create: 'required', update: true }),

@@ -4,7 +4,7 @@ import { sql, type Insertable } from 'kysely';
 import { IsSlug, slugFrom } from '../../graphql/slug';
 import { BadUserInputError, ForbiddenError, onViolation } from '../../errors';
 import { PROJECT_VISIBILITIES, type ProjectsTable } from '../../db/schema';
-import { col, defineResource, external, parent } from '../../resources';
+import { col, defineResource, external, parent, type ParentSpec } from '../../resources';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import { ProjectMemberRoleEnum, ProjectVisibilityEnum } from './work.enums';
@@ -294,3 +294,22 @@ export const projectMembers = defineResource({
   },
   example: () => ({}),
 });
+
+/**
+ * The project a sprint or milestone belongs to: required on create, filterable, a group key of
+ * aggregates, and live (a deleted project's rows are gone with it until it is restored: by id,
+ * in the root list and for writes); `inverse` names its list on Project.
+ *
+ * @example
+ * relations: { project: inProject('sprints') }
+ */
+export const inProject = (inverse: string): ParentSpec =>
+  parent(() => projects, {
+    column: 'project_id',
+    field: 'project',
+    input: { create: 'required' },
+    filter: true,
+    requireLive: true,
+    aggregateGroupBy: true,
+    inverse: { field: inverse },
+  });

@@ -1,9 +1,9 @@
 import { BadUserInputError } from '../../errors';
 import { SPRINT_STATUSES, type SprintStatus } from '../../db/schema';
-import { col, defineResource, parent } from '../../resources';
+import { col, defineResource } from '../../resources';
 import { SprintStatusEnum } from './work.enums';
 import type { KeysetSort } from '../../db/pagination';
-import { projects } from './projects';
+import { inProject } from './projects';
 
 /** PLANNED -> ACTIVE -> COMPLETED, and PLANNED or ACTIVE -> CANCELLED. */
 export const SPRINT_TRANSITIONS: Record<SprintStatus, readonly SprintStatus[]> = {
@@ -26,16 +26,7 @@ export const sprints = defineResource({
   table: 'sprints',
   description: 'A time box of a project. Sprints of one project never overlap (cancelled ones aside).',
   relations: {
-    project: parent(() => projects, {
-      column: 'project_id',
-      field: 'project',
-      input: { create: 'required' },
-      filter: true,
-      // A deleted project's sprints are gone with it until it is restored (by id, root list, writes).
-      requireLive: true,
-      aggregateGroupBy: true,
-      inverse: { field: 'sprints' },
-    }),
+    project: inProject('sprints'),
   },
   columns: {
     name: col.text({ length: { min: 1, max: 255 }, create: 'required', update: true }),
