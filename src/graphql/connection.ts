@@ -152,6 +152,7 @@ export function addAggregateField<A extends object>(
   if (aggregateOfConnection.has(connectionClass))
     throw new Error(`connection: ${connectionClass.name} already has an aggregate field`);
   aggregateOfConnection.set(connectionClass, aggregate as ConnectionAggregate);
+  aggregateOfClass = new WeakMap(); // a subclass may have been looked up before
   const { prototype } = connectionClass;
   Object.defineProperty(prototype, 'aggregate', {
     configurable: true,
@@ -170,13 +171,24 @@ export function addAggregateField<A extends object>(
   );
 }
 
+/** What `aggregateOf` found for each connection class (null: none), so each list load does not walk prototypes. */
+let aggregateOfClass = new WeakMap<object, ConnectionAggregate | null>();
+
 /** The aggregate of a connection's type (or of a type it extends), if it has one. */
 function aggregateOf(connection: object): ConnectionAggregate | undefined {
-  for (let proto = Object.getPrototypeOf(connection) as object | null; proto; proto = Object.getPrototypeOf(proto)) {
-    const found = aggregateOfConnection.get((proto as { constructor: object }).constructor);
-    if (found) return found;
+  const type = (connection as { constructor: object }).constructor;
+  let found = aggregateOfClass.get(type);
+  if (found === undefined) {
+    found = null;
+    for (
+      let proto = Object.getPrototypeOf(connection) as object | null;
+      proto && !found;
+      proto = Object.getPrototypeOf(proto)
+    )
+      found = aggregateOfConnection.get((proto as { constructor: object }).constructor) ?? null;
+    aggregateOfClass.set(type, found);
   }
-  return undefined;
+  return found ?? undefined;
 }
 
 /** An edge whose cursor is encoded when a client selects it (a 1,000-row answer rarely asks for 1,000 cursors). */
@@ -241,8 +253,11 @@ export interface NodeColumns {
  * `totalCount` or `aggregate` (`project.tasks(filter) { aggregate { count } }` under 50 projects)
  * needs no rows.
  */
+const EDGES = ['edges'] as const;
+const PAGE_INFO = ['pageInfo'] as const;
+
 export function selectsPage(info: GraphQLResolveInfo): boolean {
-  return selects(info, ['edges']) || selects(info, ['pageInfo']);
+  return selects(info, EDGES) || selects(info, PAGE_INFO);
 }
 
 /** The page of a list whose selection reads none (see `selectsPage`). */

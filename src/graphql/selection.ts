@@ -9,7 +9,7 @@ import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } 
  * if (selects(info, ['edges', 'node', 'assignee'])) await prefetchAssignees(ctx, connection);
  */
 export function selects(info: GraphQLResolveInfo, path: readonly string[]): boolean {
-  return remembered(info, `selects:${path.join('.')}`, () =>
+  return remembered(info, keyOf('selects', path), () =>
     info.fieldNodes.some((field) => selectsIn(field.selectionSet, path, info, new Set())),
   );
 }
@@ -20,6 +20,15 @@ export function selects(info: GraphQLResolveInfo, path: readonly string[]): bool
  * array, so `project.tasks` under 50 projects walks its selection once, not 50 times.
  */
 const answers = new WeakMap<readonly FieldNode[], Map<string, unknown>>();
+
+/** The key of a question, kept per path array: callers pass constant paths, so a list load builds no string. */
+const keys = { selects: new WeakMap<readonly string[], string>(), names: new WeakMap<readonly string[], string>() };
+
+function keyOf(kind: keyof typeof keys, path: readonly string[]): string {
+  let key = keys[kind].get(path);
+  if (key === undefined) keys[kind].set(path, (key = `${kind}:${path.join('.')}`));
+  return key;
+}
 
 function remembered<T>(info: GraphQLResolveInfo, key: string, compute: () => T): T {
   let byKey = answers.get(info.fieldNodes);
@@ -67,7 +76,7 @@ function selectsIn(
  * selectedFieldNames(info, ['edges', 'node']) // Set { 'id', 'title', 'assignee' }
  */
 export function selectedFieldNames(info: GraphQLResolveInfo, path: readonly string[]): ReadonlySet<string> {
-  return remembered(info, `names:${path.join('.')}`, () => collectFieldNames(info, path));
+  return remembered(info, keyOf('names', path), () => collectFieldNames(info, path));
 }
 
 function collectFieldNames(info: GraphQLResolveInfo, path: readonly string[]): ReadonlySet<string> {

@@ -10,21 +10,22 @@ export type ParentConnection = ReturnType<
 type Row = Record<string, unknown>;
 
 /**
- * `fromRow`: the per-row hot path of a 1,000-row page, so a closure over precomputed
- * (property, column) pairs rather than a walk over the spec. Hidden FKs (`teamId`) are carried
- * too, for relations and rules.
+ * `fromRow`: the per-row hot path of a 1,000-row page. Compiled once per resource into straight
+ * assignments (`node["title"] = row["title"]`), as PostGraphile and graphql-jit compile theirs:
+ * constant keys are monomorphic property stores, where a loop over (property, column) pairs
+ * makes every store a megamorphic keyed one. Names come from the definition, never from a
+ * request, and are quoted with JSON.stringify. Hidden FKs (`teamId`) are carried too, for
+ * relations and rules.
  */
 export function rowMapper(Node: new () => Row, model: ResourceModel): (row: Row) => Row {
-  const pairs = model.nodeFields.map((f) => [f.field, f.column] as const);
-  const n = pairs.length;
-  return (row) => {
-    const node = new Node();
-    for (let i = 0; i < n; i++) {
-      const pair = pairs[i]!;
-      node[pair[0]] = row[pair[1]];
-    }
-    return node;
-  };
+  const body = model.nodeFields
+    .map((f) => `node[${JSON.stringify(f.field)}] = row[${JSON.stringify(f.column)}];`)
+    .join('\n');
+  const compile = new Function(
+    'Node',
+    `return function ${model.typeName}FromRow(row) {\nconst node = new Node();\n${body}\nreturn node;\n}`,
+  );
+  return compile(Node) as (row: Row) => Row;
 }
 
 /**

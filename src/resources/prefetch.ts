@@ -22,9 +22,8 @@ export async function withRelated<C extends ConnectionShape<Node>>(
   connection: C,
   relations: readonly RelationModel[],
 ): Promise<C> {
-  for (const r of relations) {
-    if (!r.prefetch || !r.field || !selects(info, ['edges', 'node', r.field])) continue;
-    const field = r.field;
+  for (const { relation: r, field, path } of prefetchedOf(relations)) {
+    if (!selects(info, path)) continue;
     const ids = new Set<string>();
     for (const { node } of connection.edges) if (node[r.idProperty]) ids.add(node[r.idProperty] as string);
     if (!ids.size) {
@@ -43,4 +42,19 @@ export async function withRelated<C extends ConnectionShape<Node>>(
     }
   }
   return connection;
+}
+
+type Prefetched = readonly { relation: RelationModel; field: string; path: readonly string[] }[];
+const prefetched = new WeakMap<readonly RelationModel[], Prefetched>();
+
+/** The `prefetch: true` relations of a resource and the selection path of each, worked out once. */
+function prefetchedOf(relations: readonly RelationModel[]): Prefetched {
+  let found = prefetched.get(relations);
+  if (!found) {
+    const list: Prefetched[number][] = [];
+    for (const r of relations)
+      if (r.prefetch && r.field) list.push({ relation: r, field: r.field, path: ['edges', 'node', r.field] });
+    prefetched.set(relations, (found = list));
+  }
+  return found;
 }
