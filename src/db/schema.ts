@@ -1,4 +1,17 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ResourceTables } from './generated/resource-rows';
+
+export type {
+  AcademicYearsTable,
+  MilestonesTable,
+  ProjectMembersTable,
+  ProjectsTable,
+  SprintsTable,
+  TaskCommentsTable,
+  TasksTable,
+  TeamMembersTable,
+  TeamsTable,
+} from './generated/resource-rows';
 
 /** Columns every table carries; the database fills them (defaults and the updated_at trigger). */
 interface Stamped {
@@ -59,8 +72,8 @@ export interface UsersTable extends Stamped {
   email: string;
   username: string;
   password_hash: string | null;
-  first_name: string;
-  last_name: string;
+  first_name: Generated<string>;
+  last_name: Generated<string>;
   status: ColumnType<UserStatus, UserStatus | undefined, UserStatus>;
   identity_provider: string | null;
   identity_subject: string | null;
@@ -78,8 +91,8 @@ export interface MembershipsTable extends Stamped {
   organization_id: string;
   id: Generated<string>;
   user_id: string;
-  role: MembershipRole;
-  status: MembershipStatus;
+  role: Generated<MembershipRole>;
+  status: Generated<MembershipStatus>;
   joined_at: Generated<Date>;
   ended_at: Date | null;
   custom_role_id: string | null;
@@ -126,7 +139,7 @@ export interface ApiKeysTable extends Stamped {
   name: string;
   prefix: string;
   secret_hash: string;
-  permissions: string[];
+  permissions: Generated<string[]>;
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
@@ -134,7 +147,7 @@ export interface ApiKeysTable extends Stamped {
   ad_hoc_reads: Generated<boolean>;
 }
 
-/** An organization's own operation (migration 0019); `hash` and `version` are the database's. */
+/** An organization's own operation (migration 0019); `hash` (generated) and `version` (a trigger's) are the database's. */
 export interface RegisteredOperationsTable extends Stamped {
   organization_id: string;
   id: Generated<string>;
@@ -143,26 +156,9 @@ export interface RegisteredOperationsTable extends Stamped {
   version: Generated<number>;
   operation_type: 'query' | 'mutation';
   document: string;
-  hash: Generated<string>;
+  hash: ColumnType<string, never, never>;
   deprecated_at: Date | null;
   deleted_at: Date | null;
-}
-
-export interface TeamsTable extends Stamped {
-  organization_id: string;
-  id: Generated<string>;
-  name: string;
-  description: Generated<string>;
-}
-
-export type TeamMemberRole = 'lead' | 'member';
-
-export interface TeamMembersTable extends Stamped {
-  organization_id: string;
-  id: Generated<string>;
-  team_id: string;
-  user_id: string;
-  role: ColumnType<TeamMemberRole, TeamMemberRole | undefined, TeamMemberRole>;
 }
 
 export interface PermissionsTable extends Stamped {
@@ -200,7 +196,7 @@ export interface AuditLogTable {
   resource_type: string;
   resource_id: string | null;
   changes: Json<Record<string, unknown>>;
-  severity: AuditSeverity;
+  severity: Generated<AuditSeverity>;
   request_id: string | null;
   ip: string | null;
   user_agent: string | null;
@@ -209,75 +205,14 @@ export interface AuditLogTable {
 export const AUDIT_SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 export type AuditSeverity = (typeof AUDIT_SEVERITIES)[number];
 
-/** Tables whose rows are soft-deleted: `deleted_at` is set instead of removing the row. */
-interface SoftDeleted {
-  deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
-}
-
 export const PROJECT_VISIBILITIES = ['public', 'private'] as const;
 export type ProjectVisibility = (typeof PROJECT_VISIBILITIES)[number];
-
-export interface ProjectsTable extends Stamped, SoftDeleted {
-  organization_id: string;
-  id: Generated<string>;
-  name: string;
-  slug: string;
-  description: Generated<string>;
-  visibility: ColumnType<ProjectVisibility, ProjectVisibility | undefined, ProjectVisibility>;
-  settings: Json<{ features: string[] }>;
-  metadata: Json<Record<string, unknown>>;
-  owner_id: string;
-}
-
-export type ProjectMemberRole = 'lead' | 'member';
-
-export interface ProjectMembersTable extends Stamped {
-  organization_id: string;
-  id: Generated<string>;
-  project_id: string;
-  user_id: string;
-  role: ColumnType<ProjectMemberRole, ProjectMemberRole | undefined, ProjectMemberRole>;
-}
 
 export const SPRINT_STATUSES = ['planned', 'active', 'completed', 'cancelled'] as const;
 export type SprintStatus = (typeof SPRINT_STATUSES)[number];
 
-/** `date` columns travel as 'YYYY-MM-DD' strings (see the type parser in database.ts). */
-export interface SprintsTable extends Stamped {
-  organization_id: string;
-  id: Generated<string>;
-  project_id: string;
-  name: string;
-  goal: Generated<string>;
-  status: ColumnType<SprintStatus, SprintStatus | undefined, SprintStatus>;
-  start_date: string;
-  end_date: string;
-  completed_at: Date | null;
-}
-
-export interface AcademicYearsTable extends Stamped {
-  organization_id: string;
-  id: Generated<string>;
-  name: string;
-  start_date: string;
-  end_date: string;
-  current: Generated<boolean>;
-  deleted_at: Date | null;
-}
-
 export const MILESTONE_STATUSES = ['open', 'in_progress', 'completed', 'cancelled'] as const;
 export type MilestoneStatus = (typeof MILESTONE_STATUSES)[number];
-
-export interface MilestonesTable extends Stamped {
-  organization_id: string;
-  id: Generated<string>;
-  project_id: string;
-  title: string;
-  description: Generated<string>;
-  status: ColumnType<MilestoneStatus, MilestoneStatus | undefined, MilestoneStatus>;
-  due_date: string | null;
-  completed_at: Date | null;
-}
 
 export const TASK_TYPES = ['task', 'bug', 'feature', 'epic'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
@@ -285,40 +220,6 @@ export const TASK_STATUSES = ['backlog', 'todo', 'in_progress', 'in_review', 'do
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TASK_PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 export type TaskPriority = (typeof TASK_PRIORITIES)[number];
-
-export interface TasksTable extends Stamped, SoftDeleted {
-  organization_id: string;
-  id: Generated<string>;
-  project_id: string;
-  title: string;
-  description: Generated<string>;
-  type: ColumnType<TaskType, TaskType | undefined, TaskType>;
-  status: ColumnType<TaskStatus, TaskStatus | undefined, TaskStatus>;
-  priority: ColumnType<TaskPriority, TaskPriority | undefined, TaskPriority>;
-  priority_rank: ColumnType<number, never, never>;
-  assignee_id: string | null;
-  reporter_id: string | null;
-  sprint_id: string | null;
-  milestone_id: string | null;
-  parent_task_id: string | null;
-  depth: Generated<number>;
-  story_points: number | null;
-  due_date: Date | null;
-  due_sort: ColumnType<Date, never, never>;
-  started_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
-  completed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
-  tags: ColumnType<string[], string[] | undefined, string[]>;
-  custom_fields: Json<Record<string, unknown>>;
-}
-
-export interface TaskCommentsTable extends Stamped, SoftDeleted {
-  organization_id: string;
-  id: Generated<string>;
-  task_id: string;
-  author_id: string | null;
-  body: string;
-  edited_at: Date | null;
-}
 
 export interface TaskActivityTable {
   organization_id: string;
@@ -331,8 +232,12 @@ export interface TaskActivityTable {
   created_at: Generated<Date>;
 }
 
-/** The Kysely view of the database (schema `app`, on the search_path of every connection). */
-export interface Database {
+/**
+ * The Kysely view of the database (schema `app`, on the search_path of every connection): the
+ * tables written here, and the resource tables, whose row types `npm run codegen` writes from
+ * their definitions (src/db/generated/resource-rows.ts).
+ */
+export interface Database extends ResourceTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;
@@ -342,19 +247,10 @@ export interface Database {
   invitations: InvitationsTable;
   api_keys: ApiKeysTable;
   registered_operations: RegisteredOperationsTable;
-  teams: TeamsTable;
-  team_members: TeamMembersTable;
   roles: RolesTable;
   role_permissions: RolePermissionsTable;
   audit_log: AuditLogTable;
-  projects: ProjectsTable;
-  project_members: ProjectMembersTable;
-  sprints: SprintsTable;
-  milestones: MilestonesTable;
-  tasks: TasksTable;
-  task_comments: TaskCommentsTable;
   task_activity: TaskActivityTable;
-  academic_years: AcademicYearsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

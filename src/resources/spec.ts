@@ -259,6 +259,11 @@ export interface ResourceSpec {
   /** Constraint name -> [field, message] (onViolation). */
   violations?: Record<string, [field: string, message: string]>;
   rules?: RuleHooks;
+  /**
+   * Columns the database computes (GENERATED ALWAYS ... STORED), by SQL name: not fields, never
+   * written; only the Kysely row type (npm run codegen) has them, for orders and rules that read them.
+   */
+  generatedColumns?: Record<string, ColumnSpec>;
   /** Columns read by fields a subclass adds (Project.tasks reads the id only), so lists still read only what is selected. */
   fieldColumns?: Record<string, readonly string[]>;
   /** Column values of one valid row besides its parents (tests, seeds): `n` makes it unique. */

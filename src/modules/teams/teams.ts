@@ -82,7 +82,10 @@ export const teamMembers = defineResource({
     }),
   },
   columns: {
-    role: col.enum(['lead', 'member'], TeamMemberRoleEnum, { create: { required: true, defaultValue: 'member' } }),
+    role: col.enum(['lead', 'member'], TeamMemberRoleEnum, {
+      dbDefault: true,
+      create: { required: true, defaultValue: 'member' },
+    }),
   },
   timestamps: { createdAt: { description: 'When they joined the team.', aggregate: { measures: ['min', 'max'] } } },
   permissions: { read: 'teams:read', create: 'teams:manage', delete: 'teams:manage' },

@@ -82,17 +82,20 @@ export const projects = defineResource({
     }),
     description: col.text({ dbDefault: true, length: { max: 10000 }, create: 'optional', update: true }),
     visibility: col.enum(PROJECT_VISIBILITIES, ProjectVisibilityEnum, {
+      dbDefault: true,
       create: { required: true, defaultValue: 'public' },
       update: true,
       filter: 'enum',
     }),
     settings: col.json({
+      dbDefault: true,
       objectType: () => ProjectSettings,
       inputType: () => ProjectSettingsInput,
       create: 'optional',
       update: true,
     }),
     metadata: col.json({
+      dbDefault: true,
       description: 'Free-form data of the client.',
       create: 'optional',
       update: { description: 'Replaces the metadata.' },
@@ -258,7 +261,10 @@ export const projectMembers = defineResource({
     }),
   },
   columns: {
-    role: col.enum(['lead', 'member'], ProjectMemberRoleEnum, { create: { required: true, defaultValue: 'member' } }),
+    role: col.enum(['lead', 'member'], ProjectMemberRoleEnum, {
+      dbDefault: true,
+      create: { required: true, defaultValue: 'member' },
+    }),
   },
   timestamps: { createdAt: true },
   permissions: { read: 'projects:read', create: 'projects:update', delete: 'projects:update' },

@@ -172,12 +172,14 @@ export const tasks = defineResource({
     }),
     description: col.text({ dbDefault: true, length: { max: 100000 }, create: 'optional', update: true }),
     type: col.enum(TASK_TYPES, TaskTypeEnum, {
+      dbDefault: true,
       create: { required: true, defaultValue: 'task' },
       update: true,
       filter: 'enumList',
       aggregate: { groupBy: true },
     }),
     status: col.enum(TASK_STATUSES, TaskStatusEnum, {
+      dbDefault: true,
       create: {
         required: true,
         defaultValue: 'backlog',
@@ -190,6 +192,7 @@ export const tasks = defineResource({
       aggregate: { groupBy: true },
     }),
     priority: col.enum(TASK_PRIORITIES, TaskPriorityEnum, {
+      dbDefault: true,
       create: { required: true, defaultValue: 'medium' },
       update: true,
       filter: 'enumList',
@@ -225,6 +228,7 @@ export const tasks = defineResource({
       aggregate: UNITS,
     }),
     tags: col.tags({
+      dbDefault: true,
       create: 'optional',
       update: true,
       filter: 'tags',
@@ -232,16 +236,20 @@ export const tasks = defineResource({
       validate: () => [ArrayMaxSize(50), Length(1, 50, { each: true, message: 'each tag must be 1 to 50 characters' })],
     }),
     customFields: col.json({
+      dbDefault: true,
       create: 'optional',
       update: { description: 'Replaces the custom fields.' },
       clearTo: {},
     }),
     // Kept by the database from the parent's depth; a move updates the subtasks' depth as the app role.
     depth: col.int({
+      dbDefault: true,
       description: '1 for a top-level task, 2 for a subtask, 3 for a subtask of a subtask.',
       serviceWrites: true,
     }),
   },
+  // The orders' keys (TASK_ORDERS): computed from priority and due_date.
+  generatedColumns: { priority_rank: col.int(), due_sort: col.timestamp() },
   timestamps: {
     createdAt: { aggregate: UNITS },
     updatedAt: true,
