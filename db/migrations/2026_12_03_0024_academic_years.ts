@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import { createResourceTable } from './helpers';
+import { addPermissions, createResourceTable, dropPermissions, type PermissionGrant } from './helpers';
 
 /** The academics permissions (seed 001), and which built-in roles hold them. */
-const ACADEMICS_PERMISSIONS: [key: string, description: string, roles: string[]][] = [
+const ACADEMICS_PERMISSIONS: PermissionGrant[] = [
   ['academics:read', 'See academic years', ['owner', 'admin', 'officer', 'member', 'viewer']],
   ['academics:manage', 'Create, change, delete and restore academic years', ['owner', 'admin']],
 ];
@@ -30,16 +30,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       academic_years_start_idx: '(organization_id, start_date, id)',
     },
   });
-  const keys = ACADEMICS_PERMISSIONS.map(([key]) => key);
-  await sql`insert into permissions (key, description)
-            select * from unnest(${keys}::text[], ${ACADEMICS_PERMISSIONS.map(([, d]) => d)}::text[])`.execute(db);
-  const grants = ACADEMICS_PERMISSIONS.flatMap(([key, , roles]) => roles.map((role) => [role, key] as const));
-  await sql`insert into built_in_role_permissions (role, permission)
-            select * from unnest(${grants.map(([r]) => r)}::text[], ${grants.map(([, k]) => k)}::text[])`.execute(db);
+  await addPermissions(db, ACADEMICS_PERMISSIONS);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  // Fails while a custom role still grants one of them: take it out of those roles first.
-  await sql`delete from permissions where key = any(${ACADEMICS_PERMISSIONS.map(([key]) => key)}::text[])`.execute(db);
+  await dropPermissions(db, ACADEMICS_PERMISSIONS);
   await sql`drop table academic_years`.execute(db);
 }

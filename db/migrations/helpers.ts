@@ -163,3 +163,29 @@ export async function keysWithoutOrganization(db: Kysely<unknown>, table: string
      order by 1`.execute(db);
   return rows.map((r) => r.name);
 }
+
+/** A permission a migration adds: its key, what it allows, and the built-in roles that hold it. */
+export type PermissionGrant = readonly [key: string, description: string, roles: readonly string[]];
+
+/**
+ * Adds permissions to the catalog and grants them to built-in roles (src/auth/permissions.ts
+ * lists the same keys for TypeScript; a test holds the two equal).
+ *
+ * @example
+ * await addPermissions(db, [['academics:read', 'See academic years', ['owner', 'admin', 'member']]]);
+ */
+export async function addPermissions(db: Kysely<unknown>, permissions: readonly PermissionGrant[]): Promise<void> {
+  await sql`insert into permissions (key, description)
+            select * from unnest(${permissions.map(([key]) => key)}::text[],
+                                 ${permissions.map(([, description]) => description)}::text[])`.execute(db);
+  const grants = permissions.flatMap(([key, , roles]) => roles.map((role) => [role, key] as const));
+  await sql`insert into built_in_role_permissions (role, permission)
+            select * from unnest(${grants.map(([role]) => role)}::text[], ${grants.map(([, key]) => key)}::text[])`.execute(
+    db,
+  );
+}
+
+/** The `down` of addPermissions. Fails while a custom role still grants one: take it out of those roles first. */
+export async function dropPermissions(db: Kysely<unknown>, permissions: readonly PermissionGrant[]): Promise<void> {
+  await sql`delete from permissions where key = any(${permissions.map(([key]) => key)}::text[])`.execute(db);
+}
