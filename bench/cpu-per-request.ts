@@ -102,15 +102,30 @@ function clusterPids(dataDir: string): number[] {
   return [postmaster, ...pids.filter((pid) => parentOf(pid) === postmaster)];
 }
 
-/** CPU ms of the cluster (processes that exit meanwhile are not counted: the pools keep their connections). */
-const clusterCpuMs = (pids: number[]) =>
-  pids.reduce((sum, pid) => {
+/** CPU ms of each of the cluster's processes now. */
+function clusterCpu(dataDir: string): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const pid of clusterPids(dataDir)) {
     try {
-      return sum + cpuMs(pid);
+      times.set(pid, cpuMs(pid));
     } catch {
-      return sum;
+      // gone meanwhile
     }
-  }, 0);
+  }
+  return times;
+}
+
+/**
+ * The cluster's CPU ms between two readings: a backend that started meanwhile counts whole (a
+ * pool reconnecting after its idle timeout), one that exited meanwhile not at all (an idle
+ * connection another server's pool closed: its last milliseconds are lost, its earlier CPU
+ * must not come off the total).
+ */
+function clusterCpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
 
 async function request(url: string, token: string, body: string): Promise<unknown> {
   const res = await fetch(`${url}/graphql`, {
@@ -141,15 +156,14 @@ async function measure(
     }
   };
   peakRssReset(pid);
-  const pgPids = clusterPids(dataDir);
-  const pg0 = clusterCpuMs(pgPids);
+  const pg0 = clusterCpu(dataDir);
   const cpu0 = cpuTimes(pid);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const wall = performance.now() - t0;
   const cpu1 = cpuTimes(pid);
   const cpu = cpu1.total - cpu0.total;
-  const pgCpu = clusterCpuMs(pgPids) - pg0;
+  const pgCpu = clusterCpuSince(pg0, clusterCpu(dataDir));
   const perRequest = (ms: number) => Math.round((ms / count) * 100) / 100;
   return {
     cpuMsPerRequest: perRequest(cpu),
