@@ -17,20 +17,21 @@ import {
   tenantqlBenchEnv,
   type Served,
 } from './support';
-import { NESTED_QUERY, TASK_PAGE_QUERY } from './scenarios';
+import { comparableAnswer, READ_SCENARIOS } from './scenarios';
+import { POSTGRAPHILE_SCRIPT, postgraphileEnv, preparePostgraphile } from './peer-servers';
 
 /**
- * CPU milliseconds per request of the benchmark's (a) and (b), for tenantql and the raw-SQL
- * ceiling: the server process's utime + stime (/proc/<pid>/stat) around N requests, first one
+ * CPU milliseconds per request of the benchmark's (a) and (b), for tenantql, the raw-SQL
+ * ceiling and the PostGraphile peer (bench/peers/, installed on first use): the server process's utime + stime (/proc/<pid>/stat) around N requests, first one
  * at a time, then 16 in flight, and the PostgreSQL cluster's CPU for the same requests. It
  * moves far less than req/s when other work shares the machine, though a busy machine still
  * inflates it (caches, shared cores): compare with the raw server's figure of the same run.
  * Linux only.
  *
- *   npm run bench:cpu      (about 2 minutes: the 10,000-task dataset, both servers)
+ *   npm run bench:cpu      (about 3 minutes: the 10,000-task dataset, the three servers)
  *
  * Env: CPU_REQUESTS (default 200 per measurement), CPU_CONCURRENCY (16), BENCH_NODE_FLAGS,
- * BENCH_POOL_MAX, CPU_SERVERS=tenantql,raw, CPU_SCENARIOS=nested,taskPage, CPU_PROF=1 (tenantql writes a
+ * BENCH_POOL_MAX, CPU_SERVERS=tenantql,raw,postgraphile, BENCH_PEERS=none, CPU_SCENARIOS=nested,taskPage, CPU_PROF=1 (tenantql writes a
  * --cpu-prof profile to .data/bench-profiles/), CPU_QUERIES=<file> (a JSON array of other
  * queries to measure on tenantql alone, e.g. the nested query cut down field by field).
  */
@@ -41,7 +42,7 @@ const CONCURRENCY = Number(env.CPU_CONCURRENCY || 16);
 /** Database connections of each server: tenantql's default on this machine, as in the benchmark. */
 const POOL_MAX = String(Number(env.BENCH_POOL_MAX || defaultPoolMax()));
 const NODE_FLAGS = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-const SERVERS = (env.CPU_SERVERS || 'tenantql,raw').split(',');
+const SERVERS = (env.CPU_SERVERS || 'tenantql,raw,postgraphile').split(',');
 const SCENARIOS = (env.CPU_SCENARIOS || 'nested,taskPage').split(',');
 const PROFILE_FLAGS =
   env.CPU_PROF === '1'
@@ -101,15 +102,30 @@ function clusterPids(dataDir: string): number[] {
   return [postmaster, ...pids.filter((pid) => parentOf(pid) === postmaster)];
 }
 
-/** CPU ms of the cluster (processes that exit meanwhile are not counted: the pools keep their connections). */
-const clusterCpuMs = (pids: number[]) =>
-  pids.reduce((sum, pid) => {
+/** CPU ms of each of the cluster's processes now. */
+function clusterCpu(dataDir: string): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const pid of clusterPids(dataDir)) {
     try {
-      return sum + cpuMs(pid);
+      times.set(pid, cpuMs(pid));
     } catch {
-      return sum;
+      // gone meanwhile
     }
-  }, 0);
+  }
+  return times;
+}
+
+/**
+ * The cluster's CPU ms between two readings: a backend that started meanwhile counts whole (a
+ * pool reconnecting after its idle timeout), one that exited meanwhile not at all (an idle
+ * connection another server's pool closed: its last milliseconds are lost, its earlier CPU
+ * must not come off the total).
+ */
+function clusterCpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
 
 async function request(url: string, token: string, body: string): Promise<unknown> {
   const res = await fetch(`${url}/graphql`, {
@@ -140,15 +156,14 @@ async function measure(
     }
   };
   peakRssReset(pid);
-  const pgPids = clusterPids(dataDir);
-  const pg0 = clusterCpuMs(pgPids);
+  const pg0 = clusterCpu(dataDir);
   const cpu0 = cpuTimes(pid);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const wall = performance.now() - t0;
   const cpu1 = cpuTimes(pid);
   const cpu = cpu1.total - cpu0.total;
-  const pgCpu = clusterCpuMs(pgPids) - pg0;
+  const pgCpu = clusterCpuSince(pg0, clusterCpu(dataDir));
   const perRequest = (ms: number) => Math.round((ms / count) * 100) / 100;
   return {
     cpuMsPerRequest: perRequest(cpu),
@@ -191,6 +206,16 @@ async function main(): Promise<void> {
       { flags: NODE_FLAGS },
     );
     servers.push(raw);
+    if (SERVERS.includes('postgraphile') && !env.CPU_QUERIES && preparePostgraphile(log)) {
+      servers.push(
+        await spawnServer(
+          'postgraphile',
+          POSTGRAPHILE_SCRIPT,
+          postgraphileEnv({ databaseUrl: appUrl, jwtSecret, poolMax: POOL_MAX }),
+          { flags: NODE_FLAGS },
+        ),
+      );
+    }
 
     const tokens: string[] = [];
     for (let c = 0; c < 16; c++)
@@ -198,26 +223,41 @@ async function main(): Promise<void> {
         await signIn(tenantql.url, 1 + (c % SIZE.organizations), 2 + Math.floor(c / SIZE.organizations), PASSWORD),
       );
 
-    let scenarios: Record<string, string> = {
-      nested: JSON.stringify({ query: NESTED_QUERY, operationName: 'BenchNested' }),
-      taskPage: JSON.stringify({ query: TASK_PAGE_QUERY, operationName: 'BenchTaskPage' }),
-    };
+    /** Each scenario's request body for tenantql's schema (the raw server's too) and for the peer's. */
+    let scenarios: Record<string, { tenantql: string; postgraphile?: string }> = Object.fromEntries(
+      Object.entries(READ_SCENARIOS).map(([name, documents]) => [
+        name,
+        { tenantql: JSON.stringify(documents.tenantql), postgraphile: JSON.stringify(documents.postgraphile) },
+      ]),
+    );
+    const bodyFor = (server: Served, name: string) =>
+      server.name === 'postgraphile' ? scenarios[name]!.postgraphile! : scenarios[name]!.tenantql;
     if (env.CPU_QUERIES) {
       const queries = JSON.parse(fs.readFileSync(env.CPU_QUERIES, 'utf8')) as string[];
-      scenarios = Object.fromEntries(queries.map((query) => [query.replace(/\s+/g, ' '), JSON.stringify({ query })]));
+      scenarios = Object.fromEntries(
+        queries.map((query) => [query.replace(/\s+/g, ' '), { tenantql: JSON.stringify({ query }) }]),
+      );
       servers.splice(servers.indexOf(raw), 1);
       await raw.stop();
     } else {
-      for (const [name, body] of Object.entries(scenarios)) {
-        const [a, b] = await Promise.all([request(tenantql.url, tokens[0]!, body), request(raw.url, tokens[0]!, body)]);
-        if (!isDeepStrictEqual(a, b)) throw new Error(`${name}: tenantql and raw disagree`);
+      // The raw server answers tenantql's JSON exactly; the peer the same rows (scenarios.ts, comparableAnswer).
+      for (const name of Object.keys(scenarios)) {
+        const [expected, ...answers] = await Promise.all(
+          servers.map((server) => request(server.url, tokens[0]!, bodyFor(server, name))),
+        );
+        servers.slice(1).forEach((server, i) => {
+          const same =
+            server.name === 'raw'
+              ? isDeepStrictEqual(expected, answers[i])
+              : isDeepStrictEqual(comparableAnswer(expected), comparableAnswer(answers[i]));
+          if (!same) throw new Error(`${name}: tenantql and ${server.name} disagree`);
+        });
       }
     }
     const results: Record<string, unknown>[] = [];
-    for (const [name, body] of Object.entries(scenarios).filter(
-      ([name]) => env.CPU_QUERIES || SCENARIOS.includes(name),
-    )) {
+    for (const name of Object.keys(scenarios).filter((name) => env.CPU_QUERIES || SCENARIOS.includes(name))) {
       for (const server of servers.filter((s) => SERVERS.includes(s.name))) {
+        const body = bodyFor(server, name);
         await measure(server, tokens, body, Math.max(50, REQUESTS / 2), CONCURRENCY, pgDir); // warm-up: JIT, pools, caches
         const sequential = await measure(server, tokens, body, REQUESTS, 1, pgDir);
         const concurrent = await measure(server, tokens, body, REQUESTS * 2, CONCURRENCY, pgDir);

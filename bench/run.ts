@@ -22,13 +22,17 @@ import {
   type Served as AnyServed,
   tenantqlBenchEnv,
 } from './support';
-import { mutationFor, MUTATION_DOCUMENTS, NESTED_QUERY, TASK_PAGE_QUERY, type MutationTargets } from './scenarios';
+import { comparableAnswer, mutationFor, MUTATION_DOCUMENTS, READ_SCENARIOS, type MutationTargets } from './scenarios';
+import { POSTGRAPHILE_SCRIPT, postgraphileEnv, preparePostgraphile } from './peer-servers';
+import { serverOrder, SERVER_NAMES, summarize, table, type Measurement, type ServerName } from './report';
 
 /**
  * `npm run bench`: its own embedded PostgreSQL, two seeded databases (10,000 and 1,000,000
- * tasks), tenantql and the raw-SQL ceiling (bench/raw-server.ts) as separate processes under the
- * same node flags, autocannon against each, side by side. Writes bench/results.json and prints a
- * table. BENCH_QUICK=1 for a short run on a smaller large dataset; see docs/performance.md.
+ * tasks), tenantql, the raw-SQL ceiling (bench/raw-server.ts) and PostGraphile v5 as a peer
+ * (bench/peers/, installed on first use) as separate processes under the same node flags,
+ * autocannon against each, side by side. Writes bench/results.json and prints a table.
+ * BENCH_QUICK=1 for a short run on a smaller large dataset, BENCH_RUNS=3 for the medians of three
+ * runs in rotating server order; see docs/performance.md.
  */
 
 const env = process.env;
@@ -40,6 +44,8 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS || 16);
 const POOL_MAX = String(Number(env.BENCH_POOL_MAX || defaultPoolMax()));
 const NODE_FLAGS = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
+/** Runs of every scenario on every server; the summary gives their medians. */
+const RUNS = Math.max(1, Number(env.BENCH_RUNS || 1));
 const PASSWORD = 'BenchPass123';
 /** Narrow a run while investigating: BENCH_SCENARIOS=nested,taskPage; BENCH_DATASETS=small or large. */
 const ONLY_SCENARIOS = env.BENCH_SCENARIOS?.split(',').filter(Boolean);
@@ -58,12 +64,12 @@ const LARGE: DatasetSize = QUICK
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-/** A server process of ours: tenantql or the raw ceiling. */
+/** A server process: tenantql, the raw ceiling or a peer. */
 interface Served extends AnyServed {
-  name: 'tenantql' | 'raw';
+  name: ServerName;
 }
 
-async function spawnServer(name: Served['name'], script: string, serverEnv: Record<string, string>): Promise<Served> {
+async function spawnServer(name: ServerName, script: string, serverEnv: Record<string, string>): Promise<Served> {
   const flags = [...NODE_FLAGS];
   if (CPU_PROF)
     flags.push(
@@ -84,7 +90,7 @@ interface Counters {
 }
 
 async function readCounters(target: Served): Promise<Counters> {
-  if (target.name === 'raw') {
+  if (target.name !== 'tenantql') {
     const stats = (await (await fetch(`${target.url}/stats`)).json()) as { statements: number; requests: number };
     return { ...stats, histogram: new Map() };
   }
@@ -122,19 +128,6 @@ function statementSpread(before: Counters, after: Counters): string | null {
   return seen.join(', ');
 }
 
-interface Measurement {
-  scenario: string;
-  dataset: string;
-  server: Served['name'];
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-  requests: number;
-  errors: number;
-  statementsPerRequest: number | null;
-  statementCounts: string | null;
-  peakRssMb: number | null;
-}
-
 type RequestFactory = (n: number) => { body: string; token: string };
 
 async function load(target: Served, make: RequestFactory, seconds: number) {
@@ -169,7 +162,13 @@ async function load(target: Served, make: RequestFactory, seconds: number) {
   return { result, graphqlErrors: graphqlErrors + result.errors + result.timeouts, firstError };
 }
 
-async function measure(scenario: string, dataset: string, target: Served, make: RequestFactory): Promise<Measurement> {
+async function measure(
+  scenario: string,
+  dataset: string,
+  target: Served,
+  make: RequestFactory,
+  run: number,
+): Promise<Measurement> {
   await load(target, make, WARMUP);
   const pid = target.process.pid!;
   peakRssReset(pid);
@@ -183,6 +182,7 @@ async function measure(scenario: string, dataset: string, target: Served, make: 
     scenario,
     dataset,
     server: target.name,
+    run,
     requestsPerSecond: Math.round((result.requests.total / seconds) * 10) / 10,
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
     requests: result.requests.total,
@@ -196,33 +196,40 @@ async function measure(scenario: string, dataset: string, target: Served, make: 
     peakRssMb: rss?.peak ?? null,
   };
   log(
-    `${dataset} ${scenario} ${target.name}: ${m.requestsPerSecond} req/s, p50 ${m.latencyMs.p50} ms, p99 ${m.latencyMs.p99} ms, ` +
+    `${RUNS > 1 ? `run ${run + 1}/${RUNS} ` : ''}${dataset} ${scenario} ${target.name}: ${m.requestsPerSecond} req/s, p50 ${m.latencyMs.p50} ms, p99 ${m.latencyMs.p99} ms, ` +
       `${m.statementsPerRequest} statements/request${m.statementCounts ? ` (${m.statementCounts})` : ''}, peak RSS ${m.peakRssMb} MB`,
   );
   return m;
 }
 
-/** Sorts object keys nowhere: the two servers must agree on data, edge order included. */
-async function checkSameAnswers(tenantql: Served, raw: Served, tokens: string[]): Promise<void> {
-  for (const [query, operationName] of [
-    [NESTED_QUERY, 'BenchNested'],
-    [TASK_PAGE_QUERY, 'BenchTaskPage'],
-  ] as const) {
+/**
+ * Before any load: the servers must agree on data, edge order included. The raw server answers
+ * tenantql's documents with tenantql's JSON (deep-equal, cursors too); the peer answers its own
+ * documents, compared on `comparableAnswer` (same ids in the same order, same titles, statuses,
+ * priorities, due dates and assignee names). Object keys are never sorted.
+ */
+async function checkSameAnswers(tenantql: Served, others: Served[], tokens: string[]): Promise<void> {
+  for (const [scenario, documents] of Object.entries(READ_SCENARIOS)) {
     for (const token of tokens.slice(0, 3)) {
-      const [a, b] = await Promise.all([
-        graphql(tenantql.url, token, query, operationName),
-        graphql(raw.url, token, query, operationName),
-      ]);
-      if (!isDeepStrictEqual(a, b)) {
-        throw new Error(
-          `${operationName}: tenantql and the raw server disagree:\n${JSON.stringify(a).slice(0, 400)}\n${JSON.stringify(b).slice(0, 400)}`,
-        );
-      }
-      if (operationName === 'BenchNested') {
-        const edges = (a as { projects: { edges: { node: { tasks: { edges: unknown[] } } }[] } }).projects.edges;
+      const ask = (server: Served) => {
+        const { query, operationName } = server.name === 'postgraphile' ? documents.postgraphile : documents.tenantql;
+        return graphql(server.url, token, query, operationName);
+      };
+      const [expected, ...answers] = await Promise.all([tenantql, ...others].map(ask));
+      others.forEach((other, i) => {
+        const [a, b] =
+          other.name === 'raw' ? [expected, answers[i]] : [comparableAnswer(expected), comparableAnswer(answers[i])];
+        if (!isDeepStrictEqual(a, b)) {
+          throw new Error(
+            `${scenario}: tenantql and ${other.name} disagree:\n${JSON.stringify(a).slice(0, 400)}\n${JSON.stringify(b).slice(0, 400)}`,
+          );
+        }
+      });
+      if (scenario === 'nested') {
+        const edges = (expected as { projects: { edges: { node: { tasks: { edges: unknown[] } } }[] } }).projects.edges;
         if (edges.length !== 50 || edges.some((e) => e.node.tasks.edges.length !== 20))
           throw new Error('BenchNested: not 50 projects x 20 tasks');
-      } else if ((a as { tasks: { edges: unknown[] } }).tasks.edges.length !== 50) {
+      } else if ((expected as { tasks: { edges: unknown[] } }).tasks.edges.length !== 50) {
         throw new Error('BenchTaskPage: not a full page of 50 tasks');
       }
     }
@@ -265,6 +272,7 @@ async function main(): Promise<void> {
   const { servers } = ws;
   const loadBefore = os.loadavg();
   try {
+    const withPostgraphile = preparePostgraphile(log);
     log(`starting PostgreSQL in ${path.relative(PROJECT_ROOT, ws.dir)}`);
     const cluster = await ws.startCluster();
     const superuserUrl = cluster.superuserUrl('postgres');
@@ -324,6 +332,16 @@ async function main(): Promise<void> {
         DB_POOL_MAX: POOL_MAX,
       });
       servers.push(raw);
+      const running: Served[] = [tenantql, raw];
+      if (withPostgraphile) {
+        const peer = await spawnServer(
+          'postgraphile',
+          POSTGRAPHILE_SCRIPT,
+          postgraphileEnv({ databaseUrl: appUrl, jwtSecret, poolMax: POOL_MAX }),
+        );
+        servers.push(peer);
+        running.push(peer);
+      }
 
       // Members (not owners) of as many organizations as there are connections, round-robin.
       const tokens: { token: string; organization: number }[] = [];
@@ -334,14 +352,17 @@ async function main(): Promise<void> {
       }
       await checkSameAnswers(
         tenantql,
-        raw,
+        running.filter((s) => s !== tenantql),
         tokens.map((t) => t.token),
       );
       if (env.BENCH_HOLD === '1') {
         // For profiling by hand: the servers stay up until Ctrl-C.
         process.stdout.write(
-          JSON.stringify({ tenantql: tenantql.url, raw: raw.url, pid: tenantql.process.pid, token: tokens[0]!.token }) +
-            '\n',
+          JSON.stringify({
+            ...Object.fromEntries(running.map((s) => [s.name, s.url])),
+            pid: tenantql.process.pid,
+            token: tokens[0]!.token,
+          }) + '\n',
         );
         await new Promise(() => undefined);
       }
@@ -349,32 +370,42 @@ async function main(): Promise<void> {
         ? await mutationTargets(cluster.superuserUrl(d.database), d.size.organizations)
         : new Map();
 
-      const query = (text: string, operationName: string): RequestFactory => {
-        const body = JSON.stringify({ query: text, operationName });
-        return (n) => ({ body, token: tokens[n % tokens.length]!.token });
+      const read =
+        (scenario: keyof typeof READ_SCENARIOS) =>
+        (server: Served): RequestFactory => {
+          const documents = READ_SCENARIOS[scenario];
+          const body = JSON.stringify(server.name === 'postgraphile' ? documents.postgraphile : documents.tenantql);
+          return (n) => ({ body, token: tokens[n % tokens.length]!.token });
+        };
+      const mutation: RequestFactory = (n) => {
+        const caller = tokens[n % tokens.length]!;
+        const { kind, input } = mutationFor(n, targets.get(caller.organization)!);
+        const document = MUTATION_DOCUMENTS[kind];
+        const operationName = /mutation (\w+)/.exec(document)![1]!;
+        return {
+          body: JSON.stringify({ query: document, operationName, variables: { input } }),
+          token: caller.token,
+        };
       };
-      const factories: Record<Dataset['scenarios'][number], RequestFactory> = {
-        nested: query(NESTED_QUERY, 'BenchNested'),
-        taskPage: query(TASK_PAGE_QUERY, 'BenchTaskPage'),
-        mutations: (n) => {
-          const caller = tokens[n % tokens.length]!;
-          const { kind, input } = mutationFor(n, targets.get(caller.organization)!);
-          const document = MUTATION_DOCUMENTS[kind];
-          const operationName = /mutation (\w+)/.exec(document)![1]!;
-          return {
-            body: JSON.stringify({ query: document, operationName, variables: { input } }),
-            token: caller.token,
-          };
-        },
+      // The peer answers the reads only: the mutations are tenantql's own API.
+      const factories: Record<Dataset['scenarios'][number], (server: Served) => RequestFactory | null> = {
+        nested: read('nested'),
+        taskPage: read('taskPage'),
+        mutations: (server) => (server.name === 'postgraphile' ? null : mutation),
       };
-      for (const scenario of d.scenarios) {
-        for (const target of [tenantql, raw])
-          measurements.push(await measure(scenario, d.name, target, factories[scenario]));
+      for (let run = 0; run < RUNS; run++) {
+        for (const scenario of d.scenarios) {
+          for (const target of serverOrder(running, run)) {
+            const make = factories[scenario](target);
+            if (make) measurements.push(await measure(scenario, d.name, target, make, run));
+          }
+        }
       }
       for (const s of servers.splice(0)) await s.stop();
     }
 
-    const results = summarize(measurements, datasets);
+    const results = summarize(measurements);
+    const measured = SERVER_NAMES.filter((name) => measurements.some((m) => m.server === name));
     const document = {
       measuredAt: new Date().toISOString(),
       quick: QUICK,
@@ -389,6 +420,8 @@ async function main(): Promise<void> {
         loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
       },
       settings: {
+        runs: RUNS,
+        servers: measured,
         connections: CONNECTIONS,
         durationSeconds: DURATION,
         warmupSeconds: WARMUP,
@@ -404,81 +437,15 @@ async function main(): Promise<void> {
       totalSeconds: Math.round((Date.now() - started) / 1000),
     };
     fs.writeFileSync(RESULTS_FILE, JSON.stringify(document, null, 2) + '\n');
-    process.stdout.write(table(results, document.machine) + `\nWrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)}\n`);
+    const { machine } = document;
+    process.stdout.write(
+      `\n${machine.cores} x ${machine.cpu}, node ${machine.node}, PostgreSQL ${machine.postgres}, ${CONNECTIONS} connections, ` +
+        `pool of ${POOL_MAX}, ${DURATION} s each${RUNS > 1 ? `, medians of ${RUNS} runs` : ''}\n` +
+        `${table(results, measured)}\n\nWrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)}\n`,
+    );
   } finally {
     await ws.cleanup();
   }
-}
-
-interface Summary {
-  scenario: string;
-  dataset: string;
-  tenantql: Measurement;
-  raw: Measurement;
-  ratioToRaw: number;
-  /** p50 latency here over p50 latency on the small dataset, for the same scenario (large dataset only). */
-  latencyRatioToSmall: number | null;
-}
-
-function summarize(measurements: Measurement[], datasets: Dataset[]): Summary[] {
-  const out: Summary[] = [];
-  for (const d of datasets) {
-    for (const scenario of d.scenarios) {
-      const find = (dataset: string, server: string) =>
-        measurements.find((m) => m.scenario === scenario && m.dataset === dataset && m.server === server);
-      const tenantql = find(d.name, 'tenantql')!;
-      const raw = find(d.name, 'raw')!;
-      const small = d === datasets[0] ? undefined : find(datasets[0]!.name, 'tenantql');
-      out.push({
-        scenario,
-        dataset: d.name,
-        tenantql,
-        raw,
-        ratioToRaw: Math.round((tenantql.requestsPerSecond / raw.requestsPerSecond) * 100) / 100,
-        latencyRatioToSmall: small ? Math.round((tenantql.latencyMs.p50 / small.latencyMs.p50) * 100) / 100 : null,
-      });
-    }
-  }
-  return out;
-}
-
-function table(results: Summary[], machine: { cpu: string; cores: number; node: string; postgres: string }): string {
-  const rows = [
-    [
-      'scenario',
-      'dataset',
-      'req/s',
-      'raw req/s',
-      'x raw',
-      'p50 ms',
-      'p99 ms',
-      'raw p99',
-      'SQL/req',
-      'raw SQL/req',
-      'peak RSS MB',
-      'p50 vs 10k',
-    ],
-  ];
-  for (const r of results) {
-    rows.push([
-      r.scenario,
-      r.dataset,
-      String(r.tenantql.requestsPerSecond),
-      String(r.raw.requestsPerSecond),
-      r.ratioToRaw.toFixed(2),
-      String(r.tenantql.latencyMs.p50),
-      String(r.tenantql.latencyMs.p99),
-      String(r.raw.latencyMs.p99),
-      r.tenantql.statementCounts || String(r.tenantql.statementsPerRequest ?? 'n/a'),
-      String(r.raw.statementsPerRequest ?? 'n/a'),
-      String(r.tenantql.peakRssMb ?? '?'),
-      r.latencyRatioToSmall === null ? '' : `${r.latencyRatioToSmall.toFixed(2)}x`,
-    ]);
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const lines = rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  return `\n${machine.cores} x ${machine.cpu}, node ${machine.node}, PostgreSQL ${machine.postgres}, ${CONNECTIONS} connections, pool of ${POOL_MAX}, ${DURATION} s each\n${lines.join('\n')}\n`;
 }
 
 main().catch((error) => {

@@ -62,3 +62,65 @@ export const MUTATION_DOCUMENTS: Record<MutationKind, string> = {
   updateTask: UPDATE_TASK,
   addTaskComment: ADD_COMMENT,
 };
+
+/**
+ * (a) and (b) as PostGraphile v5 (Amber preset, connection filter) names them, with aliases to
+ * tenantql's names: `rowId` is the table's id (PostGraphile's `id` is its global node id),
+ * relations are named after their keys, and `User.name` is the peer's own field computed as
+ * tenantql computes it (bench/peers/postgraphile-server.mjs). Same filters (soft-deleted rows
+ * left out, as tenantql leaves them out), same order with the id as tie-break, same page sizes.
+ */
+export const POSTGRAPHILE_NESTED_QUERY = `query BenchNestedPeer {
+  projects: allProjects(first: 50, filter: {deletedAt: {isNull: true}}, orderBy: [NAME_ASC, ROW_ID_ASC]) {
+    edges { node { id: rowId name
+      tasks: tasksByOrganizationIdAndProjectId(first: 20, filter: {deletedAt: {isNull: true}}, orderBy: [CREATED_AT_ASC, ROW_ID_ASC]) {
+        edges { node { id: rowId title assignee: userByAssigneeId { name } } }
+      } } }
+  }
+}`;
+
+export const POSTGRAPHILE_TASK_PAGE_QUERY = `query BenchTaskPagePeer {
+  tasks: allTasks(
+    first: 50
+    filter: {status: {in: ["todo", "in_progress"]}, priority: {in: ["high", "urgent"]}, deletedAt: {isNull: true}}
+    orderBy: [CREATED_AT_DESC, ROW_ID_DESC]
+  ) {
+    edges { cursor node { id: rowId title status priority dueDate assignee: userByAssigneeId { name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+/** The read scenarios every server answers, with the document and operation name each one is sent. */
+export const READ_SCENARIOS = {
+  nested: {
+    tenantql: { query: NESTED_QUERY, operationName: 'BenchNested' },
+    postgraphile: { query: POSTGRAPHILE_NESTED_QUERY, operationName: 'BenchNestedPeer' },
+  },
+  taskPage: {
+    tenantql: { query: TASK_PAGE_QUERY, operationName: 'BenchTaskPage' },
+    postgraphile: { query: POSTGRAPHILE_TASK_PAGE_QUERY, operationName: 'BenchTaskPagePeer' },
+  },
+} as const;
+
+/**
+ * What two servers' answers to (a) or (b) must share, whatever their schema: the same rows in the
+ * same order with the same values. Cursors are dropped (each server encodes its own), `status`
+ * and `priority` are compared upper-case (tenantql's enums; PostGraphile gives the column's text)
+ * and `dueDate` as an ISO string in milliseconds (what tenantql's DateTime writes). Keys keep
+ * their order.
+ *
+ * @example
+ * isDeepStrictEqual(comparableAnswer(tenantqlData), comparableAnswer(postgraphileData)) // same rows
+ */
+export function comparableAnswer(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(comparableAnswer);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (key === 'cursor' || key === 'endCursor') continue;
+    if ((key === 'status' || key === 'priority') && typeof field === 'string') out[key] = field.toUpperCase();
+    else if (key === 'dueDate' && typeof field === 'string') out[key] = new Date(field).toISOString();
+    else out[key] = comparableAnswer(field);
+  }
+  return out;
+}
