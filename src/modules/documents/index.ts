@@ -1,0 +1,5 @@
+// Documents and files (seed 003). Folders, documents and their versions are resources: importing
+// the definitions registers them (folders first: documents point at them, versions at documents).
+import './folders';
+import './documents';
+import './document-versions';
