@@ -25,6 +25,29 @@ create policy "private projects only for their members" on documents as restrict
 -- every folder and version of the organization the transaction acts for (tenant_isolation), the
 -- ones the caller may not see included.
 grant select (organization_id, id, parent_id, path), update (path) on folders to tenantql_auth;
-grant select (organization_id, id, current_version),
+grant select (organization_id, id, folder_id, current_version),
       update (current_version, file_name, size, mime_type, checksum) on documents to tenantql_auth;
 grant select (organization_id, document_id, version_number) on document_versions to tenantql_auth;
+-- What the permission functions (app.hidden_folder_ids, app.hidden_document_ids,
+-- app.document_level, app.document_grantees; tenantql_auth) read: every grant, and the caller's teams.
+grant select (organization_id, folder_id, document_id, grantee, level) on document_permissions to tenantql_auth;
+grant select (organization_id, team_id, user_id) on team_members to tenantql_auth;
+
+-- Document permissions (docs/security.md, "Document permissions"): grants are changed by holders
+-- of MANAGE on their folder or document (a trigger checks it), never hidden from what they grant.
+select app.tenant_resource('document_permissions', 'document_permission', '{"delete": true, "update": ["level"]}');
+
+-- Besides the tenant, the app role sees a folder or document only when the nearest grants up the
+-- tree name the caller, or there are none, or with documents:manage. app.hidden_folder_ids() and
+-- app.hidden_document_ids() (tenantql_auth, which reads every grant) list what to hide, once per
+-- transaction; versions follow their document, grants their folder or document.
+drop policy if exists "document permissions" on folders;
+create policy "document permissions" on folders as restrictive to tenantql_app
+  using (id <> all ((select app.hidden_folder_ids())::uuid[]));
+drop policy if exists "document permissions" on documents;
+create policy "document permissions" on documents as restrictive to tenantql_app
+  using (id <> all ((select app.hidden_document_ids())::uuid[]));
+drop policy if exists "document permissions" on document_permissions;
+create policy "document permissions" on document_permissions as restrictive to tenantql_app
+  using ((folder_id is null or folder_id <> all ((select app.hidden_folder_ids())::uuid[]))
+         and (document_id is null or document_id <> all ((select app.hidden_document_ids())::uuid[])));

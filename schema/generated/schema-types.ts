@@ -346,6 +346,20 @@ export type CreateDocumentInput = {
   uploadId: Scalars['UUID']['input'];
 };
 
+export type CreateDocumentPermissionInput = {
+  /** Give folderId or documentId. */
+  documentId?: InputMaybe<Scalars['UUID']['input']>;
+  /** Give folderId or documentId. */
+  folderId?: InputMaybe<Scalars['UUID']['input']>;
+  level?: DocumentPermissionLevel;
+  /** Everyone with this built-in role. Give one of userId, teamId and role. */
+  role?: InputMaybe<MembershipRole>;
+  /** Give one of userId, teamId and role. */
+  teamId?: InputMaybe<Scalars['UUID']['input']>;
+  /** Give one of userId, teamId and role. */
+  userId?: InputMaybe<Scalars['UUID']['input']>;
+};
+
 export type CreateFolderInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
@@ -439,6 +453,15 @@ export type DeleteDocumentInput = {
   id: Scalars['UUID']['input'];
 };
 
+export type DeleteDocumentPermissionInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type DeleteDocumentPermissionPayload = {
+  __typename?: 'DeleteDocumentPermissionPayload';
+  deletedDocumentPermissionId: Scalars['UUID']['output'];
+};
+
 export type DeleteFolderInput = {
   id: Scalars['UUID']['input'];
 };
@@ -511,6 +534,8 @@ export type Document = {
   mimeType: Scalars['String']['output'];
   /** Who created it (null for an API key’s). */
   owner: Maybe<User>;
+  /** The grants on this document. */
+  permissions: DocumentPermissionConnection;
   project: Maybe<Project>;
   /** Bytes. Of the current version, from its upload. */
   size: Scalars['Float']['output'];
@@ -520,6 +545,15 @@ export type Document = {
   updatedAt: Scalars['DateTime']['output'];
   /** Every version, the newest first. */
   versions: DocumentVersionConnection;
+};
+
+
+/** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export type DocumentPermissionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -629,6 +663,54 @@ export type DocumentPayload = {
   document: Document;
 };
 
+/** A grant on a folder (inherited by what is in it, unless that has grants of its own) or on a document, to a user, a team or a role. */
+export type DocumentPermission = {
+  __typename?: 'DocumentPermission';
+  createdAt: Scalars['DateTime']['output'];
+  document: Maybe<Document>;
+  folder: Maybe<Folder>;
+  id: Scalars['UUID']['output'];
+  level: DocumentPermissionLevel;
+  role: Maybe<MembershipRole>;
+  team: Maybe<Team>;
+  user: Maybe<User>;
+};
+
+/** Count and measures of document permissions. */
+export type DocumentPermissionAggregate = {
+  __typename?: 'DocumentPermissionAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+export type DocumentPermissionConnection = {
+  __typename?: 'DocumentPermissionConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: DocumentPermissionAggregate;
+  edges: Array<DocumentPermissionEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DocumentPermissionEdge = {
+  __typename?: 'DocumentPermissionEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: DocumentPermission;
+};
+
+/** VIEW reads and downloads; EDIT also adds versions and changes metadata; MANAGE also changes permissions, shares and deletes. */
+export type DocumentPermissionLevel =
+  | 'EDIT'
+  | 'MANAGE'
+  | 'VIEW';
+
+export type DocumentPermissionPayload = {
+  __typename?: 'DocumentPermissionPayload';
+  documentPermission: DocumentPermission;
+};
+
 /** DRAFT, PUBLISHED or ARCHIVED, in any order; deleting is the soft delete (deleteDocument). */
 export type DocumentStatus =
   | 'ARCHIVED'
@@ -701,6 +783,8 @@ export type Folder = {
   parent: Maybe<Folder>;
   /** The folders from the top level down to this one (itself last). */
   path: Array<Folder>;
+  /** The grants on this folder. */
+  permissions: DocumentPermissionConnection;
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -726,6 +810,15 @@ export type FolderDocumentsArgs = {
   includeDeleted?: Scalars['Boolean']['input'];
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<DocumentOrder>;
+};
+
+
+/** A folder of documents. Folders nest at most 10 levels deep; names are unique among the live folders of one parent. */
+export type FolderPermissionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Count and measures of folders. */
@@ -1084,6 +1177,8 @@ export type Mutation = {
   createApiKey: CreateApiKeyPayload;
   /** Creates a document, and its version 1, from an upload (POST /uploads) of the caller’s. */
   createDocument: DocumentPayload;
+  /** Grants a level on a folder or a document (needs MANAGE there, or documents:manage). */
+  createDocumentPermission: DocumentPermissionPayload;
   createFolder: FolderPayload;
   createMilestone: MilestonePayload;
   /** Creates an organization owned by the signed-in user and starts a session in it. */
@@ -1098,6 +1193,8 @@ export type Mutation = {
   deactivateOrganization: OrganizationPayload;
   deleteAcademicYear: AcademicYearPayload;
   deleteDocument: DocumentPayload;
+  /** Removes a grant (needs MANAGE on its folder or document). */
+  deleteDocumentPermission: DeleteDocumentPermissionPayload;
   /** Soft-deletes a folder with its sub-folders and their documents; restoreFolder brings them back. */
   deleteFolder: FolderPayload;
   /** Deletes a milestone; its tasks stay, outside any milestone. */
@@ -1166,6 +1263,8 @@ export type Mutation = {
   transitionTask: TaskPayload;
   updateAcademicYear: AcademicYearPayload;
   updateDocument: DocumentPayload;
+  /** Changes the level of a grant (needs MANAGE on its folder or document). */
+  updateDocumentPermission: DocumentPermissionPayload;
   updateFolder: FolderPayload;
   updateMilestone: MilestonePayload;
   /** Changes the current organization's name, contact or settings. */
@@ -1244,6 +1343,11 @@ export type MutationCreateDocumentArgs = {
 };
 
 
+export type MutationCreateDocumentPermissionArgs = {
+  input: CreateDocumentPermissionInput;
+};
+
+
 export type MutationCreateFolderArgs = {
   input: CreateFolderInput;
 };
@@ -1291,6 +1395,11 @@ export type MutationDeleteAcademicYearArgs = {
 
 export type MutationDeleteDocumentArgs = {
   input: DeleteDocumentInput;
+};
+
+
+export type MutationDeleteDocumentPermissionArgs = {
+  input: DeleteDocumentPermissionInput;
 };
 
 
@@ -1471,6 +1580,11 @@ export type MutationUpdateAcademicYearArgs = {
 
 export type MutationUpdateDocumentArgs = {
   input: UpdateDocumentInput;
+};
+
+
+export type MutationUpdateDocumentPermissionArgs = {
+  input: UpdateDocumentPermissionInput;
 };
 
 
@@ -2895,6 +3009,11 @@ export type UpdateDocumentInput = {
   status?: InputMaybe<DocumentStatus>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   title?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateDocumentPermissionInput = {
+  id: Scalars['UUID']['input'];
+  level?: InputMaybe<DocumentPermissionLevel>;
 };
 
 /** The fields to change; parentId moves the folder (null: to the top level). */

@@ -283,7 +283,12 @@ export interface ResourceSpec {
   generatedColumns?: Record<string, ColumnSpec>;
   /** Columns read by fields a subclass adds (Project.tasks reads the id only), so lists still read only what is selected. */
   fieldColumns?: Record<string, readonly string[]>;
-  /** Column values of one valid row besides its parents (tests, seeds): `n` makes it unique. */
+  /**
+   * Column values of one valid row besides its parents (tests, seeds): `n` makes it unique. Seeded
+   * rows get every parent that has a row; a nullable parent's column named `null` here stays empty,
+   * and one named `undefined` is given in generated inputs even though optional (a grant is on a
+   * folder or on a document: `{ folder_id: undefined, document_id: null }`).
+   */
   example: (n: number) => Record<string, unknown>;
 }
 

@@ -144,8 +144,9 @@ function generatedInput(m: GeneratedMutation, n: number): (ids: Seeded) => Recor
         fields.flatMap((f) => {
           if (f.inputOnly) return [[f.field, INPUT_ONLY[f.field]!(ids)]];
           if (f.reference) {
-            // An optional parent (a project's ownerId) keeps its default: the caller.
-            if (!f.create?.required) return [];
+            // An optional parent (a project's ownerId) keeps its default (the caller), unless the
+            // example names it undefined (a grant's folder: a grant needs a folder or a document).
+            if (!f.create?.required && !(f.column in example && example[f.column] === undefined)) return [];
             const parent = model.relations.find((r) => r.column === f.column)!.target().table;
             return [[f.field, created[parent] ?? rows[parent]?.id]];
           }

@@ -29,6 +29,18 @@ export interface AcademicYearsTable extends Standard {
   deleted_at: Date | null;
 }
 
+/** DocumentPermission (document_permissions): A grant on a folder (inherited by what is in it, unless that has grants of its own) or on a document, to a user, a team or a role. */
+export interface DocumentPermissionsTable extends Standard {
+  folder_id: string | null;
+  document_id: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  role: 'owner' | 'admin' | 'officer' | 'member' | 'viewer' | null;
+  level: Generated<'view' | 'edit' | 'manage'>;
+  /** Computed by the database (GENERATED ALWAYS). */
+  grantee: ColumnType<string, never, never>;
+}
+
 /** DocumentVersion (document_versions): One version of a document’s file; versions never change. */
 export interface DocumentVersionsTable extends Standard {
   document_id: string;
@@ -178,6 +190,7 @@ export interface TeamsTable extends Standard {
 /** The resource tables of `Database` (src/db/schema.ts). */
 export interface ResourceTables {
   academic_years: AcademicYearsTable;
+  document_permissions: DocumentPermissionsTable;
   document_versions: DocumentVersionsTable;
   documents: DocumentsTable;
   folders: FoldersTable;

@@ -61,7 +61,9 @@ export const folders = defineResource({
     read: 'documents:read',
     create: 'documents:write',
     update: 'documents:write',
-    delete: 'documents:manage',
+    // MANAGE on it (or documents:manage where no grant decides): the database checks (app.document_write_allowed).
+    delete: 'documents:write',
+    seeDeleted: 'documents:manage',
   },
   lists: {
     orders: {
