@@ -491,6 +491,33 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       for each statement execute function app.forget_answers('app.cached_hidden_folder_ids', 'app.cached_hidden_document_ids');
   `.execute(db);
 
+  // A document attached to a task (seed 003, project management).
+  await createResourceTable(db, 'task_attachments', {
+    parent: { column: 'task_id', table: 'tasks', onDelete: 'cascade', index: false },
+    columns: sql`document_id uuid not null`,
+    constraints: sql`
+      constraint task_attachments_document_fkey foreign key (organization_id, document_id)
+        references documents (organization_id, id) on delete cascade`,
+    indexes: {
+      task_attachments_key: { on: '(organization_id, task_id, document_id)', unique: true },
+      task_attachments_task_idx: '(organization_id, task_id, created_at, id)',
+      task_attachments_document_idx: '(organization_id, document_id, created_at, id)',
+    },
+  });
+  await sql`
+    -- Organization.storageUsage: the whole organization's, whoever asks (a count, no content): the
+    -- bytes of each distinct content once (blobs are content-addressed), live documents, versions.
+    create function app.storage_usage() returns table (bytes bigint, documents bigint, versions bigint)
+      language sql stable security definer
+      set search_path = ''
+      as $$
+        select coalesce((select sum(s.size) from (select distinct on (v.checksum) v.size from public.document_versions v
+                                                   where v.organization_id = app.current_org_id()
+                                                   order by v.checksum) s), 0)::bigint,
+               (select count(*) from public.documents d where d.organization_id = app.current_org_id() and d.deleted_at is null),
+               (select count(*) from public.document_versions v where v.organization_id = app.current_org_id())
+      $$;
+  `.execute(db);
   // After the triggers: creating one needs EXECUTE on its function, which the hand-over takes away.
   await handToAuthRole(db, {
     'app.folder_tree()': [],
@@ -501,6 +528,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     'app.hidden_folder_ids()': ['tenantql_app'],
     'app.hidden_document_ids()': ['tenantql_app'],
     'app.document_level(uuid, uuid)': ['tenantql_app'],
+    'app.storage_usage()': ['tenantql_app'],
   });
 
   await addPermissions(db, DOCUMENT_PERMISSIONS);
@@ -511,7 +539,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     drop trigger memberships_forget_access on memberships;
     drop trigger team_members_forget_access on team_members;
-    drop table document_permissions, document_versions, documents, folders, uploads;
+    drop table task_attachments, document_permissions, document_versions, documents, folders, uploads;
+    drop function app.storage_usage();
     drop function app.document_write_allowed();
     drop function app.document_level(uuid, uuid);
     drop function app.hidden_document_ids();

@@ -132,6 +132,12 @@ export interface SprintsTable extends Standard {
   completed_at: Date | null;
 }
 
+/** TaskAttachment (task_attachments): A document attached to a task. */
+export interface TaskAttachmentsTable extends Standard {
+  task_id: string;
+  document_id: string;
+}
+
 /** TaskComment (task_comments): A comment on a task. */
 export interface TaskCommentsTable extends Standard {
   task_id: string;
@@ -198,6 +204,7 @@ export interface ResourceTables {
   project_members: ProjectMembersTable;
   projects: ProjectsTable;
   sprints: SprintsTable;
+  task_attachments: TaskAttachmentsTable;
   task_comments: TaskCommentsTable;
   tasks: TasksTable;
   team_members: TeamMembersTable;
