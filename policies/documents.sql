@@ -63,3 +63,11 @@ create policy "document permissions" on task_attachments as restrictive to tenan
 -- Organization.storageUsage (app.storage_usage, tenantql_auth) counts the whole organization's.
 grant select (organization_id, checksum, size) on document_versions to tenantql_auth;
 grant select (organization_id, deleted_at) on documents to tenantql_auth;
+
+-- Document activity: written by triggers only (app.record_document_activity runs as the writer:
+-- the app role's own inserts are refused), never changed, seen while its document is.
+select app.tenant_resource('document_activity', 'document_activity',
+  '{"follows": "documents", "followsColumn": "document_id"}');
+drop policy if exists "only the activity trigger records" on document_activity;
+create policy "only the activity trigger records" on document_activity as restrictive for insert to tenantql_app
+  with check (pg_trigger_depth() > 0);

@@ -518,6 +518,57 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                (select count(*) from public.document_versions v where v.organization_id = app.current_org_id())
       $$;
   `.execute(db);
+  // What happened to a document, written by triggers (created, changed, renamed, moved, status
+  // changed, deleted, restored, a new version), read as Document.activity.
+  await createResourceTable(db, 'document_activity', {
+    parent: { column: 'document_id', table: 'documents', onDelete: 'cascade', index: false },
+    columns: sql`
+      actor_user_id uuid references users (id) default app.current_user_id(),
+      actor_api_key_id uuid,
+      action text not null check (action in ('created', 'updated', 'renamed', 'moved', 'status_changed', 'deleted',
+                                              'restored', 'new_version')),
+      changes jsonb not null default '{}'`,
+    indexes: { document_activity_document_idx: '(organization_id, document_id, created_at, id)' },
+  });
+  await sql`
+    -- Runs as the writer (the app role, whose direct inserts a policy refuses: only a trigger's
+    -- pass). The file columns a new version changes are the version's entry, not the document's.
+    create function app.record_document_activity() returns trigger
+      language plpgsql
+      as $$
+      declare
+        v_changes jsonb;
+        v_action text;
+        v_document uuid := new.id;
+      begin
+        if tg_table_name = 'document_versions' then
+          if new.version_number = 1 then return null; end if;
+          v_document := new.document_id;
+          v_action := 'new_version';
+          v_changes := jsonb_build_object('versionNumber', new.version_number, 'checksum', new.checksum);
+        else
+          v_changes := app.row_changes(case when tg_op = 'UPDATE' then to_jsonb(old) end, to_jsonb(new),
+            array['updated_at', 'updated_by', 'created_at', 'created_by', 'organization_id', 'id', 'current_version',
+                  'file_name', 'size', 'mime_type', 'checksum'], '{}');
+          if v_changes is null then return null; end if;
+          v_action := case
+            when tg_op = 'INSERT' then 'created'
+            when v_changes -> 'after' ? 'deleted_at' then case when new.deleted_at is null then 'restored' else 'deleted' end
+            when v_changes -> 'after' ? 'folder_id' then 'moved'
+            when v_changes -> 'after' ? 'status' then 'status_changed'
+            when v_changes -> 'after' ? 'title' then 'renamed'
+            else 'updated' end;
+        end if;
+        insert into public.document_activity (organization_id, document_id, actor_api_key_id, action, changes)
+        values (new.organization_id, v_document, app.current_api_key_id(), v_action, v_changes);
+        return null;
+      end
+      $$;
+    create trigger documents_activity after insert or update on documents
+      for each row execute function app.record_document_activity();
+    create trigger document_versions_activity after insert on document_versions
+      for each row execute function app.record_document_activity();
+  `.execute(db);
   // After the triggers: creating one needs EXECUTE on its function, which the hand-over takes away.
   await handToAuthRole(db, {
     'app.folder_tree()': [],
@@ -539,8 +590,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     drop trigger memberships_forget_access on memberships;
     drop trigger team_members_forget_access on team_members;
-    drop table task_attachments, document_permissions, document_versions, documents, folders, uploads;
+    drop table document_activity, task_attachments, document_permissions, document_versions, documents, folders, uploads;
     drop function app.storage_usage();
+    drop function app.record_document_activity();
     drop function app.document_write_allowed();
     drop function app.document_level(uuid, uuid);
     drop function app.hidden_document_ids();

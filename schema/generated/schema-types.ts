@@ -532,6 +532,8 @@ export type DetachDocumentInput = {
 /** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
 export type Document = {
   __typename?: 'Document';
+  /** Every change to the document, the newest first. */
+  activity: DocumentActivityConnection;
   /** SHA-256 of the bytes, lower-case hex. Of the current version, from its upload. */
   checksum: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
@@ -566,6 +568,15 @@ export type Document = {
 
 
 /** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export type DocumentActivityArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
 export type DocumentPermissionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -589,6 +600,55 @@ export type DocumentVersionsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One change to a document, recorded by the database. */
+export type DocumentActivity = {
+  __typename?: 'DocumentActivity';
+  action: DocumentActivityAction;
+  /** Who made the change (null for an API key). */
+  actor: Maybe<User>;
+  /** The API key that made the change, if one did. */
+  actorApiKeyId: Maybe<Scalars['UUID']['output']>;
+  /** The changed fields before and after, or the new version. */
+  changes: Scalars['JSONObject']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  document: Document;
+  id: Scalars['UUID']['output'];
+};
+
+export type DocumentActivityAction =
+  | 'CREATED'
+  | 'DELETED'
+  | 'MOVED'
+  | 'NEW_VERSION'
+  | 'RENAMED'
+  | 'RESTORED'
+  | 'STATUS_CHANGED'
+  | 'UPDATED';
+
+/** Count and measures of document activities. */
+export type DocumentActivityAggregate = {
+  __typename?: 'DocumentActivityAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+export type DocumentActivityConnection = {
+  __typename?: 'DocumentActivityConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: DocumentActivityAggregate;
+  edges: Array<DocumentActivityEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DocumentActivityEdge = {
+  __typename?: 'DocumentActivityEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: DocumentActivity;
 };
 
 /** Count and measures of documents. */

@@ -8,5 +8,6 @@ import './documents';
 import './document-versions';
 import './document-permissions';
 import './task-attachments';
+import './document-activity';
 
 registerResolvers(StorageUsageResolver);
