@@ -28,6 +28,9 @@ const DOCUMENT_PERMISSIONS: PermissionGrant[] = [
  * levels, never a cycle, names unique among live siblings; a version's number is the next one of
  * its document, taken under the document's row lock, so numbers are gap-free under concurrent
  * uploads; versions never change; a document's file columns are its current version's.
+ * Document permissions (grants on a folder or a document) decide, nearest first up the tree, who
+ * sees (RLS, answers kept per transaction) and who changes what (a trigger); task attachments,
+ * document activity (written by triggers) and the organization's storage usage complete it.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // A file streamed in (POST /uploads), waiting for createDocument or addDocumentVersion to use it,
