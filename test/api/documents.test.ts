@@ -246,6 +246,12 @@ describe('documents: the rules', () => {
       ).documents.totalCount;
     expect(await seen(token)).toBe(1);
     expect(await seen(outsiderToken)).toBe(0);
+    // Nor may the outsider move a document of their own into it (the foreign key alone would let them).
+    const mine = t.nodeOf<Doc>(
+      await t.create(outsiderToken, { uploadId: (await upload(t.db, orgId, outsider.id)).id, title: 'Mine' }),
+    );
+    const moved = await t.update(outsiderToken, { id: mine.id, projectId: project.id });
+    expect([t.codeOf(moved), t.fieldOf(moved)]).toEqual(['BAD_USER_INPUT', 'projectId']);
   });
 
   it('keeps versions immutable and a document’s file columns its current version’s, whatever the app role tries', async () => {

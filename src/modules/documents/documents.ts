@@ -1,5 +1,5 @@
 import { ArrayMaxSize, Length } from 'class-validator';
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError, NotFoundError } from '../../errors';
 import { findRow } from '../../db/rows';
 import { DOCUMENT_STATUSES } from '../../db/schema';
 import type { KeysetSort } from '../../db/pagination';
@@ -164,6 +164,14 @@ export const documents = defineResource({
       if (changes.metadata) changes.metadata = JSON.stringify(changes.metadata);
       const folderId = changes.folder_id as string | null | undefined;
       if (folderId && folderId !== current.folder_id) await liveFolder(await ctx.db.get(), folderId, 'folderId');
+      // The foreign key would take a project the caller cannot see (it checks without RLS).
+      const projectId = changes.project_id as string | null | undefined;
+      if (projectId && projectId !== current.project_id)
+        await findRow(await ctx.db.get(), 'projects', projectId, 'Project').catch((error: unknown) => {
+          throw error instanceof NotFoundError
+            ? new BadUserInputError('projectId', 'There is no such project you can see')
+            : error;
+        });
     },
     // A document of a deleted folder waits for the folder.
     async beforeSetDeleted(ctx, current, deleted) {
