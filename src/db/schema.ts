@@ -221,6 +221,42 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TASK_PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 
+/** Seed 003: a document's status (deleted is the soft delete, deleted_at). */
+export const DOCUMENT_STATUSES = ['draft', 'published', 'archived'] as const;
+export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
+/** Seed 003: what a document permission allows (each level includes the ones before it). */
+export const DOCUMENT_PERMISSION_LEVELS = ['view', 'edit', 'manage'] as const;
+export type DocumentPermissionLevel = (typeof DOCUMENT_PERMISSION_LEVELS)[number];
+/** What document_activity records (app.record_document_activity). */
+export const DOCUMENT_ACTIVITY_ACTIONS = [
+  'created',
+  'updated',
+  'renamed',
+  'moved',
+  'status_changed',
+  'deleted',
+  'restored',
+  'new_version',
+] as const;
+
+/**
+ * A file streamed in by POST /uploads (migration 0025), waiting to become a document or a version
+ * (used_at, set once). Its bytes are in the blob store under `${organization_id}/${checksum}`.
+ * `size` is a bigint, which pg reads as a string.
+ */
+export interface UploadsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  /** The API key that uploaded it (created_by is then null). */
+  api_key_id: string | null;
+  file_name: string;
+  mime_type: string;
+  size: ColumnType<string, number | string, never>;
+  /** SHA-256 of the bytes, lower-case hex. */
+  checksum: string;
+  used_at: Date | null;
+}
+
 export interface TaskActivityTable {
   organization_id: string;
   id: Generated<string>;
@@ -251,6 +287,7 @@ export interface Database extends ResourceTables {
   role_permissions: RolePermissionsTable;
   audit_log: AuditLogTable;
   task_activity: TaskActivityTable;
+  uploads: UploadsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

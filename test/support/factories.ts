@@ -216,8 +216,8 @@ let seedRun = 0;
 
 /**
  * A row of a resource: its spec's example plus its parents' ids. Every parent whose table has a
- * row is filled, nullable ones too, so the fuzzer sees every link; a parent in its own table
- * gets a second row pointing at the first.
+ * row is filled, nullable ones too, so the fuzzer sees every link, unless the example names its
+ * column null; a parent in its own table gets a second row pointing at the first.
  */
 async function insertExample(
   trx: Kysely<Database>,
@@ -227,8 +227,11 @@ async function insertExample(
   n: number,
 ): Promise<SeededRow> {
   const insert = async (self: SeededRow | undefined) => {
-    const values: Record<string, unknown> = { organization_id: organizationId, ...resource.spec.example(n) };
+    const example = resource.spec.example(n);
+    const values: Record<string, unknown> = { organization_id: organizationId, ...example };
     for (const relation of resource.model.relations) {
+      // Named null: left empty (a grant is on a folder or on a document, not both).
+      if (example[relation.column] === null) continue;
       const table = relation.target().table;
       const target = table === resource.table ? self : rows[table];
       if (target) values[relation.column] = target.id;
@@ -308,6 +311,7 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    rows.uploads = await insertUpload(trx, organizationId);
     rows.registered_operations = await trx
       .insertInto('registered_operations')
       .values({
@@ -327,6 +331,30 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
     );
   }
   return rows;
+}
+
+/**
+ * An upload row as POST /uploads writes it (migration 0025), inside the caller's tenant
+ * transaction: a made-up file unless `values` says otherwise (the bytes are not in any blob store).
+ */
+export function insertUpload(
+  trx: Kysely<Database>,
+  organizationId: string,
+  values: Partial<Insertable<Database['uploads']>> = {},
+): Promise<Selectable<Database['uploads']>> {
+  const content = `file ${unique()}`;
+  return trx
+    .insertInto('uploads')
+    .values({
+      organization_id: organizationId,
+      file_name: 'notes.txt',
+      mime_type: 'text/plain',
+      size: content.length,
+      checksum: crypto.createHash('sha256').update(content).digest('hex'),
+      ...values,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** A project owned by `ownerId` (a member of the organization). */
