@@ -81,9 +81,10 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** `field` names the input that pointed at nothing (`uploadId`), when one did. */
 export class NotFoundError extends DomainError {
-  constructor(what: string) {
-    super('NOT_FOUND', `${what} was not found`);
+  constructor(what: string, field?: string) {
+    super('NOT_FOUND', `${what} was not found`, field ? { field } : {});
   }
 }
 

@@ -36,6 +36,9 @@ export const PERMISSIONS = [
   'operations:manage',
   'academics:read',
   'academics:manage',
+  'documents:read',
+  'documents:write',
+  'documents:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -221,6 +221,28 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TASK_PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 
+/** Seed 003: a document's status (deleted is the soft delete, deleted_at). */
+export const DOCUMENT_STATUSES = ['draft', 'published', 'archived'] as const;
+export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
+
+/**
+ * A file streamed in by POST /uploads (migration 0025), waiting to become a document or a version
+ * (used_at, set once). Its bytes are in the blob store under `${organization_id}/${checksum}`.
+ * `size` is a bigint, which pg reads as a string.
+ */
+export interface UploadsTable extends Stamped {
+  organization_id: string;
+  id: Generated<string>;
+  /** The API key that uploaded it (created_by is then null). */
+  api_key_id: string | null;
+  file_name: string;
+  mime_type: string;
+  size: ColumnType<string, number | string, never>;
+  /** SHA-256 of the bytes, lower-case hex. */
+  checksum: string;
+  used_at: Date | null;
+}
+
 export interface TaskActivityTable {
   organization_id: string;
   id: Generated<string>;
@@ -251,6 +273,7 @@ export interface Database extends ResourceTables {
   role_permissions: RolePermissionsTable;
   audit_log: AuditLogTable;
   task_activity: TaskActivityTable;
+  uploads: UploadsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

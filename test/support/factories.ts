@@ -308,6 +308,7 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    rows.uploads = await insertUpload(trx, organizationId);
     rows.registered_operations = await trx
       .insertInto('registered_operations')
       .values({
@@ -327,6 +328,30 @@ export async function seedTenantRows(db: Kysely<Database>, organizationId: strin
     );
   }
   return rows;
+}
+
+/**
+ * An upload row as POST /uploads writes it (migration 0025), inside the caller's tenant
+ * transaction: a made-up file unless `values` says otherwise (the bytes are not in any blob store).
+ */
+export function insertUpload(
+  trx: Kysely<Database>,
+  organizationId: string,
+  values: Partial<Insertable<Database['uploads']>> = {},
+): Promise<Selectable<Database['uploads']>> {
+  const content = `file ${unique()}`;
+  return trx
+    .insertInto('uploads')
+    .values({
+      organization_id: organizationId,
+      file_name: 'notes.txt',
+      mime_type: 'text/plain',
+      size: content.length,
+      checksum: crypto.createHash('sha256').update(content).digest('hex'),
+      ...values,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** A project owned by `ownerId` (a member of the organization). */

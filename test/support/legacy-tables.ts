@@ -19,4 +19,6 @@ export const LEGACY_TABLES: Readonly<Record<string, readonly string[]>> = {
   registered_operations: ['RegisteredOperationIdInput'],
   audit_log: [],
   task_activity: [],
+  // Written by POST /uploads, used by createDocument and addDocumentVersion; no GraphQL type.
+  uploads: ['uploadId'],
 };
