@@ -9,6 +9,8 @@ module.exports = {
   transformIgnorePatterns: [
     '/node_modules/(?!(jose|file-type|strtok3|token-types|uint8array-extras|@tokenizer/inflate|@borewit/text-codec)/)',
   ],
+  // file-type exports only `import` conditions, which jest's CommonJS resolver does not try.
+  moduleNameMapper: { '^file-type$': '<rootDir>/node_modules/file-type/index.js' },
   cacheDirectory: '<rootDir>/.jest-cache',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -10,11 +10,8 @@ import {
   HashingMeter,
   isOrganizationId,
   parseBlobKey,
-  type BlobInfo,
-  type BlobRange,
-  type BlobStore,
-  type StoredBlob,
 } from './blob-store';
+import type { BlobInfo, BlobRange, BlobStore, StoredBlob } from './blob-store';
 
 /** Temporary files live in the same tree (the same file system), so moving one into place is an atomic rename. */
 const TEMPORARY_DIR = '.tmp';

@@ -14,17 +14,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
-  assertOrganizationId,
-  BlobNotFoundError,
   blobKey,
-  HashingMeter,
-  isOrganizationId,
   parseBlobKey,
-  type BlobInfo,
-  type BlobRange,
-  type BlobStore,
-  type StoredBlob,
+  assertOrganizationId,
+  isOrganizationId,
+  HashingMeter,
+  BlobNotFoundError,
 } from './blob-store';
+import type { BlobInfo, BlobRange, BlobStore, StoredBlob } from './blob-store';
 import { checkEndpoint, guardedLookup } from './endpoint-guard';
 
 /** Where the S3 store keeps its blobs (`BLOB_STORE=s3` and the `S3_*` variables). */
