@@ -4,6 +4,7 @@ import { SIGN_IN_STATUSES, type Database, type MembershipRole, type MembershipSt
 import { setTenant } from '../../src/db/database';
 import { hashPassword } from '../../src/auth/passwords';
 import { seedWorkDemoData } from './work';
+import { seedDocumentDemoData } from './documents';
 import type { DemoAccount } from '../../src/http/graphiql-config';
 
 export const DEMO_PASSWORD = 'DemoPass123';
@@ -94,7 +95,7 @@ export async function seedDemoData(db: Kysely<Database>): Promise<boolean> {
         })
         .execute();
     }
-    // Projects, sprints, milestones, tasks and comments, written by each organization's owner.
+    // Projects, sprints, milestones, tasks and comments, then folders and documents, written by each organization's owner.
     for (const org of organizations) {
       const owner = memberships.find((m) => m.org === org.slug && m.role === 'owner')!;
       const people = memberships
@@ -105,6 +106,11 @@ export async function seedDemoData(db: Kysely<Database>): Promise<boolean> {
         organizationId: orgIds.get(org.slug)!,
         ownerId: userIds.get(owner.person)!,
         people,
+      });
+      await seedDocumentDemoData(trx, {
+        slug: org.slug,
+        organizationId: orgIds.get(org.slug)!,
+        ownerId: userIds.get(owner.person)!,
       });
     }
   });

@@ -123,6 +123,23 @@ export type AcceptedPayload = {
   accepted: Scalars['Boolean']['output'];
 };
 
+export type AddDocumentVersionInput = {
+  /** What changed. */
+  changeSummary?: InputMaybe<Scalars['String']['input']>;
+  documentId: Scalars['UUID']['input'];
+  /** An upload of the caller’s, used at most once and within a day of its upload. */
+  uploadId: Scalars['UUID']['input'];
+};
+
+export type AddDocumentVersionPayload = {
+  __typename?: 'AddDocumentVersionPayload';
+  /** True when the upload had the current version’s checksum and file name: no version was added (the upload is used up all the same). */
+  deduplicated: Scalars['Boolean']['output'];
+  document: Document;
+  /** The new version, or the current one when the upload was the same file (deduplicated). */
+  version: DocumentVersion;
+};
+
 export type AddProjectMemberInput = {
   projectId: Scalars['UUID']['input'];
   role?: ProjectMemberRole;
@@ -316,6 +333,40 @@ export type CreateApiKeyPayload = {
   secret: Scalars['String']['output'];
 };
 
+export type CreateDocumentInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The folder it is in (null: the top level); changing it moves the document. */
+  folderId?: InputMaybe<Scalars['UUID']['input']>;
+  metadata?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** The project it belongs to, if any. */
+  projectId?: InputMaybe<Scalars['UUID']['input']>;
+  status?: DocumentStatus;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  title: Scalars['String']['input'];
+  uploadId: Scalars['UUID']['input'];
+};
+
+export type CreateDocumentPermissionInput = {
+  /** Give folderId or documentId. */
+  documentId?: InputMaybe<Scalars['UUID']['input']>;
+  /** Give folderId or documentId. */
+  folderId?: InputMaybe<Scalars['UUID']['input']>;
+  level?: DocumentPermissionLevel;
+  /** Everyone with this built-in role. Give one of userId, teamId and role. */
+  role?: InputMaybe<MembershipRole>;
+  /** Give one of userId, teamId and role. */
+  teamId?: InputMaybe<Scalars['UUID']['input']>;
+  /** Give one of userId, teamId and role. */
+  userId?: InputMaybe<Scalars['UUID']['input']>;
+};
+
+export type CreateFolderInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** The folder to put it in (null: the top level); moving takes its sub-folders and documents along. */
+  parentId?: InputMaybe<Scalars['UUID']['input']>;
+};
+
 export type CreateMilestoneInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   dueDate?: InputMaybe<Scalars['LocalDate']['input']>;
@@ -398,6 +449,23 @@ export type DeleteAcademicYearInput = {
   id: Scalars['UUID']['input'];
 };
 
+export type DeleteDocumentInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type DeleteDocumentPermissionInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type DeleteDocumentPermissionPayload = {
+  __typename?: 'DeleteDocumentPermissionPayload';
+  deletedDocumentPermissionId: Scalars['UUID']['output'];
+};
+
+export type DeleteFolderInput = {
+  id: Scalars['UUID']['input'];
+};
+
 export type DeleteMilestoneInput = {
   id: Scalars['UUID']['input'];
 };
@@ -444,6 +512,370 @@ export type DeleteTeamInput = {
 export type DeleteTeamPayload = {
   __typename?: 'DeleteTeamPayload';
   deletedTeamId: Scalars['UUID']['output'];
+};
+
+/** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export type Document = {
+  __typename?: 'Document';
+  /** SHA-256 of the bytes, lower-case hex. Of the current version, from its upload. */
+  checksum: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** The number of the current version (1 for a new document). */
+  currentVersion: Scalars['Int']['output'];
+  /** Set when the document is deleted (restoreDocument brings it back). */
+  deletedAt: Maybe<Scalars['DateTime']['output']>;
+  description: Scalars['String']['output'];
+  /** Of the current version, from its upload. */
+  fileName: Scalars['String']['output'];
+  folder: Maybe<Folder>;
+  id: Scalars['UUID']['output'];
+  metadata: Scalars['JSONObject']['output'];
+  /** Detected from the bytes. Of the current version, from its upload. */
+  mimeType: Scalars['String']['output'];
+  /** Who created it (null for an API key’s). */
+  owner: Maybe<User>;
+  /** The grants on this document. */
+  permissions: DocumentPermissionConnection;
+  project: Maybe<Project>;
+  /** Bytes. Of the current version, from its upload. */
+  size: Scalars['Float']['output'];
+  status: DocumentStatus;
+  tags: Array<Scalars['String']['output']>;
+  title: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  /** Every version, the newest first. */
+  versions: DocumentVersionConnection;
+};
+
+
+/** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export type DocumentPermissionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export type DocumentVersionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Count and measures of documents. */
+export type DocumentAggregate = {
+  __typename?: 'DocumentAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  max: DocumentMaximums;
+  min: DocumentMinimums;
+  sum: DocumentSums;
+};
+
+/** Documents sharing a key, with their count and measures. */
+export type DocumentAggregateGroup = {
+  __typename?: 'DocumentAggregateGroup';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+  key: DocumentAggregateKey;
+  max: DocumentMaximums;
+  min: DocumentMinimums;
+  sum: DocumentSums;
+};
+
+/** The values a group shares; a key not grouped by is null. */
+export type DocumentAggregateKey = {
+  __typename?: 'DocumentAggregateKey';
+  folder: Maybe<Folder>;
+  folderId: Maybe<Scalars['UUID']['output']>;
+  project: Maybe<Project>;
+  projectId: Maybe<Scalars['UUID']['output']>;
+  status: Maybe<DocumentStatus>;
+};
+
+/** Documents in groups. */
+export type DocumentAggregates = {
+  __typename?: 'DocumentAggregates';
+  /** The groups, ordered by their keys (nulls last); at most 1000. */
+  groups: Array<DocumentAggregateGroup>;
+};
+
+export type DocumentConnection = {
+  __typename?: 'DocumentConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: DocumentAggregate;
+  edges: Array<DocumentEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DocumentEdge = {
+  __typename?: 'DocumentEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: Document;
+};
+
+/** Conditions on documents; every one given must hold. */
+export type DocumentFilter = {
+  createdAt?: InputMaybe<DateTimeFilter>;
+  /** isNull: true for documents at the top level. */
+  folderId?: InputMaybe<IdFilter>;
+  ownerId?: InputMaybe<IdFilter>;
+  projectId?: InputMaybe<IdFilter>;
+  status?: InputMaybe<Array<DocumentStatus>>;
+  tags?: InputMaybe<TagsFilter>;
+  /** On the title (contains: ignoring case). */
+  title?: InputMaybe<StringFilter>;
+  updatedAt?: InputMaybe<DateTimeFilter>;
+};
+
+/** Ways to group documents; date-times are bucketed in UTC (weeks start on Monday). */
+export type DocumentGroupBy =
+  | 'FOLDER_ID'
+  | 'PROJECT_ID'
+  | 'STATUS';
+
+/** The greatest value among the rows. */
+export type DocumentMaximums = {
+  __typename?: 'DocumentMaximums';
+  size: Maybe<Scalars['Float']['output']>;
+};
+
+/** The least value among the rows. */
+export type DocumentMinimums = {
+  __typename?: 'DocumentMinimums';
+  size: Maybe<Scalars['Float']['output']>;
+};
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type DocumentOrder =
+  | 'CREATED_AT_DESC'
+  | 'TITLE_ASC'
+  | 'UPDATED_AT_DESC';
+
+export type DocumentPayload = {
+  __typename?: 'DocumentPayload';
+  document: Document;
+};
+
+/** A grant on a folder (inherited by what is in it, unless that has grants of its own) or on a document, to a user, a team or a role. */
+export type DocumentPermission = {
+  __typename?: 'DocumentPermission';
+  createdAt: Scalars['DateTime']['output'];
+  document: Maybe<Document>;
+  folder: Maybe<Folder>;
+  id: Scalars['UUID']['output'];
+  level: DocumentPermissionLevel;
+  role: Maybe<MembershipRole>;
+  team: Maybe<Team>;
+  user: Maybe<User>;
+};
+
+/** Count and measures of document permissions. */
+export type DocumentPermissionAggregate = {
+  __typename?: 'DocumentPermissionAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+export type DocumentPermissionConnection = {
+  __typename?: 'DocumentPermissionConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: DocumentPermissionAggregate;
+  edges: Array<DocumentPermissionEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DocumentPermissionEdge = {
+  __typename?: 'DocumentPermissionEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: DocumentPermission;
+};
+
+/** VIEW reads and downloads; EDIT also adds versions and changes metadata; MANAGE also changes permissions, shares and deletes. */
+export type DocumentPermissionLevel =
+  | 'EDIT'
+  | 'MANAGE'
+  | 'VIEW';
+
+export type DocumentPermissionPayload = {
+  __typename?: 'DocumentPermissionPayload';
+  documentPermission: DocumentPermission;
+};
+
+/** DRAFT, PUBLISHED or ARCHIVED, in any order; deleting is the soft delete (deleteDocument). */
+export type DocumentStatus =
+  | 'ARCHIVED'
+  | 'DRAFT'
+  | 'PUBLISHED';
+
+/** Sums over the rows (null when no row has a value). */
+export type DocumentSums = {
+  __typename?: 'DocumentSums';
+  size: Maybe<Scalars['Float']['output']>;
+};
+
+/** One version of a document’s file; versions never change. */
+export type DocumentVersion = {
+  __typename?: 'DocumentVersion';
+  changeSummary: Scalars['String']['output'];
+  /** SHA-256 of the bytes, lower-case hex. */
+  checksum: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  document: Document;
+  fileName: Scalars['String']['output'];
+  id: Scalars['UUID']['output'];
+  mimeType: Scalars['String']['output'];
+  /** Bytes. */
+  size: Scalars['Float']['output'];
+  /** 1, 2, 3, … per document, without gaps. */
+  versionNumber: Scalars['Int']['output'];
+};
+
+/** Count and measures of document versions. */
+export type DocumentVersionAggregate = {
+  __typename?: 'DocumentVersionAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+export type DocumentVersionConnection = {
+  __typename?: 'DocumentVersionConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: DocumentVersionAggregate;
+  edges: Array<DocumentVersionEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DocumentVersionEdge = {
+  __typename?: 'DocumentVersionEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: DocumentVersion;
+};
+
+/** A folder of documents. Folders nest at most 10 levels deep; names are unique among the live folders of one parent. */
+export type Folder = {
+  __typename?: 'Folder';
+  /** The folders directly in this one. */
+  children: FolderConnection;
+  createdAt: Scalars['DateTime']['output'];
+  /** Set when the folder is deleted, with everything in it (restoreFolder brings it back). */
+  deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** 1 for a top-level folder, at most 10. */
+  depth: Scalars['Int']['output'];
+  description: Scalars['String']['output'];
+  /** The documents directly in this folder. */
+  documents: DocumentConnection;
+  id: Scalars['UUID']['output'];
+  name: Scalars['String']['output'];
+  /** The folder this one is in; null at the top level. */
+  parent: Maybe<Folder>;
+  /** The folders from the top level down to this one (itself last). */
+  path: Array<Folder>;
+  /** The grants on this folder. */
+  permissions: DocumentPermissionConnection;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** A folder of documents. Folders nest at most 10 levels deep; names are unique among the live folders of one parent. */
+export type FolderChildrenArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<FolderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<FolderOrder>;
+};
+
+
+/** A folder of documents. Folders nest at most 10 levels deep; names are unique among the live folders of one parent. */
+export type FolderDocumentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<DocumentFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<DocumentOrder>;
+};
+
+
+/** A folder of documents. Folders nest at most 10 levels deep; names are unique among the live folders of one parent. */
+export type FolderPermissionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Count and measures of folders. */
+export type FolderAggregate = {
+  __typename?: 'FolderAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+/** Folders sharing a key, with their count and measures. */
+export type FolderAggregateGroup = {
+  __typename?: 'FolderAggregateGroup';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+/** Folders in groups. */
+export type FolderAggregates = {
+  __typename?: 'FolderAggregates';
+  /** The groups, ordered by their keys (nulls last); at most 1000. */
+  groups: Array<FolderAggregateGroup>;
+};
+
+export type FolderConnection = {
+  __typename?: 'FolderConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: FolderAggregate;
+  edges: Array<FolderEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type FolderEdge = {
+  __typename?: 'FolderEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: Folder;
+};
+
+/** Conditions on folders; every one given must hold. */
+export type FolderFilter = {
+  createdAt?: InputMaybe<DateTimeFilter>;
+  name?: InputMaybe<StringFilter>;
+  /** isNull: true for top-level folders. */
+  parentId?: InputMaybe<IdFilter>;
+  updatedAt?: InputMaybe<DateTimeFilter>;
+};
+
+/** Orders of a list; ties are broken by id, so pages are stable. */
+export type FolderOrder =
+  | 'CREATED_AT_DESC'
+  | 'NAME_ASC';
+
+export type FolderPayload = {
+  __typename?: 'FolderPayload';
+  folder: Folder;
 };
 
 /** Conditions on a reference (an id); every one given must hold. */
@@ -728,6 +1160,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Joins an organization with an invitation token and the invited account's password; starts a session there. */
   acceptInvitation: AuthPayload;
+  /** Adds the next version of a document from an upload; the same file as the current version adds nothing (deduplicated). */
+  addDocumentVersion: AddDocumentVersionPayload;
   addProjectMember: ProjectMemberPayload;
   addTaskComment: TaskCommentPayload;
   addTeamMember: TeamMemberPayload;
@@ -741,6 +1175,11 @@ export type Mutation = {
   createAcademicYear: AcademicYearPayload;
   /** Creates a key with at most your own permissions; its secret is returned only here. */
   createApiKey: CreateApiKeyPayload;
+  /** Creates a document, and its version 1, from an upload (POST /uploads) of the caller’s. */
+  createDocument: DocumentPayload;
+  /** Grants a level on a folder or a document (needs MANAGE there, or documents:manage). */
+  createDocumentPermission: DocumentPermissionPayload;
+  createFolder: FolderPayload;
   createMilestone: MilestonePayload;
   /** Creates an organization owned by the signed-in user and starts a session in it. */
   createOrganization: AuthPayload;
@@ -753,6 +1192,11 @@ export type Mutation = {
   /** Owners only. A deactivated organization admits nobody (its sessions end) and keeps all its records. */
   deactivateOrganization: OrganizationPayload;
   deleteAcademicYear: AcademicYearPayload;
+  deleteDocument: DocumentPayload;
+  /** Removes a grant (needs MANAGE on its folder or document). */
+  deleteDocumentPermission: DeleteDocumentPermissionPayload;
+  /** Soft-deletes a folder with its sub-folders and their documents; restoreFolder brings them back. */
+  deleteFolder: FolderPayload;
   /** Deletes a milestone; its tasks stay, outside any milestone. */
   deleteMilestone: DeleteMilestonePayload;
   /** Deletes an operation: no key runs it from now on. */
@@ -801,6 +1245,8 @@ export type Mutation = {
   /** Sets a new password with a reset token; ends every session of the account. */
   resetPassword: AcceptedPayload;
   restoreAcademicYear: AcademicYearPayload;
+  restoreDocument: DocumentPayload;
+  restoreFolder: FolderPayload;
   restoreProject: ProjectPayload;
   restoreTask: TaskPayload;
   /** Revokes a key; requests with it fail from now on. */
@@ -816,6 +1262,10 @@ export type Mutation = {
   /** Changes the status along the status machine (see TaskStatus). */
   transitionTask: TaskPayload;
   updateAcademicYear: AcademicYearPayload;
+  updateDocument: DocumentPayload;
+  /** Changes the level of a grant (needs MANAGE on its folder or document). */
+  updateDocumentPermission: DocumentPermissionPayload;
+  updateFolder: FolderPayload;
   updateMilestone: MilestonePayload;
   /** Changes the current organization's name, contact or settings. */
   updateOrganization: OrganizationPayload;
@@ -835,6 +1285,11 @@ export type Mutation = {
 
 export type MutationAcceptInvitationArgs = {
   input: AcceptInvitationInput;
+};
+
+
+export type MutationAddDocumentVersionArgs = {
+  input: AddDocumentVersionInput;
 };
 
 
@@ -883,6 +1338,21 @@ export type MutationCreateApiKeyArgs = {
 };
 
 
+export type MutationCreateDocumentArgs = {
+  input: CreateDocumentInput;
+};
+
+
+export type MutationCreateDocumentPermissionArgs = {
+  input: CreateDocumentPermissionInput;
+};
+
+
+export type MutationCreateFolderArgs = {
+  input: CreateFolderInput;
+};
+
+
 export type MutationCreateMilestoneArgs = {
   input: CreateMilestoneInput;
 };
@@ -920,6 +1390,21 @@ export type MutationCreateTeamArgs = {
 
 export type MutationDeleteAcademicYearArgs = {
   input: DeleteAcademicYearInput;
+};
+
+
+export type MutationDeleteDocumentArgs = {
+  input: DeleteDocumentInput;
+};
+
+
+export type MutationDeleteDocumentPermissionArgs = {
+  input: DeleteDocumentPermissionInput;
+};
+
+
+export type MutationDeleteFolderArgs = {
+  input: DeleteFolderInput;
 };
 
 
@@ -1038,6 +1523,16 @@ export type MutationRestoreAcademicYearArgs = {
 };
 
 
+export type MutationRestoreDocumentArgs = {
+  input: RestoreDocumentInput;
+};
+
+
+export type MutationRestoreFolderArgs = {
+  input: RestoreFolderInput;
+};
+
+
 export type MutationRestoreProjectArgs = {
   input: RestoreProjectInput;
 };
@@ -1080,6 +1575,21 @@ export type MutationTransitionTaskArgs = {
 
 export type MutationUpdateAcademicYearArgs = {
   input: UpdateAcademicYearInput;
+};
+
+
+export type MutationUpdateDocumentArgs = {
+  input: UpdateDocumentInput;
+};
+
+
+export type MutationUpdateDocumentPermissionArgs = {
+  input: UpdateDocumentPermissionInput;
+};
+
+
+export type MutationUpdateFolderArgs = {
+  input: UpdateFolderInput;
 };
 
 
@@ -1264,6 +1774,7 @@ export type Project = {
   /** Set when the project is deleted (it can be restored). */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
   description: Scalars['String']['output'];
+  documents: Maybe<DocumentConnection>;
   id: Scalars['UUID']['output'];
   /** Members of the project, in the order they joined. */
   members: ProjectMemberConnection;
@@ -1280,6 +1791,18 @@ export type Project = {
   tasks: TaskConnection;
   updatedAt: Scalars['DateTime']['output'];
   visibility: ProjectVisibility;
+};
+
+
+/** A project of the organization: tasks, sprints and milestones live in one. */
+export type ProjectDocumentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<DocumentFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<DocumentOrder>;
 };
 
 
@@ -1453,6 +1976,18 @@ export type Query = {
   academicYearsAggregate: Maybe<AcademicYearAggregates>;
   /** The audit log of the organization, newest first (needs audit:read). */
   auditLogs: Maybe<AuditLogConnection>;
+  /** A document by id; null when there is none the caller can see. */
+  document: Maybe<Document>;
+  /** Documents the caller can see, the last changed first. */
+  documents: Maybe<DocumentConnection>;
+  /** The documents the caller can see (as the list documents has them), grouped; at most 1000 groups. */
+  documentsAggregate: Maybe<DocumentAggregates>;
+  /** A folder by id; null when there is none the caller can see. */
+  folder: Maybe<Folder>;
+  /** Folders of the organization, at every level (filter parentId: {isNull: true} for the top). */
+  folders: Maybe<FolderConnection>;
+  /** The folders the caller can see (as the list folders has them), grouped; at most 1000 groups. */
+  foldersAggregate: Maybe<FolderAggregates>;
   milestone: Maybe<Milestone>;
   /** Milestones of every project the caller can see. */
   milestones: Maybe<MilestoneConnection>;
@@ -1514,6 +2049,53 @@ export type QueryAuditLogsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<AuditLogOrder>;
+};
+
+
+export type QueryDocumentArgs = {
+  id: Scalars['UUID']['input'];
+  includeDeleted?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryDocumentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<DocumentFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<DocumentOrder>;
+};
+
+
+export type QueryDocumentsAggregateArgs = {
+  filter?: InputMaybe<DocumentFilter>;
+  groupBy?: InputMaybe<Array<DocumentGroupBy>>;
+  includeDeleted?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryFolderArgs = {
+  id: Scalars['UUID']['input'];
+  includeDeleted?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryFoldersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<FolderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeDeleted?: Scalars['Boolean']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<FolderOrder>;
+};
+
+
+export type QueryFoldersAggregateArgs = {
+  filter?: InputMaybe<FolderFilter>;
+  includeDeleted?: Scalars['Boolean']['input'];
 };
 
 
@@ -1710,6 +2292,14 @@ export type ResetPasswordInput = {
 };
 
 export type RestoreAcademicYearInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type RestoreDocumentInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type RestoreFolderInput = {
   id: Scalars['UUID']['input'];
 };
 
@@ -2406,6 +2996,32 @@ export type UpdateAcademicYearInput = {
   id: Scalars['UUID']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
   startDate?: InputMaybe<Scalars['LocalDate']['input']>;
+};
+
+/** The fields to change; folderId moves the document (null: to the top level). */
+export type UpdateDocumentInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  folderId?: InputMaybe<Scalars['UUID']['input']>;
+  id: Scalars['UUID']['input'];
+  /** Replaces the metadata. */
+  metadata?: InputMaybe<Scalars['JSONObject']['input']>;
+  projectId?: InputMaybe<Scalars['UUID']['input']>;
+  status?: InputMaybe<DocumentStatus>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateDocumentPermissionInput = {
+  id: Scalars['UUID']['input'];
+  level?: InputMaybe<DocumentPermissionLevel>;
+};
+
+/** The fields to change; parentId moves the folder (null: to the top level). */
+export type UpdateFolderInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['UUID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  parentId?: InputMaybe<Scalars['UUID']['input']>;
 };
 
 export type UpdateMilestoneInput = {

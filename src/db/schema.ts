@@ -224,6 +224,9 @@ export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 /** Seed 003: a document's status (deleted is the soft delete, deleted_at). */
 export const DOCUMENT_STATUSES = ['draft', 'published', 'archived'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
+/** Seed 003: what a document permission allows (each level includes the ones before it). */
+export const DOCUMENT_PERMISSION_LEVELS = ['view', 'edit', 'manage'] as const;
+export type DocumentPermissionLevel = (typeof DOCUMENT_PERMISSION_LEVELS)[number];
 
 /**
  * A file streamed in by POST /uploads (migration 0025), waiting to become a document or a version

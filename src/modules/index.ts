@@ -6,3 +6,4 @@ import './teams';
 import './audit';
 import './work';
 import './school';
+import './documents';

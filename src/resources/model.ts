@@ -42,6 +42,8 @@ export interface FieldModel {
   aggregate?: AggregateOption;
   /** Out of the filter even where every timestamp is in it. */
   noFilter?: boolean;
+  /** A create input field that is no column (`CreateSpec.inputs`): the rule hooks' alone. */
+  inputOnly?: boolean;
   validate?: () => PropertyDecorator[];
 }
 
@@ -272,8 +274,13 @@ export function buildModel(spec: ResourceSpec): ResourceModel {
     `${what} object type`,
   );
   const m = spec.mutations ?? {};
+  const inputOnly = Object.entries((m.create && m.create.inputs) || {}).map(([name, c]) => ({
+    ...fieldOf(name, { create: 'required', ...c }),
+    expose: false,
+    inputOnly: true,
+  }));
   const createFields = ordered(
-    [...references.filter((r) => r.create), ...columns.filter((c) => c.create)],
+    [...references.filter((r) => r.create), ...columns.filter((c) => c.create), ...inputOnly],
     (f) => f.field,
     (m.create && m.create.order) || undefined,
     `${what} create input`,

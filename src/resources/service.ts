@@ -45,7 +45,7 @@ export function createService(model: ResourceModel, fromRow: (row: Row) => Row):
     const values: Row = {};
     for (const f of fields) {
       const v = input[f.field];
-      if (v === undefined) continue;
+      if (v === undefined || f.inputOnly) continue;
       if (v === null) {
         if (f.clearTo !== 'unchanged') values[f.column] = f.clearTo;
         continue;

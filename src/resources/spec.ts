@@ -161,6 +161,18 @@ export interface MutationSpec {
   order?: readonly string[];
 }
 
+export interface CreateSpec extends MutationSpec {
+  /**
+   * Input fields that are no column (createDocument's `uploadId`): typed and validated as columns
+   * are, handed to the rule hooks in `input`, never written by the insert. They come after the
+   * columns unless `order` says otherwise.
+   *
+   * @example
+   * create: { inputs: { uploadId: col.uuid({ create: 'required', description: 'An upload of yours.' }) } }
+   */
+  inputs?: Record<string, ColumnSpec>;
+}
+
 export interface DeleteSpec extends MutationSpec {
   mode: 'hard' | 'soft';
   /** Hard delete by a natural key instead of id (removeTeamMember: ['teamId', 'userId']). */
@@ -247,13 +259,18 @@ export interface ResourceSpec {
     alias?: string;
   };
   mutations?: {
-    create?: MutationSpec | false;
+    create?: CreateSpec | false;
     update?: MutationSpec | false;
     delete?: DeleteSpec | false;
     restore?: MutationSpec | false;
     /** Payload shared by create/update/soft delete/restore: default `${Type}Payload { ${type} }`. */
     payload?: { name?: string; field?: string };
   };
+  /**
+   * Rows are inserted by a subclass's mutation or by a trigger acting as the app role
+   * (addDocumentVersion, a document's version 1), not by a generated create: the table's INSERT grant.
+   */
+  serviceInserts?: boolean;
   /** Input types of a subclass's mutations whose `id` is this resource's (TransitionTaskInput): the fuzzer's id map. */
   idInputs?: readonly string[];
   /** Constraint name -> [field, message] (onViolation). */
@@ -266,7 +283,12 @@ export interface ResourceSpec {
   generatedColumns?: Record<string, ColumnSpec>;
   /** Columns read by fields a subclass adds (Project.tasks reads the id only), so lists still read only what is selected. */
   fieldColumns?: Record<string, readonly string[]>;
-  /** Column values of one valid row besides its parents (tests, seeds): `n` makes it unique. */
+  /**
+   * Column values of one valid row besides its parents (tests, seeds): `n` makes it unique. Seeded
+   * rows get every parent that has a row; a nullable parent's column named `null` here stays empty,
+   * and one named `undefined` is given in generated inputs even though optional (a grant is on a
+   * folder or on a document: `{ folder_id: undefined, document_id: null }`).
+   */
   example: (n: number) => Record<string, unknown>;
 }
 

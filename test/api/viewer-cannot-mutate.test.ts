@@ -13,6 +13,7 @@ import {
   createRole,
   createTask,
   createUser,
+  insertUpload,
   seedTenantRows,
   TEST_PASSWORD,
   type SeededRows,
@@ -62,6 +63,8 @@ interface Seeded {
   task: string;
   movableTask: string;
   comment: string;
+  /** Two uploads of the owner's: one for createDocument, one for addDocumentVersion. */
+  uploads: { document: string; version: string };
   /** seedTenantRows' first row of each table: what the generated mutations update and delete. */
   rows: SeededRows;
   /** Ids of the rows the generated create mutations made, by table (the owner's run only). */
@@ -100,6 +103,7 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   deprecateOperation: ({ operation }) => ({ input: { id: operation } }),
   deleteOperation: ({ operation }) => ({ input: { id: operation } }),
   transitionTask: ({ task }) => ({ input: { id: task, status: 'TODO' } }),
+  addDocumentVersion: ({ rows, uploads }) => ({ input: { documentId: rows.documents!.id, uploadId: uploads.version } }),
   assignTask: ({ task, users }) => ({ input: { id: task, assigneeId: users.ranked } }),
   moveTask: ({ movableTask, otherProject }) => ({ input: { id: movableTask, projectId: otherProject } }),
   removeMember: ({ memberships }) => ({ input: { membershipId: memberships.removed } }),
@@ -111,6 +115,11 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
 };
 /** Hand mutations that run after every generated one (the owner's run): deactivating ends every session. */
 const LAST = ['deactivateOrganization'];
+
+/** The create inputs' fields that are no column (`CreateSpec.inputs`), from the seeded ids. */
+const INPUT_ONLY: Record<string, (ids: Seeded) => unknown> = {
+  uploadId: ({ uploads }) => uploads.document,
+};
 
 /** A column value as its input field takes it (enums by their GraphQL name, timestamps as ISO text). */
 function inputValue(f: FieldModel, value: unknown): unknown {
@@ -125,16 +134,19 @@ function inputValue(f: FieldModel, value: unknown): unknown {
  */
 function generatedInput(m: GeneratedMutation, n: number): (ids: Seeded) => Record<string, unknown> {
   const { model, spec, table } = m.resource;
-  return ({ rows, created }) => {
+  return (ids) => {
+    const { rows, created } = ids;
     const row = rows[table];
     if (!row) throw new Error(`seedTenantRows seeded no row of ${table}`);
     const example = spec.example(n);
     const values = (fields: FieldModel[]) =>
       Object.fromEntries(
         fields.flatMap((f) => {
+          if (f.inputOnly) return [[f.field, INPUT_ONLY[f.field]!(ids)]];
           if (f.reference) {
-            // An optional parent (a project's ownerId) keeps its default: the caller.
-            if (!f.create?.required) return [];
+            // An optional parent (a project's ownerId) keeps its default (the caller), unless the
+            // example names it undefined (a grant's folder: a grant needs a folder or a document).
+            if (!f.create?.required && !(f.column in example && example[f.column] === undefined)) return [];
             const parent = model.relations.find((r) => r.column === f.column)!.target().table;
             return [[f.field, created[parent] ?? rows[parent]?.id]];
           }
@@ -306,7 +318,10 @@ describe('a viewer cannot mutate the organization', () => {
         .values({ organization_id: org.id, task_id: task.id, author_id: boss.user.id, body: 'Seeded' })
         .returning('id')
         .executeTakeFirstOrThrow();
+      // The owner's own uploads (createDocument and addDocumentVersion use the caller's only).
+      const uploads = { document: (await insertUpload(trx, org.id)).id, version: (await insertUpload(trx, org.id)).id };
       return {
+        uploads,
         invitation: invitation.id,
         apiKey: apiKey.id,
         operation: operation.id,

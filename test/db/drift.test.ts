@@ -28,6 +28,8 @@ const ENUM_OF: Readonly<Record<string, string>> = {
   'audit_log.severity': 'AuditSeverity',
   // The permissions each built-in role holds: no GraphQL type of its own, its roles are members' roles.
   'built_in_role_permissions.role': 'MembershipRole',
+  // A grant to everyone with a built-in role: members' roles.
+  'document_permissions.role': 'MembershipRole',
 };
 
 /**

@@ -46,6 +46,8 @@ describe('row-level security', () => {
   let tenantTables: string[];
   let orgA: string;
   let orgB: string;
+  /** The member seedTenantRows adds to each: whom the tenant's rows are read as (a seeded document grant names them). */
+  const memberOf: Record<string, string> = {};
 
   beforeAll(async () => {
     app = testPool('app');
@@ -58,8 +60,8 @@ describe('row-level security', () => {
     tenantTables = rows.map((r) => r.table_name);
     orgA = (await createOrganization(db)).id;
     orgB = (await createOrganization(db)).id;
-    await seedTenantRows(db, orgA);
-    await seedTenantRows(db, orgB);
+    memberOf[orgA] = (await seedTenantRows(db, orgA)).users!.id;
+    memberOf[orgB] = (await seedTenantRows(db, orgB)).users!.id;
   });
   afterAll(closeTestPools);
 
@@ -171,61 +173,66 @@ describe('row-level security', () => {
         expect({ table, sampleRows: sample.rows.length }).toEqual({ table, sampleRows: 1 }); // seedTenantRows must fill it
         const theirRow = sample.rows[0]!.row;
 
-        await actingAs(app, mine, async (client) => {
-          const visible = await client.query(`select organization_id from ${table}`);
-          expect(visible.rowCount).toBeGreaterThan(0);
-          expect(new Set(visible.rows.map((r) => r.organization_id))).toEqual(new Set([mine]));
-          expect(
-            (await client.query(`select count(*)::int as n from ${table} where organization_id = $1`, [theirs])).rows[0]
-              .n,
-          ).toBe(0);
+        await actingAs(
+          app,
+          mine,
+          async (client) => {
+            const visible = await client.query(`select organization_id from ${table}`);
+            expect(visible.rowCount).toBeGreaterThan(0);
+            expect(new Set(visible.rows.map((r) => r.organization_id))).toEqual(new Set([mine]));
+            expect(
+              (await client.query(`select count(*)::int as n from ${table} where organization_id = $1`, [theirs]))
+                .rows[0].n,
+            ).toBe(0);
 
-          // Update through a column the app role may change (if any), then delete.
-          const updatable = await client.query<{ attname: string }>(
-            `
+            // Update through a column the app role may change (if any), then delete.
+            const updatable = await client.query<{ attname: string }>(
+              `
             select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped
                and has_column_privilege($1, attname, 'UPDATE') limit 1`,
-            [table],
-          );
-          const column = updatable.rows[0]?.attname;
-          const update = column
-            ? `update ${table} set ${column} = ${column} where organization_id = $1`
-            : `update ${table} set organization_id = organization_id where organization_id = $1`;
-          if (column) {
-            expect({ table, update, touched: (await client.query(update, [theirs])).rowCount }).toEqual({
-              table,
-              update,
-              touched: 0,
-            });
-          } else {
-            await expectDenied(client, update, [theirs]);
-          }
-          const del = `delete from ${table} where organization_id = $1`;
-          if ((await client.query('select has_table_privilege($1, $2) as ok', [table, 'DELETE'])).rows[0].ok) {
-            expect({ table, touched: (await client.query(del, [theirs])).rowCount }).toEqual({ table, touched: 0 });
-          } else {
-            await expectDenied(client, del, [theirs]);
-          }
+              [table],
+            );
+            const column = updatable.rows[0]?.attname;
+            const update = column
+              ? `update ${table} set ${column} = ${column} where organization_id = $1`
+              : `update ${table} set organization_id = organization_id where organization_id = $1`;
+            if (column) {
+              expect({ table, update, touched: (await client.query(update, [theirs])).rowCount }).toEqual({
+                table,
+                update,
+                touched: 0,
+              });
+            } else {
+              await expectDenied(client, update, [theirs]);
+            }
+            const del = `delete from ${table} where organization_id = $1`;
+            if ((await client.query('select has_table_privilege($1, $2) as ok', [table, 'DELETE'])).rows[0].ok) {
+              expect({ table, touched: (await client.query(del, [theirs])).rowCount }).toEqual({ table, touched: 0 });
+            } else {
+              await expectDenied(client, del, [theirs]);
+            }
 
-          const copy = { ...theirRow, id: crypto.randomUUID() };
-          // Every column but generated ones, which take no values.
-          const columns = (
-            await client.query<{ list: string }>(
-              `
+            const copy = { ...theirRow, id: crypto.randomUUID() };
+            // Every column but generated ones, which take no values.
+            const columns = (
+              await client.query<{ list: string }>(
+                `
             select string_agg(quote_ident(attname), ', ' order by attnum) as list from pg_attribute
              where attrelid = $1::regclass and attnum > 0 and not attisdropped and attgenerated = ''`,
-              [table],
-            )
-          ).rows[0]!.list;
-          const message = await expectDenied(
-            client,
-            `insert into ${table} (${columns}) select ${columns} from jsonb_populate_record(null::${table}, $1::jsonb)`,
-            [copy],
-          );
-          const canInsert = (await client.query('select has_table_privilege($1, $2) as ok', [table, 'INSERT'])).rows[0]
-            .ok;
-          if (canInsert) expect(message).toMatch(/row-level security/);
-        });
+                [table],
+              )
+            ).rows[0]!.list;
+            const message = await expectDenied(
+              client,
+              `insert into ${table} (${columns}) select ${columns} from jsonb_populate_record(null::${table}, $1::jsonb)`,
+              [copy],
+            );
+            const canInsert = (await client.query('select has_table_privilege($1, $2) as ok', [table, 'INSERT']))
+              .rows[0].ok;
+            if (canInsert) expect(message).toMatch(/row-level security/);
+          },
+          memberOf[mine],
+        );
       }
     });
   }

@@ -40,6 +40,10 @@ export interface ResourceFixture {
   parents?: (tenant: Tenant, n: number, suite: Suite) => Promise<Record<string, string>>;
   /** Per updatable field: an input fragment that changes it validly, when the kind's value would break a rule. */
   updates?: Record<string, (n: number) => Record<string, unknown>>;
+  /** The create input's fields that are no column (`CreateSpec.inputs`: an upload of the tenant's for `uploadId`). */
+  inputs?: (tenant: Tenant, n: number, suite: Suite) => Promise<Record<string, unknown>>;
+  /** How the nth row of `tenant` is made when the resource has no generated create (addDocumentVersion); its id. */
+  create?: (tenant: Tenant, n: number, suite: Suite) => Promise<string>;
 }
 
 type Row = Record<string, unknown>;
@@ -62,6 +66,8 @@ function selectionOf(f: FieldModel): string {
 function output(f: FieldModel, value: unknown): unknown {
   if (value == null) return null;
   if (f.type.kind === 'timestamp') return new Date(value as string).toISOString();
+  // A Float may be a bigint column (a document's size), which pg reads as text.
+  if (f.type.kind === 'float') return Number(value);
   return enumKey(f, value);
 }
 
@@ -155,8 +161,12 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
         return { userId: user.id, token: await app.login(user.email, TEST_PASSWORD) };
       },
       async create(target, tenant, n, targetFixture = {}) {
-        const parents = (await targetFixture.parents?.(tenant, n, suite)) ?? {};
-        const input = exampleInput(target, n, parents);
+        if (!target.spec.mutations?.create) {
+          if (!targetFixture.create)
+            throw new Error(`describeResource: ${target.typeName} has no create; give fixture.create`);
+          return targetFixture.create(tenant, n, suite);
+        }
+        const input = await createInput(target, targetFixture, tenant, n, suite);
         const tm = target.model;
         const res = await data(
           tenant.admin.token,
@@ -236,6 +246,11 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
     }
     const parentOf = (list: List, row: Row) =>
       list.relation ? (row[list.relation.column] as string) : (row.organization_id as string);
+    /** The created rows of tenant a in `list`: a row without that (nullable) parent is in none of its kind. */
+    const rowsIn = async (list: List) => {
+      const rows = await Promise.all(created.filter((c) => c.tenant === a).map((c) => rowOf(c.id)));
+      return rows.filter((row): row is Row => !!row && parentOf(list, row) != null);
+    };
     const sqlOrder = async (list: List, parentId: string, order = sort!) =>
       (
         await superuser.query(
@@ -262,11 +277,10 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
     if (m.create)
       it(`${names.create} answers the node and writes one audit entry ${auditType}.create`, async () => {
         const n = ++counter;
-        const parents = (await fixture.parents?.(a, n, suite)) ?? {};
         const res = await data(
           a.admin.token,
           `mutation ($i: ${names.createInput}!) { ${names.create}(input: $i) { ${names.payloadField} { ${selection} } } }`,
-          { i: exampleInput(resource, n, parents) },
+          { i: await createInput(resource, fixture, a, n, suite) },
         );
         const node = (res[names.create] as Row)[names.payloadField] as Node;
         const row = (await rowOf(node.id as string))!;
@@ -287,8 +301,7 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
 
     for (const list of lists) {
       it(`${list.name} lists every row of its parent, as SQL has them, in the default order`, async () => {
-        for (const { id } of created.filter((c) => c.tenant === a)) {
-          const row = (await rowOf(id))!;
+        for (const row of await rowsIn(list)) {
           const parentId = parentOf(list, row);
           const connection = await runList(list, parentId, 'first: 40', `totalCount edges { node { ${selection} } }`);
           const ids = await sqlOrder(list, parentId);
@@ -305,8 +318,8 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
     it(`pages forward and backward through a list in each order, ties broken by id`, async () => {
       let best: { list: List; parentId: string; count: number } | null = null;
       for (const list of lists)
-        for (const { id } of created.filter((c) => c.tenant === a)) {
-          const parentId = parentOf(list, (await rowOf(id))!);
+        for (const row of await rowsIn(list)) {
+          const parentId = parentOf(list, row);
           const count = (await sqlOrder(list, parentId)).length;
           if (!best || count > best.count) best = { list, parentId, count };
         }
@@ -433,8 +446,8 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
     for (const list of lists)
       it(`${list.name} { aggregate } equals totalCount and SQL; another tenant's rows are never counted`, async () => {
         await createRow(b);
-        for (const { id } of created.filter((c) => c.tenant === a)) {
-          const parentId = parentOf(list, (await rowOf(id))!);
+        for (const row of await rowsIn(list)) {
+          const parentId = parentOf(list, row);
           const connection = await runList(
             list,
             parentId,
@@ -529,7 +542,7 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
           const input =
             mode === 'create'
               ? {
-                  ...exampleInput(resource, ++counter, (await fixture.parents?.(a, counter, suite)) ?? {}),
+                  ...(await createInput(resource, fixture, a, ++counter, suite)),
                   [f.field]: long,
                 }
               : { id: row.id, [f.field]: long };
@@ -650,7 +663,7 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
           name: names.create,
           type: names.createInput,
           select: payload,
-          input: exampleInput(resource, ++counter, (await fixture.parents?.(t, counter, suite)) ?? {}),
+          input: await createInput(resource, fixture, t, ++counter, suite),
         });
       const f = model.updateFields.find((u) => !u.reference);
       if (m.update)
@@ -725,10 +738,11 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
           const t = await tenant();
           const first = await suite.create(resource, t, ++counter, fixture);
           const row = (await rowOf(first))!;
+          const listed = lists.filter((l) => parentOf(l, row) != null);
           const list =
-            lists.find((l) => !l.relation || l.relation.target().typeName === 'Organization') ??
-            lists.find((l) => l.relation?.mustExist) ??
-            lists[0]!;
+            listed.find((l) => !l.relation || l.relation.target().typeName === 'Organization') ??
+            listed.find((l) => l.relation?.mustExist) ??
+            listed[0]!;
           const parentId = parentOf(list, row);
           const own = inner === shapes['a nested list'] ? 'totalCount' : 'aggregate { count }';
           const body = `${own} edges { node { ${selection} ${inverses().map(inner).join(' ')} } }`;
@@ -744,6 +758,18 @@ export function describeResource(resource: BuiltResource, fixture: ResourceFixtu
           expect(many.statements).toBe(few.statements);
         });
   });
+}
+
+/** The create input of the nth row of `tenant`: the example, the fixture's parents and its input-only fields. */
+async function createInput(
+  resource: BuiltResource,
+  fixture: ResourceFixture,
+  tenant: Tenant,
+  n: number,
+  suite: Suite,
+): Promise<Row> {
+  const parents = (await fixture.parents?.(tenant, n, suite)) ?? {};
+  return { ...exampleInput(resource, n, parents), ...((await fixture.inputs?.(tenant, n, suite)) ?? {}) };
 }
 
 /** `spec.example(n)` (by column or field name) as create input, plus the parents' ids. */

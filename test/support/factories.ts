@@ -216,8 +216,8 @@ let seedRun = 0;
 
 /**
  * A row of a resource: its spec's example plus its parents' ids. Every parent whose table has a
- * row is filled, nullable ones too, so the fuzzer sees every link; a parent in its own table
- * gets a second row pointing at the first.
+ * row is filled, nullable ones too, so the fuzzer sees every link, unless the example names its
+ * column null; a parent in its own table gets a second row pointing at the first.
  */
 async function insertExample(
   trx: Kysely<Database>,
@@ -227,8 +227,11 @@ async function insertExample(
   n: number,
 ): Promise<SeededRow> {
   const insert = async (self: SeededRow | undefined) => {
-    const values: Record<string, unknown> = { organization_id: organizationId, ...resource.spec.example(n) };
+    const example = resource.spec.example(n);
+    const values: Record<string, unknown> = { organization_id: organizationId, ...example };
     for (const relation of resource.model.relations) {
+      // Named null: left empty (a grant is on a folder or on a document, not both).
+      if (example[relation.column] === null) continue;
       const table = relation.target().table;
       const target = table === resource.table ? self : rows[table];
       if (target) values[relation.column] = target.id;

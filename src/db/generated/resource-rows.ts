@@ -29,6 +29,66 @@ export interface AcademicYearsTable extends Standard {
   deleted_at: Date | null;
 }
 
+/** DocumentPermission (document_permissions): A grant on a folder (inherited by what is in it, unless that has grants of its own) or on a document, to a user, a team or a role. */
+export interface DocumentPermissionsTable extends Standard {
+  folder_id: string | null;
+  document_id: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  role: 'owner' | 'admin' | 'officer' | 'member' | 'viewer' | null;
+  level: Generated<'view' | 'edit' | 'manage'>;
+  /** Computed by the database (GENERATED ALWAYS). */
+  grantee: ColumnType<string, never, never>;
+}
+
+/** DocumentVersion (document_versions): One version of a document’s file; versions never change. */
+export interface DocumentVersionsTable extends Standard {
+  document_id: string;
+  /** 1, 2, 3, … per document, without gaps. */
+  version_number: Generated<number>;
+  file_name: string;
+  /** Bytes. */
+  size: number;
+  mime_type: string;
+  /** SHA-256 of the bytes, lower-case hex. */
+  checksum: string;
+  change_summary: Generated<string>;
+}
+
+/** Document (documents): A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export interface DocumentsTable extends Standard {
+  folder_id: string | null;
+  project_id: string | null;
+  /** Who created it (null for an API key’s). */
+  owner_id: string | null;
+  title: string;
+  description: Generated<string>;
+  /** Of the current version, from its upload. */
+  file_name: string;
+  /** Bytes. Of the current version, from its upload. */
+  size: number;
+  /** Detected from the bytes. Of the current version, from its upload. */
+  mime_type: string;
+  /** SHA-256 of the bytes, lower-case hex. Of the current version, from its upload. */
+  checksum: string;
+  /** The number of the current version (1 for a new document). */
+  current_version: Generated<number>;
+  status: Generated<'draft' | 'published' | 'archived'>;
+  tags: Generated<string[]>;
+  metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
+  deleted_at: Date | null;
+}
+
+/** Folder (folders): A folder of documents. Folders nest at most 10 levels deep; names are unique among the live folders of one parent. */
+export interface FoldersTable extends Standard {
+  /** The folder this one is in; null at the top level. */
+  parent_id: string | null;
+  name: string;
+  description: Generated<string>;
+  path: Generated<string[]>;
+  deleted_at: Date | null;
+}
+
 /** Milestone (milestones): A goal of a project with a due date; its progress comes from its tasks. */
 export interface MilestonesTable extends Standard {
   project_id: string;
@@ -130,6 +190,10 @@ export interface TeamsTable extends Standard {
 /** The resource tables of `Database` (src/db/schema.ts). */
 export interface ResourceTables {
   academic_years: AcademicYearsTable;
+  document_permissions: DocumentPermissionsTable;
+  document_versions: DocumentVersionsTable;
+  documents: DocumentsTable;
+  folders: FoldersTable;
   milestones: MilestonesTable;
   project_members: ProjectMembersTable;
   projects: ProjectsTable;
