@@ -34,6 +34,8 @@ import type { Services } from '../services';
 import { authenticate } from './authenticate';
 import { errorBody } from './error-body';
 import { uploadRoutes } from './uploads';
+import { downloadRoutes } from './downloads';
+import type { FileRoutesOptions } from './file-requests';
 import type { BlobStore } from '../blobs';
 import { mountGraphiql, type GraphiqlConfig } from './graphiql';
 import { checkReadiness } from '../db/readiness';
@@ -114,8 +116,8 @@ export const DEFAULT_APQ_CACHE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
 
 /**
- * The HTTP server: POST /graphql (Apollo, one request transaction each), POST /uploads (files,
- * streamed into the blob store) and GET /healthz.
+ * The HTTP server: POST /graphql (Apollo, one request transaction each), POST /uploads and
+ * GET /documents/:id/content (files, streamed to and from the blob store) and GET /healthz.
  * Every error leaves as JSON with a code, never as an HTML page or a stack.
  */
 export async function createApp(options: AppOptions): Promise<App> {
@@ -336,19 +338,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     res.set('cache-control', 'no-store').type('text/plain; charset=utf-8').send(sdl);
   });
 
-  // The file routes read their bodies themselves, streaming: no body parser runs before them.
-  app.use(
-    uploadRoutes({
-      appPool: options.appPool,
-      standalonePool: options.standalonePool,
-      tokens: options.services.tokens,
-      blobStore: options.blobStore,
-      transactionTimeouts: options.transactionTimeouts,
-      rateLimiter,
-      draining: () => draining,
-      logger: options.logger,
-    }),
-  );
+  // The file routes stream their bodies themselves: no body parser runs before them.
+  const fileRoutes: FileRoutesOptions = {
+    appPool: options.appPool,
+    standalonePool: options.standalonePool,
+    tokens: options.services.tokens,
+    blobStore: options.blobStore,
+    transactionTimeouts: options.transactionTimeouts,
+    rateLimiter,
+    draining: () => draining,
+    logger: options.logger,
+  };
+  app.use(uploadRoutes(fileRoutes), downloadRoutes(fileRoutes));
 
   mountGraphiql(app, { demo: options.production ? null : options.demo });
 
