@@ -51,3 +51,23 @@ drop policy if exists "document permissions" on document_permissions;
 create policy "document permissions" on document_permissions as restrictive to tenantql_app
   using ((folder_id is null or folder_id <> all ((select app.hidden_folder_ids())::uuid[]))
          and (document_id is null or document_id <> all ((select app.hidden_document_ids())::uuid[])));
+
+-- Task attachments: seen while their task (its project) and their document (its permissions) are.
+select app.tenant_resource('task_attachments', 'task_attachment',
+  '{"delete": true, "follows": "tasks", "followsColumn": "task_id"}');
+drop policy if exists "document permissions" on task_attachments;
+create policy "document permissions" on task_attachments as restrictive to tenantql_app
+  using (exists (select 1 from documents d
+                  where d.organization_id = task_attachments.organization_id and d.id = task_attachments.document_id));
+
+-- Organization.storageUsage (app.storage_usage, tenantql_auth) counts the whole organization's.
+grant select (organization_id, checksum, size) on document_versions to tenantql_auth;
+grant select (organization_id, deleted_at) on documents to tenantql_auth;
+
+-- Document activity: written by triggers only (app.record_document_activity runs as the writer:
+-- the app role's own inserts are refused), never changed, seen while its document is.
+select app.tenant_resource('document_activity', 'document_activity',
+  '{"follows": "documents", "followsColumn": "document_id"}');
+drop policy if exists "only the activity trigger records" on document_activity;
+create policy "only the activity trigger records" on document_activity as restrictive for insert to tenantql_app
+  with check (pg_trigger_depth() > 0);

@@ -28,6 +28,9 @@ const DOCUMENT_PERMISSIONS: PermissionGrant[] = [
  * levels, never a cycle, names unique among live siblings; a version's number is the next one of
  * its document, taken under the document's row lock, so numbers are gap-free under concurrent
  * uploads; versions never change; a document's file columns are its current version's.
+ * Document permissions (grants on a folder or a document) decide, nearest first up the tree, who
+ * sees (RLS, answers kept per transaction) and who changes what (a trigger); task attachments,
+ * document activity (written by triggers) and the organization's storage usage complete it.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // A file streamed in (POST /uploads), waiting for createDocument or addDocumentVersion to use it,
@@ -491,6 +494,84 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       for each statement execute function app.forget_answers('app.cached_hidden_folder_ids', 'app.cached_hidden_document_ids');
   `.execute(db);
 
+  // A document attached to a task (seed 003, project management).
+  await createResourceTable(db, 'task_attachments', {
+    parent: { column: 'task_id', table: 'tasks', onDelete: 'cascade', index: false },
+    columns: sql`document_id uuid not null`,
+    constraints: sql`
+      constraint task_attachments_document_fkey foreign key (organization_id, document_id)
+        references documents (organization_id, id) on delete cascade`,
+    indexes: {
+      task_attachments_key: { on: '(organization_id, task_id, document_id)', unique: true },
+      task_attachments_task_idx: '(organization_id, task_id, created_at, id)',
+      task_attachments_document_idx: '(organization_id, document_id, created_at, id)',
+    },
+  });
+  await sql`
+    -- Organization.storageUsage: the whole organization's, whoever asks (a count, no content): the
+    -- bytes of each distinct content once (blobs are content-addressed), live documents, versions.
+    create function app.storage_usage() returns table (bytes bigint, documents bigint, versions bigint)
+      language sql stable security definer
+      set search_path = ''
+      as $$
+        select coalesce((select sum(s.size) from (select distinct on (v.checksum) v.size from public.document_versions v
+                                                   where v.organization_id = app.current_org_id()
+                                                   order by v.checksum) s), 0)::bigint,
+               (select count(*) from public.documents d where d.organization_id = app.current_org_id() and d.deleted_at is null),
+               (select count(*) from public.document_versions v where v.organization_id = app.current_org_id())
+      $$;
+  `.execute(db);
+  // What happened to a document, written by triggers (created, changed, renamed, moved, status
+  // changed, deleted, restored, a new version), read as Document.activity.
+  await createResourceTable(db, 'document_activity', {
+    parent: { column: 'document_id', table: 'documents', onDelete: 'cascade', index: false },
+    columns: sql`
+      actor_user_id uuid references users (id) default app.current_user_id(),
+      actor_api_key_id uuid,
+      action text not null check (action in ('created', 'updated', 'renamed', 'moved', 'status_changed', 'deleted',
+                                              'restored', 'new_version')),
+      changes jsonb not null default '{}'`,
+    indexes: { document_activity_document_idx: '(organization_id, document_id, created_at, id)' },
+  });
+  await sql`
+    -- Runs as the writer (the app role, whose direct inserts a policy refuses: only a trigger's
+    -- pass). The file columns a new version changes are the version's entry, not the document's.
+    create function app.record_document_activity() returns trigger
+      language plpgsql
+      as $$
+      declare
+        v_changes jsonb;
+        v_action text;
+        v_document uuid := new.id;
+      begin
+        if tg_table_name = 'document_versions' then
+          if new.version_number = 1 then return null; end if;
+          v_document := new.document_id;
+          v_action := 'new_version';
+          v_changes := jsonb_build_object('versionNumber', new.version_number, 'checksum', new.checksum);
+        else
+          v_changes := app.row_changes(case when tg_op = 'UPDATE' then to_jsonb(old) end, to_jsonb(new),
+            array['updated_at', 'updated_by', 'created_at', 'created_by', 'organization_id', 'id', 'current_version',
+                  'file_name', 'size', 'mime_type', 'checksum'], '{}');
+          if v_changes is null then return null; end if;
+          v_action := case
+            when tg_op = 'INSERT' then 'created'
+            when v_changes -> 'after' ? 'deleted_at' then case when new.deleted_at is null then 'restored' else 'deleted' end
+            when v_changes -> 'after' ? 'folder_id' then 'moved'
+            when v_changes -> 'after' ? 'status' then 'status_changed'
+            when v_changes -> 'after' ? 'title' then 'renamed'
+            else 'updated' end;
+        end if;
+        insert into public.document_activity (organization_id, document_id, actor_api_key_id, action, changes)
+        values (new.organization_id, v_document, app.current_api_key_id(), v_action, v_changes);
+        return null;
+      end
+      $$;
+    create trigger documents_activity after insert or update on documents
+      for each row execute function app.record_document_activity();
+    create trigger document_versions_activity after insert on document_versions
+      for each row execute function app.record_document_activity();
+  `.execute(db);
   // After the triggers: creating one needs EXECUTE on its function, which the hand-over takes away.
   await handToAuthRole(db, {
     'app.folder_tree()': [],
@@ -501,6 +582,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     'app.hidden_folder_ids()': ['tenantql_app'],
     'app.hidden_document_ids()': ['tenantql_app'],
     'app.document_level(uuid, uuid)': ['tenantql_app'],
+    'app.storage_usage()': ['tenantql_app'],
   });
 
   await addPermissions(db, DOCUMENT_PERMISSIONS);
@@ -511,7 +593,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     drop trigger memberships_forget_access on memberships;
     drop trigger team_members_forget_access on team_members;
-    drop table document_permissions, document_versions, documents, folders, uploads;
+    drop table document_activity, task_attachments, document_permissions, document_versions, documents, folders, uploads;
+    drop function app.storage_usage();
+    drop function app.record_document_activity();
     drop function app.document_write_allowed();
     drop function app.document_level(uuid, uuid);
     drop function app.hidden_document_ids();

@@ -208,6 +208,11 @@ export type AssignTaskInput = {
   id: Scalars['UUID']['input'];
 };
 
+export type AttachDocumentInput = {
+  documentId: Scalars['UUID']['input'];
+  taskId: Scalars['UUID']['input'];
+};
+
 export type AuditLogConnection = {
   __typename?: 'AuditLogConnection';
   edges: Array<AuditLogEntryEdge>;
@@ -497,6 +502,11 @@ export type DeleteSprintPayload = {
   deletedSprintId: Scalars['UUID']['output'];
 };
 
+export type DeleteTaskAttachmentPayload = {
+  __typename?: 'DeleteTaskAttachmentPayload';
+  deletedTaskAttachmentId: Scalars['UUID']['output'];
+};
+
 export type DeleteTaskCommentInput = {
   id: Scalars['UUID']['input'];
 };
@@ -514,9 +524,16 @@ export type DeleteTeamPayload = {
   deletedTeamId: Scalars['UUID']['output'];
 };
 
+export type DetachDocumentInput = {
+  documentId: Scalars['UUID']['input'];
+  taskId: Scalars['UUID']['input'];
+};
+
 /** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
 export type Document = {
   __typename?: 'Document';
+  /** Every change to the document, the newest first. */
+  activity: DocumentActivityConnection;
   /** SHA-256 of the bytes, lower-case hex. Of the current version, from its upload. */
   checksum: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
@@ -541,10 +558,21 @@ export type Document = {
   size: Scalars['Float']['output'];
   status: DocumentStatus;
   tags: Array<Scalars['String']['output']>;
+  /** The tasks this document is attached to. */
+  taskAttachments: TaskAttachmentConnection;
   title: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   /** Every version, the newest first. */
   versions: DocumentVersionConnection;
+};
+
+
+/** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export type DocumentActivityArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -558,11 +586,69 @@ export type DocumentPermissionsArgs = {
 
 
 /** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export type DocumentTaskAttachmentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
 export type DocumentVersionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One change to a document, recorded by the database. */
+export type DocumentActivity = {
+  __typename?: 'DocumentActivity';
+  action: DocumentActivityAction;
+  /** Who made the change (null for an API key). */
+  actor: Maybe<User>;
+  /** The API key that made the change, if one did. */
+  actorApiKeyId: Maybe<Scalars['UUID']['output']>;
+  /** The changed fields before and after, or the new version. */
+  changes: Scalars['JSONObject']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  document: Document;
+  id: Scalars['UUID']['output'];
+};
+
+export type DocumentActivityAction =
+  | 'CREATED'
+  | 'DELETED'
+  | 'MOVED'
+  | 'NEW_VERSION'
+  | 'RENAMED'
+  | 'RESTORED'
+  | 'STATUS_CHANGED'
+  | 'UPDATED';
+
+/** Count and measures of document activities. */
+export type DocumentActivityAggregate = {
+  __typename?: 'DocumentActivityAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+export type DocumentActivityConnection = {
+  __typename?: 'DocumentActivityConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: DocumentActivityAggregate;
+  edges: Array<DocumentActivityEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DocumentActivityEdge = {
+  __typename?: 'DocumentActivityEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: DocumentActivity;
 };
 
 /** Count and measures of documents. */
@@ -1168,6 +1254,8 @@ export type Mutation = {
   /** Gives a member a custom role (or takes it away with roleId null). */
   assignRole: MembershipPayload;
   assignTask: TaskPayload;
+  /** Attaches a document to a task. */
+  attachDocument: TaskAttachmentPayload;
   /** Moves a membership through its lifecycle (see docs/security.md); losing platform access ends its sessions. */
   changeMembershipStatus: MembershipPayload;
   /** Changes the signed-in user's password and ends their other sessions. */
@@ -1217,6 +1305,7 @@ export type Mutation = {
   demoteMember: MembershipPayload;
   /** Marks an operation deprecated; it still runs. */
   deprecateOperation: RegisteredOperationPayload;
+  detachDocument: DeleteTaskAttachmentPayload;
   /** Invites someone by email with a role (not above your own); the token is mailed. */
   inviteMember: InvitationPayload;
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
@@ -1315,6 +1404,11 @@ export type MutationAssignRoleArgs = {
 
 export type MutationAssignTaskArgs = {
   input: AssignTaskInput;
+};
+
+
+export type MutationAttachDocumentArgs = {
+  input: AttachDocumentInput;
 };
 
 
@@ -1455,6 +1549,11 @@ export type MutationDemoteMemberArgs = {
 
 export type MutationDeprecateOperationArgs = {
   input: RegisteredOperationIdInput;
+};
+
+
+export type MutationDetachDocumentArgs = {
+  input: DetachDocumentInput;
 };
 
 
@@ -1675,6 +1774,8 @@ export type Organization = {
   settings: Scalars['JSONObject']['output'];
   /** URL-safe identifier: lowercase letters, digits and hyphens. */
   slug: Scalars['String']['output'];
+  /** Bytes, documents and versions of the organization. */
+  storageUsage: Maybe<StorageUsage>;
   /** Teams, by name. */
   teams: Maybe<TeamConnection>;
   /** Only operations registered in the persisted-operations manifest run, for signed-in users too (API keys always). */
@@ -2502,6 +2603,17 @@ export type SprintStatus =
   | 'COMPLETED'
   | 'PLANNED';
 
+/** What the organization’s documents take up (every document, whoever may see it). */
+export type StorageUsage = {
+  __typename?: 'StorageUsage';
+  /** Bytes in the blob store: each distinct content (checksum) among the versions counted once, deleted documents’ included until their blobs are collected. */
+  bytes: Scalars['Float']['output'];
+  /** Live documents. */
+  documents: Scalars['Int']['output'];
+  /** Versions of every document, deleted ones included. */
+  versions: Scalars['Int']['output'];
+};
+
 /** Conditions on a text value; every one given must hold. */
 export type StringFilter = {
   /** Contains this text, ignoring case. */
@@ -2529,6 +2641,8 @@ export type Task = {
   /** Every change to the task and its comments, as recorded by the database. */
   activity: TaskActivityConnection;
   assignee: Maybe<User>;
+  /** Documents attached to the task. */
+  attachments: Maybe<TaskAttachmentConnection>;
   /** Comments, oldest first. */
   comments: TaskCommentConnection;
   /** When the task was done (cleared when it reopens). */
@@ -2570,6 +2684,15 @@ export type TaskActivityArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<TaskActivityOrder>;
+};
+
+
+/** A unit of work in a project; it may have subtasks, at most 3 levels deep. */
+export type TaskAttachmentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2687,6 +2810,44 @@ export type TaskAggregates = {
   __typename?: 'TaskAggregates';
   /** The groups, ordered by their keys (nulls last); at most 1000. */
   groups: Array<TaskAggregateGroup>;
+};
+
+/** A document attached to a task. */
+export type TaskAttachment = {
+  __typename?: 'TaskAttachment';
+  createdAt: Scalars['DateTime']['output'];
+  document: Document;
+  id: Scalars['UUID']['output'];
+  task: Task;
+};
+
+/** Count and measures of task attachments. */
+export type TaskAttachmentAggregate = {
+  __typename?: 'TaskAttachmentAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+export type TaskAttachmentConnection = {
+  __typename?: 'TaskAttachmentConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: TaskAttachmentAggregate;
+  edges: Array<TaskAttachmentEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TaskAttachmentEdge = {
+  __typename?: 'TaskAttachmentEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: TaskAttachment;
+};
+
+export type TaskAttachmentPayload = {
+  __typename?: 'TaskAttachmentPayload';
+  taskAttachment: TaskAttachment;
 };
 
 /** Averages over the rows that have a value. */

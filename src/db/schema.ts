@@ -227,6 +227,17 @@ export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
 /** Seed 003: what a document permission allows (each level includes the ones before it). */
 export const DOCUMENT_PERMISSION_LEVELS = ['view', 'edit', 'manage'] as const;
 export type DocumentPermissionLevel = (typeof DOCUMENT_PERMISSION_LEVELS)[number];
+/** What document_activity records (app.record_document_activity). */
+export const DOCUMENT_ACTIVITY_ACTIONS = [
+  'created',
+  'updated',
+  'renamed',
+  'moved',
+  'status_changed',
+  'deleted',
+  'restored',
+  'new_version',
+] as const;
 
 /**
  * A file streamed in by POST /uploads (migration 0025), waiting to become a document or a version

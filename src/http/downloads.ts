@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import express from 'express';
-import { blobKey } from '../blobs';
+import { BlobNotFoundError, blobKey } from '../blobs';
 import { contentDisposition, parseRange } from './byte-ranges';
 import { errorBody } from './error-body';
 import { fileCaller, HttpRefusal, readAsCaller, refuse, type FileRoutesOptions } from './file-requests';
@@ -119,10 +119,16 @@ async function send(
       .json(errorBody(`The range is outside the file's ${size} bytes`, 'BAD_REQUEST', { field: 'range' }));
     return;
   }
-  const body = await options.blobStore.get(
-    blobKey(organizationId, file.checksum),
-    range.kind === 'partial' ? range.range : undefined,
-  );
+  const key = blobKey(organizationId, file.checksum);
+  const body = await options.blobStore
+    .get(key, range.kind === 'partial' ? range.range : undefined)
+    .catch((error: unknown) => {
+      if (!(error instanceof BlobNotFoundError)) throw error;
+      // A row whose bytes are not stored (rows made without an upload, such as the demo data's, or
+      // a store restored from an older backup): said plainly, and logged for the operator.
+      options.logger.warn({ key, requestId: res.locals.requestId }, 'a document version has no blob');
+      throw new HttpRefusal(404, 'NOT_FOUND', 'The content of this document is not in the blob store');
+    });
   res.type(file.mime_type);
   if (range.kind === 'partial') {
     res.status(206).set({

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { describeResource, type Tenant, type Suite } from '../support/describe-resource';
 import { resourceRules } from '../support/resource-rules';
-import { addMember, createProject, createUser, insertUpload } from '../support/factories';
+import { addMember, createProject, createUser, insertUpload, TEST_PASSWORD } from '../support/factories';
 import { testPool } from '../support/db';
 import { withTenant } from '../../src/db/database';
 import type { Database } from '../../src/db/schema';
@@ -197,6 +197,55 @@ describe('documents: the rules', () => {
       (changed.body.data as { addDocumentVersion: { deduplicated: boolean } }).addDocumentVersion.deduplicated,
     ).toBe(false);
     expect((await versions(doc.id)).map((v) => v.version_number)).toEqual([1, 2, 3]);
+  });
+
+  it('counts storage once per distinct content: organization.storageUsage', async () => {
+    const { orgId, userId, token } = await t.tenant('member');
+    const usage = async () =>
+      (
+        (await t.app.gql('{ organization { storageUsage { bytes documents versions } } }', { token })).body.data as {
+          organization: { storageUsage: unknown };
+        }
+      ).organization.storageUsage;
+    expect(await usage()).toEqual({ bytes: 0, documents: 0, versions: 0 });
+    const make = async (content: string, fileName: string) =>
+      t.nodeOf<Doc>(
+        await t.create(
+          token,
+          { uploadId: (await upload(t.db, orgId, userId, content, fileName)).id, title: fileName },
+          DOC,
+        ),
+      );
+    const a = await make('twelve bytes', 'a.txt');
+    // The same bytes in another document: stored once, counted once.
+    await make('twelve bytes', 'b.txt');
+    await addVersion(token, a.id, (await upload(t.db, orgId, userId, 'seventeen bytes!!', 'a.txt')).id);
+    expect(await usage()).toEqual({ bytes: 12 + 17, documents: 2, versions: 3 });
+  });
+
+  it('hides the documents of a private project from a member who is not in it, as its tasks are', async () => {
+    const { orgId, userId, token } = await t.tenant('admin');
+    const outsider = await createUser(t.db);
+    await addMember(t.db, orgId, outsider.id, { role: 'member' });
+    const outsiderToken = await t.app.login(outsider.email, TEST_PASSWORD);
+    const project = await createProject(t.db, orgId, userId, { visibility: 'private' });
+    const doc = t.nodeOf<Doc>(
+      await t.create(token, {
+        uploadId: (await upload(t.db, orgId, userId)).id,
+        title: 'Secret',
+        projectId: project.id,
+      }),
+    );
+    const seen = async (who: string) =>
+      (
+        (await t.app.gql(`{ documents { totalCount } document(id: "${doc.id}") { id } }`, { token: who })).body
+          .data as {
+          documents: { totalCount: number };
+          document: unknown;
+        }
+      ).documents.totalCount;
+    expect(await seen(token)).toBe(1);
+    expect(await seen(outsiderToken)).toBe(0);
   });
 
   it('keeps versions immutable and a document’s file columns its current version’s, whatever the app role tries', async () => {

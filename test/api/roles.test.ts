@@ -5,6 +5,7 @@ import type { MembershipRole } from '../../src/db/schema';
 
 const READ = [
   'academics:read',
+  'documents:read',
   'members:read',
   'organizations:read',
   'projects:read',
@@ -13,7 +14,14 @@ const READ = [
   'users:read',
 ];
 /** The documented grants of a member (docs/security.md): READ plus the everyday work. */
-const MEMBER = [...READ, 'comments:create', 'projects:create', 'tasks:create', 'tasks:update'].sort();
+const MEMBER = [
+  ...READ,
+  'comments:create',
+  'documents:write',
+  'projects:create',
+  'tasks:create',
+  'tasks:update',
+].sort();
 
 describe('roles and permissions', () => {
   let app: TestApp;

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { startS3Server, type S3TestServer } from '../support/s3-server';
 import { addMember, createTenant, createUser, TEST_PASSWORD } from '../support/factories';
 import type { Database } from '../../src/db/schema';
+import { withTenant } from '../../src/db/database';
 import { S3BlobStore } from '../../src/blobs';
 
 const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
@@ -172,6 +173,30 @@ function describeDownloads(name: string, options: { s3?: boolean } = {}) {
       const granted = await download(`/documents/${id}/content`, memberToken);
       expect(granted.status).toBe(200);
       expect(Buffer.from(await granted.arrayBuffer()).equals(v2)).toBe(true);
+    });
+
+    it('answers 404, saying so, for a document whose bytes are not in the store (rows made without an upload)', async () => {
+      const { organization, owner } = await createTenant(db);
+      const token = await app.login(owner.email, TEST_PASSWORD);
+      const { id } = await withTenant(db, { organizationId: organization.id, userId: owner.id }, (trx) =>
+        trx
+          .insertInto('documents')
+          .values({
+            organization_id: organization.id,
+            title: 'No bytes',
+            file_name: 'none.txt',
+            size: 4,
+            mime_type: 'text/plain',
+            checksum: sha256(Buffer.from('none')),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      );
+      const res = await download(`/documents/${id}/content`, token);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { errors: { message: string }[] }).errors[0]!.message).toBe(
+        'The content of this document is not in the blob store',
+      );
     });
 
     it('lets an API key download only with documents:read in its own permissions', async () => {

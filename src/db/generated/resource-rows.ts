@@ -29,6 +29,18 @@ export interface AcademicYearsTable extends Standard {
   deleted_at: Date | null;
 }
 
+/** DocumentActivity (document_activity): One change to a document, recorded by the database. */
+export interface DocumentActivityTable extends Standard {
+  document_id: string;
+  /** Who made the change (null for an API key). */
+  actor_user_id: string | null;
+  action: 'created' | 'updated' | 'renamed' | 'moved' | 'status_changed' | 'deleted' | 'restored' | 'new_version';
+  /** The changed fields before and after, or the new version. */
+  changes: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** The API key that made the change, if one did. */
+  actor_api_key_id: string | null;
+}
+
 /** DocumentPermission (document_permissions): A grant on a folder (inherited by what is in it, unless that has grants of its own) or on a document, to a user, a team or a role. */
 export interface DocumentPermissionsTable extends Standard {
   folder_id: string | null;
@@ -132,6 +144,12 @@ export interface SprintsTable extends Standard {
   completed_at: Date | null;
 }
 
+/** TaskAttachment (task_attachments): A document attached to a task. */
+export interface TaskAttachmentsTable extends Standard {
+  task_id: string;
+  document_id: string;
+}
+
 /** TaskComment (task_comments): A comment on a task. */
 export interface TaskCommentsTable extends Standard {
   task_id: string;
@@ -190,6 +208,7 @@ export interface TeamsTable extends Standard {
 /** The resource tables of `Database` (src/db/schema.ts). */
 export interface ResourceTables {
   academic_years: AcademicYearsTable;
+  document_activity: DocumentActivityTable;
   document_permissions: DocumentPermissionsTable;
   document_versions: DocumentVersionsTable;
   documents: DocumentsTable;
@@ -198,6 +217,7 @@ export interface ResourceTables {
   project_members: ProjectMembersTable;
   projects: ProjectsTable;
   sprints: SprintsTable;
+  task_attachments: TaskAttachmentsTable;
   task_comments: TaskCommentsTable;
   tasks: TasksTable;
   team_members: TeamMembersTable;
