@@ -35,8 +35,20 @@ describe('users:read', () => {
     'TeamMember.user':
       '{ organization { teams { edges { node { members { edges { node { user { email } } } } } } } } }',
     'AuditLogEntry.actor': '{ auditLogs(first: 100) { edges { node { actor { email } } } } }',
+    'Document.owner': '{ documents { edges { node { owner { email } } } } }',
+    'DocumentActivity.actor': '{ documents { edges { node { activity { edges { node { actor { email } } } } } } } }',
+    'DocumentPermission.user': '{ folders { edges { node { permissions { edges { node { user { email } } } } } } } }',
   };
-  const SCOPE = ['organizations:read', 'members:read', 'teams:read', 'projects:read', 'audit:read'];
+  // documents:manage: a key has no user, so only it opens the seeded folder (its grant names a role).
+  const SCOPE = [
+    'organizations:read',
+    'members:read',
+    'teams:read',
+    'projects:read',
+    'audit:read',
+    'documents:read',
+    'documents:manage',
+  ];
 
   beforeAll(async () => {
     app = await startTestApp();
@@ -53,6 +65,12 @@ describe('users:read', () => {
     );
     memberEmail = rows[0].email;
     await superuser.query('update tasks set reporter_id = $1 where organization_id = $2', [rows[0].id, org.id]);
+    // A grant to that member (the seeded one is to a role).
+    await superuser.query(
+      `insert into document_permissions (organization_id, folder_id, user_id)
+       select organization_id, id, $2 from folders where organization_id = $1 order by created_at limit 1`,
+      [org.id, rows[0].id],
+    );
   });
   afterAll(async () => {
     await app.close();
