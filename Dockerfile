@@ -33,6 +33,9 @@ COPY --from=build /app/dist dist
 COPY package.json ./
 COPY policies policies
 COPY schema schema
+# Uploaded files with the local blob store (BLOB_STORE=local, the default) go to DATA_DIR/blobs:
+# mount a volume at /app/.data/blobs, or use BLOB_STORE=s3 (docs/operations.md, "File storage").
+RUN mkdir -p /app/.data/blobs && chown -R node:node /app/.data
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \

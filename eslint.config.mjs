@@ -44,6 +44,11 @@ export default tseslint.config(
               message: 'src/resources is the framework the modules use: it knows no module.',
             },
             { target: './src/db', from: './db', message: 'src/db takes the migrations from its caller.' },
+            {
+              target: './src/blobs',
+              from: ['./src/graphql', './src/modules', './src/http', './src/resources', './db'],
+              message: 'src/blobs stores bytes and knows nothing of requests or the GraphQL layer: its callers do.',
+            },
           ],
         },
       ],

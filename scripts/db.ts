@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { loadConfig, loadEnvFile, requireEncryptionKeys } from '../src/config';
+import type { Kysely } from 'kysely';
+import type { Database } from '../src/db/schema';
+import { loadConfig, loadEnvFile, requireEncryptionKeys, type Config } from '../src/config';
 import { ConfigError } from '../src/errors';
 import { createKysely, createPool } from '../src/db/database';
 import { migrateToLatest, rollback, MigrationFailedError } from '../src/db/migrate';
@@ -10,6 +12,8 @@ import { seedDemoData } from '../db/seed/demo';
 import { rotateEncryptionKeys } from '../src/db/encrypted-columns';
 import { KeyRing } from '../src/auth/keyring';
 import { purgeAuditLog } from '../src/db/audit-retention';
+import { cleanupUploads } from '../src/db/upload-cleanup';
+import { createBlobStore } from '../src/blobs';
 
 /**
  * `db.js bootstrap`: the three roles and the database, as a superuser of a server we are given
@@ -34,11 +38,30 @@ async function bootstrap(): Promise<void> {
   console.log(`Roles and database ${DATABASE_NAME} are in place.`);
 }
 
-/** `npm run db:migrate | db:rollback | db:seed | db:rotate-keys | db:purge-audit`, against the embedded or the configured database. */
+/**
+ * `db.js cleanup-uploads`: uploads never used within a day, blobs nothing refers to, temporaries of
+ * interrupted writes; as the owner, one organization at a time with its tenant set, against the
+ * configured blob store.
+ */
+async function cleanup(db: Kysely<Database>, config: Config): Promise<void> {
+  const store = await createBlobStore(config.blobStore);
+  try {
+    const report = await cleanupUploads(db, store);
+    console.log(
+      `Removed ${report.uploads} unused upload(s), ${report.blobs} unreferenced blob(s) and ${report.temporaries} temporary file(s) in ${report.organizations} organization(s).`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+/** `npm run db:migrate | db:rollback | db:seed | db:rotate-keys | db:purge-audit | db:cleanup-uploads`, against the embedded or the configured database. */
 async function main(command: string | undefined): Promise<void> {
   if (command === 'bootstrap') return bootstrap();
-  if (!['migrate', 'rollback', 'seed', 'rotate-keys', 'purge-audit'].includes(command ?? '')) {
-    throw new ConfigError('usage: db.js bootstrap | migrate | rollback [--all] | seed | rotate-keys | purge-audit');
+  if (!['migrate', 'rollback', 'seed', 'rotate-keys', 'purge-audit', 'cleanup-uploads'].includes(command ?? '')) {
+    throw new ConfigError(
+      'usage: db.js bootstrap | migrate | rollback [--all] | seed | rotate-keys | purge-audit | cleanup-uploads',
+    );
   }
   loadEnvFile();
   const config = loadConfig();
@@ -59,6 +82,8 @@ async function main(command: string | undefined): Promise<void> {
         for (const r of await rotateEncryptionKeys(db, keyring)) {
           console.log(`${r.table}.${r.column}: ${r.rotated} value(s) re-encrypted under key ${keyring.currentKeyId}`);
         }
+      } else if (command === 'cleanup-uploads') {
+        await cleanup(db, config);
       } else if (command === 'purge-audit') {
         const removed = await purgeAuditLog(db, config.auditRetentionDays);
         const days = config.auditRetentionDays;

@@ -8,6 +8,7 @@ import type { QueryLimits } from './graphql/limits';
 import type { TransactionTimeouts } from './db/request-transaction';
 import type { RateLimitSettings, RateLimitStore } from './http/rate-limit';
 import type { DatabaseSource } from './db/provision';
+import type { BlobStoreSettings } from './blobs';
 import { ConfigError } from './errors';
 
 export interface Config {
@@ -38,6 +39,8 @@ export interface Config {
   auditRetentionDays: number;
   /** Largest request body accepted, in bytes (413 above). */
   bodyLimitBytes: number;
+  /** Where uploaded files go: DATA_DIR/blobs, or an S3-compatible bucket (`BLOB_STORE=s3`). */
+  blobStore: BlobStoreSettings;
   /** Size limits of one GraphQL operation (QUERY_TOO_COMPLEX above). */
   queryLimits: QueryLimits;
   /** Set on every request transaction. */
@@ -137,6 +140,13 @@ function oneOf<const T extends string>(values: readonly T[]) {
   });
 }
 
+const httpUrl = given.transform((raw, ctx) => {
+  if (raw === undefined) return undefined;
+  if (/^https?:\/\//.test(raw) && URL.canParse(raw)) return raw;
+  ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+  return z.NEVER;
+});
+
 const postgresUrl = given.transform((raw, ctx) => {
   if (raw === undefined) return undefined;
   if (/^postgres(ql)?:\/\//.test(raw) && URL.canParse(raw)) return raw;
@@ -172,6 +182,14 @@ const environment = z.object({
   METRICS_PORT: int(1, 65535),
   AUDIT_RETENTION_DAYS: int(1, 36500),
   BODY_LIMIT_BYTES: int(1024, 100 * MIB),
+  BLOB_STORE: oneOf(['local', 's3'] as const),
+  S3_BUCKET: given,
+  S3_ENDPOINT: httpUrl,
+  S3_REGION: given,
+  S3_ACCESS_KEY_ID: given,
+  S3_SECRET_ACCESS_KEY: given,
+  S3_FORCE_PATH_STYLE: bool,
+  S3_ALLOW_PRIVATE_ENDPOINT: bool,
   QUERY_MAX_DEPTH: int(1, 1000),
   QUERY_MAX_ALIASES: int(0, 100_000),
   QUERY_MAX_DIRECTIVES: int(0, 100_000),
@@ -220,10 +238,16 @@ export const ENVIRONMENT_VARIABLES = Object.keys(environment.shape);
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = environment.safeParse(source);
   const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')} ${issue.message}`);
-  // The one rule across variables, in the same list.
+  // The rules across variables, in the same list.
   if (source.NODE_ENV === 'production' && !source.DATABASE_URL) {
     lines.push(
       '  DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for trying tenantql and for tests)',
+    );
+  }
+  if (source.BLOB_STORE === 's3' && !source.S3_BUCKET) lines.push('  S3_BUCKET is required when BLOB_STORE=s3');
+  if (Boolean(source.S3_ACCESS_KEY_ID) !== Boolean(source.S3_SECRET_ACCESS_KEY)) {
+    lines.push(
+      '  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither (the SDK then finds credentials itself)',
     );
   }
   if (!parsed.success || lines.length) {
@@ -235,11 +259,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
   const production = nodeEnv === 'production';
 
+  const dataDir = path.resolve(PROJECT_ROOT, env.DATA_DIR ?? '.data');
   const database: DatabaseSource = env.DATABASE_URL
     ? { kind: 'external', appUrl: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL }
     : {
         kind: 'embedded',
-        dataDir: path.resolve(PROJECT_ROOT, env.DATA_DIR ?? '.data'),
+        dataDir,
         port: env.EMBEDDED_PG_PORT ?? 54329,
       };
 
@@ -261,6 +286,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: env.METRICS_PORT,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 365,
     bodyLimitBytes: env.BODY_LIMIT_BYTES ?? 1_000_000,
+    blobStore:
+      env.BLOB_STORE === 's3'
+        ? {
+            kind: 's3',
+            bucket: env.S3_BUCKET!,
+            endpoint: env.S3_ENDPOINT,
+            region: env.S3_REGION ?? 'us-east-1',
+            credentials:
+              env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+                ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+                : undefined,
+            forcePathStyle: env.S3_FORCE_PATH_STYLE ?? false,
+            allowPrivateEndpoint: env.S3_ALLOW_PRIVATE_ENDPOINT ?? false,
+          }
+        : { kind: 'local', dir: path.join(dataDir, 'blobs') },
     queryLimits: {
       depth: env.QUERY_MAX_DEPTH ?? 10,
       aliases: env.QUERY_MAX_ALIASES ?? 15,

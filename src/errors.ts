@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   SHUTTING_DOWN: 'the server is on its way down (503)',
   INTERNAL_SERVER_ERROR: 'our fault, masked',
   BAD_REQUEST: 'the HTTP request itself is wrong',
+  PAYLOAD_TOO_LARGE: "a file over the organization's plan limit (413)",
   GRAPHQL_PARSE_FAILED: "the document does not parse (Apollo's)",
   GRAPHQL_VALIDATION_FAILED: "the document is not valid against the schema (Apollo's)",
   OPERATION_RESOLUTION_FAILURE: "several operations and no operationName (Apollo's)",
@@ -169,6 +170,36 @@ export class CommitOutcomeUnknownError extends Error {
     super(CommitOutcomeUnknownError.message, { cause });
     this.name = 'CommitOutcomeUnknownError';
   }
+}
+
+/**
+ * A file over the size limit of the organization's plan, found while it streams in (POST
+ * /uploads answers 413): `limitBytes` says how much was allowed.
+ */
+export class PayloadTooLargeError extends DomainError {
+  constructor(
+    readonly limitBytes: number,
+    message = `The file is larger than the limit of ${formatBytes(limitBytes)}`,
+  ) {
+    super('PAYLOAD_TOO_LARGE', message);
+  }
+}
+
+/**
+ * Bytes for people, in binary units as the plan limits are set: 10485760 is "10 MB".
+ *
+ * @example
+ * formatBytes(1024 ** 3); // '1 GB'
+ */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['GB', 1024 ** 3],
+    ['MB', 1024 ** 2],
+    ['KB', 1024],
+  ] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }
 
 /** The database cannot be reached just now (thrown where a connection is taken). */

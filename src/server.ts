@@ -14,6 +14,7 @@ import { KeyRing } from './auth/keyring';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemoData } from '../db/seed/demo';
 import { PersistedDocuments } from './graphql/persisted-documents';
 import { PERSISTED_DOCUMENTS_FILE } from './paths';
+import { createBlobStore } from './blobs';
 
 export interface RunningServer {
   url: string;
@@ -79,7 +80,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     cleanups.push(['standalone pool', () => standalonePool.end()]);
 
+    const blobStore = await createBlobStore(config.blobStore);
+    cleanups.push(['blob store', () => blobStore.close()]);
+    logger.info({ blobStore: blobStore.kind }, 'blob store ready');
+
     const app = await createApp({
+      blobStore,
       schema: await createSchema(),
       appPool,
       standalonePool,

@@ -106,6 +106,42 @@ describe('configuration', () => {
     );
   });
 
+  it('stores files under DATA_DIR/blobs by default, and in an S3 bucket with BLOB_STORE=s3', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/tenantql' }).blobStore).toEqual({
+      kind: 'local',
+      dir: '/var/lib/tenantql/blobs',
+    });
+    expect(
+      loadConfig({
+        BLOB_STORE: 's3',
+        S3_BUCKET: 'files',
+        S3_ENDPOINT: 'https://s3.example.com',
+        S3_ACCESS_KEY_ID: 'id',
+        S3_SECRET_ACCESS_KEY: 'secret',
+        S3_FORCE_PATH_STYLE: 'true',
+      }).blobStore,
+    ).toEqual({
+      kind: 's3',
+      bucket: 'files',
+      endpoint: 'https://s3.example.com',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'id', secretAccessKey: 'secret' },
+      forcePathStyle: true,
+      allowPrivateEndpoint: false,
+    });
+    expect(() =>
+      loadConfig({
+        BLOB_STORE: 's4',
+        S3_ENDPOINT: 'ftp://x',
+        S3_ACCESS_KEY_ID: 'id',
+        S3_ALLOW_PRIVATE_ENDPOINT: 'maybe',
+      }),
+    ).toThrow(
+      /4 invalid environment variables:\n {2}BLOB_STORE must be one of local, s3, got "s4"\n {2}S3_ENDPOINT must be an http:\/\/ or https:\/\/ URL\n {2}S3_ALLOW_PRIVATE_ENDPOINT must be true or false, got "maybe"\n {2}S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/,
+    );
+    expect(() => loadConfig({ BLOB_STORE: 's3' })).toThrow(/S3_BUCKET is required when BLOB_STORE=s3/);
+  });
+
   it('lists every variable it reads in .env.example (commented, with its default) and in the README', () => {
     const example = fs.readFileSync(path.join(PROJECT_ROOT, '.env.example'), 'utf8');
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');

@@ -17,7 +17,6 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
 import { errorLoggingPlugin, formatError } from '../graphql/errors';
-import type { ErrorCode } from '../errors';
 import { createIntrospectionPlugin } from '../graphql/introspection';
 import { Loaders } from '../graphql/loaders';
 import { createTransactionPlugin, type RequestSummary } from '../graphql/transaction-plugin';
@@ -33,6 +32,11 @@ import { documentBytes } from '../graphql/document-bytes';
 import { RequestTransaction } from '../db/request-transaction';
 import type { Services } from '../services';
 import { authenticate } from './authenticate';
+import { errorBody } from './error-body';
+import { uploadRoutes } from './uploads';
+import { downloadRoutes } from './downloads';
+import type { FileRoutesOptions } from './file-requests';
+import type { BlobStore } from '../blobs';
 import { mountGraphiql, type GraphiqlConfig } from './graphiql';
 import { checkReadiness } from '../db/readiness';
 import { migrations } from '../../db/migrations';
@@ -44,7 +48,7 @@ import { INVALID_UTF8, rejectInvalidUtf8 } from './utf8';
 import { createQueryLimitsPlugin, DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/limits';
 import { createFieldCostPlugin } from '../graphql/field-costs';
 import { rateLimited } from '../graphql/errors';
-import { clientKey, RateLimiter, type RateLimitKey, type RateLimitSettings, type RateLimitStore } from './rate-limit';
+import { RateLimiter, requestKeys, type RateLimitSettings, type RateLimitStore } from './rate-limit';
 import type { TransactionTimeouts } from '../db/request-transaction';
 import { compiledExecution } from '../graphql/compiled-execution';
 
@@ -53,6 +57,8 @@ export interface AppOptions {
   appPool: pg.Pool;
   /** A small pool (same role) for security bookkeeping that commits on its own. */
   standalonePool: pg.Pool;
+  /** Where uploaded files go (POST /uploads). */
+  blobStore: BlobStore;
   services: Services;
   logger: Logger;
   production: boolean;
@@ -109,13 +115,9 @@ export interface App {
 export const DEFAULT_APQ_CACHE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
 
-/** A GraphQL-shaped error body for failures that happen before GraphQL runs. */
-function errorBody(message: string, code: ErrorCode) {
-  return { errors: [{ message, extensions: { code } }] };
-}
-
 /**
- * The HTTP server: POST /graphql (Apollo, one request transaction each) and GET /healthz.
+ * The HTTP server: POST /graphql (Apollo, one request transaction each), POST /uploads and
+ * GET /documents/:id/content (files, streamed to and from the blob store) and GET /healthz.
  * Every error leaves as JSON with a code, never as an HTML page or a stack.
  */
 export async function createApp(options: AppOptions): Promise<App> {
@@ -276,12 +278,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         );
         if (rateLimiter) {
           // After authentication (a bad credential is a 401, not a spent token), before any GraphQL work.
-          const organizationId = viewer?.organizationId ?? apiKey?.organizationId;
-          const keys: RateLimitKey[] = organizationId
-            ? [['organization', organizationId]]
-            : [['anonymous', clientKey(req.ip)]];
-          if (apiKey) keys.push(['apiKey', apiKey.id]);
-          const retryAfter = await rateLimiter.take(keys);
+          const organizationId = viewer?.organizationId ?? apiKey?.organizationId ?? null;
+          const retryAfter = await rateLimiter.take(requestKeys(organizationId, apiKey?.id ?? null, req.ip));
           if (retryAfter > 0) throw rateLimited(retryAfter);
         }
         if (apiKey) checkApiKeyRequest(params, options.persistedDocuments, apiKey);
@@ -339,6 +337,19 @@ export async function createApp(options: AppOptions): Promise<App> {
     sdl ??= printSchemaSdl(options.schema);
     res.set('cache-control', 'no-store').type('text/plain; charset=utf-8').send(sdl);
   });
+
+  // The file routes stream their bodies themselves: no body parser runs before them.
+  const fileRoutes: FileRoutesOptions = {
+    appPool: options.appPool,
+    standalonePool: options.standalonePool,
+    tokens: options.services.tokens,
+    blobStore: options.blobStore,
+    transactionTimeouts: options.transactionTimeouts,
+    rateLimiter,
+    draining: () => draining,
+    logger: options.logger,
+  };
+  app.use(uploadRoutes(fileRoutes), downloadRoutes(fileRoutes));
 
   mountGraphiql(app, { demo: options.production ? null : options.demo });
 

@@ -62,6 +62,23 @@ export function clientKey(ip: string | undefined): string {
 }
 
 /**
+ * The buckets one request takes a point from: its organization's (an anonymous request: its
+ * address's), and its API key's when it has one (GraphQL and uploads alike).
+ *
+ * @example
+ * await limiter.take(requestKeys(apiKey?.organizationId ?? null, apiKey?.id ?? null, req.ip));
+ */
+export function requestKeys(
+  organizationId: string | null,
+  apiKeyId: string | null,
+  ip: string | undefined,
+): RateLimitKey[] {
+  const keys: RateLimitKey[] = organizationId ? [['organization', organizationId]] : [['anonymous', clientKey(ip)]];
+  if (apiKeyId) keys.push(['apiKey', apiKeyId]);
+  return keys;
+}
+
+/**
  * A limit as rate-limiter-flexible counts it: `burst` points per fixed window, the window being
  * the time `perMinute` takes to bring `burst` (whole seconds, rounded up: never faster).
  *

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
@@ -12,6 +14,7 @@ import type { RequestSummary } from '../../src/graphql/transaction-plugin';
 import { documentHash, PersistedDocuments } from '../../src/graphql/persisted-documents';
 import { PERSISTED_DOCUMENTS_FILE } from '../../src/paths';
 import { testPool } from './db';
+import { LocalBlobStore, type BlobStore } from '../../src/blobs';
 
 export const TEST_TOKEN_SETTINGS: TokenSettings = {
   secret: 'test-secret-that-is-at-least-32-bytes-long!!',
@@ -93,6 +96,8 @@ export async function startTestApp(
     sessions?: typeof TEST_SESSION_SETTINGS;
     apqCacheBytes?: number;
     production?: boolean;
+    /** Where uploads go; by default a LocalBlobStore in a directory of its own under the OS's temporary directory. */
+    blobStore?: BlobStore;
     /** Another app pool (e.g. to a database that is down); the caller closes it. */
     pool?: pg.Pool;
     /** The pool for security bookkeeping that commits on its own (same database as `pool`); the caller closes it. */
@@ -121,10 +126,12 @@ export async function startTestApp(
   const tokens = new TokenService(TEST_TOKEN_SETTINGS);
   const requests: RequestSummary[] = [];
   const documents = TestDocuments.real();
+  const ownBlobDir = options.blobStore ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tenantql-blobs-'));
   const app = await createApp({
     schema: await (schema ??= createSchema()),
     appPool: pool,
     standalonePool: options.standalonePool ?? testPool('app', 3, 'jest-standalone'),
+    blobStore: options.blobStore ?? new LocalBlobStore(ownBlobDir!),
     services: { tokens, sessions: options.sessions ?? TEST_SESSION_SETTINGS, keyring: TEST_KEYRING },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     production: options.production ?? false,
@@ -171,6 +178,7 @@ export async function startTestApp(
     async close() {
       const stopped = await app.stop();
       await new Promise<void>((resolve) => app.server.close(() => resolve()));
+      if (ownBlobDir) fs.rmSync(ownBlobDir, { recursive: true, force: true });
       return stopped;
     },
   };

@@ -1,9 +1,10 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { NotFoundError } from '../../errors';
 import type { Database, UploadsTable } from '../../db/schema';
+import { UPLOAD_LIFETIME_HOURS } from '../../db/upload-cleanup';
 
-/** How long an upload waits to be used (the cleanup deletes it after that). */
-export const UPLOAD_LIFETIME = '1 day';
+/** How long an upload waits to be used: the cleanup's (src/db/upload-cleanup.ts), which deletes it after that. */
+export const UPLOAD_LIFETIME = `${UPLOAD_LIFETIME_HOURS} hours`;
 
 /**
  * Marks an upload used and answers it, in the caller's transaction: one of the caller's own (the
