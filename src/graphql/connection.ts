@@ -255,6 +255,7 @@ export interface NodeColumns {
  */
 const EDGES = ['edges'] as const;
 const PAGE_INFO = ['pageInfo'] as const;
+const EDGES_NODE = ['edges', 'node'] as const;
 
 export function selectsPage(info: GraphQLResolveInfo): boolean {
   return selects(info, EDGES) || selects(info, PAGE_INFO);
@@ -272,8 +273,8 @@ const UNREAD_PAGE: Page<never> = {
 
 /** Whether a connection's selection asks for a cursor: an edge's, or pageInfo's start or end. */
 export function selectsCursors(info: GraphQLResolveInfo): boolean {
-  if (selectedFieldNames(info, ['edges']).has('cursor')) return true;
-  const pageInfo = selectedFieldNames(info, ['pageInfo']);
+  if (selectedFieldNames(info, EDGES).has('cursor')) return true;
+  const pageInfo = selectedFieldNames(info, PAGE_INFO);
   return pageInfo.has('startCursor') || pageInfo.has('endCursor');
 }
 
@@ -298,7 +299,7 @@ export function columnsForSelection(info: GraphQLResolveInfo, nodeColumns: NodeC
 
 function readColumns(info: GraphQLResolveInfo, nodeColumns: NodeColumns): readonly string[] | null {
   const columns = new Set(nodeColumns.always);
-  for (const name of selectedFieldNames(info, ['edges', 'node'])) {
+  for (const name of selectedFieldNames(info, EDGES_NODE)) {
     if (name === '__typename') continue;
     const read = Object.hasOwn(nodeColumns.fields, name) ? nodeColumns.fields[name] : undefined;
     if (!read) return null;
