@@ -66,6 +66,7 @@ export const documentShares = defineResource({
   permissions: { read: 'documents:read' },
   serviceInserts: true,
   mutations: { payload: { field: 'share' } },
+  idInputs: ['RevokeDocumentShareInput'],
   lists: { orders: { created_at_desc: { column: 'created_at', direction: 'desc', type: 'timestamp' } } },
   example: (n) => ({ token_hash: n.toString(16).padStart(64, 'c') }),
 });
