@@ -188,6 +188,26 @@ describe('GET /shares/:token', () => {
     expect(Number(count.n)).toBe(1);
   });
 
+  it('lets a member with a MANAGE grant on the document share it', async () => {
+    const { documentId, token, members } = await sharedDocument();
+    await mutate(
+      token,
+      'mutation ($input: CreateDocumentPermissionInput!) { createDocumentPermission(input: $input) { documentPermission { id } } }',
+      { documentId, userId: members[0]!.id, level: 'MANAGE' },
+    );
+    const memberToken = await app.login(members[0]!.email, TEST_PASSWORD);
+    const { createDocumentShare } = await mutate<{ createDocumentShare: { token: string } }>(
+      memberToken,
+      CREATE_SHARE,
+      {
+        documentId,
+      },
+    );
+    const res = await get(createDocumentShare.token);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+  });
+
   it('lists shares on Document.shares without the hash', async () => {
     const { documentId, token, share } = await sharedDocument();
     const res = await app.gql<{ document: { shares: { edges: { node: { id: string } }[] } } }>(
