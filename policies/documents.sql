@@ -71,3 +71,13 @@ select app.tenant_resource('document_activity', 'document_activity',
 drop policy if exists "only the activity trigger records" on document_activity;
 create policy "only the activity trigger records" on document_activity as restrictive for insert to tenantql_app
   with check (pg_trigger_depth() > 0);
+
+-- Document share links (migration 0026): created by holders of MANAGE on the document (a trigger
+-- checks it), seen while their document is; revoking sets revoked_at, the only change the app
+-- role makes. Using a link (app.use_document_share, tenantql_auth) reads the share and its
+-- document without a user, and counts the download.
+select app.tenant_resource('document_shares', 'document_share',
+  '{"update": ["revoked_at"], "follows": "documents", "followsColumn": "document_id"}');
+grant select (organization_id, document_id, token_hash, access, expires_at, max_downloads, download_count, revoked_at),
+      update (download_count) on document_shares to tenantql_auth;
+grant select (file_name, mime_type, size, checksum) on documents to tenantql_auth;

@@ -365,6 +365,22 @@ export type CreateDocumentPermissionInput = {
   userId?: InputMaybe<Scalars['UUID']['input']>;
 };
 
+export type CreateDocumentShareInput = {
+  access?: DocumentShareAccess;
+  documentId: Scalars['UUID']['input'];
+  /** When the link stops working: in the future, at most 365 days ahead (default 7 days). */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Downloads the link serves at most (null: no limit). */
+  maxDownloads?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type CreateDocumentSharePayload = {
+  __typename?: 'CreateDocumentSharePayload';
+  share: DocumentShare;
+  /** The link’s token, shown this once: GET /shares/{token}. Only its hash is kept. */
+  token: Scalars['String']['output'];
+};
+
 export type CreateFolderInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
@@ -554,6 +570,8 @@ export type Document = {
   /** The grants on this document. */
   permissions: DocumentPermissionConnection;
   project: Maybe<Project>;
+  /** The share links of this document (their tokens are never shown again). */
+  shares: DocumentShareConnection;
   /** Bytes. Of the current version, from its upload. */
   size: Scalars['Float']['output'];
   status: DocumentStatus;
@@ -578,6 +596,15 @@ export type DocumentActivityArgs = {
 
 /** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
 export type DocumentPermissionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export type DocumentSharesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -795,6 +822,57 @@ export type DocumentPermissionLevel =
 export type DocumentPermissionPayload = {
   __typename?: 'DocumentPermissionPayload';
   documentPermission: DocumentPermission;
+};
+
+/** A share link to a document’s current version, used without signing in (GET /shares/:token). */
+export type DocumentShare = {
+  __typename?: 'DocumentShare';
+  access: DocumentShareAccess;
+  createdAt: Scalars['DateTime']['output'];
+  document: Document;
+  /** Downloads served so far. */
+  downloadCount: Scalars['Int']['output'];
+  /** After this the link answers 404. */
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['UUID']['output'];
+  /** Downloads the link serves at most (null: no limit). */
+  maxDownloads: Maybe<Scalars['Int']['output']>;
+  /** Set by revokeDocumentShare. */
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** VIEW: GET /shares/:token answers the file inline (shown in the browser); DOWNLOAD: as an attachment. */
+export type DocumentShareAccess =
+  | 'DOWNLOAD'
+  | 'VIEW';
+
+/** Count and measures of document shares. */
+export type DocumentShareAggregate = {
+  __typename?: 'DocumentShareAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+export type DocumentShareConnection = {
+  __typename?: 'DocumentShareConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: DocumentShareAggregate;
+  edges: Array<DocumentShareEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DocumentShareEdge = {
+  __typename?: 'DocumentShareEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: DocumentShare;
+};
+
+export type DocumentSharePayload = {
+  __typename?: 'DocumentSharePayload';
+  share: DocumentShare;
 };
 
 /** DRAFT, PUBLISHED or ARCHIVED, in any order; deleting is the soft delete (deleteDocument). */
@@ -1267,6 +1345,8 @@ export type Mutation = {
   createDocument: DocumentPayload;
   /** Grants a level on a folder or a document (needs MANAGE there, or documents:manage). */
   createDocumentPermission: DocumentPermissionPayload;
+  /** Creates a share link to a document (needs MANAGE on it, or documents:manage); the token is shown once. */
+  createDocumentShare: CreateDocumentSharePayload;
   createFolder: FolderPayload;
   createMilestone: MilestonePayload;
   /** Creates an organization owned by the signed-in user and starts a session in it. */
@@ -1340,6 +1420,8 @@ export type Mutation = {
   restoreTask: TaskPayload;
   /** Revokes a key; requests with it fail from now on. */
   revokeApiKey: ApiKeyPayload;
+  /** Revokes a share link at once (needs MANAGE on its document); revoking twice changes nothing. */
+  revokeDocumentShare: DocumentSharePayload;
   /** Revokes a pending invitation (not of a role above your own); its token stops working. */
   revokeInvitation: InvitationPayload;
   /** Creates an account (and optionally an organization it owns); a verification mail is sent. */
@@ -1439,6 +1521,11 @@ export type MutationCreateDocumentArgs = {
 
 export type MutationCreateDocumentPermissionArgs = {
   input: CreateDocumentPermissionInput;
+};
+
+
+export type MutationCreateDocumentShareArgs = {
+  input: CreateDocumentShareInput;
 };
 
 
@@ -1644,6 +1731,11 @@ export type MutationRestoreTaskArgs = {
 
 export type MutationRevokeApiKeyArgs = {
   input: RevokeApiKeyInput;
+};
+
+
+export type MutationRevokeDocumentShareArgs = {
+  input: RevokeDocumentShareInput;
 };
 
 
@@ -2413,6 +2505,10 @@ export type RestoreTaskInput = {
 };
 
 export type RevokeApiKeyInput = {
+  id: Scalars['UUID']['input'];
+};
+
+export type RevokeDocumentShareInput = {
   id: Scalars['UUID']['input'];
 };
 

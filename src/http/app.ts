@@ -35,6 +35,7 @@ import { authenticate } from './authenticate';
 import { errorBody } from './error-body';
 import { uploadRoutes } from './uploads';
 import { downloadRoutes } from './downloads';
+import { shareRoutes } from './shares';
 import type { FileRoutesOptions } from './file-requests';
 import type { BlobStore } from '../blobs';
 import { mountGraphiql, type GraphiqlConfig } from './graphiql';
@@ -349,7 +350,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     draining: () => draining,
     logger: options.logger,
   };
-  app.use(uploadRoutes(fileRoutes), downloadRoutes(fileRoutes));
+  app.use(uploadRoutes(fileRoutes), downloadRoutes(fileRoutes), shareRoutes(fileRoutes));
 
   mountGraphiql(app, { demo: options.production ? null : options.demo });
 

@@ -44,11 +44,11 @@ export function parseRange(header: string | undefined, size: number): RangeReque
  * @example
  * contentDisposition('Élève été.pdf'); // attachment; filename="_l_ve _t_.pdf"; filename*=UTF-8''%C3%89l%C3%A8ve%20%C3%A9t%C3%A9.pdf
  */
-export function contentDisposition(fileName: string): string {
+export function contentDisposition(fileName: string, type: 'attachment' | 'inline' = 'attachment'): string {
   const fallback = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
   const encoded = encodeURIComponent(fileName).replace(
     /['()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+  return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

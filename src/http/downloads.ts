@@ -10,7 +10,7 @@ export const DOWNLOAD_PERMISSION = 'documents:read';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface StoredFile {
+export interface StoredFile {
   file_name: string;
   mime_type: string;
   /** bigint: pg may give it as text. */
@@ -85,13 +85,17 @@ export function downloadRoutes(options: FileRoutesOptions): express.Router {
   return router;
 }
 
-/** The headers, then the bytes (all of them, or the range asked for). */
-async function send(
+/**
+ * The headers, then the bytes (all of them, or the range asked for); `inline` for a share link of
+ * VIEW access (still nosniff and sandboxed), an attachment otherwise.
+ */
+export async function send(
   req: express.Request,
   res: express.Response,
   options: FileRoutesOptions,
   organizationId: string,
   file: StoredFile,
+  disposition: 'attachment' | 'inline' = 'attachment',
 ): Promise<void> {
   const size = Number(file.size);
   const etag = `"${file.checksum}"`;
@@ -99,7 +103,7 @@ async function send(
     etag,
     'accept-ranges': 'bytes',
     'cache-control': 'private, no-cache',
-    'content-disposition': contentDisposition(file.file_name),
+    'content-disposition': contentDisposition(file.file_name, disposition),
     'x-content-type-options': 'nosniff',
     'content-security-policy': "default-src 'none'; sandbox",
   });

@@ -104,6 +104,8 @@ const INPUTS: Record<string, (ids: Seeded) => Record<string, unknown>> = {
   deleteOperation: ({ operation }) => ({ input: { id: operation } }),
   transitionTask: ({ task }) => ({ input: { id: task, status: 'TODO' } }),
   addDocumentVersion: ({ rows, uploads }) => ({ input: { documentId: rows.documents!.id, uploadId: uploads.version } }),
+  createDocumentShare: ({ rows }) => ({ input: { documentId: rows.documents!.id, maxDownloads: 1 } }),
+  revokeDocumentShare: ({ rows }) => ({ input: { id: rows.document_shares!.id } }),
   assignTask: ({ task, users }) => ({ input: { id: task, assigneeId: users.ranked } }),
   moveTask: ({ movableTask, otherProject }) => ({ input: { id: movableTask, projectId: otherProject } }),
   removeMember: ({ memberships }) => ({ input: { membershipId: memberships.removed } }),

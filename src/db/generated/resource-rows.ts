@@ -53,6 +53,21 @@ export interface DocumentPermissionsTable extends Standard {
   grantee: ColumnType<string, never, never>;
 }
 
+/** DocumentShare (document_shares): A share link to a document’s current version, used without signing in (GET /shares/:token). */
+export interface DocumentSharesTable extends Standard {
+  document_id: string;
+  token_hash: string;
+  access: Generated<'view' | 'download'>;
+  /** After this the link answers 404. */
+  expires_at: Generated<Date>;
+  /** Downloads the link serves at most (null: no limit). */
+  max_downloads: number | null;
+  /** Downloads served so far. */
+  download_count: Generated<number>;
+  /** Set by revokeDocumentShare. */
+  revoked_at: Date | null;
+}
+
 /** DocumentVersion (document_versions): One version of a document’s file; versions never change. */
 export interface DocumentVersionsTable extends Standard {
   document_id: string;
@@ -210,6 +225,7 @@ export interface ResourceTables {
   academic_years: AcademicYearsTable;
   document_activity: DocumentActivityTable;
   document_permissions: DocumentPermissionsTable;
+  document_shares: DocumentSharesTable;
   document_versions: DocumentVersionsTable;
   documents: DocumentsTable;
   folders: FoldersTable;

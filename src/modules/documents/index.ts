@@ -9,5 +9,6 @@ import './document-versions';
 import './document-permissions';
 import './task-attachments';
 import './document-activity';
+import './document-shares';
 
 registerResolvers(StorageUsageResolver);
