@@ -47,7 +47,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       for each row execute function app.document_share_write_allowed();
 
     -- Uses a share link in the tenant the transaction acts for (set from the token), for a caller
-    -- with no user: a live, unrevoked, unexpired share under its limit counts one download and
+    -- with no user: a live, unrevoked, unexpired share under its limit, of an active organization, counts one download and
     -- answers its document's current file. The UPDATE's row lock orders concurrent uses, and the
     -- limit is checked again after the wait, so a share of at most n downloads serves n. Anything
     -- else answers no row and counts nothing.
@@ -63,6 +63,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
              and (s.max_downloads is null or s.download_count < s.max_downloads)
              and exists (select 1 from public.documents d
                           where d.organization_id = s.organization_id and d.id = s.document_id and d.deleted_at is null)
+             -- A suspended organization serves nothing, through a link as through a session.
+             and exists (select 1 from public.organizations o where o.id = s.organization_id and o.is_active)
           returning s.organization_id, s.document_id, s.access)
         select used.access, d.file_name, d.mime_type, d.size, d.checksum
           from used join public.documents d on d.organization_id = used.organization_id and d.id = used.document_id

@@ -145,6 +145,22 @@ describe('GET /shares/:token', () => {
     expect(await downloadCount(organization.id, share.id)).toBe(0);
   });
 
+  it('is 404 while its organization is suspended, and serves again once reactivated', async () => {
+    const { link, share, organization } = await sharedDocument();
+    const setActive = (active: boolean) =>
+      inTenant(organization.id, (trx) =>
+        trx.updateTable('organizations').set({ is_active: active }).where('id', '=', organization.id).execute(),
+      );
+    await setActive(false);
+    try {
+      expect((await get(link)).status).toBe(404);
+      expect(await downloadCount(organization.id, share.id)).toBe(0);
+    } finally {
+      await setActive(true);
+    }
+    expect((await get(link)).status).toBe(200);
+  });
+
   it('dies on revoke', async () => {
     const { link, share, token, organization } = await sharedDocument();
     expect((await get(link)).status).toBe(200);
