@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../src/db/schema';
+import type { Database, MembershipRole } from '../../src/db/schema';
 import type { BuiltResource } from '../../src/resources/model';
-import type { MembershipRole } from '../../src/db/schema';
 import { closeTestPools, ownerDb, testPool } from './db';
 import { codeOf, startTestApp, type Res, type TestApp } from './app';
 import { addMember, createOrganization, createUser, TEST_PASSWORD } from './factories';
