@@ -2,6 +2,7 @@ import { withTenant } from '../../src/db/database';
 import { describeResource, type Suite, type Tenant } from '../support/describe-resource';
 import { resourceRules } from '../support/resource-rules';
 import { insertUpload } from '../support/factories';
+import { documentPerTenant } from '../support/documents';
 import { testPool } from '../support/db';
 import { documentActivity } from '../../src/modules/documents/document-activity';
 import { documents } from '../../src/modules/documents/documents';
@@ -9,21 +10,9 @@ import { documents } from '../../src/modules/documents/documents';
 const UPDATE = 'mutation ($i: UpdateDocumentInput!) { updateDocument(input: $i) { document { id } } }';
 
 /** Activity comes from changes: one document per tenant, renamed once per new entry. */
-const documentOf = new Map<string, Promise<string>>();
+const documentOf = documentPerTenant();
 async function entryOf(tenant: Tenant, n: number, suite: Suite): Promise<string> {
-  if (!documentOf.has(tenant.id))
-    documentOf.set(
-      tenant.id,
-      withTenant(suite.db, { organizationId: tenant.id, userId: tenant.admin.userId }, (trx) =>
-        trx
-          .insertInto('documents')
-          .values({ organization_id: tenant.id, ...documents.spec.example(n) })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-          .then((d) => d.id),
-      ),
-    );
-  const id = await documentOf.get(tenant.id)!;
+  const id = await documentOf(suite.db, tenant, n);
   const res = await suite.app.gql(UPDATE, { token: tenant.admin.token, variables: { i: { id, title: `Title ${n}` } } });
   expect(res.body.errors).toBeUndefined();
   const { rows } = await suite.superuser.query<{ id: string }>(

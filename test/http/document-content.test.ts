@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { closeTestPools, ownerDb } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
+import { mutateData, uploadFile } from '../support/documents';
 import { startS3Server, type S3TestServer } from '../support/s3-server';
 import { addMember, createTenant, createUser, TEST_PASSWORD } from '../support/factories';
 import type { Database } from '../../src/db/schema';
@@ -43,22 +44,9 @@ function describeDownloads(name: string, options: { s3?: boolean } = {}) {
 
     const url = (path: string) => new URL(path, app.url).toString();
 
-    async function upload(token: string, bytes: Buffer, name: string): Promise<string> {
-      const res = await fetch(url(`/uploads?name=${encodeURIComponent(name)}`), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}` },
-        body: bytes,
-      });
-      const body = (await res.json()) as { uploadId: string };
-      if (res.status !== 201) throw new Error(JSON.stringify(body));
-      return body.uploadId;
-    }
-
-    async function mutate<T>(token: string, query: string, input: Record<string, unknown>): Promise<T> {
-      const res = await app.gql<T>(query, { token, variables: { input } });
-      if (!res.body.data) throw new Error(JSON.stringify(res.body.errors));
-      return res.body.data;
-    }
+    const upload = (token: string, bytes: Buffer, name: string) => uploadFile(app, token, bytes, name);
+    const mutate = <T>(token: string, query: string, input: Record<string, unknown>) =>
+      mutateData<T>(app, token, query, input);
 
     /** A tenant whose owner has a document of two versions (v1, v2). */
     async function documentOfTwoVersions() {
