@@ -387,6 +387,19 @@ export function defineParentConnection<Row, F>(options: {
       return q;
     };
 
+  // What decides a page statement besides the parent ids and the cursor (pagesByParent's `shape`):
+  // this definition (its table, scope and filter function) and the arguments, cursors only as present or not.
+  const shapeOf = (args: ParentPageKey<F>['args'], columns: readonly string[] | undefined, cursors: boolean) =>
+    `${options.name}|${columns?.join(',') ?? '*'}|${cursors}|${JSON.stringify([
+      args.first,
+      args.after != null,
+      args.last,
+      args.before != null,
+      args.filter ?? null,
+      args.orderBy ?? null,
+      args.includeDeleted ?? false,
+    ])}`;
+
   const groups = <K extends ParentPageKey<F>>(keys: readonly K[]) => {
     const byArgs = new Map<string, K[]>();
     for (const key of keys) {
@@ -406,7 +419,10 @@ export function defineParentConnection<Row, F>(options: {
           const { args } = group[0]!;
           const sort = sortOf(args);
           const request = pageRequest(args, sort);
+          const columns = columnsOf(group);
+          const cursors = group.some((key) => key.cursors ?? true);
           const pages = await pagesByParent<Row>(db, {
+            shape: shapeOf(args, columns, cursors),
             parentIds: [...new Set(group.map((k) => k.parentId))],
             table: options.table,
             alias: options.alias,
@@ -414,8 +430,8 @@ export function defineParentConnection<Row, F>(options: {
             sort,
             page: request,
             filter: filterFor(args),
-            columns: columnsOf(group),
-            cursors: group.some((key) => key.cursors ?? true),
+            columns,
+            cursors,
           });
           for (const key of group) results.set(keyOf(key), pages.get(key.parentId)!);
         }),

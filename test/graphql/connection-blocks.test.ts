@@ -531,4 +531,64 @@ describe('connection building blocks through the work API', () => {
       expect(codeOf(tooMany)).toBe('BAD_USER_INPUT');
     });
   });
+
+  describe('page statements reused per shape', () => {
+    // pagesByParent compiles one statement per shape and swaps in each call's parent ids and
+    // cursor: the same query in two tenants, and with one cursor after another, must each get
+    // its own rows. Every page below is asked twice, so the second answer comes from a reused statement.
+    const ORG_TASKS = `query ($after: String, $before: String, $last: Int, $first: Int) {
+      tasks(first: $first, after: $after, last: $last, before: $before, filter: { status: [TODO, DONE] }, orderBy: CREATED_AT_DESC) {
+        pageInfo { endCursor startCursor }
+        edges { node { title } }
+      }
+    }`;
+    type OrgTasks = { tasks: TaskPage };
+
+    it('gives each tenant, parent and cursor its own page from one statement', async () => {
+      const a = await workspace();
+      const b = await workspace();
+      await a.addTasks(Array.from({ length: 5 }, (_, i) => ({ title: `a${i}`, status: 'todo', created_at: at(i) })));
+      await b.addTasks(Array.from({ length: 5 }, (_, i) => ({ title: `b${i}`, status: 'done', created_at: at(i) })));
+      const pages = async (w: typeof a) => {
+        const seen: string[][] = [];
+        let after: string | null = null;
+        for (let i = 0; i < 3; i++) {
+          const first = (await ok<OrgTasks>(w.token, ORG_TASKS, { first: 2, after })).tasks;
+          const again = (await ok<OrgTasks>(w.token, ORG_TASKS, { first: 2, after })).tasks;
+          expect(titles(again)).toEqual(titles(first));
+          seen.push(titles(first));
+          after = first.pageInfo.endCursor;
+        }
+        return seen;
+      };
+      for (let round = 0; round < 2; round++) {
+        expect(await pages(a)).toEqual([['a4', 'a3'], ['a2', 'a1'], ['a0']]);
+        expect(await pages(b)).toEqual([['b4', 'b3'], ['b2', 'b1'], ['b0']]);
+      }
+      // Backward from each tenant's own cursor.
+      const lastOfA = (await ok<OrgTasks>(a.token, ORG_TASKS, { first: 5 })).tasks.pageInfo.endCursor;
+      const lastOfB = (await ok<OrgTasks>(b.token, ORG_TASKS, { first: 5 })).tasks.pageInfo.endCursor;
+      expect(titles((await ok<OrgTasks>(a.token, ORG_TASKS, { last: 2, before: lastOfA })).tasks)).toEqual([
+        'a2',
+        'a1',
+      ]);
+      expect(titles((await ok<OrgTasks>(b.token, ORG_TASKS, { last: 2, before: lastOfB })).tasks)).toEqual([
+        'b2',
+        'b1',
+      ]);
+    });
+
+    it('never reuses a statement across filter values', async () => {
+      const w = await workspace();
+      await w.addTasks([
+        { title: 'open', status: 'todo', created_at: at(1) },
+        { title: 'closed', status: 'done', created_at: at(2) },
+      ]);
+      const BY_STATUS = `query ($status: [TaskStatus!]) { tasks(first: 5, filter: { status: $status }) { edges { node { title } } } }`;
+      for (let round = 0; round < 2; round++) {
+        expect(titles((await ok<OrgTasks>(w.token, BY_STATUS, { status: ['TODO'] })).tasks)).toEqual(['open']);
+        expect(titles((await ok<OrgTasks>(w.token, BY_STATUS, { status: ['DONE'] })).tasks)).toEqual(['closed']);
+      }
+    });
+  });
 });
