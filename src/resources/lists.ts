@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import type { AnyQuery } from '../db/pagination';
+import { sql } from 'kysely';
+import type { AnyDb, AnyQuery } from '../db/pagination';
+import { fixedStatement } from '../db/statements';
 import { defineParentConnection, type NodeColumns } from '../graphql/connection';
 import { byKey, defineLoader, type LoaderDefinition } from '../graphql/loaders';
 import type { ResourceModel } from './model';
@@ -42,19 +43,15 @@ export function nodeColumnsOf(model: ResourceModel): NodeColumns & { fields: Rec
 
 /** `${t}ById`: one statement per batch of ids. */
 export function byIdLoader(model: ResourceModel, fromRow: (row: Row) => Row): LoaderDefinition<string, Row | null> {
+  // Kysely cannot type a table chosen at run time; rows come back as the spec describes them.
+  const rowsByIds = fixedStatement((db: AnyDb, ids: readonly string[]) =>
+    db
+      .selectFrom(model.table)
+      .selectAll()
+      .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`),
+  );
   return defineLoader<string, Row | null>(model.names.byIdLoader, async (db, ids) =>
-    byKey(
-      ids,
-      // Kysely cannot type a table chosen at run time; rows come back as the spec describes them.
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      await (db as unknown as Kysely<any>)
-        .selectFrom(model.table)
-        .selectAll()
-        .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
-        .execute(),
-      (row: Row) => row.id as string,
-      fromRow,
-    ),
+    byKey(ids, (await rowsByIds(db as unknown as AnyDb, ids)) as Row[], (row: Row) => row.id as string, fromRow),
   );
 }
 

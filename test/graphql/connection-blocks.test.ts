@@ -553,7 +553,7 @@ describe('connection building blocks through the work API', () => {
         const seen: string[][] = [];
         let after: string | null = null;
         for (let i = 0; i < 3; i++) {
-          const first = (await ok<OrgTasks>(w.token, ORG_TASKS, { first: 2, after })).tasks;
+          const first: TaskPage = (await ok<OrgTasks>(w.token, ORG_TASKS, { first: 2, after })).tasks;
           const again = (await ok<OrgTasks>(w.token, ORG_TASKS, { first: 2, after })).tasks;
           expect(titles(again)).toEqual(titles(first));
           seen.push(titles(first));

@@ -6,38 +6,38 @@ import {
   type OrganizationRow,
   type UserProfileRow,
 } from '../../db/schema';
+import { fixedStatement } from '../../db/statements';
 
 // Plain functions over the request's transaction. None of them filters by tenant to enforce
 // isolation: RLS does that underneath.
 
-export function findUsersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<UserProfileRow[]> {
-  return db
-    .selectFrom('users')
-    .select(USER_PROFILE_COLUMNS)
-    .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
-    .execute();
-}
+export const findUsersByIds: (db: Kysely<Database>, ids: readonly string[]) => Promise<UserProfileRow[]> =
+  fixedStatement((db: Kysely<Database>, ids: readonly string[]) =>
+    db
+      .selectFrom('users')
+      .select(USER_PROFILE_COLUMNS)
+      .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`),
+  );
 
-export function findOrganizationsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<OrganizationRow[]> {
-  return db
-    .selectFrom('organizations')
-    .selectAll()
-    .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
-    .execute();
-}
+export const findOrganizationsByIds: (db: Kysely<Database>, ids: readonly string[]) => Promise<OrganizationRow[]> =
+  fixedStatement((db: Kysely<Database>, ids: readonly string[]) =>
+    db
+      .selectFrom('organizations')
+      .selectAll()
+      .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`),
+  );
 
 /** The live membership of each user in the current organization. */
-export function findLiveMembershipsByUserIds(
+export const findLiveMembershipsByUserIds: (
   db: Kysely<Database>,
   userIds: readonly string[],
-): Promise<MembershipRow[]> {
-  return db
+) => Promise<MembershipRow[]> = fixedStatement((db: Kysely<Database>, userIds: readonly string[]) =>
+  db
     .selectFrom('memberships')
     .selectAll()
     .where('user_id', '=', sql<string>`any(${sql.val(userIds)}::uuid[])`)
-    .where('ended_at', 'is', null)
-    .execute();
-}
+    .where('ended_at', 'is', null),
+);
 
 /** A live membership of the current user in any organization (app.current_user_organizations, migration 0020). */
 export interface CurrentUserOrganizationRow {
