@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger';
 import { Metrics } from '../../src/http/metrics';
 import { observeRequests } from '../../src/http/request-log';
 
-/** The request logger (pino-http, issue 14 item 7) on its own, over a plain express app. */
+/** The request logger (issue 14 item 7, our own middleware since issue 16) on its own, over a plain express app. */
 describe('request logger', () => {
   const lines: Record<string, unknown>[] = [];
   let text = '';
