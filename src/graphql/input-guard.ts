@@ -3,11 +3,11 @@ import { ArgumentValidationError, type ValidatorFn } from 'type-graphql';
 import { BoundedCache, stringBytes } from '../cache/bounded-cache';
 
 /**
- * Per request, the bytes of argument values (as JSON keys) whose validation outcome is kept, and
- * the longest one kept: a large value is validated as it comes (its JSON costs as much as its
- * validation), and a request cannot make the memo hold many copies of its variables.
+ * The bytes of argument values (as JSON keys) whose successful validation is remembered across
+ * requests, and the longest one remembered: a large value is validated as it comes (its JSON
+ * costs as much as its validation), and callers cannot make the memo hold more than this.
  */
-const MEMO_BYTES_PER_REQUEST = 256 * 1024;
+const MEMO_BYTES = 2 * 1024 * 1024;
 const MEMO_MAX_KEY_LENGTH = 4096;
 
 /** Deepest nesting accepted in an argument: input objects never come close; JSON values must not go past it. */
@@ -74,21 +74,20 @@ export function inputProblem(root: unknown, rootField: string): { field: string;
  */
 export function createArgumentValidator(options: ValidatorOptions): ValidatorFn {
   const validatorOptions: ValidatorOptions = { skipMissingProperties: true, forbidUnknownValues: false, ...options };
-  // Validation depends on the value alone, so a query validates each distinct object argument
-  // once: `project.tasks(first: 20)` under 50 projects builds 50 equal TaskListArgs, and all of
-  // them share the first one's outcome. Kept per request (keyed by its context object). Mutation
-  // inputs (large, and not repeated per row) are validated as they come, without a JSON key.
-  const outcomes = new WeakMap<object, BoundedCache<string, Promise<void>>>();
+  // Validation depends on the value and its type alone, so a query's object argument is validated
+  // once per distinct value: `project.tasks(first: 20)` under 50 projects builds 50 equal
+  // TaskListArgs that share the first one's outcome, and a list asked again with the same
+  // arguments (a page polled, a dashboard) is not validated again. Only successes are kept past
+  // the moment: a failure is dropped as soon as it settles, so it is checked anew each time.
+  // Mutation inputs (large, and not repeated) are validated as they come, without a JSON key.
+  const outcomes = new BoundedCache<string, Promise<void>>({
+    maxBytes: MEMO_BYTES,
+    sizeOf: (key) => stringBytes(key) + 100,
+  });
   const typeIds = new Map<unknown, number>();
   return (argValue, argType, resolverData) => {
-    const { context, args, info } = resolverData;
-    if (
-      argValue === null ||
-      typeof argValue !== 'object' ||
-      info?.operation.operation !== 'query' ||
-      context === null ||
-      typeof context !== 'object'
-    )
+    const { args, info } = resolverData;
+    if (argValue === null || typeof argValue !== 'object' || info?.operation.operation !== 'query')
       return validate(argValue, args);
     let json: string;
     try {
@@ -101,14 +100,15 @@ export function createArgumentValidator(options: ValidatorOptions): ValidatorFn 
     let typeId = typeIds.get(argType);
     if (typeId === undefined) typeIds.set(argType, (typeId = typeIds.size));
     const key = `${typeId}:${json}`;
-    let memo = outcomes.get(context);
-    if (!memo)
-      outcomes.set(
-        context,
-        (memo = new BoundedCache({ maxBytes: MEMO_BYTES_PER_REQUEST, sizeOf: (k) => stringBytes(k) + 100 })),
-      );
-    let outcome = memo.get(key);
-    if (!outcome) memo.set(key, (outcome = validate(argValue, args)));
+    let outcome = outcomes.get(key);
+    if (!outcome) {
+      const validated = validate(argValue, args);
+      outcomes.set(key, validated);
+      validated.catch(() => {
+        if (outcomes.peek(key) === validated) outcomes.delete(key);
+      });
+      outcome = validated;
+    }
     return outcome;
   };
 

@@ -5,8 +5,9 @@ import { ArgumentValidationError } from 'type-graphql';
 import { createArgumentValidator } from '../../src/graphql/input-guard';
 
 /**
- * The argument validator validates each distinct object value once per request and gives every
- * field with that value the same outcome; other values and other requests are validated anew.
+ * The argument validator validates each distinct object value of a query once and gives every
+ * field with that value the same outcome, in this request and later ones while it is remembered
+ * (by bytes); a failure is forgotten once it settles, so it is validated anew each time.
  */
 describe('argument validator', () => {
   class PageArgs {
@@ -71,13 +72,25 @@ describe('argument validator', () => {
       expect(reads).toBe(2);
     });
 
-    it('keeps at most a bounded number of bytes of outcomes per request: the oldest are validated again', async () => {
+    it('remembers a success across requests, and never a failure', async () => {
+      reads = 0;
+      await check(counted(7), {});
+      await check(counted(7), {});
+      expect(reads).toBe(1);
+      reads = 0;
+      await expect(check(counted(700), {})).rejects.toBeInstanceOf(ArgumentValidationError);
+      await expect(check(counted(700), {})).rejects.toBeInstanceOf(ArgumentValidationError);
+      expect(reads).toBe(2);
+    });
+
+    it('keeps at most a bounded number of bytes of outcomes: the oldest are validated again', async () => {
       const request = {};
       reads = 0;
       await check(counted(1), request);
       await check(counted(1), request);
       expect(reads).toBe(1);
-      for (let i = 2; i < 5_000; i++) await check(counted(i % 100, `${i}`), request);
+      // About 10 MB of distinct values, five times the memo's budget.
+      for (let i = 2; i < 5_000; i++) await check(counted(i % 100, `${i}`.padEnd(1_000, '.')), {});
       reads = 0;
       await check(counted(1), request);
       expect(reads).toBe(1);
