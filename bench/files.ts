@@ -9,8 +9,17 @@ import { roleUrl, ROLES } from '../src/db/bootstrap';
 import { freePort } from '../src/db/embedded';
 import { hashPassword } from '../src/auth/passwords';
 import { PROJECT_ROOT } from '../src/paths';
-import { median } from './report';
 import {
+  fileVerdicts,
+  filesTable,
+  summarizeFiles,
+  round,
+  type FileRun,
+  type PhysicalLimit,
+  type Transfer,
+} from './files-report';
+import {
+  benchMachine,
   benchWorkspace,
   graphql,
   isAlive,
@@ -49,11 +58,8 @@ const NODE_FLAGS = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
 const PASSWORD = 'BenchPass123';
 const RESULTS_FILE = path.join(PROJECT_ROOT, 'bench', STORE === 's3' ? 'files-results-s3.json' : 'files-results.json');
-/** The issue's targets: upload and download against the physical limit, and the server's RSS during the largest upload. */
-const TARGETS = { upload: 0.5, download: 0.7, rssMb: 200 };
 
 const log = (message: string) => process.stderr.write(`[bench:files] ${message}\n`);
-const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 const mbPerSecond = (bytes: number, ms: number) => round(bytes / MB / (ms / 1000));
 
 /** Wall milliseconds of a command that must succeed. */
@@ -96,7 +102,7 @@ function changeHead(file: string): void {
  * removed). Also `openssl dgst -sha256`, which uses the CPU's SHA instructions as Node's hashing
  * does (coreutils' sha256sum does not): the stricter limit, min(openssl, cp).
  */
-function physicalLimit(file: string, bytes: number, copyDir: string) {
+function physicalLimit(file: string, bytes: number, copyDir: string): PhysicalLimit {
   const sha256sumMs = timed('sha256sum', [file]);
   const opensslMs = timed('openssl', ['dgst', '-sha256', file]);
   const copy = path.join(copyDir, `copy-${path.basename(file)}`);
@@ -161,24 +167,19 @@ function exchange(
   });
 }
 
-interface Transfer {
-  ms: number;
-  mbPerSecond: number;
-  peakRssMb: number;
-  /** The server's CPU time over the wall time (1 = one core busy all along). */
-  serverCores: number;
-}
-
 async function transfer(pid: number, bytes: number, run: () => Promise<void>): Promise<Transfer> {
   const cpuBefore = processCpuMs(pid);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   const peakRssMb = await watchMemory(pid, run);
   const ms = performance.now() - started;
+  const client = process.cpuUsage(clientBefore);
   return {
     ms: round(ms),
     mbPerSecond: mbPerSecond(bytes, ms),
     peakRssMb,
     serverCores: round((processCpuMs(pid) - cpuBefore) / ms, 2),
+    clientCores: round((client.user + client.system) / 1000 / ms, 2),
   };
 }
 
@@ -265,99 +266,6 @@ async function startS3rver(dir: string) {
   };
 }
 
-interface RunMeasurement {
-  sizeMb: number;
-  run: number;
-  limit: ReturnType<typeof physicalLimit>;
-  upload: Transfer;
-  createDocumentMs: number;
-  download: Transfer;
-}
-
-function summarize(measurements: RunMeasurement[]) {
-  return SIZES_MB.map((sizeMb) => {
-    const runs = measurements.filter((m) => m.sizeMb === sizeMb);
-    const of = (pick: (m: RunMeasurement) => number) => round(median(runs.map(pick)), 2);
-    const limit = of((m) => m.limit.limit);
-    const strictLimit = of((m) => m.limit.strictLimit);
-    const uploadMbPerSecond = of((m) => m.upload.mbPerSecond);
-    const downloadMbPerSecond = of((m) => m.download.mbPerSecond);
-    return {
-      sizeMb,
-      sha256sumMbPerSecond: of((m) => m.limit.sha256sum),
-      opensslMbPerSecond: of((m) => m.limit.openssl),
-      cpMbPerSecond: of((m) => m.limit.cp),
-      cpAndFsyncMbPerSecond: of((m) => m.limit.cpAndFsync),
-      limitMbPerSecond: limit,
-      strictLimitMbPerSecond: strictLimit,
-      uploadMbPerSecond,
-      uploadRatio: round(uploadMbPerSecond / limit, 2),
-      uploadStrictRatio: round(uploadMbPerSecond / strictLimit, 2),
-      uploadServerPeakRssMb: of((m) => m.upload.peakRssMb),
-      uploadServerCores: of((m) => m.upload.serverCores),
-      createDocumentMs: of((m) => m.createDocumentMs),
-      downloadMbPerSecond,
-      downloadRatio: round(downloadMbPerSecond / limit, 2),
-      downloadStrictRatio: round(downloadMbPerSecond / strictLimit, 2),
-      downloadServerPeakRssMb: of((m) => m.download.peakRssMb),
-      downloadServerCores: of((m) => m.download.serverCores),
-      runsUploadMbPerSecond: runs.map((m) => m.upload.mbPerSecond),
-      runsDownloadMbPerSecond: runs.map((m) => m.download.mbPerSecond),
-      runsLimitMbPerSecond: runs.map((m) => m.limit.limit),
-    };
-  });
-}
-
-type Summary = ReturnType<typeof summarize>[number];
-
-function table(results: Summary[]): string {
-  const rows = [
-    [
-      'size',
-      'sha256sum MB/s',
-      'openssl MB/s',
-      'cp MB/s',
-      'limit MB/s',
-      'upload MB/s',
-      'x limit (strict)',
-      'download MB/s',
-      'x limit (strict)',
-      'RSS MB up',
-      'RSS MB down',
-      'server cores up/down',
-    ],
-    ...results.map((r) => [
-      `${r.sizeMb} MB`,
-      String(r.sha256sumMbPerSecond),
-      String(r.opensslMbPerSecond),
-      String(r.cpMbPerSecond),
-      String(r.limitMbPerSecond),
-      String(r.uploadMbPerSecond),
-      `${r.uploadRatio.toFixed(2)} (${r.uploadStrictRatio.toFixed(2)})`,
-      String(r.downloadMbPerSecond),
-      `${r.downloadRatio.toFixed(2)} (${r.downloadStrictRatio.toFixed(2)})`,
-      String(r.uploadServerPeakRssMb),
-      String(r.downloadServerPeakRssMb),
-      `${r.uploadServerCores} / ${r.downloadServerCores}`,
-    ]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const lines = rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  return lines.join('\n');
-}
-
-/** The issue's targets against the largest file's medians. */
-function verdicts(results: Summary[]) {
-  const largest = results.reduce((a, b) => (b.sizeMb > a.sizeMb ? b : a));
-  return {
-    [`upload >= ${TARGETS.upload} x limit (${largest.sizeMb} MB)`]: largest.uploadRatio >= TARGETS.upload,
-    [`download >= ${TARGETS.download} x limit (${largest.sizeMb} MB)`]: largest.downloadRatio >= TARGETS.download,
-    [`server RSS < ${TARGETS.rssMb} MB during a ${largest.sizeMb} MB upload`]:
-      largest.uploadServerPeakRssMb < TARGETS.rssMb,
-  };
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const ws = benchWorkspace('bench-files');
@@ -427,7 +335,7 @@ async function main(): Promise<void> {
       await download(server.url, token, id, smallest * MB);
     }
 
-    const measurements: RunMeasurement[] = [];
+    const measurements: FileRun[] = [];
     for (let run = 0; run < RUNS; run++) {
       for (const sizeMb of SIZES_MB) {
         const file = files.get(sizeMb)!;
@@ -445,27 +353,20 @@ async function main(): Promise<void> {
         measurements.push({ sizeMb, run, limit, upload: up, createDocumentMs, download: down });
         log(
           `run ${run + 1}/${RUNS} ${sizeMb} MB: limit ${limit.limit} MB/s (sha256sum ${limit.sha256sum}, openssl ${limit.openssl}, cp ${limit.cp}), ` +
-            `upload ${up.mbPerSecond} MB/s (RSS ${up.peakRssMb} MB, ${up.serverCores} cores), ` +
-            `download ${down.mbPerSecond} MB/s (RSS ${down.peakRssMb} MB, ${down.serverCores} cores)`,
+            `upload ${up.mbPerSecond} MB/s (RSS ${up.peakRssMb} MB, server ${up.serverCores} cores, client ${up.clientCores}), ` +
+            `download ${down.mbPerSecond} MB/s (RSS ${down.peakRssMb} MB, server ${down.serverCores} cores, client ${down.clientCores})`,
         );
       }
     }
     await server.stop();
 
-    const results = summarize(measurements);
-    const targets = verdicts(results);
+    const results = summarizeFiles(measurements, SIZES_MB);
+    const targets = fileVerdicts(results);
     const document = {
       measuredAt: new Date().toISOString(),
       machine: {
-        cpu: os.cpus()[0]?.model ?? 'unknown',
-        cores: os.cpus().length,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-        postgres: await postgresVersion(superuserUrl),
-        platform: `${os.type()} ${os.release()}`,
+        ...benchMachine(loadBefore, await postgresVersion(superuserUrl)),
         fileSystem: spawnSync('df', ['--output=fstype,source', dataDir]).stdout.toString().split('\n')[1]?.trim(),
-        loadAverageBefore: loadBefore.map((l) => round(l, 2)),
-        loadAverageAfter: os.loadavg().map((l) => round(l, 2)),
       },
       settings: {
         store: STORE,
@@ -479,16 +380,16 @@ async function main(): Promise<void> {
         strictLimit: 'the slower of `openssl dgst -sha256 <file>` (SHA instructions, as Node) and the same cp',
         serverIdleRssMb: idleRssMb,
       },
+      totalSeconds: Math.round((Date.now() - started) / 1000),
       targets,
       results,
       measurements,
-      totalSeconds: Math.round((Date.now() - started) / 1000),
     };
     fs.writeFileSync(RESULTS_FILE, JSON.stringify(document, null, 2) + '\n');
     const { machine } = document;
     process.stdout.write(
       `\n${machine.cores} x ${machine.cpu}, node ${machine.node}, ${STORE} blob store on ${machine.fileSystem}, ` +
-        `medians of ${RUNS} runs, MB = 2^20 bytes, server idle RSS ${idleRssMb} MB\n${table(results)}\n\n` +
+        `medians of ${RUNS} runs, MB = 2^20 bytes, server idle RSS ${idleRssMb} MB\n${filesTable(results)}\n\n` +
         Object.entries(targets)
           .map(([target, met]) => `${met ? 'met   ' : 'MISSED'}  ${target}`)
           .join('\n') +
