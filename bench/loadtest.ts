@@ -10,6 +10,7 @@ import { hashPassword } from '../src/auth/passwords';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchSlug, taskCount, type DatasetSize } from './seed';
 import {
+  benchMachine,
   postgresVersion,
   prepareBenchDatabase,
   rssMb,
@@ -900,16 +901,7 @@ async function main(): Promise<boolean> {
     const document = {
       measuredAt: new Date().toISOString(),
       passed: failed.length === 0,
-      machine: {
-        cpu: os.cpus()[0]?.model ?? 'unknown',
-        cores: os.cpus().length,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-        postgres: pgVersion,
-        platform: `${os.type()} ${os.release()}`,
-        loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
-        loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
-      },
+      machine: benchMachine(loadBefore, pgVersion),
       settings: {
         phases: PHASES,
         connections: CONNECTIONS,

@@ -157,6 +157,17 @@ export function table(results: Summary[], servers: readonly ServerName[]): strin
       r.latencyRatioToSmall === null ? '' : `${r.latencyRatioToSmall.toFixed(2)}x`,
     ]);
   }
+  return alignColumns(rows);
+}
+
+/**
+ * Rows of cells as a plain-text table: columns padded to their widest cell, a rule under the
+ * first row (the header).
+ *
+ * @example
+ * alignColumns([['size', 'MB/s'], ['200 MB', '115.7']]); // 'size    MB/s\n------  -----\n200 MB  115.7'
+ */
+export function alignColumns(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines = rows.map((row) =>
     row

@@ -11,6 +11,7 @@ import { defaultPoolMax } from '../src/config';
 import { PROJECT_ROOT } from '../src/paths';
 import { benchSlug, taskCount, type DatasetSize } from './seed';
 import {
+  benchMachine,
   benchWorkspace,
   graphql,
   peakRssReset,
@@ -409,16 +410,7 @@ async function main(): Promise<void> {
     const document = {
       measuredAt: new Date().toISOString(),
       quick: QUICK,
-      machine: {
-        cpu: os.cpus()[0]?.model ?? 'unknown',
-        cores: os.cpus().length,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-        postgres: pgVersion,
-        platform: `${os.type()} ${os.release()}`,
-        loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
-        loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
-      },
+      machine: benchMachine(loadBefore, pgVersion),
       settings: {
         runs: RUNS,
         servers: measured,

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { bootstrapDatabase, roleUrl, ROLES } from '../src/db/bootstrap';
@@ -266,6 +267,27 @@ export async function prepareBenchDatabase(options: {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The machine a result file records: CPU, cores, memory, Node, PostgreSQL, kernel, and the load
+ * average before (`os.loadavg()` taken at the start) and now (other work on the machine moves every figure).
+ *
+ * @example
+ * const loadBefore = os.loadavg(); ... const document = { machine: benchMachine(loadBefore, await postgresVersion(url)) };
+ */
+export function benchMachine(loadBefore: number[], postgres: string) {
+  const twoDigits = (loads: number[]) => loads.map((l) => Math.round(l * 100) / 100);
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres,
+    platform: `${os.type()} ${os.release()}`,
+    loadAverageBefore: twoDigits(loadBefore),
+    loadAverageAfter: twoDigits(os.loadavg()),
+  };
 }
 
 /** The cluster's version, e.g. "18.4". */
