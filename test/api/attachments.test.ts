@@ -140,6 +140,31 @@ describe('attachments: the rules', () => {
         expect(await links(link.table)).toBe(before);
       });
 
+      it(`a deleted ${owner.model.label.toLowerCase()}'s attachments can be neither added nor removed (NOT_FOUND), and come back with it`, async () => {
+        const { admin } = await setting();
+        const row = await make(t.db, admin.orgId, admin.userId);
+        const [kept, other] = [
+          await newDocument(t.db, admin.orgId, admin.userId),
+          await newDocument(t.db, admin.orgId, admin.userId),
+        ];
+        expect((await attach(admin.token, row, kept)).body.errors).toBeUndefined();
+        const { names: ownerNames } = owner.model;
+        const setDeleted = async (name: string, input: string) =>
+          expect(
+            (
+              await t.app.gql(`mutation ($i: ${input}!) { ${name}(input: $i) { __typename } }`, {
+                token: admin.token,
+                variables: { i: { id: row } },
+              })
+            ).body.errors,
+          ).toBeUndefined();
+        await setDeleted(ownerNames.delete, ownerNames.deleteInput);
+        expect(t.codeOf(await attach(admin.token, row, other))).toBe('NOT_FOUND');
+        expect(t.codeOf(await detach(admin.token, row, kept))).toBe('NOT_FOUND');
+        await setDeleted(ownerNames.restore, ownerNames.restoreInput);
+        expect(await listed(admin.token, row)).toEqual({ count: 1, ids: [kept] });
+      });
+
       it('a document the caller may not see is not listed nor counted, and can be neither attached nor detached (NOT_FOUND)', async () => {
         const { admin, officer } = await setting();
         const row = await make(t.db, admin.orgId, admin.userId);
