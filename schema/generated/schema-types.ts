@@ -1360,9 +1360,9 @@ export type Mutation = {
   /** Gives a member a custom role (or takes it away with roleId null). */
   assignRole: MembershipPayload;
   assignTask: TaskPayload;
-  /** Attaches a document the caller can see to a project (needs projects:update). */
+  /** Attaches a document the caller can see to a project (needs projects:update and documents:read). */
   attachDocumentToProject: ProjectAttachmentPayload;
-  /** Attaches a document the caller can see to a task (needs tasks:update). */
+  /** Attaches a document the caller can see to a task (needs tasks:update and documents:read). */
   attachDocumentToTask: TaskAttachmentPayload;
   /** Moves a membership through its lifecycle (see docs/security.md); losing platform access ends its sessions. */
   changeMembershipStatus: MembershipPayload;
@@ -1415,9 +1415,9 @@ export type Mutation = {
   demoteMember: MembershipPayload;
   /** Marks an operation deprecated; it still runs. */
   deprecateOperation: RegisteredOperationPayload;
-  /** Detaches a document from a project (needs projects:update); the document stays. */
+  /** Detaches a document from a project (needs projects:update and documents:read); the document stays. */
   detachDocumentFromProject: DeleteProjectAttachmentPayload;
-  /** Detaches a document from a task (needs tasks:update); the document stays. */
+  /** Detaches a document from a task (needs tasks:update and documents:read); the document stays. */
   detachDocumentFromTask: DeleteTaskAttachmentPayload;
   /** Invites someone by email with a role (not above your own); the token is mailed. */
   inviteMember: InvitationPayload;

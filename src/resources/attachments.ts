@@ -1,4 +1,5 @@
 import type { Permission } from '../auth/permissions';
+import { assertPermission } from '../graphql/auth-checker';
 import { lowerFirst, snake } from './inflect';
 import type { BuiltResource } from './model';
 import { parent, type ResourceSpec } from './spec';
@@ -26,9 +27,9 @@ const words = (typeName: string) => typeName.replace(/(?<!^)[A-Z]/g, (c) => ` ${
 /**
  * The definition of an owner's link table, one resource like any other (lists, loaders, service,
  * conformance suite): a parent relation to the owner and one to the document, each with its
- * inverse list; attach and detach need the owner's update permission, and both the owner and the
- * document must be found by the caller (row-level security: a document the caller cannot see is
- * NOT_FOUND, and the link table's policies hide links to it). One table per owner, not one
+ * inverse list; attach and detach need the owner's update permission and the target's read one,
+ * and both the owner and the document must be found by the caller (row-level security: a document
+ * the caller cannot see is NOT_FOUND, and the link table's policies hide links to it). One table per owner, not one
  * polymorphic table, so that each link has real composite foreign keys to its owner and document.
  *
  * @example
@@ -85,16 +86,23 @@ export function attachmentSpec(owner: BuiltResource, to: AttachmentTarget): Reso
       create: {
         name: `attachDocumentTo${T}`,
         inputName: `AttachDocumentTo${T}Input`,
-        description: `Attaches a document the caller can see to a ${what} (needs ${update}).`,
+        description: `Attaches a document the caller can see to a ${what} (needs ${update} and ${to.read}).`,
         order: [`${t}Id`, 'documentId'],
       },
       delete: {
         mode: 'hard',
         name: `detachDocumentFrom${T}`,
         inputName: `DetachDocumentFrom${T}Input`,
-        description: `Detaches a document from a ${what} (needs ${update}); the document stays.`,
+        description: `Detaches a document from a ${what} (needs ${update} and ${to.read}); the document stays.`,
         by: [`${t}Id`, 'documentId'],
       },
+    },
+    // The payload and the owner's list show the document: attaching and detaching also need the
+    // permission that reads documents (an API key scoped to tasks:update alone has not), besides
+    // seeing this document (RLS, found on create).
+    rules: {
+      beforeCreate: (ctx) => assertPermission(ctx, to.read),
+      beforeDelete: (ctx) => assertPermission(ctx, to.read),
     },
     violations: { [`${a.table}_key`]: ['documentId', `The document is attached to the ${what} already`] },
     example: () => ({}),

@@ -8,6 +8,7 @@ import { tasks } from '../../src/modules/work/tasks';
 import { describeResource, type Suite, type Tenant } from '../support/describe-resource';
 import { resourceRules } from '../support/resource-rules';
 import { addMember, createProject, createTask, createUser, TEST_PASSWORD } from '../support/factories';
+import { PartnerRegisterOperationDocument } from '../../schema/generated/operations/graphql';
 
 /**
  * Attachments, the layer's capability (`attachments: { table }`): the link resources it generates
@@ -163,6 +164,60 @@ describe('attachments: the rules', () => {
         expect(t.codeOf(await detach(admin.token, row, kept))).toBe('NOT_FOUND');
         await setDeleted(ownerNames.restore, ownerNames.restoreInput);
         expect(await listed(admin.token, row)).toEqual({ count: 1, ids: [kept] });
+      });
+
+      it(`an API key needs documents:read besides ${owner.model.permissions.update} to attach and to detach (FORBIDDEN naming it)`, async () => {
+        const owner_ = await t.tenant('owner');
+        const row = await make(t.db, owner_.orgId, owner_.userId);
+        const document = await newDocument(t.db, owner_.orgId, owner_.userId);
+        const key = async (permissions: string[]) => {
+          const res = await t.app.gql<{ createApiKey: { secret: string } }>(
+            'mutation ($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }',
+            { token: owner_.token, variables: { i: { name: 'partner', permissions } } },
+          );
+          expect(res.body.errors).toBeUndefined();
+          return res.body.data!.createApiKey.secret;
+        };
+        // A key runs registered operations only (docs/api.md, "Persisted operations").
+        const byId = async (secret: string, documentId: string, variables: Record<string, unknown>) =>
+          JSON.parse(
+            (await t.app.post(JSON.stringify({ documentId, variables }), { authorization: `Bearer ${secret}` })).text,
+          ) as { data?: Record<string, unknown>; errors?: { extensions: { code: string; permission?: string } }[] };
+        const permissions = [owner.model.permissions.update!, owner.model.permissions.read, 'operations:manage'];
+        const reader = await key([...permissions, 'documents:read']);
+        const blind = await key(permissions);
+        const register = async (name: string, document: string) => {
+          const hash = (PartnerRegisterOperationDocument as { __meta__?: { hash?: string } }).__meta__!.hash!;
+          const res = await byId(reader, hash, { input: { name, document, clientName: 'sync' } });
+          expect(res.errors).toBeUndefined();
+          return (res.data!.registerOperation as { operation: { documentId: string } }).operation.documentId;
+        };
+        const vars = `($o: UUID!, $d: UUID!)`;
+        const input = `input: { ${ownerId}: $o, documentId: $d }`;
+        const attachOp = await register(
+          'Attach',
+          `mutation Attach${vars} { ${names.create}(${input}) { ${names.payloadField} { document { title } } } }`,
+        );
+        const detachOp = await register(
+          'Detach',
+          `mutation Detach${vars} { ${names.delete}(${input}) { ${names.deletedIdField} } }`,
+        );
+        const variables = { o: row, d: document };
+
+        const refused = await byId(blind, attachOp, variables);
+        expect(refused.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+        expect(refused.errors?.[0]?.extensions.permission).toBe('documents:read');
+        const attached = async () =>
+          Number(
+            (await t.superuser.query(`select count(*) from ${link.table} where document_id = $1`, [document])).rows[0]
+              .count,
+          );
+        expect(await attached()).toBe(0);
+        expect((await byId(reader, attachOp, variables)).errors).toBeUndefined();
+        expect((await byId(blind, detachOp, variables)).errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+        expect(await attached()).toBe(1);
+        expect((await byId(reader, detachOp, variables)).errors).toBeUndefined();
+        expect(await attached()).toBe(0);
       });
 
       it('a document the caller may not see is not listed nor counted, and can be neither attached nor detached (NOT_FOUND)', async () => {
