@@ -52,13 +52,10 @@ create policy "document permissions" on document_permissions as restrictive to t
   using ((folder_id is null or folder_id <> all ((select app.hidden_folder_ids())::uuid[]))
          and (document_id is null or document_id <> all ((select app.hidden_document_ids())::uuid[])));
 
--- Task attachments: seen while their task (its project) and their document (its permissions) are.
-select app.tenant_resource('task_attachments', 'task_attachment',
-  '{"delete": true, "follows": "tasks", "followsColumn": "task_id"}');
-drop policy if exists "document permissions" on task_attachments;
-create policy "document permissions" on task_attachments as restrictive to tenantql_app
-  using (exists (select 1 from documents d
-                  where d.organization_id = task_attachments.organization_id and d.id = task_attachments.document_id));
+-- Attachments (a resource's `attachments: { table }`, migration 0028): each link is seen, made and
+-- removed while both its owner row and its document (its permissions) are visible.
+select app.attachment_resource('task_attachments', 'tasks', 'task_id');
+select app.attachment_resource('project_attachments', 'projects', 'project_id');
 
 -- Organization.storageUsage (app.storage_usage, tenantql_auth) counts the whole organization's.
 grant select (organization_id, checksum, size) on document_versions to tenantql_auth;

@@ -133,6 +133,35 @@ export async function createResourceTable(db: Kysely<unknown>, table: string, o:
 }
 
 /**
+ * Creates the link table of a resource's attachments (`attachments: { table }` in its definition,
+ * src/resources/attachments.ts): a document attached to a row of `owner`. One table per owner, so
+ * both links are real composite foreign keys (a polymorphic table could have neither), each
+ * cascading; a document is attached to a row once (`<table>_key`, mapped to documentId); the
+ * owner's list and the document's list each have their index. Its policies come from one
+ * `app.attachment_resource(table, owner, column)` line (policies/documents.sql).
+ *
+ * @example
+ * await createAttachmentTable(db, 'project_attachments', { table: 'projects', column: 'project_id' });
+ */
+export async function createAttachmentTable(
+  db: Kysely<unknown>,
+  table: string,
+  owner: { table: string; column: string },
+): Promise<void> {
+  await createResourceTable(db, table, {
+    parent: { column: owner.column, table: owner.table, onDelete: 'cascade' },
+    columns: sql`document_id uuid not null`,
+    constraints: sql`
+      constraint ${sql.id(`${table}_document_fkey`)} foreign key (organization_id, document_id)
+        references documents (organization_id, id) on delete cascade`,
+    indexes: {
+      [`${table}_key`]: { on: `(organization_id, ${owner.column}, document_id)`, unique: true },
+      [`${table}_document_idx`]: '(organization_id, document_id, created_at, id)',
+    },
+  });
+}
+
+/**
  * Throws unless every primary key, unique constraint, unique index and exclusion constraint of the
  * table includes organization_id, naming the ones that do not. Only a plain key column counts: not
  * an expression, nor an INCLUDE column.

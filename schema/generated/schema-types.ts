@@ -208,7 +208,14 @@ export type AssignTaskInput = {
   id: Scalars['UUID']['input'];
 };
 
-export type AttachDocumentInput = {
+export type AttachDocumentToProjectInput = {
+  /** A document the caller can see. */
+  documentId: Scalars['UUID']['input'];
+  projectId: Scalars['UUID']['input'];
+};
+
+export type AttachDocumentToTaskInput = {
+  /** A document the caller can see. */
   documentId: Scalars['UUID']['input'];
   taskId: Scalars['UUID']['input'];
 };
@@ -496,6 +503,11 @@ export type DeleteMilestonePayload = {
   deletedMilestoneId: Scalars['UUID']['output'];
 };
 
+export type DeleteProjectAttachmentPayload = {
+  __typename?: 'DeleteProjectAttachmentPayload';
+  deletedProjectAttachmentId: Scalars['UUID']['output'];
+};
+
 export type DeleteProjectInput = {
   id: Scalars['UUID']['input'];
 };
@@ -540,7 +552,12 @@ export type DeleteTeamPayload = {
   deletedTeamId: Scalars['UUID']['output'];
 };
 
-export type DetachDocumentInput = {
+export type DetachDocumentFromProjectInput = {
+  documentId: Scalars['UUID']['input'];
+  projectId: Scalars['UUID']['input'];
+};
+
+export type DetachDocumentFromTaskInput = {
   documentId: Scalars['UUID']['input'];
   taskId: Scalars['UUID']['input'];
 };
@@ -570,6 +587,8 @@ export type Document = {
   /** The grants on this document. */
   permissions: DocumentPermissionConnection;
   project: Maybe<Project>;
+  /** The projects this document is attached to. */
+  projectAttachments: ProjectAttachmentConnection;
   /** The share links of this document (their tokens are never shown again). */
   shares: DocumentShareConnection;
   /** Bytes. Of the current version, from its upload. */
@@ -596,6 +615,15 @@ export type DocumentActivityArgs = {
 
 /** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
 export type DocumentPermissionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A file with its versions; fileName, size, mimeType and checksum are the current version’s. */
+export type DocumentProjectAttachmentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1332,8 +1360,10 @@ export type Mutation = {
   /** Gives a member a custom role (or takes it away with roleId null). */
   assignRole: MembershipPayload;
   assignTask: TaskPayload;
-  /** Attaches a document to a task. */
-  attachDocument: TaskAttachmentPayload;
+  /** Attaches a document the caller can see to a project (needs projects:update and documents:read). */
+  attachDocumentToProject: ProjectAttachmentPayload;
+  /** Attaches a document the caller can see to a task (needs tasks:update and documents:read). */
+  attachDocumentToTask: TaskAttachmentPayload;
   /** Moves a membership through its lifecycle (see docs/security.md); losing platform access ends its sessions. */
   changeMembershipStatus: MembershipPayload;
   /** Changes the signed-in user's password and ends their other sessions. */
@@ -1385,7 +1415,10 @@ export type Mutation = {
   demoteMember: MembershipPayload;
   /** Marks an operation deprecated; it still runs. */
   deprecateOperation: RegisteredOperationPayload;
-  detachDocument: DeleteTaskAttachmentPayload;
+  /** Detaches a document from a project (needs projects:update and documents:read); the document stays. */
+  detachDocumentFromProject: DeleteProjectAttachmentPayload;
+  /** Detaches a document from a task (needs tasks:update and documents:read); the document stays. */
+  detachDocumentFromTask: DeleteTaskAttachmentPayload;
   /** Invites someone by email with a role (not above your own); the token is mailed. */
   inviteMember: InvitationPayload;
   /** Signs in with email and password; fails with UNAUTHENTICATED, never saying why. */
@@ -1489,8 +1522,13 @@ export type MutationAssignTaskArgs = {
 };
 
 
-export type MutationAttachDocumentArgs = {
-  input: AttachDocumentInput;
+export type MutationAttachDocumentToProjectArgs = {
+  input: AttachDocumentToProjectInput;
+};
+
+
+export type MutationAttachDocumentToTaskArgs = {
+  input: AttachDocumentToTaskInput;
 };
 
 
@@ -1639,8 +1677,13 @@ export type MutationDeprecateOperationArgs = {
 };
 
 
-export type MutationDetachDocumentArgs = {
-  input: DetachDocumentInput;
+export type MutationDetachDocumentFromProjectArgs = {
+  input: DetachDocumentFromProjectInput;
+};
+
+
+export type MutationDetachDocumentFromTaskArgs = {
+  input: DetachDocumentFromTaskInput;
 };
 
 
@@ -1963,6 +2006,8 @@ export type PlanTier =
 /** A project of the organization: tasks, sprints and milestones live in one. */
 export type Project = {
   __typename?: 'Project';
+  /** Documents attached to the project, oldest first; a document the caller may not see is not listed. */
+  attachments: Maybe<ProjectAttachmentConnection>;
   createdAt: Scalars['DateTime']['output'];
   /** Set when the project is deleted (it can be restored). */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
@@ -1984,6 +2029,15 @@ export type Project = {
   tasks: TaskConnection;
   updatedAt: Scalars['DateTime']['output'];
   visibility: ProjectVisibility;
+};
+
+
+/** A project of the organization: tasks, sprints and milestones live in one. */
+export type ProjectAttachmentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2060,6 +2114,44 @@ export type ProjectAggregates = {
   __typename?: 'ProjectAggregates';
   /** The groups, ordered by their keys (nulls last); at most 1000. */
   groups: Array<ProjectAggregateGroup>;
+};
+
+/** A document attached to a project. */
+export type ProjectAttachment = {
+  __typename?: 'ProjectAttachment';
+  createdAt: Scalars['DateTime']['output'];
+  document: Document;
+  id: Scalars['UUID']['output'];
+  project: Project;
+};
+
+/** Count and measures of project attachments. */
+export type ProjectAttachmentAggregate = {
+  __typename?: 'ProjectAttachmentAggregate';
+  /** Number of rows. */
+  count: Scalars['Int']['output'];
+};
+
+export type ProjectAttachmentConnection = {
+  __typename?: 'ProjectAttachmentConnection';
+  /** Count and measures of the nodes matching the filter, across all pages. */
+  aggregate: ProjectAttachmentAggregate;
+  edges: Array<ProjectAttachmentEdge>;
+  pageInfo: PageInfo;
+  /** Number of nodes matching the filter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ProjectAttachmentEdge = {
+  __typename?: 'ProjectAttachmentEdge';
+  /** Opaque cursor of this node. */
+  cursor: Scalars['String']['output'];
+  node: ProjectAttachment;
+};
+
+export type ProjectAttachmentPayload = {
+  __typename?: 'ProjectAttachmentPayload';
+  projectAttachment: ProjectAttachment;
 };
 
 export type ProjectConnection = {
@@ -2737,7 +2829,7 @@ export type Task = {
   /** Every change to the task and its comments, as recorded by the database. */
   activity: TaskActivityConnection;
   assignee: Maybe<User>;
-  /** Documents attached to the task. */
+  /** Documents attached to the task, oldest first; a document the caller may not see is not listed. */
   attachments: Maybe<TaskAttachmentConnection>;
   /** Comments, oldest first. */
   comments: TaskCommentConnection;

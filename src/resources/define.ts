@@ -14,6 +14,7 @@ import { withRelated } from './prefetch';
 import { buildAggregates } from './aggregate-concern';
 import { assertOpen, registerResource } from './registry';
 import type { ResourceSpec } from './spec';
+import { linkWhenAttachable, setAttachmentTarget, type AttachmentTarget } from './attachments';
 
 /**
  * Turns one definition of a table into its GraphQL types, inputs, filter, order, loaders, lists,
@@ -106,5 +107,17 @@ export function defineResource<S extends ResourceSpec>(spec: S): BuiltResource<S
   Object.assign(resource, { BaseResolver: createBaseResolver(resource as unknown as BuiltResource) });
   Object.assign(resource, { aggregates: buildAggregates(resource as unknown as BuiltResource) });
   registerResource(resource as unknown as BuiltResource);
+  if (spec.attachments) linkWhenAttachable(resource as unknown as BuiltResource, defineResource);
   return resource;
+}
+
+/**
+ * Names the resource that attachments point at (every `attachments: { table }` declaration links
+ * to it), and the permission that lists them; owners defined before it are linked now.
+ *
+ * @example
+ * defineAttachmentTarget(documents, { read: 'documents:read' });
+ */
+export function defineAttachmentTarget(resource: BuiltResource, options: Omit<AttachmentTarget, 'resource'>): void {
+  setAttachmentTarget({ resource, ...options }, defineResource);
 }

@@ -3,6 +3,7 @@ import { softDeletedTables } from '../db/rows';
 import type { BuiltResource } from './model';
 import { lowerFirst } from './inflect';
 import { inverseResolver, type InverseModel } from './resolver';
+import { assertAttachmentsLinked } from './attachments';
 
 type ResolverClass = abstract new () => object;
 
@@ -110,6 +111,7 @@ export const registry = {
     if (!frozen) {
       if (!resources.length && !handResolvers.length)
         throw new Error('no resolvers registered: import src/modules first');
+      assertAttachmentsLinked();
       const relations = buildRelations();
       // Every list definition exists before the first request (the inverse ones were built just now).
       for (const r of resources) if (r.spec.lists?.root) r.lists.root();

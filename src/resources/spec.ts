@@ -208,6 +208,23 @@ export interface RuleHooks {
   afterSetDeleted?(ctx: Context, row: Record<string, unknown>, deleted: boolean): Promise<void> | void;
 }
 
+/**
+ * Documents attached to the rows of a resource (seed 003's task attachments, seed 001's `file` for
+ * photos and assessment attachments): one link table per owner, made by `createAttachmentTable`
+ * (db/migrations/helpers.ts) and given its policies by one `app.attachment_resource(...)` line.
+ * The layer generates `${T}Attachment`, `${T}.attachments`, `Document.${t}Attachments`,
+ * `attachDocumentTo${T}` and `detachDocumentFrom${T}` (src/resources/attachments.ts).
+ *
+ * @example
+ * attachments: { table: 'project_attachments' }
+ */
+export interface AttachmentsSpec {
+  /** The link table: (organization_id, id, <owner>_id, document_id, created_at, ...). */
+  table: TableName;
+  /** Description of `${T}.attachments`. */
+  description?: string;
+}
+
 export interface TimestampSpec {
   description?: string;
   /** Out of the filter (a resource with a filter gets every timestamp but deletedAt). */
@@ -281,6 +298,8 @@ export interface ResourceSpec {
    * written; only the Kysely row type (npm run codegen) has them, for orders and rules that read them.
    */
   generatedColumns?: Record<string, ColumnSpec>;
+  /** Documents may be attached to the rows: see AttachmentsSpec. */
+  attachments?: AttachmentsSpec;
   /** Columns read by fields a subclass adds (Project.tasks reads the id only), so lists still read only what is selected. */
   fieldColumns?: Record<string, readonly string[]>;
   /**

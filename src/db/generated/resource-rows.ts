@@ -126,6 +126,12 @@ export interface MilestonesTable extends Standard {
   completed_at: Date | null;
 }
 
+/** ProjectAttachment (project_attachments): A document attached to a project. */
+export interface ProjectAttachmentsTable extends Standard {
+  project_id: string;
+  document_id: string;
+}
+
 /** ProjectMember (project_members): A member of the organization in a project. */
 export interface ProjectMembersTable extends Standard {
   user_id: string;
@@ -230,6 +236,7 @@ export interface ResourceTables {
   documents: DocumentsTable;
   folders: FoldersTable;
   milestones: MilestonesTable;
+  project_attachments: ProjectAttachmentsTable;
   project_members: ProjectMembersTable;
   projects: ProjectsTable;
   sprints: SprintsTable;

@@ -3,7 +3,7 @@ import { BadUserInputError, NotFoundError } from '../../errors';
 import { findRow } from '../../db/rows';
 import { DOCUMENT_STATUSES } from '../../db/schema';
 import type { KeysetSort } from '../../db/pagination';
-import { col, defineResource, external, parent } from '../../resources';
+import { col, defineAttachmentTarget, defineResource, external, parent } from '../../resources';
 import { User } from '../tenancy/user.type';
 import { userById } from '../tenancy/tenancy.loaders';
 import { projects } from '../work/projects';
@@ -189,3 +189,7 @@ export const documents = defineResource({
     checksum: (n.toString(16).padStart(8, '0') + 'a'.repeat(56)).slice(0, 64),
   }),
 });
+
+// What `attachments: { table }` links a resource's rows to (tasks, projects; later photos and
+// assessment attachments): listed with documents:read, each link seen while its document is.
+defineAttachmentTarget(documents, { read: 'documents:read' });

@@ -112,6 +112,8 @@ export const projects = defineResource({
     update: 'projects:update',
     delete: 'projects:delete',
   },
+  // Project.attachments, attachDocumentToProject, detachDocumentFromProject (migration 0028).
+  attachments: { table: 'project_attachments' },
   lists: {
     orders: PROJECT_ORDERS,
     root: { description: 'Projects of the organization (private ones only for their members and admins).' },

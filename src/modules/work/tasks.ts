@@ -256,6 +256,8 @@ export const tasks = defineResource({
     deletedAt: { description: 'Set when the task is deleted (it can be restored).' },
   },
   permissions: { read: 'projects:read', create: 'tasks:create', update: 'tasks:update', delete: 'tasks:delete' },
+  // Seed 003's task attachments: Task.attachments, attachDocumentToTask, detachDocumentFromTask.
+  attachments: { table: 'task_attachments' },
   lists: {
     orders: TASK_ORDERS,
     root: { description: 'Tasks of every project the caller can see.' },
