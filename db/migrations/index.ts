@@ -25,6 +25,7 @@ import * as tokenDirectory from './2026_12_03_0023_token_directory';
 import * as academicYears from './2026_12_03_0024_academic_years';
 import * as documents from './2026_12_04_0025_documents';
 import * as documentShares from './2026_12_04_0026_document_shares';
+import * as shareActivity from './2026_12_04_0027_share_activity';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0024_academic_years': academicYears,
   '2026_12_04_0025_documents': documents,
   '2026_12_04_0026_document_shares': documentShares,
+  '2026_12_04_0027_share_activity': shareActivity,
 };
