@@ -68,6 +68,13 @@ select app.tenant_resource('document_activity', 'document_activity',
 drop policy if exists "only the activity trigger records" on document_activity;
 create policy "only the activity trigger records" on document_activity as restrictive for insert to tenantql_app
   with check (pg_trigger_depth() > 0);
+-- Using a share link (app.use_document_share, tenantql_auth, migration 0027) records its download
+-- through the share trigger, as that role: a trigger's `downloaded` entry only, in the tenant the
+-- link names (tenant_isolation), with no actor.
+grant insert (organization_id, document_id, actor_api_key_id, action, changes) on document_activity to tenantql_auth;
+drop policy if exists "share links record their downloads" on document_activity;
+create policy "share links record their downloads" on document_activity as restrictive for insert to tenantql_auth
+  with check (pg_trigger_depth() > 0 and action = 'downloaded' and actor_user_id is null);
 
 -- Document share links (migration 0026): created by holders of MANAGE on the document (a trigger
 -- checks it), seen while their document is; revoking sets revoked_at, the only change the app

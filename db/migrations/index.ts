@@ -25,6 +25,7 @@ import * as tokenDirectory from './2026_12_03_0023_token_directory';
 import * as academicYears from './2026_12_03_0024_academic_years';
 import * as documents from './2026_12_04_0025_documents';
 import * as documentShares from './2026_12_04_0026_document_shares';
+import * as shareActivity from './2026_12_04_0027_share_activity';
 import * as attachments from './2026_12_04_0028_attachments';
 
 /**
@@ -58,5 +59,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0024_academic_years': academicYears,
   '2026_12_04_0025_documents': documents,
   '2026_12_04_0026_document_shares': documentShares,
+  '2026_12_04_0027_share_activity': shareActivity,
   '2026_12_04_0028_attachments': attachments,
 };

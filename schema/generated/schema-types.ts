@@ -661,11 +661,11 @@ export type DocumentVersionsArgs = {
 export type DocumentActivity = {
   __typename?: 'DocumentActivity';
   action: DocumentActivityAction;
-  /** Who made the change (null for an API key). */
+  /** Who made the change (null for an API key, and for a download through a share link). */
   actor: Maybe<User>;
   /** The API key that made the change, if one did. */
   actorApiKeyId: Maybe<Scalars['UUID']['output']>;
-  /** The changed fields before and after, or the new version. */
+  /** The changed fields before and after, the new version, or the share link (shareId, access; downloadCount for a download). */
   changes: Scalars['JSONObject']['output'];
   createdAt: Scalars['DateTime']['output'];
   document: Document;
@@ -675,10 +675,13 @@ export type DocumentActivity = {
 export type DocumentActivityAction =
   | 'CREATED'
   | 'DELETED'
+  | 'DOWNLOADED'
   | 'MOVED'
   | 'NEW_VERSION'
   | 'RENAMED'
   | 'RESTORED'
+  | 'SHARED'
+  | 'SHARE_REVOKED'
   | 'STATUS_CHANGED'
   | 'UPDATED';
 

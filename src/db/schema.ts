@@ -227,7 +227,7 @@ export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
 /** Seed 003: what a document permission allows (each level includes the ones before it). */
 export const DOCUMENT_PERMISSION_LEVELS = ['view', 'edit', 'manage'] as const;
 export type DocumentPermissionLevel = (typeof DOCUMENT_PERMISSION_LEVELS)[number];
-/** What document_activity records (app.record_document_activity). */
+/** What document_activity records (app.record_document_activity, app.record_document_share_activity). */
 export const DOCUMENT_ACTIVITY_ACTIONS = [
   'created',
   'updated',
@@ -237,6 +237,9 @@ export const DOCUMENT_ACTIVITY_ACTIONS = [
   'deleted',
   'restored',
   'new_version',
+  'shared',
+  'share_revoked',
+  'downloaded',
 ] as const;
 
 /**

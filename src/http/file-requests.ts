@@ -147,8 +147,10 @@ const STATUS_OF: Partial<Record<string, number>> = {
 
 /** The answer to a failed file request: its status and code, or a masked 500 (logged). */
 export function refuse(req: express.Request, res: express.Response, error: unknown, logger: Logger): void {
-  // The client went away: nobody to answer (a store removes what it had written).
-  if (req.destroyed || res.headersSent) return;
+  // The client went away: nobody to answer (a store removes what it had written). A request read
+  // to its end is destroyed too (autoDestroy) while its client waits: a body over the limit by
+  // its last bytes is refused only then, and still gets its 413.
+  if (res.headersSent || req.socket.destroyed || (req.destroyed && !req.complete)) return;
   lingerAndClose(req, res);
   if (error instanceof HttpRefusal) {
     res.status(error.status).json(errorBody(error.message, error.code, error.extensions));

@@ -2,7 +2,7 @@ import { withTenant } from '../../src/db/database';
 import { describeResource, type Suite, type Tenant } from '../support/describe-resource';
 import { resourceRules } from '../support/resource-rules';
 import { insertUpload } from '../support/factories';
-import { documentPerTenant } from '../support/documents';
+import { documentPerTenant, mutateData, uploadFile } from '../support/documents';
 import { testPool } from '../support/db';
 import { documentActivity } from '../../src/modules/documents/document-activity';
 import { documents } from '../../src/modules/documents/documents';
@@ -85,6 +85,131 @@ describe('document activity: the rules', () => {
           [orgId, doc.id],
         ),
       ).rejects.toThrow(/row-level security/);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
+});
+
+describe('document activity: share links', () => {
+  const t = resourceRules(documents);
+  const CREATE_SHARE =
+    'mutation ($input: CreateDocumentShareInput!) { createDocumentShare(input: $input) { share { id } token } }';
+  const REVOKE_SHARE =
+    'mutation ($input: RevokeDocumentShareInput!) { revokeDocumentShare(input: $input) { share { id } } }';
+
+  /** An admin's document with real bytes in the blob store (a share link serves them). */
+  async function sharedTenant() {
+    const tenant = await t.tenant('admin');
+    const uploadId = await uploadFile(t.app, tenant.token, Buffer.from('%PDF-1.7\nshared\n'), 'Shared.pdf');
+    const doc = t.nodeOf<{ id: string }>(await t.create(tenant.token, { uploadId, title: 'Shared' }));
+    const share = async (input: Record<string, unknown> = {}) => {
+      const { createDocumentShare } = await mutateData<{
+        createDocumentShare: { share: { id: string }; token: string };
+      }>(t.app, tenant.token, CREATE_SHARE, { documentId: doc.id, ...input });
+      return { id: createDocumentShare.share.id, link: createDocumentShare.token };
+    };
+    const revoke = (id: string) => mutateData(t.app, tenant.token, REVOKE_SHARE, { id });
+    return { ...tenant, documentId: doc.id, share, revoke };
+  }
+  const use = async (link: string) => {
+    const res = await fetch(new URL(`/shares/${link}`, t.app.url));
+    await res.arrayBuffer();
+    return res.status;
+  };
+  /** The document's share entries, oldest first, as stored. */
+  const shareEntries = async (documentId: string) =>
+    (
+      await t.superuser.query<{
+        action: string;
+        actor_user_id: string | null;
+        actor_api_key_id: string | null;
+        changes: Record<string, unknown>;
+      }>(
+        `select action, actor_user_id, actor_api_key_id, changes from document_activity
+          where document_id = $1 and action in ('shared', 'share_revoked', 'downloaded') order by created_at, id`,
+        [documentId],
+      )
+    ).rows;
+
+  it('records a link created, used and revoked, once each: by whom, which link; a download has no actor', async () => {
+    const { token, userId, documentId, share, revoke } = await sharedTenant();
+    const link = await share({ maxDownloads: 5 });
+    expect(await use(link.link)).toBe(200);
+    await revoke(link.id);
+    await revoke(link.id); // revoking twice changes nothing, and records nothing
+    expect(await shareEntries(documentId)).toEqual([
+      {
+        action: 'shared',
+        actor_user_id: userId,
+        actor_api_key_id: null,
+        changes: { shareId: link.id, access: 'download', expiresAt: expect.any(String), maxDownloads: 5 },
+      },
+      {
+        action: 'downloaded',
+        actor_user_id: null,
+        actor_api_key_id: null,
+        changes: { shareId: link.id, access: 'download', downloadCount: 1 },
+      },
+      {
+        action: 'share_revoked',
+        actor_user_id: userId,
+        actor_api_key_id: null,
+        changes: { shareId: link.id, access: 'download' },
+      },
+    ]);
+
+    // Seen through the API by whoever sees the document, newest first; the download's actor is null.
+    const res = await t.app.gql<{
+      document: { activity: { edges: { node: { action: string; actor: { id: string } | null } }[] } };
+    }>('query ($id: UUID!) { document(id: $id) { activity(first: 10) { edges { node { action actor { id } } } } } }', {
+      token,
+      variables: { id: documentId },
+    });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.document.activity.edges.map((e) => e.node)).toEqual([
+      { action: 'SHARE_REVOKED', actor: { id: userId } },
+      { action: 'DOWNLOADED', actor: null },
+      { action: 'SHARED', actor: { id: userId } },
+      { action: 'CREATED', actor: { id: userId } },
+    ]);
+  });
+
+  it('records no download for a link that does not work: used up, revoked, expired', async () => {
+    const { orgId, documentId, share, revoke } = await sharedTenant();
+    const usedUp = await share({ maxDownloads: 1 });
+    expect(await use(usedUp.link)).toBe(200);
+    expect(await use(usedUp.link)).toBe(404);
+    const revoked = await share();
+    await revoke(revoked.id);
+    expect(await use(revoked.link)).toBe(404);
+    const expired = await share();
+    await withTenant(t.db, { organizationId: orgId, userId: null }, (trx) =>
+      trx
+        .updateTable('document_shares')
+        .set({ expires_at: new Date(Date.now() - 1000) })
+        .where('id', '=', expired.id)
+        .execute(),
+    );
+    expect(await use(expired.link)).toBe(404);
+    const downloads = (await shareEntries(documentId)).filter((e) => e.action === 'downloaded');
+    expect(downloads.map((e) => e.changes.shareId)).toEqual([usedUp.id]);
+  });
+
+  it('refuses an insert by the role links use (tenantql_auth) outside a trigger', async () => {
+    const { orgId, documentId } = await sharedTenant();
+    const client = await t.superuser.connect();
+    try {
+      await client.query('begin');
+      await client.query("select set_config('app.current_org_id', $1, true)", [orgId]);
+      await client.query('set local role tenantql_auth');
+      await expect(
+        client.query(
+          `insert into document_activity (organization_id, document_id, action) values ($1, $2, 'downloaded')`,
+          [orgId, documentId],
+        ),
+      ).rejects.toThrow(/row-level security|permission denied/);
     } finally {
       await client.query('rollback');
       client.release();

@@ -260,6 +260,16 @@ describe('POST /uploads', () => {
     expect(await uploadsOf(organization.id)).toEqual([]);
   });
 
+  it('answers 413 to a body one byte over the limit, refused only once the client has sent it all', async () => {
+    // The last byte is read with the end of the body: the finished request is already destroyed
+    // (Node's autoDestroy) while its client waits for the answer.
+    const { organization, token } = await signedInTenant('starter');
+    const res = await upload(chunksOf(10 * MB + 1), { token, name: 'over.bin' });
+    expect(res.status).toBe(413);
+    expect(stored(organization.id)).toEqual({ blobs: [], temporaries: [] });
+    expect(await uploadsOf(organization.id)).toEqual([]);
+  });
+
   it('refuses a declared Content-Length over the limit before reading the body', async () => {
     const { organization, token } = await signedInTenant('trial');
     const body = Buffer.alloc(10 * MB + 1);

@@ -32,10 +32,21 @@ export interface AcademicYearsTable extends Standard {
 /** DocumentActivity (document_activity): One change to a document, recorded by the database. */
 export interface DocumentActivityTable extends Standard {
   document_id: string;
-  /** Who made the change (null for an API key). */
+  /** Who made the change (null for an API key, and for a download through a share link). */
   actor_user_id: string | null;
-  action: 'created' | 'updated' | 'renamed' | 'moved' | 'status_changed' | 'deleted' | 'restored' | 'new_version';
-  /** The changed fields before and after, or the new version. */
+  action:
+    | 'created'
+    | 'updated'
+    | 'renamed'
+    | 'moved'
+    | 'status_changed'
+    | 'deleted'
+    | 'restored'
+    | 'new_version'
+    | 'shared'
+    | 'share_revoked'
+    | 'downloaded';
+  /** The changed fields before and after, the new version, or the share link (shareId, access; downloadCount for a download). */
   changes: ColumnType<Record<string, unknown>, string | undefined, string>;
   /** The API key that made the change, if one did. */
   actor_api_key_id: string | null;

@@ -13,7 +13,8 @@ registerEnumType(DocumentActivityActionEnum, { name: 'DocumentActivityAction' })
 
 /**
  * What happened to a document (seed 003), written by the database's triggers (migration 0025:
- * app.record_document_activity) and only read: Document.activity, the newest first.
+ * app.record_document_activity; 0027: app.record_document_share_activity, share links created,
+ * revoked and used) and only read: Document.activity, the newest first.
  */
 export const documentActivity = defineResource({
   name: 'DocumentActivity',
@@ -35,12 +36,16 @@ export const documentActivity = defineResource({
       column: 'actor_user_id',
       field: 'actor',
       nullable: true,
-      description: 'Who made the change (null for an API key).',
+      description: 'Who made the change (null for an API key, and for a download through a share link).',
     }),
   },
   columns: {
     action: col.enum(DOCUMENT_ACTIVITY_ACTIONS, DocumentActivityActionEnum),
-    changes: col.json({ dbDefault: true, description: 'The changed fields before and after, or the new version.' }),
+    changes: col.json({
+      dbDefault: true,
+      description:
+        'The changed fields before and after, the new version, or the share link (shareId, access; downloadCount for a download).',
+    }),
     actorApiKeyId: col.uuid({ nullable: true, description: 'The API key that made the change, if one did.' }),
   },
   timestamps: { createdAt: true },
