@@ -49,7 +49,24 @@ export interface Page<Row> {
  * rounded to JavaScript's milliseconds would repeat or skip rows at page boundaries.
  */
 export function encodeCursor(sort: KeysetSort, sortValue: string, id: string): string {
-  return Buffer.from(JSON.stringify([orderName(sort), sortValue, id])).toString('base64url');
+  return cursorPrefix(sort) + Buffer.from(`${JSON.stringify(sortValue)},${JSON.stringify(id)}]`).toString('base64url');
+}
+
+/**
+ * The encoded start of every cursor of one order, `["joined_at:asc",` padded with spaces (JSON
+ * ignores them) to a whole number of 3-byte groups, so its base64 ends on a group boundary and the
+ * rest of a cursor can be encoded on its own and appended: a 50-row page encodes its order once.
+ */
+const cursorPrefixes = new Map<string, string>();
+function cursorPrefix(sort: KeysetSort): string {
+  const order = orderName(sort);
+  let prefix = cursorPrefixes.get(order);
+  if (prefix === undefined) {
+    const start = Buffer.from(`[${JSON.stringify(order)},`);
+    const padded = Buffer.concat([start, Buffer.alloc((3 - (start.length % 3)) % 3, ' ')]);
+    cursorPrefixes.set(order, (prefix = padded.toString('base64url')));
+  }
+  return prefix;
 }
 
 /** A cursor belongs to one order: column and direction. */
