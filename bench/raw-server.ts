@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import pg from 'pg';
+import { encodeCursor } from '../src/db/pagination';
 
 /**
  * The raw-SQL ceiling of the benchmark: plain node http + pg, no GraphQL, no Kysely, no
@@ -93,8 +94,11 @@ async function inTransaction<T>(
 
 const nameOf = (u: { first_name: string; last_name: string; username: string }) =>
   `${u.first_name} ${u.last_name}`.trim() || u.username;
-const cursor = (order: string, value: string, id: string) =>
-  Buffer.from(JSON.stringify([order, value, id])).toString('base64url');
+// tenantql's own encoding (the order's part encoded once), so both answer the same bytes.
+const cursor = (order: string, value: string, id: string) => {
+  const [column, direction] = order.split(':') as [string, 'asc' | 'desc'];
+  return encodeCursor({ column, direction, type: 'timestamp' }, value, id);
+};
 
 async function usersById(q: (text: string, values: unknown[]) => Promise<pg.QueryResult>, ids: (string | null)[]) {
   const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
