@@ -10,8 +10,10 @@ import {
   type GraphQLCompositeType,
   type GraphQLField,
   type GraphQLSchema,
+  type NamedTypeNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type TypeNode,
   type ValueNode,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -258,11 +260,47 @@ export function checkQueryLimits(
   operation?: OperationDefinitionNode,
   variables?: Record<string, unknown>,
 ): OperationMeasures {
-  const measures = measureOperation(schema, document, operation, variables);
+  const measures = measureRemembered(schema, document, operation, variables);
   for (const limit of ['depth', 'aliases', 'directives', 'cost'] as const) {
     if (measures[limit] > limits[limit]) throw queryTooComplex(limit, limits[limit], measures[limit]);
   }
   return measures;
+}
+
+/** Distinct page sizes remembered per operation of a parsed document; past that it is measured each time. */
+const MEASURES_PER_OPERATION = 32;
+const remembered = new WeakMap<OperationDefinitionNode, Map<string, OperationMeasures>>();
+
+/**
+ * `measureOperation`, remembered per operation node of a parsed document (Apollo keeps parsed
+ * documents, so a query sent again is the same node) and per value of its `Int` variables, the
+ * only values it reads (page sizes): a repeated query is measured once.
+ */
+function measureRemembered(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode | undefined,
+  variables: Record<string, unknown> | undefined,
+): OperationMeasures {
+  if (!operation) return measureOperation(schema, document, operation, variables);
+  let byValues = remembered.get(operation);
+  if (!byValues) remembered.set(operation, (byValues = new Map()));
+  const key = JSON.stringify(
+    (operation.variableDefinitions ?? [])
+      .filter((d) => getNamedTypeNode(d.type).name.value === 'Int')
+      .map((d) => variables?.[d.variable.name.value] ?? null),
+  );
+  let measures = byValues.get(key);
+  if (!measures) {
+    measures = measureOperation(schema, document, operation, variables);
+    if (byValues.size < MEASURES_PER_OPERATION) byValues.set(key, measures);
+  }
+  return measures;
+}
+
+/** The named type under a variable's list and non-null wrappers. */
+function getNamedTypeNode(type: TypeNode): NamedTypeNode {
+  return type.kind === Kind.NAMED_TYPE ? type : getNamedTypeNode(type.type);
 }
 
 /**

@@ -288,6 +288,9 @@ describe('query limits over HTTP', () => {
       'query ($t: Int) { projects(first: 100) { edges { node { tasks(first: $t) { __typename } } } } }';
     expectAccepted(await run(withVariable, { t: 97 }));
     expectRefused(await run(withVariable, { t: 98 }), 'cost', 10_000);
+    // Measures are remembered per parsed document and page-size values: asked again, the same answers.
+    expectAccepted(await run(withVariable, { t: 97 }));
+    expectRefused(await run(withVariable, { t: 98 }), 'cost', 10_000);
   });
 
   it("runs the benchmark query and GraphiQL's introspection", async () => {
