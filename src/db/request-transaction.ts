@@ -95,6 +95,66 @@ function timeoutsSql(timeouts: TransactionTimeouts): string {
  */
 export const STANDALONE_LOCK_TIMEOUT_MS = 1_000;
 
+/**
+ * Names for the request path's statements, so each connection parses and plans them once: a text
+ * seen a second time gets a name (`tq_<n>`, never given to another text in the process), and pg sends a named
+ * statement's Parse only the first time on each connection (later requests send Bind and Execute,
+ * and PostgreSQL reuses the parse tree, and the plan when its generic plan is as cheap as a custom
+ * one). Statements are a fixed set of shapes with parameters, so a handful of names cover the
+ * request path; at most `capacity` texts get one (each costs every connection some 30-60 kB of
+ * backend memory), later ones go unnamed as before. A text with `;` is never named (a prepared
+ * statement holds one command).
+ *
+ * @example
+ * const names = new StatementNames(2);
+ * names.nameFor('select $1'); // undefined: first sighting, sent unnamed
+ * names.nameFor('select $1'); // 'tq_0' (say), prepared on each connection the first time it runs there
+ */
+/** Unique in the process, whichever StatementNames hands it out: connections are shared by all of them. */
+let nextStatementName = 0;
+
+export class StatementNames {
+  private readonly names = new Map<string, string>();
+  /** Texts seen once: a one-off (a text with a literal in it) never takes a name. */
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly capacity: number) {}
+
+  nameFor(text: string): string | undefined {
+    const name = this.names.get(text);
+    if (name !== undefined) return name;
+    if (this.names.size >= this.capacity || text.includes(';')) return undefined;
+    if (!this.seen.has(text)) {
+      if (this.seen.size >= this.capacity) this.seen.clear();
+      this.seen.add(text);
+      return undefined;
+    }
+    this.seen.delete(text);
+    const named = `tq_${nextStatementName++}`;
+    this.names.set(text, named);
+    return named;
+  }
+
+  /**
+   * A statement PostgreSQL can no longer run as prepared ("cached plan must not change result
+   * type": a `select *` whose table gained a column since): the next run prepares it afresh
+   * under a new name, on every connection.
+   */
+  forget(text: string): void {
+    this.names.delete(text);
+  }
+
+  get size(): number {
+    return this.names.size;
+  }
+}
+
+/** The request path's statement names, shared by every request of the process. */
+export const REQUEST_STATEMENTS = new StatementNames(100);
+
+/** SQLSTATE 0A000 with this message: a prepared statement's result columns changed under it (DDL). */
+const STALE_PREPARED = /^cached plan must not change result type/;
+
 type State = 'idle' | 'open' | 'finished';
 
 /** A promise with its resolve function (the first call wins). */
@@ -160,12 +220,14 @@ export class RequestTransaction {
    * @param standalonePool where `standalone()` work runs: a pool of its own, so a request that
    *   holds its connection never waits on the same pool for a second one (no pool deadlock).
    * @param timeouts set in the opening round trip, so a slow query cannot hold a connection forever.
+   * @param statementNames which statements run prepared (the process's set unless a test gives its own).
    */
   constructor(
     private readonly pool: pg.Pool,
     private context: TenantContext,
     private readonly standalonePool: pg.Pool = pool,
     private readonly timeouts: TransactionTimeouts = DEFAULT_TRANSACTION_TIMEOUTS,
+    private readonly statementNames: StatementNames = REQUEST_STATEMENTS,
   ) {}
 
   /**
@@ -447,8 +509,16 @@ export class RequestTransaction {
         if (this.state !== 'open') {
           return Promise.reject(new Error('the request transaction has already finished'));
         }
+        const name = this.statementNames.nameFor(sqlText);
+        const values = parameters as unknown[];
         return this.enqueue(
-          () => client.query(sqlText, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<unknown>>,
+          () =>
+            (name
+              ? client.query({ name, text: sqlText, values }).catch((error: unknown) => {
+                  if (error instanceof Error && STALE_PREPARED.test(error.message)) this.statementNames.forget(sqlText);
+                  throw error;
+                })
+              : client.query(sqlText, values)) as unknown as Promise<PostgresQueryResult<unknown>>,
         );
       }) as PostgresPoolClient['query'],
       release: () => undefined,

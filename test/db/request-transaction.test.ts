@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema';
-import { RequestTransaction } from '../../src/db/request-transaction';
+import { RequestTransaction, StatementNames } from '../../src/db/request-transaction';
 import { closeTestPools, ownerDb, testPool } from '../support/db';
 import { addMember, createOrganization, createSession, createUser } from '../support/factories';
 import { eventually } from '../support/eventually';
@@ -209,6 +209,85 @@ describe('RequestTransaction', () => {
       await trx.finish('commit');
       await expect(trx.get()).rejects.toThrow(/already finished/);
     }
+  });
+
+  describe('prepared statements', () => {
+    /** One connection: every request of these tests runs on the same backend. */
+    let single: pg.Pool;
+    const PROBE = 'select * from jest_prepared_probe.probe order by id';
+
+    beforeAll(async () => {
+      single = testPool('app', 1, 'jest-request-transaction-prepared');
+      await superuser.query(`drop schema if exists jest_prepared_probe cascade; create schema jest_prepared_probe;
+        create table jest_prepared_probe.probe (id int); insert into jest_prepared_probe.probe values (1);
+        grant usage on schema jest_prepared_probe to tenantql_app; grant select on jest_prepared_probe.probe to tenantql_app;`);
+    });
+    afterAll(() => superuser.query('drop schema if exists jest_prepared_probe cascade'));
+
+    /** Runs `text` in a request of its own on the single connection; its rows. */
+    const inRequest = async (names: StatementNames, text: string, parameters: unknown[] = []) => {
+      const trx = new RequestTransaction(
+        single,
+        { organizationId: orgId, userId, sessionId },
+        single,
+        undefined,
+        names,
+      );
+      try {
+        const db = await trx.get();
+        const { rows } = await db.executeQuery<Record<string, unknown>>({
+          sql: text,
+          parameters,
+          query: { kind: 'RawNode', sqlFragments: [text], parameters: [] } as never,
+          queryId: { queryId: 'probe' },
+        });
+        await trx.finish('commit');
+        return rows;
+      } catch (error) {
+        await trx.finish('rollback');
+        throw error;
+      }
+    };
+    const preparedOnConnection = (names: StatementNames) =>
+      inRequest(
+        names,
+        // Named only from its second run, which comes after these reads: never listed itself.
+        'select name, statement, generic_plans + custom_plans as runs from pg_prepared_statements where statement not like $1',
+        ['%pg_prepared_statements%'],
+      );
+
+    it('prepares a statement the second time it runs and reuses it in later requests on the connection', async () => {
+      const names = new StatementNames(10);
+      for (const n of [1, 2, 3]) expect(await inRequest(names, 'select $1::int as n', [n])).toEqual([{ n }]);
+      // Run 1 unnamed, run 2 parsed as tq_0, run 3 executed without parsing again.
+      expect(await preparedOnConnection(names)).toEqual([
+        { name: names.nameFor('select $1::int as n'), statement: 'select $1::int as n', runs: '2' },
+      ]);
+    });
+
+    it('names neither one-offs beyond its capacity nor texts with more than one statement', () => {
+      const names = new StatementNames(2);
+      for (const text of ['select 1; select 2', 'select 1; select 2']) expect(names.nameFor(text)).toBeUndefined();
+      for (const text of ['select $1', 'select $1', 'select $2', 'select $2']) names.nameFor(text);
+      const [first, second] = [names.nameFor('select $1'), names.nameFor('select $2')];
+      expect(first).toMatch(/^tq_\d+$/);
+      expect(second).toMatch(/^tq_\d+$/);
+      expect(second).not.toBe(first);
+      expect([names.nameFor('select $3'), names.nameFor('select $3')]).toEqual([undefined, undefined]);
+      expect(names.size).toBe(2);
+    });
+
+    it('prepares a statement afresh once DDL changed its result columns', async () => {
+      const names = new StatementNames(10);
+      for (let run = 0; run < 2; run++) expect(await inRequest(names, PROBE)).toEqual([{ id: 1 }]);
+      const before = names.nameFor(PROBE);
+      await superuser.query('alter table jest_prepared_probe.probe add column note text');
+      // PostgreSQL refuses the prepared statement once; the next request prepares it under a new name.
+      await expect(inRequest(names, PROBE)).rejects.toThrow(/cached plan must not change result type/);
+      expect(await inRequest(names, PROBE)).toEqual([{ id: 1, note: null }]);
+      expect(names.nameFor(PROBE)).toMatch(/^tq_\d+$/);
+      expect(names.nameFor(PROBE)).not.toBe(before);
+    });
   });
 
   it('leaves no connection idle in a transaction', async () => {
