@@ -172,8 +172,8 @@ export type AnyDb = Kysely<any>;
 
 /**
  * Adds the keyset condition and order (reversed for backward pages) and the limit (+1 to see past
- * the page), with the row's position in the page and, unless `cursors` is false, its sort value
- * as text (what a cursor is made of).
+ * the page), with, unless `position` is false, the row's position in the page (for an outer query
+ * to keep the order) and, unless `cursors` is false, its sort value as text (what a cursor is made of).
  */
 export function applyKeyset(
   query: AnyQuery,
@@ -181,6 +181,7 @@ export function applyKeyset(
   page: PageRequest,
   alias: string,
   cursors = true,
+  position = true,
 ): AnyQuery {
   const ascending = (sort.direction === 'asc') !== page.backward;
   const col = sql.ref(`${alias}.${sort.column}`);
@@ -199,7 +200,7 @@ export function applyKeyset(
     .select([
       ...(cursors ? [sql<string>`${col}::text`.as('__sort_value')] : []),
       // The position in the page, so an outer query can keep the order (a join does not promise it).
-      sql<number>`row_number() over (order by ${col} ${order}, ${id} ${order})`.as('__position'),
+      ...(position ? [sql<number>`row_number() over (order by ${col} ${order}, ${id} ${order})`.as('__position')] : []),
     ])
     .orderBy(col, dir)
     .orderBy(id, dir)
@@ -263,11 +264,22 @@ export async function pagesByParent<Row>(
 ): Promise<Map<string, Page<Row>>> {
   const byParent = new Map<string, (Row & Keyed)[]>(options.parentIds.map((id) => [id, []]));
   if (options.page.size > 0) {
-    const cached = options.shape === undefined ? undefined : listStatements.get(options.shape);
-    const statement = cached ? withValues(cached, options.parentIds, options.page) : pageStatement(db, options);
-    if (!cached && options.shape !== undefined) remember(options.shape, statement, options.parentIds, options.page);
-    const { rows } = await db.executeQuery<Row & Keyed & { __parent_id: string }>(statement);
-    for (const row of rows) byParent.get(row.__parent_id)?.push(row);
+    // One parent (a top-level list: the organization) is a plain WHERE, many an unnest + LATERAL:
+    // planned for its one parent, the first has a plan PostgreSQL can keep for a prepared
+    // statement, where unnest's guess of 10 parents makes it plan the second afresh each time.
+    const one = options.parentIds.length === 1;
+    const parents = one ? options.parentIds[0]! : options.parentIds;
+    const shape = options.shape === undefined ? undefined : `${options.shape}|${one ? 'one' : 'many'}`;
+    const cached = shape === undefined ? undefined : listStatements.get(shape);
+    const statement = cached
+      ? withValues(cached, parents, options.page)
+      : one
+        ? oneParentStatement(db, options)
+        : pageStatement(db, options);
+    if (!cached && shape !== undefined) remember(shape, statement, parents, options.page);
+    const { rows } = await db.executeQuery<Row & Keyed & { __parent_id?: string }>(statement);
+    if (one) byParent.set(options.parentIds[0]!, rows);
+    else for (const row of rows) byParent.get(row.__parent_id!)?.push(row);
   }
   return new Map([...byParent].map(([id, rows]) => [id, toPage(rows, options.page, options.sort)]));
 }
@@ -284,26 +296,26 @@ const listStatements = new BoundedCache<string, CompiledQuery>({
 });
 
 /**
- * Where the per-call values sit in a page statement's parameters: the parent ids first (the FROM
- * clause), then the filters' values, then the cursor's value and id (the keyset condition is the
- * last condition added) and the limit.
+ * Where the per-call values sit in a page statement's parameters: the parent id or ids first
+ * (the WHERE or FROM clause), then the filters' values, then the cursor's value and id (the
+ * keyset condition is the last condition added) and the limit.
  */
 const cursorSlots = (parameters: readonly unknown[]) => [parameters.length - 3, parameters.length - 2] as const;
 
 /** Keeps a freshly built statement for its shape, if its parameters sit where `withValues` will put them. */
-function remember(shape: string, statement: CompiledQuery, parentIds: readonly string[], page: PageRequest): void {
+function remember(shape: string, statement: CompiledQuery, parents: unknown, page: PageRequest): void {
   const parameters = [...statement.parameters];
   const [value, id] = cursorSlots(parameters);
-  if (parameters[0] !== parentIds || parameters.at(-1) !== page.size + 1) return;
+  if (parameters[0] !== parents || parameters.at(-1) !== page.size + 1) return;
   if (page.cursor && (parameters[value] !== page.cursor.value || parameters[id] !== page.cursor.id)) return;
   parameters[0] = null;
   if (page.cursor) parameters[value] = parameters[id] = null;
   listStatements.set(shape, CompiledQuery.raw(statement.sql, parameters));
 }
 
-function withValues(statement: CompiledQuery, parentIds: readonly string[], page: PageRequest): CompiledQuery {
+function withValues(statement: CompiledQuery, parents: unknown, page: PageRequest): CompiledQuery {
   const parameters = [...statement.parameters];
-  parameters[0] = parentIds;
+  parameters[0] = parents;
   if (page.cursor) {
     const [value, id] = cursorSlots(parameters);
     parameters[value] = page.cursor.value;
@@ -312,17 +324,37 @@ function withValues(statement: CompiledQuery, parentIds: readonly string[], page
   return CompiledQuery.raw(statement.sql, parameters);
 }
 
-function pageStatement(db: AnyDb, options: Parameters<typeof pagesByParent>[1]): CompiledQuery {
+type PageOptions = Parameters<typeof pagesByParent>[1];
+
+/** The rows of `alias` the page reads, before the filters and the keyset. */
+function pageRows(from: AnyQuery, options: PageOptions): AnyQuery {
+  const { alias } = options;
+  return options.columns ? from.select(options.columns.map((c) => `${alias}.${c}`)) : from.selectAll(alias);
+}
+
+function oneParentStatement(db: AnyDb, options: PageOptions): CompiledQuery {
+  const { alias } = options;
+  let query = pageRows(db.selectFrom(`${options.table} as ${alias}`), options).where(
+    `${alias}.${options.parentColumn}`,
+    '=',
+    options.parentIds[0]!,
+  );
+  if (options.filter) query = options.filter(query);
+  return applyKeyset(query, options.sort, options.page, alias, options.cursors ?? true, false).compile();
+}
+
+function pageStatement(db: AnyDb, options: PageOptions): CompiledQuery {
   const { alias } = options;
   return (
     db
       .selectFrom(sql`unnest(${sql.val(options.parentIds)}::uuid[])`.as<'parent'>(sql`parent(parent_id)`))
       .innerJoinLateral(
         (eb) => {
-          const from = eb.selectFrom(`${options.table} as ${alias}`);
-          let inner: AnyQuery = (
-            options.columns ? from.select(options.columns.map((c) => `${alias}.${c}`)) : from.selectAll(alias)
-          ).whereRef(`${alias}.${options.parentColumn}`, '=', 'parent.parent_id');
+          let inner: AnyQuery = pageRows(eb.selectFrom(`${options.table} as ${alias}`), options).whereRef(
+            `${alias}.${options.parentColumn}`,
+            '=',
+            'parent.parent_id',
+          );
           if (options.filter) inner = options.filter(inner);
           return applyKeyset(inner, options.sort, options.page, alias, options.cursors ?? true).as('r');
         },
