@@ -27,6 +27,7 @@ import * as documents from './2026_12_04_0025_documents';
 import * as documentShares from './2026_12_04_0026_document_shares';
 import * as shareActivity from './2026_12_04_0027_share_activity';
 import * as attachments from './2026_12_04_0028_attachments';
+import * as permissionsSearchPath from './2026_12_04_0029_permissions_search_path';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the same code runs
@@ -61,4 +62,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_0026_document_shares': documentShares,
   '2026_12_04_0027_share_activity': shareActivity,
   '2026_12_04_0028_attachments': attachments,
+  '2026_12_04_0029_permissions_search_path': permissionsSearchPath,
 };
